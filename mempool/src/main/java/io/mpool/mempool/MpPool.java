@@ -1,0 +1,546 @@
+package io.mpool.mempool;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A region allocator after nginx's {@code ngx_pool_t}: many small allocations bump a pointer in a
+ * chain of 4 KB nodes, large ones sit on a list, and everything is released at once by
+ * {@link #reset()} (keep the nodes) or {@link #destroy()} (give everything back).
+ *
+ * <h2>Terms</h2>
+ * <ul>
+ *   <li><b>node</b>: one {@value #NODE_SIZE}-byte page from the {@link PageArena}, with
+ *   {@code last} (first free byte), {@code end}, {@code next} and {@code failed}.</li>
+ *   <li><b>max</b>: the small limit; a request of at most {@code max} bytes is small.</li>
+ *   <li><b>current</b>: the first node a small allocation tries.</li>
+ *   <li><b>large</b>: the list of allocations above {@code max}, each a block from the arena.</li>
+ * </ul>
+ *
+ * <h2>A node</h2>
+ * <pre>
+ *   page (4096 bytes, 4096-aligned in native memory)
+ *   +---------+--+---------+------------+----------------------------+
+ *   | alloc 1 |p | alloc 2 |  alloc 3   |           free             |
+ *   +---------+--+---------+------------+----------------------------+
+ *   0            ^ p = padding to ALIGNMENT  last                    end
+ * </pre>
+ *
+ * <h2>Initial state</h2>
+ * One node (the head, taken from the arena at {@link #create}), {@code current = head}, an empty
+ * large list, no cleanups.
+ *
+ * <h2>Allocate (small: size &lt;= max)</h2>
+ * From {@code current} along the chain, the first node whose aligned {@code last} leaves
+ * {@code size} bytes serves the request by bumping {@code last}. If none can, a new node is taken
+ * from the arena and appended, and every node from {@code current} up to (not including) the old
+ * tail gets {@code failed++}; a node whose old count was above {@link #FAILED_LIMIT} moves
+ * {@code current} past it, so nearly-full nodes stop being searched. This is
+ * {@code ngx_palloc_block} to the letter, including its quirk that the tail itself is not
+ * counted.
+ *
+ * <h2>Allocate (large: size &gt; max)</h2>
+ * A block from the arena; the first entries of the large list are scanned for an empty slot
+ * ({@code ngx_palloc_large}: at most {@link #LARGE_SLOT_SCAN} + 2 entries), else a new entry is
+ * pushed at the head of the list. {@link #free} releases a large block early and leaves its slot
+ * empty.
+ *
+ * <h2>Reset</h2>
+ * Cleanups run (newest first) and are cleared, every large block goes back to the arena, every
+ * node is rewound ({@code last = 0, failed = 0}) and {@code current = head}. Nodes are kept: the
+ * next request on the same owner allocates without touching the arena. Unlike nginx, cleanups do
+ * run at reset: a handler registered for a request must not outlive it.
+ *
+ * <h2>Destroy</h2>
+ * Cleanups run, every large block and every node goes back to the arena, and the pool is dead:
+ * any further call throws {@link IllegalStateException} naming the pool.
+ *
+ * <h2>Ownership</h2>
+ * A buffer returned by an allocate method is valid until the next {@link #reset()} or
+ * {@link #destroy()} (or {@link #free} for a large one). After that its memory belongs to the next
+ * allocation, or to another pool. The pool cannot revoke a {@link ByteBuffer}, so the owner must
+ * drop every reference first; the server enforces this with its own buffer handles, and the
+ * poison and no-pooling modes ({@link DebugOptions}) make violations visible.
+ *
+ * <p>Not thread-safe: one owner at a time (the server holds a lock per connection).
+ */
+public final class MpPool implements AutoCloseable {
+
+    /** A node is one arena page. */
+    public static final int NODE_SIZE = PageArena.PAGE_SIZE;
+    /** nginx {@code NGX_MAX_ALLOC_FROM_POOL = ngx_pagesize - 1}: the default small limit. */
+    public static final int DEFAULT_MAX = NODE_SIZE - 1;
+    /** nginx {@code NGX_ALIGNMENT = sizeof(unsigned long)}: what {@link #allocate} aligns to. */
+    public static final int ALIGNMENT = 8;
+    /** ngx_palloc_block: {@code if (p->d.failed++ > 4) pool->current = p->d.next;}. */
+    public static final int FAILED_LIMIT = 4;
+    /** ngx_palloc_large: {@code if (n++ > 3) break;} scans at most 5 entries for an empty slot. */
+    public static final int LARGE_SLOT_SCAN = 3;
+
+    private static final AtomicLong IDS = new AtomicLong();
+    private static final Runnable[] NO_CLEANUPS = new Runnable[0];
+
+    private final PageArena arena;
+    private final String name;
+    private final int max;
+    private final DebugOptions debug;
+
+    private final Node head;
+    private Node current;
+    private int nodeCount;
+    private LargeAllocation large;
+    /** Entries no longer on the large list, kept for reuse. */
+    private LargeAllocation spareEntries;
+    private Runnable[] cleanups = NO_CLEANUPS;
+    private int cleanupCount;
+    private boolean destroyed;
+
+    private long smallAllocations;
+    private long largeAllocations;
+    private long bytesRequested;
+    private long bytesInUse;
+    private long largeBytesReserved;
+    private long resets;
+    private long highWaterBytes;
+
+    private MpPool(PageArena arena, int max, String name) {
+        this.arena = arena;
+        this.max = max;
+        this.name = name;
+        this.debug = arena.debug();
+        this.head = new Node(arena.takePage(), 0);
+        this.current = head;
+        this.nodeCount = 1;
+    }
+
+    /** A pool with the default small limit ({@value #DEFAULT_MAX}) and a generated name. */
+    public static MpPool create(PageArena arena) {
+        return create(arena, DEFAULT_MAX);
+    }
+
+    /** A pool whose small limit is {@code max} (0..{@value #NODE_SIZE}). */
+    public static MpPool create(PageArena arena, int max) {
+        return create(arena, max, "mp_pool#" + IDS.incrementAndGet());
+    }
+
+    /**
+     * A pool named {@code name} (used in messages and stats) whose small limit is {@code max}.
+     * Takes its first node from the arena.
+     *
+     * @throws IllegalArgumentException for a null arena or name, or max outside 0..NODE_SIZE
+     * @throws ArenaExhaustedException  when the arena cannot give the first node
+     */
+    public static MpPool create(PageArena arena, int max, String name) {
+        if (arena == null) {
+            throw new IllegalArgumentException("arena=null (expected: a PageArena)");
+        }
+        if (name == null) {
+            throw new IllegalArgumentException("name=null (expected: a name for messages)");
+        }
+        if (max < 0 || max > NODE_SIZE) {
+            throw new IllegalArgumentException("max=" + max + " (expected: 0.." + NODE_SIZE + ")");
+        }
+        return new MpPool(arena, max, name);
+    }
+
+    // ---- allocation ----
+
+    /** {@code size} bytes aligned to {@value #ALIGNMENT} (nginx {@code ngx_palloc}). */
+    public ByteBuffer allocate(int size) {
+        return allocate(size, ALIGNMENT, false);
+    }
+
+    /** {@code size} bytes with no alignment (nginx {@code ngx_pnalloc}), e.g. for strings. */
+    public ByteBuffer allocateUnaligned(int size) {
+        return allocate(size, 1, false);
+    }
+
+    /** {@code size} zeroed bytes aligned to {@value #ALIGNMENT} (nginx {@code ngx_pcalloc}). */
+    public ByteBuffer allocateZeroed(int size) {
+        return allocate(size, ALIGNMENT, true);
+    }
+
+    /**
+     * {@code size} bytes whose native address is a multiple of {@code alignment}, a power of two
+     * up to {@value #NODE_SIZE} (nginx {@code ngx_pmemalign}).
+     */
+    public ByteBuffer allocateAligned(int size, int alignment) {
+        if (alignment <= 0 || alignment > NODE_SIZE || Integer.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("alignment=" + alignment
+                    + " (expected: a power of two in 1.." + NODE_SIZE + ")");
+        }
+        return allocate(size, alignment, false);
+    }
+
+    private ByteBuffer allocate(int size, int alignment, boolean zeroed) {
+        checkLive();
+        if (size < 0 || size > arena.maxBytes()) {
+            throw new IllegalArgumentException("size=" + size + " (expected: 0.." + arena.maxBytes()
+                    + ", the arena's maxBytes) in " + name);
+        }
+        bytesRequested += size;
+        ByteBuffer result;
+        if (size <= max && !debug.noPooling()) {
+            result = allocateSmall(size, alignment);
+            smallAllocations++;
+            if (zeroed) {
+                PageArena.zero(result, size);
+            } else if (debug.poison()) {
+                PageArena.poisonFresh(result, size);
+            }
+        } else {
+            result = allocateLarge(size);
+            largeAllocations++;
+            if (zeroed) {
+                PageArena.zero(result, size);
+            }
+        }
+        if (bytesInUse > highWaterBytes) {
+            highWaterBytes = bytesInUse;
+        }
+        if (debug.paranoid()) {
+            checkInvariants();
+        }
+        return result;
+    }
+
+    private ByteBuffer allocateSmall(int size, int alignment) {
+        Node p = current;
+        do {
+            int m = align(p.last, alignment);
+            if (p.end - m >= size) {
+                bytesInUse += m + size - p.last;
+                p.last = m + size;
+                return p.page.memory.slice(m, size);
+            }
+            p = p.next;
+        } while (p != null);
+        return allocateBlock(size);
+    }
+
+    /** ngx_palloc_block: a new node serves the request; nodes that could not are penalised. */
+    private ByteBuffer allocateBlock(int size) {
+        Node fresh = new Node(arena.takePage(), nodeCount);
+        fresh.last = size; // offset 0 is page-aligned, so aligned for every supported alignment
+        bytesInUse += size;
+        Node p = current;
+        for (; p.next != null; p = p.next) {
+            if (p.failed++ > FAILED_LIMIT) {
+                current = p.next;
+            }
+        }
+        p.next = fresh;
+        nodeCount++;
+        return fresh.page.memory.slice(0, size);
+    }
+
+    /** ngx_palloc_large: a block from the arena, recorded in an empty slot or a new entry. */
+    private ByteBuffer allocateLarge(int size) {
+        ArenaBlock block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size);
+        ByteBuffer buffer = block.memory.slice(0, size);
+        bytesInUse += size;
+        largeBytesReserved += block.memory.capacity();
+        int n = 0;
+        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
+            if (!entry.live()) {
+                fill(entry, block, buffer, size);
+                return buffer;
+            }
+            if (n++ > LARGE_SLOT_SCAN) {
+                break;
+            }
+        }
+        LargeAllocation entry = spareEntries;
+        if (entry != null) {
+            spareEntries = entry.next;
+        } else {
+            entry = new LargeAllocation();
+        }
+        fill(entry, block, buffer, size);
+        entry.next = large;
+        large = entry;
+        return buffer;
+    }
+
+    private static void fill(LargeAllocation entry, ArenaBlock block, ByteBuffer buffer, int size) {
+        entry.block = block;
+        entry.buffer = buffer;
+        entry.size = size;
+    }
+
+    /**
+     * Frees a large allocation now (nginx {@code ngx_pfree}), leaving an empty slot.
+     *
+     * @param buffer a buffer returned by this pool's allocate methods
+     * @return true if it was a live large allocation and is now freed; false for a small
+     *         allocation, which only a reset releases (nginx's {@code NGX_DECLINED})
+     * @throws IllegalStateException if the buffer is larger than the small limit but is not a live
+     *                               large allocation of this pool (freed twice, freed by a reset,
+     *                               or from another pool)
+     */
+    public boolean free(ByteBuffer buffer) {
+        checkLive();
+        if (buffer == null) {
+            throw new IllegalArgumentException("buffer=null (expected: a buffer of " + name + ")");
+        }
+        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
+            if (entry.buffer == buffer) {
+                release(entry);
+                if (debug.paranoid()) {
+                    checkInvariants();
+                }
+                return true;
+            }
+        }
+        if (buffer.capacity() > max) {
+            throw new IllegalStateException("free of " + buffer + " in " + name
+                    + ": not a live large allocation of this pool (freed twice, freed by reset, or foreign)");
+        }
+        return false;
+    }
+
+    private void release(LargeAllocation entry) {
+        bytesInUse -= entry.size;
+        largeBytesReserved -= entry.block.memory.capacity();
+        arena.release(entry.block);
+        entry.clear();
+    }
+
+    // ---- cleanups ----
+
+    /**
+     * Registers a handler to run at the next {@link #reset()} or {@link #destroy()}, newest
+     * first (nginx {@code ngx_pool_cleanup_add}); it runs once and is then forgotten.
+     */
+    public void addCleanup(Runnable cleanup) {
+        checkLive();
+        if (cleanup == null) {
+            throw new IllegalArgumentException("cleanup=null (expected: a Runnable) in " + name);
+        }
+        if (cleanupCount == cleanups.length) {
+            cleanups = Arrays.copyOf(cleanups, Math.max(4, cleanupCount * 2));
+        }
+        cleanups[cleanupCount++] = cleanup;
+    }
+
+    /** Runs every cleanup newest first; all run even if some throw; the first failure is rethrown. */
+    private RuntimeException runCleanups() {
+        RuntimeException failure = null;
+        while (cleanupCount > 0) {
+            Runnable cleanup = cleanups[--cleanupCount];
+            cleanups[cleanupCount] = null;
+            try {
+                cleanup.run();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        return failure;
+    }
+
+    // ---- reset and destroy ----
+
+    /**
+     * Releases everything allocated since the last reset: runs the cleanups, gives the large
+     * blocks back to the arena, rewinds every node. The nodes stay with the pool.
+     *
+     * @throws RuntimeException the first exception a cleanup threw, after the reset is complete
+     */
+    public void reset() {
+        checkLive();
+        RuntimeException failure = runCleanups();
+        releaseLarge();
+        for (Node node = head; node != null; node = node.next) {
+            if (debug.poison()) {
+                PageArena.poisonFreed(node.page.memory, node.last);
+            }
+            node.last = 0;
+            node.failed = 0;
+        }
+        current = head;
+        bytesInUse = 0;
+        resets++;
+        if (debug.paranoid()) {
+            checkInvariants();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void releaseLarge() {
+        LargeAllocation entry = large;
+        while (entry != null) {
+            LargeAllocation next = entry.next;
+            if (entry.live()) {
+                release(entry);
+            }
+            entry.next = spareEntries;
+            spareEntries = entry;
+            entry = next;
+        }
+        large = null;
+    }
+
+    /**
+     * Runs the cleanups and gives every node and large block back to the arena. The pool cannot
+     * be used afterwards.
+     *
+     * @throws IllegalStateException if the pool was already destroyed
+     * @throws RuntimeException      the first exception a cleanup threw, after all memory is back
+     */
+    public void destroy() {
+        checkLive();
+        RuntimeException failure = runCleanups();
+        releaseLarge();
+        spareEntries = null;
+        for (Node node = head; node != null; node = node.next) {
+            arena.release(node.page);
+        }
+        current = null;
+        destroyed = true;
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** {@link #destroy()}, but a no-op on a destroyed pool (for try-with-resources). */
+    @Override
+    public void close() {
+        if (!destroyed) {
+            destroy();
+        }
+    }
+
+    // ---- inspection ----
+
+    public String name() {
+        return name;
+    }
+
+    public int max() {
+        return max;
+    }
+
+    public PageArena arena() {
+        return arena;
+    }
+
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    /** Bytes handed out since the last reset, alignment padding included. */
+    public long bytesInUse() {
+        return bytesInUse;
+    }
+
+    /** Arena memory this pool holds now: its nodes plus its live large blocks. */
+    public long bytesReserved() {
+        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + largeBytesReserved;
+    }
+
+    public long resets() {
+        return resets;
+    }
+
+    public int nodeCount() {
+        return destroyed ? 0 : nodeCount;
+    }
+
+    public PoolStats stats() {
+        List<PoolStats.NodeStats> nodes = new ArrayList<>(nodeCount);
+        int currentIndex = -1;
+        if (!destroyed) {
+            for (Node node = head; node != null; node = node.next) {
+                nodes.add(new PoolStats.NodeStats(node.index, node.last, node.free(), node.failed));
+                if (node == current) {
+                    currentIndex = node.index;
+                }
+            }
+        }
+        List<PoolStats.LargeStats> entries = new ArrayList<>();
+        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
+            entries.add(new PoolStats.LargeStats(entry.size,
+                    entry.live() ? entry.block.memory.capacity() : 0, entry.live()));
+        }
+        return new PoolStats(name, nodes, currentIndex, entries, cleanupCount, smallAllocations,
+                largeAllocations, bytesRequested, bytesInUse, bytesReserved(), resets,
+                Math.max(highWaterBytes, bytesInUse), destroyed);
+    }
+
+    /**
+     * Checks the pool's invariants (the paranoid mode calls this after every operation): node
+     * bounds, {@code current} on the chain, the byte accounting, and live large blocks still held
+     * from the arena.
+     *
+     * @throws IllegalStateException naming the pool and the broken invariant
+     */
+    public void checkInvariants() {
+        checkLive();
+        long used = 0;
+        int count = 0;
+        boolean currentSeen = false;
+        for (Node node = head; node != null; node = node.next) {
+            if (node.last < 0 || node.last > node.end || node.end != NODE_SIZE || node.failed < 0) {
+                throw new IllegalStateException(name + ": node " + node.index + " broken: last="
+                        + node.last + " end=" + node.end + " failed=" + node.failed);
+            }
+            if (!node.page.inUse()) {
+                throw new IllegalStateException(name + ": node " + node.index + " page was released");
+            }
+            currentSeen |= node == current;
+            used += node.last;
+            count++;
+        }
+        if (!currentSeen) {
+            throw new IllegalStateException(name + ": current is not on the node chain");
+        }
+        if (count != nodeCount) {
+            throw new IllegalStateException(name + ": nodeCount=" + nodeCount + " but chain has " + count);
+        }
+        long largeReserved = 0;
+        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
+            if (entry.live()) {
+                if (!entry.block.inUse()) {
+                    throw new IllegalStateException(name + ": large block released but still listed: "
+                            + entry.block);
+                }
+                used += entry.size;
+                largeReserved += entry.block.memory.capacity();
+            }
+        }
+        if (used != bytesInUse) {
+            throw new IllegalStateException(name + ": bytesInUse=" + bytesInUse + " but nodes and large"
+                    + " entries account for " + used);
+        }
+        if (largeReserved != largeBytesReserved) {
+            throw new IllegalStateException(name + ": largeBytesReserved=" + largeBytesReserved
+                    + " but live entries hold " + largeReserved);
+        }
+        arena.checkInvariants();
+    }
+
+    private void checkLive() {
+        if (destroyed) {
+            throw new IllegalStateException(name + " is destroyed");
+        }
+    }
+
+    private static int align(int offset, int alignment) {
+        return (offset + alignment - 1) & -alignment;
+    }
+
+    @Override
+    public String toString() {
+        return "MpPool[" + name + " max=" + max + " nodes=" + nodeCount() + " bytesInUse=" + bytesInUse
+                + " bytesReserved=" + bytesReserved() + " resets=" + resets + " destroyed=" + destroyed + "]";
+    }
+}

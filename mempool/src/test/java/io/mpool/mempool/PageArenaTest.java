@@ -1,0 +1,229 @@
+package io.mpool.mempool;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class PageArenaTest {
+
+    @RegisterExtension
+    final ArenaLeakCheck leaks = new ArenaLeakCheck();
+
+    @Test
+    void pagesArePageSizedAndPageAligned() {
+        PageArena arena = leaks.newArena(1 << 20);
+        List<ArenaBlock> pages = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            ArenaBlock page = arena.takePage();
+            assertEquals(PageArena.PAGE_SIZE, page.capacity());
+            assertEquals(0, page.buffer().alignmentOffset(0, PageArena.PAGE_SIZE), "page " + i);
+            pages.add(page);
+        }
+        assertEquals(100, arena.stats().pagesInUse());
+        pages.forEach(arena::release);
+        assertEquals(0, arena.stats().pagesInUse());
+        arena.checkInvariantsWhenQuiet();
+    }
+
+    @Test
+    void releasedPagesAreReusedWithoutReservingMore() {
+        PageArena arena = leaks.newArena(1 << 20);
+        ArenaBlock first = arena.takePage();
+        long reserved = arena.stats().reservedBytes();
+        arena.release(first);
+        for (int i = 0; i < 1000; i++) {
+            arena.release(arena.takePage());
+        }
+        assertEquals(reserved, arena.stats().reservedBytes());
+        assertSame(first, arena.takePage(), "LIFO free list returns the page just released");
+        arena.release(first);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 4095, 4096, 4097, 8192, 65536, 1 << 20})
+    void largeBlocksRoundUpToTheirClassAndArePageAligned(int size) {
+        PageArena arena = leaks.newArena(4 << 20);
+        ArenaBlock block = arena.takeLarge(size);
+        int expected = Math.max(PageArena.PAGE_SIZE, Integer.highestOneBit(Math.max(size, 1) - 1) << 1);
+        assertEquals(Math.max(expected, size <= 4096 ? 4096 : expected), block.capacity());
+        assertTrue(block.capacity() >= size);
+        assertEquals(0, block.buffer().alignmentOffset(0, PageArena.PAGE_SIZE));
+        assertEquals(1, arena.stats().largeBlocksInUse());
+        assertEquals(block.capacity(), arena.stats().largeBytesInUse());
+        arena.release(block);
+        assertEquals(0, arena.stats().largeBytesInUse());
+    }
+
+    @Test
+    void hugeBlocksAreExactAndGiveTheirReservationBack() {
+        PageArena arena = leaks.newArena(8 << 20);
+        int size = (1 << 20) + 1;
+        ArenaBlock block = arena.takeLarge(size);
+        assertEquals(size, block.capacity());
+        assertEquals(size, arena.stats().reservedBytes());
+        arena.release(block);
+        assertEquals(0, arena.stats().reservedBytes());
+    }
+
+    @Test
+    void failPolicyNamesTheLimitAndTheRequest() {
+        PageArena arena = leaks.newArena(2 * PageArena.PAGE_SIZE);
+        ArenaBlock a = arena.takePage();
+        ArenaBlock b = arena.takePage();
+        ArenaExhaustedException e = assertThrows(ArenaExhaustedException.class, arena::takePage);
+        assertEquals("page arena exhausted: requested=4096 bytes, reservedBytes=8192, maxBytes=8192"
+                + " (raise the arena limit or lower the load)", e.getMessage());
+        assertEquals(1, arena.stats().exhaustions());
+        assertEquals(0, arena.stats().fallbacks());
+        arena.release(a);
+        arena.release(b);
+        arena.release(arena.takePage()); // service resumes once memory is back
+    }
+
+    @Test
+    void fallbackPolicyHandsOutCountedUnpooledMemory() {
+        PageArena arena = leaks.track(PageArena.builder().maxBytes(2 * PageArena.PAGE_SIZE)
+                .policy(ExhaustionPolicy.FALLBACK).debug(DebugOptions.NONE.withLeakTracking(true)).build());
+        ArenaBlock pooled = arena.takePage();
+        ArenaBlock pooled2 = arena.takePage();
+        ArenaBlock fallback = arena.takePage();
+        ArenaBlock largeFallback = arena.takeLarge(5000);
+        assertTrue(pooled.isPooled());
+        assertFalse(fallback.isPooled());
+        assertEquals(0, fallback.buffer().alignmentOffset(0, PageArena.PAGE_SIZE));
+        assertEquals(8192, largeFallback.capacity());
+        ArenaStats stats = arena.stats();
+        assertEquals(2, stats.exhaustions());
+        assertEquals(2, stats.fallbacks());
+        assertEquals(3, stats.pagesInUse());
+        assertEquals(0, stats.pagesFree());
+        assertEquals(2 * PageArena.PAGE_SIZE, stats.reservedBytes());
+        arena.release(fallback);
+        arena.release(largeFallback);
+        arena.release(pooled);
+        arena.release(pooled2);
+        assertEquals(2, arena.stats().pagesFree());
+        assertEquals(2 * PageArena.PAGE_SIZE, arena.stats().reservedBytes());
+    }
+
+    @Test
+    void scrubZeroesAReleasedPageBeforeItsNextOwner() {
+        PageArena arena = leaks.newArena(1 << 20);
+        ArenaBlock page = arena.takePage();
+        fillWith(page.buffer(), (byte) 0x5A);
+        arena.release(page);
+        ArenaBlock again = arena.takePage();
+        assertSame(page, again);
+        assertAll(again.buffer(), (byte) 0);
+        arena.release(again);
+    }
+
+    @Test
+    void withoutScrubAReleasedPageKeepsItsBytes() {
+        PageArena arena = leaks.track(PageArena.builder().maxBytes(1 << 20).scrub(false)
+                .debug(DebugOptions.NONE).build());
+        ArenaBlock page = arena.takePage();
+        fillWith(page.buffer(), (byte) 0x5A);
+        arena.release(page);
+        ArenaBlock again = arena.takePage();
+        assertAll(again.buffer(), (byte) 0x5A);
+        arena.release(again);
+    }
+
+    @Test
+    void poisonFillsFreshAndFreedMemory() {
+        PageArena arena = leaks.track(PageArena.builder().maxBytes(1 << 20)
+                .debug(DebugOptions.NONE.withPoison(true)).build());
+        ArenaBlock page = arena.takePage();
+        assertAll(page.buffer(), DebugOptions.POISON_FRESH);
+        ByteBuffer stale = page.buffer();
+        arena.release(page);
+        assertAll(stale, DebugOptions.POISON_FREED);
+        arena.release(arena.takePage());
+    }
+
+    @Test
+    void doubleReleaseThrowsAndNeverDuplicatesTheBlockOnTheFreeList() {
+        PageArena arena = leaks.newArena(1 << 20);
+        ArenaBlock page = arena.takePage();
+        arena.release(page);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> arena.release(page));
+        assertTrue(e.getMessage().startsWith("double release of page#0"), e.getMessage());
+        ArenaBlock a = arena.takePage();
+        ArenaBlock b = arena.takePage();
+        assertFalse(a == b, "a block released twice was handed out twice");
+        arena.release(a);
+        arena.release(b);
+        arena.checkInvariantsWhenQuiet();
+    }
+
+    @Test
+    void releaseToTheWrongArenaIsRejected() {
+        PageArena one = leaks.newArena(1 << 20);
+        PageArena other = leaks.newArena(1 << 20);
+        ArenaBlock page = one.takePage();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> other.release(page));
+        assertTrue(e.getMessage().contains("expected: a block of this arena"), e.getMessage());
+        one.release(page);
+    }
+
+    @Test
+    void badArgumentsNameTheValue() {
+        PageArena arena = leaks.newArena(1 << 20);
+        assertEquals("size=-1 (expected: 0..1048576, the arena's maxBytes)",
+                assertThrows(IllegalArgumentException.class, () -> arena.takeLarge(-1)).getMessage());
+        assertEquals("size=1048577 (expected: 0..1048576, the arena's maxBytes)",
+                assertThrows(IllegalArgumentException.class, () -> arena.takeLarge((1 << 20) + 1)).getMessage());
+        assertEquals("maxBytes=100 (expected: >= 4096, one page)",
+                assertThrows(IllegalArgumentException.class, () -> PageArena.builder().maxBytes(100)).getMessage());
+        assertEquals("policy=null (expected: FAIL or FALLBACK)",
+                assertThrows(IllegalArgumentException.class, () -> PageArena.builder().policy(null)).getMessage());
+    }
+
+    @Test
+    void boundHoldsAcrossSizeClasses() {
+        PageArena arena = leaks.newArena(PageArena.CHUNK_SIZE + 65536);
+        List<ArenaBlock> taken = new ArrayList<>();
+        taken.add(arena.takePage()); // reserves one chunk of pages
+        taken.add(arena.takeLarge(65536)); // exactly the remaining budget
+        assertThrows(ArenaExhaustedException.class, () -> arena.takeLarge(8192));
+        assertEquals(arena.maxBytes(), arena.stats().reservedBytes());
+        taken.forEach(arena::release);
+    }
+
+    @Test
+    void outstandingListsSitesWhenTrackingIsOn() {
+        PageArena arena = leaks.newArena(1 << 20);
+        ArenaBlock page = arena.takePage();
+        List<PageArena.OutstandingBlock> outstanding = arena.outstanding();
+        assertEquals(1, outstanding.size());
+        assertTrue(outstanding.get(0).toString().contains("outstandingListsSitesWhenTrackingIsOn"),
+                outstanding.get(0).toString());
+        arena.release(page);
+        assertTrue(arena.outstanding().isEmpty());
+    }
+
+    static void fillWith(ByteBuffer buffer, byte value) {
+        for (int i = 0; i < buffer.capacity(); i++) {
+            buffer.put(i, value);
+        }
+    }
+
+    static void assertAll(ByteBuffer buffer, byte value) {
+        for (int i = 0; i < buffer.limit(); i++) {
+            if (buffer.get(i) != value) {
+                throw new AssertionError("byte " + i + " is " + buffer.get(i) + ", expected " + value);
+            }
+        }
+    }
+}
