@@ -1,0 +1,376 @@
+package io.mpool.server;
+
+import io.mpool.mempool.ArenaExhaustedException;
+import io.mpool.mempool.MpPool;
+import io.mpool.mempool.PoolStats;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.connector.PooledByteBuffer;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
+
+/**
+ * One connection's memory: Undertow's {@link ByteBufferPool} over that connection's
+ * {@link MpPool}.
+ *
+ * <h2>Life</h2>
+ * <ol>
+ *   <li>Created on accept (one arena page for the pool's head node).</li>
+ *   <li>Undertow takes read/write buffers with {@link #allocate()}; a closed buffer goes on a
+ *   same-size free list and serves the next {@code allocate()} of the same request, so a body
+ *   streamed through the connection needs only a few buffers.</li>
+ *   <li>Handlers take scratch memory from {@link #region()} while their request runs.</li>
+ *   <li>Request end marks a reset <em>pending</em>. It runs when nothing is open: no buffer held by
+ *   Undertow (a read buffer with pipelined bytes, a kept header buffer, a late-closed stream
+ *   buffer) and no request running. Whichever thread closes the last thing runs it.</li>
+ *   <li>Connection close marks a destroy pending; it runs under the same rule, after which every
+ *   page is back in the arena and {@link #allocate()} throws.</li>
+ * </ol>
+ *
+ * <h2>Ownership of a handed-out buffer</h2>
+ * Undertow owns it from {@code allocate()} until it calls {@code close()}; {@code close()} is
+ * idempotent, and {@link PooledByteBuffer#getBuffer()} after close throws, so a stale handle can
+ * never reach memory that a reset or another request now owns. A second close of the same handle
+ * cannot put the buffer on the free list twice.
+ *
+ * <p>Thread-safety: allocation happens on the IO thread and on worker threads, and a close can
+ * come from any thread, so every state change takes this connection's lock (uncontended in
+ * practice: one request at a time).
+ */
+public final class ConnectionPool implements ByteBufferPool {
+    private static final Logger LOG = Logger.getLogger(ConnectionPool.class.getName());
+    /** How many resets the admin endpoint can show per connection. */
+    static final int RESET_HISTORY = 8;
+
+    private final long id;
+    private final String remote;
+    private final long createdMillis = System.currentTimeMillis();
+    private final MpPool pool;
+    private final int bufferSize;
+    private final long maxBytes;
+    private final ByteBufferPool arrayBacked;
+    private final ServerStats stats;
+    private final Runnable onDestroyed;
+    private final RequestRegion region = new RequestRegion(this);
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Closed buffers of this request, reused before the pool is asked again. */
+    private final ArrayDeque<ByteBuffer> recycled = new ArrayDeque<>();
+    private int openBuffers;
+    private int requestsRunning;
+    private int pendingRequestEnds;
+    private long resetPendingSinceNanos;
+    private boolean perRequestReset = true;
+    private boolean destroyPending;
+    private boolean destroyed;
+    private long requests;
+    private long resets;
+    private long resetsCoalesced;
+    private long largeFreedThisCycle;
+    private boolean capLogged;
+    private final ArrayDeque<ResetRecord> history = new ArrayDeque<>(RESET_HISTORY);
+
+    ConnectionPool(long id, String remote, MpPool pool, int bufferSize, long maxBytes,
+                   ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
+        this.id = id;
+        this.remote = remote;
+        this.pool = pool;
+        this.bufferSize = bufferSize;
+        this.maxBytes = maxBytes;
+        this.arrayBacked = arrayBacked;
+        this.stats = stats;
+        this.onDestroyed = onDestroyed;
+    }
+
+    // ---- ByteBufferPool ----
+
+    /**
+     * A {@link #getBufferSize()}-byte direct buffer from this connection's pool.
+     *
+     * @throws IllegalStateException   once the connection is closing (Undertow treats this as
+     *                                 "connection closing"), or when the connection would pass
+     *                                 its byte cap
+     * @throws ArenaExhaustedException when the shared arena is at its bound
+     */
+    @Override
+    public PooledByteBuffer allocate() {
+        lock.lock();
+        try {
+            checkOpen();
+            ByteBuffer buffer = recycled.pollFirst();
+            if (buffer == null) {
+                buffer = allocateFromPool(bufferSize, false);
+            }
+            openBuffers++;
+            return new Handle(buffer);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public ByteBufferPool getArrayBackedPool() {
+        return arrayBacked; // Undertow calls .array() on these: heap buffers, not ours
+    }
+
+    @Override
+    public void close() {
+        // The connection's close listener, not Undertow, ends this pool (see connectionClosed).
+    }
+
+    @Override
+    public int getBufferSize() {
+        return bufferSize;
+    }
+
+    @Override
+    public boolean isDirect() {
+        return true;
+    }
+
+    // ---- request scope ----
+
+    /** The request-scoped region handlers allocate scratch memory from. */
+    public RequestRegion region() {
+        return region;
+    }
+
+    /** Root handler entry: the request counts as open until {@link #requestEnded()}. */
+    void requestStarted() {
+        lock.lock();
+        try {
+            requestsRunning++;
+            requests++;
+        } finally {
+            lock.unlock();
+        }
+        stats.requests.increment();
+    }
+
+    /** The exchange completed: a reset is due as soon as nothing is open. */
+    void requestEnded() {
+        lock.lock();
+        try {
+            requestsRunning--;
+            if (perRequestReset && pendingRequestEnds++ == 0) {
+                resetPendingSinceNanos = System.nanoTime();
+            }
+            if (!runDeferredWork() && perRequestReset) {
+                stats.resetsDeferred.increment();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** An upgraded connection has no request boundaries: never reset it per request again. */
+    void disablePerRequestReset() {
+        lock.lock();
+        try {
+            perRequestReset = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The channel closed: destroy as soon as nothing is open. Idempotent. */
+    void connectionClosed() {
+        lock.lock();
+        try {
+            if (destroyPending || destroyed) {
+                return;
+            }
+            destroyPending = true;
+            runDeferredWork();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Allocates scratch memory for the running request (lock held by the caller or taken here). */
+    ByteBuffer allocateFromPool(int size, boolean zeroed) {
+        lock.lock();
+        try {
+            checkOpen();
+            if (pool.bytesReserved() + size > maxBytes) {
+                stats.connectionCapExceeded.increment();
+                if (!capLogged) {
+                    capLogged = true;
+                    LOG.warning("connection " + id + " (" + remote + ") passed its cap of " + maxBytes
+                            + " bytes (--connection-max-bytes): holding " + pool.bytesReserved()
+                            + ", asked for " + size + "; closing it");
+                }
+                throw new ConnectionCapExceededException(id, maxBytes, pool.bytesReserved(), size);
+            }
+            try {
+                return zeroed ? pool.allocateZeroed(size) : pool.allocate(size);
+            } catch (ArenaExhaustedException e) {
+                stats.arenaRejections.increment();
+                throw e;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- deferred reset / destroy ----
+
+    /** Runs a pending destroy or reset if nothing is open; true if nothing was left waiting. */
+    private boolean runDeferredWork() {
+        if (openBuffers > 0 || requestsRunning > 0) {
+            return false;
+        }
+        if (destroyPending && !destroyed) {
+            if (pendingRequestEnds > 0) {
+                resetsCoalesced += pendingRequestEnds;
+                stats.resetsCoalesced.add(pendingRequestEnds);
+                pendingRequestEnds = 0;
+            }
+            recycled.clear();
+            destroyed = true;
+            try {
+                pool.destroy();
+            } finally {
+                stats.poolsDestroyed.increment();
+                onDestroyed.run();
+            }
+            return true;
+        }
+        if (pendingRequestEnds > 0) {
+            resetNow();
+        }
+        return true;
+    }
+
+    private void resetNow() {
+        PoolStats before = pool.stats();
+        long deferredMicros = (System.nanoTime() - resetPendingSinceNanos) / 1_000;
+        int covered = pendingRequestEnds;
+        recycled.clear();
+        pendingRequestEnds = 0;
+        try {
+            pool.reset();
+        } finally {
+            resets++;
+            stats.resets.increment();
+            if (covered > 1) {
+                resetsCoalesced += covered - 1;
+                stats.resetsCoalesced.add(covered - 1);
+            }
+            if (history.size() == RESET_HISTORY) {
+                history.removeFirst();
+            }
+            history.addLast(new ResetRecord(System.currentTimeMillis(), before.bytesInUse(),
+                    before.nodes().size(), before.largeCount(), deferredMicros, covered));
+        }
+    }
+
+    private void bufferClosed(ByteBuffer buffer) {
+        lock.lock();
+        try {
+            openBuffers--;
+            assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
+            if (!destroyed && !destroyPending) {
+                buffer.clear();
+                recycled.addFirst(buffer);
+            }
+            runDeferredWork();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkOpen() {
+        if (destroyed || destroyPending) {
+            throw new IllegalStateException("connection " + id + " is closing: its pool "
+                    + pool.name() + " takes no more allocations");
+        }
+    }
+
+    // ---- inspection ----
+
+    public long id() {
+        return id;
+    }
+
+    /** One line per connection for the admin endpoint. */
+    public ConnectionSummary summary() {
+        lock.lock();
+        try {
+            return new ConnectionSummary(id, remote, System.currentTimeMillis() - createdMillis, requests,
+                    resets, resetsCoalesced, pool.nodeCount(), pool.bytesInUse(), pool.bytesReserved(),
+                    destroyed ? 0 : pool.stats().largeCount(), destroyed ? 0 : pool.stats().largeBytes(),
+                    openBuffers, pendingRequestEnds > 0, destroyed);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The connection in detail: its pool's nodes and large entries, and recent resets. */
+    public ConnectionDetail detail() {
+        lock.lock();
+        try {
+            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), new ArrayList<>(history));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Admin view of one connection. */
+    public record ConnectionSummary(long id, String remote, long ageMillis, long requests, long resets,
+                                    long resetsCoalesced, int nodes, long bytesUsed, long bytesReserved,
+                                    long largeCount, long largeBytes, int openBuffers,
+                                    boolean resetPending, boolean destroyed) {
+    }
+
+    /** Admin view of one connection in detail. */
+    public record ConnectionDetail(ConnectionSummary connection, PoolStats pool, List<ResetRecord> recentResets) {
+    }
+
+    /** Undertow's handle on one buffer. */
+    private final class Handle implements PooledByteBuffer {
+        private ByteBuffer buffer;
+
+        Handle(ByteBuffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public ByteBuffer getBuffer() {
+            ByteBuffer current = buffer;
+            if (current == null) {
+                throw new IllegalStateException("buffer of connection " + id + " used after close");
+            }
+            return current;
+        }
+
+        @Override
+        public void close() {
+            ByteBuffer current;
+            lock.lock();
+            try {
+                current = buffer;
+                if (current == null) {
+                    return; // idempotent: a second close must not free the buffer twice
+                }
+                buffer = null;
+                bufferClosed(current);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public boolean isOpen() {
+            return buffer != null;
+        }
+
+        @Override
+        public String toString() {
+            return "PooledByteBuffer[connection=" + id + " open=" + isOpen() + "]";
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package io.mpool.server;
+
+import io.mpool.mempool.PageArena;
+import io.mpool.server.admin.AdminHandler;
+import io.mpool.server.routes.Routes;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.handlers.HttpContinueReadHandler;
+import io.undertow.server.protocol.http.HttpOpenListener;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.StreamConnection;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+import org.xnio.channels.AcceptingChannel;
+
+/**
+ * The server: an XNIO worker, the main listener (one {@link ConnectionPool} per accepted
+ * connection) and the admin listener, and a graceful stop.
+ *
+ * <p>{@code Undertow.Builder} shares one buffer pool among all connections, so the main listener
+ * is wired by hand: every accepted connection gets a fresh {@link HttpOpenListener} over its own
+ * pool (about 100 ns), with the pool's close hooked onto the channel after Undertow's own.
+ */
+public final class MpoolServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(MpoolServer.class.getName());
+
+    private final ServerConfig config;
+    private final PageArena arena;
+    private final ServerStats stats = new ServerStats();
+    private final ConnectionRegistry registry;
+    private final DefaultByteBufferPool heapPool;
+    private final DefaultByteBufferPool stockPool;
+    private final Set<StreamConnection> channels = ConcurrentHashMap.newKeySet();
+    private final OptionMap undertowOptions;
+    private final HttpHandler routes = new HttpContinueReadHandler(new Routes());
+
+    private XnioWorker worker;
+    private AcceptingChannel<StreamConnection> mainServer;
+    private AcceptingChannel<StreamConnection> adminServer;
+    private volatile boolean stopping;
+
+    public MpoolServer(ServerConfig config) {
+        this.config = config;
+        this.arena = PageArena.builder().maxBytes(config.arenaMaxBytes()).policy(config.arenaPolicy())
+                .scrub(config.scrub()).debug(config.debug()).build();
+        this.heapPool = new DefaultByteBufferPool(false, config.bufferSize(), -1, 4);
+        this.stockPool = new DefaultByteBufferPool(true, config.bufferSize(), -1, 4);
+        this.registry = new ConnectionRegistry(arena, config.bufferSize(), config.connectionMaxBytes(),
+                heapPool, stats);
+        this.undertowOptions = OptionMap.builder()
+                // With pipelined data buffered, a pipelined POST followed by GETs left a header
+                // buffer that was never closed, and the pool could never reset.
+                .set(UndertowOptions.BUFFER_PIPELINED_DATA, false)
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, 15_000)
+                .getMap();
+    }
+
+    /** Binds both listeners and starts serving. */
+    public MpoolServer start() throws IOException {
+        Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
+        worker = xnio.createWorker(OptionMap.builder()
+                .set(Options.WORKER_IO_THREADS, config.ioThreads())
+                .set(Options.WORKER_TASK_CORE_THREADS, config.workerThreads())
+                .set(Options.WORKER_TASK_MAX_THREADS, config.workerThreads())
+                .set(Options.WORKER_NAME, "mpool")
+                .set(Options.TCP_NODELAY, true)
+                .getMap());
+        OptionMap socketOptions = OptionMap.builder()
+                .set(Options.REUSE_ADDRESSES, true)
+                .set(Options.TCP_NODELAY, true)
+                .set(Options.BACKLOG, 1024)
+                .getMap();
+        try {
+            mainServer = worker.createStreamConnectionServer(
+                    new InetSocketAddress(config.host(), config.port()),
+                    ChannelListeners.openListenerAdapter(this::accept), socketOptions);
+            mainServer.resumeAccepts();
+            HttpOpenListener admin = new HttpOpenListener(heapPool, OptionMap.EMPTY);
+            admin.setRootHandler(new AdminHandler(arena, stats, registry, config.adminToken()));
+            adminServer = worker.createStreamConnectionServer(
+                    new InetSocketAddress(config.adminHost(), config.adminPort()),
+                    ChannelListeners.openListenerAdapter(admin), socketOptions);
+            adminServer.resumeAccepts();
+        } catch (IOException | RuntimeException e) {
+            IoUtils.safeClose(mainServer, adminServer);
+            worker.shutdownNow();
+            throw e;
+        }
+        LOG.info("mpool listening on http://" + config.host() + ":" + port() + " (admin http://"
+                + config.adminHost() + ":" + adminPort()
+                + "/admin/pools) " + config);
+        return this;
+    }
+
+    /** One accepted connection: its own pool and its own HttpOpenListener. */
+    private void accept(StreamConnection channel) {
+        if (stopping) {
+            IoUtils.safeClose(channel);
+            return;
+        }
+        channels.add(channel);
+        if (config.pool() == ServerConfig.PoolKind.UNDERTOW) {
+            HttpOpenListener http = new HttpOpenListener(stockPool, undertowOptions);
+            http.setRootHandler(new RequestScopeHandler(null, stats, routes));
+            http.handleEvent(channel);
+            addCloseListener(channel, c -> channels.remove(c));
+            return;
+        }
+        ConnectionPool connection;
+        try {
+            connection = registry.open(String.valueOf(channel.getPeerAddress()));
+        } catch (RuntimeException e) {
+            LOG.warning("refusing connection from " + channel.getPeerAddress() + ": " + e.getMessage());
+            channels.remove(channel);
+            IoUtils.safeClose(channel);
+            return;
+        }
+        HttpOpenListener http = new HttpOpenListener(connection, undertowOptions);
+        http.setRootHandler(new RequestScopeHandler(connection, stats, routes));
+        http.handleEvent(channel);
+        // After handleEvent: XNIO merges this with Undertow's close listener and runs it after
+        // Undertow's cleanup, when Undertow has closed what it could.
+        addCloseListener(channel, c -> {
+            channels.remove(c);
+            connection.connectionClosed();
+        });
+    }
+
+    private static void addCloseListener(StreamConnection channel, ChannelListener<StreamConnection> listener) {
+        channel.setCloseListener(listener);
+        if (!channel.isOpen()) {
+            listener.handleEvent(channel); // closed during handleEvent: the listener would never run
+        }
+    }
+
+    /**
+     * Stops gracefully: no new connections, in-flight requests get up to {@code grace} to finish,
+     * then every connection is closed and the pools are given back.
+     *
+     * @return the one-line summary (also logged): pools created/destroyed, pages outstanding
+     */
+    public String stop(Duration grace) {
+        if (stopping) {
+            return "mpool already stopping";
+        }
+        stopping = true;
+        IoUtils.safeClose(mainServer);
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (stats.inFlight.sum() > 0 && System.nanoTime() < deadline) {
+            sleep();
+        }
+        long unfinished = stats.inFlight.sum();
+        channels.forEach(IoUtils::safeClose);
+        long poolDeadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (registry.size() > 0 && System.nanoTime() < poolDeadline) {
+            sleep();
+        }
+        IoUtils.safeClose(adminServer);
+        worker.shutdown();
+        try {
+            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+                worker.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            worker.shutdownNow();
+        }
+        ServerStats.Totals totals = stats.snapshot();
+        String line = "mpool stopped: poolsCreated=" + totals.poolsCreated() + " poolsDestroyed="
+                + totals.poolsDestroyed() + " requests=" + totals.requests() + " resets=" + totals.resets()
+                + " unfinishedRequests=" + unfinished + " pagesOutstanding=" + arena.stats().pagesInUse()
+                + " largeBlocksOutstanding=" + arena.stats().largeBlocksInUse();
+        if (arena.stats().outstandingBlocks() == 0 && totals.poolsLive() == 0) {
+            LOG.info(line);
+        } else {
+            line += " (memory still outstanding)";
+            LOG.log(Level.WARNING, line);
+        }
+        return line;
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(10));
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) mainServer.getLocalAddress()).getPort();
+    }
+
+    public int adminPort() {
+        return ((InetSocketAddress) adminServer.getLocalAddress()).getPort();
+    }
+
+    public PageArena arena() {
+        return arena;
+    }
+
+    public ServerStats stats() {
+        return stats;
+    }
+
+    public ConnectionRegistry registry() {
+        return registry;
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+}

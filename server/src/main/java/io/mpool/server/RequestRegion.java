@@ -1,0 +1,45 @@
+package io.mpool.server;
+
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.AttachmentKey;
+import java.nio.ByteBuffer;
+
+/**
+ * Scratch memory for application code, valid for the current request only.
+ *
+ * <p>A handler gets it with {@link #of(HttpServerExchange)} and allocates from the connection's
+ * pool; everything is freed by the reset that follows the request, so handlers never free. A
+ * buffer taken here must not be kept past the request (it is reused by the next one). With
+ * {@code --pool undertow} there is no connection pool and allocations come from the heap, so the
+ * same handlers run on both servers.
+ */
+public final class RequestRegion {
+    static final AttachmentKey<RequestRegion> KEY = AttachmentKey.create(RequestRegion.class);
+
+    private final ConnectionPool connection;
+
+    RequestRegion(ConnectionPool connection) {
+        this.connection = connection;
+    }
+
+    /** The region of the exchange's connection, or null when the server runs without pools. */
+    public static RequestRegion of(HttpServerExchange exchange) {
+        return exchange.getAttachment(KEY);
+    }
+
+    /** {@code size} bytes from the region, or from the heap when there is no region. */
+    public static ByteBuffer allocate(HttpServerExchange exchange, int size) {
+        RequestRegion region = of(exchange);
+        return region == null ? ByteBuffer.allocate(size) : region.allocate(size);
+    }
+
+    /** {@code size} bytes (position 0, limit size) from the connection's pool. */
+    public ByteBuffer allocate(int size) {
+        return connection.allocateFromPool(size, false);
+    }
+
+    /** {@code size} zeroed bytes from the connection's pool. */
+    public ByteBuffer allocateZeroed(int size) {
+        return connection.allocateFromPool(size, true);
+    }
+}

@@ -1,0 +1,57 @@
+package io.mpool.server;
+
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+
+/**
+ * The root handler of a pooled connection: counts the request as open from entry until the
+ * exchange completes, attaches the request region, then hands over to the routes.
+ *
+ * <p>The completion listener is added before any other, and Undertow runs completion listeners
+ * newest first, so it runs last: after every handler's own listener, when the response is done.
+ * Requests Undertow rejects before this handler (parse errors) never reach it; the connection's
+ * close covers them.
+ */
+final class RequestScopeHandler implements HttpHandler {
+    private final ConnectionPool connection;
+    private final ServerStats stats;
+    private final HttpHandler next;
+
+    /** {@code connection} is null with {@code --pool undertow}: then only the counts are kept. */
+    RequestScopeHandler(ConnectionPool connection, ServerStats stats, HttpHandler next) {
+        this.connection = connection;
+        this.stats = stats;
+        this.next = next;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        stats.inFlight.increment();
+        if (connection == null) {
+            stats.requests.increment();
+            exchange.addExchangeCompleteListener((completed, nextListener) -> {
+                stats.inFlight.decrement();
+                nextListener.proceed();
+            });
+            next.handleRequest(exchange);
+            return;
+        }
+        connection.requestStarted();
+        exchange.addExchangeCompleteListener((completed, nextListener) -> {
+            stats.inFlight.decrement();
+            // Ends the request before Undertow moves on to the next one (which, with pipelined
+            // bytes, it may start inside proceed()); buffers Undertow still holds keep the reset
+            // pending until they are closed.
+            try {
+                if (completed.isUpgrade()) {
+                    connection.disablePerRequestReset();
+                }
+                connection.requestEnded();
+            } finally {
+                nextListener.proceed();
+            }
+        });
+        exchange.putAttachment(RequestRegion.KEY, connection.region());
+        next.handleRequest(exchange);
+    }
+}

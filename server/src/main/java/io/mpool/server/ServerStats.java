@@ -1,0 +1,31 @@
+package io.mpool.server;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** Server-wide counters, shared by every connection; read by the admin endpoint. */
+public final class ServerStats {
+    final LongAdder poolsCreated = new LongAdder();
+    final LongAdder poolsDestroyed = new LongAdder();
+    final LongAdder requests = new LongAdder();
+    final LongAdder resets = new LongAdder();
+    final LongAdder resetsDeferred = new LongAdder();
+    final LongAdder resetsCoalesced = new LongAdder();
+    final LongAdder connectionCapExceeded = new LongAdder();
+    final LongAdder arenaRejections = new LongAdder();
+    /** Requests between root-handler entry and exchange completion, over all connections. */
+    final LongAdder inFlight = new LongAdder();
+
+    /** An immutable view for JSON. */
+    public record Totals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
+                         long resets, long resetsDeferred, long resetsCoalesced,
+                         long connectionCapExceeded, long arenaRejections) {
+    }
+
+    public Totals snapshot() {
+        long created = poolsCreated.sum();
+        long destroyed = poolsDestroyed.sum();
+        return new Totals(created, destroyed, created - destroyed, requests.sum(), resets.sum(),
+                resetsDeferred.sum(), resetsCoalesced.sum(), connectionCapExceeded.sum(),
+                arenaRejections.sum());
+    }
+}

@@ -1,0 +1,106 @@
+package io.mpool.server.admin;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.mpool.mempool.ArenaStats;
+import io.mpool.mempool.PageArena;
+import io.mpool.server.ConnectionPool;
+import io.mpool.server.ConnectionRegistry;
+import io.mpool.server.ServerStats;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The admin endpoint, JSON over its own listener, GET only:
+ * <ul>
+ *   <li>{@code /admin/pools}: the arena, the server totals and one line per live connection;</li>
+ *   <li>{@code /admin/pools/{id}}: one connection with its pool's nodes, large entries and recent
+ *   resets;</li>
+ *   <li>{@code /admin/health}: {@code {"status":"UP"}}.</li>
+ * </ul>
+ * With a token configured every request needs {@code Authorization: Bearer <token>} (else 401).
+ * Answers carry counters and sizes only, never request bytes.
+ */
+public final class AdminHandler implements HttpHandler {
+    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+
+    private final PageArena arena;
+    private final ServerStats stats;
+    private final ConnectionRegistry registry;
+    private final byte[] expectedAuthorization;
+
+    public AdminHandler(PageArena arena, ServerStats stats, ConnectionRegistry registry, String token) {
+        this.arena = arena;
+        this.stats = stats;
+        this.registry = registry;
+        this.expectedAuthorization = token == null ? null
+                : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What {@code GET /admin/pools} answers. */
+    public record PoolsSnapshot(ArenaStats arena, ServerStats.Totals totals,
+                                List<ConnectionPool.ConnectionSummary> connections) {
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        if (!authorized(exchange)) {
+            exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"mpool-admin\"");
+            send(exchange, 401, Map.of("error", "missing or wrong bearer token"));
+            return;
+        }
+        if (!exchange.getRequestMethod().equals(Methods.GET)) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
+            send(exchange, 405, Map.of("error", "method not allowed (allowed: GET)"));
+            return;
+        }
+        String path = exchange.getRequestPath();
+        if (path.equals("/admin/health")) {
+            send(exchange, 200, Map.of("status", "UP"));
+        } else if (path.equals("/admin/pools")) {
+            List<ConnectionPool.ConnectionSummary> connections = registry.connections().stream()
+                    .map(ConnectionPool::summary).toList();
+            send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), connections));
+        } else if (path.startsWith("/admin/pools/")) {
+            ConnectionPool connection = lookup(path.substring("/admin/pools/".length()));
+            if (connection == null) {
+                send(exchange, 404, Map.of("error", "no live connection with that id"));
+            } else {
+                send(exchange, 200, connection.detail());
+            }
+        } else {
+            send(exchange, 404, Map.of("error", "unknown admin path (paths: /admin/pools, "
+                    + "/admin/pools/{id}, /admin/health)"));
+        }
+    }
+
+    private ConnectionPool lookup(String id) {
+        try {
+            return registry.get(Long.parseLong(id));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private boolean authorized(HttpServerExchange exchange) {
+        if (expectedAuthorization == null) {
+            return true;
+        }
+        String given = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
+        return given != null && MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpServerExchange exchange, int status, Object body) throws Exception {
+        byte[] json = JSON.writeValueAsBytes(body);
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseSender().send(ByteBuffer.wrap(json));
+    }
+}
