@@ -77,6 +77,10 @@ public final class Main implements Callable<Integer> {
             description = "Worker threads for blocking handlers (MPOOL_WORKER_THREADS). Default: ${DEFAULT-VALUE}")
     int workerThreads;
 
+    @Option(names = "--max-body-size", defaultValue = "${env:MPOOL_MAX_BODY_SIZE:-0}",
+            description = "Largest request body accepted, 0 = no limit: the routes stream bodies through a few pool buffers (MPOOL_MAX_BODY_SIZE). Default: ${DEFAULT-VALUE}")
+    String maxBodySize;
+
     @Option(names = "--debug", split = ",", defaultValue = "${env:MPOOL_DEBUG}",
             description = "Allocator debug modes, comma-separated: poison, no-pooling, paranoid, leak-tracking (MPOOL_DEBUG)")
     List<String> debug;
@@ -127,7 +131,7 @@ public final class Main implements Callable<Integer> {
                 (int) Math.min(Integer.MAX_VALUE, Sizes.parse("--buffer-size", bufferSize)),
                 Sizes.parse("--arena-max", arenaMax), policy(arenaPolicy), scrub,
                 Sizes.parse("--connection-max-bytes", connectionMaxBytes), ioThreads, workerThreads,
-                debugOptions(debug));
+                Sizes.parse("--max-body-size", maxBodySize), debugOptions(debug));
     }
 
     private static ServerConfig.PoolKind poolKind(String value) {

@@ -66,6 +66,7 @@ public final class MpoolServer implements AutoCloseable {
                 // With pipelined data buffered, a pipelined POST followed by GETs left a header
                 // buffer that was never closed, and the pool could never reset.
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, false)
+                .set(UndertowOptions.MAX_ENTITY_SIZE, config.maxBodyBytes())
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, 15_000)
                 .getMap();

@@ -12,6 +12,7 @@ import java.net.UnknownHostException;
  *
  * @param pool                {@code mp}: a pool per connection; {@code undertow}: Undertow's stock pool
  * @param connectionMaxBytes  the most pool memory one connection may hold
+ * @param maxBodyBytes        the largest request body accepted, 0 = no limit (the routes stream)
  */
 public record ServerConfig(
         String host,
@@ -27,6 +28,7 @@ public record ServerConfig(
         long connectionMaxBytes,
         int ioThreads,
         int workerThreads,
+        long maxBodyBytes,
         DebugOptions debug) {
 
     /** Which buffer pool the connections use. */
@@ -72,6 +74,9 @@ public record ServerConfig(
         if (workerThreads < 1 || workerThreads > 4096) {
             throw new IllegalArgumentException("--worker-threads=" + workerThreads + " (expected: 1..4096)");
         }
+        if (maxBodyBytes < 0) {
+            throw new IllegalArgumentException("--max-body-size=" + maxBodyBytes + " (expected: >= 0, 0 = no limit)");
+        }
         if (!isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
                     + " --admin-token (or MPOOL_ADMIN_TOKEN) is set: refusing to expose the admin endpoint"
@@ -83,27 +88,27 @@ public record ServerConfig(
     public static ServerConfig defaults(int port, int adminPort) {
         return new ServerConfig("127.0.0.1", port, "127.0.0.1", adminPort, null, PoolKind.MP,
                 DEFAULT_BUFFER_SIZE, DEFAULT_ARENA_MAX, ExhaustionPolicy.FAIL, true, DEFAULT_CONNECTION_MAX,
-                1, 16, DebugOptions.FROM_SYSTEM_PROPERTIES);
+                1, 16, 0, DebugOptions.FROM_SYSTEM_PROPERTIES);
     }
 
     public ServerConfig withPool(PoolKind kind) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, maxBodyBytes, debug);
     }
 
     public ServerConfig withAdmin(String host, String token) {
         return new ServerConfig(this.host, port, host, adminPort, token, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, maxBodyBytes, debug);
     }
 
     public ServerConfig withMemory(int bufferSize, long arenaMaxBytes, long connectionMaxBytes) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, maxBodyBytes, debug);
     }
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, maxBodyBytes, debug);
     }
 
     static boolean isLoopback(String host) {
@@ -136,7 +141,7 @@ public record ServerConfig(
     public String toString() {
         return "pool=" + pool.name().toLowerCase() + " bufferSize=" + bufferSize + " arenaMax=" + arenaMaxBytes
                 + " arenaPolicy=" + arenaPolicy + " scrub=" + scrub + " connectionMaxBytes=" + connectionMaxBytes
-                + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads
+                + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads + " maxBodyBytes=" + maxBodyBytes
                 + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]";
     }
 }

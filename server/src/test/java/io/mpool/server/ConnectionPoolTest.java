@@ -1,0 +1,148 @@
+package io.mpool.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mpool.mempool.ArenaLeakCheck;
+import io.mpool.mempool.PageArena;
+import io.undertow.connector.PooledByteBuffer;
+import io.undertow.server.DefaultByteBufferPool;
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The deferred reset/destroy rules of one connection's pool, without a network. */
+class ConnectionPoolTest {
+
+    @RegisterExtension
+    final ArenaLeakCheck leaks = new ArenaLeakCheck();
+
+    private final PageArena arena = leaks.newArena(8 << 20);
+    private final ServerStats stats = new ServerStats();
+    private final ConnectionRegistry registry = new ConnectionRegistry(arena, 16384, 1 << 20,
+            new DefaultByteBufferPool(false, 16384, -1, 4), stats);
+
+    @Test
+    void aResetWaitsForEveryOpenBufferAndRunsOnTheLastClose() {
+        ConnectionPool connection = registry.open("test");
+        connection.requestStarted();
+        PooledByteBuffer read = connection.allocate();
+        PooledByteBuffer write = connection.allocate();
+        connection.requestEnded();
+        assertTrue(connection.summary().resetPending(), "buffers open: reset deferred");
+        assertEquals(0, connection.summary().resets());
+        assertEquals(1, stats.snapshot().resetsDeferred());
+        read.close();
+        assertTrue(connection.summary().resetPending());
+        write.close();
+        assertFalse(connection.summary().resetPending());
+        assertEquals(1, connection.summary().resets());
+        assertEquals(0, arena.stats().largeBlocksInUse(), "the reset gave the buffers' blocks back");
+        connection.connectionClosed();
+        assertEquals(0, registry.size());
+    }
+
+    @Test
+    void aRunningRequestKeepsAPendingResetWaiting() {
+        ConnectionPool connection = registry.open("test");
+        connection.requestStarted();
+        PooledByteBuffer pipelined = connection.allocate();
+        connection.requestEnded(); // first request done, its leftover bytes still held
+        connection.requestStarted(); // second request starts on those bytes
+        pipelined.close();
+        assertTrue(connection.summary().resetPending(), "a request is running: no reset under it");
+        connection.requestEnded();
+        ConnectionPool.ConnectionSummary summary = connection.summary();
+        assertEquals(1, summary.resets());
+        assertEquals(1, summary.resetsCoalesced(), "two request ends, one reset");
+        connection.connectionClosed();
+    }
+
+    @Test
+    void closedBuffersAreRecycledWithinTheRequest() {
+        ConnectionPool connection = registry.open("test");
+        connection.requestStarted();
+        PooledByteBuffer first = connection.allocate();
+        ByteBuffer memory = first.getBuffer();
+        memory.put((byte) 1);
+        first.close();
+        PooledByteBuffer second = connection.allocate();
+        assertSame(memory, second.getBuffer(), "same-size buffer reused");
+        assertEquals(0, second.getBuffer().position(), "recycled buffers are cleared");
+        assertEquals(1, arena.stats().largeBlocksInUse());
+        second.close();
+        connection.requestEnded();
+        connection.connectionClosed();
+    }
+
+    @Test
+    void closeIsIdempotentAndABufferClosedTwiceIsNeverHandedOutTwice() {
+        ConnectionPool connection = registry.open("test");
+        connection.requestStarted();
+        PooledByteBuffer buffer = connection.allocate();
+        buffer.close();
+        buffer.close();
+        assertFalse(buffer.isOpen());
+        IllegalStateException e = assertThrows(IllegalStateException.class, buffer::getBuffer);
+        assertTrue(e.getMessage().contains("used after close"), e.getMessage());
+        PooledByteBuffer a = connection.allocate();
+        PooledByteBuffer b = connection.allocate();
+        assertNotSame(a.getBuffer(), b.getBuffer());
+        a.close();
+        b.close();
+        connection.requestEnded();
+        connection.connectionClosed();
+    }
+
+    @Test
+    void destroyWaitsForOpenBuffersAndThenAllocateThrows() {
+        ConnectionPool connection = registry.open("test");
+        PooledByteBuffer held = connection.allocate();
+        connection.connectionClosed();
+        assertEquals(1, registry.size(), "a buffer is still open: destroy deferred");
+        IllegalStateException e = assertThrows(IllegalStateException.class, connection::allocate);
+        assertTrue(e.getMessage().contains("is closing"), e.getMessage());
+        held.close();
+        assertEquals(0, registry.size());
+        assertEquals(0, arena.stats().outstandingBlocks());
+        assertEquals(1, stats.snapshot().poolsDestroyed());
+        connection.connectionClosed(); // idempotent
+        assertEquals(1, stats.snapshot().poolsDestroyed());
+    }
+
+    @Test
+    void theConnectionCapStopsARunawayConnection() {
+        ConnectionPool connection = registry.open("test");
+        connection.requestStarted();
+        java.util.List<PooledByteBuffer> held = new java.util.ArrayList<>();
+        ConnectionCapExceededException e = assertThrows(ConnectionCapExceededException.class, () -> {
+            while (true) {
+                held.add(connection.allocate());
+            }
+        });
+        assertTrue(e.getMessage().contains("connection-max-bytes=1048576"), e.getMessage());
+        assertTrue(held.size() >= 60 && held.size() <= 64, "held " + held.size());
+        assertEquals(1, stats.snapshot().connectionCapExceeded());
+        held.forEach(PooledByteBuffer::close);
+        connection.requestEnded();
+        connection.connectionClosed();
+    }
+
+    @Test
+    void theRequestRegionAllocatesFromThePoolAndTheResetFreesIt() {
+        ConnectionPool connection = registry.open("test");
+        connection.requestStarted();
+        ByteBuffer scratch = connection.region().allocate(100);
+        ByteBuffer big = connection.region().allocateZeroed(50_000);
+        assertEquals(100, scratch.remaining());
+        assertEquals(0, big.get(49_999));
+        assertEquals(1, arena.stats().largeBlocksInUse());
+        connection.requestEnded();
+        assertEquals(0, arena.stats().largeBlocksInUse());
+        connection.connectionClosed();
+    }
+}

@@ -1,0 +1,102 @@
+package io.mpool.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mpool.mempool.ArenaLeakCheck;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Starts a server on ephemeral loopback ports before each test and, after it, waits (bounded)
+ * for every connection's pool to be destroyed, then fails the test if any pool is still live or
+ * any arena page is outstanding.
+ */
+final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
+    static final Duration SETTLE = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Startup lines for every test drown the report; warnings still show. */
+    private static final java.util.logging.Logger QUIET = quiet();
+
+    private static java.util.logging.Logger quiet() {
+        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("io.mpool.server.MpoolServer");
+        logger.setLevel(java.util.logging.Level.WARNING);
+        java.util.logging.Logger.getLogger("org.xnio").setLevel(java.util.logging.Level.WARNING);
+        return logger;
+    }
+
+    private final UnaryOperator<ServerConfig> customize;
+    private final ArenaLeakCheck leaks = new ArenaLeakCheck().withGrace(SETTLE);
+    private final HttpClient admin = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private MpoolServer server;
+
+    ServerFixture() {
+        this(UnaryOperator.identity());
+    }
+
+    ServerFixture(UnaryOperator<ServerConfig> customize) {
+        this.customize = customize;
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        server = new MpoolServer(customize.apply(ServerConfig.defaults(0, 0))).start();
+        leaks.track(server.arena());
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        try {
+            awaitNoLivePools();
+            leaks.afterEach(context);
+            ServerStats.Totals totals = server.stats().snapshot();
+            assertEquals(totals.poolsCreated(), totals.poolsDestroyed(), "pools created = destroyed: " + totals);
+        } finally {
+            server.stop(Duration.ofSeconds(2));
+        }
+    }
+
+    void awaitNoLivePools() throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        while (server.registry().size() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, server.registry().size(), "live pools after the test's connections closed: "
+                + server.registry().connections().stream().map(c -> c.summary().toString()).toList());
+    }
+
+    MpoolServer server() {
+        return server;
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    RawHttp connect() throws IOException {
+        return new RawHttp(server.port());
+    }
+
+    /** GET on the admin listener; returns status and parsed JSON. */
+    AdminAnswer admin(String path, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path))
+                .timeout(Duration.ofSeconds(10));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = admin.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return new AdminAnswer(response.statusCode(), response.body(), JSON.readTree(response.body()));
+    }
+
+    record AdminAnswer(int status, String body, JsonNode json) {
+    }
+}
