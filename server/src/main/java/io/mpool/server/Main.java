@@ -85,6 +85,10 @@ public final class Main implements Callable<Integer> {
             description = "Allocator debug modes, comma-separated: poison, no-pooling, paranoid, leak-tracking (MPOOL_DEBUG)")
     List<String> debug;
 
+    @Option(names = "--health-check",
+            description = "Do not serve: GET /hello on 127.0.0.1:--port and exit 0 if it answers 200, else 1 (for container health checks)")
+    boolean healthCheck;
+
     @Option(names = "--shutdown-grace", defaultValue = "${env:MPOOL_SHUTDOWN_GRACE:-10}",
             description = "Seconds in-flight requests get to finish on SIGTERM (MPOOL_SHUTDOWN_GRACE). Default: ${DEFAULT-VALUE}")
     int shutdownGraceSeconds;
@@ -109,6 +113,9 @@ public final class Main implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (healthCheck) {
+            return HealthCheck.run(port);
+        }
         ServerConfig config = toConfig();
         MpoolServer server = new MpoolServer(config).start();
         CountDownLatch stopped = new CountDownLatch(1);
@@ -127,7 +134,16 @@ public final class Main implements Callable<Integer> {
         if (shutdownGraceSeconds < 0) {
             throw new IllegalArgumentException("--shutdown-grace=" + shutdownGraceSeconds + " (expected: >= 0 seconds)");
         }
-        return new ServerConfig(host, port, adminHost, adminPort, adminToken, poolKind(pool),
+        String token = adminToken;
+        if (token == null && !ServerConfig.isLoopback(adminHost)) {
+            // Reachable from outside (e.g. through docker run -p) but never open: a fresh secret,
+            // printed once.
+            token = AdminTokens.generate();
+            Logger.getLogger(Main.class.getName()).warning("--admin-host=" + adminHost + " is not loopback and no"
+                    + " --admin-token was given: generated admin token " + token
+                    + " (send it as 'Authorization: Bearer <token>'; set MPOOL_ADMIN_TOKEN to choose your own)");
+        }
+        return new ServerConfig(host, port, adminHost, adminPort, token, poolKind(pool),
                 (int) Math.min(Integer.MAX_VALUE, Sizes.parse("--buffer-size", bufferSize)),
                 Sizes.parse("--arena-max", arenaMax), policy(arenaPolicy), scrub,
                 Sizes.parse("--connection-max-bytes", connectionMaxBytes), ioThreads, workerThreads,

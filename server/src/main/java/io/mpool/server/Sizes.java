@@ -2,12 +2,12 @@ package io.mpool.server;
 
 import java.util.Locale;
 
-/** Byte sizes on the command line: {@code 16384}, {@code 16k}, {@code 256m}, {@code 1g}. */
-final class Sizes {
+/** Byte sizes on the command line (and in the Dockerfile check): {@code 16384}, {@code 16k}, {@code 256m}, {@code 1g}. */
+public final class Sizes {
     private Sizes() {
     }
 
-    static long parse(String flag, String text) {
+    public static long parse(String flag, String text) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException(flag + " is empty (expected: bytes, e.g. 16384, 16k, 256m, 1g)");
         }

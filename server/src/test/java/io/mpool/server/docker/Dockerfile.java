@@ -1,0 +1,123 @@
+package io.mpool.server.docker;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Dockerfile read into instructions, each with the line it starts on, grouped by stage. Just
+ * enough of the format for our checks: comments, line continuations, {@code KEY=value} ENV pairs
+ * (quoted or not) and JSON-array (exec form) arguments.
+ */
+record Dockerfile(List<Stage> stages) {
+
+    /** One instruction: keyword upper-cased, arguments as written (continuations joined). */
+    record Instruction(int line, String keyword, String arguments) {
+        @Override
+        public String toString() {
+            return "Dockerfile:" + line + ": " + keyword + " " + arguments;
+        }
+    }
+
+    /** A build stage: its FROM and what follows until the next FROM. */
+    record Stage(Instruction from, String name, List<Instruction> instructions) {
+        List<Instruction> all(String keyword) {
+            return instructions.stream().filter(i -> i.keyword().equals(keyword)).toList();
+        }
+
+        Instruction last(String keyword) {
+            List<Instruction> found = all(keyword);
+            return found.isEmpty() ? null : found.get(found.size() - 1);
+        }
+
+        /** ENV of this stage, in order; later values win. */
+        Map<String, String> env() {
+            Map<String, String> env = new LinkedHashMap<>();
+            for (Instruction instruction : all("ENV")) {
+                env.putAll(envPairs(instruction.arguments()));
+            }
+            return env;
+        }
+
+        String workdir() {
+            Instruction workdir = last("WORKDIR");
+            return workdir == null ? "/" : workdir.arguments().trim();
+        }
+    }
+
+    private static final Pattern ENV_PAIR = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S*))");
+
+    static Dockerfile parse(String text) {
+        List<Stage> stages = new ArrayList<>();
+        List<Instruction> current = null;
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int start = i + 1;
+            StringBuilder joined = new StringBuilder();
+            while (line.endsWith("\\") && i + 1 < lines.length) {
+                joined.append(line, 0, line.length() - 1).append(' ');
+                line = lines[++i].strip();
+                while (line.startsWith("#") && i + 1 < lines.length) {
+                    line = lines[++i].strip();
+                }
+            }
+            joined.append(line);
+            String instructionText = joined.toString().strip();
+            int space = instructionText.indexOf(' ');
+            String keyword = (space < 0 ? instructionText : instructionText.substring(0, space)).toUpperCase(Locale.ROOT);
+            String arguments = space < 0 ? "" : instructionText.substring(space + 1).strip();
+            Instruction instruction = new Instruction(start, keyword, arguments);
+            if (keyword.equals("FROM")) {
+                current = new ArrayList<>();
+                String[] words = arguments.split("\\s+");
+                String name = words.length >= 3 && words[1].equalsIgnoreCase("AS") ? words[2] : null;
+                stages.add(new Stage(instruction, name, current));
+            } else if (current != null) {
+                current.add(instruction);
+            } else {
+                throw new IllegalArgumentException("Dockerfile:" + start + ": " + keyword + " before any FROM");
+            }
+        }
+        return new Dockerfile(stages);
+    }
+
+    static Map<String, String> envPairs(String arguments) {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        Matcher matcher = ENV_PAIR.matcher(arguments);
+        while (matcher.find()) {
+            String value = matcher.group(3) != null ? matcher.group(3).replaceAll("\\\\(.)", "$1") : matcher.group(4);
+            pairs.put(matcher.group(1), value);
+        }
+        return pairs;
+    }
+
+    /** The exec-form (JSON array) arguments of an instruction, or null for the shell form. */
+    static List<String> execForm(String arguments) {
+        String text = arguments.strip();
+        if (!text.startsWith("[")) {
+            return null;
+        }
+        List<String> parts = new ArrayList<>();
+        Matcher matcher = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(text);
+        while (matcher.find()) {
+            parts.add(matcher.group(1).replace("\\\"", "\"").replace("\\\\", "\\"));
+        }
+        return parts;
+    }
+
+    Stage finalStage() {
+        return stages.get(stages.size() - 1);
+    }
+
+    Stage stage(String name) {
+        return stages.stream().filter(s -> name.equals(s.name())).findFirst().orElse(null);
+    }
+}
