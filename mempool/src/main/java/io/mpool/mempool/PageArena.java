@@ -346,41 +346,22 @@ public final class PageArena {
         return handOut(new ArenaBlock(this, memory, -1, -1, ArenaBlock.Kind.FALLBACK, page));
     }
 
-    /** Reserves a chunk of pages; returns one of them (not yet handed out) or null at the bound. */
     private ArenaBlock reservePages() {
-        synchronized (reserveLock) {
-            ArenaBlock raced = freePages.pop();
-            if (raced != null) {
-                return raced;
-            }
-            long budget = (maxBytes - reservedBytes.get()) / PAGE_SIZE * PAGE_SIZE;
-            int bytes = (int) Math.min(CHUNK_SIZE, budget);
-            if (bytes < PAGE_SIZE) {
-                return null;
-            }
-            ByteBuffer chunk = alignedDirect(bytes);
-            ArenaBlock first = null;
-            for (int offset = 0; offset < bytes; offset += PAGE_SIZE) {
-                ArenaBlock block = new ArenaBlock(this, chunk.slice(offset, PAGE_SIZE),
-                        registry.nextId(), -1, ArenaBlock.Kind.PAGE, true);
-                registry.add(block);
-                if (first == null) {
-                    first = block;
-                } else {
-                    freePages.push(block);
-                }
-            }
-            reservedBytes.addAndGet(bytes);
-            pagesReserved += bytes / PAGE_SIZE;
-            return first;
-        }
+        return reserve(freePages, PAGE_SIZE, -1, ArenaBlock.Kind.PAGE);
     }
 
-    /** Reserves blocks of one class; returns one of them or null at the bound. */
     private ArenaBlock reserveLarge(int sizeClass) {
-        int blockSize = SizeClasses.sizeOf(sizeClass);
+        return reserve(freeLarge[sizeClass], SizeClasses.sizeOf(sizeClass), sizeClass, ArenaBlock.Kind.LARGE);
+    }
+
+    /**
+     * Reserves a chunk ({@value #CHUNK_SIZE} bytes, or one block if larger, or what the bound
+     * still allows), cuts it into blocks of {@code blockSize}, registers them and pushes all but
+     * one onto {@code freeList}. Returns that one (not yet handed out), or null at the bound.
+     */
+    private ArenaBlock reserve(BlockStack freeList, int blockSize, int sizeClass, ArenaBlock.Kind kind) {
         synchronized (reserveLock) {
-            ArenaBlock raced = freeLarge[sizeClass].pop();
+            ArenaBlock raced = freeList.pop(); // another thread may have reserved meanwhile
             if (raced != null) {
                 return raced;
             }
@@ -392,16 +373,19 @@ public final class PageArena {
             ByteBuffer chunk = alignedDirect(bytes);
             ArenaBlock first = null;
             for (int offset = 0; offset < bytes; offset += blockSize) {
-                ArenaBlock block = new ArenaBlock(this, chunk.slice(offset, blockSize),
-                        registry.nextId(), sizeClass, ArenaBlock.Kind.LARGE, false);
+                ArenaBlock block = new ArenaBlock(this, chunk.slice(offset, blockSize), registry.nextId(),
+                        sizeClass, kind, kind == ArenaBlock.Kind.PAGE);
                 registry.add(block);
                 if (first == null) {
                     first = block;
                 } else {
-                    freeLarge[sizeClass].push(block);
+                    freeList.push(block);
                 }
             }
             reservedBytes.addAndGet(bytes);
+            if (kind == ArenaBlock.Kind.PAGE) {
+                pagesReserved += bytes / PAGE_SIZE;
+            }
             return first;
         }
     }
