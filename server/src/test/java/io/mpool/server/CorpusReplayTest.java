@@ -1,0 +1,168 @@
+package io.mpool.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Replays the external request corpora in {@code ../shared/corpora} (H2O's HTTP/1 fuzz corpus and
+ * llhttp's request fixtures) against a live server: each case on its own connection, sent whole,
+ * then the write side half-closed. The bar: every case is answered or closed within the timeout,
+ * no llhttp "reject" case ever gets a 2xx, and afterwards the server still serves {@code /hello}
+ * and every pool and page is back (the fixture checks that after the test).
+ */
+class CorpusReplayTest {
+    /** Longer than any server timeout a case can run into: past this a case counts as a hang. */
+    private static final int CASE_TIMEOUT_MILLIS = 20_000;
+    private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ");
+
+    @RegisterExtension
+    final ServerFixture fixture = new ServerFixture();
+
+    /** What one case got: the status of every response, and how the connection ended. */
+    record Outcome(String name, List<Integer> statuses, String ending) {
+        String kind() {
+            return statuses.isEmpty() ? "no response, " + ending : statuses.get(0) + "";
+        }
+    }
+
+    @Test
+    void h2oFuzzCorpusIsAnsweredOrClosedAndLeaksNothing() throws Exception {
+        Path corpus = corpora().resolve("h2o-http1/http1-corpus");
+        List<Path> cases;
+        try (Stream<Path> files = Files.list(corpus)) {
+            cases = files.filter(Files::isRegularFile).sorted().toList();
+        }
+        List<Outcome> outcomes = replay(cases.stream().map(p -> Map.entry(p.getFileName().toString(), p)).toList());
+        report("h2o http1-corpus", outcomes);
+        assertEquals(cases.size(), outcomes.size());
+        assertTrue(outcomes.stream().noneMatch(o -> o.ending().equals("timeout")),
+                "cases that hung: " + outcomes.stream().filter(o -> o.ending().equals("timeout")).map(Outcome::name).toList());
+        assertServesHello();
+    }
+
+    @Test
+    void llhttpRejectCasesNeverGetA2xx() throws Exception {
+        Path folder = corpora().resolve("llhttp-requests");
+        JsonNode index = new ObjectMapper().readTree(folder.resolve("index.json").toFile());
+        Map<String, String> expected = new TreeMap<>();
+        List<Map.Entry<String, Path>> cases = new ArrayList<>();
+        for (JsonNode entry : index) {
+            String name = entry.get(0).asText();
+            expected.put(name, entry.get(1).asText());
+            cases.add(Map.entry(name, folder.resolve(name + ".req")));
+        }
+        List<Outcome> outcomes = replay(cases);
+        report("llhttp requests", outcomes);
+        List<String> accepted = new ArrayList<>();
+        for (Outcome outcome : outcomes) {
+            assertTrue(!outcome.ending().equals("timeout"), outcome.name() + " hung");
+            boolean got2xx = outcome.statuses().stream().anyMatch(s -> s / 100 == 2);
+            if (expected.get(outcome.name()).equals("reject") && got2xx) {
+                accepted.add(outcome.name() + " " + outcome.statuses());
+            }
+        }
+        assertEquals(List.of(), accepted, "llhttp 'reject' cases that got a 2xx");
+        assertServesHello();
+    }
+
+    private List<Outcome> replay(List<Map.Entry<String, Path>> cases) throws Exception {
+        ExecutorService executor = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Outcome>> futures = new ArrayList<>();
+            for (Map.Entry<String, Path> c : cases) {
+                futures.add(executor.submit(() -> replayOne(c.getKey(), Files.readAllBytes(c.getValue()))));
+            }
+            List<Outcome> outcomes = new ArrayList<>();
+            for (Future<Outcome> future : futures) {
+                outcomes.add(future.get());
+            }
+            return outcomes;
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    private Outcome replayOne(String name, byte[] request) throws IOException {
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        String ending;
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
+            socket.setSoTimeout(CASE_TIMEOUT_MILLIS);
+            try {
+                socket.getOutputStream().write(request);
+                socket.shutdownOutput();
+            } catch (IOException e) {
+                // The server may close while we still write (it rejected early): read what it said.
+            }
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            try {
+                for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
+                    received.write(buffer, 0, n);
+                }
+                ending = "closed";
+            } catch (SocketTimeoutException e) {
+                ending = "timeout";
+            } catch (IOException e) {
+                ending = "reset";
+            }
+        }
+        List<Integer> statuses = new ArrayList<>();
+        Matcher matcher = STATUS_LINE.matcher(new String(received.toByteArray(), StandardCharsets.ISO_8859_1));
+        while (matcher.find()) {
+            statuses.add(Integer.parseInt(matcher.group(1)));
+        }
+        return new Outcome(name, statuses, ending);
+    }
+
+    private static void report(String corpus, List<Outcome> outcomes) {
+        Map<String, Integer> byKind = new TreeMap<>();
+        outcomes.forEach(o -> byKind.merge(o.kind(), 1, Integer::sum));
+        System.out.println("corpus " + corpus + ": " + outcomes.size() + " cases, first response by kind: " + byKind);
+    }
+
+    private void assertServesHello() throws IOException {
+        try (RawHttp http = fixture.connect()) {
+            assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text());
+        }
+    }
+
+    /** {@code ../shared/corpora} from the checkout root; the test skips, saying why, when absent. */
+    static Path corpora() {
+        Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
+        while (dir != null && !Files.isDirectory(dir.resolve("shared/corpora"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            System.out.println("SKIPPED: no shared/corpora folder above " + System.getProperty("user.dir")
+                    + " (the corpora live beside the checkout in ../shared/corpora)");
+        }
+        Assumptions.assumeTrue(dir != null, "no ../shared/corpora beside the checkout");
+        return dir.resolve("shared/corpora");
+    }
+}
