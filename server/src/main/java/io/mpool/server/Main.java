@@ -81,6 +81,14 @@ public final class Main implements Callable<Integer> {
             description = "Largest request body accepted, 0 = no limit: the routes stream bodies through a few pool buffers (MPOOL_MAX_BODY_SIZE). Default: ${DEFAULT-VALUE}")
     String maxBodySize;
 
+    @Option(names = "--max-request-line", defaultValue = "${env:MPOOL_MAX_REQUEST_LINE:-8k}",
+            description = "Longest request line; longer gets 414 (MPOOL_MAX_REQUEST_LINE). Default: ${DEFAULT-VALUE}")
+    String maxRequestLine;
+
+    @Option(names = "--max-header-size", defaultValue = "${env:MPOOL_MAX_HEADER_SIZE:-64k}",
+            description = "Largest request head (request line and headers); larger gets 431 (MPOOL_MAX_HEADER_SIZE). Default: ${DEFAULT-VALUE}")
+    String maxHeaderSize;
+
     @Option(names = "--debug", split = ",", defaultValue = "${env:MPOOL_DEBUG}",
             description = "Allocator debug modes, comma-separated: poison, no-pooling, paranoid, leak-tracking (MPOOL_DEBUG)")
     List<String> debug;
@@ -144,10 +152,19 @@ public final class Main implements Callable<Integer> {
                     + " (send it as 'Authorization: Bearer <token>'; set MPOOL_ADMIN_TOKEN to choose your own)");
         }
         return new ServerConfig(host, port, adminHost, adminPort, token, poolKind(pool),
-                (int) Math.min(Integer.MAX_VALUE, Sizes.parse("--buffer-size", bufferSize)),
+                intSize("--buffer-size", bufferSize),
                 Sizes.parse("--arena-max", arenaMax), policy(arenaPolicy), scrub,
                 Sizes.parse("--connection-max-bytes", connectionMaxBytes), ioThreads, workerThreads,
-                Sizes.parse("--max-body-size", maxBodySize), debugOptions(debug));
+                Sizes.parse("--max-body-size", maxBodySize), intSize("--max-request-line", maxRequestLine),
+                intSize("--max-header-size", maxHeaderSize), debugOptions(debug));
+    }
+
+    private static int intSize(String flag, String value) {
+        long bytes = Sizes.parse(flag, value);
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(flag + "=" + value + " (expected: at most " + Integer.MAX_VALUE + " bytes)");
+        }
+        return (int) bytes;
     }
 
     private static ServerConfig.PoolKind poolKind(String value) {

@@ -2,6 +2,7 @@ package io.mpool.server;
 
 import io.mpool.mempool.PageArena;
 import io.mpool.server.admin.AdminHandler;
+import io.mpool.server.framing.RequestFramingConduit;
 import io.mpool.server.routes.Routes;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -67,6 +68,9 @@ public final class MpoolServer implements AutoCloseable {
                 // buffer that was never closed, and the pool could never reset.
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, false)
                 .set(UndertowOptions.MAX_ENTITY_SIZE, config.maxBodyBytes())
+                // Our framing check answers 414/431 first; Undertow's own limit (which answers a
+                // plain 400) stays above it as a backstop.
+                .set(UndertowOptions.MAX_HEADER_SIZE, 2 * config.maxHeaderSize())
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, 15_000)
                 .getMap();
@@ -116,9 +120,11 @@ public final class MpoolServer implements AutoCloseable {
             return;
         }
         channels.add(channel);
+        RequestTracker tracker = new RequestTracker(stats);
+        RequestFramingConduit.install(channel, config.maxRequestLine(), config.maxHeaderSize(), tracker);
         if (config.pool() == ServerConfig.PoolKind.UNDERTOW) {
             HttpOpenListener http = new HttpOpenListener(stockPool, undertowOptions);
-            http.setRootHandler(new RequestScopeHandler(null, stats, routes));
+            http.setRootHandler(new RequestScopeHandler(null, stats, tracker, routes));
             http.handleEvent(channel);
             addCloseListener(channel, c -> channels.remove(c));
             return;
@@ -133,7 +139,7 @@ public final class MpoolServer implements AutoCloseable {
             return;
         }
         HttpOpenListener http = new HttpOpenListener(connection, undertowOptions);
-        http.setRootHandler(new RequestScopeHandler(connection, stats, routes));
+        http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, routes));
         http.handleEvent(channel);
         // After handleEvent: XNIO merges this with Undertow's close listener and runs it after
         // Undertow's cleanup, when Undertow has closed what it could.

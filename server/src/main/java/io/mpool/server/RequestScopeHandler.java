@@ -15,22 +15,29 @@ import io.undertow.server.HttpServerExchange;
 final class RequestScopeHandler implements HttpHandler {
     private final ConnectionPool connection;
     private final ServerStats stats;
+    private final RequestTracker tracker;
     private final HttpHandler next;
 
-    /** {@code connection} is null with {@code --pool undertow}: then only the counts are kept. */
-    RequestScopeHandler(ConnectionPool connection, ServerStats stats, HttpHandler next) {
+    /**
+     * {@code connection} is null with {@code --pool undertow}: then only the counts are kept.
+     * {@code tracker} tells this connection's framing check which request is running.
+     */
+    RequestScopeHandler(ConnectionPool connection, ServerStats stats, RequestTracker tracker, HttpHandler next) {
         this.connection = connection;
         this.stats = stats;
+        this.tracker = tracker;
         this.next = next;
     }
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         stats.inFlight.increment();
+        tracker.started(exchange);
         if (connection == null) {
             stats.requests.increment();
             exchange.addExchangeCompleteListener((completed, nextListener) -> {
                 stats.inFlight.decrement();
+                tracker.ended(completed);
                 nextListener.proceed();
             });
             next.handleRequest(exchange);
@@ -39,6 +46,7 @@ final class RequestScopeHandler implements HttpHandler {
         connection.requestStarted();
         exchange.addExchangeCompleteListener((completed, nextListener) -> {
             stats.inFlight.decrement();
+            tracker.ended(completed);
             // Ends the request before Undertow moves on to the next one (which, with pipelined
             // bytes, it may start inside proceed()); buffers Undertow still holds keep the reset
             // pending until they are closed.

@@ -12,13 +12,15 @@ public final class ServerStats {
     final LongAdder resetsCoalesced = new LongAdder();
     final LongAdder connectionCapExceeded = new LongAdder();
     final LongAdder arenaRejections = new LongAdder();
+    /** Requests refused for broken framing (400/414/431/501 from the framing check). */
+    final LongAdder framingRefusals = new LongAdder();
     /** Requests between root-handler entry and exchange completion, over all connections. */
     final LongAdder inFlight = new LongAdder();
 
     /** An immutable view for JSON. */
     public record Totals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                          long resets, long resetsDeferred, long resetsCoalesced,
-                         long connectionCapExceeded, long arenaRejections) {
+                         long connectionCapExceeded, long arenaRejections, long framingRefusals) {
     }
 
     public Totals snapshot() {
@@ -26,6 +28,6 @@ public final class ServerStats {
         long destroyed = poolsDestroyed.sum();
         return new Totals(created, destroyed, created - destroyed, requests.sum(), resets.sum(),
                 resetsDeferred.sum(), resetsCoalesced.sum(), connectionCapExceeded.sum(),
-                arenaRejections.sum());
+                arenaRejections.sum(), framingRefusals.sum());
     }
 }

@@ -22,8 +22,10 @@ final class BodyReader implements ChannelListener<StreamSourceChannel> {
         /** The whole body was read. */
         void done(HttpServerExchange exchange);
 
-        /** The body could not be read (client gone, bad framing). */
-        void failed(HttpServerExchange exchange, IOException e);
+        /** The body could not be read (client gone, bad framing). Default: {@link Responses#bodyFailed}. */
+        default void failed(HttpServerExchange exchange, IOException e) {
+            Responses.bodyFailed(exchange, e, "request body");
+        }
     }
 
     private final HttpServerExchange exchange;

@@ -4,13 +4,9 @@ import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-import io.undertow.util.Transfer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Deque;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import org.xnio.IoUtils;
 import org.xnio.channels.Channels;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.channels.StreamSourceChannel;
@@ -19,14 +15,12 @@ import org.xnio.channels.StreamSourceChannel;
  * {@code POST /echo}: the body back byte for byte with the same {@code Content-Type}.
  *
  * <p>The body streams from the request channel to the response channel through one buffer of
- * the connection's pool, so no copy of it lives on the heap and a body of any size needs one
- * buffer. With a {@code Content-Length} the answer has the same length; a chunked request gets a
+ * the connection's pool ({@link EchoTransfer}), so no copy of it lives on the heap and a body of
+ * any size needs one buffer. With a {@code Content-Length} the answer has the same length; a chunked request gets a
  * chunked answer. {@code ?mode=blocking} does the same on a worker thread with blocking reads and
  * writes (the dispatched-handler path).
  */
 public final class EchoHandler implements HttpHandler {
-    private static final Logger LOG = Logger.getLogger(EchoHandler.class.getName());
-
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         String mode = first(exchange.getQueryParameters().get("mode"));
@@ -43,32 +37,40 @@ public final class EchoHandler implements HttpHandler {
             }
             return;
         }
-        Transfer.initiateTransfer(exchange.getRequestChannel(), exchange.getResponseChannel(),
-                null,
-                sink -> exchange.endExchange(),
-                (channel, e) -> fail(exchange, e),
-                (channel, e) -> fail(exchange, e),
-                exchange.getConnection().getByteBufferPool());
+        EchoTransfer.start(exchange);
     }
 
     private void echoBlocking(HttpServerExchange exchange) throws IOException {
         exchange.startBlocking();
         StreamSourceChannel in = exchange.getRequestChannel();
-        StreamSinkChannel out = exchange.getResponseChannel();
+        StreamSinkChannel out = null; // taken at the first write: taking it commits the response
         try (PooledByteBuffer pooled = exchange.getConnection().getByteBufferPool().allocate()) {
             ByteBuffer buffer = pooled.getBuffer();
-            while (true) {
+            boolean endOfBody = false;
+            while (!endOfBody) {
+                // Fill the whole buffer before writing, as the non-blocking path does.
                 buffer.clear();
-                if (Channels.readBlocking(in, buffer) == -1) {
-                    break;
+                while (buffer.hasRemaining()) {
+                    if (Channels.readBlocking(in, buffer) == -1) {
+                        endOfBody = true;
+                        break;
+                    }
                 }
                 buffer.flip();
+                if (!buffer.hasRemaining()) {
+                    break;
+                }
+                if (out == null) {
+                    out = exchange.getResponseChannel();
+                }
                 Channels.writeBlocking(out, buffer);
             }
-            out.shutdownWrites();
-            Channels.flushBlocking(out);
+            if (out != null) {
+                out.shutdownWrites();
+                Channels.flushBlocking(out);
+            }
         } catch (IOException e) {
-            fail(exchange, e);
+            Responses.bodyFailed(exchange, e, "blocking echo");
             return;
         }
         exchange.endExchange();
@@ -83,11 +85,6 @@ public final class EchoHandler implements HttpHandler {
         if (length >= 0) {
             exchange.setResponseContentLength(length);
         }
-    }
-
-    private static void fail(HttpServerExchange exchange, IOException e) {
-        LOG.log(Level.FINE, "echo to " + exchange.getSourceAddress() + " failed", e);
-        IoUtils.safeClose(exchange.getConnection());
     }
 
     static String first(Deque<String> values) {

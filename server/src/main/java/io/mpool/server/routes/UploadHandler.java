@@ -4,20 +4,15 @@ import io.mpool.server.RequestRegion;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.zip.CRC32;
-import org.xnio.IoUtils;
 
 /**
  * {@code POST /upload}: streams a body of any size through one pool buffer and answers
  * {@code {"bytes":N,"crc32":"<8 hex digits>"}}. The answer is built in the request region.
  */
 public final class UploadHandler implements HttpHandler {
-    private static final Logger LOG = Logger.getLogger(UploadHandler.class.getName());
     /** Room for {"bytes":<19 digits>,"crc32":"<8 hex>"}\n. */
     private static final int ANSWER_CAPACITY = 64;
 
@@ -39,12 +34,6 @@ public final class UploadHandler implements HttpHandler {
                 answer.put(json.getBytes(StandardCharsets.US_ASCII)).flip();
                 ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
                 ex.getResponseSender().send(answer);
-            }
-
-            @Override
-            public void failed(HttpServerExchange ex, IOException e) {
-                LOG.log(Level.FINE, "upload from " + ex.getSourceAddress() + " failed", e);
-                IoUtils.safeClose(ex.getConnection());
             }
         });
     }

@@ -1,0 +1,49 @@
+package io.mpool.server;
+
+import io.mpool.server.framing.FramingViolation;
+import io.mpool.server.framing.RequestFramingConduit;
+import io.undertow.server.HttpServerExchange;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One connection's running request, as its framing check needs to know it: whether a request is
+ * running (a refused head may only be answered between requests) and whether the running
+ * request's response has started (a broken body may only be answered before it has).
+ */
+final class RequestTracker implements RequestFramingConduit.Guarded {
+    private final ServerStats stats;
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile HttpServerExchange current;
+
+    RequestTracker(ServerStats stats) {
+        this.stats = stats;
+    }
+
+    void started(HttpServerExchange exchange) {
+        running.incrementAndGet();
+        current = exchange;
+    }
+
+    void ended(HttpServerExchange exchange) {
+        if (current == exchange) {
+            current = null;
+        }
+        running.decrementAndGet();
+    }
+
+    @Override
+    public boolean requestRunning() {
+        return running.get() > 0;
+    }
+
+    @Override
+    public boolean responseStarted() {
+        HttpServerExchange exchange = current;
+        return exchange == null || exchange.isResponseStarted();
+    }
+
+    @Override
+    public void refused(FramingViolation violation) {
+        stats.framingRefusals.increment();
+    }
+}

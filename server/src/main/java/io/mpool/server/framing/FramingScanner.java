@@ -1,0 +1,352 @@
+package io.mpool.server.framing;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A strict, incremental HTTP/1.1 request framing checker: it follows the byte stream of one
+ * connection (heads, fixed-length and chunked bodies, pipelined requests) and stops at the first
+ * byte that breaks the framing rules of RFC 9112. It does not parse for meaning, only for where
+ * each message ends, which is what request smuggling exploits.
+ *
+ * <p>Refused, with the status to answer:
+ * <ul>
+ *   <li>request line longer than the limit: 414; head (request line + headers) larger: 431;</li>
+ *   <li>{@code Transfer-Encoding} on HTTP/1.0, with {@code Content-Length}, repeated, an empty
+ *   list element ({@code ,chunked}), {@code chunked} twice or not last: 400; a coding other than
+ *   chunked ({@code gzip}, {@code identity}): 501;</li>
+ *   <li>{@code Content-Length} repeated or not a plain number: 400; whitespace before a header
+ *   colon, obsolete line folding, a bare CR: 400;</li>
+ *   <li>in a chunked body: a size that is not 1-16 hex digits ({@code zz}, {@code 0x5}), a line not
+ *   ended by CRLF, chunk data not followed by CRLF (a "runaway" chunk): 400.</li>
+ * </ul>
+ *
+ * <p>{@link #scan} returns the offset of the first byte the caller must not pass on: for a head
+ * violation the last byte of the head or the byte that crossed a limit, so the server's own
+ * parser never sees a complete refused request; for a body violation the offending byte.
+ */
+public final class FramingScanner {
+
+    private enum State { HEAD, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_CR, CHUNK_DATA_LF, TRAILER, FAILED }
+
+    /** Longest chunk-size line (size plus extensions) accepted. */
+    static final int MAX_CHUNK_LINE = 4096;
+    /** Longest trailer section accepted. */
+    static final int MAX_TRAILER = 16 * 1024;
+    /** 16 hex digits: a long. */
+    private static final int MAX_CHUNK_SIZE_DIGITS = 16;
+
+    private final int maxRequestLine;
+    private final int maxHead;
+
+    private State state = State.HEAD;
+    private final StringBuilder line = new StringBuilder();
+    private final List<String> headLines = new ArrayList<>();
+    private int headBytes;
+    private boolean sawCr;
+    private long remaining;
+    private int chunkLineBytes;
+    private boolean chunkSizeDone;
+    private int chunkDigits;
+    private int trailerBytes;
+    private FramingViolation violation;
+
+    public FramingScanner(int maxRequestLine, int maxHead) {
+        this.maxRequestLine = maxRequestLine;
+        this.maxHead = maxHead;
+    }
+
+    /** The violation found, or null while the stream is well framed. */
+    public FramingViolation violation() {
+        return violation;
+    }
+
+    /**
+     * Scans {@code bytes[from, to)}; returns {@code to} if all of it is well framed, else the
+     * offset of the first byte not to pass on ({@link #violation()} says why).
+     */
+    public int scan(byte[] bytes, int from, int to) {
+        return scan(ByteBuffer.wrap(bytes), from, to);
+    }
+
+    /** As {@link #scan(byte[], int, int)} over absolute indexes of a buffer (heap or direct). */
+    public int scan(ByteBuffer bytes, int from, int to) {
+        int i = from;
+        while (i < to) {
+            if (state == State.FAILED) {
+                return i;
+            }
+            if ((state == State.FIXED_BODY || state == State.CHUNK_DATA) && remaining > 1) {
+                // Body bytes carry no framing: skip them in bulk, all but the last of the run.
+                int skip = (int) Math.min(remaining - 1, to - i);
+                remaining -= skip;
+                i += skip;
+                continue;
+            }
+            if (!accept(bytes.get(i))) {
+                return i;
+            }
+            i++;
+        }
+        return to;
+    }
+
+    /** Feeds one byte; false once a violation is found (the byte is refused). */
+    private boolean accept(byte b) {
+        return switch (state) {
+            case HEAD -> head(b);
+            case FIXED_BODY -> {
+                if (--remaining == 0) {
+                    state = State.HEAD;
+                }
+                yield true;
+            }
+            case CHUNK_SIZE -> chunkSize(b);
+            case CHUNK_DATA -> {
+                if (--remaining == 0) {
+                    state = State.CHUNK_DATA_CR;
+                }
+                yield true;
+            }
+            case CHUNK_DATA_CR -> b == '\r' ? next(State.CHUNK_DATA_LF)
+                    : fail(400, "chunk data longer than its declared size", false);
+            case CHUNK_DATA_LF -> b == '\n' ? startChunk() : fail(400, "chunk data not followed by CRLF", false);
+            case TRAILER -> trailer(b);
+            case FAILED -> false;
+        };
+    }
+
+    // ---- head ----
+
+    private boolean head(byte b) {
+        if (++headBytes > maxHead) {
+            return fail(431, "request head larger than " + maxHead + " bytes", true);
+        }
+        if (sawCr) {
+            sawCr = false;
+            return b == '\n' ? endOfLine() : fail(400, "bare CR in request head", true);
+        }
+        if (b == '\r') {
+            sawCr = true;
+            return true;
+        }
+        if (b == '\n') {
+            return endOfLine(); // a bare LF ends a head line (RFC 9112 section 2.2 allows it)
+        }
+        if (headLines.isEmpty() && line.length() + 1 > maxRequestLine) {
+            return fail(414, "request line longer than " + maxRequestLine + " bytes", true);
+        }
+        line.append((char) (b & 0xFF));
+        return true;
+    }
+
+    private boolean endOfLine() {
+        if (line.length() > 0) {
+            headLines.add(line.toString());
+            line.setLength(0);
+            return true;
+        }
+        if (headLines.isEmpty()) {
+            headBytes = 0; // empty lines before a request line are tolerated (RFC 9112 section 2.2)
+            return true;
+        }
+        // Empty line: the head is complete. Decide how the body is framed.
+        FramingViolation refused = bodyFraming();
+        headLines.clear();
+        headBytes = 0;
+        return refused == null || fail(refused.status(), refused.reason(), true);
+    }
+
+    /** Sets the state for the body; returns a violation if the head's framing is refused. */
+    private FramingViolation bodyFraming() {
+        String requestLine = headLines.get(0);
+        boolean http10 = requestLine.endsWith(" HTTP/1.0");
+        List<String> transferEncodings = new ArrayList<>();
+        List<String> contentLengths = new ArrayList<>();
+        for (int i = 1; i < headLines.size(); i++) {
+            String header = headLines.get(i);
+            char first = header.charAt(0);
+            if (first == ' ' || first == '\t') {
+                return new FramingViolation(400, "obsolete line folding in a header", true);
+            }
+            int colon = header.indexOf(':');
+            if (colon <= 0) {
+                return new FramingViolation(400, "header line without a name and colon", true);
+            }
+            char beforeColon = header.charAt(colon - 1);
+            if (beforeColon == ' ' || beforeColon == '\t') {
+                return new FramingViolation(400, "whitespace between a header name and its colon", true);
+            }
+            String name = header.substring(0, colon).toLowerCase(Locale.ROOT);
+            String value = header.substring(colon + 1).strip();
+            if (name.equals("transfer-encoding")) {
+                transferEncodings.add(value);
+            } else if (name.equals("content-length")) {
+                contentLengths.add(value);
+            }
+        }
+        if (!transferEncodings.isEmpty()) {
+            if (http10) {
+                return new FramingViolation(400, "Transfer-Encoding in an HTTP/1.0 request", true);
+            }
+            if (!contentLengths.isEmpty()) {
+                return new FramingViolation(400, "both Transfer-Encoding and Content-Length", true);
+            }
+            if (transferEncodings.size() > 1) {
+                return new FramingViolation(400, "Transfer-Encoding header repeated", true);
+            }
+            FramingViolation coding = checkCodings(transferEncodings.get(0));
+            if (coding != null) {
+                return coding;
+            }
+            state = State.CHUNK_SIZE;
+            startChunkLine();
+            return null;
+        }
+        if (!contentLengths.isEmpty()) {
+            if (contentLengths.size() > 1) {
+                return new FramingViolation(400, "Content-Length header repeated", true);
+            }
+            String value = contentLengths.get(0);
+            if (value.isEmpty() || value.length() > 18 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return new FramingViolation(400, "Content-Length is not a plain number", true);
+            }
+            remaining = Long.parseLong(value);
+            state = remaining == 0 ? State.HEAD : State.FIXED_BODY;
+            return null;
+        }
+        state = State.HEAD; // no body
+        return null;
+    }
+
+    private static FramingViolation checkCodings(String value) {
+        String[] codings = value.split(",", -1);
+        boolean unsupported = false;
+        for (int i = 0; i < codings.length; i++) {
+            String coding = codings[i].strip().toLowerCase(Locale.ROOT);
+            if (coding.isEmpty()) {
+                return new FramingViolation(400, "empty element in Transfer-Encoding", true);
+            }
+            if (coding.equals("chunked") && i != codings.length - 1) {
+                return new FramingViolation(400, "chunked is not the last Transfer-Encoding", true);
+            }
+            if (!coding.equals("chunked")) {
+                unsupported = true;
+            }
+        }
+        if (unsupported) {
+            return new FramingViolation(501, "unsupported Transfer-Encoding (only chunked is implemented)", true);
+        }
+        return null;
+    }
+
+    // ---- chunked body ----
+
+    private boolean startChunk() {
+        state = State.CHUNK_SIZE;
+        startChunkLine();
+        return true;
+    }
+
+    private void startChunkLine() {
+        chunkLineBytes = 0;
+        chunkSizeDone = false;
+        chunkDigits = 0;
+        remaining = 0;
+        sawCr = false;
+    }
+
+    private boolean chunkSize(byte b) {
+        if (++chunkLineBytes > MAX_CHUNK_LINE) {
+            return fail(400, "chunk-size line longer than " + MAX_CHUNK_LINE + " bytes", false);
+        }
+        if (sawCr) {
+            if (b != '\n') {
+                return fail(400, "chunk-size line not ended by CRLF", false);
+            }
+            sawCr = false;
+            if (chunkDigits == 0) {
+                return fail(400, "chunk size missing", false);
+            }
+            if (remaining == 0) {
+                state = State.TRAILER;
+                trailerBytes = 0;
+                line.setLength(0);
+                return true;
+            }
+            state = State.CHUNK_DATA;
+            return true;
+        }
+        if (b == '\r') {
+            sawCr = true;
+            return true;
+        }
+        if (b == '\n') {
+            return fail(400, "chunk-size line ended by a bare LF", false);
+        }
+        if (!chunkSizeDone) {
+            int digit = Character.digit(b, 16);
+            if (digit >= 0) {
+                if (++chunkDigits > MAX_CHUNK_SIZE_DIGITS) {
+                    return fail(400, "chunk size has more than " + MAX_CHUNK_SIZE_DIGITS + " hex digits", false);
+                }
+                remaining = (remaining << 4) | digit;
+                if (remaining < 0) {
+                    return fail(400, "chunk size overflows", false);
+                }
+                return true;
+            }
+            if (chunkDigits == 0) {
+                return fail(400, "chunk size is not hexadecimal", false);
+            }
+            if (b == ';' || b == ' ' || b == '\t') {
+                chunkSizeDone = true; // chunk extensions (ignored) or whitespace before them
+                return true;
+            }
+            return fail(400, "chunk size is not hexadecimal", false);
+        }
+        return true; // inside chunk extensions, up to CRLF
+    }
+
+    private boolean trailer(byte b) {
+        if (++trailerBytes > MAX_TRAILER) {
+            return fail(400, "chunked trailer larger than " + MAX_TRAILER + " bytes", false);
+        }
+        if (sawCr) {
+            sawCr = false;
+            if (b != '\n') {
+                return fail(400, "trailer line not ended by CRLF", false);
+            }
+            if (line.length() == 0) {
+                state = State.HEAD; // end of the message
+                return true;
+            }
+            line.setLength(0);
+            return true;
+        }
+        if (b == '\r') {
+            sawCr = true;
+            return true;
+        }
+        if (b == '\n') {
+            return fail(400, "trailer line ended by a bare LF", false);
+        }
+        line.append('x'); // only its length matters
+        return true;
+    }
+
+    // ---- helpers ----
+
+    private boolean next(State next) {
+        state = next;
+        return true;
+    }
+
+    private boolean fail(int status, String reason, boolean inHead) {
+        violation = new FramingViolation(status, reason, inHead);
+        state = State.FAILED;
+        return false;
+    }
+}

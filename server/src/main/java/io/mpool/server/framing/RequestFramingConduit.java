@@ -1,0 +1,177 @@
+package io.mpool.server.framing;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.conduits.AbstractStreamSourceConduit;
+import org.xnio.conduits.ConduitReadableByteChannel;
+import org.xnio.conduits.Conduits;
+import org.xnio.conduits.StreamSourceConduit;
+
+/**
+ * Sits between the socket and Undertow's HTTP parser and passes on only well-framed bytes
+ * ({@link FramingScanner}). At the first violation it cuts the stream:
+ * <ul>
+ *   <li>in a request head, Undertow never gets the complete head; when its parser asks for the
+ *   rest, no request is running, and this conduit answers the status itself (400, 414, 431,
+ *   501, with {@code Connection: close}) and closes;</li>
+ *   <li>in a chunked body, the conduit answers 400 itself if the running request's response has
+ *   not started, and the handler's next read throws {@link MalformedBodyException} (Undertow then
+ *   closes the connection).</li>
+ * </ul>
+ * Either way nothing after the violation (a pipelined request, say) is ever parsed or served.
+ */
+public final class RequestFramingConduit extends AbstractStreamSourceConduit<StreamSourceConduit> {
+    private static final Logger LOG = Logger.getLogger(RequestFramingConduit.class.getName());
+
+    /** What the conduit needs from the connection it guards. */
+    public interface Guarded {
+        /** True while a request of this connection is between root handler and completion. */
+        boolean requestRunning();
+
+        /** True unless a request is running whose response has not been started. */
+        boolean responseStarted();
+
+        /** A violation was found (counted, logged once). */
+        void refused(FramingViolation violation);
+    }
+
+    private final StreamConnection connection;
+    private final FramingScanner scanner;
+    private final Guarded guarded;
+    private boolean cut;
+    private boolean reported;
+    private boolean answered;
+
+    public RequestFramingConduit(StreamConnection connection, int maxRequestLine, int maxHead, Guarded guarded) {
+        super(connection.getSourceChannel().getConduit());
+        this.connection = connection;
+        this.scanner = new FramingScanner(maxRequestLine, maxHead);
+        this.guarded = guarded;
+    }
+
+    /** Installs the conduit under whatever reads the connection next (call before Undertow). */
+    public static void install(StreamConnection connection, int maxRequestLine, int maxHead, Guarded guarded) {
+        connection.getSourceChannel().setConduit(new RequestFramingConduit(connection, maxRequestLine, maxHead, guarded));
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        if (cut) {
+            return refuse();
+        }
+        int start = dst.position();
+        int read = next.read(dst);
+        if (read <= 0) {
+            return read;
+        }
+        int stop = scanner.scan(dst, start, start + read);
+        if (stop == start + read) {
+            return read;
+        }
+        cut = true;
+        dst.position(stop);
+        return stop > start ? stop - start : refuse();
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+        for (int i = offset; i < offset + length; i++) {
+            if (dsts[i].hasRemaining()) {
+                return read(dsts[i]);
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public long transferTo(long position, long count, FileChannel target) throws IOException {
+        return target.transferFrom(new ConduitReadableByteChannel(this), position, count);
+    }
+
+    @Override
+    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
+        return Conduits.transfer(this, count, throughBuffer, target);
+    }
+
+    // Once cut, the bytes that would make the socket readable are already consumed, so a reader
+    // waiting for readiness would wait forever: report the conduit readable instead, and the
+    // next read refuses.
+
+    @Override
+    public void resumeReads() {
+        if (cut) {
+            next.wakeupReads();
+        } else {
+            next.resumeReads();
+        }
+    }
+
+    @Override
+    public void awaitReadable() throws IOException {
+        if (!cut) {
+            next.awaitReadable();
+        }
+    }
+
+    @Override
+    public void awaitReadable(long time, TimeUnit timeUnit) throws IOException {
+        if (!cut) {
+            next.awaitReadable(time, timeUnit);
+        }
+    }
+
+    private int refuse() throws IOException {
+        FramingViolation violation = scanner.violation();
+        if (!reported) {
+            reported = true;
+            guarded.refused(violation);
+            LOG.fine(() -> "refusing request from " + connection.getPeerAddress() + ": " + violation);
+        }
+        if (!violation.inHead()) {
+            // Undertow closes the connection on any body read error, so the handler could never
+            // answer: answer here while the running request's response has not started.
+            if (!answered && !guarded.responseStarted()) {
+                answered = true;
+                answer(violation);
+            }
+            throw new MalformedBodyException(violation);
+        }
+        if (!answered && !guarded.requestRunning()) {
+            answered = true;
+            answer(violation);
+        }
+        IoUtils.safeClose(connection);
+        return -1;
+    }
+
+    /** The status line and a one-line body, written straight to the socket (no request is running). */
+    private void answer(FramingViolation violation) {
+        String body = violation.reason() + "\n";
+        String response = "HTTP/1.1 " + violation.status() + " " + reasonPhrase(violation.status()) + "\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + body.length()
+                + "\r\nConnection: close\r\n\r\n" + body;
+        try {
+            connection.getSinkChannel().write(ByteBuffer.wrap(response.getBytes(StandardCharsets.US_ASCII)));
+            connection.getSinkChannel().flush();
+        } catch (IOException e) {
+            // The client is gone; closing is all that is left.
+        }
+    }
+
+    static String reasonPhrase(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 414 -> "URI Too Long";
+            case 431 -> "Request Header Fields Too Large";
+            case 501 -> "Not Implemented";
+            default -> "Error";
+        };
+    }
+}

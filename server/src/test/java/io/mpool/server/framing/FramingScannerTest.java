@@ -1,0 +1,101 @@
+package io.mpool.server.framing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class FramingScannerTest {
+    private static final String GET = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
+
+    static Stream<Arguments> wellFramed() {
+        return Stream.of(
+                Arguments.of("a GET", GET),
+                Arguments.of("pipelined GETs", GET + GET + GET),
+                Arguments.of("fixed body then GET", "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello" + GET),
+                Arguments.of("chunked body then GET", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "5\r\nhello\r\n1a;ext=1\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\n" + GET),
+                Arguments.of("chunked with trailers", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n"
+                        + "3\r\nabc\r\n0\r\nX-Sum: 1\r\n\r\n" + GET),
+                Arguments.of("leading empty lines", "\r\n\r\n" + GET),
+                Arguments.of("bare LF head", "GET /hello HTTP/1.1\nHost: t\n\n"),
+                Arguments.of("HTTP/1.0 with length", "POST /echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi"),
+                Arguments.of("binary body bytes", "POST /echo HTTP/1.1\r\nContent-Length: 4\r\n\r\n\r\r\n\0" + GET));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("wellFramed")
+    void wellFramedStreamsPassWhole(String name, String stream) {
+        byte[] bytes = stream.getBytes(StandardCharsets.ISO_8859_1);
+        FramingScanner scanner = new FramingScanner(8192, 65536);
+        assertEquals(bytes.length, scanner.scan(bytes, 0, bytes.length));
+        assertNull(scanner.violation());
+        // The same stream one byte at a time (as a slow client sends it) gives the same answer.
+        FramingScanner bytewise = new FramingScanner(8192, 65536);
+        for (int i = 0; i < bytes.length; i++) {
+            assertEquals(i + 1, bytewise.scan(bytes, i, i + 1), "byte " + i);
+        }
+    }
+
+    static Stream<Arguments> refused() {
+        String chunkedHead = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+        return Stream.of(
+                Arguments.of("runaway chunk", chunkedHead + "4\r\nSEE-THIS\r\n0\r\n\r\n" + GET, 400, false, "chunk data longer"),
+                Arguments.of("chunk size zz", chunkedHead + "zz\r\nabc\r\n0\r\n\r\n" + GET, 400, false, "not hexadecimal"),
+                Arguments.of("chunk size 0x5", chunkedHead + "0x5\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "not hexadecimal"),
+                Arguments.of("chunk size bare LF", chunkedHead + "5\nhello\r\n0\r\n\r\n", 400, false, "bare LF"),
+                Arguments.of("chunk size missing", chunkedHead + ";x\r\n", 400, false, "not hexadecimal"),
+                Arguments.of("huge chunk size", chunkedHead + "fffffffffffffffff\r\n", 400, false, "chunk size"),
+                Arguments.of("TE identity", "POST /echo HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\nhello", 501, true, "unsupported"),
+                Arguments.of("TE gzip, chunked", "POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, true, "unsupported"),
+                Arguments.of("TE ,chunked", "POST /echo HTTP/1.1\r\nTransfer-Encoding: ,chunked\r\n\r\n", 400, true, "empty element"),
+                Arguments.of("TE chunked, gzip", "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400, true, "not the last"),
+                Arguments.of("TE twice", "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400, true, "repeated"),
+                Arguments.of("TE on HTTP/1.0", "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, true, "HTTP/1.0"),
+                Arguments.of("CL and TE", "POST /echo HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", 400, true, "both"),
+                Arguments.of("two CL", "POST /echo HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", 400, true, "repeated"),
+                Arguments.of("CL not a number", "POST /echo HTTP/1.1\r\nContent-Length: +5\r\n\r\n", 400, true, "plain number"),
+                Arguments.of("space before colon", "POST /echo HTTP/1.1\r\nTransfer-Encoding : chunked\r\n\r\n", 400, true, "whitespace"),
+                Arguments.of("obs-fold", "GET / HTTP/1.1\r\nHost: t\r\n  folded\r\n\r\n", 400, true, "folding"),
+                Arguments.of("bare CR", "GET / HTTP/1.1\rHost: t\r\n\r\n", 400, true, "bare CR"),
+                Arguments.of("long request line", "GET /" + "a".repeat(9000) + " HTTP/1.1\r\n\r\n", 414, true, "request line"),
+                Arguments.of("large head", "GET / HTTP/1.1\r\n" + "X-A: " + "b".repeat(70_000) + "\r\n\r\n", 431, true, "head larger"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refused")
+    void brokenFramingIsRefusedWithTheRightStatus(String name, String stream, int status, boolean inHead, String reason) {
+        byte[] bytes = stream.getBytes(StandardCharsets.ISO_8859_1);
+        FramingScanner scanner = new FramingScanner(8192, 65536);
+        int stop = scanner.scan(bytes, 0, bytes.length);
+        FramingViolation violation = scanner.violation();
+        assertEquals(status, violation.status(), violation.toString());
+        assertEquals(inHead, violation.inHead());
+        org.junit.jupiter.api.Assertions.assertTrue(violation.reason().contains(reason), violation.reason());
+        org.junit.jupiter.api.Assertions.assertTrue(stop < bytes.length, "cut before the end");
+        if (inHead && status != 414 && status != 431) {
+            String passed = stream.substring(0, stop);
+            org.junit.jupiter.api.Assertions.assertFalse(passed.endsWith("\r\n\r\n") || passed.endsWith("\n\n"),
+                    "a refused head is never passed on complete");
+        }
+        // Nothing after the cut is ever accepted: a pipelined request behind it is never passed on.
+        if (stop + 1 < bytes.length) {
+            assertEquals(stop + 1, scanner.scan(bytes, stop + 1, bytes.length));
+        }
+    }
+
+    @Test
+    void aFailedScannerRefusesEverythingAfterwards() {
+        FramingScanner scanner = new FramingScanner(8192, 65536);
+        byte[] bad = "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        int stop = scanner.scan(bad, 0, bad.length);
+        byte[] good = GET.getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(0, scanner.scan(good, 0, good.length), "no byte passes once the stream is refused");
+        assertEquals(bad.length - 1, stop, "cut at the head's last byte");
+    }
+}
