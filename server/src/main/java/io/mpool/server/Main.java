@@ -89,6 +89,30 @@ public final class Main implements Callable<Integer> {
             description = "Largest request head (request line and headers); larger gets 431 (MPOOL_MAX_HEADER_SIZE). Default: ${DEFAULT-VALUE}")
     String maxHeaderSize;
 
+    @Option(names = "--read-timeout", defaultValue = "${env:MPOOL_READ_TIMEOUT:-30}",
+            description = "Seconds a read may wait for data before the connection is closed (MPOOL_READ_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    int readTimeoutSeconds;
+
+    @Option(names = "--write-timeout", defaultValue = "${env:MPOOL_WRITE_TIMEOUT:-60}",
+            description = "Seconds a write may wait for the client to read before the connection is closed (MPOOL_WRITE_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    int writeTimeoutSeconds;
+
+    @Option(names = "--parse-timeout", defaultValue = "${env:MPOOL_PARSE_TIMEOUT:-10}",
+            description = "Seconds a request head may take to arrive (slowloris) (MPOOL_PARSE_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    int parseTimeoutSeconds;
+
+    @Option(names = "--idle-timeout", defaultValue = "${env:MPOOL_IDLE_TIMEOUT:-60}",
+            description = "Seconds a keep-alive connection may wait for its next request (MPOOL_IDLE_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    int idleTimeoutSeconds;
+
+    @Option(names = "--min-body-rate", defaultValue = "${env:MPOOL_MIN_BODY_RATE:-1k}",
+            description = "Bytes/s a request body must average after its first 5 s, else 408; 0 = off (MPOOL_MIN_BODY_RATE). Default: ${DEFAULT-VALUE}")
+    String minBodyRate;
+
+    @Option(names = "--max-blocking-requests", defaultValue = "${env:MPOOL_MAX_BLOCKING_REQUESTS:-8}",
+            description = "Blocking handlers (echo?mode=blocking) running at once; more get 503 (MPOOL_MAX_BLOCKING_REQUESTS). Default: ${DEFAULT-VALUE}")
+    int maxBlockingRequests;
+
     @Option(names = "--debug", split = ",", defaultValue = "${env:MPOOL_DEBUG}",
             description = "Allocator debug modes, comma-separated: poison, no-pooling, paranoid, leak-tracking (MPOOL_DEBUG)")
     List<String> debug;
@@ -155,8 +179,14 @@ public final class Main implements Callable<Integer> {
                 intSize("--buffer-size", bufferSize),
                 Sizes.parse("--arena-max", arenaMax), policy(arenaPolicy), scrub,
                 Sizes.parse("--connection-max-bytes", connectionMaxBytes), ioThreads, workerThreads,
-                Sizes.parse("--max-body-size", maxBodySize), intSize("--max-request-line", maxRequestLine),
-                intSize("--max-header-size", maxHeaderSize), debugOptions(debug));
+                limits(), debugOptions(debug));
+    }
+
+    private RequestLimits limits() {
+        return new RequestLimits(Sizes.parse("--max-body-size", maxBodySize), intSize("--max-request-line", maxRequestLine),
+                intSize("--max-header-size", maxHeaderSize), Duration.ofSeconds(readTimeoutSeconds),
+                Duration.ofSeconds(writeTimeoutSeconds), Duration.ofSeconds(parseTimeoutSeconds),
+                Duration.ofSeconds(idleTimeoutSeconds), Sizes.parse("--min-body-rate", minBodyRate), maxBlockingRequests);
     }
 
     private static int intSize(String flag, String value) {

@@ -48,7 +48,7 @@ public final class MpoolServer implements AutoCloseable {
     private final DefaultByteBufferPool stockPool;
     private final Set<StreamConnection> channels = ConcurrentHashMap.newKeySet();
     private final OptionMap undertowOptions;
-    private final HttpHandler routes = new HttpContinueReadHandler(new Routes());
+    private final HttpHandler routes;
 
     private XnioWorker worker;
     private AcceptingChannel<StreamConnection> mainServer;
@@ -63,16 +63,17 @@ public final class MpoolServer implements AutoCloseable {
         this.stockPool = new DefaultByteBufferPool(true, config.bufferSize(), -1, 4);
         this.registry = new ConnectionRegistry(arena, config.bufferSize(), config.connectionMaxBytes(),
                 heapPool, stats);
+        this.routes = new HttpContinueReadHandler(new Routes(config.limits().maxBlockingRequests(), stats.blockingRefusals));
         this.undertowOptions = OptionMap.builder()
                 // With pipelined data buffered, a pipelined POST followed by GETs left a header
                 // buffer that was never closed, and the pool could never reset.
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, false)
-                .set(UndertowOptions.MAX_ENTITY_SIZE, config.maxBodyBytes())
+                .set(UndertowOptions.MAX_ENTITY_SIZE, config.limits().maxBodyBytes())
                 // Our framing check answers 414/431 first; Undertow's own limit (which answers a
                 // plain 400) stays above it as a backstop.
-                .set(UndertowOptions.MAX_HEADER_SIZE, 2 * config.maxHeaderSize())
-                .set(UndertowOptions.NO_REQUEST_TIMEOUT, 60_000)
-                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, 15_000)
+                .set(UndertowOptions.MAX_HEADER_SIZE, 2 * config.limits().maxHeaderSize())
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) config.limits().idleTimeout().toMillis())
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) config.limits().parseTimeout().toMillis())
                 .getMap();
     }
 
@@ -121,7 +122,17 @@ public final class MpoolServer implements AutoCloseable {
         }
         channels.add(channel);
         RequestTracker tracker = new RequestTracker(stats);
-        RequestFramingConduit.install(channel, config.maxRequestLine(), config.maxHeaderSize(), tracker);
+        RequestLimits limits = config.limits();
+        try {
+            // HttpOpenListener reads these from the channel and wraps it in timeout conduits:
+            // a stalled read or write closes the connection (IDLE_TIMEOUT alone never did).
+            channel.setOption(Options.READ_TIMEOUT, (int) limits.readTimeout().toMillis());
+            channel.setOption(Options.WRITE_TIMEOUT, (int) limits.writeTimeout().toMillis());
+        } catch (IOException e) {
+            LOG.warning("cannot set timeouts on " + channel.getPeerAddress() + ": " + e);
+        }
+        RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.minBodyRate(),
+                RequestLimits.BODY_RATE_GRACE, tracker);
         if (config.pool() == ServerConfig.PoolKind.UNDERTOW) {
             HttpOpenListener http = new HttpOpenListener(stockPool, undertowOptions);
             http.setRootHandler(new RequestScopeHandler(null, stats, tracker, routes));

@@ -12,9 +12,7 @@ import java.net.UnknownHostException;
  *
  * @param pool                {@code mp}: a pool per connection; {@code undertow}: Undertow's stock pool
  * @param connectionMaxBytes  the most pool memory one connection may hold
- * @param maxBodyBytes        the largest request body accepted, 0 = no limit (the routes stream)
- * @param maxRequestLine      the longest request line accepted (longer: 414)
- * @param maxHeaderSize       the largest request head (request line + headers) accepted (larger: 431)
+ * @param limits              sizes and timeouts of one request
  */
 public record ServerConfig(
         String host,
@@ -30,9 +28,7 @@ public record ServerConfig(
         long connectionMaxBytes,
         int ioThreads,
         int workerThreads,
-        long maxBodyBytes,
-        int maxRequestLine,
-        int maxHeaderSize,
+        RequestLimits limits,
         DebugOptions debug) {
 
     /** Which buffer pool the connections use. */
@@ -49,9 +45,6 @@ public record ServerConfig(
     public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
     public static final long DEFAULT_ARENA_MAX = 256L << 20;
     public static final long DEFAULT_CONNECTION_MAX = 8L << 20;
-    /** nginx's large_client_header_buffers default is 8k per line; the same here. */
-    public static final int DEFAULT_MAX_REQUEST_LINE = 8 * 1024;
-    public static final int DEFAULT_MAX_HEADER_SIZE = 64 * 1024;
 
     public ServerConfig {
         requireHost("--host", host);
@@ -81,15 +74,8 @@ public record ServerConfig(
         if (workerThreads < 1 || workerThreads > 4096) {
             throw new IllegalArgumentException("--worker-threads=" + workerThreads + " (expected: 1..4096)");
         }
-        if (maxBodyBytes < 0) {
-            throw new IllegalArgumentException("--max-body-size=" + maxBodyBytes + " (expected: >= 0, 0 = no limit)");
-        }
-        if (maxRequestLine < 64 || maxRequestLine > (1 << 20)) {
-            throw new IllegalArgumentException("--max-request-line=" + maxRequestLine + " (expected: 64..1048576 bytes)");
-        }
-        if (maxHeaderSize < maxRequestLine || maxHeaderSize > (1 << 24)) {
-            throw new IllegalArgumentException("--max-header-size=" + maxHeaderSize + " (expected: "
-                    + maxRequestLine + "..16777216 bytes, at least --max-request-line)");
+        if (limits == null) {
+            throw new IllegalArgumentException("limits=null (expected: RequestLimits.DEFAULTS or a value)");
         }
         if (!isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
@@ -102,27 +88,32 @@ public record ServerConfig(
     public static ServerConfig defaults(int port, int adminPort) {
         return new ServerConfig("127.0.0.1", port, "127.0.0.1", adminPort, null, PoolKind.MP,
                 DEFAULT_BUFFER_SIZE, DEFAULT_ARENA_MAX, ExhaustionPolicy.FAIL, true, DEFAULT_CONNECTION_MAX,
-                1, 16, 0, DEFAULT_MAX_REQUEST_LINE, DEFAULT_MAX_HEADER_SIZE, DebugOptions.FROM_SYSTEM_PROPERTIES);
+                1, 16, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES);
     }
 
     public ServerConfig withPool(PoolKind kind) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, maxBodyBytes, maxRequestLine, maxHeaderSize, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
     }
 
     public ServerConfig withAdmin(String host, String token) {
         return new ServerConfig(this.host, port, host, adminPort, token, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, maxBodyBytes, maxRequestLine, maxHeaderSize, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
     }
 
     public ServerConfig withMemory(int bufferSize, long arenaMaxBytes, long connectionMaxBytes) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, maxBodyBytes, maxRequestLine, maxHeaderSize, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+    }
+
+    public ServerConfig withLimits(RequestLimits limits) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
     }
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, maxBodyBytes, maxRequestLine, maxHeaderSize, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
     }
 
     static boolean isLoopback(String host) {
@@ -155,8 +146,7 @@ public record ServerConfig(
     public String toString() {
         return "pool=" + pool.name().toLowerCase() + " bufferSize=" + bufferSize + " arenaMax=" + arenaMaxBytes
                 + " arenaPolicy=" + arenaPolicy + " scrub=" + scrub + " connectionMaxBytes=" + connectionMaxBytes
-                + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads + " maxBodyBytes=" + maxBodyBytes
-                + " maxRequestLine=" + maxRequestLine + " maxHeaderSize=" + maxHeaderSize
+                + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads + " " + limits
                 + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]";
     }
 }

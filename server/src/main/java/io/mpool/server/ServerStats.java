@@ -14,13 +14,16 @@ public final class ServerStats {
     final LongAdder arenaRejections = new LongAdder();
     /** Requests refused for broken framing (400/414/431/501 from the framing check). */
     final LongAdder framingRefusals = new LongAdder();
+    /** Blocking requests refused with 503 because --max-blocking-requests were running. */
+    public final LongAdder blockingRefusals = new LongAdder();
     /** Requests between root-handler entry and exchange completion, over all connections. */
     final LongAdder inFlight = new LongAdder();
 
     /** An immutable view for JSON. */
     public record Totals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                          long resets, long resetsDeferred, long resetsCoalesced,
-                         long connectionCapExceeded, long arenaRejections, long framingRefusals) {
+                         long connectionCapExceeded, long arenaRejections, long framingRefusals,
+                         long blockingRefusals) {
     }
 
     public Totals snapshot() {
@@ -28,6 +31,6 @@ public final class ServerStats {
         long destroyed = poolsDestroyed.sum();
         return new Totals(created, destroyed, created - destroyed, requests.sum(), resets.sum(),
                 resetsDeferred.sum(), resetsCoalesced.sum(), connectionCapExceeded.sum(),
-                arenaRejections.sum(), framingRefusals.sum());
+                arenaRejections.sum(), framingRefusals.sum(), blockingRefusals.sum());
     }
 }

@@ -58,6 +58,17 @@ public final class FramingScanner {
         this.maxHead = maxHead;
     }
 
+    /** True while the stream is inside a request body (fixed-length or chunked, trailers included). */
+    public boolean inBody() {
+        return state != State.HEAD && state != State.FAILED;
+    }
+
+    /** Refuses the stream from here on for a reason found outside the framing (a too-slow body). */
+    public void abort(FramingViolation violation) {
+        this.violation = violation;
+        state = State.FAILED;
+    }
+
     /** The violation found, or null while the stream is well framed. */
     public FramingViolation violation() {
         return violation;

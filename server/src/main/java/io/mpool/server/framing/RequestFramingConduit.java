@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.xnio.IoUtils;
@@ -45,20 +46,33 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     private final StreamConnection connection;
     private final FramingScanner scanner;
     private final Guarded guarded;
+    private final long minBodyRate;
+    private final long bodyRateGraceNanos;
+    private long bodyStartNanos;
+    private long bodyBytes;
     private boolean cut;
     private boolean reported;
     private boolean answered;
 
-    public RequestFramingConduit(StreamConnection connection, int maxRequestLine, int maxHead, Guarded guarded) {
+    /**
+     * @param minBodyRate   bytes per second a body must average once {@code bodyRateGrace} has
+     *                      passed since its first byte, else 408; 0 = no minimum
+     */
+    public RequestFramingConduit(StreamConnection connection, int maxRequestLine, int maxHead, long minBodyRate,
+                                 Duration bodyRateGrace, Guarded guarded) {
         super(connection.getSourceChannel().getConduit());
         this.connection = connection;
         this.scanner = new FramingScanner(maxRequestLine, maxHead);
         this.guarded = guarded;
+        this.minBodyRate = minBodyRate;
+        this.bodyRateGraceNanos = bodyRateGrace.toNanos();
     }
 
     /** Installs the conduit under whatever reads the connection next (call before Undertow). */
-    public static void install(StreamConnection connection, int maxRequestLine, int maxHead, Guarded guarded) {
-        connection.getSourceChannel().setConduit(new RequestFramingConduit(connection, maxRequestLine, maxHead, guarded));
+    public static void install(StreamConnection connection, int maxRequestLine, int maxHead, long minBodyRate,
+                               Duration bodyRateGrace, Guarded guarded) {
+        connection.getSourceChannel().setConduit(new RequestFramingConduit(connection, maxRequestLine, maxHead,
+                minBodyRate, bodyRateGrace, guarded));
     }
 
     @Override
@@ -71,8 +85,15 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         if (read <= 0) {
             return read;
         }
+        boolean wasInBody = scanner.inBody();
         int stop = scanner.scan(dst, start, start + read);
         if (stop == start + read) {
+            if (minBodyRate > 0 && tooSlow(wasInBody, read)) {
+                scanner.abort(new FramingViolation(408, "request body slower than " + minBodyRate + " bytes/s", false));
+                cut = true;
+                dst.position(start);
+                return refuse();
+            }
             return read;
         }
         cut = true;
@@ -98,6 +119,23 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     @Override
     public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
         return Conduits.transfer(this, count, throughBuffer, target);
+    }
+
+    /** Tracks the current body's average rate; true once it is below the minimum after the grace. */
+    private boolean tooSlow(boolean wasInBody, int read) {
+        if (!scanner.inBody()) {
+            bodyStartNanos = 0;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (!wasInBody || bodyStartNanos == 0) {
+            bodyStartNanos = now;
+            bodyBytes = 0;
+            return false;
+        }
+        bodyBytes += read;
+        long elapsed = now - bodyStartNanos;
+        return elapsed > bodyRateGraceNanos && bodyBytes * 1_000_000_000.0 / elapsed < minBodyRate;
     }
 
     // Once cut, the bytes that would make the socket readable are already consumed, so a reader
@@ -169,6 +207,7 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         return switch (status) {
             case 400 -> "Bad Request";
             case 414 -> "URI Too Long";
+            case 408 -> "Request Timeout";
             case 431 -> "Request Header Fields Too Large";
             case 501 -> "Not Implemented";
             default -> "Error";

@@ -1,12 +1,15 @@
 package io.mpool.server.routes;
 
 import io.undertow.connector.PooledByteBuffer;
+import io.undertow.server.Connectors;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Deque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
 import org.xnio.channels.Channels;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.channels.StreamSourceChannel;
@@ -21,6 +24,14 @@ import org.xnio.channels.StreamSourceChannel;
  * writes (the dispatched-handler path).
  */
 public final class EchoHandler implements HttpHandler {
+    /** Blocking echoes park a worker on the body: at most this many at once. */
+    private final Semaphore blockingPermits;
+    private final LongAdder blockingRefusals;
+
+    public EchoHandler(int maxBlockingRequests, LongAdder blockingRefusals) {
+        this.blockingPermits = new Semaphore(maxBlockingRequests);
+        this.blockingRefusals = blockingRefusals;
+    }
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         String mode = first(exchange.getQueryParameters().get("mode"));
@@ -28,8 +39,19 @@ public final class EchoHandler implements HttpHandler {
             Responses.text(exchange, 400, "mode=" + mode + " (expected: async or blocking)");
             return;
         }
-        copyHeaders(exchange);
         if ("blocking".equals(mode)) {
+            if (!blockingPermits.tryAcquire()) {
+                blockingRefusals.increment();
+                Connectors.terminateRequest(exchange); // do not drain (or wait for) the body
+                exchange.setPersistent(false); // and never parse it as a request
+                Responses.text(exchange, 503, "too many blocking requests running; retry later");
+                return;
+            }
+            exchange.addExchangeCompleteListener((ex, next) -> {
+                blockingPermits.release();
+                next.proceed();
+            });
+            copyHeaders(exchange);
             if (exchange.isInIoThread()) {
                 exchange.dispatch(this::echoBlocking);
             } else {
@@ -37,6 +59,7 @@ public final class EchoHandler implements HttpHandler {
             }
             return;
         }
+        copyHeaders(exchange);
         EchoTransfer.start(exchange);
     }
 

@@ -11,9 +11,17 @@ import io.undertow.util.Methods;
  */
 public final class Routes implements HttpHandler {
     private final HttpHandler hello = new HelloHandler();
-    private final HttpHandler echo = new EchoHandler();
+    private final HttpHandler echo;
     private final HttpHandler upload = new UploadHandler();
     private final HttpHandler bytes = new BytesHandler();
+
+    /**
+     * @param maxBlockingRequests blocking echoes running at once (more get 503)
+     * @param blockingRefusals    counts those 503s
+     */
+    public Routes(int maxBlockingRequests, java.util.concurrent.atomic.LongAdder blockingRefusals) {
+        this.echo = new EchoHandler(maxBlockingRequests, blockingRefusals);
+    }
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {

@@ -1,0 +1,151 @@
+package io.mpool.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Our own slowloris and slow-body clients against a server with short timeouts: while they
+ * trickle, other clients are served; the server closes every slow connection (head: parse
+ * timeout; body: 408 below the minimum rate); afterwards every pool is back. No timing is
+ * asserted, only outcomes.
+ */
+class SlowClientTest {
+    private static final int SLOW_HEADS = 20;
+    private static final int SLOW_BODIES = 20;
+
+    @RegisterExtension
+    final ServerFixture fixture = new ServerFixture(config -> config.withLimits(RequestLimits.DEFAULTS
+            .withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(10))
+            .withBody(2_000, 4)));
+
+    @Test
+    void slowClientsAreCutOffAndOthersAreServedMeanwhile() throws Exception {
+        ExecutorService executor = Executors.newCachedThreadPool();
+        AtomicBoolean attacking = new AtomicBoolean(true);
+        Map<String, Integer> slowOutcomes = new ConcurrentHashMap<>();
+        try {
+            List<Future<String>> slow = new ArrayList<>();
+            for (int i = 0; i < SLOW_HEADS; i++) {
+                slow.add(executor.submit(() -> slowHead()));
+            }
+            for (int i = 0; i < SLOW_BODIES; i++) {
+                String path = i % 2 == 0 ? "/echo?mode=blocking" : "/upload";
+                slow.add(executor.submit(() -> slowBody(path)));
+            }
+            // Meanwhile: ordinary clients, one request after another, all must be answered.
+            Future<Map<Integer, Integer>> normal = executor.submit(() -> {
+                Map<Integer, Integer> statuses = new TreeMap<>();
+                byte[] body = "ping".getBytes(StandardCharsets.US_ASCII);
+                while (attacking.get()) {
+                    try (RawHttp http = fixture.connect()) {
+                        statuses.merge(http.exchange(RawHttp.get("/hello")).status(), 1, Integer::sum);
+                        statuses.merge(http.exchange(RawHttp.post("/upload", "text/plain", body)).status(), 1, Integer::sum);
+                    }
+                }
+                return statuses;
+            });
+            for (Future<String> outcome : slow) {
+                slowOutcomes.merge(outcome.get(60, TimeUnit.SECONDS), 1, Integer::sum);
+            }
+            attacking.set(false);
+            Map<Integer, Integer> served = normal.get(60, TimeUnit.SECONDS);
+            System.out.println("slow clients: " + new TreeMap<>(slowOutcomes) + "; ordinary requests meanwhile: " + served);
+            assertEquals(Map.of(200, served.getOrDefault(200, 0)), served, "every ordinary request answered 200");
+            assertTrue(served.get(200) > 10, "ordinary clients were served during the attack: " + served);
+            assertEquals(SLOW_HEADS, slowOutcomes.getOrDefault("head: closed", 0), "slow heads cut off: " + slowOutcomes);
+            assertEquals(SLOW_BODIES, slowOutcomes.getOrDefault("body: 408", 0) + slowOutcomes.getOrDefault("body: 503", 0),
+                    "slow bodies answered 408 (or 503 past the blocking cap): " + slowOutcomes);
+        } finally {
+            attacking.set(false);
+            executor.shutdownNow();
+        }
+    }
+
+    /** Sends a request head one byte per 300 ms; returns how the server ended it. */
+    private String slowHead() throws IOException {
+        byte[] head = "GET /hello HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            for (byte b : head) {
+                try {
+                    out.write(b);
+                    out.flush();
+                    Thread.sleep(300);
+                } catch (IOException e) {
+                    return "head: closed";
+                } catch (InterruptedException e) {
+                    return "interrupted";
+                }
+                if (socket.getInputStream().available() > 0) {
+                    break;
+                }
+            }
+            return ended(socket.getInputStream(), "head");
+        }
+    }
+
+    /** Sends a head promising 100 kB, then 10 bytes per 300 ms (33 B/s, under the minimum). */
+    private String slowBody(String path) throws IOException {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            for (int i = 0; i < 100; i++) {
+                try {
+                    if (socket.getInputStream().available() > 0) {
+                        break;
+                    }
+                    out.write(new byte[10]);
+                    out.flush();
+                    Thread.sleep(300);
+                } catch (IOException e) {
+                    break;
+                } catch (InterruptedException e) {
+                    return "interrupted";
+                }
+            }
+            return ended(socket.getInputStream(), "body");
+        }
+    }
+
+    private static String ended(InputStream in, String what) throws IOException {
+        byte[] answer;
+        try {
+            answer = in.readAllBytes();
+        } catch (java.net.SocketException e) {
+            return what + ": reset";
+        } catch (java.net.SocketTimeoutException e) {
+            return what + ": still open";
+        }
+        String text = new String(answer, StandardCharsets.ISO_8859_1);
+        return text.startsWith("HTTP/1.1 ") ? what + ": " + text.substring(9, 12) : what + ": closed";
+    }
+
+    private Socket connect() throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
+        socket.setSoTimeout(30_000);
+        return socket;
+    }
+}
