@@ -55,6 +55,7 @@ public final class ConnectionPool implements ByteBufferPool {
     private final ServerStats stats;
     private final Runnable onDestroyed;
     private final RequestRegion region = new RequestRegion(this);
+    private volatile java.util.function.Consumer<RuntimeException> onAllocationRefused = e -> { };
 
     private final ReentrantLock lock = new ReentrantLock();
     /** Closed buffers of this request, reused before the pool is asked again. */
@@ -97,18 +98,32 @@ public final class ConnectionPool implements ByteBufferPool {
      */
     @Override
     public PooledByteBuffer allocate() {
-        lock.lock();
         try {
-            checkOpen();
-            ByteBuffer buffer = recycled.pollFirst();
-            if (buffer == null) {
-                buffer = allocateFromPool(bufferSize, false);
+            lock.lock();
+            try {
+                checkOpen();
+                ByteBuffer buffer = recycled.pollFirst();
+                if (buffer == null) {
+                    buffer = allocateFromPool(bufferSize, false);
+                }
+                openBuffers++;
+                return new Handle(buffer);
+            } finally {
+                lock.unlock();
             }
-            openBuffers++;
-            return new Handle(buffer);
-        } finally {
-            lock.unlock();
+        } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
+            // Undertow does not close a connection whose buffer allocation fails: do it here.
+            onAllocationRefused.accept(e);
+            throw e;
         }
+    }
+
+    /**
+     * What to do when this connection cannot get memory: the server answers 503 and closes if no
+     * request is running, else closes. Set once, right after the connection is accepted.
+     */
+    void onAllocationRefused(java.util.function.Consumer<RuntimeException> handler) {
+        this.onAllocationRefused = handler;
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.xnio.StreamConnection;
 
 /** The live connections' pools, for the admin endpoint and for shutdown. */
 public final class ConnectionRegistry {
@@ -19,6 +20,7 @@ public final class ConnectionRegistry {
     private final ServerStats stats;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, ConnectionPool> live = new ConcurrentHashMap<>();
+    private final Map<Long, StreamConnection> channels = new ConcurrentHashMap<>();
 
     ConnectionRegistry(PageArena arena, int bufferSize, long connectionMaxBytes,
                        ByteBufferPool arrayBacked, ServerStats stats) {
@@ -45,10 +47,32 @@ public final class ConnectionRegistry {
             throw e;
         }
         ConnectionPool connection = new ConnectionPool(id, remote, pool, bufferSize, connectionMaxBytes,
-                arrayBacked, stats, () -> live.remove(id));
+                arrayBacked, stats, () -> {
+                    live.remove(id);
+                    channels.remove(id);
+                });
         live.put(id, connection);
         stats.poolsCreated.increment();
         return connection;
+    }
+
+    /** Remembers the channel of a connection so {@link #sweepClosed()} can check on it. */
+    void watch(ConnectionPool connection, StreamConnection channel) {
+        channels.put(connection.id(), channel);
+    }
+
+    /**
+     * A safety net: any live pool whose channel is closed is told so. Normally the channel's
+     * close listener does this at once; this catches a connection closed before the listener was
+     * attached, so no pool can outlive its connection by more than a sweep.
+     */
+    void sweepClosed() {
+        for (ConnectionPool connection : live.values()) {
+            StreamConnection channel = channels.get(connection.id());
+            if (channel != null && !channel.isOpen()) {
+                connection.connectionClosed();
+            }
+        }
     }
 
     public ConnectionPool get(long id) {

@@ -2,6 +2,8 @@ package io.mpool.server;
 
 import io.mpool.mempool.PageArena;
 import io.mpool.server.admin.AdminHandler;
+import io.mpool.mempool.ArenaExhaustedException;
+import io.mpool.server.framing.DirectAnswer;
 import io.mpool.server.framing.RequestFramingConduit;
 import io.mpool.server.routes.Routes;
 import io.undertow.Undertow;
@@ -50,10 +52,15 @@ public final class MpoolServer implements AutoCloseable {
     private final OptionMap undertowOptions;
     private final HttpHandler routes;
 
+    /** How often pools of connections that closed without telling us are destroyed. */
+    private static final long SWEEP_INTERVAL_SECONDS = 1;
+
     private XnioWorker worker;
+    private org.xnio.XnioExecutor.Key sweeper;
     private AcceptingChannel<StreamConnection> mainServer;
     private AcceptingChannel<StreamConnection> adminServer;
     private volatile boolean stopping;
+    private final RefusalLog refusals = new RefusalLog(LOG);
 
     public MpoolServer(ServerConfig config) {
         this.config = config;
@@ -97,6 +104,7 @@ public final class MpoolServer implements AutoCloseable {
                     new InetSocketAddress(config.host(), config.port()),
                     ChannelListeners.openListenerAdapter(this::accept), socketOptions);
             mainServer.resumeAccepts();
+            sweeper = worker.getIoThread(0).executeAtInterval(registry::sweepClosed, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             HttpOpenListener admin = new HttpOpenListener(heapPool, OptionMap.EMPTY);
             admin.setRootHandler(new AdminHandler(arena, stats, registry, config.adminToken()));
             adminServer = worker.createStreamConnectionServer(
@@ -143,12 +151,22 @@ public final class MpoolServer implements AutoCloseable {
         ConnectionPool connection;
         try {
             connection = registry.open(String.valueOf(channel.getPeerAddress()));
-        } catch (RuntimeException e) {
-            LOG.warning("refusing connection from " + channel.getPeerAddress() + ": " + e.getMessage());
+        } catch (ArenaExhaustedException e) {
+            refusals.log(e);
             channels.remove(channel);
-            IoUtils.safeClose(channel);
+            DirectAnswer.sendAndClose(channel, 503, "server out of memory for new connections; retry later");
             return;
         }
+        connection.onAllocationRefused(e -> {
+            refusals.log(e);
+            if (tracker.requestRunning()) {
+                IoUtils.safeClose(channel);
+            } else {
+                DirectAnswer.sendAndClose(channel, 503, "server out of memory for this request; retry later");
+            }
+            connection.connectionClosed(); // the close listener may not be attached yet
+        });
+        registry.watch(connection, channel);
         HttpOpenListener http = new HttpOpenListener(connection, undertowOptions);
         http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, routes));
         http.handleEvent(channel);
@@ -190,6 +208,10 @@ public final class MpoolServer implements AutoCloseable {
             sleep();
         }
         IoUtils.safeClose(adminServer);
+        if (sweeper != null) {
+            sweeper.remove();
+        }
+        registry.sweepClosed();
         worker.shutdown();
         try {
             if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {

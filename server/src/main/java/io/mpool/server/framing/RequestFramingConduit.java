@@ -3,7 +3,6 @@ package io.mpool.server.framing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
@@ -191,26 +190,6 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
 
     /** The status line and a one-line body, written straight to the socket (no request is running). */
     private void answer(FramingViolation violation) {
-        String body = violation.reason() + "\n";
-        String response = "HTTP/1.1 " + violation.status() + " " + reasonPhrase(violation.status()) + "\r\n"
-                + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + body.length()
-                + "\r\nConnection: close\r\n\r\n" + body;
-        try {
-            connection.getSinkChannel().write(ByteBuffer.wrap(response.getBytes(StandardCharsets.US_ASCII)));
-            connection.getSinkChannel().flush();
-        } catch (IOException e) {
-            // The client is gone; closing is all that is left.
-        }
-    }
-
-    static String reasonPhrase(int status) {
-        return switch (status) {
-            case 400 -> "Bad Request";
-            case 414 -> "URI Too Long";
-            case 408 -> "Request Timeout";
-            case 431 -> "Request Header Fields Too Large";
-            case 501 -> "Not Implemented";
-            default -> "Error";
-        };
+        DirectAnswer.sendAndClose(connection, violation.status(), violation.reason());
     }
 }

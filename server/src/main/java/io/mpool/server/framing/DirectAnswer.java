@@ -1,0 +1,45 @@
+package io.mpool.server.framing;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+
+/**
+ * A complete response written straight to the socket, bypassing Undertow, then the connection
+ * closed: for requests Undertow never got to see (refused framing, no memory to read them with).
+ * Only safe while no request of the connection is running.
+ */
+public final class DirectAnswer {
+    private DirectAnswer() {
+    }
+
+    /** Writes {@code status} with a one-line text body and {@code Connection: close}, then closes. */
+    public static void sendAndClose(StreamConnection connection, int status, String reason) {
+        String body = reason + "\n";
+        String response = "HTTP/1.1 " + status + " " + reasonPhrase(status) + "\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + body.length() + "\r\n"
+                + (status == 503 ? "Retry-After: 1\r\n" : "")
+                + "Connection: close\r\n\r\n" + body;
+        try {
+            connection.getSinkChannel().write(ByteBuffer.wrap(response.getBytes(StandardCharsets.US_ASCII)));
+            connection.getSinkChannel().flush();
+        } catch (IOException e) {
+            // The client is gone; closing is all that is left.
+        }
+        IoUtils.safeClose(connection);
+    }
+
+    static String reasonPhrase(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 408 -> "Request Timeout";
+            case 414 -> "URI Too Long";
+            case 431 -> "Request Header Fields Too Large";
+            case 501 -> "Not Implemented";
+            case 503 -> "Service Unavailable";
+            default -> "Error";
+        };
+    }
+}
