@@ -256,6 +256,11 @@ public final class MpoolServer implements AutoCloseable {
         return ((InetSocketAddress) adminServer.getLocalAddress()).getPort();
     }
 
+    /** The address the admin listener is bound to. */
+    public InetSocketAddress adminAddress() {
+        return (InetSocketAddress) adminServer.getLocalAddress();
+    }
+
     public PageArena arena() {
         return arena;
     }
