@@ -9,8 +9,10 @@ WORKDIR /src
 COPY pom.xml ./
 COPY mempool/pom.xml mempool/
 COPY server/pom.xml server/
+COPY loadtest/pom.xml loadtest/
 COPY mempool/src mempool/src
 COPY server/src server/src
+COPY loadtest/src loadtest/src
 RUN mvn -B -q package -DskipTests
 
 FROM eclipse-temurin:17.0.13_11-jre-jammy

@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * The admin endpoint, JSON over its own listener, GET only:
  * <ul>
- *   <li>{@code /admin/pools}: the arena, the server totals and one line per live connection;</li>
+ *   <li>{@code /admin/pools}: the arena, the server totals, JVM figures (heap allocated, GCs,
+ *   RSS) and one line per live connection;</li>
  *   <li>{@code /admin/pools/{id}}: one connection with its pool's nodes, large entries and recent
  *   resets;</li>
  *   <li>{@code /admin/health}: {@code {"status":"UP"}}.</li>
@@ -45,7 +46,7 @@ public final class AdminHandler implements HttpHandler {
     }
 
     /** What {@code GET /admin/pools} answers. */
-    public record PoolsSnapshot(ArenaStats arena, ServerStats.Totals totals,
+    public record PoolsSnapshot(ArenaStats arena, ServerStats.Totals totals, JvmStats jvm,
                                 List<ConnectionPool.ConnectionSummary> connections) {
     }
 
@@ -67,7 +68,7 @@ public final class AdminHandler implements HttpHandler {
         } else if (path.equals("/admin/pools")) {
             List<ConnectionPool.ConnectionSummary> connections = registry.connections().stream()
                     .map(ConnectionPool::summary).toList();
-            send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), connections));
+            send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
         } else if (path.startsWith("/admin/pools/")) {
             ConnectionPool connection = lookup(path.substring("/admin/pools/".length()));
             if (connection == null) {

@@ -1,0 +1,55 @@
+package io.mpool.loadtest;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * One run's settings, checked: a bad value names its flag.
+ *
+ * @param target     base URL, e.g. http://127.0.0.1:8080
+ * @param rate       requests per second over all connections; 0 = as fast as possible
+ * @param keepAlive  false: a new connection per request (connection churn)
+ */
+record LoadSettings(URI target, int connections, int threads, Duration duration, int pipeline, double rate,
+                    String mix, int bodySize, int bytesSize, boolean verify, boolean keepAlive, Duration timeout) {
+
+    /** Runs are bounded: at most an hour. */
+    static final Duration MAX_DURATION = Duration.ofHours(1);
+
+    LoadSettings {
+        if (target == null || !"http".equals(target.getScheme()) || target.getHost() == null) {
+            throw new IllegalArgumentException("--url=" + target + " (expected: http://host:port)");
+        }
+        if (connections < 1 || connections > 100_000) {
+            throw new IllegalArgumentException("--connections=" + connections + " (expected: 1..100000)");
+        }
+        if (threads < 1 || threads > 64) {
+            throw new IllegalArgumentException("--threads=" + threads + " (expected: 1..64)");
+        }
+        if (duration.isNegative() || duration.isZero() || duration.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("--duration=" + duration.toSeconds() + "s (expected: 1s..1h)");
+        }
+        if (pipeline < 1 || pipeline > 1024) {
+            throw new IllegalArgumentException("--pipeline=" + pipeline + " (expected: 1..1024)");
+        }
+        if (!keepAlive && pipeline != 1) {
+            throw new IllegalArgumentException("--pipeline=" + pipeline + " with --no-keep-alive (expected: 1)");
+        }
+        if (rate < 0) {
+            throw new IllegalArgumentException("--rate=" + rate + " (expected: >= 0, 0 = as fast as possible)");
+        }
+        if (bodySize < 0 || bodySize > (64 << 20)) {
+            throw new IllegalArgumentException("--body-size=" + bodySize + " (expected: 0..67108864)");
+        }
+        if (bytesSize < 0 || bytesSize > (64 << 20)) {
+            throw new IllegalArgumentException("--bytes-size=" + bytesSize + " (expected: 0..67108864)");
+        }
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("--timeout=" + timeout.toSeconds() + "s (expected: > 0)");
+        }
+    }
+
+    int port() {
+        return target.getPort() > 0 ? target.getPort() : 80;
+    }
+}
