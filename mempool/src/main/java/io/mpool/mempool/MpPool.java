@@ -455,6 +455,17 @@ public final class MpPool implements AutoCloseable {
         return destroyed ? 0 : nodeCount;
     }
 
+    /** Live entries on the large list (a walk of the list; no snapshot is built). */
+    public int largeCount() {
+        int count = 0;
+        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
+            if (entry.live()) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     public PoolStats stats() {
         List<PoolStats.NodeStats> nodes = new ArrayList<>(nodeCount);
         int currentIndex = -1;

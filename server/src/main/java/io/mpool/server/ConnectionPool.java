@@ -261,7 +261,9 @@ public final class ConnectionPool implements ByteBufferPool {
     }
 
     private void resetNow() {
-        PoolStats before = pool.stats();
+        long bytesInUseBefore = pool.bytesInUse();
+        int nodesBefore = pool.nodeCount();
+        int largeBefore = pool.largeCount();
         long deferredMicros = (System.nanoTime() - resetPendingSinceNanos) / 1_000;
         int covered = pendingRequestEnds;
         recycled.clear();
@@ -278,8 +280,8 @@ public final class ConnectionPool implements ByteBufferPool {
             if (history.size() == RESET_HISTORY) {
                 history.removeFirst();
             }
-            history.addLast(new ResetRecord(System.currentTimeMillis(), before.bytesInUse(),
-                    before.nodes().size(), before.largeCount(), deferredMicros, covered));
+            history.addLast(new ResetRecord(System.currentTimeMillis(), bytesInUseBefore, nodesBefore, largeBefore,
+                    deferredMicros, covered));
         }
     }
 
@@ -317,7 +319,7 @@ public final class ConnectionPool implements ByteBufferPool {
         try {
             return new ConnectionSummary(id, remote, System.currentTimeMillis() - createdMillis, requests,
                     resets, resetsCoalesced, pool.nodeCount(), pool.bytesInUse(), pool.bytesReserved(),
-                    destroyed ? 0 : pool.stats().largeCount(), destroyed ? 0 : pool.stats().largeBytes(),
+                    destroyed ? 0 : pool.largeCount(), destroyed ? 0 : pool.stats().largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed);
         } finally {
             lock.unlock();

@@ -1,5 +1,6 @@
 package io.mpool.server;
 
+import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 
@@ -29,37 +30,40 @@ final class RequestScopeHandler implements HttpHandler {
         this.next = next;
     }
 
+    /** One listener per connection (it gets the exchange as an argument): no allocation per request. */
+    private final ExchangeCompletionListener requestEnd = this::requestEnded;
+
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         stats.inFlight.increment();
         tracker.started(exchange);
         if (connection == null) {
             stats.requests.increment();
-            exchange.addExchangeCompleteListener((completed, nextListener) -> {
-                stats.inFlight.decrement();
-                tracker.ended(completed);
-                nextListener.proceed();
-            });
-            next.handleRequest(exchange);
+        } else {
+            connection.requestStarted();
+            exchange.putAttachment(RequestRegion.KEY, connection.region());
+        }
+        exchange.addExchangeCompleteListener(requestEnd);
+        next.handleRequest(exchange);
+    }
+
+    private void requestEnded(HttpServerExchange completed, ExchangeCompletionListener.NextListener nextListener) {
+        stats.inFlight.decrement();
+        tracker.ended(completed);
+        if (connection == null) {
+            nextListener.proceed();
             return;
         }
-        connection.requestStarted();
-        exchange.addExchangeCompleteListener((completed, nextListener) -> {
-            stats.inFlight.decrement();
-            tracker.ended(completed);
-            // Ends the request before Undertow moves on to the next one (which, with pipelined
-            // bytes, it may start inside proceed()); buffers Undertow still holds keep the reset
-            // pending until they are closed.
-            try {
-                if (completed.isUpgrade()) {
-                    connection.disablePerRequestReset();
-                }
-                connection.requestEnded();
-            } finally {
-                nextListener.proceed();
+        // Ends the request before Undertow moves on to the next one (which, with pipelined bytes,
+        // it may start inside proceed()); buffers Undertow still holds keep the reset pending
+        // until they are closed.
+        try {
+            if (completed.isUpgrade()) {
+                connection.disablePerRequestReset();
             }
-        });
-        exchange.putAttachment(RequestRegion.KEY, connection.region());
-        next.handleRequest(exchange);
+            connection.requestEnded();
+        } finally {
+            nextListener.proceed();
+        }
     }
 }
