@@ -57,6 +57,11 @@ public final class ArenaBlock {
     private volatile int state = FREE;
     /** Next id on the free list; written before the push that publishes it. */
     int nextFree = -1;
+    /**
+     * The owner that released this block without it being zeroed, or null if it is clean. Written
+     * by the releasing thread before the push that publishes the block.
+     */
+    Object unscrubbedOwner;
     /** The arena it came from and must go back to. */
     final PageArena arena;
 

@@ -111,7 +111,7 @@ public final class MpPool implements AutoCloseable {
         this.max = max;
         this.name = name;
         this.debug = arena.debug();
-        this.head = new Node(arena.takePage(), 0);
+        this.head = new Node(arena.takePage(this), 0);
         this.current = head;
         this.nodeCount = 1;
     }
@@ -223,7 +223,7 @@ public final class MpPool implements AutoCloseable {
 
     /** ngx_palloc_block: a new node serves the request; nodes that could not are penalised. */
     private ByteBuffer allocateBlock(int size) {
-        Node fresh = new Node(arena.takePage(), nodeCount);
+        Node fresh = new Node(arena.takePage(this), nodeCount);
         fresh.last = size; // offset 0 is page-aligned, so aligned for every supported alignment
         bytesInUse += size;
         Node p = current;
@@ -239,7 +239,7 @@ public final class MpPool implements AutoCloseable {
 
     /** ngx_palloc_large: a block from the arena, recorded in an empty slot or a new entry. */
     private ByteBuffer allocateLarge(int size) {
-        ArenaBlock block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size);
+        ArenaBlock block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size, this);
         ByteBuffer buffer = block.memory.slice(0, size);
         bytesInUse += size;
         largeBytesReserved += block.memory.capacity();
@@ -305,7 +305,7 @@ public final class MpPool implements AutoCloseable {
     private void release(LargeAllocation entry) {
         bytesInUse -= entry.size;
         largeBytesReserved -= entry.block.memory.capacity();
-        arena.release(entry.block);
+        arena.release(entry.block, this);
         entry.clear();
     }
 
@@ -402,7 +402,7 @@ public final class MpPool implements AutoCloseable {
         releaseLarge();
         spareEntries = null;
         for (Node node = head; node != null; node = node.next) {
-            arena.release(node.page);
+            arena.release(node.page, this);
         }
         current = null;
         destroyed = true;

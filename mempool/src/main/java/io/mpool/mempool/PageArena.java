@@ -34,8 +34,10 @@ import java.util.concurrent.atomic.LongAdder;
  * its size class: a free 64 KB block does not serve a page request.
  *
  * <h2>Scrub</h2>
- * With {@code scrub} on (the default) a block is zeroed when it is released, so memory one
- * connection wrote is never readable by the next owner.
+ * With {@code scrub} on (the default) memory one owner wrote is never readable by the next: a
+ * block released without an owner is zeroed at once; one released by an owner (a pool) is zeroed
+ * when a different owner takes it, and not at all when the same owner takes it back, which is
+ * what a connection does request after request.
  */
 public final class PageArena {
 
@@ -101,6 +103,14 @@ public final class PageArena {
      * @throws ArenaExhaustedException when the bound is reached and the policy is FAIL
      */
     public ArenaBlock takePage() {
+        return takePage(null);
+    }
+
+    /**
+     * {@link #takePage()} for an owner that releases with {@link #release(ArenaBlock, Object)}:
+     * a page it released itself comes back without being zeroed.
+     */
+    public ArenaBlock takePage(Object owner) {
         ArenaBlock block = freePages.pop();
         if (block == null) {
             block = reservePages();
@@ -108,7 +118,7 @@ public final class PageArena {
                 return exhausted(PAGE_SIZE, true);
             }
         }
-        return handOut(block);
+        return handOut(block, owner);
     }
 
     /**
@@ -118,6 +128,11 @@ public final class PageArena {
      * @throws ArenaExhaustedException when the bound is reached and the policy is FAIL
      */
     public ArenaBlock takeLarge(int size) {
+        return takeLarge(size, null);
+    }
+
+    /** {@link #takeLarge(int)} for an owner (see {@link #takePage(Object)}). */
+    public ArenaBlock takeLarge(int size, Object owner) {
         checkSize(size);
         if (size > SizeClasses.MAX_CACHED_SIZE) {
             return takeUncached(size);
@@ -130,7 +145,7 @@ public final class PageArena {
                 return exhausted(SizeClasses.sizeOf(sizeClass), false);
             }
         }
-        return handOut(block);
+        return handOut(block, owner);
     }
 
     /**
@@ -148,7 +163,7 @@ public final class PageArena {
             reservedBytes.addAndGet(reserve);
         }
         ByteBuffer memory = alignedDirect(size);
-        return handOut(new ArenaBlock(this, memory, -1, -1, ArenaBlock.Kind.UNCACHED, false));
+        return handOut(new ArenaBlock(this, memory, -1, -1, ArenaBlock.Kind.UNCACHED, false), null);
     }
 
     /**
@@ -158,6 +173,16 @@ public final class PageArena {
      * @throws IllegalStateException    if the block was already released (a double free)
      */
     public void release(ArenaBlock block) {
+        release(block, null);
+    }
+
+    /**
+     * Gives a block back on behalf of {@code owner}. With scrub on, the block is zeroed before
+     * any other owner gets it: at once when {@code owner} is null, else lazily, when a different
+     * owner takes it. A pool that takes back the block it just released (the next request on the
+     * same connection) skips the memset; memory still never crosses owners unscrubbed.
+     */
+    public void release(ArenaBlock block, Object owner) {
         if (block.arena != this) {
             throw new IllegalArgumentException("block=" + block + " (expected: a block of this arena)");
         }
@@ -178,11 +203,11 @@ public final class PageArena {
         }
         switch (block.kind) {
             case PAGE -> {
-                wipe(block.memory, block.memory.capacity());
+                wipe(block, owner);
                 freePages.push(block);
             }
             case LARGE -> {
-                wipe(block.memory, block.memory.capacity());
+                wipe(block, owner);
                 freeLarge[block.sizeClass].push(block);
             }
             case UNCACHED -> reservedBytes.addAndGet(-Math.max(block.memory.capacity(), 1));
@@ -314,9 +339,16 @@ public final class PageArena {
 
     // ---- internals ----
 
-    private ArenaBlock handOut(ArenaBlock block) {
+    private ArenaBlock handOut(ArenaBlock block, Object owner) {
         if (!block.markInUse()) {
             throw new IllegalStateException("free list handed out a block already in use: " + block);
+        }
+        Object dirtyFrom = block.unscrubbedOwner;
+        if (dirtyFrom != null) {
+            block.unscrubbedOwner = null;
+            if (dirtyFrom != owner) {
+                fill(block.memory, block.memory.capacity(), ZEROS); // it changes owner: scrub now
+            }
         }
         if (block.page) {
             pagesInUse.increment();
@@ -343,7 +375,7 @@ public final class PageArena {
             fallbackPagesInUse.increment();
         }
         ByteBuffer memory = alignedDirect(size);
-        return handOut(new ArenaBlock(this, memory, -1, -1, ArenaBlock.Kind.FALLBACK, page));
+        return handOut(new ArenaBlock(this, memory, -1, -1, ArenaBlock.Kind.FALLBACK, page), null);
     }
 
     private ArenaBlock reservePages() {
@@ -406,11 +438,15 @@ public final class PageArena {
         return raw.alignedSlice(PAGE_SIZE).slice(0, size);
     }
 
-    private void wipe(ByteBuffer memory, int length) {
+    private void wipe(ArenaBlock block, Object owner) {
         if (debug.poison()) {
-            fill(memory, length, FREED_PATTERN);
+            fill(block.memory, block.memory.capacity(), FREED_PATTERN);
         } else if (scrub) {
-            fill(memory, length, ZEROS);
+            if (owner == null) {
+                fill(block.memory, block.memory.capacity(), ZEROS);
+            } else {
+                block.unscrubbedOwner = owner; // zeroed when another owner takes it
+            }
         }
     }
 

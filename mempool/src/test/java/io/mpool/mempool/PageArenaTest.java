@@ -129,6 +129,34 @@ class PageArenaTest {
     }
 
     @Test
+    void anOwnersPageIsZeroedOnlyWhenAnotherOwnerTakesIt() {
+        PageArena arena = leaks.newArena(1 << 20);
+        Object connectionA = new Object();
+        Object connectionB = new Object();
+        ArenaBlock page = arena.takePage(connectionA);
+        fillWith(page.buffer(), (byte) 0x5A);
+        arena.release(page, connectionA);
+        ArenaBlock again = arena.takePage(connectionA);
+        assertSame(page, again);
+        assertAll(again.buffer(), (byte) 0x5A); // its own bytes: no memset spent
+        arena.release(again, connectionA);
+        ArenaBlock other = arena.takePage(connectionB);
+        assertSame(page, other);
+        assertAll(other.buffer(), (byte) 0); // a different owner never sees them
+        fillWith(other.buffer(), (byte) 0x33);
+        arena.release(other, connectionB);
+        ArenaBlock anonymous = arena.takePage();
+        assertAll(anonymous.buffer(), (byte) 0); // nor does an anonymous taker
+        arena.release(anonymous);
+        ArenaBlock large = arena.takeLarge(20_000, connectionA);
+        fillWith(large.buffer(), (byte) 0x77);
+        arena.release(large, connectionA);
+        ArenaBlock largeOther = arena.takeLarge(20_000, connectionB);
+        assertAll(largeOther.buffer(), (byte) 0);
+        arena.release(largeOther, connectionB);
+    }
+
+    @Test
     void withoutScrubAReleasedPageKeepsItsBytes() {
         PageArena arena = leaks.track(PageArena.builder().maxBytes(1 << 20).scrub(false)
                 .debug(DebugOptions.NONE).build());

@@ -1,0 +1,76 @@
+package io.mpool.loadtest;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** A server under test, run as its own process on loopback. */
+final class ServerProcess implements AutoCloseable {
+    final String name;
+    final int port;
+    /** The admin port for mpool servers, -1 for the others. */
+    final int adminPort;
+    private final Process process;
+
+    private ServerProcess(String name, int port, int adminPort, Process process) {
+        this.name = name;
+        this.port = port;
+        this.adminPort = adminPort;
+        this.process = process;
+    }
+
+    static ServerProcess start(String name, List<String> command, int port, int adminPort, Path log)
+            throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ServerProcess server = new ServerProcess(name, port, adminPort, process);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with " + process.exitValue() + ": see " + log);
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return server;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        server.close();
+        throw new IOException(name + " did not listen on " + port + " within 30 s: see " + log);
+    }
+
+    /** Resident set size of the process, from /proc, or -1. */
+    long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or gone
+        }
+        return -1;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        // SIGTERM, so the JVM servers run their graceful stop (Process.destroy() skips the hooks
+        // on some JDKs); then force after 15 s.
+        new ProcessBuilder("kill", "-TERM", String.valueOf(process.pid())).start().waitFor();
+        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.mpool.loadtest;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Runs wrk (when installed) and reads its summary. */
+final class Wrk {
+    private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
+
+    /** One wrk run: req/s and latency percentiles in microseconds, and the command line. */
+    record Result(double requestsPerSecond, long p50Micros, long p99Micros, long errors, String command) {
+    }
+
+    static boolean installed() {
+        try {
+            return new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start().waitFor() >= 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static Result run(Workload workload, int port, int seconds, Path scripts) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("wrk", "-t1", "-c" + workload.connections(), "-d" + seconds + "s",
+                "--latency"));
+        if (workload.wrkScript() != null) {
+            command.add("-s");
+            command.add(scripts.resolve(workload.wrkScript()).toString());
+        }
+        if (!workload.keepAlive()) {
+            command.add("-H");
+            command.add("Connection: close");
+        }
+        command.add("http://127.0.0.1:" + port + workload.path());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        for (String variable : workload.wrkEnv()) {
+            String[] kv = variable.split("=", 2);
+            builder.environment().put(kv[0], kv[1]);
+        }
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor();
+        Matcher rate = RATE.matcher(output);
+        if (!rate.find()) {
+            throw new IOException("wrk printed no Requests/sec: " + output);
+        }
+        long p50 = -1;
+        long p99 = -1;
+        Matcher percentile = PERCENTILE.matcher(output);
+        while (percentile.find()) {
+            long micros = micros(Double.parseDouble(percentile.group(2)), percentile.group(3));
+            if (percentile.group(1).equals("50")) {
+                p50 = micros;
+            } else {
+                p99 = micros;
+            }
+        }
+        Matcher errors = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(output);
+        Matcher socketErrors = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)").matcher(output);
+        long errorCount = errors.find() ? Long.parseLong(errors.group(1)) : 0;
+        if (socketErrors.find()) {
+            for (int g = 1; g <= 4; g++) {
+                errorCount += Long.parseLong(socketErrors.group(g));
+            }
+        }
+        String env = String.join(" ", workload.wrkEnv());
+        return new Result(Double.parseDouble(rate.group(1)), p50, p99, errorCount,
+                (env.isEmpty() ? "" : env + " ") + String.join(" ", command).replace(scripts.toString(), "loadtest/wrk")
+                        .replace("Connection: close", "'Connection: close'"));
+    }
+
+    private static long micros(double value, String unit) {
+        return switch (unit.toLowerCase(Locale.ROOT)) {
+            case "us" -> Math.round(value);
+            case "ms" -> Math.round(value * 1_000);
+            default -> Math.round(value * 1_000_000);
+        };
+    }
+}

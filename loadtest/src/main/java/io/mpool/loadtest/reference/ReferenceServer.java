@@ -1,0 +1,60 @@
+package io.mpool.loadtest.reference;
+
+import io.undertow.Undertow;
+import io.undertow.util.Headers;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32;
+
+/**
+ * Stock Undertow written the way a typical user would: {@code Undertow.builder()}, default
+ * threads and buffers, {@code receiveFullBytes} for bodies. The baseline a user switching to
+ * mpool compares against. Same routes as mpool:
+ * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081}
+ */
+public final class ReferenceServer {
+    private ReferenceServer() {
+    }
+
+    public static void main(String[] args) {
+        int port = args.length > 0 ? Integer.parseInt(args[0]) : 8081;
+        Undertow server = Undertow.builder()
+                .addHttpListener(port, "127.0.0.1")
+                .setHandler(exchange -> {
+                    String path = exchange.getRequestPath();
+                    if (path.equals("/hello")) {
+                        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
+                        exchange.getResponseSender().send("hello\n");
+                    } else if (path.equals("/echo")) {
+                        exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
+                            String type = ex.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+                            if (type != null) {
+                                ex.getResponseHeaders().put(Headers.CONTENT_TYPE, type);
+                            }
+                            ex.getResponseSender().send(ByteBuffer.wrap(body));
+                        });
+                    } else if (path.equals("/upload")) {
+                        exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
+                            CRC32 crc = new CRC32();
+                            crc.update(body);
+                            ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                            ex.getResponseSender().send(String.format("{\"bytes\":%d,\"crc32\":\"%08x\"}\n", body.length, crc.getValue()));
+                        });
+                    } else if (path.startsWith("/bytes/")) {
+                        int n = Integer.parseInt(path.substring("/bytes/".length()));
+                        byte[] bytes = new byte[n];
+                        for (int i = 0; i < n; i++) {
+                            bytes[i] = (byte) ('a' + i % 26);
+                        }
+                        exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
+                    } else {
+                        exchange.setStatusCode(404);
+                        exchange.getResponseSender().send("not found\n", StandardCharsets.UTF_8);
+                    }
+                })
+                .build();
+        server.start();
+        System.out.println("reference Undertow listening on 127.0.0.1:" + port);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+    }
+}
