@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -93,21 +91,7 @@ abstract class CanaryScenarios {
 
     /** Sends {@code request}, half-closes, returns every byte the server answered. */
     private byte[] raw(String request) throws IOException {
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        try (Socket socket = socket()) {
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
-            socket.shutdownOutput();
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[16384];
-            try {
-                for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
-                    received.write(buffer, 0, n);
-                }
-            } catch (java.net.SocketException e) {
-                // reset after the answer
-            }
-        }
-        return received.toByteArray();
+        return RawHttp.sendAll(fixture().port(), request.getBytes(StandardCharsets.ISO_8859_1), new int[0], 20_000).received();
     }
 
     private Socket socket() throws IOException {

@@ -5,13 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -108,36 +102,13 @@ class CorpusReplayTest {
     }
 
     private Outcome replayOne(String name, byte[] request) throws IOException {
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        String ending;
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
-            socket.setSoTimeout(CASE_TIMEOUT_MILLIS);
-            try {
-                socket.getOutputStream().write(request);
-                socket.shutdownOutput();
-            } catch (IOException e) {
-                // The server may close while we still write (it rejected early): read what it said.
-            }
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[8192];
-            try {
-                for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
-                    received.write(buffer, 0, n);
-                }
-                ending = "closed";
-            } catch (SocketTimeoutException e) {
-                ending = "timeout";
-            } catch (IOException e) {
-                ending = "reset";
-            }
-        }
+        RawHttp.Exchange exchange = RawHttp.sendAll(fixture.port(), request, new int[0], CASE_TIMEOUT_MILLIS);
         List<Integer> statuses = new ArrayList<>();
-        Matcher matcher = STATUS_LINE.matcher(new String(received.toByteArray(), StandardCharsets.ISO_8859_1));
+        Matcher matcher = STATUS_LINE.matcher(exchange.text());
         while (matcher.find()) {
             statuses.add(Integer.parseInt(matcher.group(1)));
         }
-        return new Outcome(name, statuses, ending);
+        return new Outcome(name, statuses, exchange.ending());
     }
 
     private static void report(String corpus, List<Outcome> outcomes) {

@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -96,27 +94,10 @@ class FramingTest {
     }
 
     private List<Integer> sendAndReadAll(String bytes) throws IOException {
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
-            socket.setSoTimeout(20_000);
-            try {
-                socket.getOutputStream().write(bytes.getBytes(StandardCharsets.ISO_8859_1));
-            } catch (IOException e) {
-                // refused early: read what the server said
-            }
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[8192];
-            try {
-                for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
-                    received.write(buffer, 0, n);
-                }
-            } catch (java.net.SocketException e) {
-                // a reset after the answer: the server closed with unread input
-            }
-        }
+        RawHttp.Exchange exchange = RawHttp.sendAll(fixture.port(), bytes.getBytes(StandardCharsets.ISO_8859_1), new int[0], 20_000);
+        assertFalse(exchange.hung(), "the server neither answered nor closed");
         List<Integer> statuses = new ArrayList<>();
-        Matcher matcher = STATUS.matcher(received.toString(StandardCharsets.ISO_8859_1));
+        Matcher matcher = STATUS.matcher(exchange.text());
         while (matcher.find()) {
             statuses.add(Integer.parseInt(matcher.group(1)));
         }

@@ -137,6 +137,58 @@ final class RawHttp implements AutoCloseable {
         return sb.length() == 0 ? null : sb.toString();
     }
 
+    /** What {@link #sendAll} saw: every byte the server sent, and how the connection ended. */
+    record Exchange(byte[] received, String ending) {
+        boolean hung() {
+            return ending.equals("timeout");
+        }
+
+        String text() {
+            return new String(received, java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /**
+     * One connection: sends {@code request} in pieces cut at {@code splits} (each flushed on its
+     * own), half-closes, and reads until the server closes ("closed"), resets ("reset") or stays
+     * silent for {@code timeoutMillis} ("timeout"). A write refused because the server already
+     * closed is not an error: what it answered is still read.
+     */
+    static Exchange sendAll(int port, byte[] request, int[] splits, int timeoutMillis) throws IOException {
+        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        String ending;
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.setSoTimeout(timeoutMillis);
+            try {
+                int from = 0;
+                for (int split : splits) {
+                    socket.getOutputStream().write(request, from, split - from);
+                    socket.getOutputStream().flush();
+                    from = split;
+                }
+                socket.getOutputStream().write(request, from, request.length - from);
+                socket.shutdownOutput();
+            } catch (IOException e) {
+                // refused early: read what the server said
+            }
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[16384];
+            try {
+                for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
+                    received.write(buffer, 0, n);
+                }
+                ending = "closed";
+            } catch (java.net.SocketTimeoutException e) {
+                ending = "timeout";
+            } catch (IOException e) {
+                ending = "reset";
+            }
+        }
+        return new Exchange(received.toByteArray(), ending);
+    }
+
     /** Closes with a TCP reset instead of a FIN, like a client that crashed. */
     void abort() throws IOException {
         socket.setSoLinger(true, 0);

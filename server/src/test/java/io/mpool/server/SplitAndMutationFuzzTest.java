@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -118,37 +113,8 @@ class SplitAndMutationFuzzTest {
 
     /** Sends the request in pieces cut at {@code splits}, half-closes, returns the answer (null: hung). */
     private byte[] exchange(byte[] request, int[] splits) throws IOException {
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        try (Socket socket = new Socket()) {
-            socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
-            socket.setSoTimeout(20_000);
-            OutputStream out = socket.getOutputStream();
-            try {
-                int from = 0;
-                for (int split : splits) {
-                    out.write(request, from, split - from);
-                    out.flush();
-                    from = split;
-                }
-                out.write(request, from, request.length - from);
-                socket.shutdownOutput();
-            } catch (IOException e) {
-                // refused early: read what was said
-            }
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[8192];
-            try {
-                for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
-                    received.write(buffer, 0, n);
-                }
-            } catch (SocketTimeoutException e) {
-                return null;
-            } catch (java.net.SocketException e) {
-                // reset after the answer
-            }
-        }
-        return received.toByteArray();
+        RawHttp.Exchange exchange = RawHttp.sendAll(fixture.port(), request, splits, 20_000);
+        return exchange.hung() ? null : exchange.received();
     }
 
     /** The answer with Date header values blanked, so two answers compare byte for byte. */

@@ -1,0 +1,245 @@
+package io.mpool.loadtest;
+
+import io.mpool.server.MpoolServer;
+import io.mpool.server.RequestLimits;
+import io.mpool.server.ServerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.LongAdder;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The chaos soak: for a bounded time, verified good load, malformed requests (each with the
+ * status it must get), connections aborted mid-request and slow clients hit one server at once;
+ * at the end every response class is checked, then the admin endpoint's invariants, and one
+ * screen of summary is printed. By default it starts its own server (with short timeouts).
+ * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.ChaosSoak --duration 120}
+ */
+@Command(name = "chaos-soak", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Good, malformed, aborted and slow clients against one server; checks responses and invariants.")
+public final class ChaosSoak implements Callable<Integer> {
+
+    /** A malformed request and the answers it may get ("closed": no answer, connection closed). */
+    private record BadCase(String name, String request, Set<String> allowed) {
+    }
+
+    private static final List<BadCase> BAD = List.of(
+            new BadCase("runaway chunk", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nSEE-THIS\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n", Set.of("400")),
+            new BadCase("chunk size zz", "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", Set.of("400")),
+            new BadCase("TE identity", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: identity\r\n\r\nhello", Set.of("501")),
+            new BadCase("TE ,chunked", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: ,chunked\r\n\r\n0\r\n\r\n", Set.of("400")),
+            new BadCase("CL and TE", "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", Set.of("400")),
+            new BadCase("long request line", "GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: t\r\n\r\n", Set.of("414")),
+            new BadCase("large head", "GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: " + "b".repeat(70_000) + "\r\n\r\n", Set.of("431")),
+            new BadCase("no Host", "GET /hello HTTP/1.1\r\n\r\n", Set.of("400")),
+            new BadCase("bad n", "GET /bytes/zz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", Set.of("400")),
+            new BadCase("garbage", "\u0001\u0002\u0003 nonsense\r\n\r\n", Set.of("400", "closed")),
+            new BadCase("truncated", "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly this", Set.of("closed")));
+
+    @Option(names = "--duration", defaultValue = "120", description = "Seconds (at most 3600). Default: ${DEFAULT-VALUE}")
+    int durationSeconds;
+
+    @Option(names = "--connections", defaultValue = "16", description = "Connections of good load. Default: ${DEFAULT-VALUE}")
+    int connections;
+
+    /** What a soak found; {@link #passed()} is the verdict. */
+    public record Result(boolean passed, String summary) {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ChaosSoak()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (durationSeconds < 1 || durationSeconds > 3600) {
+            System.err.println("chaos-soak: --duration=" + durationSeconds + " (expected: 1..3600 seconds)");
+            return 2;
+        }
+        Result result = run(Duration.ofSeconds(durationSeconds), connections);
+        System.out.print(result.summary());
+        return result.passed() ? 0 : 1;
+    }
+
+    /** Runs a soak against a server of its own, started with short timeouts and stopped after. */
+    public static Result run(Duration duration, int goodConnections) throws Exception {
+        ServerConfig config = ServerConfig.defaults(0, 0).withLimits(RequestLimits.DEFAULTS
+                .withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(10))
+                .withBody(2_000, 4));
+        MpoolServer server = new MpoolServer(config).start();
+        try {
+            return run(server.port(), server.adminPort(), duration, goodConnections);
+        } finally {
+            server.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    private static Result run(int port, int adminPort, Duration duration, int goodConnections) throws Exception {
+        AdminProbe probe = new AdminProbe(URI.create("http://127.0.0.1:" + adminPort), null);
+        probe.before();
+        long deadline = System.nanoTime() + duration.toNanos();
+        Map<String, LongAdder> bad = new ConcurrentHashMap<>();
+        Map<String, LongAdder> slow = new ConcurrentHashMap<>();
+        LongAdder aborted = new LongAdder();
+        ExecutorService executor = Executors.newFixedThreadPool(8);
+        LoadResult good;
+        try {
+            List<Future<?>> chaos = List.of(
+                    executor.submit(() -> badLoop(port, deadline, bad, 1)),
+                    executor.submit(() -> badLoop(port, deadline, bad, 2)),
+                    executor.submit(() -> abortLoop(port, deadline, aborted, 3)),
+                    executor.submit(() -> slowLoop(port, deadline, slow, true)),
+                    executor.submit(() -> slowLoop(port, deadline, slow, false)));
+            LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + port), goodConnections, 1, duration, 1, 0,
+                    "hello:2,echo:1,upload:1,bytes:1", 3000, 20_000, true, true, Duration.ofSeconds(10));
+            good = LoadRun.run(settings, "chaos soak good load", probe, null);
+            for (Future<?> future : chaos) {
+                future.get();
+            }
+        } finally {
+            executor.shutdownNow();
+        }
+        AdminProbe.Report admin = probe.after();
+        long wrongBad = bad.entrySet().stream().filter(e -> e.getKey().startsWith("WRONG")).mapToLong(e -> e.getValue().sum()).sum();
+        long slowStuck = slow.entrySet().stream().filter(e -> e.getKey().contains("still open")).mapToLong(e -> e.getValue().sum()).sum();
+        boolean passed = good.errorCount() == 0 && good.requests() > 0 && wrongBad == 0 && slowStuck == 0 && admin.invariantsHold();
+        StringBuilder summary = new StringBuilder();
+        summary.append(String.format(Locale.ROOT, "chaos soak, %d s, server on 127.0.0.1:%d%n", duration.toSeconds(), port));
+        summary.append(String.format(Locale.ROOT, "  good load      %d verified requests, %.0f/s, errors %s, p99 %s%n",
+                good.requests(), good.requestsPerSecond(), good.errors().isEmpty() ? "none" : good.errors(), LoadResult.ms(good.p99())));
+        summary.append(String.format(Locale.ROOT, "  malformed      %s%n", sums(bad)));
+        summary.append(String.format(Locale.ROOT, "  aborted        %d connections reset mid-request%n", aborted.sum()));
+        summary.append(String.format(Locale.ROOT, "  slow clients   %s%n", sums(slow)));
+        summary.append(String.format(Locale.ROOT, "  server         %d requests, %d resets (+%d coalesced), heap %.0f B/request, %d GCs%n",
+                admin.requests(), admin.resets(), admin.resetsCoalesced(), admin.heapBytesPerRequest(), admin.gcCount()));
+        summary.append(String.format(Locale.ROOT, "  invariants     %s%n", admin.verdict()));
+        summary.append(passed ? "PASSED\n" : "FAILED\n");
+        return new Result(passed, summary.toString());
+    }
+
+    private static Void badLoop(int port, long deadline, Map<String, LongAdder> outcomes, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        while (System.nanoTime() < deadline) {
+            BadCase c = BAD.get(random.nextInt(BAD.size()));
+            String got = exchange(port, c.request());
+            String key = c.allowed().contains(got) ? got : "WRONG " + c.name() + " got " + got;
+            outcomes.computeIfAbsent(key, k -> new LongAdder()).increment();
+        }
+        return null;
+    }
+
+    private static Void abortLoop(int port, long deadline, LongAdder aborted, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        String[] partial = {"GET /hel", "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 50000\r\n\r\nxyz",
+            "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n100\r\nabc", "GET /bytes/5000000 HTTP/1.1\r\nHost: t\r\n\r\n"};
+        while (System.nanoTime() < deadline) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                socket.getOutputStream().write(partial[random.nextInt(partial.length)].getBytes(StandardCharsets.US_ASCII));
+                socket.setSoLinger(true, 0);
+            } catch (IOException e) {
+                // counted anyway: the point is the server's side
+            }
+            aborted.increment();
+        }
+        return null;
+    }
+
+    private static Void slowLoop(int port, long deadline, Map<String, LongAdder> outcomes, boolean head) {
+        while (System.nanoTime() < deadline) {
+            String outcome;
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+                socket.setSoTimeout(20_000);
+                byte[] start = (head ? "GET /hello HTTP/1.1\r\nHost: t\r\n" : "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII);
+                socket.getOutputStream().write(start);
+                outcome = trickle(socket, head);
+            } catch (IOException e) {
+                outcome = "closed";
+            }
+            outcomes.computeIfAbsent((head ? "slow head: " : "slow body: ") + outcome, k -> new LongAdder()).increment();
+        }
+        return null;
+    }
+
+    /** Sends a byte every 200 ms until the server answers or closes; returns what it did. */
+    private static String trickle(Socket socket, boolean head) throws IOException {
+        for (int i = 0; i < 150; i++) {
+            if (socket.getInputStream().available() > 0) {
+                break;
+            }
+            try {
+                socket.getOutputStream().write(head ? 'X' : 0);
+                socket.getOutputStream().flush();
+                Thread.sleep(200);
+            } catch (IOException e) {
+                return "closed";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "interrupted";
+            }
+        }
+        String answer = read(socket.getInputStream());
+        return answer == null ? "still open" : answer;
+    }
+
+    /** Sends a request, half-closes, returns the first status code or "closed". */
+    private static String exchange(int port, String request) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.setSoTimeout(20_000);
+            try {
+                socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+                socket.shutdownOutput();
+            } catch (IOException e) {
+                // refused early: read the answer
+            }
+            String answer = read(socket.getInputStream());
+            return answer == null ? "hung" : answer;
+        } catch (IOException e) {
+            return "closed";
+        }
+    }
+
+    private static String read(InputStream in) {
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
+                received.write(buffer, 0, n);
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            return null;
+        } catch (IOException e) {
+            // reset after (or instead of) an answer
+        }
+        String text = received.toString(StandardCharsets.ISO_8859_1);
+        return text.startsWith("HTTP/1.") && text.length() >= 12 ? text.substring(9, 12) : "closed";
+    }
+
+    private static Map<String, Long> sums(Map<String, LongAdder> counts) {
+        Map<String, Long> sorted = new TreeMap<>();
+        counts.forEach((k, v) -> sorted.put(k, v.sum()));
+        return sorted;
+    }
+}
