@@ -15,6 +15,9 @@ import java.util.function.ToDoubleFunction;
 
 /** Renders the comparison's measurements as Markdown: medians, ratios, targets. */
 final class BenchmarkReport {
+    /** Everything from this line on in an existing report is hand-written and kept on regeneration. */
+    static final String NOTES_MARKER = "<!-- hand-written notes: kept when Compare regenerates this file -->";
+
     private BenchmarkReport() {
     }
 

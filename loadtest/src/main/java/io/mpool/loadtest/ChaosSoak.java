@@ -147,8 +147,16 @@ public final class ChaosSoak implements Callable<Integer> {
         return null;
     }
 
+    /**
+     * Aborted connections per second. Unpaced, one thread aborts ~25,000 connections a second,
+     * which exhausts the file descriptors of this JVM (client and server share it) and makes the
+     * soak a descriptor-exhaustion test instead.
+     */
+    private static final int ABORTS_PER_SECOND = 2_000;
+
     private static Void abortLoop(int port, long deadline, LongAdder aborted, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
+        long start = System.nanoTime();
         String[] partial = {"GET /hel", "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 50000\r\n\r\nxyz",
             "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n100\r\nabc", "GET /bytes/5000000 HTTP/1.1\r\nHost: t\r\n\r\n"};
         while (System.nanoTime() < deadline) {
@@ -160,6 +168,16 @@ public final class ChaosSoak implements Callable<Integer> {
                 // counted anyway: the point is the server's side
             }
             aborted.increment();
+            long due = start + aborted.sum() * 1_000_000_000L / ABORTS_PER_SECOND;
+            long wait = due - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return null;
+                }
+            }
         }
         return null;
     }

@@ -122,8 +122,16 @@ public final class Compare implements Callable<Integer> {
             String report = BenchmarkReport.render(results, rounds, duration, ioThreads,
                     "java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.Compare "
                             + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
-            Files.createDirectories(root.resolve(out).toAbsolutePath().getParent());
-            Files.writeString(root.resolve(out), report, StandardCharsets.UTF_8);
+            Path target = root.resolve(out);
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            if (Files.exists(target)) { // keep the hand-written notes below the marker
+                String previous = Files.readString(target);
+                int notes = previous.indexOf(BenchmarkReport.NOTES_MARKER);
+                if (notes >= 0) {
+                    report = report + "\n" + previous.substring(notes);
+                }
+            }
+            Files.writeString(target, report, StandardCharsets.UTF_8);
             System.out.println("report written to " + root.resolve(out));
             return 0;
         } finally {
