@@ -187,15 +187,15 @@ public final class MpPool implements AutoCloseable {
             result = allocateSmall(size, alignment);
             smallAllocations++;
             if (zeroed) {
-                PageArena.zero(result, size);
+                MemoryFill.zero(result, size);
             } else if (debug.poison()) {
-                PageArena.poisonFresh(result, size);
+                MemoryFill.poisonFresh(result, size);
             }
         } else {
             result = allocateLarge(size);
             largeAllocations++;
             if (zeroed) {
-                PageArena.zero(result, size);
+                MemoryFill.zero(result, size);
             }
         }
         if (bytesInUse > highWaterBytes) {
@@ -359,7 +359,7 @@ public final class MpPool implements AutoCloseable {
         releaseLarge();
         for (Node node = head; node != null; node = node.next) {
             if (debug.poison()) {
-                PageArena.poisonFreed(node.page.memory, node.last);
+                MemoryFill.poisonFreed(node.page.memory, node.last);
             }
             node.last = 0;
             node.failed = 0;

@@ -48,10 +48,6 @@ public final class PageArena {
     /** The arena limit when none is given: 64 MiB. */
     public static final long DEFAULT_MAX_BYTES = 64L << 20;
 
-    private static final byte[] ZEROS = new byte[SizeClasses.MAX_CACHED_SIZE];
-    private static final byte[] FREED_PATTERN = filled(DebugOptions.POISON_FREED);
-    private static final byte[] FRESH_PATTERN = filled(DebugOptions.POISON_FRESH);
-
     private final long maxBytes;
     private final ExhaustionPolicy policy;
     private final boolean scrub;
@@ -267,21 +263,6 @@ public final class PageArena {
         return result;
     }
 
-    /** One outstanding block, and where it was taken when leak tracking is on. */
-    public record OutstandingBlock(String block, Throwable takenAt) {
-        @Override
-        public String toString() {
-            if (takenAt == null) {
-                return block + " (taken at: unknown; set -Dmpool.debug.leakTracking=true)";
-            }
-            StringBuilder sb = new StringBuilder(block).append(" taken at:");
-            for (StackTraceElement frame : takenAt.getStackTrace()) {
-                sb.append("\n\tat ").append(frame);
-            }
-            return sb.toString();
-        }
-    }
-
     /**
      * Checks the arena's invariants that hold even while other threads work: the bound, and no
      * negative counters. {@link #checkInvariantsWhenQuiet()} checks the free lists too.
@@ -347,7 +328,7 @@ public final class PageArena {
         if (dirtyFrom != null) {
             block.unscrubbedOwner = null;
             if (dirtyFrom != owner) {
-                fill(block.memory, block.memory.capacity(), ZEROS); // it changes owner: scrub now
+                MemoryFill.zero(block.memory, block.memory.capacity()); // it changes owner: scrub now
             }
         }
         if (block.page) {
@@ -360,7 +341,7 @@ public final class PageArena {
             takenAt.put(block, new Throwable("taken here"));
         }
         if (debug.poison()) {
-            fill(block.memory, block.memory.capacity(), FRESH_PATTERN);
+            MemoryFill.poisonFresh(block.memory, block.memory.capacity());
         }
         return block;
     }
@@ -440,39 +421,14 @@ public final class PageArena {
 
     private void wipe(ArenaBlock block, Object owner) {
         if (debug.poison()) {
-            fill(block.memory, block.memory.capacity(), FREED_PATTERN);
+            MemoryFill.poisonFreed(block.memory, block.memory.capacity());
         } else if (scrub) {
             if (owner == null) {
-                fill(block.memory, block.memory.capacity(), ZEROS);
+                MemoryFill.zero(block.memory, block.memory.capacity());
             } else {
                 block.unscrubbedOwner = owner; // zeroed when another owner takes it
             }
         }
-    }
-
-    static void zero(ByteBuffer memory, int length) {
-        fill(memory, length, ZEROS);
-    }
-
-    static void poisonFresh(ByteBuffer memory, int length) {
-        fill(memory, length, FRESH_PATTERN);
-    }
-
-    static void poisonFreed(ByteBuffer memory, int length) {
-        fill(memory, length, FREED_PATTERN);
-    }
-
-    /** Fills the first {@code length} bytes with a pattern, by bulk copies (a memcpy each). */
-    static void fill(ByteBuffer memory, int length, byte[] pattern) {
-        for (int offset = 0; offset < length; offset += pattern.length) {
-            memory.put(offset, pattern, 0, Math.min(pattern.length, length - offset));
-        }
-    }
-
-    private static byte[] filled(byte value) {
-        byte[] pattern = new byte[PAGE_SIZE];
-        java.util.Arrays.fill(pattern, value);
-        return pattern;
     }
 
     /** Settings of a new arena; every one has a default. */

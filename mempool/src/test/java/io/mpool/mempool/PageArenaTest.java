@@ -233,7 +233,7 @@ class PageArenaTest {
     void outstandingListsSitesWhenTrackingIsOn() {
         PageArena arena = leaks.newArena(1 << 20);
         ArenaBlock page = arena.takePage();
-        List<PageArena.OutstandingBlock> outstanding = arena.outstanding();
+        List<OutstandingBlock> outstanding = arena.outstanding();
         assertEquals(1, outstanding.size());
         assertTrue(outstanding.get(0).toString().contains("outstandingListsSitesWhenTrackingIsOn"),
                 outstanding.get(0).toString());
