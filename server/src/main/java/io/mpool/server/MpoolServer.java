@@ -16,6 +16,7 @@ import io.undertow.server.protocol.http.HttpOpenListener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -49,10 +50,11 @@ public final class MpoolServer implements AutoCloseable {
     private final DefaultByteBufferPool heapPool;
     private final DefaultByteBufferPool stockPool;
     private final Set<StreamConnection> channels = ConcurrentHashMap.newKeySet();
+    private final Map<StreamConnection, ConnectionWatchdog> watchdogs = new ConcurrentHashMap<>();
     private final OptionMap undertowOptions;
     private final HttpHandler routes;
 
-    /** How often pools of connections that closed without telling us are destroyed. */
+    /** How often timeouts are checked and pools of connections closed behind our back destroyed. */
     private static final long SWEEP_INTERVAL_SECONDS = 1;
 
     private XnioWorker worker;
@@ -104,7 +106,7 @@ public final class MpoolServer implements AutoCloseable {
                     new InetSocketAddress(config.host(), config.port()),
                     ChannelListeners.openListenerAdapter(this::accept), socketOptions);
             mainServer.resumeAccepts();
-            sweeper = worker.getIoThread(0).executeAtInterval(registry::sweepClosed, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
+            sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             HttpOpenListener admin = new HttpOpenListener(heapPool, OptionMap.EMPTY);
             admin.setRootHandler(new AdminHandler(arena, stats, registry, config.adminToken()));
             adminServer = worker.createStreamConnectionServer(
@@ -131,21 +133,21 @@ public final class MpoolServer implements AutoCloseable {
         channels.add(channel);
         RequestTracker tracker = new RequestTracker(stats);
         RequestLimits limits = config.limits();
-        try {
-            // HttpOpenListener reads these from the channel and wraps it in timeout conduits:
-            // a stalled read or write closes the connection (IDLE_TIMEOUT alone never did).
-            channel.setOption(Options.READ_TIMEOUT, (int) limits.readTimeout().toMillis());
-            channel.setOption(Options.WRITE_TIMEOUT, (int) limits.writeTimeout().toMillis());
-        } catch (IOException e) {
-            LOG.warning("cannot set timeouts on " + channel.getPeerAddress() + ": " + e);
-        }
+        // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
+        // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
+        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits);
+        watchdog.install();
         RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.minBodyRate(),
-                RequestLimits.BODY_RATE_GRACE, tracker);
+                RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);
+        watchdogs.put(channel, watchdog);
         if (config.pool() == ServerConfig.PoolKind.UNDERTOW) {
             HttpOpenListener http = new HttpOpenListener(stockPool, undertowOptions);
             http.setRootHandler(new RequestScopeHandler(null, stats, tracker, routes));
             http.handleEvent(channel);
-            addCloseListener(channel, c -> channels.remove(c));
+            addCloseListener(channel, c -> {
+                channels.remove(c);
+                watchdogs.remove(c);
+            });
             return;
         }
         ConnectionPool connection;
@@ -174,8 +176,20 @@ public final class MpoolServer implements AutoCloseable {
         // Undertow's cleanup, when Undertow has closed what it could.
         addCloseListener(channel, c -> {
             channels.remove(c);
+            watchdogs.remove(c);
             connection.connectionClosed();
         });
+    }
+
+    /** Once a second: timeouts of every connection, and pools of channels closed behind our back. */
+    private void sweep() {
+        long now = System.nanoTime();
+        watchdogs.forEach((channel, watchdog) -> {
+            if (!channel.isOpen() || watchdog.check(now)) {
+                watchdogs.remove(channel);
+            }
+        });
+        registry.sweepClosed();
     }
 
     private static void addCloseListener(StreamConnection channel, ChannelListener<StreamConnection> listener) {

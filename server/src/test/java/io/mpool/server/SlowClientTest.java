@@ -81,6 +81,22 @@ class SlowClientTest {
         }
     }
 
+    @Test
+    void aStalledBodyGets408AfterTheReadTimeoutAndAnIdleConnectionIsClosed() throws Exception {
+        try (Socket stalled = connect(); Socket idle = connect()) {
+            stalled.getOutputStream().write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\nabc"
+                    .getBytes(StandardCharsets.US_ASCII));
+            idle.getOutputStream().write(RawHttp.get("/hello"));
+            byte[] hello = idle.getInputStream().readNBytes(17);
+            assertEquals("HTTP/1.1 200 OK\r\n", new String(hello, StandardCharsets.US_ASCII));
+            // Nothing more from either: the stalled body is answered 408 once the 3 s read
+            // timeout passes (checked each second), the idle keep-alive connection just closed.
+            assertEquals("body: 408", ended(stalled.getInputStream(), "body"));
+            idle.getInputStream().skip(1_000); // the rest of the hello answer
+            assertEquals(-1, idle.getInputStream().read(), "idle connection closed");
+        }
+    }
+
     /** Sends a request head one byte per 300 ms; returns how the server ended it. */
     private String slowHead() throws IOException {
         byte[] head = "GET /hello HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n"

@@ -42,9 +42,27 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         void refused(FramingViolation violation);
     }
 
+    /** Told whether each read found data, for read timeouts without a timer per read. */
+    public interface ReadProgress {
+        void readMadeProgress();
+
+        void readFoundNothing();
+    }
+
+    private static final ReadProgress NO_PROGRESS_TRACKING = new ReadProgress() {
+        @Override
+        public void readMadeProgress() {
+        }
+
+        @Override
+        public void readFoundNothing() {
+        }
+    };
+
     private final StreamConnection connection;
     private final FramingScanner scanner;
     private final Guarded guarded;
+    private ReadProgress progress = NO_PROGRESS_TRACKING;
     private final long minBodyRate;
     private final long bodyRateGraceNanos;
     private long bodyStartNanos;
@@ -67,11 +85,19 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         this.bodyRateGraceNanos = bodyRateGrace.toNanos();
     }
 
+    /** Reports every read's progress to {@code progress} (read timeouts). */
+    public RequestFramingConduit trackingProgress(ReadProgress progress) {
+        this.progress = progress;
+        return this;
+    }
+
     /** Installs the conduit under whatever reads the connection next (call before Undertow). */
-    public static void install(StreamConnection connection, int maxRequestLine, int maxHead, long minBodyRate,
+    public static RequestFramingConduit install(StreamConnection connection, int maxRequestLine, int maxHead, long minBodyRate,
                                Duration bodyRateGrace, Guarded guarded) {
-        connection.getSourceChannel().setConduit(new RequestFramingConduit(connection, maxRequestLine, maxHead,
-                minBodyRate, bodyRateGrace, guarded));
+        RequestFramingConduit conduit = new RequestFramingConduit(connection, maxRequestLine, maxHead, minBodyRate,
+                bodyRateGrace, guarded);
+        connection.getSourceChannel().setConduit(conduit);
+        return conduit;
     }
 
     @Override
@@ -82,8 +108,12 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         int start = dst.position();
         int read = next.read(dst);
         if (read <= 0) {
+            if (read == 0) {
+                progress.readFoundNothing();
+            }
             return read;
         }
+        progress.readMadeProgress();
         boolean wasInBody = scanner.inBody();
         int stop = scanner.scan(dst, start, start + read);
         if (stop == start + read) {
@@ -153,6 +183,7 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     @Override
     public void awaitReadable() throws IOException {
         if (!cut) {
+            progress.readFoundNothing(); // a blocking reader waits here
             next.awaitReadable();
         }
     }
@@ -160,6 +191,7 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     @Override
     public void awaitReadable(long time, TimeUnit timeUnit) throws IOException {
         if (!cut) {
+            progress.readFoundNothing();
             next.awaitReadable(time, timeUnit);
         }
     }
