@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Cleanups run (newest first) and are cleared, every large block goes back to the arena, every
  * node is rewound ({@code last = 0, failed = 0}) and {@code current = head}. Nodes are kept: the
  * next request on the same owner allocates without touching the arena. Unlike nginx, cleanups do
- * run at reset: a handler registered for a request must not outlive it.
+ * run at reset: a handler registered for a request must not outlive it. An owner may opt in to
+ * keeping a few large blocks across resets ({@link #retainOnReset}).
  *
  * <h2>Destroy</h2>
  * Cleanups run, every large block and every node goes back to the arena, and the pool is dead:
@@ -79,6 +80,8 @@ public final class MpPool implements AutoCloseable {
     public static final int FAILED_LIMIT = 4;
     /** ngx_palloc_large: {@code if (n++ > 3) break;} scans at most 5 entries for an empty slot. */
     public static final int LARGE_SLOT_SCAN = 3;
+    /** The most blocks {@link #retainOnReset} may keep: a bound on what an idle owner can hold. */
+    public static final int MAX_RETAINED_BLOCKS = 64;
 
     private static final AtomicLong IDS = new AtomicLong();
     private static final Runnable[] NO_CLEANUPS = new Runnable[0];
@@ -94,6 +97,12 @@ public final class MpPool implements AutoCloseable {
     private LargeAllocation large;
     /** Entries no longer on the large list, kept for reuse. */
     private LargeAllocation spareEntries;
+    /** Large blocks kept across resets for this pool's next requests (see {@link #retainOnReset}). */
+    private ArenaBlock[] retained = new ArenaBlock[0];
+    private int retainedCount;
+    private long retainedBytes;
+    private int retainLimit;
+    private int retainMaxBlockBytes;
     private Runnable[] cleanups = NO_CLEANUPS;
     private int cleanupCount;
     private boolean destroyed;
@@ -239,7 +248,10 @@ public final class MpPool implements AutoCloseable {
 
     /** ngx_palloc_large: a block from the arena, recorded in an empty slot or a new entry. */
     private ByteBuffer allocateLarge(int size) {
-        ArenaBlock block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size, this);
+        ArenaBlock block = retainedCount > 0 && !debug.noPooling() ? takeRetained(size) : null;
+        if (block == null) {
+            block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size, this);
+        }
         ByteBuffer buffer = block.memory.slice(0, size);
         bytesInUse += size;
         largeBytesReserved += block.memory.capacity();
@@ -263,6 +275,27 @@ public final class MpPool implements AutoCloseable {
         entry.next = large;
         large = entry;
         return buffer;
+    }
+
+    /** A retained block of the size class {@code size} needs, or null. */
+    private ArenaBlock takeRetained(int size) {
+        if (size > SizeClasses.MAX_CACHED_SIZE) {
+            return null;
+        }
+        int sizeClass = SizeClasses.indexOf(Math.max(size, 1));
+        for (int i = 0; i < retainedCount; i++) {
+            ArenaBlock block = retained[i];
+            if (block.sizeClass == sizeClass) {
+                retained[i] = retained[--retainedCount];
+                retained[retainedCount] = null;
+                retainedBytes -= block.memory.capacity();
+                if (debug.poison()) {
+                    MemoryFill.poisonFresh(block.memory, block.memory.capacity());
+                }
+                return block;
+            }
+        }
+        return null;
     }
 
     private static void fill(LargeAllocation entry, ArenaBlock block, ByteBuffer buffer, int size) {
@@ -302,11 +335,72 @@ public final class MpPool implements AutoCloseable {
         return false;
     }
 
+    private boolean retainable(ArenaBlock block) {
+        return retainedCount < retainLimit && block.kind == ArenaBlock.Kind.LARGE
+                && block.memory.capacity() <= retainMaxBlockBytes;
+    }
+
+    /** Keeps an entry's block for this pool's next allocations instead of releasing it. */
+    private void retain(LargeAllocation entry) {
+        ArenaBlock block = entry.block;
+        if (debug.poison()) {
+            MemoryFill.poisonFreed(block.memory, block.memory.capacity());
+        }
+        bytesInUse -= entry.size;
+        largeBytesReserved -= block.memory.capacity();
+        retained[retainedCount++] = block;
+        retainedBytes += block.memory.capacity();
+        entry.clear();
+    }
+
     private void release(LargeAllocation entry) {
         bytesInUse -= entry.size;
         largeBytesReserved -= entry.block.memory.capacity();
         arena.release(entry.block, this);
         entry.clear();
+    }
+
+    /**
+     * Lets {@link #reset()} keep up to {@code maxBlocks} released large blocks of at most
+     * {@code maxBlockBytes} each for this pool's next allocations of the same size class, instead
+     * of giving them back to the arena (off by default: nginx's reset frees every large block).
+     * An owner that allocates the same buffers request after request (a connection) then skips
+     * the arena and the scrub that memory changing owners needs. Retained blocks are as safe to
+     * reuse as the pool's nodes: only after a reset, only by this pool. {@link #releaseRetained()}
+     * gives them back (for an idle owner); destroy always does.
+     *
+     * @throws IllegalArgumentException for maxBlocks outside 0..64 or a negative byte limit
+     */
+    public MpPool retainOnReset(int maxBlocks, int maxBlockBytes) {
+        checkLive();
+        if (maxBlocks < 0 || maxBlocks > MAX_RETAINED_BLOCKS) {
+            throw new IllegalArgumentException("maxBlocks=" + maxBlocks + " (expected: 0.." + MAX_RETAINED_BLOCKS + ")");
+        }
+        if (maxBlockBytes < 0) {
+            throw new IllegalArgumentException("maxBlockBytes=" + maxBlockBytes + " (expected: >= 0)");
+        }
+        releaseRetained();
+        retained = new ArenaBlock[maxBlocks];
+        retainLimit = maxBlocks;
+        retainMaxBlockBytes = maxBlockBytes;
+        return this;
+    }
+
+    /** Gives every retained block back to the arena; returns how many there were. */
+    public int releaseRetained() {
+        int released = retainedCount;
+        while (retainedCount > 0) {
+            ArenaBlock block = retained[--retainedCount];
+            retained[retainedCount] = null;
+            arena.release(block, this);
+        }
+        retainedBytes = 0;
+        return released;
+    }
+
+    /** Blocks kept across resets for reuse, held from the arena but not in use. */
+    public int retainedCount() {
+        return retainedCount;
     }
 
     // ---- cleanups ----
@@ -349,14 +443,15 @@ public final class MpPool implements AutoCloseable {
 
     /**
      * Releases everything allocated since the last reset: runs the cleanups, gives the large
-     * blocks back to the arena, rewinds every node. The nodes stay with the pool.
+     * blocks back to the arena (but for those {@link #retainOnReset} lets it keep), rewinds every
+     * node. The nodes stay with the pool.
      *
      * @throws RuntimeException the first exception a cleanup threw, after the reset is complete
      */
     public void reset() {
         checkLive();
         RuntimeException failure = runCleanups();
-        releaseLarge();
+        releaseLarge(true);
         for (Node node = head; node != null; node = node.next) {
             if (debug.poison()) {
                 MemoryFill.poisonFreed(node.page.memory, node.last);
@@ -375,12 +470,16 @@ public final class MpPool implements AutoCloseable {
         }
     }
 
-    private void releaseLarge() {
+    private void releaseLarge(boolean retain) {
         LargeAllocation entry = large;
         while (entry != null) {
             LargeAllocation next = entry.next;
             if (entry.live()) {
-                release(entry);
+                if (retain && retainable(entry.block)) {
+                    retain(entry);
+                } else {
+                    release(entry);
+                }
             }
             entry.next = spareEntries;
             spareEntries = entry;
@@ -399,7 +498,8 @@ public final class MpPool implements AutoCloseable {
     public void destroy() {
         checkLive();
         RuntimeException failure = runCleanups();
-        releaseLarge();
+        releaseLarge(false);
+        releaseRetained();
         spareEntries = null;
         for (Node node = head; node != null; node = node.next) {
             arena.release(node.page, this);
@@ -444,7 +544,7 @@ public final class MpPool implements AutoCloseable {
 
     /** Arena memory this pool holds now: its nodes plus its live large blocks. */
     public long bytesReserved() {
-        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + largeBytesReserved;
+        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + largeBytesReserved + retainedBytes;
     }
 
     public long resets() {
@@ -483,7 +583,7 @@ public final class MpPool implements AutoCloseable {
                     entry.live() ? entry.block.memory.capacity() : 0, entry.live()));
         }
         return new PoolStats(name, nodes, currentIndex, entries, cleanupCount, smallAllocations,
-                largeAllocations, bytesRequested, bytesInUse, bytesReserved(), resets,
+                largeAllocations, bytesRequested, bytesInUse, bytesReserved(), retainedCount, resets,
                 Math.max(highWaterBytes, bytesInUse), destroyed);
     }
 
@@ -531,6 +631,17 @@ public final class MpPool implements AutoCloseable {
         if (used != bytesInUse) {
             throw new IllegalStateException(name + ": bytesInUse=" + bytesInUse + " but nodes and large"
                     + " entries account for " + used);
+        }
+        long retainedSum = 0;
+        for (int i = 0; i < retainedCount; i++) {
+            if (!retained[i].inUse()) {
+                throw new IllegalStateException(name + ": retained block released but still kept: " + retained[i]);
+            }
+            retainedSum += retained[i].memory.capacity();
+        }
+        if (retainedSum != retainedBytes || retainedCount > retainLimit) {
+            throw new IllegalStateException(name + ": retainedBytes=" + retainedBytes + " but " + retainedCount
+                    + " retained blocks hold " + retainedSum + " (limit " + retainLimit + ")");
         }
         if (largeReserved != largeBytesReserved) {
             throw new IllegalStateException(name + ": largeBytesReserved=" + largeBytesReserved

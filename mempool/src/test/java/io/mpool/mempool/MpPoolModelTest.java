@@ -52,6 +52,9 @@ class MpPoolModelTest {
 
     private static void runSequence(PageArena arena, SplittableRandom random, int steps) {
         MpPool pool = MpPool.create(arena, random.nextBoolean() ? MpPool.DEFAULT_MAX : 1 + random.nextInt(4096));
+        if (random.nextInt(3) == 0) {
+            pool.retainOnReset(random.nextInt(5), 1 << random.nextInt(18));
+        }
         List<Live> live = new ArrayList<>();
         int[] cleanupsPending = {0};
         int[] cleanupsRun = {0};
@@ -114,7 +117,8 @@ class MpPoolModelTest {
         assertEquals(largeBytes, stats.largeBytes());
         assertTrue(stats.bytesInUse() >= smallBytes + largeBytes, "in use covers every live byte");
         assertEquals(stats.nodes().size(), arena.stats().pagesInUse(), "one page per node, nothing else");
-        assertEquals(largeLive, arena.stats().largeBlocksInUse());
+        assertEquals(largeLive + pool.retainedCount(), arena.stats().largeBlocksInUse(),
+                "live large blocks plus retained ones");
         for (Live l : live) {
             for (int i = 0; i < l.buffer().capacity(); i++) {
                 if (l.buffer().get(i) != l.mark()) {

@@ -68,6 +68,7 @@ public final class ConnectionPool implements ByteBufferPool {
     private boolean destroyPending;
     private boolean destroyed;
     private long requests;
+    private long requestsAtLastSweep = -1;
     private long resets;
     private long resetsCoalesced;
     private long largeFreedThisCycle;
@@ -200,6 +201,22 @@ public final class ConnectionPool implements ByteBufferPool {
             }
             destroyPending = true;
             runDeferredWork();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Gives the pool's retained buffers back to the arena if no request ran since the last call
+     * and nothing is open: an idle keep-alive connection holds only its node.
+     */
+    void releaseRetainedIfIdle() {
+        lock.lock();
+        try {
+            if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0 && openBuffers == 0) {
+                pool.releaseRetained();
+            }
+            requestsAtLastSweep = requests;
         } finally {
             lock.unlock();
         }

@@ -41,7 +41,12 @@ class ConnectionPoolTest {
         write.close();
         assertFalse(connection.summary().resetPending());
         assertEquals(1, connection.summary().resets());
-        assertEquals(0, arena.stats().largeBlocksInUse(), "the reset gave the buffers' blocks back");
+        assertEquals(2, arena.stats().largeBlocksInUse(), "the reset kept both buffers for the next request");
+        assertEquals(0, connection.summary().bytesUsed());
+        connection.releaseRetainedIfIdle(); // first sweep: notes the request count
+        assertEquals(2, arena.stats().largeBlocksInUse(), "a request ran since the last sweep: kept");
+        connection.releaseRetainedIfIdle(); // next sweep, no request in between: idle
+        assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffers back");
         connection.connectionClosed();
         assertEquals(0, registry.size());
     }
@@ -60,6 +65,26 @@ class ConnectionPoolTest {
         assertEquals(1, summary.resets());
         assertEquals(1, summary.resetsCoalesced(), "two request ends, one reset");
         connection.connectionClosed();
+    }
+
+    @Test
+    void retainedBuffersServeTheNextRequestWithoutTheArena() {
+        ConnectionPool connection = registry.open("test");
+        connection.requestStarted();
+        PooledByteBuffer first = connection.allocate();
+        ByteBuffer memory = first.getBuffer();
+        first.close();
+        connection.requestEnded(); // reset: the buffer's block is retained
+        long reservedBefore = arena.stats().reservedBytes();
+        connection.requestStarted();
+        PooledByteBuffer second = connection.allocate();
+        assertEquals(1, arena.stats().largeBlocksInUse());
+        assertEquals(reservedBefore, arena.stats().reservedBytes());
+        assertTrue(second.getBuffer() != memory, "a new view of the same kind of block, never the old handle's");
+        second.close();
+        connection.requestEnded();
+        connection.connectionClosed();
+        assertEquals(0, arena.stats().outstandingBlocks());
     }
 
     @Test
