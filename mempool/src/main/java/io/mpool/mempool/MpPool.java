@@ -99,6 +99,8 @@ public final class MpPool implements AutoCloseable {
     private LargeAllocation spareEntries;
     /** Large blocks kept across resets for this pool's next requests (see {@link #retainOnReset}). */
     private ArenaBlock[] retained = new ArenaBlock[0];
+    /** The view last handed out for each retained block, reused when the same size is asked again. */
+    private ByteBuffer[] retainedViews = new ByteBuffer[0];
     private int retainedCount;
     private long retainedBytes;
     private int retainLimit;
@@ -248,11 +250,20 @@ public final class MpPool implements AutoCloseable {
 
     /** ngx_palloc_large: a block from the arena, recorded in an empty slot or a new entry. */
     private ByteBuffer allocateLarge(int size) {
-        ArenaBlock block = retainedCount > 0 && !debug.noPooling() ? takeRetained(size) : null;
-        if (block == null) {
+        ArenaBlock block = null;
+        ByteBuffer buffer = null;
+        int retainedIndex = retainedCount > 0 && !debug.noPooling() ? findRetained(size) : -1;
+        if (retainedIndex >= 0) {
+            block = retained[retainedIndex];
+            ByteBuffer view = retainedViews[retainedIndex];
+            buffer = view.capacity() == size ? view.clear() : null; // a new slice costs a DirectByteBuffer
+            removeRetained(retainedIndex);
+        } else {
             block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size, this);
         }
-        ByteBuffer buffer = block.memory.slice(0, size);
+        if (buffer == null) {
+            buffer = block.memory.slice(0, size);
+        }
         bytesInUse += size;
         largeBytesReserved += block.memory.capacity();
         int n = 0;
@@ -277,25 +288,30 @@ public final class MpPool implements AutoCloseable {
         return buffer;
     }
 
-    /** A retained block of the size class {@code size} needs, or null. */
-    private ArenaBlock takeRetained(int size) {
+    /** The index of a retained block of the size class {@code size} needs, or -1. */
+    private int findRetained(int size) {
         if (size > SizeClasses.MAX_CACHED_SIZE) {
-            return null;
+            return -1;
         }
         int sizeClass = SizeClasses.indexOf(Math.max(size, 1));
         for (int i = 0; i < retainedCount; i++) {
-            ArenaBlock block = retained[i];
-            if (block.sizeClass == sizeClass) {
-                retained[i] = retained[--retainedCount];
-                retained[retainedCount] = null;
-                retainedBytes -= block.memory.capacity();
-                if (debug.poison()) {
-                    MemoryFill.poisonFresh(block.memory, block.memory.capacity());
-                }
-                return block;
+            if (retained[i].sizeClass == sizeClass) {
+                return i;
             }
         }
-        return null;
+        return -1;
+    }
+
+    private void removeRetained(int index) {
+        ArenaBlock block = retained[index];
+        retained[index] = retained[--retainedCount];
+        retainedViews[index] = retainedViews[retainedCount];
+        retained[retainedCount] = null;
+        retainedViews[retainedCount] = null;
+        retainedBytes -= block.memory.capacity();
+        if (debug.poison()) {
+            MemoryFill.poisonFresh(block.memory, block.memory.capacity());
+        }
     }
 
     private static void fill(LargeAllocation entry, ArenaBlock block, ByteBuffer buffer, int size) {
@@ -348,7 +364,8 @@ public final class MpPool implements AutoCloseable {
         }
         bytesInUse -= entry.size;
         largeBytesReserved -= block.memory.capacity();
-        retained[retainedCount++] = block;
+        retained[retainedCount] = block;
+        retainedViews[retainedCount++] = entry.buffer;
         retainedBytes += block.memory.capacity();
         entry.clear();
     }
@@ -366,8 +383,10 @@ public final class MpPool implements AutoCloseable {
      * of giving them back to the arena (off by default: nginx's reset frees every large block).
      * An owner that allocates the same buffers request after request (a connection) then skips
      * the arena and the scrub that memory changing owners needs. Retained blocks are as safe to
-     * reuse as the pool's nodes: only after a reset, only by this pool. {@link #releaseRetained()}
-     * gives them back (for an idle owner); destroy always does.
+     * reuse as the pool's nodes: only after a reset, only by this pool. The {@link ByteBuffer} view
+     * last handed out for a block is handed out again (cleared) for a request of the same size,
+     * like memory from a node: an owner must not touch a buffer after the reset that freed it.
+     * {@link #releaseRetained()} gives the blocks back (for an idle owner); destroy always does.
      *
      * @throws IllegalArgumentException for maxBlocks outside 0..64 or a negative byte limit
      */
@@ -381,6 +400,7 @@ public final class MpPool implements AutoCloseable {
         }
         releaseRetained();
         retained = new ArenaBlock[maxBlocks];
+        retainedViews = new ByteBuffer[maxBlocks];
         retainLimit = maxBlocks;
         retainMaxBlockBytes = maxBlockBytes;
         return this;
@@ -392,6 +412,7 @@ public final class MpPool implements AutoCloseable {
         while (retainedCount > 0) {
             ArenaBlock block = retained[--retainedCount];
             retained[retainedCount] = null;
+            retainedViews[retainedCount] = null;
             arena.release(block, this);
         }
         retainedBytes = 0;

@@ -73,6 +73,7 @@ class ConnectionPoolTest {
         connection.requestStarted();
         PooledByteBuffer first = connection.allocate();
         ByteBuffer memory = first.getBuffer();
+        memory.position(100);
         first.close();
         connection.requestEnded(); // reset: the buffer's block is retained
         long reservedBefore = arena.stats().reservedBytes();
@@ -80,7 +81,9 @@ class ConnectionPoolTest {
         PooledByteBuffer second = connection.allocate();
         assertEquals(1, arena.stats().largeBlocksInUse());
         assertEquals(reservedBefore, arena.stats().reservedBytes());
-        assertTrue(second.getBuffer() != memory, "a new view of the same kind of block, never the old handle's");
+        assertSame(memory, second.getBuffer(), "the retained block's view is reused, like node memory");
+        assertEquals(0, second.getBuffer().position(), "handed out cleared");
+        assertThrows(IllegalStateException.class, first::getBuffer, "the old handle stays dead");
         second.close();
         connection.requestEnded();
         connection.connectionClosed();
