@@ -6,7 +6,7 @@ import io.undertow.server.HttpServerExchange;
 
 /**
  * The root handler of a pooled connection: counts the request as open from entry until the
- * exchange completes, attaches the request region, then hands over to the routes.
+ * exchange completes, then hands over to the routes.
  *
  * <p>The completion listener is added before any other, and Undertow runs completion listeners
  * newest first, so it runs last: after every handler's own listener, when the response is done.
@@ -41,7 +41,6 @@ final class RequestScopeHandler implements HttpHandler {
             stats.requests.increment();
         } else {
             connection.requestStarted();
-            exchange.putAttachment(RequestRegion.KEY, connection.region());
         }
         exchange.addExchangeCompleteListener(requestEnd);
         next.handleRequest(exchange);
