@@ -65,11 +65,16 @@ final class ServerProcess implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         // SIGTERM, so the JVM servers run their graceful stop (Process.destroy() skips the hooks
         // on some JDKs); then force after 15 s.
-        new ProcessBuilder("kill", "-TERM", String.valueOf(process.pid())).start().waitFor();
-        if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        try {
+            new ProcessBuilder("kill", "-TERM", String.valueOf(process.pid())).start().waitFor();
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             process.destroyForcibly();
         }
     }
