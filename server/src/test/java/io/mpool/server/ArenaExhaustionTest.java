@@ -57,9 +57,12 @@ class ArenaExhaustionTest {
                 socket.close();
             }
         }
-        fixture.awaitNoLivePools();
+        fixture.awaitAllPoolsDestroyed();
+        assertEquals(0, fixture.server().arena().stats().outstandingBlocks(), "all memory back after the load");
         for (int i = 0; i < 20; i++) {
-            assertTrue(attempt().startsWith("HTTP/1.1 200"), "full service resumes");
+            String answer = attempt();
+            assertTrue(answer.startsWith("HTTP/1.1 200"), "full service resumes; attempt " + i + " got: " + answer
+                    + " " + fixture.server().arena().stats() + " " + fixture.server().stats().snapshot());
         }
     }
 

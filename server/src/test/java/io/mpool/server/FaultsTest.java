@@ -70,15 +70,7 @@ class FaultsTest {
         } finally {
             executor.shutdownNow();
         }
-        // Connections reset in the accept queue may still be accepted after the registry first reads
-        // empty: wait (bounded) until every pool created has also been destroyed.
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        ServerStats.Totals totals = fixture.server().stats().snapshot();
-        while ((totals.poolsCreated() != totals.poolsDestroyed() || fixture.server().registry().size() > 0)
-                && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            totals = fixture.server().stats().snapshot();
-        }
+        ServerStats.Totals totals = fixture.awaitAllPoolsDestroyed();
         // A connection reset before the server accepted it never gets a pool; most do.
         System.out.println("10,000 abrupt connections: " + totals);
         assertTrue(totals.poolsCreated() >= 5_000, "the server saw the connections: " + totals);

@@ -74,6 +74,22 @@ final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
                 + server.registry().connections().stream().map(c -> c.summary().toString()).toList());
     }
 
+    /**
+     * Waits (bounded) until every pool ever created is destroyed and none is live: connections
+     * reset while still in the accept queue can be accepted after the registry first reads empty.
+     */
+    ServerStats.Totals awaitAllPoolsDestroyed() throws InterruptedException {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        ServerStats.Totals totals = server.stats().snapshot();
+        while ((totals.poolsCreated() != totals.poolsDestroyed() || server.registry().size() > 0)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            totals = server.stats().snapshot();
+        }
+        assertEquals(totals.poolsCreated(), totals.poolsDestroyed(), "pools created = destroyed: " + totals);
+        return totals;
+    }
+
     MpoolServer server() {
         return server;
     }
