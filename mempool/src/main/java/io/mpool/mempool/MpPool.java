@@ -2,7 +2,6 @@ package io.mpool.mempool;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -84,7 +83,6 @@ public final class MpPool implements AutoCloseable {
     public static final int MAX_RETAINED_BLOCKS = 64;
 
     private static final AtomicLong IDS = new AtomicLong();
-    private static final Runnable[] NO_CLEANUPS = new Runnable[0];
 
     private final PageArena arena;
     private final String name;
@@ -98,15 +96,8 @@ public final class MpPool implements AutoCloseable {
     /** Entries no longer on the large list, kept for reuse. */
     private LargeAllocation spareEntries;
     /** Large blocks kept across resets for this pool's next requests (see {@link #retainOnReset}). */
-    private ArenaBlock[] retained = new ArenaBlock[0];
-    /** The view last handed out for each retained block, reused when the same size is asked again. */
-    private ByteBuffer[] retainedViews = new ByteBuffer[0];
-    private int retainedCount;
-    private long retainedBytes;
-    private int retainLimit;
-    private int retainMaxBlockBytes;
-    private Runnable[] cleanups = NO_CLEANUPS;
-    private int cleanupCount;
+    private RetainedBlocks retained = RetainedBlocks.NONE;
+    private final Cleanups cleanups = new Cleanups();
     private boolean destroyed;
 
     private long smallAllocations;
@@ -250,14 +241,16 @@ public final class MpPool implements AutoCloseable {
 
     /** ngx_palloc_large: a block from the arena, recorded in an empty slot or a new entry. */
     private ByteBuffer allocateLarge(int size) {
-        ArenaBlock block = null;
+        ArenaBlock block;
         ByteBuffer buffer = null;
-        int retainedIndex = retainedCount > 0 && !debug.noPooling() ? findRetained(size) : -1;
+        int retainedIndex = debug.noPooling() ? -1 : retained.find(size);
         if (retainedIndex >= 0) {
-            block = retained[retainedIndex];
-            ByteBuffer view = retainedViews[retainedIndex];
-            buffer = view.capacity() == size ? view.clear() : null; // a new slice costs a DirectByteBuffer
-            removeRetained(retainedIndex);
+            block = retained.blockAt(retainedIndex);
+            buffer = retained.viewAt(retainedIndex, size); // reusing it saves a DirectByteBuffer slice
+            retained.removeAt(retainedIndex);
+            if (debug.poison()) {
+                MemoryFill.poisonFresh(block.memory, block.memory.capacity());
+            }
         } else {
             block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size, this);
         }
@@ -286,32 +279,6 @@ public final class MpPool implements AutoCloseable {
         entry.next = large;
         large = entry;
         return buffer;
-    }
-
-    /** The index of a retained block of the size class {@code size} needs, or -1. */
-    private int findRetained(int size) {
-        if (size > SizeClasses.MAX_CACHED_SIZE) {
-            return -1;
-        }
-        int sizeClass = SizeClasses.indexOf(Math.max(size, 1));
-        for (int i = 0; i < retainedCount; i++) {
-            if (retained[i].sizeClass == sizeClass) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private void removeRetained(int index) {
-        ArenaBlock block = retained[index];
-        retained[index] = retained[--retainedCount];
-        retainedViews[index] = retainedViews[retainedCount];
-        retained[retainedCount] = null;
-        retainedViews[retainedCount] = null;
-        retainedBytes -= block.memory.capacity();
-        if (debug.poison()) {
-            MemoryFill.poisonFresh(block.memory, block.memory.capacity());
-        }
     }
 
     private static void fill(LargeAllocation entry, ArenaBlock block, ByteBuffer buffer, int size) {
@@ -351,11 +318,6 @@ public final class MpPool implements AutoCloseable {
         return false;
     }
 
-    private boolean retainable(ArenaBlock block) {
-        return retainedCount < retainLimit && block.kind == ArenaBlock.Kind.LARGE
-                && block.memory.capacity() <= retainMaxBlockBytes;
-    }
-
     /** Keeps an entry's block for this pool's next allocations instead of releasing it. */
     private void retain(LargeAllocation entry) {
         ArenaBlock block = entry.block;
@@ -364,9 +326,7 @@ public final class MpPool implements AutoCloseable {
         }
         bytesInUse -= entry.size;
         largeBytesReserved -= block.memory.capacity();
-        retained[retainedCount] = block;
-        retainedViews[retainedCount++] = entry.buffer;
-        retainedBytes += block.memory.capacity();
+        retained.add(block, entry.buffer);
         entry.clear();
     }
 
@@ -399,29 +359,18 @@ public final class MpPool implements AutoCloseable {
             throw new IllegalArgumentException("maxBlockBytes=" + maxBlockBytes + " (expected: >= 0)");
         }
         releaseRetained();
-        retained = new ArenaBlock[maxBlocks];
-        retainedViews = new ByteBuffer[maxBlocks];
-        retainLimit = maxBlocks;
-        retainMaxBlockBytes = maxBlockBytes;
+        retained = maxBlocks == 0 ? RetainedBlocks.NONE : new RetainedBlocks(maxBlocks, maxBlockBytes);
         return this;
     }
 
     /** Gives every retained block back to the arena; returns how many there were. */
     public int releaseRetained() {
-        int released = retainedCount;
-        while (retainedCount > 0) {
-            ArenaBlock block = retained[--retainedCount];
-            retained[retainedCount] = null;
-            retainedViews[retainedCount] = null;
-            arena.release(block, this);
-        }
-        retainedBytes = 0;
-        return released;
+        return retained.releaseAll(arena, this);
     }
 
     /** Blocks kept across resets for reuse, held from the arena but not in use. */
     public int retainedCount() {
-        return retainedCount;
+        return retained.count();
     }
 
     // ---- cleanups ----
@@ -435,29 +384,7 @@ public final class MpPool implements AutoCloseable {
         if (cleanup == null) {
             throw new IllegalArgumentException("cleanup=null (expected: a Runnable) in " + name);
         }
-        if (cleanupCount == cleanups.length) {
-            cleanups = Arrays.copyOf(cleanups, Math.max(4, cleanupCount * 2));
-        }
-        cleanups[cleanupCount++] = cleanup;
-    }
-
-    /** Runs every cleanup newest first; all run even if some throw; the first failure is rethrown. */
-    private RuntimeException runCleanups() {
-        RuntimeException failure = null;
-        while (cleanupCount > 0) {
-            Runnable cleanup = cleanups[--cleanupCount];
-            cleanups[cleanupCount] = null;
-            try {
-                cleanup.run();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        return failure;
+        cleanups.add(cleanup);
     }
 
     // ---- reset and destroy ----
@@ -471,7 +398,7 @@ public final class MpPool implements AutoCloseable {
      */
     public void reset() {
         checkLive();
-        RuntimeException failure = runCleanups();
+        RuntimeException failure = cleanups.runAll();
         releaseLarge(true);
         for (Node node = head; node != null; node = node.next) {
             if (debug.poison()) {
@@ -496,7 +423,7 @@ public final class MpPool implements AutoCloseable {
         while (entry != null) {
             LargeAllocation next = entry.next;
             if (entry.live()) {
-                if (retain && retainable(entry.block)) {
+                if (retain && retained.accepts(entry.block)) {
                     retain(entry);
                 } else {
                     release(entry);
@@ -518,7 +445,7 @@ public final class MpPool implements AutoCloseable {
      */
     public void destroy() {
         checkLive();
-        RuntimeException failure = runCleanups();
+        RuntimeException failure = cleanups.runAll();
         releaseLarge(false);
         releaseRetained();
         spareEntries = null;
@@ -565,7 +492,7 @@ public final class MpPool implements AutoCloseable {
 
     /** Arena memory this pool holds now: its nodes plus its live large blocks. */
     public long bytesReserved() {
-        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + largeBytesReserved + retainedBytes;
+        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + largeBytesReserved + retained.bytes();
     }
 
     public long resets() {
@@ -603,8 +530,8 @@ public final class MpPool implements AutoCloseable {
             entries.add(new PoolStats.LargeStats(entry.size,
                     entry.live() ? entry.block.memory.capacity() : 0, entry.live()));
         }
-        return new PoolStats(name, nodes, currentIndex, entries, cleanupCount, smallAllocations,
-                largeAllocations, bytesRequested, bytesInUse, bytesReserved(), retainedCount, resets,
+        return new PoolStats(name, nodes, currentIndex, entries, cleanups.count(), smallAllocations,
+                largeAllocations, bytesRequested, bytesInUse, bytesReserved(), retained.count(), resets,
                 Math.max(highWaterBytes, bytesInUse), destroyed);
     }
 
@@ -653,17 +580,7 @@ public final class MpPool implements AutoCloseable {
             throw new IllegalStateException(name + ": bytesInUse=" + bytesInUse + " but nodes and large"
                     + " entries account for " + used);
         }
-        long retainedSum = 0;
-        for (int i = 0; i < retainedCount; i++) {
-            if (!retained[i].inUse()) {
-                throw new IllegalStateException(name + ": retained block released but still kept: " + retained[i]);
-            }
-            retainedSum += retained[i].memory.capacity();
-        }
-        if (retainedSum != retainedBytes || retainedCount > retainLimit) {
-            throw new IllegalStateException(name + ": retainedBytes=" + retainedBytes + " but " + retainedCount
-                    + " retained blocks hold " + retainedSum + " (limit " + retainLimit + ")");
-        }
+        retained.check(name);
         if (largeReserved != largeBytesReserved) {
             throw new IllegalStateException(name + ": largeBytesReserved=" + largeBytesReserved
                     + " but live entries hold " + largeReserved);
