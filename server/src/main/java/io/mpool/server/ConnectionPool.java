@@ -7,7 +7,6 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
@@ -42,8 +41,6 @@ import java.util.logging.Logger;
  */
 public final class ConnectionPool implements ByteBufferPool {
     private static final Logger LOG = Logger.getLogger(ConnectionPool.class.getName());
-    /** How many resets the admin endpoint can show per connection. */
-    static final int RESET_HISTORY = 8;
 
     private final long id;
     private final String remote;
@@ -73,7 +70,7 @@ public final class ConnectionPool implements ByteBufferPool {
     private long resetsCoalesced;
     private long largeFreedThisCycle;
     private boolean capLogged;
-    private final ArrayDeque<ResetRecord> history = new ArrayDeque<>(RESET_HISTORY);
+    private final ResetHistory history = new ResetHistory();
 
     ConnectionPool(long id, String remote, MpPool pool, int bufferSize, long maxBytes,
                    ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
@@ -294,11 +291,8 @@ public final class ConnectionPool implements ByteBufferPool {
                 resetsCoalesced += covered - 1;
                 stats.resetsCoalesced.add(covered - 1);
             }
-            if (history.size() == RESET_HISTORY) {
-                history.removeFirst();
-            }
-            history.addLast(new ResetRecord(System.currentTimeMillis(), bytesInUseBefore, nodesBefore, largeBefore,
-                    deferredMicros, covered));
+            history.record(System.currentTimeMillis(), bytesInUseBefore, nodesBefore, largeBefore, deferredMicros,
+                    covered);
         }
     }
 
@@ -347,7 +341,7 @@ public final class ConnectionPool implements ByteBufferPool {
     public ConnectionDetail detail() {
         lock.lock();
         try {
-            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), new ArrayList<>(history));
+            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), history.snapshot());
         } finally {
             lock.unlock();
         }

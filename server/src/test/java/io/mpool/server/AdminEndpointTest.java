@@ -68,7 +68,7 @@ class AdminEndpointTest {
             assertTrue(detail.path("pool").has("large"));
             assertTrue(detail.path("pool").has("cleanupCount"));
             JsonNode resets = detail.path("recentResets");
-            assertEquals(ConnectionPool.RESET_HISTORY, resets.size());
+            assertEquals(ResetHistory.CAPACITY, resets.size());
             JsonNode last = resets.get(resets.size() - 1);
             for (String field : List.of("atEpochMillis", "bytesInUseBefore", "nodes", "largeFreed", "deferredMicros")) {
                 assertTrue(last.has(field), "reset." + field + " in " + last);
