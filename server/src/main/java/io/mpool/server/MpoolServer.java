@@ -140,24 +140,39 @@ public final class MpoolServer implements AutoCloseable {
         RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.minBodyRate(),
                 RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);
         watchdogs.put(channel, watchdog);
-        if (config.pool() == ServerConfig.PoolKind.UNDERTOW) {
-            HttpOpenListener http = new HttpOpenListener(stockPool, undertowOptions);
-            http.setRootHandler(new RequestScopeHandler(null, stats, tracker, routes));
-            http.handleEvent(channel);
-            addCloseListener(channel, c -> {
-                channels.remove(c);
-                watchdogs.remove(c);
-            });
-            return;
+        ConnectionPool connection = null;
+        if (config.pool() == ServerConfig.PoolKind.MP) {
+            connection = openPool(channel, tracker);
+            if (connection == null) {
+                channels.remove(channel);
+                watchdogs.remove(channel);
+                return;
+            }
         }
+        HttpOpenListener http = new HttpOpenListener(connection != null ? connection : stockPool, undertowOptions);
+        http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, routes));
+        http.handleEvent(channel);
+        // After handleEvent: XNIO merges this with Undertow's close listener and runs it after
+        // Undertow's cleanup, when Undertow has closed what it could.
+        ConnectionPool pool = connection;
+        addCloseListener(channel, c -> {
+            channels.remove(c);
+            watchdogs.remove(c);
+            if (pool != null) {
+                pool.connectionClosed();
+            }
+        });
+    }
+
+    /** The connection's own pool, or null (503 sent, channel closed) when the arena is exhausted. */
+    private ConnectionPool openPool(StreamConnection channel, RequestTracker tracker) {
         ConnectionPool connection;
         try {
             connection = registry.open(String.valueOf(channel.getPeerAddress()));
         } catch (ArenaExhaustedException e) {
             refusals.log(e);
-            channels.remove(channel);
             DirectAnswer.sendAndClose(channel, 503, "server out of memory for new connections; retry later");
-            return;
+            return null;
         }
         connection.onAllocationRefused(e -> {
             refusals.log(e);
@@ -169,16 +184,7 @@ public final class MpoolServer implements AutoCloseable {
             connection.connectionClosed(); // the close listener may not be attached yet
         });
         registry.watch(connection, channel);
-        HttpOpenListener http = new HttpOpenListener(connection, undertowOptions);
-        http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, routes));
-        http.handleEvent(channel);
-        // After handleEvent: XNIO merges this with Undertow's close listener and runs it after
-        // Undertow's cleanup, when Undertow has closed what it could.
-        addCloseListener(channel, c -> {
-            channels.remove(c);
-            watchdogs.remove(c);
-            connection.connectionClosed();
-        });
+        return connection;
     }
 
     /** Once a second: timeouts of every connection, and pools of channels closed behind our back. */
