@@ -137,7 +137,8 @@ public final class MpoolServer implements AutoCloseable {
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
         ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits);
         watchdog.install();
-        RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.minBodyRate(),
+        RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes(),
+                limits.minBodyRate(),
                 RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);
         watchdogs.put(channel, watchdog);
         ConnectionPool connection = null;

@@ -74,6 +74,11 @@ public record RequestLimits(
                 maxBlockingRequests);
     }
 
+    public RequestLimits withMaxBody(long maxBodyBytes) {
+        return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout, parseTimeout,
+                idleTimeout, minBodyRate, maxBlockingRequests);
+    }
+
     public RequestLimits withBody(long minBodyRate, int maxBlockingRequests) {
         return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout, parseTimeout,
                 idleTimeout, minBodyRate, maxBlockingRequests);

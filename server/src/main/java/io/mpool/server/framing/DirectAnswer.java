@@ -1,5 +1,6 @@
 package io.mpool.server.framing;
 
+import io.undertow.util.StatusCodes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ public final class DirectAnswer {
     /** Writes {@code status} with a one-line text body and {@code Connection: close}, then closes. */
     public static void sendAndClose(StreamConnection connection, int status, String reason) {
         String body = reason + "\n";
-        String response = "HTTP/1.1 " + status + " " + reasonPhrase(status) + "\r\n"
+        String response = "HTTP/1.1 " + status + " " + StatusCodes.getReason(status) + "\r\n"
                 + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + body.length() + "\r\n"
                 + (status == 503 ? "Retry-After: 1\r\n" : "")
                 + "Connection: close\r\n\r\n" + body;
@@ -31,15 +32,4 @@ public final class DirectAnswer {
         IoUtils.safeClose(connection);
     }
 
-    static String reasonPhrase(int status) {
-        return switch (status) {
-            case 400 -> "Bad Request";
-            case 408 -> "Request Timeout";
-            case 414 -> "URI Too Long";
-            case 431 -> "Request Header Fields Too Large";
-            case 501 -> "Not Implemented";
-            case 503 -> "Service Unavailable";
-            default -> "Error";
-        };
-    }
 }

@@ -19,9 +19,18 @@ import java.util.Locale;
  *   chunked ({@code gzip}, {@code identity}): 501;</li>
  *   <li>{@code Content-Length} repeated or not a plain number: 400; whitespace before a header
  *   colon, obsolete line folding, a bare CR: 400;</li>
- *   <li>in a chunked body: a size that is not 1-16 hex digits ({@code zz}, {@code 0x5}), a line not
- *   ended by CRLF, chunk data not followed by CRLF (a "runaway" chunk): 400.</li>
+ *   <li>in a chunked body: a size that is not hexadecimal ({@code zz}, {@code 0x5}) or above
+ *   {@link #MAX_CHUNK_SIZE}, a line not ended by CRLF, chunk data not followed by CRLF (a "runaway"
+ *   chunk): 400;</li>
+ *   <li>a body larger than the limit ({@code --max-body-size}), announced by {@code Content-Length}
+ *   or counted through a chunked body: 413.</li>
  * </ul>
+ *
+ * <p>The chunk-size bound is what keeps this scanner and Undertow's {@code ChunkReader} on the same
+ * byte: Undertow keeps a chunk's remaining size in the low 57 bits of a {@code long} whose upper
+ * bits are flags, so a larger size is silently cut there while a scanner counting in a full
+ * {@code long} would go on skipping "chunk data" for the rest of the connection. The scanner cuts
+ * the stream at the digit that crosses the bound, so Undertow never sees a size it cannot hold.
  *
  * <p>{@link #scan} returns the offset of the first byte the caller must not pass on: for a head
  * violation the last byte of the head or the byte that crossed a limit, so the server's own
@@ -35,11 +44,18 @@ public final class FramingScanner {
     static final int MAX_CHUNK_LINE = 4096;
     /** Longest trailer section accepted. */
     static final int MAX_TRAILER = 16 * 1024;
-    /** 16 hex digits: a long. */
-    private static final int MAX_CHUNK_SIZE_DIGITS = 16;
+    /**
+     * Largest chunk size accepted (1 TiB - 1): far above any body we serve, far below the
+     * 2^57 - 1 that Undertow's chunk counter holds.
+     */
+    public static final long MAX_CHUNK_SIZE = (1L << 40) - 1;
+    /** Longest Content-Length accepted, in digits (a plain positive {@code long} has up to 18 safely). */
+    static final int MAX_CONTENT_LENGTH_DIGITS = 18;
 
     private final int maxRequestLine;
     private final int maxHead;
+    /** Largest body, 0 = no limit. */
+    private final long maxBody;
 
     private State state = State.HEAD;
     private final StringBuilder line = new StringBuilder();
@@ -50,12 +66,27 @@ public final class FramingScanner {
     private int chunkLineBytes;
     private boolean chunkSizeDone;
     private int chunkDigits;
+    /** Bytes of chunk data announced so far in the current chunked body. */
+    private long chunkedBodyBytes;
     private int trailerBytes;
     private FramingViolation violation;
 
+    /** A scanner with no body limit (chunk sizes are still bounded by {@link #MAX_CHUNK_SIZE}). */
     public FramingScanner(int maxRequestLine, int maxHead) {
+        this(maxRequestLine, maxHead, 0);
+    }
+
+    /**
+     * @param maxBody largest request body in bytes, 0 = no limit: a larger Content-Length, or a
+     *                chunked body whose chunk sizes add up to more, is refused with 413
+     */
+    public FramingScanner(int maxRequestLine, int maxHead, long maxBody) {
+        if (maxBody < 0) {
+            throw new IllegalArgumentException("maxBody=" + maxBody + " (expected: >= 0, 0 = no limit)");
+        }
         this.maxRequestLine = maxRequestLine;
         this.maxHead = maxHead;
+        this.maxBody = maxBody;
     }
 
     /** True while the stream is inside a request body (fixed-length or chunked, trailers included). */
@@ -213,6 +244,7 @@ public final class FramingScanner {
                 return coding;
             }
             state = State.CHUNK_SIZE;
+            chunkedBodyBytes = 0;
             startChunkLine();
             return null;
         }
@@ -221,10 +253,15 @@ public final class FramingScanner {
                 return new FramingViolation(400, "Content-Length header repeated", true);
             }
             String value = contentLengths.get(0);
-            if (value.isEmpty() || value.length() > 18 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            if (value.isEmpty() || value.length() > MAX_CONTENT_LENGTH_DIGITS
+                    || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 return new FramingViolation(400, "Content-Length is not a plain number", true);
             }
             remaining = Long.parseLong(value);
+            if (maxBody > 0 && remaining > maxBody) {
+                return new FramingViolation(413, "Content-Length " + remaining + " larger than the limit of "
+                        + maxBody + " bytes", true);
+            }
             state = remaining == 0 ? State.HEAD : State.FIXED_BODY;
             return null;
         }
@@ -281,6 +318,7 @@ public final class FramingScanner {
             if (chunkDigits == 0) {
                 return fail(400, "chunk size missing", false);
             }
+            chunkedBodyBytes += remaining;
             if (remaining == 0) {
                 state = State.TRAILER;
                 trailerBytes = 0;
@@ -300,12 +338,13 @@ public final class FramingScanner {
         if (!chunkSizeDone) {
             int digit = Character.digit(b, 16);
             if (digit >= 0) {
-                if (++chunkDigits > MAX_CHUNK_SIZE_DIGITS) {
-                    return fail(400, "chunk size has more than " + MAX_CHUNK_SIZE_DIGITS + " hex digits", false);
+                chunkDigits++;
+                remaining = (remaining << 4) | digit; // cannot overflow: checked below at every digit
+                if (remaining > MAX_CHUNK_SIZE) {
+                    return fail(400, "chunk size above " + MAX_CHUNK_SIZE + " bytes", false);
                 }
-                remaining = (remaining << 4) | digit;
-                if (remaining < 0) {
-                    return fail(400, "chunk size overflows", false);
+                if (maxBody > 0 && chunkedBodyBytes + remaining > maxBody) {
+                    return fail(413, "chunked body larger than the limit of " + maxBody + " bytes", false);
                 }
                 return true;
             }

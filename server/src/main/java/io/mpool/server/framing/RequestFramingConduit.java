@@ -72,14 +72,15 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     private boolean answered;
 
     /**
+     * @param maxBody       largest request body, 0 = no limit (larger: 413)
      * @param minBodyRate   bytes per second a body must average once {@code bodyRateGrace} has
      *                      passed since its first byte, else 408; 0 = no minimum
      */
-    public RequestFramingConduit(StreamConnection connection, int maxRequestLine, int maxHead, long minBodyRate,
-                                 Duration bodyRateGrace, Guarded guarded) {
+    public RequestFramingConduit(StreamConnection connection, int maxRequestLine, int maxHead, long maxBody,
+                                 long minBodyRate, Duration bodyRateGrace, Guarded guarded) {
         super(connection.getSourceChannel().getConduit());
         this.connection = connection;
-        this.scanner = new FramingScanner(maxRequestLine, maxHead);
+        this.scanner = new FramingScanner(maxRequestLine, maxHead, maxBody);
         this.guarded = guarded;
         this.minBodyRate = minBodyRate;
         this.bodyRateGraceNanos = bodyRateGrace.toNanos();
@@ -92,10 +93,11 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     }
 
     /** Installs the conduit under whatever reads the connection next (call before Undertow). */
-    public static RequestFramingConduit install(StreamConnection connection, int maxRequestLine, int maxHead, long minBodyRate,
-                               Duration bodyRateGrace, Guarded guarded) {
-        RequestFramingConduit conduit = new RequestFramingConduit(connection, maxRequestLine, maxHead, minBodyRate,
-                bodyRateGrace, guarded);
+    public static RequestFramingConduit install(StreamConnection connection, int maxRequestLine, int maxHead,
+                                                long maxBody, long minBodyRate, Duration bodyRateGrace,
+                                                Guarded guarded) {
+        RequestFramingConduit conduit = new RequestFramingConduit(connection, maxRequestLine, maxHead, maxBody,
+                minBodyRate, bodyRateGrace, guarded);
         connection.getSourceChannel().setConduit(conduit);
         return conduit;
     }

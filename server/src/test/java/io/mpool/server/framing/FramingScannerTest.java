@@ -2,6 +2,7 @@ package io.mpool.server.framing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
@@ -51,6 +52,8 @@ class FramingScannerTest {
                 Arguments.of("chunk size bare LF", chunkedHead + "5\nhello\r\n0\r\n\r\n", 400, false, "bare LF"),
                 Arguments.of("chunk size missing", chunkedHead + ";x\r\n", 400, false, "not hexadecimal"),
                 Arguments.of("huge chunk size", chunkedHead + "fffffffffffffffff\r\n", 400, false, "chunk size"),
+                Arguments.of("chunk size 2^62+5", chunkedHead + "4000000000000005\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "chunk size above"),
+                Arguments.of("chunk size 2^40", chunkedHead + "10000000000\r\n", 400, false, "chunk size above"),
                 Arguments.of("TE identity", "POST /echo HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\nhello", 501, true, "unsupported"),
                 Arguments.of("TE gzip, chunked", "POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, true, "unsupported"),
                 Arguments.of("TE ,chunked", "POST /echo HTTP/1.1\r\nTransfer-Encoding: ,chunked\r\n\r\n", 400, true, "empty element"),
@@ -87,6 +90,49 @@ class FramingScannerTest {
         if (stop + 1 < bytes.length) {
             assertEquals(stop + 1, scanner.scan(bytes, stop + 1, bytes.length));
         }
+    }
+
+    @Test
+    void theLargestChunkSizeIsAcceptedAndOneMoreIsRefusedAtTheDigitThatCrossesIt() {
+        String chunkedHead = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+        byte[] largest = (chunkedHead + "ffffffffff\r\nabc").getBytes(StandardCharsets.ISO_8859_1);
+        FramingScanner accepting = new FramingScanner(8192, 65536);
+        assertEquals(largest.length, accepting.scan(largest, 0, largest.length));
+        assertTrue(accepting.inBody());
+        byte[] above = (chunkedHead + "10000000000\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        FramingScanner refusing = new FramingScanner(8192, 65536);
+        assertEquals(chunkedHead.length() + 10, refusing.scan(above, 0, above.length),
+                "cut at the eleventh digit: the server's parser never gets a size it cannot hold");
+    }
+
+    /** The bound must fit the count bits of Undertow's ChunkReader (its upper bits are flags). */
+    @Test
+    void theChunkSizeBoundFitsUndertowsChunkCounter() throws ReflectiveOperationException {
+        java.lang.reflect.Field mask = Class.forName("io.undertow.conduits.ChunkReader").getDeclaredField("MASK_COUNT");
+        mask.setAccessible(true);
+        long undertowMax = mask.getLong(null);
+        assertEquals(0, FramingScanner.MAX_CHUNK_SIZE & ~undertowMax, "bound has bits outside Undertow's counter");
+        assertTrue(FramingScanner.MAX_CHUNK_SIZE < undertowMax);
+    }
+
+    @Test
+    void bodiesAboveTheLimitAre413() {
+        FramingScanner announced = new FramingScanner(8192, 65536, 1000);
+        byte[] head = "POST /echo HTTP/1.1\r\nContent-Length: 1001\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        announced.scan(head, 0, head.length);
+        assertEquals(new FramingViolation(413, "Content-Length 1001 larger than the limit of 1000 bytes", true),
+                announced.violation());
+        FramingScanner counted = new FramingScanner(8192, 65536, 1000);
+        byte[] chunks = ("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3e8\r\n" + "x".repeat(1000)
+                + "\r\n1\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(chunks.length - 3, counted.scan(chunks, 0, chunks.length));
+        assertEquals(new FramingViolation(413, "chunked body larger than the limit of 1000 bytes", false),
+                counted.violation());
+        FramingScanner exact = new FramingScanner(8192, 65536, 1000);
+        byte[] fits = ("POST /echo HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + "x".repeat(1000))
+                .getBytes(StandardCharsets.ISO_8859_1);
+        assertEquals(fits.length, exact.scan(fits, 0, fits.length));
+        assertNull(exact.violation());
     }
 
     @Test
