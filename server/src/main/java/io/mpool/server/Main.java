@@ -2,6 +2,7 @@ package io.mpool.server;
 
 import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
+import io.mpool.server.admin.AdminTokens;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -13,9 +14,9 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code java -jar server/target/mpool-server.jar [options]}: flags and environment to a {@link ServerConfig}. */
 @Command(name = "mpool-server", mixinStandardHelpOptions = true, version = "mpool 0.1.0",

@@ -1,11 +1,18 @@
 package io.mpool.server;
 
+import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.admin.AdminHandler;
-import io.mpool.mempool.ArenaExhaustedException;
-import io.mpool.server.framing.DirectAnswer;
-import io.mpool.server.framing.RequestFramingConduit;
+import io.mpool.server.connection.ConnectionBufferPool;
+import io.mpool.server.connection.ConnectionRegistry;
+import io.mpool.server.connection.ServerStats;
 import io.mpool.server.routes.Routes;
+import io.mpool.server.transport.ConnectionWatchdog;
+import io.mpool.server.transport.DirectAnswer;
+import io.mpool.server.transport.RefusalLog;
+import io.mpool.server.transport.RequestFramingConduit;
+import io.mpool.server.transport.RequestScopeHandler;
+import io.mpool.server.transport.RequestTracker;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
@@ -33,7 +40,7 @@ import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
 /**
- * The server: an XNIO worker, the main listener (one {@link ConnectionPool} per accepted
+ * The server: an XNIO worker, the main listener (one {@link ConnectionBufferPool} per accepted
  * connection) and the admin listener, and a graceful stop.
  *
  * <p>{@code Undertow.Builder} shares one buffer pool among all connections, so the main listener
@@ -135,13 +142,13 @@ public final class MpoolServer implements AutoCloseable {
         RequestLimits limits = config.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
-        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits);
+        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits.readTimeout(), limits.writeTimeout());
         watchdog.install();
         RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes(),
                 limits.minBodyRate(),
                 RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);
         watchdogs.put(channel, watchdog);
-        ConnectionPool connection = null;
+        ConnectionBufferPool connection = null;
         if (config.pool() == ServerConfig.PoolKind.MP) {
             connection = openPool(channel, tracker);
             if (connection == null) {
@@ -155,7 +162,7 @@ public final class MpoolServer implements AutoCloseable {
         http.handleEvent(channel);
         // After handleEvent: XNIO merges this with Undertow's close listener and runs it after
         // Undertow's cleanup, when Undertow has closed what it could.
-        ConnectionPool pool = connection;
+        ConnectionBufferPool pool = connection;
         addCloseListener(channel, c -> {
             channels.remove(c);
             watchdogs.remove(c);
@@ -166,8 +173,8 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     /** The connection's own pool, or null (503 sent, channel closed) when the arena is exhausted. */
-    private ConnectionPool openPool(StreamConnection channel, RequestTracker tracker) {
-        ConnectionPool connection;
+    private ConnectionBufferPool openPool(StreamConnection channel, RequestTracker tracker) {
+        ConnectionBufferPool connection;
         try {
             connection = registry.open(String.valueOf(channel.getPeerAddress()));
         } catch (ArenaExhaustedException e) {

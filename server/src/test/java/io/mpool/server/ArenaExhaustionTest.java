@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.connection.ServerStats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;

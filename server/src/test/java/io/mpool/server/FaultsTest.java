@@ -3,6 +3,8 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.connection.ConnectionBufferPool;
+import io.mpool.server.connection.ServerStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -28,7 +30,7 @@ class FaultsTest {
             long peak = 0;
             for (int i = 0; i < 50; i++) { // the server fills the socket buffers, then must wait
                 Thread.sleep(20);
-                for (ConnectionPool connection : fixture.server().registry().connections()) {
+                for (ConnectionBufferPool connection : fixture.server().registry().connections()) {
                     peak = Math.max(peak, connection.summary().bytesReserved());
                 }
             }

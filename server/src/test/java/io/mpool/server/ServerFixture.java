@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.mempool.ArenaLeakCheck;
+import io.mpool.server.connection.ServerStats;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

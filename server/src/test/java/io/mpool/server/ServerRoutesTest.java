@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.routes.BytesHandler;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -175,7 +176,7 @@ class ServerRoutesTest {
                 out.write(chunk);
                 crc.update(chunk);
                 if (sent % (8L << 20) == 0) {
-                    for (ConnectionPool connection : fixture.server().registry().connections()) {
+                    for (ConnectionBufferPool connection : fixture.server().registry().connections()) {
                         peakReserved = Math.max(peakReserved, connection.summary().bytesReserved());
                     }
                 }

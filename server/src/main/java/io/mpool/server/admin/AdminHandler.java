@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
-import io.mpool.server.ConnectionPool;
-import io.mpool.server.ConnectionRegistry;
-import io.mpool.server.ServerStats;
+import io.mpool.server.connection.ConnectionBufferPool;
+import io.mpool.server.connection.ConnectionRegistry;
+import io.mpool.server.connection.ConnectionSummary;
+import io.mpool.server.connection.ServerStats;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -47,7 +48,7 @@ public final class AdminHandler implements HttpHandler {
 
     /** What {@code GET /admin/pools} answers. */
     public record PoolsSnapshot(ArenaStats arena, ServerStats.Totals totals, JvmStats jvm,
-                                List<ConnectionPool.ConnectionSummary> connections) {
+                                List<ConnectionSummary> connections) {
     }
 
     @Override
@@ -66,11 +67,11 @@ public final class AdminHandler implements HttpHandler {
         if (path.equals("/admin/health")) {
             send(exchange, 200, Map.of("status", "UP"));
         } else if (path.equals("/admin/pools")) {
-            List<ConnectionPool.ConnectionSummary> connections = registry.connections().stream()
-                    .map(ConnectionPool::summary).toList();
+            List<ConnectionSummary> connections = registry.connections().stream()
+                    .map(ConnectionBufferPool::summary).toList();
             send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
         } else if (path.startsWith("/admin/pools/")) {
-            ConnectionPool connection = lookup(path.substring("/admin/pools/".length()));
+            ConnectionBufferPool connection = lookup(path.substring("/admin/pools/".length()));
             if (connection == null) {
                 send(exchange, 404, Map.of("error", "no live connection with that id"));
             } else {
@@ -82,7 +83,7 @@ public final class AdminHandler implements HttpHandler {
         }
     }
 
-    private ConnectionPool lookup(String id) {
+    private ConnectionBufferPool lookup(String id) {
         try {
             return registry.get(Long.parseLong(id));
         } catch (NumberFormatException e) {

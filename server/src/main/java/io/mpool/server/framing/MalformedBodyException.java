@@ -8,7 +8,7 @@ public final class MalformedBodyException extends IOException {
 
     private final transient FramingViolation violation;
 
-    MalformedBodyException(FramingViolation violation) {
+    public MalformedBodyException(FramingViolation violation) {
         super("malformed request body: " + violation.reason());
         this.violation = violation;
     }

@@ -1,6 +1,6 @@
 package io.mpool.server.routes;
 
-import io.mpool.server.RequestRegion;
+import io.mpool.server.connection.RequestRegion;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;

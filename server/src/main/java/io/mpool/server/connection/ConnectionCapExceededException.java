@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.connection;
 
 /** A connection asked for more pool memory than {@code --connection-max-bytes} allows. */
 public final class ConnectionCapExceededException extends IllegalStateException {

@@ -1,10 +1,9 @@
-package io.mpool.server;
+package io.mpool.server.transport;
 
-import io.mpool.server.framing.DirectAnswer;
-import io.mpool.server.framing.RequestFramingConduit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
@@ -22,7 +21,7 @@ import org.xnio.conduits.StreamSinkConduit;
  * connections that waited longer than their timeout: accurate to about a second, free per request.
  * A stalled read of a request whose response has not started is answered 408 first.
  */
-final class ConnectionWatchdog implements RequestFramingConduit.ReadProgress {
+public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgress {
     private final StreamConnection channel;
     private final RequestTracker tracker;
     private final long readTimeoutNanos;
@@ -32,15 +31,16 @@ final class ConnectionWatchdog implements RequestFramingConduit.ReadProgress {
     /** When a write last could not finish, 0 while writes make progress. */
     private volatile long writeBlockedSince;
 
-    ConnectionWatchdog(StreamConnection channel, RequestTracker tracker, RequestLimits limits) {
+    public ConnectionWatchdog(StreamConnection channel, RequestTracker tracker, Duration readTimeout,
+                              Duration writeTimeout) {
         this.channel = channel;
         this.tracker = tracker;
-        this.readTimeoutNanos = limits.readTimeout().toNanos();
-        this.writeTimeoutNanos = limits.writeTimeout().toNanos();
+        this.readTimeoutNanos = readTimeout.toNanos();
+        this.writeTimeoutNanos = writeTimeout.toNanos();
     }
 
     /** Puts the write-side stamp conduit under whatever writes next (call before Undertow). */
-    void install() {
+    public void install() {
         channel.getSinkChannel().setConduit(new WriteProgressConduit(channel.getSinkChannel().getConduit()));
     }
 
@@ -63,7 +63,7 @@ final class ConnectionWatchdog implements RequestFramingConduit.ReadProgress {
      *
      * @return true if it was closed
      */
-    boolean check(long now) {
+    public boolean check(long now) {
         if (!channel.isOpen()) {
             return false;
         }

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.connection;
 
 /**
  * One reset of a connection's pool, as the admin endpoint shows it.

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.connection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The deferred reset/destroy rules of one connection's pool, without a network. */
-class ConnectionPoolTest {
+class ConnectionBufferPoolTest {
 
     @RegisterExtension
     final ArenaLeakCheck leaks = new ArenaLeakCheck();
@@ -28,7 +28,7 @@ class ConnectionPoolTest {
 
     @Test
     void aResetWaitsForEveryOpenBufferAndRunsOnTheLastClose() {
-        ConnectionPool connection = registry.open("test");
+        ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         PooledByteBuffer read = connection.allocate();
         PooledByteBuffer write = connection.allocate();
@@ -53,7 +53,7 @@ class ConnectionPoolTest {
 
     @Test
     void aRunningRequestKeepsAPendingResetWaiting() {
-        ConnectionPool connection = registry.open("test");
+        ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         PooledByteBuffer pipelined = connection.allocate();
         connection.requestEnded(); // first request done, its leftover bytes still held
@@ -61,7 +61,7 @@ class ConnectionPoolTest {
         pipelined.close();
         assertTrue(connection.summary().resetPending(), "a request is running: no reset under it");
         connection.requestEnded();
-        ConnectionPool.ConnectionSummary summary = connection.summary();
+        ConnectionSummary summary = connection.summary();
         assertEquals(1, summary.resets());
         assertEquals(1, summary.resetsCoalesced(), "two request ends, one reset");
         connection.connectionClosed();
@@ -69,7 +69,7 @@ class ConnectionPoolTest {
 
     @Test
     void retainedBuffersServeTheNextRequestWithoutTheArena() {
-        ConnectionPool connection = registry.open("test");
+        ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         PooledByteBuffer first = connection.allocate();
         ByteBuffer memory = first.getBuffer();
@@ -92,7 +92,7 @@ class ConnectionPoolTest {
 
     @Test
     void closedBuffersAreRecycledWithinTheRequest() {
-        ConnectionPool connection = registry.open("test");
+        ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         PooledByteBuffer first = connection.allocate();
         ByteBuffer memory = first.getBuffer();
@@ -109,7 +109,7 @@ class ConnectionPoolTest {
 
     @Test
     void closeIsIdempotentAndABufferClosedTwiceIsNeverHandedOutTwice() {
-        ConnectionPool connection = registry.open("test");
+        ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         PooledByteBuffer buffer = connection.allocate();
         buffer.close();
@@ -128,7 +128,7 @@ class ConnectionPoolTest {
 
     @Test
     void destroyWaitsForOpenBuffersAndThenAllocateThrows() {
-        ConnectionPool connection = registry.open("test");
+        ConnectionBufferPool connection = registry.open("test");
         PooledByteBuffer held = connection.allocate();
         connection.connectionClosed();
         assertEquals(1, registry.size(), "a buffer is still open: destroy deferred");
@@ -144,7 +144,7 @@ class ConnectionPoolTest {
 
     @Test
     void theConnectionCapStopsARunawayConnection() {
-        ConnectionPool connection = registry.open("test");
+        ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         java.util.List<PooledByteBuffer> held = new java.util.ArrayList<>();
         ConnectionCapExceededException e = assertThrows(ConnectionCapExceededException.class, () -> {
@@ -162,7 +162,7 @@ class ConnectionPoolTest {
 
     @Test
     void theRequestRegionAllocatesFromThePoolAndTheResetFreesIt() {
-        ConnectionPool connection = registry.open("test");
+        ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         ByteBuffer scratch = connection.region().allocate(100);
         ByteBuffer big = connection.region().allocateZeroed(50_000);

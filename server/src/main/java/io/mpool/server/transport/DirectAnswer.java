@@ -1,4 +1,4 @@
-package io.mpool.server.framing;
+package io.mpool.server.transport;
 
 import io.undertow.util.StatusCodes;
 import java.io.IOException;

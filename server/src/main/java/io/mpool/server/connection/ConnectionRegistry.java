@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.connection;
 
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
@@ -22,10 +22,10 @@ public final class ConnectionRegistry {
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, ConnectionPool> live = new ConcurrentHashMap<>();
+    private final Map<Long, ConnectionBufferPool> live = new ConcurrentHashMap<>();
     private final Map<Long, StreamConnection> channels = new ConcurrentHashMap<>();
 
-    ConnectionRegistry(PageArena arena, int bufferSize, long connectionMaxBytes,
+    public ConnectionRegistry(PageArena arena, int bufferSize, long connectionMaxBytes,
                        ByteBufferPool arrayBacked, ServerStats stats) {
         this.arena = arena;
         this.bufferSize = bufferSize;
@@ -40,7 +40,7 @@ public final class ConnectionRegistry {
      *
      * @throws io.mpool.mempool.ArenaExhaustedException when the arena cannot give a first node
      */
-    ConnectionPool open(String remote) {
+    public ConnectionBufferPool open(String remote) {
         long id = ids.incrementAndGet();
         MpPool pool;
         try {
@@ -52,7 +52,7 @@ public final class ConnectionRegistry {
             stats.arenaRejections.increment();
             throw e;
         }
-        ConnectionPool connection = new ConnectionPool(id, remote, pool, bufferSize, connectionMaxBytes,
+        ConnectionBufferPool connection = new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes,
                 arrayBacked, stats, () -> {
                     live.remove(id);
                     channels.remove(id);
@@ -63,7 +63,7 @@ public final class ConnectionRegistry {
     }
 
     /** Remembers the channel of a connection so {@link #sweepClosed()} can check on it. */
-    void watch(ConnectionPool connection, StreamConnection channel) {
+    public void watch(ConnectionBufferPool connection, StreamConnection channel) {
         channels.put(connection.id(), channel);
     }
 
@@ -73,8 +73,8 @@ public final class ConnectionRegistry {
      * attached, so no pool outlives its connection by more than a sweep), and connections that
      * served no request since the last sweep give their retained buffers back.
      */
-    void sweepClosed() {
-        for (ConnectionPool connection : live.values()) {
+    public void sweepClosed() {
+        for (ConnectionBufferPool connection : live.values()) {
             StreamConnection channel = channels.get(connection.id());
             if (channel != null && !channel.isOpen()) {
                 connection.connectionClosed();
@@ -84,14 +84,14 @@ public final class ConnectionRegistry {
         }
     }
 
-    public ConnectionPool get(long id) {
+    public ConnectionBufferPool get(long id) {
         return live.get(id);
     }
 
     /** Live connections, oldest first. */
-    public List<ConnectionPool> connections() {
-        List<ConnectionPool> result = new ArrayList<>(live.values());
-        result.sort(Comparator.comparingLong(ConnectionPool::id));
+    public List<ConnectionBufferPool> connections() {
+        List<ConnectionBufferPool> result = new ArrayList<>(live.values());
+        result.sort(Comparator.comparingLong(ConnectionBufferPool::id));
         return result;
     }
 

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
@@ -39,8 +39,8 @@ import java.util.logging.Logger;
  * come from any thread, so every state change takes this connection's lock (uncontended in
  * practice: one request at a time).
  */
-public final class ConnectionPool implements ByteBufferPool {
-    private static final Logger LOG = Logger.getLogger(ConnectionPool.class.getName());
+public final class ConnectionBufferPool implements ByteBufferPool {
+    private static final Logger LOG = Logger.getLogger(ConnectionBufferPool.class.getName());
 
     private final long id;
     private final String remote;
@@ -72,7 +72,7 @@ public final class ConnectionPool implements ByteBufferPool {
     private boolean capLogged;
     private final ResetHistory history = new ResetHistory();
 
-    ConnectionPool(long id, String remote, MpPool pool, int bufferSize, long maxBytes,
+    ConnectionBufferPool(long id, String remote, MpPool pool, int bufferSize, long maxBytes,
                    ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
         this.id = id;
         this.remote = remote;
@@ -120,7 +120,7 @@ public final class ConnectionPool implements ByteBufferPool {
      * What to do when this connection cannot get memory: the server answers 503 and closes if no
      * request is running, else closes. Set once, right after the connection is accepted.
      */
-    void onAllocationRefused(java.util.function.Consumer<RuntimeException> handler) {
+    public void onAllocationRefused(java.util.function.Consumer<RuntimeException> handler) {
         this.onAllocationRefused = handler;
     }
 
@@ -152,7 +152,7 @@ public final class ConnectionPool implements ByteBufferPool {
     }
 
     /** Root handler entry: the request counts as open until {@link #requestEnded()}. */
-    void requestStarted() {
+    public void requestStarted() {
         lock.lock();
         try {
             requestsRunning++;
@@ -164,7 +164,7 @@ public final class ConnectionPool implements ByteBufferPool {
     }
 
     /** The exchange completed: a reset is due as soon as nothing is open. */
-    void requestEnded() {
+    public void requestEnded() {
         lock.lock();
         try {
             requestsRunning--;
@@ -180,7 +180,7 @@ public final class ConnectionPool implements ByteBufferPool {
     }
 
     /** An upgraded connection has no request boundaries: never reset it per request again. */
-    void disablePerRequestReset() {
+    public void disablePerRequestReset() {
         lock.lock();
         try {
             perRequestReset = false;
@@ -190,7 +190,7 @@ public final class ConnectionPool implements ByteBufferPool {
     }
 
     /** The channel closed: destroy as soon as nothing is open. Idempotent. */
-    void connectionClosed() {
+    public void connectionClosed() {
         lock.lock();
         try {
             if (destroyPending || destroyed) {
@@ -345,17 +345,6 @@ public final class ConnectionPool implements ByteBufferPool {
         } finally {
             lock.unlock();
         }
-    }
-
-    /** Admin view of one connection. */
-    public record ConnectionSummary(long id, String remote, long ageMillis, long requests, long resets,
-                                    long resetsCoalesced, int nodes, long bytesUsed, long bytesReserved,
-                                    long largeCount, long largeBytes, int openBuffers,
-                                    boolean resetPending, boolean destroyed) {
-    }
-
-    /** Admin view of one connection in detail. */
-    public record ConnectionDetail(ConnectionSummary connection, PoolStats pool, List<ResetRecord> recentResets) {
     }
 
     /** Undertow's handle on one buffer. */

@@ -1,5 +1,8 @@
-package io.mpool.server.framing;
+package io.mpool.server.transport;
 
+import io.mpool.server.framing.FramingScanner;
+import io.mpool.server.framing.FramingViolation;
+import io.mpool.server.framing.MalformedBodyException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,10 +1,10 @@
-package io.mpool.server;
+package io.mpool.server.admin;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /** Admin tokens the server makes when it must expose the admin endpoint without one given. */
-final class AdminTokens {
+public final class AdminTokens {
     /** 128 bits from the system's secure random source. */
     private static final int TOKEN_BYTES = 16;
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -12,7 +12,7 @@ final class AdminTokens {
     private AdminTokens() {
     }
 
-    static String generate() {
+    public static String generate() {
         byte[] bytes = new byte[TOKEN_BYTES];
         RANDOM.nextBytes(bytes);
         return HexFormat.of().formatHex(bytes);

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.transport;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
@@ -8,18 +8,18 @@ import java.util.logging.Logger;
  * {@link #INTERVAL_NANOS} with the count since the last line. The counters on the admin endpoint
  * have every one.
  */
-final class RefusalLog {
+public final class RefusalLog {
     private static final long INTERVAL_NANOS = 10_000_000_000L;
 
     private final Logger log;
     private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - INTERVAL_NANOS);
     private final AtomicLong suppressed = new AtomicLong();
 
-    RefusalLog(Logger log) {
+    public RefusalLog(Logger log) {
         this.log = log;
     }
 
-    void log(RuntimeException refusal) {
+    public void log(RuntimeException refusal) {
         long now = System.nanoTime();
         long last = lastLogged.get();
         if (now - last >= INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {

@@ -1,7 +1,7 @@
-package io.mpool.server;
+package io.mpool.server.transport;
 
+import io.mpool.server.connection.ServerStats;
 import io.mpool.server.framing.FramingViolation;
-import io.mpool.server.framing.RequestFramingConduit;
 import io.undertow.server.HttpServerExchange;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -10,12 +10,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * running (a refused head may only be answered between requests) and whether the running
  * request's response has started (a broken body may only be answered before it has).
  */
-final class RequestTracker implements RequestFramingConduit.Guarded {
+public final class RequestTracker implements RequestFramingConduit.Guarded {
     private final ServerStats stats;
     private final AtomicInteger running = new AtomicInteger();
     private volatile HttpServerExchange current;
 
-    RequestTracker(ServerStats stats) {
+    public RequestTracker(ServerStats stats) {
         this.stats = stats;
     }
 

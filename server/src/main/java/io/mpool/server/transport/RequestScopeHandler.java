@@ -1,5 +1,7 @@
-package io.mpool.server;
+package io.mpool.server.transport;
 
+import io.mpool.server.connection.ConnectionBufferPool;
+import io.mpool.server.connection.ServerStats;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -13,8 +15,8 @@ import io.undertow.server.HttpServerExchange;
  * Requests Undertow rejects before this handler (parse errors) never reach it; the connection's
  * close covers them.
  */
-final class RequestScopeHandler implements HttpHandler {
-    private final ConnectionPool connection;
+public final class RequestScopeHandler implements HttpHandler {
+    private final ConnectionBufferPool connection;
     private final ServerStats stats;
     private final RequestTracker tracker;
     private final HttpHandler next;
@@ -23,7 +25,7 @@ final class RequestScopeHandler implements HttpHandler {
      * {@code connection} is null with {@code --pool undertow}: then only the counts are kept.
      * {@code tracker} tells this connection's framing check which request is running.
      */
-    RequestScopeHandler(ConnectionPool connection, ServerStats stats, RequestTracker tracker, HttpHandler next) {
+    public RequestScopeHandler(ConnectionBufferPool connection, ServerStats stats, RequestTracker tracker, HttpHandler next) {
         this.connection = connection;
         this.stats = stats;
         this.tracker = tracker;

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.connection;
 
 import io.undertow.server.HttpServerExchange;
 import java.nio.ByteBuffer;
@@ -13,9 +13,9 @@ import java.nio.ByteBuffer;
  * same handlers run on both servers.
  */
 public final class RequestRegion {
-    private final ConnectionPool connection;
+    private final ConnectionBufferPool connection;
 
-    RequestRegion(ConnectionPool connection) {
+    RequestRegion(ConnectionBufferPool connection) {
         this.connection = connection;
     }
 
@@ -26,7 +26,7 @@ public final class RequestRegion {
      * on 1 KB echo).
      */
     public static RequestRegion of(HttpServerExchange exchange) {
-        return exchange.getConnection().getByteBufferPool() instanceof ConnectionPool connection
+        return exchange.getConnection().getByteBufferPool() instanceof ConnectionBufferPool connection
                 ? connection.region() : null;
     }
 

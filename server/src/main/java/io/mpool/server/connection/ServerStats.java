@@ -1,23 +1,23 @@
-package io.mpool.server;
+package io.mpool.server.connection;
 
 import java.util.concurrent.atomic.LongAdder;
 
 /** Server-wide counters, shared by every connection; read by the admin endpoint. */
 public final class ServerStats {
-    final LongAdder poolsCreated = new LongAdder();
-    final LongAdder poolsDestroyed = new LongAdder();
-    final LongAdder requests = new LongAdder();
-    final LongAdder resets = new LongAdder();
-    final LongAdder resetsDeferred = new LongAdder();
-    final LongAdder resetsCoalesced = new LongAdder();
-    final LongAdder connectionCapExceeded = new LongAdder();
-    final LongAdder arenaRejections = new LongAdder();
+    public final LongAdder poolsCreated = new LongAdder();
+    public final LongAdder poolsDestroyed = new LongAdder();
+    public final LongAdder requests = new LongAdder();
+    public final LongAdder resets = new LongAdder();
+    public final LongAdder resetsDeferred = new LongAdder();
+    public final LongAdder resetsCoalesced = new LongAdder();
+    public final LongAdder connectionCapExceeded = new LongAdder();
+    public final LongAdder arenaRejections = new LongAdder();
     /** Requests refused for broken framing (400/414/431/501 from the framing check). */
-    final LongAdder framingRefusals = new LongAdder();
+    public final LongAdder framingRefusals = new LongAdder();
     /** Blocking requests refused with 503 because --max-blocking-requests were running. */
     public final LongAdder blockingRefusals = new LongAdder();
     /** Requests between root-handler entry and exchange completion, over all connections. */
-    final LongAdder inFlight = new LongAdder();
+    public final LongAdder inFlight = new LongAdder();
 
     /** An immutable view for JSON. */
     public record Totals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.connection;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,9 +8,9 @@ import java.util.List;
  * (once per request) allocates nothing; {@link ResetRecord}s are built only when the admin
  * endpoint asks. Guarded by the connection's lock.
  */
-final class ResetHistory {
+public final class ResetHistory {
     /** How many resets the admin endpoint can show per connection. */
-    static final int CAPACITY = 8;
+    public static final int CAPACITY = 8;
 
     private final long[] atEpochMillis = new long[CAPACITY];
     private final long[] bytesInUseBefore = new long[CAPACITY];
