@@ -81,9 +81,11 @@ public final class MpoolServer implements AutoCloseable {
                 heapPool, stats);
         this.routes = new HttpContinueReadHandler(new Routes(config.limits().maxBlockingRequests(), stats.blockingRefusals));
         this.undertowOptions = OptionMap.builder()
-                // With pipelined data buffered, a pipelined POST followed by GETs left a header
-                // buffer that was never closed, and the pool could never reset.
-                .set(UndertowOptions.BUFFER_PIPELINED_DATA, false)
+                // Responses to pipelined requests are batched into one write, as stock Undertow
+                // does. The batch buffer comes from the connection's pool and stays open across
+                // the batch, so its requests' resets coalesce into one; Undertow does not close
+                // it when the connection closes, so the close listener reclaims it.
+                .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                 .set(UndertowOptions.MAX_ENTITY_SIZE, config.limits().maxBodyBytes())
                 // Our framing check answers 414/431 first; Undertow's own limit (which answers a
                 // plain 400) stays above it as a backstop.
@@ -167,7 +169,7 @@ public final class MpoolServer implements AutoCloseable {
             channels.remove(c);
             watchdogs.remove(c);
             if (pool != null) {
-                pool.connectionClosed();
+                pool.channelClosed(c);
             }
         });
     }

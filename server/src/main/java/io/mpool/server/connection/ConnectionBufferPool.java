@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
+import org.xnio.StreamConnection;
 
 /**
  * One connection's memory: Undertow's {@link ByteBufferPool} over that connection's
@@ -57,6 +58,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final ReentrantLock lock = new ReentrantLock();
     /** Closed buffers of this request, reused before the pool is asked again. */
     private final ArrayDeque<ByteBuffer> recycled = new ArrayDeque<>();
+    /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
+    private Handle openHandles;
     private int openBuffers;
     private int requestsRunning;
     private int pendingRequestEnds;
@@ -105,7 +108,12 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     buffer = allocateFromPool(bufferSize, false);
                 }
                 openBuffers++;
-                return new Handle(buffer);
+                Handle handle = new Handle(buffer, openHandles);
+                if (openHandles != null) {
+                    openHandles.previous = handle;
+                }
+                openHandles = handle;
+                return handle;
             } finally {
                 lock.unlock();
             }
@@ -204,6 +212,50 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /**
+     * The connection's channel has closed (and Undertow's own close handling has run): destroy
+     * as soon as nothing is open, taking back on the channel's IO thread what Undertow left open.
+     */
+    public void channelClosed(StreamConnection channel) {
+        connectionClosed();
+        if (channel.getIoThread() == Thread.currentThread()) {
+            reclaimOrphanedBuffers();
+        } else {
+            channel.getIoThread().execute(this::reclaimOrphanedBuffers);
+        }
+    }
+
+    /**
+     * After the channel has closed and Undertow's own close handling has run: buffers Undertow
+     * still holds while no request is running are orphans it will never close (its pipelining
+     * buffer, which holds the batched responses of pipelined requests, is not closed with the
+     * connection). They are taken back so the destroy can run: their handles turn stale (any
+     * later use throws instead of reaching memory). Must run on the connection's IO thread, which
+     * is the only thread that touches those buffers once no request is running.
+     *
+     * @return the number of buffers taken back
+     */
+    public int reclaimOrphanedBuffers() {
+        lock.lock();
+        try {
+            if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0) {
+                return 0;
+            }
+            int reclaimed = 0;
+            for (Handle handle = openHandles; handle != null; handle = handle.next) {
+                handle.buffer = null;
+                reclaimed++;
+            }
+            openHandles = null;
+            openBuffers = 0;
+            stats.orphanedBuffersReclaimed.add(reclaimed);
+            runDeferredWork();
+            return reclaimed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
      * Gives the pool's retained buffers back to the arena if no request ran since the last call
      * and nothing is open: an idle keep-alive connection holds only its node.
      */
@@ -296,9 +348,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
     }
 
-    private void bufferClosed(ByteBuffer buffer) {
+    private void bufferClosed(Handle handle, ByteBuffer buffer) {
         lock.lock();
         try {
+            if (handle.previous != null) {
+                handle.previous.next = handle.next;
+            } else {
+                openHandles = handle.next;
+            }
+            if (handle.next != null) {
+                handle.next.previous = handle.previous;
+            }
+            handle.next = null;
+            handle.previous = null;
             openBuffers--;
             assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
             if (!destroyed && !destroyPending) {
@@ -349,10 +411,14 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /** Undertow's handle on one buffer. */
     private final class Handle implements PooledByteBuffer {
+        /** Null once closed or reclaimed: the handle is stale. Guarded by the connection's lock. */
         private ByteBuffer buffer;
+        private Handle next;
+        private Handle previous;
 
-        Handle(ByteBuffer buffer) {
+        Handle(ByteBuffer buffer, Handle next) {
             this.buffer = buffer;
+            this.next = next;
         }
 
         @Override
@@ -374,7 +440,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     return; // idempotent: a second close must not free the buffer twice
                 }
                 buffer = null;
-                bufferClosed(current);
+                bufferClosed(this, current);
             } finally {
                 lock.unlock();
             }

@@ -77,7 +77,7 @@ public final class ConnectionRegistry {
         for (ConnectionBufferPool connection : live.values()) {
             StreamConnection channel = channels.get(connection.id());
             if (channel != null && !channel.isOpen()) {
-                connection.connectionClosed();
+                connection.channelClosed(channel);
             } else {
                 connection.releaseRetainedIfIdle();
             }

@@ -16,6 +16,8 @@ public final class ServerStats {
     public final LongAdder framingRefusals = new LongAdder();
     /** Blocking requests refused with 503 because --max-blocking-requests were running. */
     public final LongAdder blockingRefusals = new LongAdder();
+    /** Buffers Undertow still held when its connection closed, taken back at destroy. */
+    public final LongAdder orphanedBuffersReclaimed = new LongAdder();
     /** Requests between root-handler entry and exchange completion, over all connections. */
     public final LongAdder inFlight = new LongAdder();
 
@@ -23,7 +25,7 @@ public final class ServerStats {
     public record Totals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                          long resets, long resetsDeferred, long resetsCoalesced,
                          long connectionCapExceeded, long arenaRejections, long framingRefusals,
-                         long blockingRefusals) {
+                         long blockingRefusals, long orphanedBuffersReclaimed) {
     }
 
     public Totals snapshot() {
@@ -31,6 +33,7 @@ public final class ServerStats {
         long destroyed = poolsDestroyed.sum();
         return new Totals(created, destroyed, created - destroyed, requests.sum(), resets.sum(),
                 resetsDeferred.sum(), resetsCoalesced.sum(), connectionCapExceeded.sum(),
-                arenaRejections.sum(), framingRefusals.sum(), blockingRefusals.sum());
+                arenaRejections.sum(), framingRefusals.sum(), blockingRefusals.sum(),
+                orphanedBuffersReclaimed.sum());
     }
 }

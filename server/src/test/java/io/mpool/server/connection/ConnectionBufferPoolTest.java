@@ -52,6 +52,27 @@ class ConnectionBufferPoolTest {
     }
 
     @Test
+    void buffersUndertowLeavesOpenAfterCloseAreReclaimedOnlyWhenNoRequestRuns() {
+        ConnectionBufferPool connection = registry.open("test");
+        connection.requestStarted();
+        PooledByteBuffer batch = connection.allocate(); // Undertow's pipelining buffer
+        PooledByteBuffer other = connection.allocate();
+        connection.connectionClosed();
+        assertEquals(0, connection.reclaimOrphanedBuffers(), "a request runs: its buffers may be in use");
+        assertEquals(1, registry.size());
+        connection.requestEnded();
+        assertEquals(1, registry.size(), "destroy waits for the open buffers");
+        assertEquals(2, connection.reclaimOrphanedBuffers());
+        assertEquals(0, registry.size(), "destroyed once nothing is open");
+        assertEquals(2, stats.snapshot().orphanedBuffersReclaimed());
+        IllegalStateException stale = assertThrows(IllegalStateException.class, batch::getBuffer);
+        assertTrue(stale.getMessage().contains("used after close"), stale.getMessage());
+        assertFalse(other.isOpen());
+        other.close(); // a late close of a reclaimed handle is harmless
+        assertEquals(0, connection.reclaimOrphanedBuffers());
+    }
+
+    @Test
     void aRunningRequestKeepsAPendingResetWaiting() {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();

@@ -1,0 +1,74 @@
+package io.mpool.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mpool.server.connection.ConnectionSummary;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Responses to pipelined requests are batched (Undertow's pipelining buffer, from the
+ * connection's pool): the batch's resets coalesce, and a batch that can never be sent because
+ * the client stopped reading and went away is taken back when the connection closes.
+ */
+class PipelineBatchTest {
+    private static final byte[] GET = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    @RegisterExtension
+    final ServerFixture fixture = new ServerFixture();
+
+    @Test
+    void aBatchOfPipelinedResponsesIsAnsweredInOrderAndEveryRequestIsReset() throws Exception {
+        int count = 200;
+        byte[][] requests = new byte[count][];
+        for (int i = 0; i < count; i++) {
+            requests[i] = i % 10 == 9 ? RawHttp.post("/echo", "text/plain", ("body-" + i).getBytes(StandardCharsets.US_ASCII))
+                    : GET;
+        }
+        try (RawHttp http = fixture.connect()) {
+            http.send(RawHttp.concat(requests));
+            for (int i = 0; i < count; i++) {
+                assertEquals(i % 10 == 9 ? "body-" + i : "hello\n", http.read().text(), "response " + i);
+            }
+            long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
+            var connection = fixture.server().registry().connections().get(0);
+            while ((connection.summary().resetPending() || connection.summary().openBuffers() > 0)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            var summary = connection.summary();
+            assertEquals(0, summary.openBuffers(), summary.toString());
+            assertEquals(count, summary.resets() + summary.resetsCoalesced(), summary.toString());
+        }
+    }
+
+    /**
+     * The client pipelines far more than the socket buffers hold and never reads: the server's
+     * writes block with buffers in hand. When the client resets the connection, the pool is
+     * destroyed (the fixture checks that no pool is live and no page outstanding after the
+     * test). ConnectionBufferPoolTest covers the reclaim of buffers Undertow never closes.
+     */
+    @Test
+    void aBatchAbandonedByTheClientIsReclaimedWhenTheConnectionCloses() throws Exception {
+        byte[] pair = RawHttp.concat(GET, RawHttp.get("/bytes/60000"));
+        byte[] burst = RawHttp.concat(java.util.Collections.nCopies(500, pair).toArray(new byte[0][]));
+        try (RawHttp http = fixture.connect()) {
+            http.send(burst); // about 30 MB of answers, never read
+            long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
+            ConnectionSummary summary = null;
+            while (System.nanoTime() < deadline) {
+                var live = fixture.server().registry().connections();
+                summary = live.isEmpty() ? null : live.get(0).summary();
+                if (summary != null && summary.openBuffers() > 0 && summary.resetPending()) {
+                    break; // the server's writes are blocked with a batch in hand
+                }
+                Thread.sleep(10);
+            }
+            assertTrue(summary != null && summary.openBuffers() > 0, "the server never blocked on a client that does not read: " + summary);
+            http.abort();
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+}
