@@ -1,9 +1,6 @@
 package io.mpool.server.framing;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 
 /**
  * A strict, incremental HTTP/1.1 request framing checker: it follows the byte stream of one
@@ -49,19 +46,15 @@ public final class FramingScanner {
      * 2^57 - 1 that Undertow's chunk counter holds.
      */
     public static final long MAX_CHUNK_SIZE = (1L << 40) - 1;
-    /** Longest Content-Length accepted, in digits (a plain positive {@code long} has up to 18 safely). */
-    static final int MAX_CONTENT_LENGTH_DIGITS = 18;
 
-    private final int maxRequestLine;
-    private final int maxHead;
     /** Largest body, 0 = no limit. */
     private final long maxBody;
 
     private State state = State.HEAD;
-    private final StringBuilder line = new StringBuilder();
-    private final List<String> headLines = new ArrayList<>();
-    private int headBytes;
+    private final HeadScanner head;
     private boolean sawCr;
+    /** Length of the current trailer line. */
+    private int trailerLineLength;
     private long remaining;
     private int chunkLineBytes;
     private boolean chunkSizeDone;
@@ -84,9 +77,8 @@ public final class FramingScanner {
         if (maxBody < 0) {
             throw new IllegalArgumentException("maxBody=" + maxBody + " (expected: >= 0, 0 = no limit)");
         }
-        this.maxRequestLine = maxRequestLine;
-        this.maxHead = maxHead;
         this.maxBody = maxBody;
+        this.head = new HeadScanner(maxRequestLine, maxHead, maxBody);
     }
 
     /** True while the stream is inside a request body (fixed-length or chunked, trailers included). */
@@ -120,6 +112,20 @@ public final class FramingScanner {
             if (state == State.FAILED) {
                 return i;
             }
+            if (state == State.HEAD) {
+                int end = head.scan(bytes, i, to);
+                if (end == -1) {
+                    return to;
+                }
+                if (head.violation() != null) {
+                    FramingViolation refused = head.violation();
+                    fail(refused.status(), refused.reason(), true);
+                    return end;
+                }
+                startBody();
+                i = end;
+                continue;
+            }
             if ((state == State.FIXED_BODY || state == State.CHUNK_DATA) && remaining > 1) {
                 // Body bytes carry no framing: skip them in bulk, all but the last of the run.
                 int skip = (int) Math.min(remaining - 1, to - i);
@@ -138,7 +144,7 @@ public final class FramingScanner {
     /** Feeds one byte; false once a violation is found (the byte is refused). */
     private boolean accept(byte b) {
         return switch (state) {
-            case HEAD -> head(b);
+            case HEAD -> throw new AssertionError("heads are scanned by HeadScanner");
             case FIXED_BODY -> {
                 if (--remaining == 0) {
                     state = State.HEAD;
@@ -162,132 +168,21 @@ public final class FramingScanner {
 
     // ---- head ----
 
-    private boolean head(byte b) {
-        if (++headBytes > maxHead) {
-            return fail(431, "request head larger than " + maxHead + " bytes", true);
+    /** The head is complete and accepted: follow its body. */
+    private void startBody() {
+        switch (head.body()) {
+            case CHUNKED -> {
+                state = State.CHUNK_SIZE;
+                chunkedBodyBytes = 0;
+                startChunkLine();
+            }
+            case FIXED -> {
+                state = State.FIXED_BODY;
+                remaining = head.bodyLength();
+            }
+            case NONE -> state = State.HEAD;
         }
-        if (sawCr) {
-            sawCr = false;
-            return b == '\n' ? endOfLine() : fail(400, "bare CR in request head", true);
-        }
-        if (b == '\r') {
-            sawCr = true;
-            return true;
-        }
-        if (b == '\n') {
-            return endOfLine(); // a bare LF ends a head line (RFC 9112 section 2.2 allows it)
-        }
-        if (headLines.isEmpty() && line.length() + 1 > maxRequestLine) {
-            return fail(414, "request line longer than " + maxRequestLine + " bytes", true);
-        }
-        line.append((char) (b & 0xFF));
-        return true;
-    }
-
-    private boolean endOfLine() {
-        if (line.length() > 0) {
-            headLines.add(line.toString());
-            line.setLength(0);
-            return true;
-        }
-        if (headLines.isEmpty()) {
-            headBytes = 0; // empty lines before a request line are tolerated (RFC 9112 section 2.2)
-            return true;
-        }
-        // Empty line: the head is complete. Decide how the body is framed.
-        FramingViolation refused = bodyFraming();
-        headLines.clear();
-        headBytes = 0;
-        return refused == null || fail(refused.status(), refused.reason(), true);
-    }
-
-    /** Sets the state for the body; returns a violation if the head's framing is refused. */
-    private FramingViolation bodyFraming() {
-        String requestLine = headLines.get(0);
-        boolean http10 = requestLine.endsWith(" HTTP/1.0");
-        List<String> transferEncodings = new ArrayList<>();
-        List<String> contentLengths = new ArrayList<>();
-        for (int i = 1; i < headLines.size(); i++) {
-            String header = headLines.get(i);
-            char first = header.charAt(0);
-            if (first == ' ' || first == '\t') {
-                return new FramingViolation(400, "obsolete line folding in a header", true);
-            }
-            int colon = header.indexOf(':');
-            if (colon <= 0) {
-                return new FramingViolation(400, "header line without a name and colon", true);
-            }
-            char beforeColon = header.charAt(colon - 1);
-            if (beforeColon == ' ' || beforeColon == '\t') {
-                return new FramingViolation(400, "whitespace between a header name and its colon", true);
-            }
-            String name = header.substring(0, colon).toLowerCase(Locale.ROOT);
-            String value = header.substring(colon + 1).strip();
-            if (name.equals("transfer-encoding")) {
-                transferEncodings.add(value);
-            } else if (name.equals("content-length")) {
-                contentLengths.add(value);
-            }
-        }
-        if (!transferEncodings.isEmpty()) {
-            if (http10) {
-                return new FramingViolation(400, "Transfer-Encoding in an HTTP/1.0 request", true);
-            }
-            if (!contentLengths.isEmpty()) {
-                return new FramingViolation(400, "both Transfer-Encoding and Content-Length", true);
-            }
-            if (transferEncodings.size() > 1) {
-                return new FramingViolation(400, "Transfer-Encoding header repeated", true);
-            }
-            FramingViolation coding = checkCodings(transferEncodings.get(0));
-            if (coding != null) {
-                return coding;
-            }
-            state = State.CHUNK_SIZE;
-            chunkedBodyBytes = 0;
-            startChunkLine();
-            return null;
-        }
-        if (!contentLengths.isEmpty()) {
-            if (contentLengths.size() > 1) {
-                return new FramingViolation(400, "Content-Length header repeated", true);
-            }
-            String value = contentLengths.get(0);
-            if (value.isEmpty() || value.length() > MAX_CONTENT_LENGTH_DIGITS
-                    || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                return new FramingViolation(400, "Content-Length is not a plain number", true);
-            }
-            remaining = Long.parseLong(value);
-            if (maxBody > 0 && remaining > maxBody) {
-                return new FramingViolation(413, "Content-Length " + remaining + " larger than the limit of "
-                        + maxBody + " bytes", true);
-            }
-            state = remaining == 0 ? State.HEAD : State.FIXED_BODY;
-            return null;
-        }
-        state = State.HEAD; // no body
-        return null;
-    }
-
-    private static FramingViolation checkCodings(String value) {
-        String[] codings = value.split(",", -1);
-        boolean unsupported = false;
-        for (int i = 0; i < codings.length; i++) {
-            String coding = codings[i].strip().toLowerCase(Locale.ROOT);
-            if (coding.isEmpty()) {
-                return new FramingViolation(400, "empty element in Transfer-Encoding", true);
-            }
-            if (coding.equals("chunked") && i != codings.length - 1) {
-                return new FramingViolation(400, "chunked is not the last Transfer-Encoding", true);
-            }
-            if (!coding.equals("chunked")) {
-                unsupported = true;
-            }
-        }
-        if (unsupported) {
-            return new FramingViolation(501, "unsupported Transfer-Encoding (only chunked is implemented)", true);
-        }
-        return null;
+        head.reset();
     }
 
     // ---- chunked body ----
@@ -322,7 +217,7 @@ public final class FramingScanner {
             if (remaining == 0) {
                 state = State.TRAILER;
                 trailerBytes = 0;
-                line.setLength(0);
+                trailerLineLength = 0;
                 return true;
             }
             state = State.CHUNK_DATA;
@@ -369,11 +264,11 @@ public final class FramingScanner {
             if (b != '\n') {
                 return fail(400, "trailer line not ended by CRLF", false);
             }
-            if (line.length() == 0) {
+            if (trailerLineLength == 0) {
                 state = State.HEAD; // end of the message
                 return true;
             }
-            line.setLength(0);
+            trailerLineLength = 0;
             return true;
         }
         if (b == '\r') {
@@ -383,7 +278,7 @@ public final class FramingScanner {
         if (b == '\n') {
             return fail(400, "trailer line ended by a bare LF", false);
         }
-        line.append('x'); // only its length matters
+        trailerLineLength++;
         return true;
     }
 

@@ -1,0 +1,289 @@
+package io.mpool.server.framing;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * The request-head half of {@link FramingScanner}: follows the bytes of one head (request line
+ * and header lines) to its empty line, checks the rules that decide where the message ends, and
+ * says how the body is framed.
+ *
+ * <p>It works byte by byte without building strings: a header name is matched against
+ * {@code Transfer-Encoding} and {@code Content-Length} as it goes by, and only the values of those
+ * two headers are kept. A head of plain GETs costs a few comparisons per byte and no allocation.
+ */
+final class HeadScanner {
+    /** How the body after a complete head is framed. */
+    enum Body { NONE, FIXED, CHUNKED }
+
+    private static final byte[] TRANSFER_ENCODING = "transfer-encoding".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "content-length".getBytes(StandardCharsets.US_ASCII);
+    /** The last eight bytes of an HTTP/1.0 request line, as a big-endian long. */
+    private static final long HTTP_1_0 = ByteBuffer.wrap("HTTP/1.0".getBytes(StandardCharsets.US_ASCII)).getLong();
+    /** Longest Content-Length accepted, in digits (a plain positive {@code long} has up to 18 safely). */
+    static final int MAX_CONTENT_LENGTH_DIGITS = 18;
+
+    private static final int VALUE_NONE = 0;
+    private static final int VALUE_TRANSFER_ENCODING = 1;
+    private static final int VALUE_CONTENT_LENGTH = 2;
+
+    private final int maxRequestLine;
+    private final int maxHead;
+    private final long maxBody;
+
+    private int headBytes;
+    private boolean sawCr;
+    /** Complete non-empty lines of this head so far; 0 while in the request line. */
+    private int lines;
+    private int lineLength;
+    private boolean folded;
+    /** Bytes before the colon of the current header line; -1 until the colon is seen. */
+    private int nameLength = -1;
+    private boolean whitespaceBeforeColon;
+    /** Whether the name so far still matches each header of interest. */
+    private boolean mayBeTransferEncoding;
+    private boolean mayBeContentLength;
+    private int valueKind = VALUE_NONE;
+    private final StringBuilder value = new StringBuilder();
+    /** The last eight bytes of the line, and the one before them (request line version). */
+    private long tail;
+    private int beforeTail;
+    private boolean http10;
+    private int transferEncodings;
+    private String transferEncoding;
+    private int contentLengths;
+    private String contentLength;
+
+    private Body body = Body.NONE;
+    private long bodyLength;
+    private FramingViolation violation;
+
+    HeadScanner(int maxRequestLine, int maxHead, long maxBody) {
+        this.maxRequestLine = maxRequestLine;
+        this.maxHead = maxHead;
+        this.maxBody = maxBody;
+        startLine();
+    }
+
+    /**
+     * Scans {@code bytes[from, to)} for the rest of the head. Returns the offset just past the
+     * head's final line feed once it is complete (then {@link #body()} says what follows),
+     * {@code -1} if every byte was taken and the head goes on, or the offset of the refused byte
+     * when {@link #violation()} is set: the head's last byte or the byte that crossed a limit, so
+     * the server's parser never sees a complete refused head.
+     */
+    int scan(ByteBuffer bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            byte b = bytes.get(i);
+            if (++headBytes > maxHead) {
+                return refuse(i, 431, "request head larger than " + maxHead + " bytes");
+            }
+            if (sawCr) {
+                sawCr = false;
+                if (b != '\n') {
+                    return refuse(i, 400, "bare CR in request head");
+                }
+                int end = endOfLine(i);
+                if (end != -1) {
+                    return end;
+                }
+            } else if (b == '\r') {
+                sawCr = true;
+            } else if (b == '\n') {
+                int end = endOfLine(i); // a bare LF ends a head line (RFC 9112 section 2.2 allows it)
+                if (end != -1) {
+                    return end;
+                }
+            } else if (lines == 0) {
+                if (++lineLength > maxRequestLine) {
+                    return refuse(i, 414, "request line longer than " + maxRequestLine + " bytes");
+                }
+                beforeTail = (int) (tail >>> 56);
+                tail = (tail << 8) | (b & 0xFF);
+            } else {
+                headerByte(b);
+            }
+        }
+        return -1;
+    }
+
+    /** How the body is framed, once {@link #scan} returned the end of the head. */
+    Body body() {
+        return body;
+    }
+
+    /** The Content-Length of a {@link Body#FIXED} body. */
+    long bodyLength() {
+        return bodyLength;
+    }
+
+    FramingViolation violation() {
+        return violation;
+    }
+
+    /** Ready for the next request's head. */
+    void reset() {
+        headBytes = 0;
+        sawCr = false;
+        lines = 0;
+        tail = 0;
+        beforeTail = 0;
+        http10 = false;
+        transferEncodings = 0;
+        transferEncoding = null;
+        contentLengths = 0;
+        contentLength = null;
+        body = Body.NONE;
+        bodyLength = 0;
+        startLine();
+    }
+
+    private void headerByte(byte b) {
+        int position = lineLength++;
+        if (position == 0) {
+            folded = b == ' ' || b == '\t';
+        }
+        if (nameLength >= 0) {
+            if (valueKind != VALUE_NONE) {
+                value.append((char) (b & 0xFF));
+            }
+            return;
+        }
+        if (b == ':') {
+            nameLength = position;
+            if (mayBeTransferEncoding && position == TRANSFER_ENCODING.length) {
+                valueKind = VALUE_TRANSFER_ENCODING;
+            } else if (mayBeContentLength && position == CONTENT_LENGTH.length) {
+                valueKind = VALUE_CONTENT_LENGTH;
+            }
+            return;
+        }
+        whitespaceBeforeColon = b == ' ' || b == '\t';
+        byte lower = b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
+        mayBeTransferEncoding &= position < TRANSFER_ENCODING.length && TRANSFER_ENCODING[position] == lower;
+        mayBeContentLength &= position < CONTENT_LENGTH.length && CONTENT_LENGTH[position] == lower;
+    }
+
+    /** A line ended at {@code i}: -1 to go on, else the end of the head or the refused byte. */
+    private int endOfLine(int i) {
+        if (lineLength == 0) {
+            if (lines == 0) {
+                headBytes = 0; // empty lines before a request line are tolerated (RFC 9112 section 2.2)
+                return -1;
+            }
+            FramingViolation refused = bodyFraming();
+            return refused == null ? i + 1 : refuse(i, refused);
+        }
+        if (lines == 0) {
+            http10 = tail == HTTP_1_0 && beforeTail == ' ';
+        } else {
+            FramingViolation refused = headerLine();
+            if (refused != null) {
+                return refuse(i, refused);
+            }
+        }
+        lines++;
+        startLine();
+        return -1;
+    }
+
+    private FramingViolation headerLine() {
+        if (folded) {
+            return new FramingViolation(400, "obsolete line folding in a header", true);
+        }
+        if (nameLength <= 0) {
+            return new FramingViolation(400, "header line without a name and colon", true);
+        }
+        if (whitespaceBeforeColon) {
+            return new FramingViolation(400, "whitespace between a header name and its colon", true);
+        }
+        if (valueKind == VALUE_TRANSFER_ENCODING) {
+            transferEncodings++;
+            transferEncoding = value.toString().strip();
+        } else if (valueKind == VALUE_CONTENT_LENGTH) {
+            contentLengths++;
+            contentLength = value.toString().strip();
+        }
+        return null;
+    }
+
+    private void startLine() {
+        lineLength = 0;
+        folded = false;
+        nameLength = -1;
+        whitespaceBeforeColon = false;
+        mayBeTransferEncoding = true;
+        mayBeContentLength = true;
+        valueKind = VALUE_NONE;
+        value.setLength(0);
+    }
+
+    /** The head is complete: how its body is framed, or why that framing is refused. */
+    private FramingViolation bodyFraming() {
+        if (transferEncodings > 0) {
+            if (http10) {
+                return new FramingViolation(400, "Transfer-Encoding in an HTTP/1.0 request", true);
+            }
+            if (contentLengths > 0) {
+                return new FramingViolation(400, "both Transfer-Encoding and Content-Length", true);
+            }
+            if (transferEncodings > 1) {
+                return new FramingViolation(400, "Transfer-Encoding header repeated", true);
+            }
+            FramingViolation coding = checkCodings(transferEncoding);
+            if (coding == null) {
+                body = Body.CHUNKED;
+            }
+            return coding;
+        }
+        if (contentLengths > 0) {
+            if (contentLengths > 1) {
+                return new FramingViolation(400, "Content-Length header repeated", true);
+            }
+            String digits = contentLength;
+            if (digits.isEmpty() || digits.length() > MAX_CONTENT_LENGTH_DIGITS
+                    || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return new FramingViolation(400, "Content-Length is not a plain number", true);
+            }
+            long length = Long.parseLong(digits);
+            if (maxBody > 0 && length > maxBody) {
+                return new FramingViolation(413, "Content-Length " + length + " larger than the limit of "
+                        + maxBody + " bytes", true);
+            }
+            bodyLength = length;
+            body = length == 0 ? Body.NONE : Body.FIXED;
+        }
+        return null;
+    }
+
+    private static FramingViolation checkCodings(String value) {
+        String[] codings = value.split(",", -1);
+        boolean unsupported = false;
+        for (int i = 0; i < codings.length; i++) {
+            String coding = codings[i].strip().toLowerCase(Locale.ROOT);
+            if (coding.isEmpty()) {
+                return new FramingViolation(400, "empty element in Transfer-Encoding", true);
+            }
+            if (coding.equals("chunked") && i != codings.length - 1) {
+                return new FramingViolation(400, "chunked is not the last Transfer-Encoding", true);
+            }
+            if (!coding.equals("chunked")) {
+                unsupported = true;
+            }
+        }
+        if (unsupported) {
+            return new FramingViolation(501, "unsupported Transfer-Encoding (only chunked is implemented)", true);
+        }
+        return null;
+    }
+
+    private int refuse(int i, int status, String reason) {
+        return refuse(i, new FramingViolation(status, reason, true));
+    }
+
+    private int refuse(int i, FramingViolation refused) {
+        violation = refused;
+        return i;
+    }
+}
