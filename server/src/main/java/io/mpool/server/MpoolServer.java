@@ -25,7 +25,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -57,7 +56,7 @@ public final class MpoolServer implements AutoCloseable {
     private final ConnectionRegistry registry;
     private final DefaultByteBufferPool heapPool;
     private final DefaultByteBufferPool stockPool;
-    private final Set<StreamConnection> channels = ConcurrentHashMap.newKeySet();
+    /** Every open connection of the main listener, with its timeouts (the sweep checks them). */
     private final Map<StreamConnection, ConnectionWatchdog> watchdogs = new ConcurrentHashMap<>();
     private final OptionMap undertowOptions;
     private final HttpHandler routes;
@@ -145,7 +144,6 @@ public final class MpoolServer implements AutoCloseable {
             IoUtils.safeClose(channel);
             return;
         }
-        channels.add(channel);
         RequestTracker tracker = new RequestTracker(stats);
         RequestLimits limits = config.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
@@ -160,24 +158,31 @@ public final class MpoolServer implements AutoCloseable {
         if (config.pool() == ServerConfig.PoolKind.MP) {
             connection = openPool(channel, tracker);
             if (connection == null) {
-                channels.remove(channel);
                 watchdogs.remove(channel);
                 return;
             }
         }
-        HttpOpenListener http = new HttpOpenListener(connection != null ? connection : stockPool, undertowOptions);
+        ConnectionBufferPool probed = connection;
+        HttpOpenListener http = connection != null
+                ? connection.withSizeProbe(() -> new HttpOpenListener(probed, undertowOptions))
+                : new HttpOpenListener(stockPool, undertowOptions);
         http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, routes));
-        http.handleEvent(channel);
-        // After handleEvent: XNIO merges this with Undertow's close listener and runs it after
-        // Undertow's cleanup, when Undertow has closed what it could.
-        ConnectionBufferPool pool = connection;
-        addCloseListener(channel, c -> {
-            channels.remove(c);
-            watchdogs.remove(c);
-            if (pool != null) {
-                pool.channelClosed(c);
-            }
-        });
+        try {
+            http.handleEvent(channel);
+        } catch (RuntimeException e) {
+            // The first read could not get memory: already answered 503 and closed (see openPool).
+            refusals.log(e);
+            IoUtils.safeClose(channel);
+        } finally {
+            // After handleEvent: XNIO merges this with Undertow's close listener and runs it
+            // after Undertow's cleanup, when Undertow has closed what it could.
+            addCloseListener(channel, c -> {
+                watchdogs.remove(c);
+                if (probed != null) {
+                    probed.channelClosed(c);
+                }
+            });
+        }
     }
 
     /** The connection's own pool, or null (503 sent, channel closed) when the arena is exhausted. */
@@ -238,7 +243,7 @@ public final class MpoolServer implements AutoCloseable {
             sleep();
         }
         long unfinished = stats.inFlight.sum();
-        channels.forEach(IoUtils::safeClose);
+        watchdogs.keySet().forEach(IoUtils::safeClose);
         long poolDeadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         while (registry.size() > 0 && System.nanoTime() < poolDeadline) {
             sleep();

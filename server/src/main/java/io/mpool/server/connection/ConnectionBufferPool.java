@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
@@ -73,10 +74,15 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private long resetsCoalesced;
     private long largeFreedThisCycle;
     private boolean capLogged;
+    /** True while Undertow's listener is built: allocate answers its size probe. */
+    private boolean probing;
+    private final PooledByteBuffer sizeProbe;
     private final ResetHistory history = new ResetHistory();
 
     ConnectionBufferPool(long id, String remote, MpPool pool, int bufferSize, long maxBytes,
-                   ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
+                         ByteBufferPool arrayBacked, PooledByteBuffer sizeProbe, ServerStats stats,
+                         Runnable onDestroyed) {
+        this.sizeProbe = sizeProbe;
         this.id = id;
         this.remote = remote;
         this.pool = pool;
@@ -103,6 +109,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             lock.lock();
             try {
                 checkOpen();
+                if (probing) {
+                    return sizeProbe;
+                }
                 ByteBuffer buffer = recycled.pollFirst();
                 if (buffer == null) {
                     buffer = allocateFromPool(bufferSize, false);
@@ -121,6 +130,21 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             // Undertow does not close a connection whose buffer allocation fails: do it here.
             onAllocationRefused.accept(e);
             throw e;
+        }
+    }
+
+    /**
+     * Builds Undertow's listener for this connection: its constructor takes a buffer only to learn
+     * the buffer size, which here is answered without taking memory from the pool.
+     */
+    public <T> T withSizeProbe(Supplier<T> construct) {
+        lock.lock();
+        try {
+            probing = true;
+            return construct.get();
+        } finally {
+            probing = false;
+            lock.unlock();
         }
     }
 
@@ -368,6 +392,13 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                 recycled.addFirst(buffer);
             }
             runDeferredWork();
+            if (requests == 0 && openBuffers == 0 && requestsRunning == 0 && !destroyed && !destroyPending) {
+                // Undertow reads into a buffer before it knows whether bytes have come; a
+                // connection that has not sent a request yet keeps only its node while it waits.
+                recycled.clear();
+                pool.reset();
+                pool.releaseRetained();
+            }
         } finally {
             lock.unlock();
         }

@@ -3,6 +3,8 @@ package io.mpool.server.connection;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.connector.PooledByteBuffer;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,6 +24,8 @@ public final class ConnectionRegistry {
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final AtomicLong ids = new AtomicLong();
+    /** What a connection answers when Undertow's listener asks for a buffer only to learn its size. */
+    private final PooledByteBuffer sizeProbe;
     private final Map<Long, ConnectionBufferPool> live = new ConcurrentHashMap<>();
     private final Map<Long, StreamConnection> channels = new ConcurrentHashMap<>();
 
@@ -32,6 +36,7 @@ public final class ConnectionRegistry {
         this.connectionMaxBytes = connectionMaxBytes;
         this.arrayBacked = arrayBacked;
         this.stats = stats;
+        this.sizeProbe = new SizeProbe(bufferSize);
     }
 
     /**
@@ -53,7 +58,7 @@ public final class ConnectionRegistry {
             throw e;
         }
         ConnectionBufferPool connection = new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes,
-                arrayBacked, stats, () -> {
+                arrayBacked, sizeProbe, stats, () -> {
                     live.remove(id);
                     channels.remove(id);
                 });
@@ -97,5 +102,28 @@ public final class ConnectionRegistry {
 
     public int size() {
         return live.size();
+    }
+
+    /** A buffer of the pool's size that is never written: read-only, shared, never closed. */
+    private static final class SizeProbe implements PooledByteBuffer {
+        private final ByteBuffer buffer;
+
+        SizeProbe(int size) {
+            this.buffer = ByteBuffer.allocate(size).asReadOnlyBuffer();
+        }
+
+        @Override
+        public ByteBuffer getBuffer() {
+            return buffer.duplicate();
+        }
+
+        @Override
+        public void close() {
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
     }
 }
