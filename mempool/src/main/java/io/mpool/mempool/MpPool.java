@@ -105,6 +105,8 @@ public final class MpPool implements AutoCloseable {
     private long bytesRequested;
     private long bytesInUse;
     private long largeBytesReserved;
+    /** Requested bytes of the live large allocations (what {@link PoolStats#largeBytes()} sums). */
+    private long largeBytesInUse;
     private long resets;
     private long highWaterBytes;
 
@@ -258,6 +260,7 @@ public final class MpPool implements AutoCloseable {
             buffer = block.memory.slice(0, size);
         }
         bytesInUse += size;
+        largeBytesInUse += size;
         largeBytesReserved += block.memory.capacity();
         int n = 0;
         for (LargeAllocation entry = large; entry != null; entry = entry.next) {
@@ -325,6 +328,7 @@ public final class MpPool implements AutoCloseable {
             MemoryFill.poisonFreed(block.memory, block.memory.capacity());
         }
         bytesInUse -= entry.size;
+        largeBytesInUse -= entry.size;
         largeBytesReserved -= block.memory.capacity();
         retained.add(block, entry.buffer);
         entry.clear();
@@ -332,6 +336,7 @@ public final class MpPool implements AutoCloseable {
 
     private void release(LargeAllocation entry) {
         bytesInUse -= entry.size;
+        largeBytesInUse -= entry.size;
         largeBytesReserved -= entry.block.memory.capacity();
         arena.release(entry.block, this);
         entry.clear();
@@ -503,6 +508,11 @@ public final class MpPool implements AutoCloseable {
         return destroyed ? 0 : nodeCount;
     }
 
+    /** Requested bytes of the live large allocations, without building a {@link PoolStats}. */
+    public long largeBytes() {
+        return destroyed ? 0 : largeBytesInUse;
+    }
+
     /** Live entries on the large list (a walk of the list; no snapshot is built). */
     public int largeCount() {
         int count = 0;
@@ -566,8 +576,10 @@ public final class MpPool implements AutoCloseable {
             throw new IllegalStateException(name + ": nodeCount=" + nodeCount + " but chain has " + count);
         }
         long largeReserved = 0;
+        long largeUsed = 0;
         for (LargeAllocation entry = large; entry != null; entry = entry.next) {
             if (entry.live()) {
+                largeUsed += entry.size;
                 if (!entry.block.inUse()) {
                     throw new IllegalStateException(name + ": large block released but still listed: "
                             + entry.block);
@@ -581,6 +593,10 @@ public final class MpPool implements AutoCloseable {
                     + " entries account for " + used);
         }
         retained.check(name);
+        if (largeUsed != largeBytesInUse) {
+            throw new IllegalStateException(name + ": largeBytesInUse=" + largeBytesInUse
+                    + " but live entries account for " + largeUsed);
+        }
         if (largeReserved != largeBytesReserved) {
             throw new IllegalStateException(name + ": largeBytesReserved=" + largeBytesReserved
                     + " but live entries hold " + largeReserved);

@@ -72,7 +72,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private long requestsAtLastSweep = -1;
     private long resets;
     private long resetsCoalesced;
-    private long largeFreedThisCycle;
     private boolean capLogged;
     /** True while Undertow's listener is built: allocate answers its size probe. */
     private boolean probing;
@@ -114,7 +113,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                 }
                 ByteBuffer buffer = recycled.pollFirst();
                 if (buffer == null) {
-                    buffer = allocateFromPool(bufferSize, false);
+                    buffer = allocateLocked(bufferSize, false);
                 }
                 openBuffers++;
                 Handle handle = new Handle(buffer, openHandles);
@@ -200,11 +199,14 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         lock.lock();
         try {
             requestsRunning--;
-            if (perRequestReset && pendingRequestEnds++ == 0) {
-                resetPendingSinceNanos = System.nanoTime();
+            if (perRequestReset) {
+                pendingRequestEnds++;
             }
             if (!runDeferredWork() && perRequestReset) {
                 stats.resetsDeferred.increment();
+                if (resetPendingSinceNanos == 0) {
+                    resetPendingSinceNanos = System.nanoTime(); // only a deferred reset is timed
+                }
             }
         } finally {
             lock.unlock();
@@ -295,29 +297,34 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
     }
 
-    /** Allocates scratch memory for the running request (lock held by the caller or taken here). */
+    /** Allocates scratch memory for the running request. */
     ByteBuffer allocateFromPool(int size, boolean zeroed) {
         lock.lock();
         try {
-            checkOpen();
-            if (pool.bytesReserved() + size > maxBytes) {
-                stats.connectionCapExceeded.increment();
-                if (!capLogged) {
-                    capLogged = true;
-                    LOG.warning("connection " + id + " (" + remote + ") passed its cap of " + maxBytes
-                            + " bytes (--connection-max-bytes): holding " + pool.bytesReserved()
-                            + ", asked for " + size + "; closing it");
-                }
-                throw new ConnectionCapExceededException(id, maxBytes, pool.bytesReserved(), size);
-            }
-            try {
-                return zeroed ? pool.allocateZeroed(size) : pool.allocate(size);
-            } catch (ArenaExhaustedException e) {
-                stats.arenaRejections.increment();
-                throw e;
-            }
+            return allocateLocked(size, zeroed);
         } finally {
             lock.unlock();
+        }
+    }
+
+    private ByteBuffer allocateLocked(int size, boolean zeroed) {
+        assert lock.isHeldByCurrentThread() : "connection " + id + ": allocation without its lock";
+        checkOpen();
+        if (pool.bytesReserved() + size > maxBytes) {
+            stats.connectionCapExceeded.increment();
+            if (!capLogged) {
+                capLogged = true;
+                LOG.warning("connection " + id + " (" + remote + ") passed its cap of " + maxBytes
+                        + " bytes (--connection-max-bytes): holding " + pool.bytesReserved()
+                        + ", asked for " + size + "; closing it");
+            }
+            throw new ConnectionCapExceededException(id, maxBytes, pool.bytesReserved(), size);
+        }
+        try {
+            return zeroed ? pool.allocateZeroed(size) : pool.allocate(size);
+        } catch (ArenaExhaustedException e) {
+            stats.arenaRejections.increment();
+            throw e;
         }
     }
 
@@ -325,6 +332,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /** Runs a pending destroy or reset if nothing is open; true if nothing was left waiting. */
     private boolean runDeferredWork() {
+        assert lock.isHeldByCurrentThread() : "connection " + id + ": deferred work without its lock";
         if (openBuffers > 0 || requestsRunning > 0) {
             return false;
         }
@@ -354,7 +362,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         long bytesInUseBefore = pool.bytesInUse();
         int nodesBefore = pool.nodeCount();
         int largeBefore = pool.largeCount();
-        long deferredMicros = (System.nanoTime() - resetPendingSinceNanos) / 1_000;
+        assert lock.isHeldByCurrentThread() : "connection " + id + ": reset without its lock";
+        long deferredMicros = resetPendingSinceNanos == 0 ? 0 : (System.nanoTime() - resetPendingSinceNanos) / 1_000;
+        resetPendingSinceNanos = 0;
         int covered = pendingRequestEnds;
         recycled.clear();
         pendingRequestEnds = 0;
@@ -373,34 +383,30 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     private void bufferClosed(Handle handle, ByteBuffer buffer) {
-        lock.lock();
-        try {
-            if (handle.previous != null) {
-                handle.previous.next = handle.next;
-            } else {
-                openHandles = handle.next;
-            }
-            if (handle.next != null) {
-                handle.next.previous = handle.previous;
-            }
-            handle.next = null;
-            handle.previous = null;
-            openBuffers--;
-            assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
-            if (!destroyed && !destroyPending) {
-                buffer.clear();
-                recycled.addFirst(buffer);
-            }
-            runDeferredWork();
-            if (requests == 0 && openBuffers == 0 && requestsRunning == 0 && !destroyed && !destroyPending) {
-                // Undertow reads into a buffer before it knows whether bytes have come; a
-                // connection that has not sent a request yet keeps only its node while it waits.
-                recycled.clear();
-                pool.reset();
-                pool.releaseRetained();
-            }
-        } finally {
-            lock.unlock();
+        assert lock.isHeldByCurrentThread() : "connection " + id + ": buffer closed without its lock";
+        if (handle.previous != null) {
+            handle.previous.next = handle.next;
+        } else {
+            openHandles = handle.next;
+        }
+        if (handle.next != null) {
+            handle.next.previous = handle.previous;
+        }
+        handle.next = null;
+        handle.previous = null;
+        openBuffers--;
+        assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
+        if (!destroyed && !destroyPending) {
+            buffer.clear();
+            recycled.addFirst(buffer);
+        }
+        runDeferredWork();
+        if (requests == 0 && openBuffers == 0 && requestsRunning == 0 && !destroyed && !destroyPending) {
+            // Undertow reads into a buffer before it knows whether bytes have come; a
+            // connection that has not sent a request yet keeps only its node while it waits.
+            recycled.clear();
+            pool.reset();
+            pool.releaseRetained();
         }
     }
 
@@ -423,7 +429,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         try {
             return new ConnectionSummary(id, remote, System.currentTimeMillis() - createdMillis, requests,
                     resets, resetsCoalesced, pool.nodeCount(), pool.bytesInUse(), pool.bytesReserved(),
-                    destroyed ? 0 : pool.largeCount(), destroyed ? 0 : pool.stats().largeBytes(),
+                    destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed);
         } finally {
             lock.unlock();

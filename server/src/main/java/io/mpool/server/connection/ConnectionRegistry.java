@@ -1,5 +1,6 @@
 package io.mpool.server.connection;
 
+import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.undertow.connector.ByteBufferPool;
@@ -53,8 +54,8 @@ public final class ConnectionRegistry {
             // round trips and the scrub of memory changing hands; the sweep gives them back
             // when the connection goes idle.
             pool = MpPool.create(arena, MpPool.NODE_SIZE, "conn-" + id).retainOnReset(RETAINED_BUFFERS, bufferSize);
-        } catch (RuntimeException e) {
-            stats.arenaRejections.increment();
+        } catch (ArenaExhaustedException e) {
+            stats.arenaRejections.increment(); // only the arena's refusal counts as one
             throw e;
         }
         ConnectionBufferPool connection = new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes,
