@@ -282,13 +282,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /**
-     * Gives the pool's retained buffers back to the arena if no request ran since the last call
-     * and nothing is open: an idle keep-alive connection holds only its node.
+     * If no request ran since the last call and nothing is open, gives back everything but the
+     * pool's node: the closed read buffer Undertow's last read left with the connection, and the
+     * blocks retained across resets. An idle keep-alive connection then holds only its node.
      */
     void releaseRetainedIfIdle() {
         lock.lock();
         try {
-            if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0 && openBuffers == 0) {
+            if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0
+                    && openBuffers == 0 && pendingRequestEnds == 0) {
+                recycled.clear();
+                if (pool.bytesInUse() > 0) {
+                    pool.reset(); // nothing of it is open: only closed buffers kept for reuse
+                }
                 pool.releaseRetained();
             }
             requestsAtLastSweep = requests;
