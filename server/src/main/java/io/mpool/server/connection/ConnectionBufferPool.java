@@ -8,7 +8,6 @@ import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
@@ -56,7 +55,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final RequestRegion region = new RequestRegion(this);
     private volatile java.util.function.Consumer<RuntimeException> onAllocationRefused = e -> { };
 
-    private final ReentrantLock lock = new ReentrantLock();
     /** Closed buffers of this request, reused before the pool is asked again. */
     private final ArrayDeque<ByteBuffer> recycled = new ArrayDeque<>();
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
@@ -105,8 +103,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     @Override
     public PooledByteBuffer allocate() {
         try {
-            lock.lock();
-            try {
+            synchronized (this) {
                 checkOpen();
                 if (probing) {
                     return sizeProbe;
@@ -122,8 +119,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                 }
                 openHandles = handle;
                 return handle;
-            } finally {
-                lock.unlock();
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // Undertow does not close a connection whose buffer allocation fails: do it here.
@@ -137,13 +132,13 @@ public final class ConnectionBufferPool implements ByteBufferPool {
      * the buffer size, which here is answered without taking memory from the pool.
      */
     public <T> T withSizeProbe(Supplier<T> construct) {
-        lock.lock();
-        try {
-            probing = true;
-            return construct.get();
-        } finally {
-            probing = false;
-            lock.unlock();
+        synchronized (this) {
+            try {
+                probing = true;
+                return construct.get();
+            } finally {
+                probing = false;
+            }
         }
     }
 
@@ -184,20 +179,16 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /** Root handler entry: the request counts as open until {@link #requestEnded()}. */
     public void requestStarted() {
-        lock.lock();
-        try {
+        synchronized (this) {
             requestsRunning++;
             requests++;
-        } finally {
-            lock.unlock();
         }
         stats.requests.increment();
     }
 
     /** The exchange completed: a reset is due as soon as nothing is open. */
     public void requestEnded() {
-        lock.lock();
-        try {
+        synchronized (this) {
             requestsRunning--;
             if (perRequestReset) {
                 pendingRequestEnds++;
@@ -208,32 +199,24 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     resetPendingSinceNanos = System.nanoTime(); // only a deferred reset is timed
                 }
             }
-        } finally {
-            lock.unlock();
         }
     }
 
     /** An upgraded connection has no request boundaries: never reset it per request again. */
     public void disablePerRequestReset() {
-        lock.lock();
-        try {
+        synchronized (this) {
             perRequestReset = false;
-        } finally {
-            lock.unlock();
         }
     }
 
     /** The channel closed: destroy as soon as nothing is open. Idempotent. */
     public void connectionClosed() {
-        lock.lock();
-        try {
+        synchronized (this) {
             if (destroyPending || destroyed) {
                 return;
             }
             destroyPending = true;
             runDeferredWork();
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -261,8 +244,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
      * @return the number of buffers taken back
      */
     public int reclaimOrphanedBuffers() {
-        lock.lock();
-        try {
+        synchronized (this) {
             if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0) {
                 return 0;
             }
@@ -276,8 +258,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             stats.orphanedBuffersReclaimed.add(reclaimed);
             runDeferredWork();
             return reclaimed;
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -287,8 +267,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
      * blocks retained across resets. An idle keep-alive connection then holds only its node.
      */
     void releaseRetainedIfIdle() {
-        lock.lock();
-        try {
+        synchronized (this) {
             if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0
                     && openBuffers == 0 && pendingRequestEnds == 0) {
                 recycled.clear();
@@ -298,23 +277,18 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                 pool.releaseRetained();
             }
             requestsAtLastSweep = requests;
-        } finally {
-            lock.unlock();
         }
     }
 
     /** Allocates scratch memory for the running request. */
     ByteBuffer allocateFromPool(int size, boolean zeroed) {
-        lock.lock();
-        try {
+        synchronized (this) {
             return allocateLocked(size, zeroed);
-        } finally {
-            lock.unlock();
         }
     }
 
     private ByteBuffer allocateLocked(int size, boolean zeroed) {
-        assert lock.isHeldByCurrentThread() : "connection " + id + ": allocation without its lock";
+        assert Thread.holdsLock(this) : "connection " + id + ": allocation without its lock";
         checkOpen();
         if (pool.bytesReserved() + size > maxBytes) {
             stats.connectionCapExceeded.increment();
@@ -338,7 +312,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /** Runs a pending destroy or reset if nothing is open; true if nothing was left waiting. */
     private boolean runDeferredWork() {
-        assert lock.isHeldByCurrentThread() : "connection " + id + ": deferred work without its lock";
+        assert Thread.holdsLock(this) : "connection " + id + ": deferred work without its lock";
         if (openBuffers > 0 || requestsRunning > 0) {
             return false;
         }
@@ -368,7 +342,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         long bytesInUseBefore = pool.bytesInUse();
         int nodesBefore = pool.nodeCount();
         int largeBefore = pool.largeCount();
-        assert lock.isHeldByCurrentThread() : "connection " + id + ": reset without its lock";
+        assert Thread.holdsLock(this) : "connection " + id + ": reset without its lock";
         long deferredMicros = resetPendingSinceNanos == 0 ? 0 : (System.nanoTime() - resetPendingSinceNanos) / 1_000;
         resetPendingSinceNanos = 0;
         int covered = pendingRequestEnds;
@@ -389,7 +363,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     private void bufferClosed(Handle handle, ByteBuffer buffer) {
-        assert lock.isHeldByCurrentThread() : "connection " + id + ": buffer closed without its lock";
+        assert Thread.holdsLock(this) : "connection " + id + ": buffer closed without its lock";
         if (handle.previous != null) {
             handle.previous.next = handle.next;
         } else {
@@ -431,24 +405,18 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /** One line per connection for the admin endpoint. */
     public ConnectionSummary summary() {
-        lock.lock();
-        try {
+        synchronized (this) {
             return new ConnectionSummary(id, remote, System.currentTimeMillis() - createdMillis, requests,
                     resets, resetsCoalesced, pool.nodeCount(), pool.bytesInUse(), pool.bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed);
-        } finally {
-            lock.unlock();
         }
     }
 
     /** The connection in detail: its pool's nodes and large entries, and recent resets. */
     public ConnectionDetail detail() {
-        lock.lock();
-        try {
+        synchronized (this) {
             return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), history.snapshot());
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -476,16 +444,13 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         @Override
         public void close() {
             ByteBuffer current;
-            lock.lock();
-            try {
+            synchronized (ConnectionBufferPool.this) {
                 current = buffer;
                 if (current == null) {
                     return; // idempotent: a second close must not free the buffer twice
                 }
                 buffer = null;
                 bufferClosed(this, current);
-            } finally {
-                lock.unlock();
             }
         }
 
