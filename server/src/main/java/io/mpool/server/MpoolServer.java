@@ -302,6 +302,11 @@ public final class MpoolServer implements AutoCloseable {
         return (InetSocketAddress) adminServer.getLocalAddress();
     }
 
+    /** Open connections of the main listener the server still tracks (refused ones included until closed). */
+    public int openConnections() {
+        return watchdogs.size();
+    }
+
     public PageArena arena() {
         return arena;
     }
