@@ -8,10 +8,10 @@ import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.server.connection.ServerStats;
+import io.mpool.server.routes.AllowedMethods;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-import io.undertow.util.Methods;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The admin endpoint, JSON over its own listener, GET only:
+ * The admin endpoint, JSON over its own listener, GET (and HEAD, OPTIONS) only:
  * <ul>
  *   <li>{@code /admin/pools}: the arena, the server totals, JVM figures (heap allocated, GCs,
  *   RSS) and one line per live connection;</li>
@@ -28,6 +28,8 @@ import java.util.Map;
  *   <li>{@code /admin/health}: {@code {"status":"UP"}}.</li>
  * </ul>
  * With a token configured every request needs {@code Authorization: Bearer <token>} (else 401).
+ * A method we do not recognize gets 501, another
+ * method 405 with {@code Allow}, OPTIONS 204 with {@code Allow} ({@link AllowedMethods}).
  * Answers carry counters and sizes only, never request bytes.
  */
 public final class AdminHandler implements HttpHandler {
@@ -58,29 +60,48 @@ public final class AdminHandler implements HttpHandler {
             send(exchange, 401, Map.of("error", "missing or wrong bearer token"));
             return;
         }
-        if (!exchange.getRequestMethod().equals(Methods.GET)) {
-            exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
-            send(exchange, 405, Map.of("error", "method not allowed (allowed: GET)"));
+        String path = exchange.getRequestPath();
+        AllowedMethods.Verdict verdict = AllowedMethods.GET.check(exchange);
+        if (verdict == AllowedMethods.Verdict.NOT_IMPLEMENTED) {
+            send(exchange, 501, Map.of("error", "method not implemented (methods are case-sensitive; allowed: "
+                    + AllowedMethods.GET + ")"));
             return;
         }
-        String path = exchange.getRequestPath();
+        if (!isAdminPath(path)) {
+            send(exchange, 404, Map.of("error", "unknown admin path (paths: /admin/pools, "
+                    + "/admin/pools/{id}, /admin/health)"));
+            return;
+        }
+        if (verdict == AllowedMethods.Verdict.OPTIONS) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, AllowedMethods.GET.allowHeader());
+            exchange.setStatusCode(204);
+            exchange.endExchange();
+            return;
+        }
+        if (verdict == AllowedMethods.Verdict.NOT_ALLOWED) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, AllowedMethods.GET.allowHeader());
+            send(exchange, 405, Map.of("error", "method not allowed (allowed: " + AllowedMethods.GET + ")"));
+            return;
+        }
+        // GET or HEAD: HEAD gets the same headers (Content-Length of the same JSON), no body.
         if (path.equals("/admin/health")) {
             send(exchange, 200, Map.of("status", "UP"));
         } else if (path.equals("/admin/pools")) {
             List<ConnectionSummary> connections = registry.connections().stream()
                     .map(ConnectionBufferPool::summary).toList();
             send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
-        } else if (path.startsWith("/admin/pools/")) {
+        } else {
             ConnectionBufferPool connection = lookup(path.substring("/admin/pools/".length()));
             if (connection == null) {
                 send(exchange, 404, Map.of("error", "no live connection with that id"));
             } else {
                 send(exchange, 200, connection.detail());
             }
-        } else {
-            send(exchange, 404, Map.of("error", "unknown admin path (paths: /admin/pools, "
-                    + "/admin/pools/{id}, /admin/health)"));
         }
+    }
+
+    private static boolean isAdminPath(String path) {
+        return path.equals("/admin/health") || path.equals("/admin/pools") || path.startsWith("/admin/pools/");
     }
 
     private ConnectionBufferPool lookup(String id) {

@@ -14,6 +14,7 @@ import java.util.Locale;
  * <p>Refused, with the status to answer:
  * <ul>
  *   <li>request line longer than the limit: 414; head (request line + headers) larger: 431;</li>
+ *   <li>a method with lower-case letters ({@code get}): 501 (methods are case-sensitive);</li>
  *   <li>{@code Transfer-Encoding} on HTTP/1.0, with {@code Content-Length}, repeated, an empty
  *   list element ({@code ,chunked}), {@code chunked} twice or not last: 400; a coding other than
  *   chunked ({@code gzip}, {@code identity}): 501;</li>
@@ -183,6 +184,10 @@ public final class FramingScanner {
 
     private boolean endOfLine() {
         if (line.length() > 0) {
+            if (headLines.isEmpty() && methodHasLowerCase(line)) {
+                return fail(501, "method with lower-case letters: methods are case-sensitive (RFC 9110 section 9.1)"
+                        + " and every method this server implements is upper case", true);
+            }
             headLines.add(line.toString());
             line.setLength(0);
             return true;
@@ -196,6 +201,22 @@ public final class FramingScanner {
         headLines.clear();
         headBytes = 0;
         return refused == null || fail(refused.status(), refused.reason(), true);
+    }
+
+    /**
+     * True if the request line's method has a lower-case letter. No registered method has one, and
+     * Undertow compares methods ignoring case ({@code HttpString.equals}): it would drop the body
+     * of the answer to {@code head} and take {@code connect} for CONNECT, so such a request must
+     * never reach it.
+     */
+    private static boolean methodHasLowerCase(CharSequence requestLine) {
+        for (int i = 0; i < requestLine.length() && requestLine.charAt(i) != ' '; i++) {
+            char c = requestLine.charAt(i);
+            if (c >= 'a' && c <= 'z') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Sets the state for the body; returns a violation if the head's framing is refused. */

@@ -67,6 +67,8 @@ class FramingScannerTest {
                 Arguments.of("DEL in an extension value", chunkedHead + "5;a=b\u007f\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "control byte"),
                 Arguments.of("0x1F in a quoted value", chunkedHead + "5;a=\"\u001f\"\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "control byte"),
                 Arguments.of("bare CR in a quoted value", chunkedHead + "5;a=\"\rx\"\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "control byte"),
+                Arguments.of("lower-case method", "get /hello HTTP/1.1\r\nHost: t\r\n\r\n" + GET, 501, true, "lower-case"),
+                Arguments.of("mixed-case method", "heAD /hello HTTP/1.1\r\nHost: t\r\n\r\n" + GET, 501, true, "lower-case"),
                 Arguments.of("TE identity", "POST /echo HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\nhello", 501, true, "unsupported"),
                 Arguments.of("TE gzip, chunked", "POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, true, "unsupported"),
                 Arguments.of("TE ,chunked", "POST /echo HTTP/1.1\r\nTransfer-Encoding: ,chunked\r\n\r\n", 400, true, "empty element"),
