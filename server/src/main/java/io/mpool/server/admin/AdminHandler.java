@@ -27,25 +27,27 @@ import java.util.Map;
  *   resets;</li>
  *   <li>{@code /admin/health}: {@code {"status":"UP"}}.</li>
  * </ul>
- * With a token configured every request needs {@code Authorization: Bearer <token>} (else 401).
- * A method we do not recognize gets 501, another
+ * With a token configured every request needs {@code Authorization: Bearer <token>} (else 401;
+ * the scheme in any case, RFC 9110 section 11.1). A method we do not recognize gets 501, another
  * method 405 with {@code Allow}, OPTIONS 204 with {@code Allow} ({@link AllowedMethods}).
  * Answers carry counters and sizes only, never request bytes.
  */
 public final class AdminHandler implements HttpHandler {
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    /** The authentication scheme, lower case (compared case-insensitively). */
+    private static final String BEARER = "bearer";
 
     private final PageArena arena;
     private final ServerStats stats;
     private final ConnectionRegistry registry;
-    private final byte[] expectedAuthorization;
+    /** The token's bytes, or null when no token is required. */
+    private final byte[] expectedToken;
 
     public AdminHandler(PageArena arena, ServerStats stats, ConnectionRegistry registry, String token) {
         this.arena = arena;
         this.stats = stats;
         this.registry = registry;
-        this.expectedAuthorization = token == null ? null
-                : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.expectedToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
     /** What {@code GET /admin/pools} answers. */
@@ -112,12 +114,37 @@ public final class AdminHandler implements HttpHandler {
         }
     }
 
+    /**
+     * {@code Authorization: Bearer <token>}: the scheme in any case (RFC 9110 section 11.1: "It
+     * uses a case-insensitive token"), one or more spaces (RFC 6750 section 2.1: {@code "Bearer"
+     * 1*SP b64token}), then the token compared in constant time.
+     */
     private boolean authorized(HttpServerExchange exchange) {
-        if (expectedAuthorization == null) {
+        if (expectedToken == null) {
             return true;
         }
         String given = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-        return given != null && MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8));
+        if (given == null || given.length() <= BEARER.length() || !isBearerScheme(given)
+                || given.charAt(BEARER.length()) != ' ') {
+            return false;
+        }
+        int token = BEARER.length();
+        while (token < given.length() && given.charAt(token) == ' ') {
+            token++;
+        }
+        return MessageDigest.isEqual(expectedToken, given.substring(token).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** ASCII case-insensitive: no Unicode case folding (no dotless i or Kelvin sign sneaks in). */
+    private static boolean isBearerScheme(String given) {
+        for (int i = 0; i < BEARER.length(); i++) {
+            char c = given.charAt(i);
+            char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+            if (lower != BEARER.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void send(HttpServerExchange exchange, int status, Object body) throws Exception {
