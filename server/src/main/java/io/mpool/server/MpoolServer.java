@@ -68,6 +68,7 @@ public final class MpoolServer implements AutoCloseable {
     private org.xnio.XnioExecutor.Key sweeper;
     private AcceptingChannel<StreamConnection> mainServer;
     private AcceptingChannel<StreamConnection> adminServer;
+    private AdminListener admin;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
 
@@ -114,14 +115,9 @@ public final class MpoolServer implements AutoCloseable {
                     ChannelListeners.openListenerAdapter(this::accept), socketOptions);
             mainServer.resumeAccepts();
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
-            HttpOpenListener admin = new HttpOpenListener(heapPool, OptionMap.EMPTY);
-            admin.setRootHandler(new AdminHandler(arena, stats, registry, config.adminToken()));
-            adminServer = worker.createStreamConnectionServer(
-                    new InetSocketAddress(config.adminHost(), config.adminPort()),
-                    ChannelListeners.openListenerAdapter(admin), socketOptions);
-            adminServer.resumeAccepts();
+            adminServer = startAdmin(socketOptions);
         } catch (IOException | RuntimeException e) {
-            IoUtils.safeClose(mainServer, adminServer);
+            IoUtils.safeClose(mainServer, adminServer, admin);
             worker.shutdownNow();
             throw e;
         }
@@ -129,6 +125,20 @@ public final class MpoolServer implements AutoCloseable {
                 + config.adminHost() + ":" + adminPort()
                 + "/admin/pools) " + config);
         return this;
+    }
+
+    /**
+     * The admin listener: the main listener's framing check and timeouts, a small connection
+     * limit, heap buffers ({@link AdminListener}).
+     */
+    private AcceptingChannel<StreamConnection> startAdmin(OptionMap socketOptions) throws IOException {
+        admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken()), heapPool,
+                config.limits(), stats, refusals);
+        AcceptingChannel<StreamConnection> server = worker.createStreamConnectionServer(
+                new InetSocketAddress(config.adminHost(), config.adminPort()),
+                ChannelListeners.openListenerAdapter(admin), socketOptions);
+        server.resumeAccepts();
+        return server;
     }
 
     /** One accepted connection: its own pool and its own HttpOpenListener. */
@@ -235,7 +245,7 @@ public final class MpoolServer implements AutoCloseable {
         while (registry.size() > 0 && System.nanoTime() < poolDeadline) {
             sleep();
         }
-        IoUtils.safeClose(adminServer);
+        IoUtils.safeClose(adminServer, admin);
         if (sweeper != null) {
             sweeper.remove();
         }
@@ -303,6 +313,11 @@ public final class MpoolServer implements AutoCloseable {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /** The admin listener (its connection count and refusals, for tests). */
+    AdminListener admin() {
+        return admin;
     }
 
 }
