@@ -68,6 +68,7 @@ public final class MpoolServer implements AutoCloseable {
     private org.xnio.XnioExecutor.Key sweeper;
     private AcceptingChannel<StreamConnection> mainServer;
     private AcceptingChannel<StreamConnection> adminServer;
+    private AdminListener admin;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
 
@@ -86,11 +87,11 @@ public final class MpoolServer implements AutoCloseable {
         this.routes = exchange -> (exchange.getRequestHeaders().contains(Headers.EXPECT) ? continuing : plain)
                 .handleRequest(exchange);
         this.undertowOptions = OptionMap.builder()
-                // Responses to pipelined requests are batched into one write, as stock Undertow
-                // does. The batch buffer comes from the connection's pool and stays open across
-                // the batch, so its requests' resets coalesce into one; Undertow does not close
-                // it when the connection closes, so the close listener reclaims it.
-                .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
+                // Not Undertow's batching of pipelined responses: its buffer holds finished
+                // responses after their exchange ends, and a refusal written beneath Undertow (the
+                // framing check's direct answer) would overtake them (LingeringCloseTest caught
+                // it). Batching needs the direct answers to go through that buffer first.
+                .set(UndertowOptions.BUFFER_PIPELINED_DATA, false)
                 .set(UndertowOptions.MAX_ENTITY_SIZE, config.limits().maxBodyBytes())
                 // Our framing check answers 414/431 first; Undertow's own limit (which answers a
                 // plain 400) stays above it as a backstop.
@@ -121,14 +122,9 @@ public final class MpoolServer implements AutoCloseable {
                     ChannelListeners.openListenerAdapter(this::accept), socketOptions);
             mainServer.resumeAccepts();
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
-            HttpOpenListener admin = new HttpOpenListener(heapPool, OptionMap.EMPTY);
-            admin.setRootHandler(new AdminHandler(arena, stats, registry, config.adminToken()));
-            adminServer = worker.createStreamConnectionServer(
-                    new InetSocketAddress(config.adminHost(), config.adminPort()),
-                    ChannelListeners.openListenerAdapter(admin), socketOptions);
-            adminServer.resumeAccepts();
+            adminServer = startAdmin(socketOptions);
         } catch (IOException | RuntimeException e) {
-            IoUtils.safeClose(mainServer, adminServer);
+            IoUtils.safeClose(mainServer, adminServer, admin);
             worker.shutdownNow();
             throw e;
         }
@@ -136,6 +132,20 @@ public final class MpoolServer implements AutoCloseable {
                 + config.adminHost() + ":" + adminPort()
                 + "/admin/pools) " + config);
         return this;
+    }
+
+    /**
+     * The admin listener: the main listener's framing check and timeouts, a small connection
+     * limit, heap buffers ({@link AdminListener}).
+     */
+    private AcceptingChannel<StreamConnection> startAdmin(OptionMap socketOptions) throws IOException {
+        admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken()), heapPool,
+                config.limits(), stats, refusals);
+        AcceptingChannel<StreamConnection> server = worker.createStreamConnectionServer(
+                new InetSocketAddress(config.adminHost(), config.adminPort()),
+                ChannelListeners.openListenerAdapter(admin), socketOptions);
+        server.resumeAccepts();
+        return server;
     }
 
     /** One accepted connection: its own pool and its own HttpOpenListener. */
@@ -248,7 +258,7 @@ public final class MpoolServer implements AutoCloseable {
         while (registry.size() > 0 && System.nanoTime() < poolDeadline) {
             sleep();
         }
-        IoUtils.safeClose(adminServer);
+        IoUtils.safeClose(adminServer, admin);
         if (sweeper != null) {
             sweeper.remove();
         }
@@ -321,6 +331,11 @@ public final class MpoolServer implements AutoCloseable {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /** The admin listener (its connection count and refusals, for tests). */
+    AdminListener admin() {
+        return admin;
     }
 
 }

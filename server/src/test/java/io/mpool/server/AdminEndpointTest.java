@@ -118,7 +118,7 @@ class AdminEndpointTest {
                         URI.create("http://127.0.0.1:" + fixture.server().adminPort() + "/admin/pools"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(405, response.statusCode());
-        assertEquals("GET", response.headers().firstValue("Allow").orElse(""));
+        assertEquals("GET, HEAD, OPTIONS", response.headers().firstValue("Allow").orElse(""));
     }
 
     @Test

@@ -41,6 +41,10 @@ class FramingTest {
             // 2^62 + 5: Undertow's chunk counter would drop the flag bit and end the body early.
             cases.add(Arguments.of(path + " chunk size 2^62+5", chunked + "4000000000000005\r\nhello\r\n0\r\n\r\n", 400, true));
             cases.add(Arguments.of(path + " chunk size 0x5", chunked + "0x5\r\nhello\r\n0\r\n\r\n", 400, true));
+            // RFC 9112 section 7.1.1: after the size only ';' extensions, and no control bytes.
+            cases.add(Arguments.of(path + " chunk size then text", chunked + "5 x\r\nhello\r\n0\r\n\r\n", 400, true));
+            cases.add(Arguments.of(path + " two chunk sizes", chunked + "5 5\r\nhello\r\n0\r\n\r\n", 400, true));
+            cases.add(Arguments.of(path + " control byte in an extension", chunked + "5;a=b\u0001\r\nhello\r\n0\r\n\r\n", 400, true));
             cases.add(Arguments.of(path + " TE identity", post + "Transfer-Encoding: identity\r\n\r\nhello", 501, true));
             cases.add(Arguments.of(path + " TE gzip, chunked", post + "Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 501, true));
             cases.add(Arguments.of(path + " TE ,chunked", post + "Transfer-Encoding: ,chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, true));

@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Responses to pipelined requests are batched (Undertow's pipelining buffer, from the
- * connection's pool): the batch's resets coalesce, and a batch that can never be sent because
- * the client stopped reading and went away is taken back when the connection closes.
+ * Long pipelined bursts: every response in order and every request accounted for by a reset, and
+ * a burst whose answers can never be sent (the client stopped reading and went away) leaves no
+ * pool behind.
  */
 class PipelineBatchTest {
     private static final byte[] GET = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII);

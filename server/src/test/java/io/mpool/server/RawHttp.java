@@ -76,6 +76,15 @@ final class RawHttp implements AutoCloseable {
 
     /** Reads one response: status line, headers, and a body by length, chunks, or until close. */
     Response read() throws IOException {
+        return read(false);
+    }
+
+    /** Reads the answer to a HEAD request: status line and headers; no body follows them. */
+    Response readHead() throws IOException {
+        return read(true);
+    }
+
+    private Response read(boolean headRequest) throws IOException {
         String statusLine = line();
         if (statusLine == null) {
             throw new IOException("connection closed before a response");
@@ -88,7 +97,9 @@ final class RawHttp implements AutoCloseable {
             headers.put(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
         }
         byte[] body;
-        if (headers.containsKey("content-length")) {
+        if (headRequest) {
+            body = new byte[0];
+        } else if (headers.containsKey("content-length")) {
             body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
         } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             ByteArrayOutputStream all = new ByteArrayOutputStream();

@@ -229,7 +229,7 @@ class ServerRoutesTest {
             assertTrue(missing.text().startsWith("no route for /nope"), missing.text());
             RawHttp.Response wrongMethod = http.exchange(RawHttp.post("/hello", "text/plain", new byte[0]));
             assertEquals(405, wrongMethod.status());
-            assertEquals("GET", wrongMethod.header("Allow"));
+            assertEquals("GET, HEAD, OPTIONS", wrongMethod.header("Allow"));
             assertEquals(405, http.exchange(RawHttp.get("/echo")).status());
             assertEquals(400, http.exchange(RawHttp.post("/echo?mode=fast", "text/plain", new byte[1])).status());
             assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text());

@@ -8,10 +8,10 @@ import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.server.connection.ServerStats;
+import io.mpool.server.routes.AllowedMethods;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-import io.undertow.util.Methods;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The admin endpoint, JSON over its own listener, GET only:
+ * The admin endpoint, JSON over its own listener, GET (and HEAD, OPTIONS) only:
  * <ul>
  *   <li>{@code /admin/pools}: the arena, the server totals, JVM figures (heap allocated, GCs,
  *   RSS) and one line per live connection;</li>
@@ -27,23 +27,27 @@ import java.util.Map;
  *   resets;</li>
  *   <li>{@code /admin/health}: {@code {"status":"UP"}}.</li>
  * </ul>
- * With a token configured every request needs {@code Authorization: Bearer <token>} (else 401).
+ * With a token configured every request needs {@code Authorization: Bearer <token>} (else 401;
+ * the scheme in any case, RFC 9110 section 11.1). A method we do not recognize gets 501, another
+ * method 405 with {@code Allow}, OPTIONS 204 with {@code Allow} ({@link AllowedMethods}).
  * Answers carry counters and sizes only, never request bytes.
  */
 public final class AdminHandler implements HttpHandler {
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    /** The authentication scheme, lower case (compared case-insensitively). */
+    private static final String BEARER = "bearer";
 
     private final PageArena arena;
     private final ServerStats stats;
     private final ConnectionRegistry registry;
-    private final byte[] expectedAuthorization;
+    /** The token's bytes, or null when no token is required. */
+    private final byte[] expectedToken;
 
     public AdminHandler(PageArena arena, ServerStats stats, ConnectionRegistry registry, String token) {
         this.arena = arena;
         this.stats = stats;
         this.registry = registry;
-        this.expectedAuthorization = token == null ? null
-                : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.expectedToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
     /** What {@code GET /admin/pools} answers. */
@@ -58,29 +62,48 @@ public final class AdminHandler implements HttpHandler {
             send(exchange, 401, Map.of("error", "missing or wrong bearer token"));
             return;
         }
-        if (!exchange.getRequestMethod().equals(Methods.GET)) {
-            exchange.getResponseHeaders().put(Headers.ALLOW, "GET");
-            send(exchange, 405, Map.of("error", "method not allowed (allowed: GET)"));
+        String path = exchange.getRequestPath();
+        AllowedMethods.Verdict verdict = AllowedMethods.GET.check(exchange);
+        if (verdict == AllowedMethods.Verdict.NOT_IMPLEMENTED) {
+            send(exchange, 501, Map.of("error", "method not implemented (methods are case-sensitive; allowed: "
+                    + AllowedMethods.GET + ")"));
             return;
         }
-        String path = exchange.getRequestPath();
+        if (!isAdminPath(path)) {
+            send(exchange, 404, Map.of("error", "unknown admin path (paths: /admin/pools, "
+                    + "/admin/pools/{id}, /admin/health)"));
+            return;
+        }
+        if (verdict == AllowedMethods.Verdict.OPTIONS) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, AllowedMethods.GET.allowHeader());
+            exchange.setStatusCode(204);
+            exchange.endExchange();
+            return;
+        }
+        if (verdict == AllowedMethods.Verdict.NOT_ALLOWED) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, AllowedMethods.GET.allowHeader());
+            send(exchange, 405, Map.of("error", "method not allowed (allowed: " + AllowedMethods.GET + ")"));
+            return;
+        }
+        // GET or HEAD: HEAD gets the same headers (Content-Length of the same JSON), no body.
         if (path.equals("/admin/health")) {
             send(exchange, 200, Map.of("status", "UP"));
         } else if (path.equals("/admin/pools")) {
             List<ConnectionSummary> connections = registry.connections().stream()
                     .map(ConnectionBufferPool::summary).toList();
             send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
-        } else if (path.startsWith("/admin/pools/")) {
+        } else {
             ConnectionBufferPool connection = lookup(path.substring("/admin/pools/".length()));
             if (connection == null) {
                 send(exchange, 404, Map.of("error", "no live connection with that id"));
             } else {
                 send(exchange, 200, connection.detail());
             }
-        } else {
-            send(exchange, 404, Map.of("error", "unknown admin path (paths: /admin/pools, "
-                    + "/admin/pools/{id}, /admin/health)"));
         }
+    }
+
+    private static boolean isAdminPath(String path) {
+        return path.equals("/admin/health") || path.equals("/admin/pools") || path.startsWith("/admin/pools/");
     }
 
     private ConnectionBufferPool lookup(String id) {
@@ -91,12 +114,37 @@ public final class AdminHandler implements HttpHandler {
         }
     }
 
+    /**
+     * {@code Authorization: Bearer <token>}: the scheme in any case (RFC 9110 section 11.1: "It
+     * uses a case-insensitive token"), one or more spaces (RFC 6750 section 2.1: {@code "Bearer"
+     * 1*SP b64token}), then the token compared in constant time.
+     */
     private boolean authorized(HttpServerExchange exchange) {
-        if (expectedAuthorization == null) {
+        if (expectedToken == null) {
             return true;
         }
         String given = exchange.getRequestHeaders().getFirst(Headers.AUTHORIZATION);
-        return given != null && MessageDigest.isEqual(expectedAuthorization, given.getBytes(StandardCharsets.UTF_8));
+        if (given == null || given.length() <= BEARER.length() || !isBearerScheme(given)
+                || given.charAt(BEARER.length()) != ' ') {
+            return false;
+        }
+        int token = BEARER.length();
+        while (token < given.length() && given.charAt(token) == ' ') {
+            token++;
+        }
+        return MessageDigest.isEqual(expectedToken, given.substring(token).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** ASCII case-insensitive: no Unicode case folding (no dotless i or Kelvin sign sneaks in). */
+    private static boolean isBearerScheme(String given) {
+        for (int i = 0; i < BEARER.length(); i++) {
+            char c = given.charAt(i);
+            char lower = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+            if (lower != BEARER.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void send(HttpServerExchange exchange, int status, Object body) throws Exception {

@@ -11,14 +11,16 @@ import java.nio.ByteBuffer;
  * <p>Refused, with the status to answer:
  * <ul>
  *   <li>request line longer than the limit: 414; head (request line + headers) larger: 431;</li>
+ *   <li>a method with lower-case letters ({@code get}): 501 (methods are case-sensitive);</li>
  *   <li>{@code Transfer-Encoding} on HTTP/1.0, with {@code Content-Length}, repeated, an empty
  *   list element ({@code ,chunked}), {@code chunked} twice or not last: 400; a coding other than
  *   chunked ({@code gzip}, {@code identity}): 501;</li>
  *   <li>{@code Content-Length} repeated or not a plain number: 400; whitespace before a header
  *   colon, obsolete line folding, a bare CR: 400;</li>
- *   <li>in a chunked body: a size that is not hexadecimal ({@code zz}, {@code 0x5}) or above
- *   {@link #MAX_CHUNK_SIZE}, a line not ended by CRLF, chunk data not followed by CRLF (a "runaway"
- *   chunk): 400;</li>
+ *   <li>in a chunked body: a chunk-size line outside RFC 9112's grammar ({@link ChunkSizeLine}: a
+ *   size that is not hexadecimal ({@code zz}, {@code 0x5}) or above {@link #MAX_CHUNK_SIZE},
+ *   anything but {@code ;} extensions after the size ({@code 5 x}), a control byte, a line not
+ *   ended by CRLF), chunk data not followed by CRLF (a "runaway" chunk): 400;</li>
  *   <li>a body larger than the limit ({@code --max-body-size}), announced by {@code Content-Length}
  *   or counted through a chunked body: 413.</li>
  * </ul>
@@ -37,8 +39,6 @@ public final class FramingScanner {
 
     private enum State { HEAD, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_CR, CHUNK_DATA_LF, TRAILER, FAILED }
 
-    /** Longest chunk-size line (size plus extensions) accepted. */
-    static final int MAX_CHUNK_LINE = 4096;
     /** Longest trailer section accepted. */
     static final int MAX_TRAILER = 16 * 1024;
     /**
@@ -56,9 +56,7 @@ public final class FramingScanner {
     /** Length of the current trailer line. */
     private int trailerLineLength;
     private long remaining;
-    private int chunkLineBytes;
-    private boolean chunkSizeDone;
-    private int chunkDigits;
+    private final ChunkSizeLine chunkLine = new ChunkSizeLine();
     /** Bytes of chunk data announced so far in the current chunked body. */
     private long chunkedBodyBytes;
     private int trailerBytes;
@@ -194,65 +192,31 @@ public final class FramingScanner {
     }
 
     private void startChunkLine() {
-        chunkLineBytes = 0;
-        chunkSizeDone = false;
-        chunkDigits = 0;
+        chunkLine.start();
         remaining = 0;
-        sawCr = false;
     }
 
     private boolean chunkSize(byte b) {
-        if (++chunkLineBytes > MAX_CHUNK_LINE) {
-            return fail(400, "chunk-size line longer than " + MAX_CHUNK_LINE + " bytes", false);
+        if (!chunkLine.accept(b)) {
+            return fail(400, chunkLine.refusal(), false);
         }
-        if (sawCr) {
-            if (b != '\n') {
-                return fail(400, "chunk-size line not ended by CRLF", false);
-            }
+        if (maxBody > 0 && chunkedBodyBytes + chunkLine.size() > maxBody) {
+            return fail(413, "chunked body larger than the limit of " + maxBody + " bytes", false);
+        }
+        if (!chunkLine.complete()) {
+            return true;
+        }
+        remaining = chunkLine.size();
+        chunkedBodyBytes += remaining;
+        if (remaining == 0) {
+            state = State.TRAILER;
+            trailerBytes = 0;
             sawCr = false;
-            if (chunkDigits == 0) {
-                return fail(400, "chunk size missing", false);
-            }
-            chunkedBodyBytes += remaining;
-            if (remaining == 0) {
-                state = State.TRAILER;
-                trailerBytes = 0;
-                trailerLineLength = 0;
-                return true;
-            }
-            state = State.CHUNK_DATA;
+            trailerLineLength = 0;
             return true;
         }
-        if (b == '\r') {
-            sawCr = true;
-            return true;
-        }
-        if (b == '\n') {
-            return fail(400, "chunk-size line ended by a bare LF", false);
-        }
-        if (!chunkSizeDone) {
-            int digit = Character.digit(b, 16);
-            if (digit >= 0) {
-                chunkDigits++;
-                remaining = (remaining << 4) | digit; // cannot overflow: checked below at every digit
-                if (remaining > MAX_CHUNK_SIZE) {
-                    return fail(400, "chunk size above " + MAX_CHUNK_SIZE + " bytes", false);
-                }
-                if (maxBody > 0 && chunkedBodyBytes + remaining > maxBody) {
-                    return fail(413, "chunked body larger than the limit of " + maxBody + " bytes", false);
-                }
-                return true;
-            }
-            if (chunkDigits == 0) {
-                return fail(400, "chunk size is not hexadecimal", false);
-            }
-            if (b == ';' || b == ' ' || b == '\t') {
-                chunkSizeDone = true; // chunk extensions (ignored) or whitespace before them
-                return true;
-            }
-            return fail(400, "chunk size is not hexadecimal", false);
-        }
-        return true; // inside chunk extensions, up to CRLF
+        state = State.CHUNK_DATA;
+        return true;
     }
 
     private boolean trailer(byte b) {

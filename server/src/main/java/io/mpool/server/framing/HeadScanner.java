@@ -50,6 +50,9 @@ final class HeadScanner {
     private long tail;
     private int beforeTail;
     private boolean http10;
+    /** Still in the request line's method, and whether it had a lower-case letter. */
+    private boolean inMethod = true;
+    private boolean methodLowerCase;
     private int transferEncodings;
     private String transferEncoding;
     private int contentLengths;
@@ -101,6 +104,13 @@ final class HeadScanner {
                 }
                 beforeTail = (int) (tail >>> 56);
                 tail = (tail << 8) | (b & 0xFF);
+                if (inMethod) {
+                    if (b == ' ') {
+                        inMethod = false;
+                    } else if (b >= 'a' && b <= 'z') {
+                        methodLowerCase = true;
+                    }
+                }
             } else {
                 headerByte(b);
             }
@@ -130,6 +140,8 @@ final class HeadScanner {
         tail = 0;
         beforeTail = 0;
         http10 = false;
+        inMethod = true;
+        methodLowerCase = false;
         transferEncodings = 0;
         transferEncoding = null;
         contentLengths = 0;
@@ -176,6 +188,12 @@ final class HeadScanner {
             return refused == null ? i + 1 : refuse(i, refused);
         }
         if (lines == 0) {
+            if (methodLowerCase) {
+                // No registered method has one, and Undertow compares methods ignoring case: it
+                // would drop the body of the answer to "head" and take "connect" for CONNECT.
+                return refuse(i, 501, "method with lower-case letters: methods are case-sensitive"
+                        + " (RFC 9110 section 9.1) and every method this server implements is upper case");
+            }
             http10 = tail == HTTP_1_0 && beforeTail == ' ';
         } else {
             FramingViolation refused = headerLine();

@@ -13,7 +13,8 @@ import org.xnio.IoUtils;
 import org.xnio.channels.StreamSinkChannel;
 
 /**
- * {@code GET /bytes/{n}}: n bytes of a deterministic pattern, byte i being {@link #patternByte}.
+ * {@code GET /bytes/{n}}: n bytes of a deterministic pattern, byte i being {@link #patternByte}
+ * ({@code HEAD}: the headers only, nothing generated).
  * Written without blocking through one buffer of the connection's pool, refilled as the client
  * reads, so a slow reader holds one buffer however large n is.
  */
@@ -50,7 +51,8 @@ public final class BytesHandler implements HttpHandler {
         }
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/octet-stream");
         exchange.setResponseContentLength(n);
-        if (n == 0) {
+        if (n == 0 || exchange.getRequestMethod().toString().equals("HEAD")) {
+            // HEAD: the same headers, Content-Length included, and no body to generate
             exchange.endExchange();
             return;
         }

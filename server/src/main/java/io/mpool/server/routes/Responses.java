@@ -4,7 +4,6 @@ import io.mpool.server.framing.MalformedBodyException;
 import io.undertow.server.Connectors;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-import io.undertow.util.HttpString;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.logging.Level;
@@ -44,10 +43,23 @@ public final class Responses {
         IoUtils.safeClose(exchange.getConnection());
     }
 
-    /** 405 with the {@code Allow} header naming the one method the path takes. */
-    public static void methodNotAllowed(HttpServerExchange exchange, HttpString allowed) {
-        exchange.getResponseHeaders().put(Headers.ALLOW, allowed.toString());
+    /** 405 with the {@code Allow} header naming the methods the path takes. */
+    public static void methodNotAllowed(HttpServerExchange exchange, AllowedMethods allowed) {
+        exchange.getResponseHeaders().put(Headers.ALLOW, allowed.allowHeader());
         text(exchange, 405, "method " + exchange.getRequestMethod() + " not allowed on "
                 + exchange.getRequestPath() + " (allowed: " + allowed + ")");
+    }
+
+    /** OPTIONS: 204 with the {@code Allow} header (RFC 9110 section 9.3.7). */
+    public static void options(HttpServerExchange exchange, AllowedMethods allowed) {
+        exchange.getResponseHeaders().put(Headers.ALLOW, allowed.allowHeader());
+        exchange.setStatusCode(204);
+        exchange.endExchange();
+    }
+
+    /** 501 for a method we do not recognize; the method itself is not echoed (it can be any token). */
+    public static void notImplemented(HttpServerExchange exchange) {
+        text(exchange, 501, "method not implemented (methods are case-sensitive; this server implements "
+                + "GET, HEAD, POST, OPTIONS)");
     }
 }

@@ -2,12 +2,12 @@ package io.mpool.server.routes;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import io.undertow.util.HttpString;
-import io.undertow.util.Methods;
 
 /**
  * The main listener's routes: {@code GET /hello}, {@code POST /echo}, {@code POST /upload},
- * {@code GET /bytes/{n}}; anything else 404, a known path with the wrong method 405.
+ * {@code GET /bytes/{n}} (HEAD wherever GET, OPTIONS everywhere: {@link AllowedMethods}); a method
+ * we do not recognize (case counts: {@code get} is not GET) 501, an unknown path 404, a known path
+ * with the wrong method 405 with {@code Allow}.
  */
 public final class Routes implements HttpHandler {
     private final HttpHandler hello = new HelloHandler();
@@ -25,15 +25,18 @@ public final class Routes implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
+        if (!AllowedMethods.known(exchange)) {
+            Responses.notImplemented(exchange);
+            return;
+        }
         String path = exchange.getRequestPath();
-        HttpString method = exchange.getRequestMethod();
         switch (path) {
-            case "/hello" -> route(exchange, method, Methods.GET, hello);
-            case "/echo" -> route(exchange, method, Methods.POST, echo);
-            case "/upload" -> route(exchange, method, Methods.POST, upload);
+            case "/hello" -> route(exchange, AllowedMethods.GET, hello);
+            case "/echo" -> route(exchange, AllowedMethods.POST, echo);
+            case "/upload" -> route(exchange, AllowedMethods.POST, upload);
             default -> {
                 if (path.startsWith("/bytes/")) {
-                    route(exchange, method, Methods.GET, bytes);
+                    route(exchange, AllowedMethods.GET, bytes);
                 } else {
                     Responses.text(exchange, 404, "no route for " + path
                             + " (routes: GET /hello, POST /echo, POST /upload, GET /bytes/{n})");
@@ -42,12 +45,13 @@ public final class Routes implements HttpHandler {
         }
     }
 
-    private static void route(HttpServerExchange exchange, HttpString method, HttpString allowed,
-                              HttpHandler handler) throws Exception {
-        if (method.equals(allowed)) {
-            handler.handleRequest(exchange);
-        } else {
-            Responses.methodNotAllowed(exchange, allowed);
+    private static void route(HttpServerExchange exchange, AllowedMethods allowed, HttpHandler handler)
+            throws Exception {
+        switch (allowed.check(exchange)) {
+            case SERVE -> handler.handleRequest(exchange);
+            case OPTIONS -> Responses.options(exchange, allowed);
+            case NOT_ALLOWED -> Responses.methodNotAllowed(exchange, allowed);
+            case NOT_IMPLEMENTED -> Responses.notImplemented(exchange);
         }
     }
 }

@@ -30,6 +30,8 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
     private volatile long readWaitingSince;
     /** When a write last could not finish, 0 while writes make progress. */
     private volatile long writeBlockedSince;
+    /** The connection's framing check, which answers the 408 and closes the lingering way; may be null. */
+    private volatile RequestFramingConduit framing;
 
     public ConnectionWatchdog(StreamConnection channel, RequestTracker tracker, Duration readTimeout,
                               Duration writeTimeout) {
@@ -49,6 +51,11 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         if (readWaitingSince != 0) {
             readWaitingSince = 0;
         }
+    }
+
+    @Override
+    public void readsThrough(RequestFramingConduit conduit) {
+        framing = conduit;
     }
 
     @Override
@@ -75,8 +82,13 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         long readSince = readWaitingSince;
         if (readSince != 0 && now - readSince > readTimeoutNanos) {
             if (!tracker.responseStarted()) {
-                DirectAnswer.sendAndClose(channel, 408, "no request data for "
-                        + TimeUnit.NANOSECONDS.toSeconds(readTimeoutNanos) + " s");
+                String reason = "no request data for " + TimeUnit.NANOSECONDS.toSeconds(readTimeoutNanos) + " s";
+                RequestFramingConduit conduit = framing;
+                if (conduit != null) {
+                    conduit.refuseConnection(408, reason);
+                } else {
+                    DirectAnswer.sendAndClose(channel, 408, reason);
+                }
             } else {
                 IoUtils.safeClose(channel); // idle keep-alive, or the response is under way
             }

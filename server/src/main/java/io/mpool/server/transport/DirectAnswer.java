@@ -16,15 +16,18 @@ public final class DirectAnswer {
     private DirectAnswer() {
     }
 
-    /** Writes {@code status} with a one-line text body and {@code Connection: close}, then closes. */
+    /**
+     * Writes {@code status} with a one-line text body and {@code Connection: close}, then closes:
+     * the lingering way ({@link RequestFramingConduit#refuseConnection}) if a framing check guards
+     * the connection's reads, at once otherwise (a connection refused before it was set up).
+     */
     public static void sendAndClose(StreamConnection connection, int status, String reason) {
-        String body = reason + "\n";
-        String response = "HTTP/1.1 " + status + " " + StatusCodes.getReason(status) + "\r\n"
-                + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + body.length() + "\r\n"
-                + (status == 503 ? "Retry-After: 1\r\n" : "")
-                + "Connection: close\r\n\r\n" + body;
+        if (connection.getSourceChannel().getConduit() instanceof RequestFramingConduit framing) {
+            framing.refuseConnection(status, reason);
+            return;
+        }
         try {
-            connection.getSinkChannel().write(ByteBuffer.wrap(response.getBytes(StandardCharsets.US_ASCII)));
+            connection.getSinkChannel().write(ByteBuffer.wrap(response(status, reason)));
             connection.getSinkChannel().flush();
         } catch (IOException e) {
             // The client is gone; closing is all that is left.
@@ -32,4 +35,13 @@ public final class DirectAnswer {
         IoUtils.safeClose(connection);
     }
 
+    /** The bytes of the answer: status line, headers ({@code Retry-After} on 503), one-line body. */
+    static byte[] response(int status, String reason) {
+        String body = reason + "\n";
+        String response = "HTTP/1.1 " + status + " " + StatusCodes.getReason(status) + "\r\n"
+                + "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " + body.length() + "\r\n"
+                + (status == 503 ? "Retry-After: 1\r\n" : "")
+                + "Connection: close\r\n\r\n" + body;
+        return response.getBytes(StandardCharsets.US_ASCII);
+    }
 }

@@ -15,6 +15,8 @@ import org.xnio.channels.StreamSinkChannel;
 import org.xnio.conduits.AbstractStreamSourceConduit;
 import org.xnio.conduits.ConduitReadableByteChannel;
 import org.xnio.conduits.Conduits;
+import org.xnio.conduits.ReadReadyHandler;
+import org.xnio.conduits.StreamSinkConduit;
 import org.xnio.conduits.StreamSourceConduit;
 
 /**
@@ -25,10 +27,20 @@ import org.xnio.conduits.StreamSourceConduit;
  *   rest, no request is running, and this conduit answers the status itself (400, 414, 431,
  *   501, with {@code Connection: close}) and closes;</li>
  *   <li>in a chunked body, the conduit answers 400 itself if the running request's response has
- *   not started, and the handler's next read throws {@link MalformedBodyException} (Undertow then
- *   closes the connection).</li>
+ *   not started; if it has, the handler's next read throws {@link MalformedBodyException}
+ *   (Undertow then closes the connection).</li>
  * </ul>
  * Either way nothing after the violation (a pipelined request, say) is ever parsed or served.
+ *
+ * <p>An answer written here is followed by a lingering close ({@link LingeringClose}): output shut
+ * down, input read and discarded for a bounded time, then close, so that a client still sending
+ * gets the answer instead of a TCP reset. While it lingers, the layers above see no data (their
+ * reads get 0 and their readiness requests are ignored); once closed, a reader of a refused body
+ * gets {@link MalformedBodyException}, anyone else end of stream. The same happens to any read
+ * after the server has shut down its output (Undertow does so after a response with
+ * {@code Connection: close}), and {@link #refuseConnection} gives other refusals (408, 503) the
+ * same close. This conduit is the one layer that reads the socket directly, which is why the
+ * lingering lives here.
  */
 public final class RequestFramingConduit extends AbstractStreamSourceConduit<StreamSourceConduit> {
     private static final Logger LOG = Logger.getLogger(RequestFramingConduit.class.getName());
@@ -50,6 +62,10 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         void readMadeProgress();
 
         void readFoundNothing();
+
+        /** The conduit reporting to it, so that its own refusals (408) close the same lingering way. */
+        default void readsThrough(RequestFramingConduit conduit) {
+        }
     }
 
     private static final ReadProgress NO_PROGRESS_TRACKING = new ReadProgress() {
@@ -63,6 +79,8 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     };
 
     private final StreamConnection connection;
+    /** The sink beneath Undertow's (taken at install): answers here bypass any response in progress. */
+    private final StreamSinkConduit rawSink;
     private final FramingScanner scanner;
     private final Guarded guarded;
     private ReadProgress progress = NO_PROGRESS_TRACKING;
@@ -73,6 +91,14 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     private boolean cut;
     private boolean reported;
     private boolean answered;
+    /** Set once the connection is being closed the lingering way; never cleared. */
+    private volatile LingeringClose lingering;
+    /**
+     * The read-ready handler of the layers above, held back from the socket while lingering: the
+     * source channel's own (XNIO gives the socket's conduit one at construction and has no
+     * getter), or whatever is set through this conduit later.
+     */
+    private volatile ReadReadyHandler upstreamHandler;
 
     /**
      * @param maxBody       largest request body, 0 = no limit (larger: 413)
@@ -83,6 +109,8 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
                                  long minBodyRate, Duration bodyRateGrace, Guarded guarded) {
         super(connection.getSourceChannel().getConduit());
         this.connection = connection;
+        this.rawSink = connection.getSinkChannel().getConduit();
+        this.upstreamHandler = new ReadReadyHandler.ChannelListenerHandler<>(connection.getSourceChannel());
         this.scanner = new FramingScanner(maxRequestLine, maxHead, maxBody);
         this.guarded = guarded;
         this.minBodyRate = minBodyRate;
@@ -92,6 +120,7 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     /** Reports every read's progress to {@code progress} (read timeouts). */
     public RequestFramingConduit trackingProgress(ReadProgress progress) {
         this.progress = progress;
+        progress.readsThrough(this);
         return this;
     }
 
@@ -107,8 +136,17 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
 
     @Override
     public int read(ByteBuffer dst) throws IOException {
+        if (lingering != null) {
+            return lingering.finished() ? afterLingering() : 0;
+        }
         if (cut) {
             return refuse();
+        }
+        if (connection.isWriteShutdown()) {
+            // Output is shut down (Undertow's close after a Connection: close response): what
+            // the client still sends is only drained, then the connection closes.
+            linger(null);
+            return 0;
         }
         int start = dst.position();
         int read = next.read(dst);
@@ -178,6 +216,9 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
 
     @Override
     public void resumeReads() {
+        if (lingering != null) {
+            return; // the lingering close owns the socket's reads
+        }
         if (cut) {
             next.wakeupReads();
         } else {
@@ -186,8 +227,40 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     }
 
     @Override
+    public void suspendReads() {
+        if (lingering == null) {
+            next.suspendReads();
+        }
+    }
+
+    @Override
+    public void wakeupReads() {
+        if (lingering == null) {
+            next.wakeupReads();
+        }
+    }
+
+    @Override
+    public void terminateReads() throws IOException {
+        if (lingering == null) {
+            next.terminateReads(); // while lingering, the close comes when lingering ends
+        }
+    }
+
+    @Override
+    public void setReadReadyHandler(ReadReadyHandler handler) {
+        upstreamHandler = handler;
+        if (lingering == null) {
+            next.setReadReadyHandler(handler);
+        }
+    }
+
+    @Override
     public void awaitReadable() throws IOException {
-        if (!cut) {
+        LingeringClose closing = lingering;
+        if (closing != null) {
+            closing.awaitFinished(0); // a blocking reader waits for the close, then reads its end
+        } else if (!cut) {
             progress.readFoundNothing(); // a blocking reader waits here
             next.awaitReadable();
         }
@@ -195,7 +268,10 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
 
     @Override
     public void awaitReadable(long time, TimeUnit timeUnit) throws IOException {
-        if (!cut) {
+        LingeringClose closing = lingering;
+        if (closing != null) {
+            closing.awaitFinished(timeUnit.toNanos(time));
+        } else if (!cut) {
             progress.readFoundNothing();
             next.awaitReadable(time, timeUnit);
         }
@@ -210,23 +286,70 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         }
         if (!violation.inHead()) {
             // Undertow closes the connection on any body read error, so the handler could never
-            // answer: answer here while the running request's response has not started.
+            // answer: answer here while the running request's response has not started, and
+            // give the handler no error (it would close at once) until the lingering is over.
             if (!answered && !guarded.responseStarted()) {
                 answered = true;
-                answer(violation);
+                refuseConnection(violation.status(), violation.reason());
+                return 0;
             }
             throw new MalformedBodyException(violation);
         }
         if (!answered && !guarded.requestRunning()) {
             answered = true;
-            answer(violation);
+            refuseConnection(violation.status(), violation.reason());
+            return 0; // Undertow waits for the rest of the head, which never comes
         }
         IoUtils.safeClose(connection);
         return -1;
     }
 
-    /** The status line and a one-line body, written straight to the socket (no request is running). */
-    private void answer(FramingViolation violation) {
-        DirectAnswer.sendAndClose(connection, violation.status(), violation.reason());
+    /** A read once the lingering close is over: the refused body's error, or end of stream. */
+    private int afterLingering() throws IOException {
+        FramingViolation violation = scanner.violation();
+        if (violation != null && !violation.inHead()) {
+            throw new MalformedBodyException(violation);
+        }
+        return -1;
+    }
+
+    /**
+     * Answers {@code status} with a one-line body and {@code Connection: close} straight to the
+     * socket, then closes the lingering way. Only while no response of the connection has started.
+     * Any thread; the work runs on the connection's IO thread.
+     */
+    public void refuseConnection(int status, String reason) {
+        linger(DirectAnswer.response(status, reason));
+    }
+
+    private void linger(byte[] answer) {
+        LingeringClose closing;
+        synchronized (this) { // the watchdog's 408 and a reader's refusal may race; one close wins
+            if (lingering != null) {
+                return;
+            }
+            closing = new LingeringClose(connection, next, this);
+            lingering = closing;
+        }
+        progress.readMadeProgress(); // no read timeout while lingering: it has its own bound
+        if (Thread.currentThread() == connection.getIoThread()) {
+            closing.start(answer, rawSink);
+        } else {
+            connection.getIoThread().execute(() -> closing.start(answer, rawSink));
+        }
+    }
+
+    void upstreamTerminated() {
+        ReadReadyHandler handler = upstreamHandler;
+        if (handler != null) {
+            handler.terminated();
+        }
+    }
+
+    void upstreamForceTermination() {
+        ReadReadyHandler handler = upstreamHandler;
+        if (handler != null) {
+            handler.forceTermination();
+        }
     }
 }

@@ -26,6 +26,9 @@ class FramingScannerTest {
                 Arguments.of("leading empty lines", "\r\n\r\n" + GET),
                 Arguments.of("bare LF head", "GET /hello HTTP/1.1\nHost: t\n\n"),
                 Arguments.of("HTTP/1.0 with length", "POST /echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nhi"),
+                Arguments.of("chunk extensions with BWS, token and quoted values", "POST /echo HTTP/1.1\r\nHost: t\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n5 ;a\r\nhello\r\n5\t; b = c ;d=\"q \\\" \t\u00e9;\"\r\nhello\r\n"
+                        + "0;last\r\n\r\n" + GET),
                 Arguments.of("binary body bytes", "POST /echo HTTP/1.1\r\nContent-Length: 4\r\n\r\n\r\r\n\0" + GET));
     }
 
@@ -54,6 +57,18 @@ class FramingScannerTest {
                 Arguments.of("huge chunk size", chunkedHead + "fffffffffffffffff\r\n", 400, false, "chunk size"),
                 Arguments.of("chunk size 2^62+5", chunkedHead + "4000000000000005\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "chunk size above"),
                 Arguments.of("chunk size 2^40", chunkedHead + "10000000000\r\n", 400, false, "chunk size above"),
+                Arguments.of("text after the chunk size", chunkedHead + "5 x\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "only ';' extensions"),
+                Arguments.of("two chunk sizes", chunkedHead + "5 5\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "only ';' extensions"),
+                Arguments.of("space before CRLF", chunkedHead + "5 \r\nhello\r\n0\r\n\r\n" + GET, 400, false, "only ';' extensions"),
+                Arguments.of("size then quote", chunkedHead + "5\"x\"\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "not hexadecimal"),
+                Arguments.of("extension without a name", chunkedHead + "5;\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "without a name"),
+                Arguments.of("extension without a value", chunkedHead + "5;a=\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "without a value"),
+                Arguments.of("NUL in an extension", chunkedHead + "5;a\0b\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "control byte"),
+                Arguments.of("DEL in an extension value", chunkedHead + "5;a=b\u007f\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "control byte"),
+                Arguments.of("0x1F in a quoted value", chunkedHead + "5;a=\"\u001f\"\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "control byte"),
+                Arguments.of("bare CR in a quoted value", chunkedHead + "5;a=\"\rx\"\r\nhello\r\n0\r\n\r\n" + GET, 400, false, "control byte"),
+                Arguments.of("lower-case method", "get /hello HTTP/1.1\r\nHost: t\r\n\r\n" + GET, 501, true, "lower-case"),
+                Arguments.of("mixed-case method", "heAD /hello HTTP/1.1\r\nHost: t\r\n\r\n" + GET, 501, true, "lower-case"),
                 Arguments.of("TE identity", "POST /echo HTTP/1.1\r\nTransfer-Encoding: identity\r\n\r\nhello", 501, true, "unsupported"),
                 Arguments.of("TE gzip, chunked", "POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, true, "unsupported"),
                 Arguments.of("TE ,chunked", "POST /echo HTTP/1.1\r\nTransfer-Encoding: ,chunked\r\n\r\n", 400, true, "empty element"),
