@@ -2,6 +2,7 @@ package io.mpool.mempool;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -53,7 +54,7 @@ import java.util.concurrent.atomic.LongAdder;
  *   carve it into the class, hand out the first block, push the rest;</li>
  *   <li>else reserve a new chunk if the bound allows, and carve from it;</li>
  *   <li>else <b>reclaim</b>: pop every free list empty, put each block back into the common
- *   reserve (zeroing the ones an owner released unscrubbed), merging buddies, and carve;</li>
+ *   reserve, merging buddies, and carve;</li>
  *   <li>else the arena is exhausted: it holds no free aligned run of the block's size.</li>
  * </ol>
  * So memory is locked into no class: after any mix of work, once it is all released, every chunk
@@ -74,8 +75,10 @@ import java.util.concurrent.atomic.LongAdder;
  * With {@code scrub} on (the default) memory one owner wrote is never readable by the next: a
  * block released without an owner is zeroed at once; one released by an owner (a pool) is zeroed
  * when a different owner takes it, and not at all when the same owner takes it back, which is
- * what a connection does request after request. A reclaim zeroes such blocks before their pages
- * join the reserve, so the reserve only ever holds clean memory.
+ * what a connection does request after request. When a reclaim moves such a block into the
+ * common reserve its pages are marked dirty, and a block carved over a dirty page is zeroed
+ * before it goes on a free list; every other page in the reserve is already zero (or poisoned,
+ * in poison mode).
  */
 public final class PageArena {
 
@@ -114,6 +117,12 @@ public final class PageArena {
     private final CommonReserve reserve = new CommonReserve();
     /** Blocks carved into each list (free or in use); guarded by reserveLock. */
     private final long[] carvedBlocks = new long[SizeClasses.LIST_COUNT];
+    /**
+     * Pages in the common reserve that an owner released unscrubbed: a reclaim only marks them,
+     * and a block carved over any of them is zeroed then, so the zeroing is spread over refills
+     * instead of lengthening the reclaim. Guarded by reserveLock.
+     */
+    private final BitSet dirtyPages = new BitSet();
     /** Guarded by reserveLock. */
     private long reclaims;
 
@@ -370,8 +379,9 @@ public final class PageArena {
     /**
      * Checks every invariant, walking the free lists: each cached block is in use, on the free
      * list of its class exactly once, or parked; every reserved page is covered exactly once by a
-     * free-listed or in-use block or by a free block of the common reserve; the per-class counts
-     * match. Only valid while no other thread uses the arena.
+     * free-listed or in-use block or by a free block of the common reserve, and only reserve
+     * pages are marked dirty; the per-class counts match. Only valid while no other thread uses
+     * the arena.
      */
     public void checkInvariantsWhenQuiet() {
         checkInvariants();
@@ -384,7 +394,13 @@ public final class PageArena {
                 boolean free = block.isFree();
                 if (free || block.inUse()) {
                     (free ? freeByState : inUseByState)[block.list()]++;
-                    cover(coverage, block.firstPage, SizeClasses.orderOf(block.list()), block);
+                    int order = SizeClasses.orderOf(block.list());
+                    cover(coverage, block.firstPage, order, block);
+                    int dirty = dirtyPages.nextSetBit(block.firstPage);
+                    if (dirty >= 0 && dirty < block.firstPage + (1 << order)) {
+                        throw new IllegalStateException("page " + dirty + " of " + block
+                                + " is still marked dirty outside the reserve");
+                    }
                 }
             }
             reserve.forEachFreeBlock((page, order) -> cover(coverage, page, order, "reserve"));
@@ -520,17 +536,23 @@ public final class PageArena {
         // Pushed from the top down, so the list hands blocks out in address order.
         for (int i = (1 << (runOrder - order)) - 1; i > 0; i--) {
             ArenaBlock block = chunk.view(this, registry, list, page + (i << order));
-            unpark(block);
+            unpark(block, order);
             freeLists[list].push(block);
         }
-        unpark(first);
+        unpark(first, order);
         carvedBlocks[list] += 1 << (runOrder - order);
         return first;
     }
 
-    private static void unpark(ArenaBlock block) {
+    private void unpark(ArenaBlock block, int order) {
         if (!block.markCarved()) {
             throw new IllegalStateException("carved a block that was not parked: " + block);
+        }
+        int end = block.firstPage + (1 << order);
+        int dirty = dirtyPages.nextSetBit(block.firstPage);
+        if (dirty >= 0 && dirty < end) {
+            MemoryFill.zero(block.memory, block.memory.capacity());
+            dirtyPages.clear(block.firstPage, end);
         }
     }
 
@@ -553,9 +575,10 @@ public final class PageArena {
     }
 
     /**
-     * Moves every free block of every class back into the common reserve, merging buddies; a
-     * block an owner released unscrubbed is zeroed first. Returns the pages moved. Other threads
-     * may push and pop meanwhile: a pop that finds a list drained comes here and waits.
+     * Moves every free block of every class back into the common reserve, merging buddies; the
+     * pages of a block an owner released unscrubbed are marked dirty. Returns the pages moved.
+     * Other threads may push and pop meanwhile: a pop that finds a list drained comes here and
+     * waits, about 1.5 ms for 16,384 free pages (a full 64 MiB arena).
      */
     private long reclaim() {
         long pages = 0;
@@ -568,7 +591,7 @@ public final class PageArena {
                 }
                 if (block.unscrubbedOwner != null) {
                     block.unscrubbedOwner = null;
-                    MemoryFill.zero(block.memory, block.memory.capacity());
+                    dirtyPages.set(block.firstPage, block.firstPage + (1 << order));
                 }
                 reserve.free(block.firstPage, order);
                 carvedBlocks[list]--;
