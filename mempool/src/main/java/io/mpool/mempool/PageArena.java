@@ -2,11 +2,9 @@ package io.mpool.mempool;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -46,12 +44,13 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Take</h2>
  * Pop the class's free list: no lock, no {@code allocateDirect}, no garbage. On a miss, under the
- * reservation lock ({@code refill}):
+ * reservation lock ({@link ArenaReserve#refill}):
  * <ol>
  *   <li>pop again (another thread may have refilled);</li>
- *   <li>take a block from the common reserve, a refill batch of {@value #REFILL_BYTES} bytes when
- *   one is free (one lock per 64 pages or 16 blocks of 16 KB), else anything down to one block;
- *   carve it into the class, hand out the first block, push the rest;</li>
+ *   <li>take a block from the common reserve: a refill batch of
+ *   {@value ArenaReserve#REFILL_BYTES} bytes when one is free (one lock per 64 pages or 16 blocks
+ *   of 16 KB), else anything down to one block; carve it into the class, hand out the first
+ *   block, push the rest;</li>
  *   <li>else reserve a new chunk if the bound allows, and carve from it;</li>
  *   <li>else <b>reclaim</b>: pop every free list empty, put each block back into the common
  *   reserve, merging buddies, and carve;</li>
@@ -63,7 +62,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <h2>Release</h2>
  * Push onto the class's free list (after the scrub rule below). Memory stays in its class until a
  * reclaim; reclaims happen only at the bound, when a request finds nothing else, and cost a pop
- * and a bit flip per free block, so the hot path never merges.
+ * and a few bit operations per free block (about 1.8 ms for a full 64 MiB arena of free pages),
+ * so the hot path never merges.
  *
  * <h2>Bound</h2>
  * {@code reservedBytes} never exceeds {@code maxBytes}. A request that would need more is an
@@ -89,12 +89,6 @@ public final class PageArena {
      * can serve any class (and a chunk is one buddy tree of 256 pages).
      */
     public static final int CHUNK_SIZE = SizeClasses.MAX_CACHED_SIZE;
-    /**
-     * Bytes a miss moves from the common reserve to a free list at once: 64 pages, the size of the
-     * chunks before issue #11, so a ramp-up takes the lock as often as it did then.
-     */
-    static final int REFILL_BYTES = 64 * PAGE_SIZE;
-    private static final int REFILL_ORDER = Integer.numberOfTrailingZeros(REFILL_BYTES / PAGE_SIZE);
     /** The arena limit when none is given: 64 MiB. */
     public static final long DEFAULT_MAX_BYTES = 64L << 20;
 
@@ -108,23 +102,8 @@ public final class PageArena {
     private final BlockStack[] freeLists = new BlockStack[SizeClasses.LIST_COUNT];
     private final BlockStack freePages;
 
-    /** Held on a free-list miss (refill, reserve, reclaim); never on the hot path. */
-    private final Object reserveLock = new Object();
-    private final AtomicLong reservedBytes = new AtomicLong();
-    /** Guarded by reserveLock. */
-    private final List<ArenaChunk> chunks = new ArrayList<>();
-    /** Guarded by reserveLock. */
-    private final CommonReserve reserve = new CommonReserve();
-    /** Blocks carved into each list (free or in use); guarded by reserveLock. */
-    private final long[] carvedBlocks = new long[SizeClasses.LIST_COUNT];
-    /**
-     * Pages in the common reserve that an owner released unscrubbed: a reclaim only marks them,
-     * and a block carved over any of them is zeroed then, so the zeroing is spread over refills
-     * instead of lengthening the reclaim. Guarded by reserveLock.
-     */
-    private final BitSet dirtyPages = new BitSet();
-    /** Guarded by reserveLock. */
-    private long reclaims;
+    /** The cold half: chunks, common reserve, refill and reclaim, behind its own lock. */
+    private final ArenaReserve reserve;
 
     private final LongAdder pagesInUse = new LongAdder();
     /** Pooled large blocks in use, per class; their bytes follow from the class size. */
@@ -149,6 +128,7 @@ public final class PageArena {
             freeLists[list] = new BlockStack(registry);
         }
         this.freePages = freeLists[SizeClasses.PAGE_LIST];
+        this.reserve = new ArenaReserve(this, maxBytes, registry, freeLists);
         for (int c = 0; c < largeInUse.length; c++) {
             largeInUse[c] = new LongAdder();
         }
@@ -180,7 +160,7 @@ public final class PageArena {
     public ArenaBlock takePage(Object owner) {
         ArenaBlock block = freePages.pop();
         if (block == null) {
-            block = refill(SizeClasses.PAGE_LIST);
+            block = reserve.refill(SizeClasses.PAGE_LIST);
             if (block == null) {
                 return exhausted(PAGE_SIZE, true);
             }
@@ -207,7 +187,7 @@ public final class PageArena {
         int sizeClass = SizeClasses.indexOf(Math.max(size, 1));
         ArenaBlock block = freeLists[SizeClasses.listOf(sizeClass)].pop();
         if (block == null) {
-            block = refill(SizeClasses.listOf(sizeClass));
+            block = reserve.refill(SizeClasses.listOf(sizeClass));
             if (block == null) {
                 return exhausted(SizeClasses.sizeOf(sizeClass), false);
             }
@@ -222,12 +202,8 @@ public final class PageArena {
      */
     public ArenaBlock takeUncached(int size) {
         checkSize(size);
-        long bytes = Math.max(size, 1);
-        synchronized (reserveLock) {
-            if (reservedBytes.get() + bytes > maxBytes) {
-                return exhausted(size, false);
-            }
-            reservedBytes.addAndGet(bytes);
+        if (!reserve.reserveUncached(Math.max(size, 1))) {
+            return exhausted(size, false);
         }
         ByteBuffer memory = alignedDirect(size);
         return handOut(new ArenaBlock(this, memory, ArenaBlock.Kind.UNCACHED, false), null);
@@ -275,7 +251,7 @@ public final class PageArena {
                 wipe(block, owner);
                 freeLists[block.list()].push(block);
             }
-            case UNCACHED -> reservedBytes.addAndGet(-Math.max(block.memory.capacity(), 1));
+            case UNCACHED -> reserve.releaseUncached(Math.max(block.memory.capacity(), 1));
             case FALLBACK -> {
                 // Never counted against the bound; the collector takes it.
             }
@@ -298,14 +274,8 @@ public final class PageArena {
             largeBlocks += n;
             largeBytes += n * SizeClasses.sizeOf(c);
         }
-        long[] carved;
-        long reserveFreeBytes;
-        long reclaimCount;
-        synchronized (reserveLock) {
-            carved = carvedBlocks.clone();
-            reserveFreeBytes = reserve.freePages() * PAGE_SIZE;
-            reclaimCount = reclaims;
-        }
+        ArenaReserve.Counts counts = reserve.counts();
+        long[] carved = counts.carvedBlocks();
         List<SizeClassStats> sizeClasses = new ArrayList<>(SizeClasses.LIST_COUNT);
         for (int list = 0; list < SizeClasses.LIST_COUNT; list++) {
             long blockSize = SizeClasses.blockSizeOf(list);
@@ -313,9 +283,10 @@ public final class PageArena {
             sizeClasses.add(new SizeClassStats(list == SizeClasses.PAGE_LIST ? "page" : "large",
                     (int) blockSize, inUse[list], carved[list] * blockSize, free * blockSize));
         }
-        return new ArenaStats(PAGE_SIZE, maxBytes, reservedBytes.get(), pages,
+        return new ArenaStats(PAGE_SIZE, maxBytes, reserve.reservedBytes(), pages,
                 Math.max(0, carved[SizeClasses.PAGE_LIST] - inUse[SizeClasses.PAGE_LIST]), largeBlocks,
-                largeBytes, exhaustions.sum(), fallbacks.sum(), reserveFreeBytes, reclaimCount, sizeClasses);
+                largeBytes, exhaustions.sum(), fallbacks.sum(), counts.reserveFreeBytes(), counts.reclaims(),
+                sizeClasses);
     }
 
     public long maxBytes() {
@@ -344,10 +315,7 @@ public final class PageArena {
             takenAt.forEach((block, site) -> result.add(new OutstandingBlock(block.toString(), site)));
             return result;
         }
-        int count;
-        synchronized (reserveLock) {
-            count = registry.size();
-        }
+        int count = reserve.registeredBlocks();
         for (int id = 0; id < count; id++) {
             ArenaBlock block = registry.get(id);
             if (block.inUse()) {
@@ -362,7 +330,7 @@ public final class PageArena {
      * negative counters. {@link #checkInvariantsWhenQuiet()} checks the free lists too.
      */
     public void checkInvariants() {
-        long reserved = reservedBytes.get();
+        long reserved = reserve.reservedBytes();
         if (reserved < 0 || reserved > maxBytes) {
             throw new IllegalStateException("reservedBytes=" + reserved + " outside 0.." + maxBytes);
         }
@@ -385,62 +353,7 @@ public final class PageArena {
      */
     public void checkInvariantsWhenQuiet() {
         checkInvariants();
-        synchronized (reserveLock) {
-            long[] freeByState = new long[SizeClasses.LIST_COUNT];
-            long[] inUseByState = new long[SizeClasses.LIST_COUNT];
-            byte[] coverage = new byte[chunks.size() * CommonReserve.PAGES_PER_CHUNK];
-            for (int id = 0; id < registry.size(); id++) {
-                ArenaBlock block = registry.get(id);
-                boolean free = block.isFree();
-                if (free || block.inUse()) {
-                    (free ? freeByState : inUseByState)[block.list()]++;
-                    int order = SizeClasses.orderOf(block.list());
-                    cover(coverage, block.firstPage, order, block);
-                    int dirty = dirtyPages.nextSetBit(block.firstPage);
-                    if (dirty >= 0 && dirty < block.firstPage + (1 << order)) {
-                        throw new IllegalStateException("page " + dirty + " of " + block
-                                + " is still marked dirty outside the reserve");
-                    }
-                }
-            }
-            reserve.forEachFreeBlock((page, order) -> cover(coverage, page, order, "reserve"));
-            long reservedPages = 0;
-            for (ArenaChunk chunk : chunks) {
-                reservedPages += chunk.pages;
-                for (int page = chunk.firstPage; page < chunk.firstPage + CommonReserve.PAGES_PER_CHUNK; page++) {
-                    int expected = page < chunk.firstPage + chunk.pages ? 1 : 0;
-                    if (coverage[page] != expected) {
-                        throw new IllegalStateException("page " + page + " is covered " + coverage[page]
-                                + " times (expected: " + expected + ") " + this);
-                    }
-                }
-            }
-            for (int list = 0; list < SizeClasses.LIST_COUNT; list++) {
-                long onList = freeLists[list].sizeWhenQuiet();
-                if (onList != freeByState[list]) {
-                    throw new IllegalStateException("free list of " + SizeClasses.blockSizeOf(list)
-                            + "-byte " + (list == SizeClasses.PAGE_LIST ? "pages" : "blocks") + " holds "
-                            + onList + " blocks but " + freeByState[list] + " are marked free");
-                }
-                if (carvedBlocks[list] != freeByState[list] + inUseByState[list]) {
-                    throw new IllegalStateException("list " + list + " counts " + carvedBlocks[list]
-                            + " carved blocks but holds " + freeByState[list] + " free and "
-                            + inUseByState[list] + " in use");
-                }
-            }
-            if (reservedBytes.get() < reservedPages * PAGE_SIZE) {
-                throw new IllegalStateException("reservedBytes=" + reservedBytes.get() + " below the "
-                        + reservedPages + " pages of its chunks");
-            }
-        }
-    }
-
-    private static void cover(byte[] coverage, int firstPage, int order, Object what) {
-        for (int page = firstPage; page < firstPage + (1 << order); page++) {
-            if (page >= coverage.length || ++coverage[page] > 1) {
-                throw new IllegalStateException("page " + page + " covered twice or outside every chunk, by " + what);
-            }
-        }
+        reserve.checkWhenQuiet();
     }
 
     @Override
@@ -481,7 +394,7 @@ public final class PageArena {
     private ArenaBlock exhausted(int size, boolean page) {
         exhaustions.increment();
         if (policy == ExhaustionPolicy.FAIL) {
-            throw new ArenaExhaustedException(size, reservedBytes.get(), maxBytes);
+            throw new ArenaExhaustedException(size, reserve.reservedBytes(), maxBytes);
         }
         fallbacks.increment();
         if (page) {
@@ -489,119 +402,6 @@ public final class PageArena {
         }
         ByteBuffer memory = alignedDirect(size);
         return handOut(new ArenaBlock(this, memory, ArenaBlock.Kind.FALLBACK, page), null);
-    }
-
-    /**
-     * The slow path of a take that found {@code list} empty (see the class notes): returns a block
-     * of the list, carved but not yet handed out, or null when the arena holds no free run of its
-     * size.
-     */
-    private ArenaBlock refill(int list) {
-        synchronized (reserveLock) {
-            ArenaBlock raced = freeLists[list].pop(); // another thread may have refilled meanwhile
-            if (raced != null) {
-                return raced;
-            }
-            int order = SizeClasses.orderOf(list);
-            ArenaBlock block = carveFromReserve(list, order);
-            if (block == null && reserveChunk(order)) {
-                block = carveFromReserve(list, order);
-                assert block != null : "a new chunk serves order " + order;
-            }
-            if (block == null && reclaim() > 0) {
-                block = carveFromReserve(list, order);
-            }
-            return block;
-        }
-    }
-
-    /**
-     * Takes a refill batch for {@code list} from the common reserve (or, if no batch-sized run is
-     * free, the largest run down to one block), carves it into the list's blocks, pushes all but
-     * the lowest and returns that one; null if the reserve has no run of {@code order}.
-     */
-    private ArenaBlock carveFromReserve(int list, int order) {
-        for (int runOrder = Math.max(order, REFILL_ORDER); runOrder >= order; runOrder--) {
-            int page = reserve.allocate(runOrder);
-            if (page >= 0) {
-                return carve(list, order, page, runOrder);
-            }
-        }
-        return null;
-    }
-
-    private ArenaBlock carve(int list, int order, int page, int runOrder) {
-        ArenaChunk chunk = chunks.get(page / CommonReserve.PAGES_PER_CHUNK);
-        ArenaBlock first = chunk.view(this, registry, list, page);
-        // Pushed from the top down, so the list hands blocks out in address order.
-        for (int i = (1 << (runOrder - order)) - 1; i > 0; i--) {
-            ArenaBlock block = chunk.view(this, registry, list, page + (i << order));
-            unpark(block, order);
-            freeLists[list].push(block);
-        }
-        unpark(first, order);
-        carvedBlocks[list] += 1 << (runOrder - order);
-        return first;
-    }
-
-    private void unpark(ArenaBlock block, int order) {
-        if (!block.markCarved()) {
-            throw new IllegalStateException("carved a block that was not parked: " + block);
-        }
-        int end = block.firstPage + (1 << order);
-        int dirty = dirtyPages.nextSetBit(block.firstPage);
-        if (dirty >= 0 && dirty < end) {
-            MemoryFill.zero(block.memory, block.memory.capacity());
-            dirtyPages.clear(block.firstPage, end);
-        }
-    }
-
-    /**
-     * Reserves a chunk ({@value #CHUNK_SIZE} bytes, or what the bound still allows) into the
-     * common reserve, if that is at least {@code 2^order} pages.
-     */
-    private boolean reserveChunk(int order) {
-        long budgetPages = (maxBytes - reservedBytes.get()) / PAGE_SIZE;
-        int pages = (int) Math.min(CommonReserve.PAGES_PER_CHUNK, budgetPages);
-        if (pages < 1 << order) {
-            return false;
-        }
-        int firstPage = Math.multiplyExact(chunks.size(), CommonReserve.PAGES_PER_CHUNK);
-        ArenaChunk chunk = new ArenaChunk(alignedDirect(pages * PAGE_SIZE), firstPage, pages);
-        chunks.add(chunk);
-        reserve.addChunk(firstPage, pages);
-        reservedBytes.addAndGet((long) pages * PAGE_SIZE);
-        return true;
-    }
-
-    /**
-     * Moves every free block of every class back into the common reserve, merging buddies; the
-     * pages of a block an owner released unscrubbed are marked dirty. Returns the pages moved.
-     * Other threads may push and pop meanwhile: a pop that finds a list drained comes here and
-     * waits, about 1.5 ms for 16,384 free pages (a full 64 MiB arena).
-     */
-    private long reclaim() {
-        long pages = 0;
-        for (int list = 0; list < SizeClasses.LIST_COUNT; list++) {
-            int order = SizeClasses.orderOf(list);
-            BlockStack freeList = freeLists[list];
-            for (ArenaBlock block = freeList.pop(); block != null; block = freeList.pop()) {
-                if (!block.markInReserve()) {
-                    throw new IllegalStateException("free list held a block not free: " + block);
-                }
-                if (block.unscrubbedOwner != null) {
-                    block.unscrubbedOwner = null;
-                    dirtyPages.set(block.firstPage, block.firstPage + (1 << order));
-                }
-                reserve.free(block.firstPage, order);
-                carvedBlocks[list]--;
-                pages += 1 << order;
-            }
-        }
-        if (pages > 0) {
-            reclaims++;
-        }
-        return pages;
     }
 
     private void checkSize(int size) {
@@ -612,7 +412,7 @@ public final class PageArena {
     }
 
     /** Direct memory of exactly {@code size} bytes starting on a page boundary. */
-    private static ByteBuffer alignedDirect(int size) {
+    static ByteBuffer alignedDirect(int size) {
         // alignedSlice rounds the end down to a page boundary too, so reserve whole pages plus
         // one page of slack for the start.
         int pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;

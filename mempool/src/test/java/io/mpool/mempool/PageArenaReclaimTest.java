@@ -121,19 +121,19 @@ class PageArenaReclaimTest {
         assertEquals(PageArena.CHUNK_SIZE, stats.reservedBytes());
         assertEquals(SizeClasses.LIST_COUNT, stats.sizeClasses().size());
         SizeClassStats pages = stats.sizeClasses().get(SizeClasses.PAGE_LIST);
-        assertEquals(new SizeClassStats("page", 4096, 1, PageArena.REFILL_BYTES, PageArena.REFILL_BYTES - 4096), pages);
-        assertEquals(PageArena.CHUNK_SIZE - PageArena.REFILL_BYTES, stats.reserveFreeBytes());
+        assertEquals(new SizeClassStats("page", 4096, 1, ArenaReserve.REFILL_BYTES, ArenaReserve.REFILL_BYTES - 4096), pages);
+        assertEquals(PageArena.CHUNK_SIZE - ArenaReserve.REFILL_BYTES, stats.reserveFreeBytes());
         assertEquals(63, stats.pagesFree());
 
         ArenaBlock block = arena.takeLarge(16384);
         stats = arena.stats();
         SizeClassStats large16 = stats.sizeClasses().get(SizeClasses.listOf(SizeClasses.indexOf(16384)));
-        assertEquals(new SizeClassStats("large", 16384, 1, PageArena.REFILL_BYTES, PageArena.REFILL_BYTES - 16384),
+        assertEquals(new SizeClassStats("large", 16384, 1, ArenaReserve.REFILL_BYTES, ArenaReserve.REFILL_BYTES - 16384),
                 large16);
-        assertEquals(PageArena.CHUNK_SIZE - 2 * PageArena.REFILL_BYTES, stats.reserveFreeBytes());
+        assertEquals(PageArena.CHUNK_SIZE - 2 * ArenaReserve.REFILL_BYTES, stats.reserveFreeBytes());
         assertEquals(stats.reservedBytes(), stats.reserveFreeBytes()
                 + stats.sizeClasses().stream().mapToLong(SizeClassStats::reservedBytes).sum());
-        assertEquals(2 * PageArena.REFILL_BYTES - 4096 - 16384, stats.classFreeBytes());
+        assertEquals(2 * ArenaReserve.REFILL_BYTES - 4096 - 16384, stats.classFreeBytes());
         assertTrue(stats.toString().contains(" reserveFreeBytes=524288 reclaims=0 sizeClasses=[page4096("
                 + "reservedBytes=262144 freeBytes=258048 blocksInUse=1) large16384(reservedBytes=262144"), stats.toString());
         arena.release(page);
