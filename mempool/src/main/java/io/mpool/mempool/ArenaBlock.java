@@ -14,8 +14,11 @@ import java.nio.ByteBuffer;
  * block twice throws {@link IllegalStateException}, so a double free is caught before the memory
  * can be handed to two owners (the Jetty CVE-2019-17638 pattern).
  *
- * <p>Pooled blocks are created once, when the arena reserves memory, and reused forever, so taking
- * and releasing them allocates nothing on the heap.
+ * <p>Pooled blocks are views of an {@link ArenaChunk}, made the first time their pages are carved
+ * into their class and reused whenever those pages are carved into it again, so taking and
+ * releasing them allocates nothing on the heap. While the pages serve another class (or sit in
+ * the arena's common reserve) the view is parked: it is neither free nor in use, and releasing it
+ * is a double release.
  */
 public final class ArenaBlock {
 
@@ -31,8 +34,11 @@ public final class ArenaBlock {
         FALLBACK
     }
 
+    /** On its class's free list (or about to be pushed there, or handed out, under the lock). */
     private static final int FREE = 0;
     private static final int IN_USE = 1;
+    /** Parked: its pages are in the common reserve or carved into another class. */
+    private static final int IN_RESERVE = 2;
     private static final VarHandle STATE;
 
     static {
@@ -52,9 +58,11 @@ public final class ArenaBlock {
     final Kind kind;
     /** True for a page (counted in pagesInUse), false for a large block. */
     final boolean page;
+    /** Arena-wide number of the block's first page ({@link CommonReserve}), or -1 if not cached. */
+    final int firstPage;
 
     @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state = FREE;
+    private volatile int state;
     /** Next id on the free list; written before the push that publishes it. */
     int nextFree = -1;
     /**
@@ -65,13 +73,21 @@ public final class ArenaBlock {
     /** The arena it came from and must go back to. */
     final PageArena arena;
 
-    ArenaBlock(PageArena arena, ByteBuffer memory, int id, int sizeClass, Kind kind, boolean page) {
+    /** A block the arena does not cache (uncached or fallback): free until handed out. */
+    ArenaBlock(PageArena arena, ByteBuffer memory, Kind kind, boolean page) {
+        this(arena, memory, -1, -1, kind, page, -1);
+    }
+
+    /** A cached block: a view of {@code firstPage}.. of a chunk, parked until first carved. */
+    ArenaBlock(PageArena arena, ByteBuffer memory, int id, int sizeClass, Kind kind, boolean page, int firstPage) {
         this.arena = arena;
         this.memory = memory;
         this.id = id;
         this.sizeClass = sizeClass;
         this.kind = kind;
         this.page = page;
+        this.firstPage = firstPage;
+        this.state = firstPage >= 0 ? IN_RESERVE : FREE;
     }
 
     /** Marks the block taken; false if it already was (an internal error: a free-list bug). */
@@ -86,6 +102,26 @@ public final class ArenaBlock {
 
     boolean inUse() {
         return (int) STATE.getVolatile(this) == IN_USE;
+    }
+
+    /** True while on its free list (only meaningful when the arena is quiet). */
+    boolean isFree() {
+        return (int) STATE.getVolatile(this) == FREE;
+    }
+
+    /** Parks a block taken off its free list; false if it was not free (an internal error). */
+    boolean markInReserve() {
+        return STATE.compareAndSet(this, FREE, IN_RESERVE);
+    }
+
+    /** Un-parks a block whose pages were just carved into its class; false if it was not parked. */
+    boolean markCarved() {
+        return STATE.compareAndSet(this, IN_RESERVE, FREE);
+    }
+
+    /** The free list this block goes back to: {@link SizeClasses#listOf(int)}. */
+    int list() {
+        return SizeClasses.listOf(sizeClass);
     }
 
     /** A view of the whole block, position 0, limit = capacity. */

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -20,31 +19,76 @@ import java.util.concurrent.atomic.LongAdder;
  *   comes back.</li>
  * </ul>
  *
- * <h2>How</h2>
- * Memory is reserved lazily from the JVM in chunks of {@value #CHUNK_SIZE} bytes (or one block,
- * if larger) with {@code ByteBuffer.allocateDirect(...).alignedSlice(PAGE_SIZE)}, cut into pages
- * or blocks of one class, and registered once. Taking and releasing is a pop/push on a lock-free
- * free list ({@link BlockStack}) per page size and per class: no lock, no {@code allocateDirect},
- * no garbage in steady state. Only reserving a new chunk takes the arena's lock.
+ * <h2>Terms</h2>
+ * <ul>
+ *   <li><b>chunk</b>: {@value #CHUNK_SIZE} bytes of direct memory reserved from the JVM at once
+ *   ({@link ArenaChunk}), page-aligned, kept for the arena's life. The last chunk before the bound
+ *   may be shorter.</li>
+ *   <li><b>free list</b>: a lock-free stack ({@link BlockStack}) of free blocks of one class; one
+ *   for pages and one per large class. This is the hot path.</li>
+ *   <li><b>common reserve</b>: reserved pages carved into no class, as a buddy system
+ *   ({@link CommonReserve}): any free aligned run of {@code 2^k} pages serves any class of that
+ *   size or smaller, and freed buddies merge back up to whole chunks.</li>
+ * </ul>
+ *
+ * <pre>
+ *   chunk (1 MiB, 256 pages)
+ *   +------------------------+-------------+------+------+--------------------------------+
+ *   | 64 pages -> page list  | 8 x 16 KB   | 64KB | free | free 512 KB (common reserve)   |
+ *   | (one refill batch)     | (16KB list) |      | 64KB |                                |
+ *   +------------------------+-------------+------+------+--------------------------------+
+ * </pre>
+ *
+ * <h2>Initial state</h2>
+ * No chunk, every list and the reserve empty, {@code reservedBytes = 0}.
+ *
+ * <h2>Take</h2>
+ * Pop the class's free list: no lock, no {@code allocateDirect}, no garbage. On a miss, under the
+ * reservation lock ({@link ArenaReserve#refill}):
+ * <ol>
+ *   <li>pop again (another thread may have refilled);</li>
+ *   <li>take a block from the common reserve: a refill batch of
+ *   {@value ArenaReserve#REFILL_BYTES} bytes when one is free (one lock per 64 pages or 16 blocks
+ *   of 16 KB), else anything down to one block; carve it into the class, hand out the first
+ *   block, push the rest;</li>
+ *   <li>else reserve a new chunk if the bound allows, and carve from it;</li>
+ *   <li>else <b>reclaim</b>: pop every free list empty, put each block back into the common
+ *   reserve, merging buddies, and carve;</li>
+ *   <li>else the arena is exhausted: it holds no free aligned run of the block's size.</li>
+ * </ol>
+ * So memory is locked into no class: after any mix of work, once it is all released, every chunk
+ * merges whole again and serves whatever comes next.
+ *
+ * <h2>Release</h2>
+ * Push onto the class's free list (after the scrub rule below). Memory stays in its class until a
+ * reclaim; reclaims happen only at the bound, when a request finds nothing else, and cost a pop
+ * and a few bit operations per free block (about 1.8 ms for a full 64 MiB arena of free pages),
+ * so the hot path never merges.
  *
  * <h2>Bound</h2>
  * {@code reservedBytes} never exceeds {@code maxBytes}. A request that would need more is an
  * exhaustion: under {@link ExhaustionPolicy#FAIL} it throws {@link ArenaExhaustedException};
- * under {@link ExhaustionPolicy#FALLBACK} it gets an unpooled buffer. Reserved memory stays with
- * its size class: a free 64 KB block does not serve a page request.
+ * under {@link ExhaustionPolicy#FALLBACK} it gets an unpooled buffer. Chunks are never given back
+ * to the JVM.
  *
  * <h2>Scrub</h2>
  * With {@code scrub} on (the default) memory one owner wrote is never readable by the next: a
  * block released without an owner is zeroed at once; one released by an owner (a pool) is zeroed
  * when a different owner takes it, and not at all when the same owner takes it back, which is
- * what a connection does request after request.
+ * what a connection does request after request. When a reclaim moves such a block into the
+ * common reserve its pages are marked dirty, and a block carved over a dirty page is zeroed
+ * before it goes on a free list; every other page in the reserve is already zero (or poisoned,
+ * in poison mode).
  */
 public final class PageArena {
 
     /** A page, and so a pool node: 4 KB, the usual OS page and nginx's {@code ngx_pagesize}. */
     public static final int PAGE_SIZE = 4096;
-    /** Bytes reserved from the JVM at a time for pages or small classes: 64 pages. */
-    public static final int CHUNK_SIZE = 64 * PAGE_SIZE;
+    /**
+     * Bytes reserved from the JVM at a time: 1 MiB, the largest cached class, so one free chunk
+     * can serve any class (and a chunk is one buddy tree of 256 pages).
+     */
+    public static final int CHUNK_SIZE = SizeClasses.MAX_CACHED_SIZE;
     /** The arena limit when none is given: 64 MiB. */
     public static final long DEFAULT_MAX_BYTES = 64L << 20;
 
@@ -54,17 +98,19 @@ public final class PageArena {
     private final DebugOptions debug;
 
     private final BlockRegistry registry = new BlockRegistry();
-    private final BlockStack freePages = new BlockStack(registry);
-    private final BlockStack[] freeLarge = new BlockStack[SizeClasses.COUNT];
+    /** Index {@link SizeClasses#PAGE_LIST} for pages, {@code c + 1} for large class c. */
+    private final BlockStack[] freeLists = new BlockStack[SizeClasses.LIST_COUNT];
+    private final BlockStack freePages;
 
-    /** Held only while reserving a chunk from the JVM. */
-    private final Object reserveLock = new Object();
-    private final AtomicLong reservedBytes = new AtomicLong();
-    private volatile long pagesReserved;
+    /** The cold half: chunks, common reserve, refill and reclaim, behind its own lock. */
+    private final ArenaReserve reserve;
 
     private final LongAdder pagesInUse = new LongAdder();
-    private final LongAdder largeBlocksInUse = new LongAdder();
-    private final LongAdder largeBytesInUse = new LongAdder();
+    /** Pooled large blocks in use, per class; their bytes follow from the class size. */
+    private final LongAdder[] largeInUse = new LongAdder[SizeClasses.COUNT];
+    /** Uncached and fallback large blocks in use, which belong to no class. */
+    private final LongAdder unpooledLargeInUse = new LongAdder();
+    private final LongAdder unpooledLargeBytesInUse = new LongAdder();
     private final LongAdder exhaustions = new LongAdder();
     private final LongAdder fallbacks = new LongAdder();
     /** Fallback pages are in pagesInUse but were never reserved, so never on the free list. */
@@ -78,8 +124,13 @@ public final class PageArena {
         this.policy = builder.policy;
         this.scrub = builder.scrub;
         this.debug = builder.debug;
-        for (int i = 0; i < freeLarge.length; i++) {
-            freeLarge[i] = new BlockStack(registry);
+        for (int list = 0; list < freeLists.length; list++) {
+            freeLists[list] = new BlockStack(registry);
+        }
+        this.freePages = freeLists[SizeClasses.PAGE_LIST];
+        this.reserve = new ArenaReserve(this, maxBytes, registry, freeLists);
+        for (int c = 0; c < largeInUse.length; c++) {
+            largeInUse[c] = new LongAdder();
         }
         this.takenAt = debug.leakTracking() ? new ConcurrentHashMap<>() : null;
     }
@@ -109,7 +160,7 @@ public final class PageArena {
     public ArenaBlock takePage(Object owner) {
         ArenaBlock block = freePages.pop();
         if (block == null) {
-            block = reservePages();
+            block = reserve.refill(SizeClasses.PAGE_LIST);
             if (block == null) {
                 return exhausted(PAGE_SIZE, true);
             }
@@ -134,9 +185,9 @@ public final class PageArena {
             return takeUncached(size);
         }
         int sizeClass = SizeClasses.indexOf(Math.max(size, 1));
-        ArenaBlock block = freeLarge[sizeClass].pop();
+        ArenaBlock block = freeLists[SizeClasses.listOf(sizeClass)].pop();
         if (block == null) {
-            block = reserveLarge(sizeClass);
+            block = reserve.refill(SizeClasses.listOf(sizeClass));
             if (block == null) {
                 return exhausted(SizeClasses.sizeOf(sizeClass), false);
             }
@@ -151,15 +202,11 @@ public final class PageArena {
      */
     public ArenaBlock takeUncached(int size) {
         checkSize(size);
-        long reserve = Math.max(size, 1);
-        synchronized (reserveLock) {
-            if (reservedBytes.get() + reserve > maxBytes) {
-                return exhausted(size, false);
-            }
-            reservedBytes.addAndGet(reserve);
+        if (!reserve.reserveUncached(Math.max(size, 1))) {
+            return exhausted(size, false);
         }
         ByteBuffer memory = alignedDirect(size);
-        return handOut(new ArenaBlock(this, memory, -1, -1, ArenaBlock.Kind.UNCACHED, false), null);
+        return handOut(new ArenaBlock(this, memory, ArenaBlock.Kind.UNCACHED, false), null);
     }
 
     /**
@@ -193,20 +240,18 @@ public final class PageArena {
             if (block.kind == ArenaBlock.Kind.FALLBACK) {
                 fallbackPagesInUse.decrement();
             }
+        } else if (block.sizeClass >= 0) {
+            largeInUse[block.sizeClass].decrement();
         } else {
-            largeBlocksInUse.decrement();
-            largeBytesInUse.add(-block.memory.capacity());
+            unpooledLargeInUse.decrement();
+            unpooledLargeBytesInUse.add(-block.memory.capacity());
         }
         switch (block.kind) {
-            case PAGE -> {
+            case PAGE, LARGE -> {
                 wipe(block, owner);
-                freePages.push(block);
+                freeLists[block.list()].push(block);
             }
-            case LARGE -> {
-                wipe(block, owner);
-                freeLarge[block.sizeClass].push(block);
-            }
-            case UNCACHED -> reservedBytes.addAndGet(-Math.max(block.memory.capacity(), 1));
+            case UNCACHED -> reserve.releaseUncached(Math.max(block.memory.capacity(), 1));
             case FALLBACK -> {
                 // Never counted against the bound; the collector takes it.
             }
@@ -216,12 +261,32 @@ public final class PageArena {
         }
     }
 
+    /** A snapshot; takes the reservation lock briefly (never held by the hot path). */
     public ArenaStats stats() {
         long pages = pagesInUse.sum();
-        long pooledPagesInUse = pages - fallbackPagesInUse.sum();
-        return new ArenaStats(PAGE_SIZE, maxBytes, reservedBytes.get(), pages,
-                Math.max(0, pagesReserved - pooledPagesInUse), largeBlocksInUse.sum(),
-                largeBytesInUse.sum(), exhaustions.sum(), fallbacks.sum());
+        long[] inUse = new long[SizeClasses.LIST_COUNT];
+        inUse[SizeClasses.PAGE_LIST] = pages - fallbackPagesInUse.sum();
+        long largeBlocks = unpooledLargeInUse.sum();
+        long largeBytes = unpooledLargeBytesInUse.sum();
+        for (int c = 0; c < SizeClasses.COUNT; c++) {
+            long n = largeInUse[c].sum();
+            inUse[SizeClasses.listOf(c)] = n;
+            largeBlocks += n;
+            largeBytes += n * SizeClasses.sizeOf(c);
+        }
+        ArenaReserve.Counts counts = reserve.counts();
+        long[] carved = counts.carvedBlocks();
+        List<SizeClassStats> sizeClasses = new ArrayList<>(SizeClasses.LIST_COUNT);
+        for (int list = 0; list < SizeClasses.LIST_COUNT; list++) {
+            long blockSize = SizeClasses.blockSizeOf(list);
+            long free = Math.max(0, carved[list] - inUse[list]);
+            sizeClasses.add(new SizeClassStats(list == SizeClasses.PAGE_LIST ? "page" : "large",
+                    (int) blockSize, inUse[list], carved[list] * blockSize, free * blockSize));
+        }
+        return new ArenaStats(PAGE_SIZE, maxBytes, reserve.reservedBytes(), pages,
+                Math.max(0, carved[SizeClasses.PAGE_LIST] - inUse[SizeClasses.PAGE_LIST]), largeBlocks,
+                largeBytes, exhaustions.sum(), fallbacks.sum(), counts.reserveFreeBytes(), counts.reclaims(),
+                sizeClasses);
     }
 
     public long maxBytes() {
@@ -250,10 +315,7 @@ public final class PageArena {
             takenAt.forEach((block, site) -> result.add(new OutstandingBlock(block.toString(), site)));
             return result;
         }
-        int count;
-        synchronized (reserveLock) {
-            count = registry.size();
-        }
+        int count = reserve.registeredBlocks();
         for (int id = 0; id < count; id++) {
             ArenaBlock block = registry.get(id);
             if (block.inUse()) {
@@ -268,49 +330,30 @@ public final class PageArena {
      * negative counters. {@link #checkInvariantsWhenQuiet()} checks the free lists too.
      */
     public void checkInvariants() {
-        long reserved = reservedBytes.get();
+        long reserved = reserve.reservedBytes();
         if (reserved < 0 || reserved > maxBytes) {
             throw new IllegalStateException("reservedBytes=" + reserved + " outside 0.." + maxBytes);
         }
-        if (pagesInUse.sum() < 0 || largeBlocksInUse.sum() < 0 || largeBytesInUse.sum() < 0) {
+        if (pagesInUse.sum() < 0 || unpooledLargeInUse.sum() < 0) {
             throw new IllegalStateException("negative in-use counter: " + stats());
+        }
+        for (LongAdder perClass : largeInUse) {
+            if (perClass.sum() < 0) {
+                throw new IllegalStateException("negative in-use counter: " + stats());
+            }
         }
     }
 
     /**
-     * Checks every invariant, walking the free lists: each cached block is either in use or on the
-     * free list of its kind exactly once. Only valid while no other thread uses the arena.
+     * Checks every invariant, walking the free lists: each cached block is in use, on the free
+     * list of its class exactly once, or parked; every reserved page is covered exactly once by a
+     * free-listed or in-use block or by a free block of the common reserve, and only reserve
+     * pages are marked dirty; the per-class counts match. Only valid while no other thread uses
+     * the arena.
      */
     public void checkInvariantsWhenQuiet() {
         checkInvariants();
-        int count;
-        synchronized (reserveLock) {
-            count = registry.size();
-        }
-        long pagesFreeOnList = freePages.sizeWhenQuiet();
-        long pagesFreeByState = 0;
-        long[] largeFreeByState = new long[freeLarge.length];
-        for (int id = 0; id < count; id++) {
-            ArenaBlock block = registry.get(id);
-            if (!block.inUse()) {
-                if (block.page) {
-                    pagesFreeByState++;
-                } else {
-                    largeFreeByState[block.sizeClass]++;
-                }
-            }
-        }
-        if (pagesFreeOnList != pagesFreeByState) {
-            throw new IllegalStateException("page free list holds " + pagesFreeOnList
-                    + " pages but " + pagesFreeByState + " are marked free");
-        }
-        for (int c = 0; c < freeLarge.length; c++) {
-            long onList = freeLarge[c].sizeWhenQuiet();
-            if (onList != largeFreeByState[c]) {
-                throw new IllegalStateException("free list of class " + SizeClasses.sizeOf(c)
-                        + " holds " + onList + " blocks but " + largeFreeByState[c] + " are marked free");
-            }
-        }
+        reserve.checkWhenQuiet();
     }
 
     @Override
@@ -333,9 +376,11 @@ public final class PageArena {
         }
         if (block.page) {
             pagesInUse.increment();
+        } else if (block.sizeClass >= 0) {
+            largeInUse[block.sizeClass].increment();
         } else {
-            largeBlocksInUse.increment();
-            largeBytesInUse.add(block.memory.capacity());
+            unpooledLargeInUse.increment();
+            unpooledLargeBytesInUse.add(block.memory.capacity());
         }
         if (takenAt != null) {
             takenAt.put(block, new Throwable("taken here"));
@@ -349,58 +394,14 @@ public final class PageArena {
     private ArenaBlock exhausted(int size, boolean page) {
         exhaustions.increment();
         if (policy == ExhaustionPolicy.FAIL) {
-            throw new ArenaExhaustedException(size, reservedBytes.get(), maxBytes);
+            throw new ArenaExhaustedException(size, reserve.reservedBytes(), maxBytes);
         }
         fallbacks.increment();
         if (page) {
             fallbackPagesInUse.increment();
         }
         ByteBuffer memory = alignedDirect(size);
-        return handOut(new ArenaBlock(this, memory, -1, -1, ArenaBlock.Kind.FALLBACK, page), null);
-    }
-
-    private ArenaBlock reservePages() {
-        return reserve(freePages, PAGE_SIZE, -1, ArenaBlock.Kind.PAGE);
-    }
-
-    private ArenaBlock reserveLarge(int sizeClass) {
-        return reserve(freeLarge[sizeClass], SizeClasses.sizeOf(sizeClass), sizeClass, ArenaBlock.Kind.LARGE);
-    }
-
-    /**
-     * Reserves a chunk ({@value #CHUNK_SIZE} bytes, or one block if larger, or what the bound
-     * still allows), cuts it into blocks of {@code blockSize}, registers them and pushes all but
-     * one onto {@code freeList}. Returns that one (not yet handed out), or null at the bound.
-     */
-    private ArenaBlock reserve(BlockStack freeList, int blockSize, int sizeClass, ArenaBlock.Kind kind) {
-        synchronized (reserveLock) {
-            ArenaBlock raced = freeList.pop(); // another thread may have reserved meanwhile
-            if (raced != null) {
-                return raced;
-            }
-            long budget = (maxBytes - reservedBytes.get()) / blockSize * blockSize;
-            int bytes = (int) Math.min(Math.max(CHUNK_SIZE, blockSize), budget);
-            if (bytes < blockSize) {
-                return null;
-            }
-            ByteBuffer chunk = alignedDirect(bytes);
-            ArenaBlock first = null;
-            for (int offset = 0; offset < bytes; offset += blockSize) {
-                ArenaBlock block = new ArenaBlock(this, chunk.slice(offset, blockSize), registry.nextId(),
-                        sizeClass, kind, kind == ArenaBlock.Kind.PAGE);
-                registry.add(block);
-                if (first == null) {
-                    first = block;
-                } else {
-                    freeList.push(block);
-                }
-            }
-            reservedBytes.addAndGet(bytes);
-            if (kind == ArenaBlock.Kind.PAGE) {
-                pagesReserved += bytes / PAGE_SIZE;
-            }
-            return first;
-        }
+        return handOut(new ArenaBlock(this, memory, ArenaBlock.Kind.FALLBACK, page), null);
     }
 
     private void checkSize(int size) {
@@ -411,7 +412,7 @@ public final class PageArena {
     }
 
     /** Direct memory of exactly {@code size} bytes starting on a page boundary. */
-    private static ByteBuffer alignedDirect(int size) {
+    static ByteBuffer alignedDirect(int size) {
         // alignedSlice rounds the end down to a page boundary too, so reserve whole pages plus
         // one page of slack for the start.
         int pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;

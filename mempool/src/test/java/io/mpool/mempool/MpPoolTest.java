@@ -383,7 +383,8 @@ class MpPoolTest {
 
     @Test
     void noPoolingGivesEveryAllocationItsOwnExactBuffer() {
-        PageArena debugArena = leaks.track(PageArena.builder().maxBytes(1 << 20)
+        // Two chunks: the head node's page reserves one, the uncached blocks need room beside it.
+        PageArena debugArena = leaks.track(PageArena.builder().maxBytes(2 * PageArena.CHUNK_SIZE)
                 .debug(DebugOptions.NONE.withNoPooling(true).withParanoid(true)).build());
         try (MpPool pool = MpPool.create(debugArena)) {
             ByteBuffer a = pool.allocate(10);

@@ -219,14 +219,25 @@ class PageArenaTest {
     }
 
     @Test
-    void boundHoldsAcrossSizeClasses() {
+    void boundHoldsAcrossSizeClassesAndEveryByteIsUsable() {
+        // A chunk and a 64 KB chunk cut short by the bound.
         PageArena arena = leaks.newArena(PageArena.CHUNK_SIZE + 65536);
         List<ArenaBlock> taken = new ArrayList<>();
-        taken.add(arena.takePage()); // reserves one chunk of pages
-        taken.add(arena.takeLarge(65536)); // exactly the remaining budget
-        assertThrows(ArenaExhaustedException.class, () -> arena.takeLarge(8192));
+        taken.add(arena.takePage());
+        taken.add(arena.takeLarge(65536));
+        try {
+            while (true) {
+                taken.add(arena.takeLarge(8192));
+            }
+        } catch (ArenaExhaustedException expected) {
+            // every 8 KB run is taken; the page's buddy is the only free page left
+        }
+        taken.add(arena.takePage());
+        assertThrows(ArenaExhaustedException.class, arena::takePage);
         assertEquals(arena.maxBytes(), arena.stats().reservedBytes());
+        assertEquals(arena.maxBytes(), taken.stream().mapToLong(ArenaBlock::capacity).sum());
         taken.forEach(arena::release);
+        arena.checkInvariantsWhenQuiet();
     }
 
     @Test

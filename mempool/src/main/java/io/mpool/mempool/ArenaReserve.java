@@ -1,0 +1,255 @@
+package io.mpool.mempool;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Everything behind a {@link PageArena}'s reservation lock (this object's monitor): the chunks,
+ * the common reserve, refills, reclaims and the bound. The arena's hot path never comes here;
+ * a take comes here only when its free list is empty. The algorithm is described on
+ * {@link PageArena}.
+ */
+final class ArenaReserve {
+    /**
+     * Bytes a miss moves from the common reserve to a free list at once: 64 pages, the size of the
+     * chunks before issue #11, so a ramp-up takes the lock as often as it did then.
+     */
+    static final int REFILL_BYTES = 64 * PageArena.PAGE_SIZE;
+    private static final int REFILL_ORDER = Integer.numberOfTrailingZeros(REFILL_BYTES / PageArena.PAGE_SIZE);
+
+    private final PageArena arena;
+    private final long maxBytes;
+    private final BlockRegistry registry;
+    private final BlockStack[] freeLists;
+
+    /** Chunks plus uncached blocks in use; written under the lock, except uncached releases. */
+    private final AtomicLong reservedBytes = new AtomicLong();
+    private final List<ArenaChunk> chunks = new ArrayList<>();
+    private final CommonReserve reserve = new CommonReserve();
+    /** Blocks carved into each list, free or in use. */
+    private final long[] carvedBlocks = new long[SizeClasses.LIST_COUNT];
+    /**
+     * Pages in the common reserve that an owner released unscrubbed: a reclaim only marks them,
+     * and a block carved over any of them is zeroed then, so the zeroing is spread over refills
+     * instead of lengthening the reclaim (a reclaim of a full 64 MiB arena: ~1.8 ms; zeroing it
+     * too took 7-20 ms).
+     */
+    private final BitSet dirtyPages = new BitSet();
+    private long reclaims;
+
+    ArenaReserve(PageArena arena, long maxBytes, BlockRegistry registry, BlockStack[] freeLists) {
+        this.arena = arena;
+        this.maxBytes = maxBytes;
+        this.registry = registry;
+        this.freeLists = freeLists;
+    }
+
+    /**
+     * The slow path of a take that found {@code list} empty (see {@link PageArena}): a block of
+     * the list, carved but not yet handed out, or null when the arena holds no free run of its
+     * size.
+     */
+    synchronized ArenaBlock refill(int list) {
+        ArenaBlock raced = freeLists[list].pop(); // another thread may have refilled meanwhile
+        if (raced != null) {
+            return raced;
+        }
+        int order = SizeClasses.orderOf(list);
+        ArenaBlock block = carveFromReserve(list, order);
+        if (block == null && reserveChunk(order)) {
+            block = carveFromReserve(list, order);
+            assert block != null : "a new chunk serves order " + order;
+        }
+        if (block == null && reclaim() > 0) {
+            block = carveFromReserve(list, order);
+        }
+        return block;
+    }
+
+    /** Counts {@code bytes} of an uncached block against the bound; false if they do not fit. */
+    synchronized boolean reserveUncached(long bytes) {
+        if (reservedBytes.get() + bytes > maxBytes) {
+            return false;
+        }
+        reservedBytes.addAndGet(bytes);
+        return true;
+    }
+
+    /** Gives an uncached block's bytes back; lock-free (it only lowers the count). */
+    void releaseUncached(long bytes) {
+        reservedBytes.addAndGet(-bytes);
+    }
+
+    long reservedBytes() {
+        return reservedBytes.get();
+    }
+
+    /** What {@link PageArena#stats()} needs from behind the lock, read together. */
+    record Counts(long[] carvedBlocks, long reserveFreeBytes, long reclaims) {
+    }
+
+    synchronized Counts counts() {
+        return new Counts(carvedBlocks.clone(), reserve.freePages() * PageArena.PAGE_SIZE, reclaims);
+    }
+
+    /** Blocks registered so far; ids below this resolve in the registry. */
+    synchronized int registeredBlocks() {
+        return registry.size();
+    }
+
+    /**
+     * The quiet-time invariants of memory (see {@link PageArena#checkInvariantsWhenQuiet()}):
+     * every reserved page covered exactly once, by a free-listed or in-use block or by a free
+     * block of the common reserve; only reserve pages marked dirty; per-list counts exact.
+     */
+    synchronized void checkWhenQuiet() {
+        long[] freeByState = new long[SizeClasses.LIST_COUNT];
+        long[] inUseByState = new long[SizeClasses.LIST_COUNT];
+        byte[] coverage = new byte[chunks.size() * CommonReserve.PAGES_PER_CHUNK];
+        for (int id = 0; id < registry.size(); id++) {
+            ArenaBlock block = registry.get(id);
+            boolean free = block.isFree();
+            if (free || block.inUse()) {
+                (free ? freeByState : inUseByState)[block.list()]++;
+                int order = SizeClasses.orderOf(block.list());
+                cover(coverage, block.firstPage, order, block);
+                int dirty = dirtyPages.nextSetBit(block.firstPage);
+                if (dirty >= 0 && dirty < block.firstPage + (1 << order)) {
+                    throw new IllegalStateException("page " + dirty + " of " + block
+                            + " is still marked dirty outside the reserve");
+                }
+            }
+        }
+        reserve.forEachFreeBlock((page, order) -> cover(coverage, page, order, "the common reserve"));
+        long reservedPages = 0;
+        for (ArenaChunk chunk : chunks) {
+            reservedPages += chunk.pages;
+            for (int page = chunk.firstPage; page < chunk.firstPage + CommonReserve.PAGES_PER_CHUNK; page++) {
+                int expected = page < chunk.firstPage + chunk.pages ? 1 : 0;
+                if (coverage[page] != expected) {
+                    throw new IllegalStateException("page " + page + " is covered " + coverage[page]
+                            + " times (expected: " + expected + ")");
+                }
+            }
+        }
+        for (int list = 0; list < SizeClasses.LIST_COUNT; list++) {
+            long onList = freeLists[list].sizeWhenQuiet();
+            if (onList != freeByState[list]) {
+                throw new IllegalStateException("free list of " + SizeClasses.blockSizeOf(list)
+                        + "-byte " + (list == SizeClasses.PAGE_LIST ? "pages" : "blocks") + " holds "
+                        + onList + " blocks but " + freeByState[list] + " are marked free");
+            }
+            if (carvedBlocks[list] != freeByState[list] + inUseByState[list]) {
+                throw new IllegalStateException("list " + list + " counts " + carvedBlocks[list]
+                        + " carved blocks but holds " + freeByState[list] + " free and "
+                        + inUseByState[list] + " in use");
+            }
+        }
+        if (reservedBytes.get() < reservedPages * PageArena.PAGE_SIZE) {
+            throw new IllegalStateException("reservedBytes=" + reservedBytes.get() + " below the "
+                    + reservedPages + " pages of its chunks");
+        }
+    }
+
+    private static void cover(byte[] coverage, int firstPage, int order, Object what) {
+        for (int page = firstPage; page < firstPage + (1 << order); page++) {
+            if (page >= coverage.length || ++coverage[page] > 1) {
+                throw new IllegalStateException("page " + page + " covered twice or outside every chunk, by " + what);
+            }
+        }
+    }
+
+    // ---- under the lock ----
+
+    /**
+     * Takes a refill batch for {@code list} from the common reserve (or, if no batch-sized run is
+     * free, the largest run down to one block), carves it into the list's blocks, pushes all but
+     * the lowest and returns that one; null if the reserve has no run of {@code order}.
+     */
+    private ArenaBlock carveFromReserve(int list, int order) {
+        for (int runOrder = Math.max(order, REFILL_ORDER); runOrder >= order; runOrder--) {
+            int page = reserve.allocate(runOrder);
+            if (page >= 0) {
+                return carve(list, order, page, runOrder);
+            }
+        }
+        return null;
+    }
+
+    private ArenaBlock carve(int list, int order, int page, int runOrder) {
+        ArenaChunk chunk = chunks.get(page / CommonReserve.PAGES_PER_CHUNK);
+        ArenaBlock first = chunk.view(arena, registry, list, page);
+        // Pushed from the top down, so the list hands blocks out in address order.
+        for (int i = (1 << (runOrder - order)) - 1; i > 0; i--) {
+            ArenaBlock block = chunk.view(arena, registry, list, page + (i << order));
+            unpark(block, order);
+            freeLists[list].push(block);
+        }
+        unpark(first, order);
+        carvedBlocks[list] += 1 << (runOrder - order);
+        return first;
+    }
+
+    private void unpark(ArenaBlock block, int order) {
+        if (!block.markCarved()) {
+            throw new IllegalStateException("carved a block that was not parked: " + block);
+        }
+        int end = block.firstPage + (1 << order);
+        int dirty = dirtyPages.nextSetBit(block.firstPage);
+        if (dirty >= 0 && dirty < end) {
+            MemoryFill.zero(block.memory, block.memory.capacity());
+            dirtyPages.clear(block.firstPage, end);
+        }
+    }
+
+    /**
+     * Reserves a chunk ({@value PageArena#CHUNK_SIZE} bytes, or what the bound still allows) into
+     * the common reserve, if that is at least {@code 2^order} pages.
+     */
+    private boolean reserveChunk(int order) {
+        long budgetPages = (maxBytes - reservedBytes.get()) / PageArena.PAGE_SIZE;
+        int pages = (int) Math.min(CommonReserve.PAGES_PER_CHUNK, budgetPages);
+        if (pages < 1 << order) {
+            return false;
+        }
+        int firstPage = Math.multiplyExact(chunks.size(), CommonReserve.PAGES_PER_CHUNK);
+        ArenaChunk chunk = new ArenaChunk(PageArena.alignedDirect(pages * PageArena.PAGE_SIZE), firstPage, pages);
+        chunks.add(chunk);
+        reserve.addChunk(firstPage, pages);
+        reservedBytes.addAndGet((long) pages * PageArena.PAGE_SIZE);
+        return true;
+    }
+
+    /**
+     * Moves every free block of every class back into the common reserve, merging buddies; the
+     * pages of a block an owner released unscrubbed are marked dirty. Returns the pages moved.
+     * Other threads may push and pop meanwhile: a pop that finds a list drained comes here and
+     * waits.
+     */
+    private long reclaim() {
+        long pages = 0;
+        for (int list = 0; list < SizeClasses.LIST_COUNT; list++) {
+            int order = SizeClasses.orderOf(list);
+            BlockStack freeList = freeLists[list];
+            for (ArenaBlock block = freeList.pop(); block != null; block = freeList.pop()) {
+                if (!block.markInReserve()) {
+                    throw new IllegalStateException("free list held a block not free: " + block);
+                }
+                if (block.unscrubbedOwner != null) {
+                    block.unscrubbedOwner = null;
+                    dirtyPages.set(block.firstPage, block.firstPage + (1 << order));
+                }
+                reserve.free(block.firstPage, order);
+                carvedBlocks[list]--;
+                pages += 1 << order;
+            }
+        }
+        if (pages > 0) {
+            reclaims++;
+        }
+        return pages;
+    }
+}
