@@ -1,10 +1,13 @@
 package io.mpool.server.transport;
 
+import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.connection.ConnectionBufferPool;
+import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ServerStats;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import org.xnio.IoUtils;
 
 /**
  * The root handler of a pooled connection: counts the request as open from entry until the
@@ -45,7 +48,15 @@ public final class RequestScopeHandler implements HttpHandler {
             connection.requestStarted();
         }
         exchange.addExchangeCompleteListener(requestEnd);
-        next.handleRequest(exchange);
+        try {
+            next.handleRequest(exchange);
+        } catch (ArenaExhaustedException | ConnectionCapExceededException refused) {
+            // The connection's pool has already refused: counted, logged through the rate-limited
+            // refusal log and the connection closed. Undertow would log a stack trace per
+            // request (UT005071) for what is an expected refusal under memory pressure; the
+            // exchange still ends normally, so the request is accounted for.
+            IoUtils.safeClose(exchange.getConnection());
+        }
     }
 
     private void requestEnded(HttpServerExchange completed, ExchangeCompletionListener.NextListener nextListener) {
