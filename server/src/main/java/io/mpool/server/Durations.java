@@ -16,17 +16,6 @@ public final class Durations {
     private Durations() {
     }
 
-    /**
-     * The duration {@code text} names.
-     *
-     * @param name what the value is called in the error message: a flag or a variable
-     * @throws IllegalArgumentException {@code name=text (expected: ...)} if it is not a duration
-     */
-    public static Duration parse(String name, String text) {
-        return of(text).orElseThrow(() -> new IllegalArgumentException(
-                name + "=" + text + " (expected: " + EXPECTED + ")"));
-    }
-
     /** The duration {@code text} names, or empty if it is not one. */
     static Optional<Duration> of(String text) {
         if (text == null || text.isBlank()) {

@@ -40,17 +40,17 @@ public final class Main implements Callable<Integer> {
             description = "Main listener address (MPOOL_HOST). Default: ${DEFAULT-VALUE}")
     String host;
 
-    @Option(names = "--port", converter = OptionConverters.WholeNumber.class,
-            defaultValue = "${env:MPOOL_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
+    @Option(names = "--port", defaultValue = "${env:MPOOL_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
             description = "Main listener port, 0 = any free port (MPOOL_PORT). Default: ${DEFAULT-VALUE}")
     int port;
 
-    @Option(names = "--admin-host", defaultValue = "${env:MPOOL_ADMIN_HOST:-" + ServerConfig.DEFAULT_ADMIN_HOST + "}",
+    @Option(names = "--admin-host",
+            defaultValue = "${env:MPOOL_ADMIN_HOST:-" + ServerConfig.DEFAULT_ADMIN_HOST + "}",
             description = "Admin listener address; a non-loopback one needs a token (MPOOL_ADMIN_HOST)."
                     + " Default: ${DEFAULT-VALUE}")
     String adminHost;
 
-    @Option(names = "--admin-port", converter = OptionConverters.WholeNumber.class,
+    @Option(names = "--admin-port",
             defaultValue = "${env:MPOOL_ADMIN_PORT:-" + ServerConfig.DEFAULT_ADMIN_PORT + "}",
             description = "Admin listener port (MPOOL_ADMIN_PORT). Default: ${DEFAULT-VALUE}")
     int adminPort;
@@ -59,8 +59,7 @@ public final class Main implements Callable<Integer> {
             description = "Bearer token the admin endpoint requires (MPOOL_ADMIN_TOKEN). Default: none")
     String adminToken;
 
-    @Option(names = "--pool", converter = OptionConverters.Pool.class,
-            defaultValue = "${env:MPOOL_POOL:-" + ServerConfig.DEFAULT_POOL + "}",
+    @Option(names = "--pool", defaultValue = "${env:MPOOL_POOL:-" + ServerConfig.DEFAULT_POOL + "}",
             description = "mp: a pool per connection; undertow: Undertow's stock pool, for comparison (MPOOL_POOL)."
                     + " Default: ${DEFAULT-VALUE}")
     ServerConfig.PoolKind pool;
@@ -70,39 +69,41 @@ public final class Main implements Callable<Integer> {
             description = "Bytes in each Undertow buffer (MPOOL_BUFFER_SIZE). Default: ${DEFAULT-VALUE}")
     int bufferSize;
 
-    @Option(names = "--arena-max", converter = OptionConverters.ByteSize.class,
+    @Option(names = "--arena-max",
             defaultValue = "${env:MPOOL_ARENA_MAX:-" + ServerConfig.DEFAULT_ARENA_MAX + "}",
-            description = "Bound on direct memory of the shared page arena (MPOOL_ARENA_MAX). Default: ${DEFAULT-VALUE}")
+            description = "Bound on direct memory of the shared page arena (MPOOL_ARENA_MAX)."
+                    + " Default: ${DEFAULT-VALUE}")
     long arenaMax;
 
-    @Option(names = "--arena-policy", converter = OptionConverters.Policy.class,
+    @Option(names = "--arena-policy",
             defaultValue = "${env:MPOOL_ARENA_POLICY:-" + ServerConfig.DEFAULT_ARENA_POLICY + "}",
             description = "At the arena bound: fail (refuse, counted) or fallback (unpooled buffer, counted)"
                     + " (MPOOL_ARENA_POLICY). Default: ${DEFAULT-VALUE}")
     ExhaustionPolicy arenaPolicy;
 
-    @Option(names = "--scrub", converter = OptionConverters.Switch.class, arity = "1",
+    @Option(names = "--scrub", arity = "1",
             defaultValue = "${env:MPOOL_SCRUB:-" + ServerConfig.DEFAULT_SCRUB + "}",
             description = "Zero a page or block before a different connection takes it; a connection taking back"
                     + " its own skips the memset (MPOOL_SCRUB). Default: ${DEFAULT-VALUE}")
     boolean scrub;
 
-    @Option(names = "--connection-max-bytes", converter = OptionConverters.ByteSize.class,
+    @Option(names = "--connection-max-bytes",
             defaultValue = "${env:MPOOL_CONNECTION_MAX_BYTES:-" + ServerConfig.DEFAULT_CONNECTION_MAX_BYTES + "}",
-            description = "Most pool memory one connection may hold (MPOOL_CONNECTION_MAX_BYTES). Default: ${DEFAULT-VALUE}")
+            description = "Most pool memory one connection may hold (MPOOL_CONNECTION_MAX_BYTES)."
+                    + " Default: ${DEFAULT-VALUE}")
     long connectionMaxBytes;
 
-    @Option(names = "--io-threads", converter = OptionConverters.WholeNumber.class,
+    @Option(names = "--io-threads",
             defaultValue = "${env:MPOOL_IO_THREADS:-" + ServerConfig.DEFAULT_IO_THREADS + "}",
             description = "XNIO IO threads (MPOOL_IO_THREADS). Default: ${DEFAULT-VALUE}")
     int ioThreads;
 
-    @Option(names = "--worker-threads", converter = OptionConverters.WholeNumber.class,
+    @Option(names = "--worker-threads",
             defaultValue = "${env:MPOOL_WORKER_THREADS:-" + ServerConfig.DEFAULT_WORKER_THREADS + "}",
             description = "Worker threads for blocking handlers (MPOOL_WORKER_THREADS). Default: ${DEFAULT-VALUE}")
     int workerThreads;
 
-    @Option(names = "--max-body-size", converter = OptionConverters.ByteSize.class,
+    @Option(names = "--max-body-size",
             defaultValue = "${env:MPOOL_MAX_BODY_SIZE:-" + RequestLimits.DEFAULT_MAX_BODY_SIZE + "}",
             description = "Largest request body accepted, 0 = no limit: the routes stream bodies through a few pool"
                     + " buffers (MPOOL_MAX_BODY_SIZE). Default: ${DEFAULT-VALUE}")
@@ -119,37 +120,37 @@ public final class Main implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     int maxHeaderSize;
 
-    @Option(names = "--read-timeout", converter = OptionConverters.Interval.class,
+    @Option(names = "--read-timeout",
             defaultValue = "${env:MPOOL_READ_TIMEOUT:-" + RequestLimits.DEFAULT_READ_TIMEOUT + "}",
             description = "How long a read may wait for data before the connection is closed (MPOOL_READ_TIMEOUT)."
                     + " Default: ${DEFAULT-VALUE}")
     Duration readTimeout;
 
-    @Option(names = "--write-timeout", converter = OptionConverters.Interval.class,
+    @Option(names = "--write-timeout",
             defaultValue = "${env:MPOOL_WRITE_TIMEOUT:-" + RequestLimits.DEFAULT_WRITE_TIMEOUT + "}",
             description = "How long a write may wait for the client to read before the connection is closed"
                     + " (MPOOL_WRITE_TIMEOUT). Default: ${DEFAULT-VALUE}")
     Duration writeTimeout;
 
-    @Option(names = "--parse-timeout", converter = OptionConverters.Interval.class,
+    @Option(names = "--parse-timeout",
             defaultValue = "${env:MPOOL_PARSE_TIMEOUT:-" + RequestLimits.DEFAULT_PARSE_TIMEOUT + "}",
             description = "How long a request head may take to arrive (slowloris) (MPOOL_PARSE_TIMEOUT)."
                     + " Default: ${DEFAULT-VALUE}")
     Duration parseTimeout;
 
-    @Option(names = "--idle-timeout", converter = OptionConverters.Interval.class,
+    @Option(names = "--idle-timeout",
             defaultValue = "${env:MPOOL_IDLE_TIMEOUT:-" + RequestLimits.DEFAULT_IDLE_TIMEOUT + "}",
             description = "How long a keep-alive connection may wait for its next request (MPOOL_IDLE_TIMEOUT)."
                     + " Default: ${DEFAULT-VALUE}")
     Duration idleTimeout;
 
-    @Option(names = "--min-body-rate", converter = OptionConverters.ByteSize.class,
+    @Option(names = "--min-body-rate",
             defaultValue = "${env:MPOOL_MIN_BODY_RATE:-" + RequestLimits.DEFAULT_MIN_BODY_RATE + "}",
             description = "Bytes/s a request body must average after its first " + RequestLimits.BODY_RATE_GRACE_SECONDS
                     + " s, else 408; 0 = off (MPOOL_MIN_BODY_RATE). Default: ${DEFAULT-VALUE}")
     long minBodyRate;
 
-    @Option(names = "--max-blocking-requests", converter = OptionConverters.WholeNumber.class,
+    @Option(names = "--max-blocking-requests",
             defaultValue = "${env:MPOOL_MAX_BLOCKING_REQUESTS:-" + RequestLimits.DEFAULT_MAX_BLOCKING_REQUESTS + "}",
             description = "Blocking handlers (echo?mode=blocking) running at once; more get 503"
                     + " (MPOOL_MAX_BLOCKING_REQUESTS). Default: ${DEFAULT-VALUE}")
@@ -165,7 +166,7 @@ public final class Main implements Callable<Integer> {
                     + " (for container health checks)")
     boolean healthCheck;
 
-    @Option(names = "--shutdown-grace", converter = OptionConverters.Interval.class,
+    @Option(names = "--shutdown-grace",
             defaultValue = "${env:MPOOL_SHUTDOWN_GRACE:-" + DEFAULT_SHUTDOWN_GRACE + "}",
             description = "How long in-flight requests get to finish on SIGTERM (MPOOL_SHUTDOWN_GRACE)."
                     + " Default: ${DEFAULT-VALUE}")
@@ -178,7 +179,11 @@ public final class Main implements Callable<Integer> {
 
     /** The command line with its error handling: a bad value exits 2 with one line naming it. */
     static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Main());
+        return commandLine(new Main());
+    }
+
+    static CommandLine commandLine(Main main) {
+        CommandLine commandLine = OptionConverters.register(new CommandLine(main));
         commandLine.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
             if (e.getCause() instanceof OptionConverters.BadValue bad && e.getArgSpec() instanceof OptionSpec option) {

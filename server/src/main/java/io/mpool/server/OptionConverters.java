@@ -3,6 +3,7 @@ package io.mpool.server;
 import io.mpool.mempool.ExhaustionPolicy;
 import java.time.Duration;
 import java.util.Locale;
+import picocli.CommandLine;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -59,12 +60,40 @@ final class OptionConverters {
         };
     }
 
-    /** {@code 16384}, {@code 16k}, {@code 256m}, {@code 1g}. */
-    static final class ByteSize implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String text) {
-            return byteSize(text);
+    /** Ports and thread counts. */
+    static int wholeNumber(String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new BadValue("a whole number");
         }
+    }
+
+    /** {@code true} or {@code false}. */
+    static boolean switchValue(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new BadValue("true or false");
+        };
+    }
+
+    /**
+     * Every converter above, by the type of the option it reads; picocli's own converters word
+     * their errors differently. A size that must fit an int is an {@code int} option with
+     * {@link IntByteSize}, so {@code int} here is a whole number.
+     */
+    static CommandLine register(CommandLine commandLine) {
+        return commandLine
+                .registerConverter(Integer.class, OptionConverters::wholeNumber)
+                .registerConverter(Integer.TYPE, OptionConverters::wholeNumber)
+                .registerConverter(Long.class, OptionConverters::byteSize)
+                .registerConverter(Long.TYPE, OptionConverters::byteSize)
+                .registerConverter(Boolean.class, OptionConverters::switchValue)
+                .registerConverter(Boolean.TYPE, OptionConverters::switchValue)
+                .registerConverter(Duration.class, OptionConverters::interval)
+                .registerConverter(ServerConfig.PoolKind.class, OptionConverters::poolKind)
+                .registerConverter(ExhaustionPolicy.class, OptionConverters::policy);
     }
 
     /** A size that must fit an {@code int} (buffer and head sizes). */
@@ -72,54 +101,6 @@ final class OptionConverters {
         @Override
         public Integer convert(String text) {
             return intByteSize(text);
-        }
-    }
-
-    /** {@code 500ms}, {@code 30s}, {@code 2m}; a bare number is seconds. */
-    static final class Interval implements ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String text) {
-            return interval(text);
-        }
-    }
-
-    /** Ports and thread counts (picocli's own converter words its error differently). */
-    static final class WholeNumber implements ITypeConverter<Integer> {
-        @Override
-        public Integer convert(String text) {
-            try {
-                return Integer.valueOf(text.trim());
-            } catch (NumberFormatException e) {
-                throw new BadValue("a whole number");
-            }
-        }
-    }
-
-    /** {@code true} or {@code false} (picocli's own converter words its error differently). */
-    static final class Switch implements ITypeConverter<Boolean> {
-        @Override
-        public Boolean convert(String text) {
-            return switch (text.trim().toLowerCase(Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> throw new BadValue("true or false");
-            };
-        }
-    }
-
-    /** {@code mp} or {@code undertow}. */
-    static final class Pool implements ITypeConverter<ServerConfig.PoolKind> {
-        @Override
-        public ServerConfig.PoolKind convert(String text) {
-            return poolKind(text);
-        }
-    }
-
-    /** {@code fail} or {@code fallback}. */
-    static final class Policy implements ITypeConverter<ExhaustionPolicy> {
-        @Override
-        public ExhaustionPolicy convert(String text) {
-            return policy(text);
         }
     }
 }

@@ -131,7 +131,7 @@ class MainTest {
 
     private static Main parse(String... args) {
         Main main = new Main();
-        new CommandLine(main).parseArgs(args);
+        Main.commandLine(main).parseArgs(args);
         return main;
     }
 }
