@@ -12,6 +12,8 @@ import io.mpool.mempool.PageArena;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DefaultByteBufferPool;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -146,7 +148,7 @@ class ConnectionBufferPoolTest {
     void theConnectionCapStopsARunawayConnection() {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
-        java.util.List<PooledByteBuffer> held = new java.util.ArrayList<>();
+        List<PooledByteBuffer> held = new ArrayList<>();
         ConnectionCapExceededException e = assertThrows(ConnectionCapExceededException.class, () -> {
             while (true) {
                 held.add(connection.allocate());
