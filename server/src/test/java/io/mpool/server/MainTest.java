@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mpool.mempool.ExhaustionPolicy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -127,6 +132,32 @@ class MainTest {
             assertTrue(help.contains(expected), expected + " in " + help);
         }
         assertTrue(help.contains("first " + RequestLimits.BODY_RATE_GRACE.toSeconds() + " s"), help);
+    }
+
+    /** The MPOOL_* variables feed the same converters: the help shows them, a bad one is named. */
+    @Test
+    void environmentVariablesAreReadLikeFlags() throws Exception {
+        String help = runMain(Map.of("MPOOL_BUFFER_SIZE", "8k", "MPOOL_READ_TIMEOUT", "45"), "--help")
+                .replaceAll("\\s+", " ");
+        assertTrue(help.contains("(MPOOL_BUFFER_SIZE). Default: 8k"), help);
+        assertTrue(help.contains("(MPOOL_READ_TIMEOUT). Default: 45"), help);
+        assertEquals("mpool-server: --buffer-size=lots (expected: bytes, e.g. 16384, 16k, 256m, 1g)\n"
+                + "Try --help for the options.\n", runMain(Map.of("MPOOL_BUFFER_SIZE", "lots")));
+    }
+
+    /** Runs Main in a JVM of its own with {@code env} added; returns what it printed (exit 0 or 2). */
+    private static String runMain(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> name.startsWith("MPOOL_"));
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "Main did not exit");
+        assertTrue(process.exitValue() == 0 || process.exitValue() == 2, process.exitValue() + ": " + output);
+        return output.replace(System.lineSeparator(), "\n");
     }
 
     private static Main parse(String... args) {
