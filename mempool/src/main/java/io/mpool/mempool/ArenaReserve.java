@@ -1,6 +1,5 @@
 package io.mpool.mempool;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;

@@ -84,29 +84,29 @@ public final class MpPool implements AutoCloseable {
 
     private static final AtomicLong IDS = new AtomicLong();
 
-    private final PageArena arena;
-    private final String name;
+    final PageArena arena;
+    final String name;
     private final int max;
     private final DebugOptions debug;
 
-    private final Node head;
-    private Node current;
-    private int nodeCount;
-    private LargeAllocation large;
+    final Node head;
+    Node current;
+    int nodeCount;
+    LargeAllocation large;
     /** Entries no longer on the large list, kept for reuse. */
     private LargeAllocation spareEntries;
     /** Large blocks kept across resets for this pool's next requests (see {@link #retainOnReset}). */
-    private RetainedBlocks retained = RetainedBlocks.NONE;
+    RetainedBlocks retained = RetainedBlocks.NONE;
     private final Cleanups cleanups = new Cleanups();
     private boolean destroyed;
 
     private long smallAllocations;
     private long largeAllocations;
     private long bytesRequested;
-    private long bytesInUse;
-    private long largeBytesReserved;
+    long bytesInUse;
+    long largeBytesReserved;
     /** Requested bytes of the live large allocations (what {@link PoolStats#largeBytes()} sums). */
-    private long largeBytesInUse;
+    long largeBytesInUse;
     private long resets;
     private long highWaterBytes;
 
@@ -553,58 +553,10 @@ public final class MpPool implements AutoCloseable {
      * @throws IllegalStateException naming the pool and the broken invariant
      */
     public void checkInvariants() {
-        checkLive();
-        long used = 0;
-        int count = 0;
-        boolean currentSeen = false;
-        for (Node node = head; node != null; node = node.next) {
-            if (node.last < 0 || node.last > node.end || node.end != NODE_SIZE || node.failed < 0) {
-                throw new IllegalStateException(name + ": node " + node.index + " broken: last="
-                        + node.last + " end=" + node.end + " failed=" + node.failed);
-            }
-            if (!node.page.inUse()) {
-                throw new IllegalStateException(name + ": node " + node.index + " page was released");
-            }
-            currentSeen |= node == current;
-            used += node.last;
-            count++;
-        }
-        if (!currentSeen) {
-            throw new IllegalStateException(name + ": current is not on the node chain");
-        }
-        if (count != nodeCount) {
-            throw new IllegalStateException(name + ": nodeCount=" + nodeCount + " but chain has " + count);
-        }
-        long largeReserved = 0;
-        long largeUsed = 0;
-        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
-            if (entry.live()) {
-                largeUsed += entry.size;
-                if (!entry.block.inUse()) {
-                    throw new IllegalStateException(name + ": large block released but still listed: "
-                            + entry.block);
-                }
-                used += entry.size;
-                largeReserved += entry.block.memory.capacity();
-            }
-        }
-        if (used != bytesInUse) {
-            throw new IllegalStateException(name + ": bytesInUse=" + bytesInUse + " but nodes and large"
-                    + " entries account for " + used);
-        }
-        retained.check(name);
-        if (largeUsed != largeBytesInUse) {
-            throw new IllegalStateException(name + ": largeBytesInUse=" + largeBytesInUse
-                    + " but live entries account for " + largeUsed);
-        }
-        if (largeReserved != largeBytesReserved) {
-            throw new IllegalStateException(name + ": largeBytesReserved=" + largeBytesReserved
-                    + " but live entries hold " + largeReserved);
-        }
-        arena.checkInvariants();
+        PoolInvariants.check(this);
     }
 
-    private void checkLive() {
+    void checkLive() {
         if (destroyed) {
             throw new IllegalStateException(name + " is destroyed");
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -126,7 +127,7 @@ class MpPoolTest {
                 PoolStats stats = pool.stats();
                 assertEquals(expectedFailed[step].length, stats.nodes().size(), "step " + step);
                 int[] failed = stats.nodes().stream().mapToInt(PoolStats.NodeStats::failed).toArray();
-                assertEquals(java.util.Arrays.toString(expectedFailed[step]), java.util.Arrays.toString(failed),
+                assertEquals(Arrays.toString(expectedFailed[step]), Arrays.toString(failed),
                         "failed counts after allocation " + (step + 1));
                 assertEquals(expectedCurrent[step], stats.currentNodeIndex(), "current after " + (step + 1));
             }

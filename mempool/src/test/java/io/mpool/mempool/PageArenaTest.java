@@ -12,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class PageArenaTest {
 
@@ -49,14 +49,16 @@ class PageArenaTest {
         arena.release(first);
     }
 
-    @ParameterizedTest
-    @ValueSource(ints = {0, 1, 4095, 4096, 4097, 8192, 65536, 1 << 20})
-    void largeBlocksRoundUpToTheirClassAndArePageAligned(int size) {
+    @ParameterizedTest(name = "{0} bytes: a {1}-byte block")
+    @CsvSource({
+        "0, 4096", "1, 4096", "4095, 4096", "4096, 4096", "4097, 8192", "8191, 8192", "8192, 8192",
+        "8193, 16384", "16384, 16384", "16385, 32768", "65535, 65536", "65536, 65536", "65537, 131072",
+        "524289, 1048576", "1048575, 1048576", "1048576, 1048576",
+    })
+    void largeBlocksRoundUpToTheirClassAndArePageAligned(int size, int capacity) {
         PageArena arena = leaks.newArena(4 << 20);
         ArenaBlock block = arena.takeLarge(size);
-        int expected = Math.max(PageArena.PAGE_SIZE, Integer.highestOneBit(Math.max(size, 1) - 1) << 1);
-        assertEquals(Math.max(expected, size <= 4096 ? 4096 : expected), block.capacity());
-        assertTrue(block.capacity() >= size);
+        assertEquals(capacity, block.capacity());
         assertEquals(0, block.buffer().alignmentOffset(0, PageArena.PAGE_SIZE));
         assertEquals(1, arena.stats().largeBlocksInUse());
         assertEquals(block.capacity(), arena.stats().largeBytesInUse());

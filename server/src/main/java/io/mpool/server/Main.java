@@ -4,7 +4,9 @@ import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.server.admin.AdminTokens;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -14,31 +16,42 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
 
-/** {@code java -jar server/target/mpool-server.jar [options]}: flags and environment to a {@link ServerConfig}. */
+/**
+ * {@code java -jar server/target/mpool-server.jar [options]}: flags and environment to a
+ * {@link ServerConfig}. Every default is a constant of {@link ServerConfig} or
+ * {@link RequestLimits} (or {@link #DEFAULT_SHUTDOWN_GRACE}), which the help shows.
+ */
 @Command(name = "mpool-server", mixinStandardHelpOptions = true, version = "mpool 0.1.0",
         sortOptions = false,
         description = "HTTP/1.1 server on Undertow with an nginx-style memory pool per connection.%n"
                 + "Every option also reads the MPOOL_* environment variable named in its description.%n"
-                + "Sizes take a k, m or g suffix (powers of 1024).")
+                + "Sizes take a k, m or g suffix (powers of 1024); durations ms, s, m or h (a bare number is"
+                + " seconds).")
 public final class Main implements Callable<Integer> {
+    /** Time in-flight requests get on SIGTERM: well within a container runtime's stop timeout. */
+    static final String DEFAULT_SHUTDOWN_GRACE = "10s";
 
-    @Option(names = "--host", defaultValue = "${env:MPOOL_HOST:-0.0.0.0}",
+    @Option(names = "--host", defaultValue = "${env:MPOOL_HOST:-" + ServerConfig.DEFAULT_HOST + "}",
             description = "Main listener address (MPOOL_HOST). Default: ${DEFAULT-VALUE}")
     String host;
 
-    @Option(names = "--port", defaultValue = "${env:MPOOL_PORT:-8080}",
+    @Option(names = "--port", defaultValue = "${env:MPOOL_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
             description = "Main listener port, 0 = any free port (MPOOL_PORT). Default: ${DEFAULT-VALUE}")
     int port;
 
-    @Option(names = "--admin-host", defaultValue = "${env:MPOOL_ADMIN_HOST:-127.0.0.1}",
-            description = "Admin listener address; a non-loopback one needs a token (MPOOL_ADMIN_HOST). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--admin-host",
+            defaultValue = "${env:MPOOL_ADMIN_HOST:-" + ServerConfig.DEFAULT_ADMIN_HOST + "}",
+            description = "Admin listener address; a non-loopback one needs a token (MPOOL_ADMIN_HOST)."
+                    + " Default: ${DEFAULT-VALUE}")
     String adminHost;
 
-    @Option(names = "--admin-port", defaultValue = "${env:MPOOL_ADMIN_PORT:-9090}",
+    @Option(names = "--admin-port",
+            defaultValue = "${env:MPOOL_ADMIN_PORT:-" + ServerConfig.DEFAULT_ADMIN_PORT + "}",
             description = "Admin listener port (MPOOL_ADMIN_PORT). Default: ${DEFAULT-VALUE}")
     int adminPort;
 
@@ -46,89 +59,141 @@ public final class Main implements Callable<Integer> {
             description = "Bearer token the admin endpoint requires (MPOOL_ADMIN_TOKEN). Default: none")
     String adminToken;
 
-    @Option(names = "--pool", defaultValue = "${env:MPOOL_POOL:-mp}",
-            description = "mp: a pool per connection; undertow: Undertow's stock pool, for comparison (MPOOL_POOL). Default: ${DEFAULT-VALUE}")
-    String pool;
+    @Option(names = "--pool", defaultValue = "${env:MPOOL_POOL:-" + ServerConfig.DEFAULT_POOL + "}",
+            description = "mp: a pool per connection; undertow: Undertow's stock pool, for comparison (MPOOL_POOL)."
+                    + " Default: ${DEFAULT-VALUE}")
+    ServerConfig.PoolKind pool;
 
-    @Option(names = "--buffer-size", defaultValue = "${env:MPOOL_BUFFER_SIZE:-16k}",
+    @Option(names = "--buffer-size", converter = OptionConverters.IntByteSize.class,
+            defaultValue = "${env:MPOOL_BUFFER_SIZE:-" + ServerConfig.DEFAULT_BUFFER_SIZE + "}",
             description = "Bytes in each Undertow buffer (MPOOL_BUFFER_SIZE). Default: ${DEFAULT-VALUE}")
-    String bufferSize;
+    int bufferSize;
 
-    @Option(names = "--arena-max", defaultValue = "${env:MPOOL_ARENA_MAX:-256m}",
-            description = "Bound on direct memory of the shared page arena (MPOOL_ARENA_MAX). Default: ${DEFAULT-VALUE}")
-    String arenaMax;
+    @Option(names = "--arena-max",
+            defaultValue = "${env:MPOOL_ARENA_MAX:-" + ServerConfig.DEFAULT_ARENA_MAX + "}",
+            description = "Bound on direct memory of the shared page arena (MPOOL_ARENA_MAX)."
+                    + " Default: ${DEFAULT-VALUE}")
+    long arenaMax;
 
-    @Option(names = "--arena-policy", defaultValue = "${env:MPOOL_ARENA_POLICY:-fail}",
-            description = "At the arena bound: fail (refuse, counted) or fallback (unpooled buffer, counted) (MPOOL_ARENA_POLICY). Default: ${DEFAULT-VALUE}")
-    String arenaPolicy;
+    @Option(names = "--arena-policy",
+            defaultValue = "${env:MPOOL_ARENA_POLICY:-" + ServerConfig.DEFAULT_ARENA_POLICY + "}",
+            description = "At the arena bound: fail (refuse, counted) or fallback (unpooled buffer, counted)"
+                    + " (MPOOL_ARENA_POLICY). Default: ${DEFAULT-VALUE}")
+    ExhaustionPolicy arenaPolicy;
 
-    @Option(names = "--scrub", defaultValue = "${env:MPOOL_SCRUB:-true}", arity = "1",
-            description = "Zero pages when they return to the arena (MPOOL_SCRUB). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--scrub", arity = "1",
+            defaultValue = "${env:MPOOL_SCRUB:-" + ServerConfig.DEFAULT_SCRUB + "}",
+            description = "Zero a page or block before a different connection takes it; a connection taking back"
+                    + " its own skips the memset (MPOOL_SCRUB). Default: ${DEFAULT-VALUE}")
     boolean scrub;
 
-    @Option(names = "--connection-max-bytes", defaultValue = "${env:MPOOL_CONNECTION_MAX_BYTES:-8m}",
-            description = "Most pool memory one connection may hold (MPOOL_CONNECTION_MAX_BYTES). Default: ${DEFAULT-VALUE}")
-    String connectionMaxBytes;
+    @Option(names = "--connection-max-bytes",
+            defaultValue = "${env:MPOOL_CONNECTION_MAX_BYTES:-" + ServerConfig.DEFAULT_CONNECTION_MAX_BYTES + "}",
+            description = "Most pool memory one connection may hold (MPOOL_CONNECTION_MAX_BYTES)."
+                    + " Default: ${DEFAULT-VALUE}")
+    long connectionMaxBytes;
 
-    @Option(names = "--io-threads", defaultValue = "${env:MPOOL_IO_THREADS:-1}",
+    @Option(names = "--io-threads",
+            defaultValue = "${env:MPOOL_IO_THREADS:-" + ServerConfig.DEFAULT_IO_THREADS + "}",
             description = "XNIO IO threads (MPOOL_IO_THREADS). Default: ${DEFAULT-VALUE}")
     int ioThreads;
 
-    @Option(names = "--worker-threads", defaultValue = "${env:MPOOL_WORKER_THREADS:-16}",
+    @Option(names = "--worker-threads",
+            defaultValue = "${env:MPOOL_WORKER_THREADS:-" + ServerConfig.DEFAULT_WORKER_THREADS + "}",
             description = "Worker threads for blocking handlers (MPOOL_WORKER_THREADS). Default: ${DEFAULT-VALUE}")
     int workerThreads;
 
-    @Option(names = "--max-body-size", defaultValue = "${env:MPOOL_MAX_BODY_SIZE:-0}",
-            description = "Largest request body accepted, 0 = no limit: the routes stream bodies through a few pool buffers (MPOOL_MAX_BODY_SIZE). Default: ${DEFAULT-VALUE}")
-    String maxBodySize;
+    @Option(names = "--max-body-size",
+            defaultValue = "${env:MPOOL_MAX_BODY_SIZE:-" + RequestLimits.DEFAULT_MAX_BODY_SIZE + "}",
+            description = "Largest request body accepted, 0 = no limit: the routes stream bodies through a few pool"
+                    + " buffers (MPOOL_MAX_BODY_SIZE). Default: ${DEFAULT-VALUE}")
+    long maxBodySize;
 
-    @Option(names = "--max-request-line", defaultValue = "${env:MPOOL_MAX_REQUEST_LINE:-8k}",
+    @Option(names = "--max-request-line", converter = OptionConverters.IntByteSize.class,
+            defaultValue = "${env:MPOOL_MAX_REQUEST_LINE:-" + RequestLimits.DEFAULT_MAX_REQUEST_LINE + "}",
             description = "Longest request line; longer gets 414 (MPOOL_MAX_REQUEST_LINE). Default: ${DEFAULT-VALUE}")
-    String maxRequestLine;
+    int maxRequestLine;
 
-    @Option(names = "--max-header-size", defaultValue = "${env:MPOOL_MAX_HEADER_SIZE:-64k}",
-            description = "Largest request head (request line and headers); larger gets 431 (MPOOL_MAX_HEADER_SIZE). Default: ${DEFAULT-VALUE}")
-    String maxHeaderSize;
+    @Option(names = "--max-header-size", converter = OptionConverters.IntByteSize.class,
+            defaultValue = "${env:MPOOL_MAX_HEADER_SIZE:-" + RequestLimits.DEFAULT_MAX_HEADER_SIZE + "}",
+            description = "Largest request head (request line and headers); larger gets 431 (MPOOL_MAX_HEADER_SIZE)."
+                    + " Default: ${DEFAULT-VALUE}")
+    int maxHeaderSize;
 
-    @Option(names = "--read-timeout", defaultValue = "${env:MPOOL_READ_TIMEOUT:-30}",
-            description = "Seconds a read may wait for data before the connection is closed (MPOOL_READ_TIMEOUT). Default: ${DEFAULT-VALUE}")
-    int readTimeoutSeconds;
+    @Option(names = "--read-timeout",
+            defaultValue = "${env:MPOOL_READ_TIMEOUT:-" + RequestLimits.DEFAULT_READ_TIMEOUT + "}",
+            description = "How long a read may wait for data before the connection is closed (MPOOL_READ_TIMEOUT)."
+                    + " Default: ${DEFAULT-VALUE}")
+    Duration readTimeout;
 
-    @Option(names = "--write-timeout", defaultValue = "${env:MPOOL_WRITE_TIMEOUT:-60}",
-            description = "Seconds a write may wait for the client to read before the connection is closed (MPOOL_WRITE_TIMEOUT). Default: ${DEFAULT-VALUE}")
-    int writeTimeoutSeconds;
+    @Option(names = "--write-timeout",
+            defaultValue = "${env:MPOOL_WRITE_TIMEOUT:-" + RequestLimits.DEFAULT_WRITE_TIMEOUT + "}",
+            description = "How long a write may wait for the client to read before the connection is closed"
+                    + " (MPOOL_WRITE_TIMEOUT). Default: ${DEFAULT-VALUE}")
+    Duration writeTimeout;
 
-    @Option(names = "--parse-timeout", defaultValue = "${env:MPOOL_PARSE_TIMEOUT:-10}",
-            description = "Seconds a request head may take to arrive (slowloris) (MPOOL_PARSE_TIMEOUT). Default: ${DEFAULT-VALUE}")
-    int parseTimeoutSeconds;
+    @Option(names = "--parse-timeout",
+            defaultValue = "${env:MPOOL_PARSE_TIMEOUT:-" + RequestLimits.DEFAULT_PARSE_TIMEOUT + "}",
+            description = "How long a request head may take to arrive (slowloris) (MPOOL_PARSE_TIMEOUT)."
+                    + " Default: ${DEFAULT-VALUE}")
+    Duration parseTimeout;
 
-    @Option(names = "--idle-timeout", defaultValue = "${env:MPOOL_IDLE_TIMEOUT:-60}",
-            description = "Seconds a keep-alive connection may wait for its next request (MPOOL_IDLE_TIMEOUT). Default: ${DEFAULT-VALUE}")
-    int idleTimeoutSeconds;
+    @Option(names = "--idle-timeout",
+            defaultValue = "${env:MPOOL_IDLE_TIMEOUT:-" + RequestLimits.DEFAULT_IDLE_TIMEOUT + "}",
+            description = "How long a keep-alive connection may wait for its next request (MPOOL_IDLE_TIMEOUT)."
+                    + " Default: ${DEFAULT-VALUE}")
+    Duration idleTimeout;
 
-    @Option(names = "--min-body-rate", defaultValue = "${env:MPOOL_MIN_BODY_RATE:-1k}",
-            description = "Bytes/s a request body must average after its first 5 s, else 408; 0 = off (MPOOL_MIN_BODY_RATE). Default: ${DEFAULT-VALUE}")
-    String minBodyRate;
+    @Option(names = "--min-body-rate",
+            defaultValue = "${env:MPOOL_MIN_BODY_RATE:-" + RequestLimits.DEFAULT_MIN_BODY_RATE + "}",
+            description = "Bytes/s a request body must average after its first " + RequestLimits.BODY_RATE_GRACE_SECONDS
+                    + " s, else 408; 0 = off (MPOOL_MIN_BODY_RATE). Default: ${DEFAULT-VALUE}")
+    long minBodyRate;
 
-    @Option(names = "--max-blocking-requests", defaultValue = "${env:MPOOL_MAX_BLOCKING_REQUESTS:-8}",
-            description = "Blocking handlers (echo?mode=blocking) running at once; more get 503 (MPOOL_MAX_BLOCKING_REQUESTS). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--max-blocking-requests",
+            defaultValue = "${env:MPOOL_MAX_BLOCKING_REQUESTS:-" + RequestLimits.DEFAULT_MAX_BLOCKING_REQUESTS + "}",
+            description = "Blocking handlers (echo?mode=blocking) running at once; more get 503"
+                    + " (MPOOL_MAX_BLOCKING_REQUESTS). Default: ${DEFAULT-VALUE}")
     int maxBlockingRequests;
 
     @Option(names = "--debug", split = ",", defaultValue = "${env:MPOOL_DEBUG}",
-            description = "Allocator debug modes, comma-separated: poison, no-pooling, paranoid, leak-tracking (MPOOL_DEBUG)")
+            description = "Allocator debug modes, comma-separated: poison, no-pooling, paranoid, leak-tracking"
+                    + " (MPOOL_DEBUG). Default: none")
     List<String> debug;
 
     @Option(names = "--health-check",
-            description = "Do not serve: GET /hello on 127.0.0.1:--port and exit 0 if it answers 200, else 1 (for container health checks)")
+            description = "Do not serve: GET /hello on 127.0.0.1:--port and exit 0 if it answers 200, else 1"
+                    + " (for container health checks)")
     boolean healthCheck;
 
-    @Option(names = "--shutdown-grace", defaultValue = "${env:MPOOL_SHUTDOWN_GRACE:-10}",
-            description = "Seconds in-flight requests get to finish on SIGTERM (MPOOL_SHUTDOWN_GRACE). Default: ${DEFAULT-VALUE}")
-    int shutdownGraceSeconds;
+    @Option(names = "--shutdown-grace",
+            defaultValue = "${env:MPOOL_SHUTDOWN_GRACE:-" + DEFAULT_SHUTDOWN_GRACE + "}",
+            description = "How long in-flight requests get to finish on SIGTERM (MPOOL_SHUTDOWN_GRACE)."
+                    + " Default: ${DEFAULT-VALUE}")
+    Duration shutdownGrace;
 
     public static void main(String[] args) {
         configureLogging();
-        CommandLine commandLine = new CommandLine(new Main());
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: a bad value exits 2 with one line naming it. */
+    static CommandLine commandLine() {
+        return commandLine(new Main());
+    }
+
+    static CommandLine commandLine(Main main) {
+        CommandLine commandLine = OptionConverters.register(new CommandLine(main));
+        commandLine.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            if (e.getCause() instanceof OptionConverters.BadValue bad && e.getArgSpec() instanceof OptionSpec option) {
+                err.println("mpool-server: " + option.longestName() + "=" + e.getValue() + " " + bad.getMessage());
+            } else {
+                err.println("mpool-server: " + e.getMessage());
+            }
+            err.println("Try --help for the options.");
+            return 2;
+        });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException) {
                 cmd.getErr().println("mpool-server: " + e.getMessage());
@@ -141,7 +206,7 @@ public final class Main implements Callable<Integer> {
             }
             throw e;
         });
-        System.exit(commandLine.execute(args));
+        return commandLine;
     }
 
     @Override
@@ -152,11 +217,10 @@ public final class Main implements Callable<Integer> {
         ServerConfig config = toConfig();
         MpoolServer server = new MpoolServer(config).start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Duration grace = Duration.ofSeconds(shutdownGraceSeconds);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             // JUL's own shutdown hook may already have closed the log handlers: print directly.
-            String summary = server.stop(grace);
-            System.err.println(java.time.LocalDateTime.now() + " INFO    [mpool-shutdown] " + summary);
+            String summary = server.stop(shutdownGrace);
+            System.err.println(LocalDateTime.now() + " INFO    [mpool-shutdown] " + summary);
             stopped.countDown();
         }, "mpool-shutdown"));
         stopped.await();
@@ -164,9 +228,6 @@ public final class Main implements Callable<Integer> {
     }
 
     ServerConfig toConfig() {
-        if (shutdownGraceSeconds < 0) {
-            throw new IllegalArgumentException("--shutdown-grace=" + shutdownGraceSeconds + " (expected: >= 0 seconds)");
-        }
         String token = adminToken;
         if (token == null && !ServerConfig.isLoopback(adminHost)) {
             // Reachable from outside (e.g. through docker run -p) but never open: a fresh secret,
@@ -176,42 +237,10 @@ public final class Main implements Callable<Integer> {
                     + " --admin-token was given: generated admin token " + token
                     + " (send it as 'Authorization: Bearer <token>'; set MPOOL_ADMIN_TOKEN to choose your own)");
         }
-        return new ServerConfig(host, port, adminHost, adminPort, token, poolKind(pool),
-                intSize("--buffer-size", bufferSize),
-                Sizes.parse("--arena-max", arenaMax), policy(arenaPolicy), scrub,
-                Sizes.parse("--connection-max-bytes", connectionMaxBytes), ioThreads, workerThreads,
-                limits(), debugOptions(debug));
-    }
-
-    private RequestLimits limits() {
-        return new RequestLimits(Sizes.parse("--max-body-size", maxBodySize), intSize("--max-request-line", maxRequestLine),
-                intSize("--max-header-size", maxHeaderSize), Duration.ofSeconds(readTimeoutSeconds),
-                Duration.ofSeconds(writeTimeoutSeconds), Duration.ofSeconds(parseTimeoutSeconds),
-                Duration.ofSeconds(idleTimeoutSeconds), Sizes.parse("--min-body-rate", minBodyRate), maxBlockingRequests);
-    }
-
-    private static int intSize(String flag, String value) {
-        long bytes = Sizes.parse(flag, value);
-        if (bytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(flag + "=" + value + " (expected: at most " + Integer.MAX_VALUE + " bytes)");
-        }
-        return (int) bytes;
-    }
-
-    private static ServerConfig.PoolKind poolKind(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "mp" -> ServerConfig.PoolKind.MP;
-            case "undertow" -> ServerConfig.PoolKind.UNDERTOW;
-            default -> throw new IllegalArgumentException("--pool=" + value + " (expected: mp or undertow)");
-        };
-    }
-
-    private static ExhaustionPolicy policy(String value) {
-        return switch (value.toLowerCase(Locale.ROOT)) {
-            case "fail" -> ExhaustionPolicy.FAIL;
-            case "fallback" -> ExhaustionPolicy.FALLBACK;
-            default -> throw new IllegalArgumentException("--arena-policy=" + value + " (expected: fail or fallback)");
-        };
+        RequestLimits limits = new RequestLimits(maxBodySize, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout,
+                parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests);
+        return new ServerConfig(host, port, adminHost, adminPort, token, pool, bufferSize, arenaMax, arenaPolicy, scrub,
+                connectionMaxBytes, ioThreads, workerThreads, limits, debugOptions(debug));
     }
 
     static DebugOptions debugOptions(List<String> modes) {

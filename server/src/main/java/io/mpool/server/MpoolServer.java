@@ -4,18 +4,17 @@ import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.admin.AdminHandler;
 import io.mpool.server.connection.ConnectionBufferPool;
+import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.ServerStats;
 import io.mpool.server.routes.Routes;
 import io.mpool.server.transport.ConnectionWatchdog;
-import io.mpool.server.transport.DirectAnswer;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestScopeHandler;
 import io.mpool.server.transport.RequestTracker;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
-import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.HttpContinueReadHandler;
@@ -36,6 +35,7 @@ import org.xnio.OptionMap;
 import org.xnio.Options;
 import org.xnio.StreamConnection;
 import org.xnio.Xnio;
+import org.xnio.XnioExecutor;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
@@ -65,7 +65,7 @@ public final class MpoolServer implements AutoCloseable {
     private static final long SWEEP_INTERVAL_SECONDS = 1;
 
     private XnioWorker worker;
-    private org.xnio.XnioExecutor.Key sweeper;
+    private XnioExecutor.Key sweeper;
     private AcceptingChannel<StreamConnection> mainServer;
     private AcceptingChannel<StreamConnection> adminServer;
     private AdminListener admin;
@@ -160,13 +160,13 @@ public final class MpoolServer implements AutoCloseable {
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
         ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits.readTimeout(), limits.writeTimeout());
         watchdog.install();
-        RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes(),
+        RequestFramingConduit framing = RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes(),
                 limits.minBodyRate(),
                 RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);
         watchdogs.put(channel, watchdog);
         ConnectionBufferPool connection = null;
         if (config.pool() == ServerConfig.PoolKind.MP) {
-            connection = openPool(channel, tracker);
+            connection = openPool(channel, tracker, framing);
             if (connection == null) {
                 watchdogs.remove(channel);
                 return;
@@ -179,8 +179,11 @@ public final class MpoolServer implements AutoCloseable {
         http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, routes));
         try {
             http.handleEvent(channel);
+        } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
+            // The first read could not get memory: the pool has already answered 503 and is
+            // closing the connection the lingering way (see openPool); closing here would reset it.
+            refusals.log(e);
         } catch (RuntimeException e) {
-            // The first read could not get memory: already answered 503 and closed (see openPool).
             refusals.log(e);
             IoUtils.safeClose(channel);
         } finally {
@@ -196,21 +199,31 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     /** The connection's own pool, or null (503 sent, channel closed) when the arena is exhausted. */
-    private ConnectionBufferPool openPool(StreamConnection channel, RequestTracker tracker) {
+    private ConnectionBufferPool openPool(StreamConnection channel, RequestTracker tracker,
+                                          RequestFramingConduit framing) {
         ConnectionBufferPool connection;
         try {
             connection = registry.open(String.valueOf(channel.getPeerAddress()));
         } catch (ArenaExhaustedException e) {
             refusals.log(e);
-            DirectAnswer.sendAndClose(channel, 503, "server out of memory for new connections; retry later");
+            framing.refuseConnection(503, "server out of memory for new connections; retry later");
             return null;
         }
         connection.onAllocationRefused(e -> {
             refusals.log(e);
+            if (tracker.requestRunning() && !tracker.responseStarted()) {
+                // The running request is answered 503 by RequestScopeHandler through Undertow
+                // (its few bytes from the heap, see ConnectionBufferPool.refuseArena), then
+                // closed the usual way after a Connection: close answer.
+                connection.refuseArena();
+                return;
+            }
             if (tracker.requestRunning()) {
-                IoUtils.safeClose(channel);
+                IoUtils.safeClose(channel); // half an answer is out: only a close can end it
             } else {
-                DirectAnswer.sendAndClose(channel, 503, "server out of memory for this request; retry later");
+                // Straight through the framing check, which owns the socket's reads: a lingering
+                // close, so the client gets the 503 even with its request unread.
+                framing.refuseConnection(503, "server out of memory for this request; retry later");
             }
             connection.connectionClosed(); // the close listener may not be attached yet
         });

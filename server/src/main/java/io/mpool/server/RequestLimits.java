@@ -29,26 +29,57 @@ public record RequestLimits(
         long minBodyRate,
         int maxBlockingRequests) {
 
-    /** How long a body may be slow before the minimum rate applies (a TCP slow start, a hiccup). */
-    public static final Duration BODY_RATE_GRACE = Duration.ofSeconds(5);
-    /** nginx's large_client_header_buffers default allows 8k per line; the same here. */
-    public static final int DEFAULT_MAX_REQUEST_LINE = 8 * 1024;
-    public static final int DEFAULT_MAX_HEADER_SIZE = 64 * 1024;
+    // Defaults, written the way a user writes them: Main's options show and read these, and
+    // DEFAULTS below parses them with the same converters. The timeouts are nginx-like
+    // (client_body_timeout and send_timeout are 60 s there).
 
-    /** The defaults: nginx-like timeouts (client_body_timeout and send_timeout are 60 s there). */
-    public static final RequestLimits DEFAULTS = new RequestLimits(0, DEFAULT_MAX_REQUEST_LINE, DEFAULT_MAX_HEADER_SIZE,
-            Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(60), 1024, 8);
+    /** 0: no limit; the routes stream bodies of any size through a few pool buffers. */
+    public static final String DEFAULT_MAX_BODY_SIZE = "0";
+    /** nginx's large_client_header_buffers default allows 8k per line; the same here. */
+    public static final String DEFAULT_MAX_REQUEST_LINE = "8k";
+    public static final String DEFAULT_MAX_HEADER_SIZE = "64k";
+    public static final String DEFAULT_READ_TIMEOUT = "30s";
+    public static final String DEFAULT_WRITE_TIMEOUT = "60s";
+    public static final String DEFAULT_PARSE_TIMEOUT = "10s";
+    public static final String DEFAULT_IDLE_TIMEOUT = "60s";
+    public static final String DEFAULT_MIN_BODY_RATE = "1k";
+    public static final int DEFAULT_MAX_BLOCKING_REQUESTS = 8;
+
+    /** How long a body may be slow before the minimum rate applies (a TCP slow start, a hiccup). */
+    public static final int BODY_RATE_GRACE_SECONDS = 5;
+    public static final Duration BODY_RATE_GRACE = Duration.ofSeconds(BODY_RATE_GRACE_SECONDS);
+
+    // Bounds.
+
+    /** Room for a method, a short path and the version. */
+    public static final int MIN_REQUEST_LINE = 64;
+    public static final int MAX_REQUEST_LINE = 1 << 20;
+    public static final int MAX_HEADER_SIZE = 1 << 24;
+    /** Undertow takes its timeouts as int milliseconds: about 24 days. */
+    public static final long MAX_TIMEOUT_MILLIS = Integer.MAX_VALUE;
+
+    public static final RequestLimits DEFAULTS = new RequestLimits(
+            OptionConverters.byteSize(DEFAULT_MAX_BODY_SIZE),
+            OptionConverters.intByteSize(DEFAULT_MAX_REQUEST_LINE),
+            OptionConverters.intByteSize(DEFAULT_MAX_HEADER_SIZE),
+            OptionConverters.interval(DEFAULT_READ_TIMEOUT),
+            OptionConverters.interval(DEFAULT_WRITE_TIMEOUT),
+            OptionConverters.interval(DEFAULT_PARSE_TIMEOUT),
+            OptionConverters.interval(DEFAULT_IDLE_TIMEOUT),
+            OptionConverters.byteSize(DEFAULT_MIN_BODY_RATE),
+            DEFAULT_MAX_BLOCKING_REQUESTS);
 
     public RequestLimits {
         if (maxBodyBytes < 0) {
             throw new IllegalArgumentException("--max-body-size=" + maxBodyBytes + " (expected: >= 0, 0 = no limit)");
         }
-        if (maxRequestLine < 64 || maxRequestLine > (1 << 20)) {
-            throw new IllegalArgumentException("--max-request-line=" + maxRequestLine + " (expected: 64..1048576 bytes)");
+        if (maxRequestLine < MIN_REQUEST_LINE || maxRequestLine > MAX_REQUEST_LINE) {
+            throw new IllegalArgumentException("--max-request-line=" + maxRequestLine + " (expected: "
+                    + MIN_REQUEST_LINE + ".." + MAX_REQUEST_LINE + " bytes)");
         }
-        if (maxHeaderSize < maxRequestLine || maxHeaderSize > (1 << 24)) {
+        if (maxHeaderSize < maxRequestLine || maxHeaderSize > MAX_HEADER_SIZE) {
             throw new IllegalArgumentException("--max-header-size=" + maxHeaderSize + " (expected: "
-                    + maxRequestLine + "..16777216 bytes, at least --max-request-line)");
+                    + maxRequestLine + ".." + MAX_HEADER_SIZE + " bytes, at least --max-request-line)");
         }
         positive("--read-timeout", readTimeout);
         positive("--write-timeout", writeTimeout);
@@ -63,9 +94,9 @@ public record RequestLimits(
     }
 
     private static void positive(String flag, Duration value) {
-        if (value == null || value.isNegative() || value.isZero() || value.toMillis() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(flag + "=" + (value == null ? null : value.toMillis() + "ms")
-                    + " (expected: a positive number of seconds)");
+        if (value == null || value.isNegative() || value.toMillis() == 0 || value.toMillis() > MAX_TIMEOUT_MILLIS) {
+            throw new IllegalArgumentException(flag + "=" + (value == null ? null : Durations.format(value))
+                    + " (expected: 1ms.." + MAX_TIMEOUT_MILLIS + "ms)");
         }
     }
 
@@ -87,8 +118,8 @@ public record RequestLimits(
     @Override
     public String toString() {
         return "maxBodyBytes=" + maxBodyBytes + " maxRequestLine=" + maxRequestLine + " maxHeaderSize=" + maxHeaderSize
-                + " readTimeout=" + readTimeout.toSeconds() + "s writeTimeout=" + writeTimeout.toSeconds()
-                + "s parseTimeout=" + parseTimeout.toSeconds() + "s idleTimeout=" + idleTimeout.toSeconds()
-                + "s minBodyRate=" + minBodyRate + " maxBlockingRequests=" + maxBlockingRequests;
+                + " readTimeout=" + Durations.format(readTimeout) + " writeTimeout=" + Durations.format(writeTimeout)
+                + " parseTimeout=" + Durations.format(parseTimeout) + " idleTimeout=" + Durations.format(idleTimeout)
+                + " minBodyRate=" + minBodyRate + " maxBlockingRequests=" + maxBlockingRequests;
     }
 }

@@ -5,6 +5,7 @@ import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.mempool.PageArena;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Locale;
 
 /**
  * The server's effective configuration; every value is checked here, so a bad one stops start-up
@@ -39,12 +40,38 @@ public record ServerConfig(
         UNDERTOW
     }
 
+    // Defaults, written the way a user writes them: Main's options show and read these, and
+    // defaults() below parses them with the same converters.
+
+    /** The main listener: every interface, as a server in a container needs. */
+    public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
+    public static final String LOOPBACK = "127.0.0.1";
+    /** The admin listener: loopback only, so it is never exposed by accident. */
+    public static final String DEFAULT_ADMIN_HOST = LOOPBACK;
     public static final int DEFAULT_ADMIN_PORT = 9090;
+    public static final String DEFAULT_POOL = "mp";
     /** Undertow's own default for a JVM with more than 128 MB of heap; see README for figures. */
-    public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
-    public static final long DEFAULT_ARENA_MAX = 256L << 20;
-    public static final long DEFAULT_CONNECTION_MAX = 8L << 20;
+    public static final String DEFAULT_BUFFER_SIZE = "16k";
+    public static final String DEFAULT_ARENA_MAX = "256m";
+    public static final String DEFAULT_ARENA_POLICY = "fail";
+    public static final boolean DEFAULT_SCRUB = true;
+    /** Room for a connection's buffers and a handler's scratch memory, far below the arena. */
+    public static final String DEFAULT_CONNECTION_MAX_BYTES = "8m";
+    /** One selector thread: the server's work per request is small; see README for figures. */
+    public static final int DEFAULT_IO_THREADS = 1;
+    /** Only blocking handlers (echo?mode=blocking) use workers; --max-blocking-requests caps them. */
+    public static final int DEFAULT_WORKER_THREADS = 16;
+
+    // Bounds.
+
+    public static final int MIN_BUFFER_SIZE = 512;
+    public static final int MAX_BUFFER_SIZE = 1 << 20;
+    /** The smallest arena: 16 pages, a few connections' worth. */
+    public static final long MIN_ARENA_MAX = 16L * PageArena.PAGE_SIZE;
+    public static final int MAX_IO_THREADS = 256;
+    public static final int MAX_WORKER_THREADS = 4096;
+    public static final int MAX_PORT = 65535;
 
     public ServerConfig {
         requireHost("--host", host);
@@ -57,22 +84,25 @@ public record ServerConfig(
         if (pool == null) {
             throw new IllegalArgumentException("--pool=null (expected: mp or undertow)");
         }
-        if (bufferSize < 512 || bufferSize > (1 << 20)) {
-            throw new IllegalArgumentException("--buffer-size=" + bufferSize + " (expected: 512..1048576 bytes)");
+        if (bufferSize < MIN_BUFFER_SIZE || bufferSize > MAX_BUFFER_SIZE) {
+            throw new IllegalArgumentException("--buffer-size=" + bufferSize + " (expected: " + MIN_BUFFER_SIZE + ".."
+                    + MAX_BUFFER_SIZE + " bytes)");
         }
-        if (arenaMaxBytes < PageArena.PAGE_SIZE * 16L) {
-            throw new IllegalArgumentException("--arena-max=" + arenaMaxBytes + " (expected: at least 65536 bytes)");
+        if (arenaMaxBytes < MIN_ARENA_MAX) {
+            throw new IllegalArgumentException("--arena-max=" + arenaMaxBytes + " (expected: at least " + MIN_ARENA_MAX
+                    + " bytes)");
         }
         if (connectionMaxBytes < bufferSize + PageArena.PAGE_SIZE || connectionMaxBytes > arenaMaxBytes) {
             throw new IllegalArgumentException("--connection-max-bytes=" + connectionMaxBytes
                     + " (expected: " + (bufferSize + PageArena.PAGE_SIZE) + ".." + arenaMaxBytes
                     + ", at least one buffer plus a node and at most --arena-max)");
         }
-        if (ioThreads < 1 || ioThreads > 256) {
-            throw new IllegalArgumentException("--io-threads=" + ioThreads + " (expected: 1..256)");
+        if (ioThreads < 1 || ioThreads > MAX_IO_THREADS) {
+            throw new IllegalArgumentException("--io-threads=" + ioThreads + " (expected: 1.." + MAX_IO_THREADS + ")");
         }
-        if (workerThreads < 1 || workerThreads > 4096) {
-            throw new IllegalArgumentException("--worker-threads=" + workerThreads + " (expected: 1..4096)");
+        if (workerThreads < 1 || workerThreads > MAX_WORKER_THREADS) {
+            throw new IllegalArgumentException("--worker-threads=" + workerThreads + " (expected: 1.."
+                    + MAX_WORKER_THREADS + ")");
         }
         if (limits == null) {
             throw new IllegalArgumentException("limits=null (expected: RequestLimits.DEFAULTS or a value)");
@@ -84,11 +114,16 @@ public record ServerConfig(
         }
     }
 
-    /** Defaults everywhere, ports as given (0 = ephemeral): for tests and embedding. */
+    /**
+     * Defaults everywhere but the main listener, which binds to loopback like the admin one, and
+     * the ports, as given (0 = ephemeral): for tests and embedding.
+     */
     public static ServerConfig defaults(int port, int adminPort) {
-        return new ServerConfig("127.0.0.1", port, "127.0.0.1", adminPort, null, PoolKind.MP,
-                DEFAULT_BUFFER_SIZE, DEFAULT_ARENA_MAX, ExhaustionPolicy.FAIL, true, DEFAULT_CONNECTION_MAX,
-                1, 16, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES);
+        return new ServerConfig(LOOPBACK, port, DEFAULT_ADMIN_HOST, adminPort, null,
+                OptionConverters.poolKind(DEFAULT_POOL), OptionConverters.intByteSize(DEFAULT_BUFFER_SIZE),
+                OptionConverters.byteSize(DEFAULT_ARENA_MAX), OptionConverters.policy(DEFAULT_ARENA_POLICY),
+                DEFAULT_SCRUB, OptionConverters.byteSize(DEFAULT_CONNECTION_MAX_BYTES), DEFAULT_IO_THREADS,
+                DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES);
     }
 
     public ServerConfig withPool(PoolKind kind) {
@@ -136,15 +171,15 @@ public record ServerConfig(
     }
 
     private static void requirePort(String flag, int port) {
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(flag + "=" + port + " (expected: 0..65535, 0 = any free port)");
+        if (port < 0 || port > MAX_PORT) {
+            throw new IllegalArgumentException(flag + "=" + port + " (expected: 0.." + MAX_PORT + ", 0 = any free port)");
         }
     }
 
     /** One line for the startup log. Never prints the token. */
     @Override
     public String toString() {
-        return "pool=" + pool.name().toLowerCase() + " bufferSize=" + bufferSize + " arenaMax=" + arenaMaxBytes
+        return "pool=" + pool.name().toLowerCase(Locale.ROOT) + " bufferSize=" + bufferSize + " arenaMax=" + arenaMaxBytes
                 + " arenaPolicy=" + arenaPolicy + " scrub=" + scrub + " connectionMaxBytes=" + connectionMaxBytes
                 + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads + " " + limits
                 + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]";

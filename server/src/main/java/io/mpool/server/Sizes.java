@@ -1,15 +1,34 @@
 package io.mpool.server;
 
 import java.util.Locale;
+import java.util.OptionalLong;
 
-/** Byte sizes on the command line (and in the Dockerfile check): {@code 16384}, {@code 16k}, {@code 256m}, {@code 1g}. */
+/**
+ * Byte sizes as written on the command line, in the environment and in the Dockerfile:
+ * {@code 16384}, {@code 16k}, {@code 256m}, {@code 1g} (powers of 1024).
+ */
 public final class Sizes {
+    /** What a size looks like, for the {@code (expected: ...)} part of an error message. */
+    public static final String EXPECTED = "bytes, e.g. 16384, 16k, 256m, 1g";
+
     private Sizes() {
     }
 
-    public static long parse(String flag, String text) {
+    /**
+     * The bytes {@code text} names.
+     *
+     * @param name what the value is called in the error message: a flag or a variable
+     * @throws IllegalArgumentException {@code name=text (expected: ...)} if it is not a size
+     */
+    public static long parse(String name, String text) {
+        return bytes(text).orElseThrow(() -> new IllegalArgumentException(
+                name + "=" + text + " (expected: " + EXPECTED + ")"));
+    }
+
+    /** The bytes {@code text} names, or empty if it is not a size (or does not fit a long). */
+    static OptionalLong bytes(String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException(flag + " is empty (expected: bytes, e.g. 16384, 16k, 256m, 1g)");
+            return OptionalLong.empty();
         }
         String value = text.trim().toLowerCase(Locale.ROOT);
         long unit = switch (value.charAt(value.length() - 1)) {
@@ -19,14 +38,14 @@ public final class Sizes {
             default -> 1;
         };
         String digits = unit == 1 ? value : value.substring(0, value.length() - 1);
+        if (digits.isEmpty() || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return OptionalLong.empty();
+        }
         try {
             long number = Long.parseLong(digits);
-            if (number < 0 || number > Long.MAX_VALUE / unit) {
-                throw new NumberFormatException();
-            }
-            return number * unit;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(flag + "=" + text + " (expected: bytes, e.g. 16384, 16k, 256m, 1g)");
+            return number > Long.MAX_VALUE / unit ? OptionalLong.empty() : OptionalLong.of(number * unit);
+        } catch (NumberFormatException tooLong) {
+            return OptionalLong.empty();
         }
     }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,7 +116,7 @@ class AdminListenerTest {
         try {
             String answer = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
             return "closed" + (answer.isEmpty() ? "" : " after " + answer.lines().findFirst().orElse(""));
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return "still open after 15 s";
         } catch (IOException e) {
             return "closed (reset)";

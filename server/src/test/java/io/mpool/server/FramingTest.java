@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.framing.FramingScanner;
+import io.mpool.server.framing.ScannerLimits;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.math.BigInteger;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,7 +26,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FramingTest {
     private static final String PIPELINED = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
-    private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
 
     @RegisterExtension
     final ServerFixture fixture = new ServerFixture();
@@ -53,9 +52,45 @@ class FramingTest {
             // Undertow's own parser refuses this one before our check: the status is the same.
             cases.add(Arguments.of(path + " TE with space before colon", post + "Transfer-Encoding : chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, false));
         }
-        cases.add(Arguments.of("request line over 8k", "GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: t\r\n\r\n", 414, true));
-        cases.add(Arguments.of("head over 64k", "GET /hello HTTP/1.1\r\nHost: t\r\n" + "X-Pad: " + "v".repeat(70_000) + "\r\n\r\n", 431, true));
         return cases.stream();
+    }
+
+    /**
+     * Every limit of the framing check at exactly its value (served) and one byte above (refused),
+     * each followed by a pipelined GET /hello that is served only in the first case.
+     */
+    static Stream<Arguments> limits() {
+        int line = RequestLimits.DEFAULTS.maxRequestLine();
+        int head = RequestLimits.DEFAULTS.maxHeaderSize();
+        List<Arguments> cases = new ArrayList<>();
+        for (int over = 0; over <= 1; over++) {
+            String suffix = over == 0 ? " = limit" : " = limit + 1";
+            // "GET /" + path + " HTTP/1.1": the request line without its CRLF.
+            String path = "a".repeat(line + over - "GET / HTTP/1.1".length());
+            cases.add(Arguments.of("request line" + suffix, "GET /" + path + " HTTP/1.1\r\nHost: t\r\n\r\n",
+                    over == 0 ? List.of(404, 200) : List.of(414)));
+            // The whole head, every CRLF included.
+            String padded = "GET /hello HTTP/1.1\r\nHost: t\r\nX-Pad: \r\n\r\n";
+            String pad = "v".repeat(head + over - padded.length());
+            cases.add(Arguments.of("head" + suffix, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Pad: " + pad + "\r\n\r\n",
+                    over == 0 ? List.of(200, 200) : List.of(431)));
+            // The chunk-size line, its CRLF included: a size, then an extension as long as it takes.
+            String extension = "x".repeat(ScannerLimits.MAX_CHUNK_LINE + over - "5;\r\n".length());
+            cases.add(Arguments.of("chunk-size line" + suffix, "POST /echo HTTP/1.1\r\nHost: t\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n5;" + extension + "\r\nhello\r\n0\r\n\r\n",
+                    over == 0 ? List.of(200, 200) : List.of(400)));
+            // Content-Length digits: leading zeros count.
+            String digits = "0".repeat(ScannerLimits.MAX_CONTENT_LENGTH_DIGITS + over - 1) + "5";
+            cases.add(Arguments.of("Content-Length digits" + suffix, "POST /echo HTTP/1.1\r\nHost: t\r\n"
+                    + "Content-Length: " + digits + "\r\n\r\nhello", over == 0 ? List.of(200, 200) : List.of(400)));
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("limits")
+    void everyLimitHoldsAtExactlyItsValue(String name, String request, List<Integer> statuses) throws IOException {
+        assertEquals(statuses, sendAndReadAll(request + PIPELINED), name);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -79,9 +114,9 @@ class FramingTest {
         List<Arguments> sizes = new ArrayList<>();
         sizes.add(Arguments.of("5"));
         for (int k = 3; k <= 64; k++) {
-            java.math.BigInteger power = java.math.BigInteger.ONE.shiftLeft(k);
+            BigInteger power = BigInteger.ONE.shiftLeft(k);
             for (int delta : new int[] {-1, 0, 5}) {
-                sizes.add(Arguments.of(power.add(java.math.BigInteger.valueOf(delta)).toString(16)));
+                sizes.add(Arguments.of(power.add(BigInteger.valueOf(delta)).toString(16)));
             }
         }
         return sizes.stream();
@@ -98,14 +133,14 @@ class FramingTest {
     @ParameterizedTest(name = "chunk size 0x{0}")
     @MethodSource("chunkSizesAcrossEveryBit")
     void everyChunkSizeIsEitherHeldWholeOrRefused(String hexSize) throws IOException {
-        java.math.BigInteger size = new java.math.BigInteger(hexSize, 16);
+        BigInteger size = new BigInteger(hexSize, 16);
         String request = "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + hexSize
                 + "\r\nhello\r\n0\r\n\r\n"
                 + "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n" + PIPELINED;
         List<Integer> statuses = sendAndReadAll(request);
-        if (size.equals(java.math.BigInteger.valueOf(5))) {
+        if (size.equals(BigInteger.valueOf(5))) {
             assertEquals(List.of(200, 501), statuses, "the request behind the body is checked");
-        } else if (size.compareTo(java.math.BigInteger.valueOf(io.mpool.server.framing.FramingScanner.MAX_CHUNK_SIZE)) > 0) {
+        } else if (size.compareTo(BigInteger.valueOf(FramingScanner.MAX_CHUNK_SIZE)) > 0) {
             assertEquals(List.of(400), statuses, hexSize);
         } else {
             assertFalse(statuses.contains(200) || statuses.contains(501), hexSize + ": " + statuses);
@@ -129,9 +164,7 @@ class FramingTest {
         // comes after it, so the only safe outcome is a truncated answer and a closed connection.
         String good = "5000\r\n" + "x".repeat(0x5000) + "\r\n";
         String request = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + good + "zz\r\n" + PIPELINED;
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
-            socket.setSoTimeout(20_000);
+        try (Socket socket = fixture.socket(20_000)) {
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             String received = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             assertTrue(received.startsWith("HTTP/1.1 200 "), received.substring(0, Math.min(80, received.length())));
@@ -141,13 +174,8 @@ class FramingTest {
     }
 
     private List<Integer> sendAndReadAll(String bytes) throws IOException {
-        RawHttp.Exchange exchange = RawHttp.sendAll(fixture.port(), bytes.getBytes(StandardCharsets.ISO_8859_1), new int[0], 20_000);
+        RawHttp.Exchange exchange = RawHttp.sendAll(fixture.port(), bytes, 20_000);
         assertFalse(exchange.hung(), "the server neither answered nor closed");
-        List<Integer> statuses = new ArrayList<>();
-        Matcher matcher = STATUS.matcher(exchange.text());
-        while (matcher.find()) {
-            statuses.add(Integer.parseInt(matcher.group(1)));
-        }
-        return statuses;
+        return exchange.statuses();
     }
 }

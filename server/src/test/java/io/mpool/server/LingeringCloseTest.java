@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -106,7 +107,7 @@ class LingeringCloseTest {
     /** Writes {@code bytes} filler bytes; returns how that ended (the server may refuse them). */
     private static String writeQuietly(OutputStream out, int bytes) {
         byte[] piece = new byte[16 * 1024];
-        java.util.Arrays.fill(piece, (byte) 'p');
+        Arrays.fill(piece, (byte) 'p');
         try {
             for (int sent = 0; sent < bytes; sent += piece.length) {
                 out.write(piece);

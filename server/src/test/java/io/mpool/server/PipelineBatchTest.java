@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.connection.ConnectionSummary;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -53,7 +54,7 @@ class PipelineBatchTest {
     @Test
     void aBatchAbandonedByTheClientIsReclaimedWhenTheConnectionCloses() throws Exception {
         byte[] pair = RawHttp.concat(GET, RawHttp.get("/bytes/60000"));
-        byte[] burst = RawHttp.concat(java.util.Collections.nCopies(500, pair).toArray(new byte[0][]));
+        byte[] burst = RawHttp.concat(Collections.nCopies(500, pair).toArray(new byte[0][]));
         try (RawHttp http = fixture.connect()) {
             http.send(burst); // about 30 MB of answers, never read
             long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();

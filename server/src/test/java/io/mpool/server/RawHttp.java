@@ -1,21 +1,36 @@
 package io.mpool.server;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A deliberately small HTTP/1.1 client over a plain socket, so tests control every byte sent
- * (pipelining, partial bodies, aborts) and see every byte received.
+ * The server tests' one HTTP/1.1 client over plain sockets, so tests control every byte sent
+ * (pipelining, partial bodies, aborts) and see every byte received: a keep-alive connection
+ * ({@link #RawHttp(int)}), one whole exchange ({@link #sendAll}), raw sockets ({@link #socket}) and
+ * reading status lines out of raw answers ({@link #statuses}, {@link #statusOf}).
  */
 final class RawHttp implements AutoCloseable {
+    private static final String HOST = "127.0.0.1";
+    private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    private static final int READ_TIMEOUT_MILLIS = 30_000;
+    private static final int RECEIVE_BUFFER = 64 * 1024;
+    private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ");
 
     /** A parsed response. Header names are lower-cased. */
     record Response(int status, Map<String, String> headers, byte[] body) {
@@ -33,12 +48,18 @@ final class RawHttp implements AutoCloseable {
     private final OutputStream out;
 
     RawHttp(int port) throws IOException {
-        socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-        socket.setSoTimeout(30_000);
+        socket = socket(port, READ_TIMEOUT_MILLIS);
         socket.setTcpNoDelay(true);
-        in = new java.io.BufferedInputStream(socket.getInputStream(), 65536);
+        in = new BufferedInputStream(socket.getInputStream(), RECEIVE_BUFFER);
         out = socket.getOutputStream();
+    }
+
+    /** A socket connected to the server on loopback, reads timing out after {@code timeoutMillis}. */
+    static Socket socket(int port, int timeoutMillis) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress(HOST, port), CONNECT_TIMEOUT_MILLIS);
+        socket.setSoTimeout(timeoutMillis);
+        return socket;
     }
 
     static byte[] get(String path) {
@@ -59,6 +80,36 @@ final class RawHttp implements AutoCloseable {
         return all.toByteArray();
     }
 
+    /** The status of every response in a raw answer, in order. */
+    static List<Integer> statuses(String answer) {
+        List<Integer> statuses = new ArrayList<>();
+        Matcher matcher = STATUS_LINE.matcher(answer);
+        while (matcher.find()) {
+            statuses.add(Integer.parseInt(matcher.group(1)));
+        }
+        return statuses;
+    }
+
+    /** What a raw answer says: its first status ("200"), or "closed" if there is none. */
+    static String statusOf(byte[] answer) {
+        List<Integer> statuses = statuses(new String(answer, StandardCharsets.ISO_8859_1));
+        return statuses.isEmpty() || !startsWithStatusLine(answer) ? "closed" : String.valueOf(statuses.get(0));
+    }
+
+    private static boolean startsWithStatusLine(byte[] answer) {
+        return STATUS_LINE.matcher(new String(answer, StandardCharsets.ISO_8859_1)).lookingAt();
+    }
+
+    /** Every response in a raw answer, parsed; what follows the last complete one is ignored. */
+    static List<Response> responses(byte[] answer) throws IOException {
+        InputStream in = new ByteArrayInputStream(answer);
+        List<Response> responses = new ArrayList<>();
+        while (in.available() > 0) {
+            responses.add(read(in, false));
+        }
+        return responses;
+    }
+
     RawHttp send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
@@ -76,23 +127,23 @@ final class RawHttp implements AutoCloseable {
 
     /** Reads one response: status line, headers, and a body by length, chunks, or until close. */
     Response read() throws IOException {
-        return read(false);
+        return read(in, false);
     }
 
     /** Reads the answer to a HEAD request: status line and headers; no body follows them. */
     Response readHead() throws IOException {
-        return read(true);
+        return read(in, true);
     }
 
-    private Response read(boolean headRequest) throws IOException {
-        String statusLine = line();
+    private static Response read(InputStream in, boolean headRequest) throws IOException {
+        String statusLine = line(in);
         if (statusLine == null) {
             throw new IOException("connection closed before a response");
         }
         String[] parts = statusLine.split(" ", 3);
         int status = Integer.parseInt(parts[1]);
         Map<String, String> headers = new LinkedHashMap<>();
-        for (String header = line(); header != null && !header.isEmpty(); header = line()) {
+        for (String header = line(in); header != null && !header.isEmpty(); header = line(in)) {
             int colon = header.indexOf(':');
             headers.put(header.substring(0, colon).trim().toLowerCase(Locale.ROOT), header.substring(colon + 1).trim());
         }
@@ -104,15 +155,16 @@ final class RawHttp implements AutoCloseable {
         } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             while (true) {
-                int size = Integer.parseInt(line().split(";")[0].trim(), 16);
+                int size = Integer.parseInt(line(in).split(";")[0].trim(), 16);
                 if (size == 0) {
-                    while (!line().isEmpty()) {
-                        // trailers
+                    String trailer = line(in);
+                    while (trailer != null && !trailer.isEmpty()) { // trailers: skipped
+                        trailer = line(in);
                     }
                     break;
                 }
                 all.writeBytes(in.readNBytes(size));
-                line();
+                line(in);
             }
             body = all.toByteArray();
         } else if (status == 204 || status == 304 || status / 100 == 1) {
@@ -127,12 +179,12 @@ final class RawHttp implements AutoCloseable {
     boolean closedByServer() throws IOException {
         try {
             return in.read() == -1;
-        } catch (java.net.SocketException e) {
+        } catch (SocketException e) {
             return true;
         }
     }
 
-    private String line() throws IOException {
+    private static String line(InputStream in) throws IOException {
         StringBuilder sb = new StringBuilder();
         int c;
         while ((c = in.read()) != -1) {
@@ -155,8 +207,17 @@ final class RawHttp implements AutoCloseable {
         }
 
         String text() {
-            return new String(received, java.nio.charset.StandardCharsets.ISO_8859_1);
+            return new String(received, StandardCharsets.ISO_8859_1);
         }
+
+        List<Integer> statuses() {
+            return RawHttp.statuses(text());
+        }
+    }
+
+    /** {@link #sendAll(int, byte[], int[], int)} in one piece. */
+    static Exchange sendAll(int port, String request, int timeoutMillis) throws IOException {
+        return sendAll(port, request.getBytes(StandardCharsets.ISO_8859_1), new int[0], timeoutMillis);
     }
 
     /**
@@ -166,12 +227,10 @@ final class RawHttp implements AutoCloseable {
      * closed is not an error: what it answered is still read.
      */
     static Exchange sendAll(int port, byte[] request, int[] splits, int timeoutMillis) throws IOException {
-        java.io.ByteArrayOutputStream received = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
         String ending;
-        try (Socket socket = new Socket()) {
+        try (Socket socket = socket(port, timeoutMillis)) {
             socket.setTcpNoDelay(true);
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            socket.setSoTimeout(timeoutMillis);
             try {
                 int from = 0;
                 for (int split : splits) {
@@ -191,7 +250,7 @@ final class RawHttp implements AutoCloseable {
                     received.write(buffer, 0, n);
                 }
                 ending = "closed";
-            } catch (java.net.SocketTimeoutException e) {
+            } catch (SocketTimeoutException e) {
                 ending = "timeout";
             } catch (IOException e) {
                 ending = "reset";

@@ -7,12 +7,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.mempool.ArenaLeakCheck;
 import io.mpool.server.connection.ServerStats;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -25,13 +28,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
     static final Duration SETTLE = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Startup lines for every test drown the report; warnings still show. */
-    private static final java.util.logging.Logger QUIET = quiet();
+    /** Startup lines for every test drown the report; warnings still show. Held: JUL keeps loggers weakly. */
+    private static final Logger SERVER_LOG = warningsOnly(Logger.getLogger(MpoolServer.class.getName()));
+    private static final Logger XNIO_LOG = warningsOnly(Logger.getLogger("org.xnio"));
 
-    private static java.util.logging.Logger quiet() {
-        java.util.logging.Logger logger = java.util.logging.Logger.getLogger("io.mpool.server.MpoolServer");
-        logger.setLevel(java.util.logging.Level.WARNING);
-        java.util.logging.Logger.getLogger("org.xnio").setLevel(java.util.logging.Level.WARNING);
+    private static Logger warningsOnly(Logger logger) {
+        logger.setLevel(Level.WARNING);
         return logger;
     }
 
@@ -101,6 +103,11 @@ final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
 
     RawHttp connect() throws IOException {
         return new RawHttp(server.port());
+    }
+
+    /** A raw socket to the main listener, reads timing out after {@code timeoutMillis}. */
+    Socket socket(int timeoutMillis) throws IOException {
+        return RawHttp.socket(server.port(), timeoutMillis);
     }
 
     /** GET on the admin listener; returns status and parsed JSON. */

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,7 +21,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -30,8 +33,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * asserted, only outcomes.
  */
 class SlowClientTest {
-    private static final int SLOW_HEADS = 20;
-    private static final int SLOW_BODIES = 20;
 
     @RegisterExtension
     final ServerFixture fixture = new ServerFixture(config -> config.withLimits(RequestLimits.DEFAULTS
@@ -39,16 +40,26 @@ class SlowClientTest {
             .withBody(2_000, 4)));
 
     @Test
-    void slowClientsAreCutOffAndOthersAreServedMeanwhile() throws Exception {
+    void slowClientsAreCutOffAndOthersAreServedMeanwhile(TestReporter reporter) throws Exception {
+        attack(4, 4, reporter);
+    }
+
+    @Test
+    @Tag("slow")
+    void manySlowClientsAreCutOffAndOthersAreServedMeanwhile(TestReporter reporter) throws Exception {
+        attack(20, 20, reporter);
+    }
+
+    private void attack(int slowHeads, int slowBodies, TestReporter reporter) throws Exception {
         ExecutorService executor = Executors.newCachedThreadPool();
         AtomicBoolean attacking = new AtomicBoolean(true);
         Map<String, Integer> slowOutcomes = new ConcurrentHashMap<>();
         try {
             List<Future<String>> slow = new ArrayList<>();
-            for (int i = 0; i < SLOW_HEADS; i++) {
+            for (int i = 0; i < slowHeads; i++) {
                 slow.add(executor.submit(() -> slowHead()));
             }
-            for (int i = 0; i < SLOW_BODIES; i++) {
+            for (int i = 0; i < slowBodies; i++) {
                 String path = i % 2 == 0 ? "/echo?mode=blocking" : "/upload";
                 slow.add(executor.submit(() -> slowBody(path)));
             }
@@ -69,11 +80,11 @@ class SlowClientTest {
             }
             attacking.set(false);
             Map<Integer, Integer> served = normal.get(60, TimeUnit.SECONDS);
-            System.out.println("slow clients: " + new TreeMap<>(slowOutcomes) + "; ordinary requests meanwhile: " + served);
+            reporter.publishEntry("slow clients", new TreeMap<>(slowOutcomes) + "; ordinary requests meanwhile: " + served);
             assertEquals(Map.of(200, served.getOrDefault(200, 0)), served, "every ordinary request answered 200");
             assertTrue(served.get(200) > 10, "ordinary clients were served during the attack: " + served);
-            assertEquals(SLOW_HEADS, slowOutcomes.getOrDefault("head: closed", 0), "slow heads cut off: " + slowOutcomes);
-            assertEquals(SLOW_BODIES, slowOutcomes.getOrDefault("body: 408", 0) + slowOutcomes.getOrDefault("body: 503", 0),
+            assertEquals(slowHeads, slowOutcomes.getOrDefault("head: closed", 0), "slow heads cut off: " + slowOutcomes);
+            assertEquals(slowBodies, slowOutcomes.getOrDefault("body: 408", 0) + slowOutcomes.getOrDefault("body: 503", 0),
                     "slow bodies answered 408 (or 503 past the blocking cap): " + slowOutcomes);
         } finally {
             attacking.set(false);
@@ -83,7 +94,7 @@ class SlowClientTest {
 
     @Test
     void aStalledBodyGets408AfterTheReadTimeoutAndAnIdleConnectionIsClosed() throws Exception {
-        try (Socket stalled = connect(); Socket idle = connect()) {
+        try (Socket stalled = fixture.socket(30_000); Socket idle = fixture.socket(30_000)) {
             stalled.getOutputStream().write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\nabc"
                     .getBytes(StandardCharsets.US_ASCII));
             idle.getOutputStream().write(RawHttp.get("/hello"));
@@ -101,7 +112,7 @@ class SlowClientTest {
     private String slowHead() throws IOException {
         byte[] head = "GET /hello HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
-        try (Socket socket = connect()) {
+        try (Socket socket = fixture.socket(30_000)) {
             OutputStream out = socket.getOutputStream();
             for (byte b : head) {
                 try {
@@ -123,7 +134,7 @@ class SlowClientTest {
 
     /** Sends a head promising 100 kB, then 10 bytes per 300 ms (33 B/s, under the minimum). */
     private String slowBody(String path) throws IOException {
-        try (Socket socket = connect()) {
+        try (Socket socket = fixture.socket(30_000)) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -149,19 +160,11 @@ class SlowClientTest {
         byte[] answer;
         try {
             answer = in.readAllBytes();
-        } catch (java.net.SocketException e) {
-            return what + ": reset";
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return what + ": still open";
+        } catch (SocketException e) {
+            return what + ": reset";
         }
-        String text = new String(answer, StandardCharsets.ISO_8859_1);
-        return text.startsWith("HTTP/1.1 ") ? what + ": " + text.substring(9, 12) : what + ": closed";
-    }
-
-    private Socket connect() throws IOException {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
-        socket.setSoTimeout(30_000);
-        return socket;
+        return what + ": " + RawHttp.statusOf(answer);
     }
 }

@@ -1,5 +1,6 @@
 package io.mpool.server.admin;
 
+import com.sun.management.ThreadMXBean;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.GarbageCollectorMXBean;
@@ -17,10 +18,12 @@ import java.nio.file.Path;
  */
 public record JvmStats(long heapBytesAllocated, long gcCount, long gcMillis, long heapUsedBytes,
                        long directBytesUsed, long rssBytes) {
+    private static final Path SELF_STATUS = Path.of("/proc/self/status");
+    private static final long KIB = 1024;
 
     public static JvmStats now() {
         long allocated = -1;
-        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+        if (ManagementFactory.getThreadMXBean() instanceof ThreadMXBean threads
                 && threads.isThreadAllocatedMemorySupported()) {
             allocated = 0;
             for (long bytes : threads.getThreadAllocatedBytes(threads.getAllThreadIds())) {
@@ -36,18 +39,22 @@ public record JvmStats(long heapBytesAllocated, long gcCount, long gcMillis, lon
         long direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(pool -> pool.getName().equals("direct")).mapToLong(BufferPoolMXBean::getMemoryUsed).sum();
         return new JvmStats(allocated, gcCount, gcMillis, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
-                direct, rss());
+                direct, rssBytes(SELF_STATUS));
     }
 
-    private static long rss() {
+    /**
+     * VmRSS from a Linux {@code /proc/<pid>/status} file, in bytes, or -1 where there is none (not
+     * Linux, process gone). One parser for this process and for the load tester's child processes.
+     */
+    public static long rssBytes(Path procStatus) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String line : Files.readAllLines(procStatus)) {
                 if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * KIB; // "VmRSS:  1234 kB"
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // not Linux
+            // not Linux, or the process is gone
         }
         return -1;
     }

@@ -2,12 +2,11 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
-import io.mpool.mempool.PoolStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
@@ -53,7 +52,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final ServerStats stats;
     private final Runnable onDestroyed;
     private final RequestRegion region = new RequestRegion(this);
-    private volatile java.util.function.Consumer<RuntimeException> onAllocationRefused = e -> { };
+    private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
 
     /** Closed buffers of this request, reused before the pool is asked again. */
     private final ArrayDeque<ByteBuffer> recycled = new ArrayDeque<>();
@@ -71,6 +70,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private long resets;
     private long resetsCoalesced;
     private boolean capLogged;
+    /** Set once the arena refused this connection mid-request: see {@link #refuseArena()}. */
+    private boolean arenaRefused;
     /** True while Undertow's listener is built: allocate answers its size probe. */
     private boolean probing;
     private final PooledByteBuffer sizeProbe;
@@ -108,6 +109,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                 if (probing) {
                     return sizeProbe;
                 }
+                if (arenaRefused) {
+                    return arrayBacked.allocate(); // only to write the refusal; never the arena again
+                }
                 ByteBuffer buffer = recycled.pollFirst();
                 if (buffer == null) {
                     buffer = allocateLocked(bufferSize, false);
@@ -124,6 +128,17 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             // Undertow does not close a connection whose buffer allocation fails: do it here.
             onAllocationRefused.accept(e);
             throw e;
+        }
+    }
+
+    /**
+     * The arena refused this connection while a request runs whose response has not started:
+     * from now on buffers come from the heap, so that Undertow can still write the 503 (a few
+     * hundred bytes) and end the exchange without another refusal; the connection closes after it.
+     */
+    public void refuseArena() {
+        synchronized (this) {
+            arenaRefused = true;
         }
     }
 
@@ -146,7 +161,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
      * What to do when this connection cannot get memory: the server answers 503 and closes if no
      * request is running, else closes. Set once, right after the connection is accepted.
      */
-    public void onAllocationRefused(java.util.function.Consumer<RuntimeException> handler) {
+    public void onAllocationRefused(Consumer<RuntimeException> handler) {
         this.onAllocationRefused = handler;
     }
 

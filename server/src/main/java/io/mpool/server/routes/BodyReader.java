@@ -9,8 +9,8 @@ import org.xnio.channels.StreamSourceChannel;
 
 /**
  * Reads a request body without blocking, one buffer of the connection's pool at a time, and
- * hands each chunk to a {@link Consumer}. The buffer is closed on every way out (end, error,
- * exchange completion), so an aborted body never keeps the connection's pool from resetting.
+ * hands each chunk to a {@link Consumer}. The buffer is an {@link ExchangeBuffer}, closed at the
+ * end of the body, on an error, and at the latest when the exchange completes.
  */
 final class BodyReader implements ChannelListener<StreamSourceChannel> {
 
@@ -35,11 +35,7 @@ final class BodyReader implements ChannelListener<StreamSourceChannel> {
     private BodyReader(HttpServerExchange exchange, Consumer consumer) {
         this.exchange = exchange;
         this.consumer = consumer;
-        this.pooled = exchange.getConnection().getByteBufferPool().allocate();
-        exchange.addExchangeCompleteListener((ex, next) -> {
-            pooled.close();
-            next.proceed();
-        });
+        this.pooled = ExchangeBuffer.allocate(exchange);
     }
 
     static void start(HttpServerExchange exchange, Consumer consumer) {

@@ -22,8 +22,12 @@ public final class BytesHandler implements HttpHandler {
     private static final Logger LOG = Logger.getLogger(BytesHandler.class.getName());
     /** The largest n served: 1 GiB. */
     public static final long MAX_BYTES = 1L << 30;
+    /** 'a'..'z'. */
     private static final int PERIOD = 26;
-    private static final byte[] PATTERN = new byte[8192 + PERIOD];
+    /** Bytes a refill copies per {@code put}: fewer, longer copies; any size is correct. */
+    private static final int COPY_RUN = 8192;
+    /** The pattern from every phase: a run starting at phase p is PATTERN[p, p + COPY_RUN). */
+    private static final byte[] PATTERN = new byte[COPY_RUN + PERIOD];
 
     static {
         for (int i = 0; i < PATTERN.length; i++) {
@@ -68,12 +72,8 @@ public final class BytesHandler implements HttpHandler {
         PatternWriter(HttpServerExchange exchange, long total) {
             this.exchange = exchange;
             this.total = total;
-            this.pooled = exchange.getConnection().getByteBufferPool().allocate();
+            this.pooled = ExchangeBuffer.allocate(exchange);
             pooled.getBuffer().limit(0);
-            exchange.addExchangeCompleteListener((ex, next) -> {
-                pooled.close();
-                next.proceed();
-            });
         }
 
         @Override
@@ -109,7 +109,7 @@ public final class BytesHandler implements HttpHandler {
             int written = 0;
             while (written < length) {
                 int phase = (int) ((filled + written) % PERIOD);
-                int chunk = Math.min(length - written, PATTERN.length - PERIOD);
+                int chunk = Math.min(length - written, COPY_RUN);
                 buffer.put(PATTERN, phase, chunk);
                 written += chunk;
             }

@@ -28,13 +28,9 @@ final class EchoTransfer {
     private EchoTransfer(HttpServerExchange exchange) {
         this.exchange = exchange;
         this.source = exchange.getRequestChannel();
-        this.pooled = exchange.getConnection().getByteBufferPool().allocate();
+        this.pooled = ExchangeBuffer.allocate(exchange); // also covers a connection that dies mid-transfer
         this.buffer = pooled.getBuffer();
         buffer.clear();
-        exchange.addExchangeCompleteListener((ex, next) -> {
-            pooled.close(); // idempotent: also covers a connection that dies mid-transfer
-            next.proceed();
-        });
     }
 
     static void start(HttpServerExchange exchange) {

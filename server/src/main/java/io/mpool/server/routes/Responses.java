@@ -5,6 +5,7 @@ import io.undertow.server.Connectors;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -12,10 +13,10 @@ import org.xnio.IoUtils;
 
 /** Short plain-text answers: errors and the like. */
 public final class Responses {
+    private static final Logger LOG = Logger.getLogger(Responses.class.getName());
+
     private Responses() {
     }
-
-    private static final Logger LOG = Logger.getLogger(Responses.class.getName());
 
     /** Ends the exchange with {@code status} and a one-line text body. */
     public static void text(HttpServerExchange exchange, int status, String body) {
@@ -23,7 +24,7 @@ public final class Responses {
         exchange.setStatusCode(status);
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
         exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, bytes.length);
-        exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(bytes));
+        exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
     }
 
     /**

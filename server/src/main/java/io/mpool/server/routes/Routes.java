@@ -2,6 +2,7 @@ package io.mpool.server.routes;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The main listener's routes: {@code GET /hello}, {@code POST /echo}, {@code POST /upload},
@@ -19,7 +20,7 @@ public final class Routes implements HttpHandler {
      * @param maxBlockingRequests blocking echoes running at once (more get 503)
      * @param blockingRefusals    counts those 503s
      */
-    public Routes(int maxBlockingRequests, java.util.concurrent.atomic.LongAdder blockingRefusals) {
+    public Routes(int maxBlockingRequests, LongAdder blockingRefusals) {
         this.echo = new EchoHandler(maxBlockingRequests, blockingRefusals);
     }
 

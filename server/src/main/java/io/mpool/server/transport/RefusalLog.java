@@ -1,15 +1,18 @@
 package io.mpool.server.transport;
 
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
  * Logs memory refusals without flooding: the first one, then at most one line per
- * {@link #INTERVAL_NANOS} with the count since the last line. The counters on the admin endpoint
- * have every one.
+ * {@link #INTERVAL_SECONDS} seconds with the count since the last line. The counters on the admin
+ * endpoint have every one.
  */
 public final class RefusalLog {
-    private static final long INTERVAL_NANOS = 10_000_000_000L;
+    /** A flood of refusals stays a few lines a minute. */
+    private static final long INTERVAL_SECONDS = 10;
+    private static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(INTERVAL_SECONDS);
 
     private final Logger log;
     private final AtomicLong lastLogged = new AtomicLong(System.nanoTime() - INTERVAL_NANOS);
@@ -25,7 +28,7 @@ public final class RefusalLog {
         if (now - last >= INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {
             long others = suppressed.getAndSet(0);
             log.warning("refusing work: " + refusal.getMessage()
-                    + (others > 0 ? " (and " + others + " more refusals in the last 10 s)" : ""));
+                    + (others > 0 ? " (and " + others + " more refusals in the last " + INTERVAL_SECONDS + " s)" : ""));
         } else {
             suppressed.incrementAndGet();
         }

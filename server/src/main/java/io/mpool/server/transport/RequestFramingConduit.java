@@ -24,11 +24,12 @@ import org.xnio.conduits.StreamSourceConduit;
  * ({@link FramingScanner}). At the first violation it cuts the stream:
  * <ul>
  *   <li>in a request head, Undertow never gets the complete head; when its parser asks for the
- *   rest, no request is running, and this conduit answers the status itself (400, 414, 431,
- *   501, with {@code Connection: close}) and closes;</li>
- *   <li>in a chunked body, the conduit answers 400 itself if the running request's response has
- *   not started; if it has, the handler's next read throws {@link MalformedBodyException}
- *   (Undertow then closes the connection).</li>
+ *   rest, no request is running, and this conduit answers the status itself (400, 413 for a
+ *   Content-Length above the limit, 414, 431, 501; with {@code Connection: close}) and closes;</li>
+ *   <li>in a body (broken chunks: 400; chunks adding up past the limit: 413; a body slower than the
+ *   minimum rate: 408), the conduit answers itself if the running request's response has not
+ *   started; if it has, the handler's next read throws {@link MalformedBodyException} (Undertow
+ *   then closes the connection).</li>
  * </ul>
  * Either way nothing after the violation (a pipelined request, say) is ever parsed or served.
  *

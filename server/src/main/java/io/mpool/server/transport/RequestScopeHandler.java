@@ -7,6 +7,8 @@ import io.mpool.server.connection.ServerStats;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.StatusCodes;
 import org.xnio.IoUtils;
 
 /**
@@ -51,11 +53,18 @@ public final class RequestScopeHandler implements HttpHandler {
         try {
             next.handleRequest(exchange);
         } catch (ArenaExhaustedException | ConnectionCapExceededException refused) {
-            // The connection's pool has already refused: counted, logged through the rate-limited
-            // refusal log and the connection closed. Undertow would log a stack trace per
-            // request (UT005071) for what is an expected refusal under memory pressure; the
-            // exchange still ends normally, so the request is accounted for.
-            IoUtils.safeClose(exchange.getConnection());
+            // The connection's pool has already refused: counted and logged through the
+            // rate-limited refusal log. Undertow would log a stack trace per request (UT005071)
+            // for what is an expected refusal under memory pressure. A response not yet started
+            // becomes a 503 (its bytes from the heap); otherwise only a close can end it.
+            if (exchange.isResponseStarted()) {
+                IoUtils.safeClose(exchange.getConnection());
+            } else {
+                exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+                exchange.getResponseHeaders().put(Headers.CONNECTION, "close");
+                exchange.setPersistent(false); // Undertow writes it as the exchange ends, then closes
+            }
         }
     }
 

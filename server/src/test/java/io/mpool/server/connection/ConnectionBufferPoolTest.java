@@ -8,10 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.mempool.ArenaLeakCheck;
+import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DefaultByteBufferPool;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -48,7 +51,7 @@ class ConnectionBufferPoolTest {
         assertEquals(2, arena.stats().largeBlocksInUse(), "a request ran since the last sweep: kept");
         connection.releaseRetainedIfIdle(); // next sweep, no request in between: idle
         assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffers back");
-        assertEquals(io.mpool.mempool.MpPool.NODE_SIZE, connection.summary().bytesReserved(), "only the node is held");
+        assertEquals(MpPool.NODE_SIZE, connection.summary().bytesReserved(), "only the node is held");
         connection.connectionClosed();
         assertEquals(0, registry.size());
     }
@@ -169,7 +172,7 @@ class ConnectionBufferPoolTest {
     void theConnectionCapStopsARunawayConnection() {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
-        java.util.List<PooledByteBuffer> held = new java.util.ArrayList<>();
+        List<PooledByteBuffer> held = new ArrayList<>();
         ConnectionCapExceededException e = assertThrows(ConnectionCapExceededException.class, () -> {
             while (true) {
                 held.add(connection.allocate());

@@ -1,9 +1,11 @@
 package io.mpool.server.framing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -94,11 +96,11 @@ class FramingScannerTest {
         FramingViolation violation = scanner.violation();
         assertEquals(status, violation.status(), violation.toString());
         assertEquals(inHead, violation.inHead());
-        org.junit.jupiter.api.Assertions.assertTrue(violation.reason().contains(reason), violation.reason());
-        org.junit.jupiter.api.Assertions.assertTrue(stop < bytes.length, "cut before the end");
+        assertTrue(violation.reason().contains(reason), violation.reason());
+        assertTrue(stop < bytes.length, "cut before the end");
         if (inHead && status != 414 && status != 431) {
             String passed = stream.substring(0, stop);
-            org.junit.jupiter.api.Assertions.assertFalse(passed.endsWith("\r\n\r\n") || passed.endsWith("\n\n"),
+            assertFalse(passed.endsWith("\r\n\r\n") || passed.endsWith("\n\n"),
                     "a refused head is never passed on complete");
         }
         // Nothing after the cut is ever accepted: a pipelined request behind it is never passed on.
@@ -123,7 +125,7 @@ class FramingScannerTest {
     /** The bound must fit the count bits of Undertow's ChunkReader (its upper bits are flags). */
     @Test
     void theChunkSizeBoundFitsUndertowsChunkCounter() throws ReflectiveOperationException {
-        java.lang.reflect.Field mask = Class.forName("io.undertow.conduits.ChunkReader").getDeclaredField("MASK_COUNT");
+        Field mask = Class.forName("io.undertow.conduits.ChunkReader").getDeclaredField("MASK_COUNT");
         mask.setAccessible(true);
         long undertowMax = mask.getLong(null);
         assertEquals(0, FramingScanner.MAX_CHUNK_SIZE & ~undertowMax, "bound has bits outside Undertow's counter");

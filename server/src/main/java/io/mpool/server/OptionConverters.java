@@ -1,0 +1,106 @@
+package io.mpool.server;
+
+import io.mpool.mempool.ExhaustionPolicy;
+import java.time.Duration;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * How {@link Main}'s options are read, for picocli and for the defaults in {@link ServerConfig}
+ * and {@link RequestLimits} (which are written the way a user writes them). A value that cannot be
+ * read is a {@link BadValue} carrying what was expected; {@link Main} puts the flag and the value
+ * in front of it, so every message reads {@code --flag=value (expected: ...)}. Ranges are checked
+ * later, by {@link ServerConfig} and {@link RequestLimits}, which the embedding API goes through
+ * too.
+ */
+final class OptionConverters {
+    private OptionConverters() {
+    }
+
+    /** A value that could not be read; the message is the {@code (expected: ...)} part. */
+    static final class BadValue extends TypeConversionException {
+        private static final long serialVersionUID = 1L;
+
+        BadValue(String expected) {
+            super("(expected: " + expected + ")");
+        }
+    }
+
+    static long byteSize(String text) {
+        return Sizes.bytes(text).orElseThrow(() -> new BadValue(Sizes.EXPECTED));
+    }
+
+    static int intByteSize(String text) {
+        long bytes = byteSize(text);
+        if (bytes > Integer.MAX_VALUE) {
+            throw new BadValue("at most " + Integer.MAX_VALUE + " bytes");
+        }
+        return (int) bytes;
+    }
+
+    static Duration interval(String text) {
+        return Durations.of(text).orElseThrow(() -> new BadValue(Durations.EXPECTED));
+    }
+
+    static ServerConfig.PoolKind poolKind(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "mp" -> ServerConfig.PoolKind.MP;
+            case "undertow" -> ServerConfig.PoolKind.UNDERTOW;
+            default -> throw new BadValue("mp or undertow");
+        };
+    }
+
+    static ExhaustionPolicy policy(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "fail" -> ExhaustionPolicy.FAIL;
+            case "fallback" -> ExhaustionPolicy.FALLBACK;
+            default -> throw new BadValue("fail or fallback");
+        };
+    }
+
+    /** Ports and thread counts. */
+    static int wholeNumber(String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new BadValue("a whole number");
+        }
+    }
+
+    /** {@code true} or {@code false}. */
+    static boolean switchValue(String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new BadValue("true or false");
+        };
+    }
+
+    /**
+     * Every converter above, by the type of the option it reads; picocli's own converters word
+     * their errors differently. A size that must fit an int is an {@code int} option with
+     * {@link IntByteSize}, so {@code int} here is a whole number.
+     */
+    static CommandLine register(CommandLine commandLine) {
+        return commandLine
+                .registerConverter(Integer.class, OptionConverters::wholeNumber)
+                .registerConverter(Integer.TYPE, OptionConverters::wholeNumber)
+                .registerConverter(Long.class, OptionConverters::byteSize)
+                .registerConverter(Long.TYPE, OptionConverters::byteSize)
+                .registerConverter(Boolean.class, OptionConverters::switchValue)
+                .registerConverter(Boolean.TYPE, OptionConverters::switchValue)
+                .registerConverter(Duration.class, OptionConverters::interval)
+                .registerConverter(ServerConfig.PoolKind.class, OptionConverters::poolKind)
+                .registerConverter(ExhaustionPolicy.class, OptionConverters::policy);
+    }
+
+    /** A size that must fit an {@code int} (buffer and head sizes). */
+    static final class IntByteSize implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            return intByteSize(text);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.mpool.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mpool.mempool.ExhaustionPolicy;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/** The command line: converters for sizes and durations, their error messages, and the help. */
+class MainTest {
+
+    @Test
+    void noFlagsGiveTheDocumentedDefaults() {
+        Assumptions.assumeTrue(System.getenv().keySet().stream().noneMatch(k -> k.startsWith("MPOOL_")),
+                "MPOOL_* variables are set in this environment");
+        ServerConfig config = parse().toConfig();
+        assertEquals("0.0.0.0", config.host());
+        assertEquals(8080, config.port());
+        assertEquals("127.0.0.1", config.adminHost());
+        assertEquals(9090, config.adminPort());
+        assertEquals(ServerConfig.PoolKind.MP, config.pool());
+        assertEquals(16 * 1024, config.bufferSize());
+        assertEquals(256L << 20, config.arenaMaxBytes());
+        assertEquals(ExhaustionPolicy.FAIL, config.arenaPolicy());
+        assertTrue(config.scrub());
+        assertEquals(8L << 20, config.connectionMaxBytes());
+        assertEquals(1, config.ioThreads());
+        assertEquals(16, config.workerThreads());
+        assertEquals(new RequestLimits(0, 8 * 1024, 64 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(60),
+                Duration.ofSeconds(10), Duration.ofSeconds(60), 1024, 8), config.limits());
+        ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_PORT, ServerConfig.DEFAULT_ADMIN_PORT);
+        assertEquals(new ServerConfig(ServerConfig.DEFAULT_HOST, d.port(), d.adminHost(), d.adminPort(), d.adminToken(),
+                d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),
+                d.ioThreads(), d.workerThreads(), d.limits(), d.debug()), config,
+                "the command line and the embedding API (bar its loopback main listener) agree");
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource({
+        "--buffer-size, 16384, 16384",
+        "--buffer-size, 16k, 16384",
+        "--buffer-size, 1M, 1048576",
+        "--arena-max, 256m, 268435456",
+        "--arena-max, 1g, 1073741824",
+        "--min-body-rate, 0, 0",
+    })
+    void sizesTakeASuffix(String flag, String value, long bytes) {
+        Main main = parse(flag + "=" + value);
+        ServerConfig config = main.toConfig();
+        long parsed = switch (flag) {
+            case "--buffer-size" -> config.bufferSize();
+            case "--arena-max" -> config.arenaMaxBytes();
+            default -> config.limits().minBodyRate();
+        };
+        assertEquals(bytes, parsed);
+    }
+
+    @ParameterizedTest(name = "--read-timeout={0}")
+    @CsvSource({"500ms, 500", "30s, 30000", "30, 30000", "2m, 120000", "1h, 3600000"})
+    void durationsTakeAUnitAndABareNumberIsSeconds(String value, long millis) {
+        assertEquals(Duration.ofMillis(millis), parse("--read-timeout=" + value).toConfig().limits().readTimeout());
+        assertEquals(Duration.ofMillis(millis), parse("--shutdown-grace", value).shutdownGrace);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "--buffer-size=abc      | --buffer-size=abc (expected: bytes, e.g. 16384, 16k, 256m, 1g)",
+        "--buffer-size=16kb     | --buffer-size=16kb (expected: bytes, e.g. 16384, 16k, 256m, 1g)",
+        "--buffer-size=-1       | --buffer-size=-1 (expected: bytes, e.g. 16384, 16k, 256m, 1g)",
+        "--buffer-size=4g       | --buffer-size=4g (expected: at most 2147483647 bytes)",
+        "--arena-max=9999999999g | --arena-max=9999999999g (expected: bytes, e.g. 16384, 16k, 256m, 1g)",
+        "--read-timeout=5x      | --read-timeout=5x (expected: a duration, e.g. 500ms, 30s, 2m; a bare number is seconds)",
+        "--idle-timeout=ms      | --idle-timeout=ms (expected: a duration, e.g. 500ms, 30s, 2m; a bare number is seconds)",
+        "--shutdown-grace=-1s   | --shutdown-grace=-1s (expected: a duration, e.g. 500ms, 30s, 2m; a bare number is seconds)",
+        "--read-timeout=0ms     | --read-timeout=0s (expected: 1ms..2147483647ms)",
+        "--pool=stock           | --pool=stock (expected: mp or undertow)",
+        "--arena-policy=drop    | --arena-policy=drop (expected: fail or fallback)",
+        "--scrub=yes            | --scrub=yes (expected: true or false)",
+        "--port=http            | --port=http (expected: a whole number)",
+        "--port=70000           | --port=70000 (expected: 0..65535, 0 = any free port)",
+        "--buffer-size=256      | --buffer-size=256 (expected: 512..1048576 bytes)",
+        "--max-request-line=32  | --max-request-line=32 (expected: 64..1048576 bytes)",
+        "--debug=verbose        | --debug=verbose (expected: poison, no-pooling, paranoid or leak-tracking)",
+    })
+    void aBadValueExitsWithOneLineNamingTheFlagAndWhatWasExpected(String argument, String message) {
+        StringWriter err = new StringWriter();
+        CommandLine commandLine = Main.commandLine();
+        commandLine.setErr(new PrintWriter(err, true));
+        commandLine.setOut(new PrintWriter(new StringWriter(), true));
+        assertEquals(2, commandLine.execute(argument));
+        assertEquals("mpool-server: " + message + "\nTry --help for the options.\n",
+                err.toString().replace(System.lineSeparator(), "\n"));
+    }
+
+    /** Every value option names its variable, and the help shows the default the server uses. */
+    @Test
+    void theHelpNamesEveryVariableAndShowsTheDefaultsInUse() {
+        CommandLine commandLine = Main.commandLine();
+        StringWriter out = new StringWriter();
+        commandLine.usage(new PrintWriter(out, true));
+        String help = out.toString().replaceAll("\\s+", " ");
+        for (OptionSpec option : commandLine.getCommandSpec().options()) {
+            if (option.arity().max() == 0) {
+                continue; // --help, --version, --health-check
+            }
+            String variable = "MPOOL_" + option.longestName().substring(2).toUpperCase(Locale.ROOT).replace('-', '_');
+            String description = String.join(" ", option.description());
+            assertTrue(description.contains("(" + variable + ")"), option.longestName() + ": " + description);
+            Matcher shown = Pattern.compile(Pattern.quote(option.longestName()) + "=<\\w+>.*? Default: (\\S+)")
+                    .matcher(help);
+            assertTrue(shown.find(), option.longestName() + " shows no default in: " + help);
+        }
+        for (String expected : List.of("Default: 16k", "Default: 256m", "Default: 8m", "Default: 30s",
+                "Default: 60s", "Default: 10s", "Default: 1k", "Default: 8080", "Default: 9090")) {
+            assertTrue(help.contains(expected), expected + " in " + help);
+        }
+        assertTrue(help.contains("first " + RequestLimits.BODY_RATE_GRACE.toSeconds() + " s"), help);
+    }
+
+    /** The MPOOL_* variables feed the same converters: the help shows them, a bad one is named. */
+    @Test
+    void environmentVariablesAreReadLikeFlags() throws Exception {
+        String help = runMain(Map.of("MPOOL_BUFFER_SIZE", "8k", "MPOOL_READ_TIMEOUT", "45"), "--help")
+                .replaceAll("\\s+", " ");
+        assertTrue(help.contains("(MPOOL_BUFFER_SIZE). Default: 8k"), help);
+        assertTrue(help.contains("(MPOOL_READ_TIMEOUT). Default: 45"), help);
+        assertEquals("mpool-server: --buffer-size=lots (expected: bytes, e.g. 16384, 16k, 256m, 1g)\n"
+                + "Try --help for the options.\n", runMain(Map.of("MPOOL_BUFFER_SIZE", "lots")));
+    }
+
+    /** Runs Main in a JVM of its own with {@code env} added; returns what it printed (exit 0 or 2). */
+    private static String runMain(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().keySet().removeIf(name -> name.startsWith("MPOOL_"));
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(30, TimeUnit.SECONDS), "Main did not exit");
+        assertTrue(process.exitValue() == 0 || process.exitValue() == 2, process.exitValue() + ": " + output);
+        return output.replace(System.lineSeparator(), "\n");
+    }
+
+    private static Main parse(String... args) {
+        Main main = new Main();
+        Main.commandLine(main).parseArgs(args);
+        return main;
+    }
+}
