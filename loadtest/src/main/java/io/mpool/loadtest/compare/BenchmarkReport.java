@@ -1,5 +1,6 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.compare;
 
+import io.mpool.loadtest.generator.LoadResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

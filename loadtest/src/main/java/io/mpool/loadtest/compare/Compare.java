@@ -1,5 +1,9 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.compare;
 
+import io.mpool.loadtest.generator.AdminProbe;
+import io.mpool.loadtest.generator.LoadResult;
+import io.mpool.loadtest.generator.LoadRun;
+import io.mpool.loadtest.generator.LoadSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +23,7 @@ import picocli.CommandLine.Option;
  * {@code --pool undertow}, the stock reference server and nginx (when installed) on loopback, then
  * runs every workload interleaved across them (A B C D, A B C D, ...) with wrk (when installed)
  * and with our generator, and writes the medians and ratios to a Markdown report.
- * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.Compare --help}
+ * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.compare.Compare --help}
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Side-by-side benchmark of mpool, --pool undertow, stock Undertow and nginx; writes docs/benchmarks.md.")
@@ -120,7 +124,7 @@ public final class Compare implements Callable<Integer> {
                 results.put(workload, measurements);
             }
             String report = BenchmarkReport.render(results, rounds, duration, ioThreads,
-                    "java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.Compare "
+                    "java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.compare.Compare "
                             + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
             Path target = root.resolve(out);
             Files.createDirectories(target.toAbsolutePath().getParent());

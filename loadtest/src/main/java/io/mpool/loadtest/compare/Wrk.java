@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.compare;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
