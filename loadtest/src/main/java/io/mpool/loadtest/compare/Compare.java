@@ -5,6 +5,7 @@ import io.mpool.loadtest.generator.LoadResult;
 import io.mpool.loadtest.generator.LoadRun;
 import io.mpool.loadtest.generator.LoadSettings;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -20,14 +22,30 @@ import picocli.CommandLine.Option;
 
 /**
  * The side-by-side benchmark: starts mpool ({@code --pool mp}), the same server with
- * {@code --pool undertow}, the stock reference server and nginx (when installed) on loopback, then
- * runs every workload interleaved across them (A B C D, A B C D, ...) with wrk (when installed)
- * and with our generator, and writes the medians and ratios to a Markdown report.
- * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.compare.Compare --help}
+ * {@code --pool undertow}, the stock reference server and nginx (when installed) on loopback, each
+ * pinned to the server CPU, then runs every workload interleaved across them (A B C, A B C, ...)
+ * with wrk (when installed) and our generator pinned to the client CPU, and writes the server's
+ * CPU time per request, req/s, p99 and heap per request, their medians and ratios to a Markdown
+ * report. {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.compare.Compare --help}
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Side-by-side benchmark of mpool, --pool undertow, stock Undertow and nginx; writes docs/benchmarks.md.")
+        description = {"Side-by-side benchmark of mpool, --pool undertow, stock Undertow and nginx: server CPU µs per"
+                + " request (from /proc, server pinned to one CPU, load tool to another), req/s, p99, heap B/request;"
+                + " writes a Markdown report.",
+                "Repeat an earlier report's measurement against the current build:",
+                "  ... Compare --same-as OLD.md --out NEW.md"})
 public final class Compare implements Callable<Integer> {
+    /**
+     * After the load tool stops and before the second CPU sample: the server's share of closing the
+     * run's connections belongs to the run. An idle server uses well under a tick in this time.
+     */
+    static final Duration SETTLE_AFTER_RUN = Duration.ofMillis(500);
+    static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + Compare.class.getName();
+
+    @Option(names = "--same-as", paramLabel = "REPORT",
+            description = "Run with the options recorded in an earlier report (options given here override them;"
+                    + " --out still defaults to docs/benchmarks.md).")
+    Path sameAs;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds. Default: ${DEFAULT-VALUE}")
     int rounds;
@@ -35,22 +53,37 @@ public final class Compare implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "5", description = "Seconds per run. Default: ${DEFAULT-VALUE}")
     int duration;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Seconds of warm-up per server and workload before round 1. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--warmup", defaultValue = "3",
+            description = "Seconds of unmeasured load per server and workload before round 1 (with the first tool). Default: ${DEFAULT-VALUE}")
     int warmup;
 
-    @Option(names = "--workloads", split = ",", description = "Workload numbers (1-" + 6 + "); default all.")
-    List<Integer> workloads;
+    @Option(names = "--workloads", split = ",", converter = Workload.Converter.class, paramLabel = "WORKLOAD",
+            description = "Workloads by number or id: ${COMPLETION-CANDIDATES}. Default: all.",
+            completionCandidates = Workload.Candidates.class)
+    List<Workload> workloads;
 
     @Option(names = "--servers", split = ",", defaultValue = "mp,undertow,reference,nginx",
             description = "Servers: mp, undertow, reference, nginx (skipped when not installed). Default: ${DEFAULT-VALUE}")
     List<String> servers;
 
     @Option(names = "--tools", split = ",", defaultValue = "wrk,mpool",
-            description = "Load tools: wrk (skipped when not installed), mpool. Default: ${DEFAULT-VALUE}")
+            description = "Load tools: wrk (skipped when not installed), mpool (our generator, in this JVM). Default: ${DEFAULT-VALUE}")
     List<String> tools;
 
-    @Option(names = "--io-threads", defaultValue = "1", description = "IO threads of the mpool servers. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--io-threads", defaultValue = "1",
+            description = "IO threads of every JVM server: mp, undertow (--io-threads) and reference (setIoThreads). Default: ${DEFAULT-VALUE}")
     int ioThreads;
+
+    @Option(names = "--no-pin", description = "Do not pin (pinned is the default): servers and load tool share every CPU, and CPU per"
+                    + " request is noisier.")
+    boolean noPin;
+
+    @Option(names = "--server-cpus", defaultValue = "0", description = "taskset -c list for the servers. Default: ${DEFAULT-VALUE}")
+    String serverCpus;
+
+    @Option(names = "--client-cpus", defaultValue = "1",
+            description = "taskset -c list for the load tool and this JVM. Default: ${DEFAULT-VALUE}")
+    String clientCpus;
 
     @Option(names = "--root", defaultValue = ".", description = "The checkout (jars, scripts). Default: ${DEFAULT-VALUE}")
     Path root;
@@ -61,14 +94,28 @@ public final class Compare implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    /** One run's figures. */
-    record Measurement(String server, String tool, int round, double requestsPerSecond, long p50Micros, long p99Micros,
-                       long errors, double heapBytesPerRequest, long gcCount, long rssBytes, long poolPeakBytes,
-                       String command) {
-    }
+    private Pinning pinning;
+    /** The servers' CPUs, to see how much of them other processes took; null unpinned. */
+    private CpuSet serverCpuSet;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Compare()).execute(args));
+        CommandLine commandLine = new CommandLine(new Compare());
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IOException) {
+                cmd.getErr().println("compare: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        String[] expanded;
+        try {
+            expanded = SameAs.expand(args, commandLine.getCommandSpec());
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("compare: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(commandLine.execute(expanded));
     }
 
     @Override
@@ -81,16 +128,29 @@ public final class Compare implements Callable<Integer> {
                 return 2;
             }
         }
+        if (!ProcessCpu.available()) {
+            System.out.println("/proc is not readable: no CPU per request in this report");
+        }
+        pinning = noPin ? Pinning.off() : new Pinning(true, serverCpus, clientCpus);
+        serverCpuSet = noPin ? null : CpuSet.parse(serverCpus);
+        CpuSet.parse(clientCpus); // a bad list fails here, not in taskset
+        String loadBefore = loadAverage();
+        pinning.pinThisProcess(); // first, so every thread of this JVM (our generator's too) runs on the client CPUs
         boolean wrk = tools.contains("wrk") && Wrk.installed();
         if (tools.contains("wrk") && !wrk) {
             System.out.println("wrk is not installed (apt-get install -y wrk): running our generator only");
         }
-        List<Workload> selected = new ArrayList<>();
-        for (int i = 0; i < Workload.ALL.size(); i++) {
-            if (workloads == null || workloads.contains(i + 1)) {
-                selected.add(Workload.ALL.get(i));
-            }
+        List<String> activeTools = new ArrayList<>();
+        if (wrk) {
+            activeTools.add("wrk");
         }
+        if (tools.contains("mpool")) {
+            activeTools.add("mpool");
+        }
+        if (activeTools.isEmpty()) {
+            throw new IllegalArgumentException("--tools=" + String.join(",", tools) + " (expected: wrk (installed) and/or mpool)");
+        }
+        List<Workload> selected = workloads == null ? Workload.ALL : workloads;
         Path work = Files.createTempDirectory("mpool-compare");
         List<ServerProcess> running = new ArrayList<>();
         try {
@@ -107,25 +167,23 @@ public final class Compare implements Callable<Integer> {
                 List<Measurement> measurements = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
                     for (ServerProcess server : running) {
-                        if (server.name.equals("nginx") && !workload.path().equals("/hello") && !workload.path().equals("/echo")) {
-                            continue;
-                        }
                         if (round == 1 && warmup > 0) {
-                            ours(workload, server, warmup, 0, false);
+                            measure(activeTools.get(0), workload, server, warmup, 0);
                         }
-                        if (wrk) {
-                            measurements.add(wrk(workload, server, round));
-                        }
-                        if (tools.contains("mpool")) {
-                            measurements.add(ours(workload, server, duration, round, true));
+                        for (String tool : activeTools) {
+                            Measurement measurement = measure(tool, workload, server, duration, round);
+                            print(measurement);
+                            measurements.add(measurement);
                         }
                     }
                 }
                 results.put(workload, measurements);
             }
-            String report = BenchmarkReport.render(results, rounds, duration, ioThreads,
-                    "java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.compare.Compare "
-                            + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+            List<String> args = spec.commandLine().getParseResult().originalArgs();
+            String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(rounds, duration, warmup, ioThreads,
+                    pinning, loadBefore, loadAverage(), running.stream().map(s -> s.name + ": `" + String.join(" ", s.command)
+                    .replace(root.toAbsolutePath().normalize() + "/", "").replace(work.toString(), "$TMP") + "`").toList(),
+                    COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString()));
             Path target = root.resolve(out);
             Files.createDirectories(target.toAbsolutePath().getParent());
             if (Files.exists(target)) { // keep the hand-written notes below the marker
@@ -136,7 +194,7 @@ public final class Compare implements Callable<Integer> {
                 }
             }
             Files.writeString(target, report, StandardCharsets.UTF_8);
-            System.out.println("report written to " + root.resolve(out));
+            System.out.println("report written to " + target);
             return 0;
         } finally {
             for (ServerProcess server : running) {
@@ -152,13 +210,14 @@ public final class Compare implements Callable<Integer> {
         switch (name) {
             case "mp", "undertow" -> {
                 int admin = ServerProcess.freePort();
-                return ServerProcess.start(name, List.of(java, "-jar", serverJar.toString(), "--host", "127.0.0.1",
-                        "--port", String.valueOf(port), "--admin-port", String.valueOf(admin), "--pool", name,
-                        "--io-threads", String.valueOf(ioThreads)), port, admin, log);
+                return ServerProcess.start(name, pinning.server(List.of(java, "-jar", serverJar.toString(), "--host",
+                        "127.0.0.1", "--port", String.valueOf(port), "--admin-port", String.valueOf(admin), "--pool", name,
+                        "--io-threads", String.valueOf(ioThreads))), port, admin, log);
             }
             case "reference" -> {
-                return ServerProcess.start(name, List.of(java, "-cp", loadtestJar.toString(),
-                        "io.mpool.loadtest.reference.ReferenceServer", String.valueOf(port)), port, -1, log);
+                return ServerProcess.start(name, pinning.server(List.of(java, "-cp", loadtestJar.toString(),
+                        "io.mpool.loadtest.reference.ReferenceServer", String.valueOf(port), String.valueOf(ioThreads))),
+                        port, -1, log);
             }
             case "nginx" -> {
                 Path nginx = Path.of("/usr/sbin/nginx");
@@ -171,56 +230,79 @@ public final class Compare implements Callable<Integer> {
                 String config = Files.readString(root.resolve("loadtest/nginx/nginx.conf.template"))
                         .replace("__PORT__", String.valueOf(port)).replace("__KILOBYTE__", "x".repeat(1024));
                 Files.writeString(prefix.resolve("nginx.conf"), config);
-                return ServerProcess.start(name, List.of(nginx.toString(), "-p", prefix.toString(), "-c",
-                        prefix.resolve("nginx.conf").toString()), port, -1, log);
+                return ServerProcess.start(name, pinning.server(List.of(nginx.toString(), "-p", prefix.toString(), "-c",
+                        prefix.resolve("nginx.conf").toString())), port, -1, log);
             }
             default -> throw new IllegalArgumentException("--servers: unknown server '" + name
                     + "' (expected: mp, undertow, reference, nginx)");
         }
     }
 
-    private Measurement wrk(Workload workload, ServerProcess server, int round) throws IOException, InterruptedException {
-        AdminProbe probe = server.adminPort > 0 ? new AdminProbe(java.net.URI.create("http://127.0.0.1:" + server.adminPort), null) : null;
+    /**
+     * One run: admin figures before, server CPU sampled, the tool's run, a settle, CPU sampled
+     * again, admin figures after (the admin endpoint's own work stays outside the CPU window).
+     */
+    private Measurement measure(String tool, Workload workload, ServerProcess server, int seconds, int round)
+            throws IOException, InterruptedException {
+        AdminProbe probe = server.adminPort > 0 ? new AdminProbe(URI.create("http://127.0.0.1:" + server.adminPort), null) : null;
         if (probe != null) {
             probe.before();
         }
-        Wrk.Result result = Wrk.run(workload, server.port, duration, root.resolve("loadtest/wrk"));
+        CpuSet.Times serverCpusBefore = serverCpuSet == null ? null : serverCpuSet.times();
+        long cpuBefore = server.cpuTicks();
+        ToolRun run = tool.equals("wrk") ? wrk(workload, server, seconds) : ours(workload, server, seconds);
+        Thread.sleep(SETTLE_AFTER_RUN.toMillis());
+        long cpuAfter = server.cpuTicks();
+        CpuSet.Times serverCpusAfter = serverCpuSet == null ? null : serverCpuSet.times();
         AdminProbe.Report admin = probe == null ? null : probe.after();
-        Measurement measurement = new Measurement(server.name, "wrk", round, result.requestsPerSecond(), result.p50Micros(),
-                result.p99Micros(), result.errors(), admin == null ? -1 : admin.heapBytesPerRequest(),
-                admin == null ? -1 : admin.gcCount(), server.rssBytes(), -1, result.command());
-        print(measurement);
-        return measurement;
+        long ticks = cpuBefore < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpuBefore;
+        CpuSet.Times window = serverCpusBefore == null || serverCpusAfter == null ? null : serverCpusAfter.minus(serverCpusBefore);
+        return new Measurement(server.name, run.tool, round, run.requests, run.requestsPerSecond, run.p50Micros,
+                run.p99Micros, run.errors, ticks, Measurement.cpuMicrosPerRequest(ticks, run.requests),
+                Measurement.othersPercent(window, ticks), admin == null ? -1 : admin.heapBytesPerRequest(), admin == null ? -1 : admin.gcCount(), server.rssBytes(),
+                run.command);
     }
 
-    private Measurement ours(Workload workload, ServerProcess server, int seconds, int round, boolean record)
-            throws IOException, InterruptedException {
-        LoadSettings settings = new LoadSettings(java.net.URI.create("http://127.0.0.1:" + server.port), workload.connections(),
+    /** What either tool reports of a run. */
+    private record ToolRun(String tool, long requests, double requestsPerSecond, long p50Micros, long p99Micros,
+                           long errors, String command) {
+    }
+
+    private ToolRun wrk(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
+        Wrk.Result result = Wrk.run(workload, server.port, seconds, root.resolve("loadtest/wrk"), pinning);
+        return new ToolRun("wrk", result.requests(), result.requestsPerSecond(), result.p50Micros(), result.p99Micros(),
+                result.errors(), result.command());
+    }
+
+    /** Our generator, in this JVM (pinned with it); no admin sampling during the run, which would cost server CPU. */
+    private ToolRun ours(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
+        LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + server.port), workload.connections(),
                 1, Duration.ofSeconds(seconds), workload.pipeline(), 0, workload.mix(), workload.bodySize(), 1024,
                 false, workload.keepAlive(), Duration.ofSeconds(10));
-        AdminProbe probe = server.adminPort > 0 ? new AdminProbe(java.net.URI.create("http://127.0.0.1:" + server.adminPort), null) : null;
-        if (probe != null) {
-            probe.before();
-        }
-        String command = "java -jar loadtest/target/mpool-loadtest.jar -c " + workload.connections() + " -d " + seconds
+        String command = (pinning.enabled() ? "taskset -c " + pinning.clientCpus() + " " : "")
+                + "java -jar loadtest/target/mpool-loadtest.jar -c " + workload.connections() + " -d " + seconds
                 + " --pipeline " + workload.pipeline() + " --mix " + workload.mix()
                 + (workload.bodySize() > 0 ? " --body-size " + workload.bodySize() : "")
                 + (workload.keepAlive() ? "" : " --no-keep-alive") + " --url http://127.0.0.1:PORT";
-        LoadResult result = LoadRun.run(settings, command, probe, null);
-        AdminProbe.Report admin = probe == null ? null : probe.after();
-        Measurement measurement = new Measurement(server.name, "mpool-loadtest", round, result.requestsPerSecond(), result.p50(),
-                result.p99(), result.errorCount(), admin == null ? -1 : admin.heapBytesPerRequest(),
-                admin == null ? -1 : admin.gcCount(), server.rssBytes(),
-                admin == null ? -1 : admin.peakConnectionBytesReserved(), command);
-        if (record) {
-            print(measurement);
-        }
-        return measurement;
+        LoadResult result = LoadRun.run(settings, command, null, null);
+        return new ToolRun("mpool-loadtest", result.requests(), result.requestsPerSecond(), result.p50(), result.p99(),
+                result.errorCount(), command);
     }
 
     private static void print(Measurement m) {
-        System.out.printf(java.util.Locale.ROOT, "  round %d %-10s %-15s %10.0f req/s  p50 %s  p99 %s  errors %d  heap %.0f B/req%n",
-                m.round(), m.server(), m.tool(), m.requestsPerSecond(), LoadResult.ms(m.p50Micros()),
-                LoadResult.ms(m.p99Micros()), m.errors(), m.heapBytesPerRequest());
+        System.out.printf(Locale.ROOT, "  round %d %-10s %-15s cpu %7.2f µs/req (%d ticks, others %.0f%%)  %9.0f req/s"
+                        + "  p99 %s  errors %d  heap %.0f B/req%n", m.round(), m.server(), m.tool(), m.cpuMicrosPerRequest(),
+                m.cpuTicks(), m.othersPercent(), m.requestsPerSecond(), LoadResult.ms(m.p99Micros()), m.errors(),
+                m.heapBytesPerRequest());
+    }
+
+    /** The 1, 5 and 15 minute load averages, from /proc/loadavg. */
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return fields[0] + " / " + fields[1] + " / " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 }

@@ -12,10 +12,11 @@ import java.util.regex.Pattern;
 /** Runs wrk (when installed) and reads its summary. */
 final class Wrk {
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
 
-    /** One wrk run: req/s and latency percentiles in microseconds, and the command line. */
-    record Result(double requestsPerSecond, long p50Micros, long p99Micros, long errors, String command) {
+    /** One wrk run: responses, req/s and latency percentiles in microseconds, and the command line. */
+    record Result(long requests, double requestsPerSecond, long p50Micros, long p99Micros, long errors, String command) {
     }
 
     static boolean installed() {
@@ -29,7 +30,8 @@ final class Wrk {
         }
     }
 
-    static Result run(Workload workload, int port, int seconds, Path scripts) throws IOException, InterruptedException {
+    static Result run(Workload workload, int port, int seconds, Path scripts, Pinning pinning)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t1", "-c" + workload.connections(), "-d" + seconds + "s",
                 "--latency"));
         if (workload.wrkScript() != null) {
@@ -41,6 +43,7 @@ final class Wrk {
             command.add("Connection: close");
         }
         command.add("http://127.0.0.1:" + port + workload.path());
+        command = pinning.client(command);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         for (String variable : workload.wrkEnv()) {
             String[] kv = variable.split("=", 2);
@@ -50,8 +53,9 @@ final class Wrk {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor();
         Matcher rate = RATE.matcher(output);
-        if (!rate.find()) {
-            throw new IOException("wrk printed no Requests/sec: " + output);
+        Matcher requests = REQUESTS.matcher(output);
+        if (!rate.find() || !requests.find()) {
+            throw new IOException("wrk printed no request count or Requests/sec: " + output);
         }
         long p50 = -1;
         long p99 = -1;
@@ -73,7 +77,7 @@ final class Wrk {
             }
         }
         String env = String.join(" ", workload.wrkEnv());
-        return new Result(Double.parseDouble(rate.group(1)), p50, p99, errorCount,
+        return new Result(Long.parseLong(requests.group(1)), Double.parseDouble(rate.group(1)), p50, p99, errorCount,
                 (env.isEmpty() ? "" : env + " ") + String.join(" ", command).replace(scripts.toString(), "loadtest/wrk")
                         .replace("Connection: close", "'Connection: close'"));
     }
