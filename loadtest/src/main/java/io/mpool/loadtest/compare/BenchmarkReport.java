@@ -27,13 +27,14 @@ final class BenchmarkReport {
     /**
      * How the run was made, for the report's header.
      *
+     * @param warmups        per workload and server, the warm-up slices' CPU µs/request
      * @param loadBefore     load averages (1/5/15 min) when the run started; loadAfter when it ended
      * @param serverCommands one line per server: "name: `command`"
      * @param command        the Compare command line
      * @param args           its options, recorded for {@code --same-as}
      * @param out            the report's path, as given
      */
-    record Setup(int rounds, int duration, int warmup, int ioThreads, Pinning pinning, String loadBefore, String loadAfter,
+    record Setup(int rounds, int duration, int warmup, List<String> warmups, int ioThreads, Pinning pinning, String loadBefore, String loadAfter,
                  List<String> serverCommands,
                  String command, List<String> args, String out) {
     }
@@ -84,8 +85,12 @@ final class BenchmarkReport {
                         + " tool counted. ").append(resolution(results)).append('\n');
         md.append("- Method: all servers run at once on loopback; each workload runs interleaved across servers (A B C,"
                         + " A B C, ...), ").append(setup.rounds()).append(" rounds of ").append(setup.duration())
-                .append(" s per tool after ").append(setup.warmup()).append(" s of unmeasured warm-up per server and"
-                        + " workload; figures are medians over the rounds, ratios are of medians.\n");
+                .append(" s per tool; figures are medians over the rounds, ratios are of medians. Before round 1,"
+                        + " each server warms up on each workload in unmeasured slices of ").append(setup.warmup())
+                .append(" s until its CPU per request stops falling by more than ")
+                .append(Compare.WARMUP_STILL_FALLING_PERCENT).append("% (2 to ").append(Compare.WARMUP_MAX_SLICES)
+                .append(" slices)").append(setup.warmups().isEmpty() ? ".\n" : "; the slices' CPU µs/req: "
+                        + String.join("; ", setup.warmups()) + ".\n");
         md.append("- Heap B/req and GCs: the server's admin endpoint (sum of threads' allocated bytes, GC count), read"
                 + " outside the CPU window; only the two mpool servers have one. p50/p99: the load tool's. RSS: /proc.\n");
         md.append("- Servers: `mp` = mpool (`--pool mp`); `undertow` = the same server with `--pool undertow` (stock"

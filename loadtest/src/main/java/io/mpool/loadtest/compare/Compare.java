@@ -40,6 +40,14 @@ public final class Compare implements Callable<Integer> {
      * run's connections belongs to the run. An idle server uses well under a tick in this time.
      */
     static final Duration SETTLE_AFTER_RUN = Duration.ofMillis(500);
+    /**
+     * Warm-up runs in slices of --warmup seconds until the server's CPU per request stops falling
+     * by more than this fraction from one slice to the next: the JIT needs CPU time, not wall time,
+     * and a server that shares its CPU with other processes gets less of it per second.
+     */
+    static final int WARMUP_STILL_FALLING_PERCENT = 10;
+    /** At least two slices (one to compare with), at most this many per server and workload. */
+    static final int WARMUP_MAX_SLICES = 6;
     static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + Compare.class.getName();
 
     @Option(names = "--same-as", paramLabel = "REPORT",
@@ -54,7 +62,10 @@ public final class Compare implements Callable<Integer> {
     int duration;
 
     @Option(names = "--warmup", defaultValue = "3",
-            description = "Seconds of unmeasured load per server and workload before round 1 (with the first tool). Default: ${DEFAULT-VALUE}")
+            description = "Seconds per unmeasured warm-up slice (first tool) per server and workload before round 1; slices"
+                    + " repeat (2.." + WARMUP_MAX_SLICES + ") until CPU per request stops falling by > "
+                    + WARMUP_STILL_FALLING_PERCENT + "%%; 0 = none."
+                    + " Default: ${DEFAULT-VALUE}")
     int warmup;
 
     @Option(names = "--workloads", split = ",", converter = Workload.Converter.class, paramLabel = "WORKLOAD",
@@ -162,13 +173,14 @@ public final class Compare implements Callable<Integer> {
                 }
             }
             Map<Workload, List<Measurement>> results = new LinkedHashMap<>();
+            List<String> warmups = new ArrayList<>();
             for (Workload workload : selected) {
                 System.out.println("== " + workload.name());
                 List<Measurement> measurements = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
                     for (ServerProcess server : running) {
                         if (round == 1 && warmup > 0) {
-                            measure(activeTools.get(0), workload, server, warmup, 0);
+                            warmups.add(workload.id() + " " + server.name + ": " + warmUp(activeTools.get(0), workload, server));
                         }
                         for (String tool : activeTools) {
                             Measurement measurement = measure(tool, workload, server, duration, round);
@@ -180,8 +192,8 @@ public final class Compare implements Callable<Integer> {
                 results.put(workload, measurements);
             }
             List<String> args = spec.commandLine().getParseResult().originalArgs();
-            String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(rounds, duration, warmup, ioThreads,
-                    pinning, loadBefore, loadAverage(), running.stream().map(s -> s.name + ": `" + String.join(" ", s.command)
+            String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(rounds, duration, warmup, warmups,
+                    ioThreads, pinning, loadBefore, loadAverage(), running.stream().map(s -> s.name + ": `" + String.join(" ", s.command)
                     .replace(root.toAbsolutePath().normalize() + "/", "").replace(work.toString(), "$TMP") + "`").toList(),
                     COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString()));
             Path target = root.resolve(out);
@@ -236,6 +248,23 @@ public final class Compare implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--servers: unknown server '" + name
                     + "' (expected: mp, undertow, reference, nginx)");
         }
+    }
+
+    /** Warm-up slices until CPU per request settles; returns the slices' figures, e.g. "99.0 → 40.2 → 38.9 µs/req". */
+    private String warmUp(String tool, Workload workload, ServerProcess server) throws IOException, InterruptedException {
+        List<String> slices = new ArrayList<>();
+        double previous = -1;
+        for (int slice = 1; slice <= WARMUP_MAX_SLICES; slice++) {
+            double cpu = measure(tool, workload, server, warmup, 0).cpuMicrosPerRequest();
+            slices.add(String.format(Locale.ROOT, "%.1f", cpu));
+            if (cpu < 0 || previous > 0 && cpu > previous * (1 - WARMUP_STILL_FALLING_PERCENT / 100.0)) {
+                break;
+            }
+            previous = cpu;
+        }
+        String figures = String.join(" → ", slices) + " µs/req";
+        System.out.println("  warm-up    " + server.name + ": " + figures);
+        return figures;
     }
 
     /**

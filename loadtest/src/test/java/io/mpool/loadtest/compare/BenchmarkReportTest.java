@@ -32,7 +32,7 @@ class BenchmarkReportTest {
     }
 
     private static String render() {
-        return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, 1, new Pinning(true, "0", "1"),
+        return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, List.of("hello-64 mp: 30.0 → 10.0 → 9.9 µs/req"), 1, new Pinning(true, "0", "1"),
                 "1.00 / 1.00 / 1.00", "2.00 / 1.00 / 1.00", List.of("mp: `taskset -c 0 java -jar ...`"),
                 "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md"));
     }
