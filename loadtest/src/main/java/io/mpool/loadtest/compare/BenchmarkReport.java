@@ -34,7 +34,7 @@ final class BenchmarkReport {
      * @param args           its options, recorded for {@code --same-as}
      * @param out            the report's path, as given
      */
-    record Setup(int rounds, int duration, int warmup, List<String> warmups, int ioThreads, Pinning pinning, String loadBefore, String loadAfter,
+    record Setup(int rounds, int duration, double warmup, List<String> warmups, int ioThreads, Pinning pinning, String loadBefore, String loadAfter,
                  List<String> serverCommands,
                  String command, List<String> args, String out) {
     }
@@ -86,10 +86,12 @@ final class BenchmarkReport {
         md.append("- Method: all servers run at once on loopback; each workload runs interleaved across servers (A B C,"
                         + " A B C, ...), ").append(setup.rounds()).append(" rounds of ").append(setup.duration())
                 .append(" s per tool; figures are medians over the rounds, ratios are of medians. Before round 1,"
-                        + " each server warms up on each workload in unmeasured slices of ").append(setup.warmup())
-                .append(" s until its CPU per request stops falling by more than ")
-                .append(Compare.WARMUP_STILL_FALLING_PERCENT).append("% (2 to ").append(Compare.WARMUP_MAX_SLICES)
-                .append(" slices)").append(setup.warmups().isEmpty() ? ".\n" : "; the slices' CPU µs/req: "
+                        + " each server warms up on each workload, unmeasured, in slices of ")
+                .append(Compare.WARMUP_SLICE_SECONDS).append(" s until it has used ")
+                .append(String.format(Locale.ROOT, "%.1f", setup.warmup()))
+                .append(" s of CPU on it and two consecutive slices' CPU per request agree within ")
+                .append(Compare.WARMUP_SETTLED_PERCENT).append("% (at most ").append(Compare.WARMUP_MAX_SECONDS)
+                .append(" s)").append(setup.warmups().isEmpty() ? ".\n" : "; the slices: "
                         + String.join("; ", setup.warmups()) + ".\n");
         md.append("- Heap B/req and GCs: the server's admin endpoint (sum of threads' allocated bytes, GC count), read"
                 + " outside the CPU window; only the two mpool servers have one. p50/p99: the load tool's. RSS: /proc.\n");

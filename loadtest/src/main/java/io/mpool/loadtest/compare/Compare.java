@@ -41,13 +41,16 @@ public final class Compare implements Callable<Integer> {
      */
     static final Duration SETTLE_AFTER_RUN = Duration.ofMillis(500);
     /**
-     * Warm-up runs in slices of --warmup seconds until the server's CPU per request stops falling
-     * by more than this fraction from one slice to the next: the JIT needs CPU time, not wall time,
-     * and a server that shares its CPU with other processes gets less of it per second.
+     * Warm-up: unmeasured slices of this many seconds, before round 1, per server and workload, until
+     * the server has used --warmup seconds of CPU on the workload and its CPU per request has
+     * settled. The JIT needs CPU time, not wall time, and a server sharing its CPU with other
+     * processes gets less of it per second.
      */
-    static final int WARMUP_STILL_FALLING_PERCENT = 10;
-    /** At least two slices (one to compare with), at most this many per server and workload. */
-    static final int WARMUP_MAX_SLICES = 6;
+    static final int WARMUP_SLICE_SECONDS = 3;
+    /** Settled: two consecutive slices' CPU per request within this many percent of each other. */
+    static final int WARMUP_SETTLED_PERCENT = 10;
+    /** However unsettled, warm-up ends after this long per server and workload (bounds the whole run). */
+    static final int WARMUP_MAX_SECONDS = 30;
     static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + Compare.class.getName();
 
     @Option(names = "--same-as", paramLabel = "REPORT",
@@ -61,12 +64,11 @@ public final class Compare implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "5", description = "Seconds per run. Default: ${DEFAULT-VALUE}")
     int duration;
 
-    @Option(names = "--warmup", defaultValue = "3",
-            description = "Seconds per unmeasured warm-up slice (first tool) per server and workload before round 1; slices"
-                    + " repeat (2.." + WARMUP_MAX_SLICES + ") until CPU per request stops falling by > "
-                    + WARMUP_STILL_FALLING_PERCENT + "%%; 0 = none."
-                    + " Default: ${DEFAULT-VALUE}")
-    int warmup;
+    @Option(names = "--warmup", defaultValue = "2",
+            description = "Seconds of server CPU each server spends, unmeasured, on each workload before round 1 (first"
+                    + " tool, slices of " + WARMUP_SLICE_SECONDS + " s, continued until CPU per request settles within "
+                    + WARMUP_SETTLED_PERCENT + "%%, at most " + WARMUP_MAX_SECONDS + " s); 0 = none. Default: ${DEFAULT-VALUE}")
+    double warmup;
 
     @Option(names = "--workloads", split = ",", converter = Workload.Converter.class, paramLabel = "WORKLOAD",
             description = "Workloads by number or id: ${COMPLETION-CANDIDATES}. Default: all.",
@@ -250,19 +252,30 @@ public final class Compare implements Callable<Integer> {
         }
     }
 
-    /** Warm-up slices until CPU per request settles; returns the slices' figures, e.g. "99.0 → 40.2 → 38.9 µs/req". */
+    /**
+     * Warm-up slices until the server has used {@code --warmup} s of CPU and two consecutive slices
+     * agree within {@link #WARMUP_SETTLED_PERCENT}, or {@link #WARMUP_MAX_SECONDS} have passed; returns the
+     * slices' CPU µs/request for the report, e.g. "99.0 → 40.2 → 38.9 µs/req (2.1 s CPU)".
+     */
     private String warmUp(String tool, Workload workload, ServerProcess server) throws IOException, InterruptedException {
         List<String> slices = new ArrayList<>();
+        long cpuTarget = Math.round(warmup * ProcessCpu.TICKS_PER_SECOND);
+        long cpuUsed = 0;
         double previous = -1;
-        for (int slice = 1; slice <= WARMUP_MAX_SLICES; slice++) {
-            double cpu = measure(tool, workload, server, warmup, 0).cpuMicrosPerRequest();
+        long deadline = System.nanoTime() + Duration.ofSeconds(WARMUP_MAX_SECONDS).toNanos();
+        while (true) {
+            Measurement slice = measure(tool, workload, server, WARMUP_SLICE_SECONDS, 0);
+            double cpu = slice.cpuMicrosPerRequest();
+            cpuUsed += Math.max(0, slice.cpuTicks());
             slices.add(String.format(Locale.ROOT, "%.1f", cpu));
-            if (cpu < 0 || previous > 0 && cpu > previous * (1 - WARMUP_STILL_FALLING_PERCENT / 100.0)) {
-                break;
+            boolean settled = previous > 0 && Math.abs(cpu - previous) <= previous * WARMUP_SETTLED_PERCENT / 100.0;
+            if (cpu < 0 || cpuUsed >= cpuTarget && settled || System.nanoTime() > deadline) {
+                break; // cpu < 0: no CPU figures here (not Linux), nothing to wait for
             }
             previous = cpu;
         }
-        String figures = String.join(" → ", slices) + " µs/req";
+        String figures = String.join(" → ", slices) + String.format(Locale.ROOT, " µs/req (%.1f s CPU)",
+                (double) cpuUsed / ProcessCpu.TICKS_PER_SECOND);
         System.out.println("  warm-up    " + server.name + ": " + figures);
         return figures;
     }
