@@ -68,8 +68,8 @@ final class BenchmarkReport {
 
     private static void header(StringBuilder md, Map<Workload, List<Measurement>> results, Setup setup) {
         md.append("## How it was made\n\n");
-        md.append("- Machine: ").append(cores()).append(" cores, shared with other"
-                        + " builds; ").append(memory()).append(", ").append(cpu()).append("; ")
+        md.append("- Machine: ").append(cores()).append(" cores (how busy with other work: the load line below); ")
+                .append(memory()).append(", ").append(cpu()).append("; ")
                 .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version")).append('\n');
         md.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
                 .append("; JVM servers on their default flags with ").append(setup.ioThreads()).append(" IO thread(s)")
@@ -140,9 +140,13 @@ final class BenchmarkReport {
             md.append("| ").append(entry.getKey().name()).append(" |");
             servers.forEach(s -> md.append(' ').append(orNa(median(only(runs, s), Measurement::cpuMicrosPerRequest), "%.2f"))
                     .append(" |"));
-            md.append(' ').append(ratio(runs, "mp", "undertow", Measurement::cpuMicrosPerRequest)).append(" | ")
-                    .append(ratio(runs, "mp", "reference", Measurement::cpuMicrosPerRequest)).append(" |\n");
+            md.append(' ').append(ratio(runs, "mp", "undertow", Measurement::cpuMicrosPerRequest))
+                    .append(roundRange(runs, "mp", "undertow")).append(" | ")
+                    .append(ratio(runs, "mp", "reference", Measurement::cpuMicrosPerRequest))
+                    .append(roundRange(runs, "mp", "reference")).append(" |\n");
         }
+        md.append("\nRatios are of the medians; in parentheses the lowest and highest ratio within one round (the"
+                + " servers of a round run back to back, so a round's ratio sees the same background load).\n");
         md.append("\nBeside it (").append(tool).append(", medians):\n\n");
         md.append("| workload | server | CPU µs/req | req/s | p99 | heap B/req | errors |\n|---|---|---|---|---|---|---|\n");
         for (Map.Entry<Workload, List<Measurement>> entry : results.entrySet()) {
@@ -256,6 +260,23 @@ final class BenchmarkReport {
         double mine = median(only(runs, server), value);
         double base = median(only(runs, baseline), value);
         return mine >= 0 && base > 0 ? String.format(Locale.ROOT, "%.2f", mine / base) : "–";
+    }
+
+    /** " (lo–hi)": the range of {@code server}'s CPU per request over {@code baseline}'s, round by round. */
+    static String roundRange(List<Measurement> runs, String server, String baseline) {
+        List<Double> ratios = new ArrayList<>();
+        for (Measurement mine : only(runs, server)) {
+            only(runs, baseline).stream().filter(b -> b.round() == mine.round()).findFirst().ifPresent(base -> {
+                if (mine.cpuMicrosPerRequest() >= 0 && base.cpuMicrosPerRequest() > 0) {
+                    ratios.add(mine.cpuMicrosPerRequest() / base.cpuMicrosPerRequest());
+                }
+            });
+        }
+        if (ratios.size() < 2) {
+            return "";
+        }
+        return String.format(Locale.ROOT, " (%.2f–%.2f)", ratios.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+                ratios.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
     }
 
     /** The median of a figure over runs, ignoring runs without it (-1); -1 if none has it. */
