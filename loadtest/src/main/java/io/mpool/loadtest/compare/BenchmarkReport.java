@@ -89,9 +89,10 @@ final class BenchmarkReport {
                         + " each server warms up on each workload, unmeasured, in slices of ")
                 .append(Compare.WARMUP_SLICE_SECONDS).append(" s until it has used ")
                 .append(String.format(Locale.ROOT, "%.1f", setup.warmup()))
-                .append(" s of CPU on it and two consecutive slices' CPU per request agree within ")
-                .append(Compare.WARMUP_SETTLED_PERCENT).append("% (at most ").append(Compare.WARMUP_MAX_SECONDS)
-                .append(" s)").append(setup.warmups().isEmpty() ? ".\n" : "; the slices: "
+                .append(" s of CPU on it and its JIT compiler threads (HotSpot's C1/C2, from /proc/<pid>/task) used at most ")
+                .append(Compare.WARMUP_JIT_QUIET_PERCENT).append("% of its CPU in the last slice (at most ")
+                .append(Compare.WARMUP_MAX_SECONDS).append(" s); the `JIT %` column shows what was left in the measured"
+                        + " runs").append(setup.warmups().isEmpty() ? ".\n" : ". Warm-up slices: "
                         + String.join("; ", setup.warmups()) + ".\n");
         md.append("- Heap B/req and GCs: the server's admin endpoint (sum of threads' allocated bytes, GC count), read"
                 + " outside the CPU window; only the two mpool servers have one. p50/p99: the load tool's. RSS: /proc.\n");
@@ -169,17 +170,18 @@ final class BenchmarkReport {
     private static void details(StringBuilder md, Workload workload, List<Measurement> measurements) {
         md.append("## ").append(workload.number()).append(". ").append(workload.name()).append(" (`")
                 .append(workload.id()).append("`)\n\n");
-        md.append("| tool | server | CPU µs/req | CPU µs/req per round | ticks per round | others % per round | req/s"
-                + " | req/s per round | p50 | p99 | errors | heap B/req | GCs | RSS MB |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| tool | server | CPU µs/req | CPU µs/req per round | ticks per round | JIT % per round"
+                + " | others % per round | req/s | req/s per round | p50 | p99 | errors | heap B/req | GCs | RSS MB |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (String tool : tools(Map.of(workload, measurements))) {
             List<Measurement> runs = byTool(measurements, tool);
             for (String server : servers(Map.of(workload, measurements), tool)) {
                 List<Measurement> mine = only(runs, server);
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %s |%n",
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %d | %s | %s | %s |%n",
                         tool, server, orNa(median(mine, Measurement::cpuMicrosPerRequest), "%.2f"),
                         perRound(mine, m -> String.format(Locale.ROOT, "%.2f", m.cpuMicrosPerRequest())),
                         perRound(mine, m -> String.valueOf(m.cpuTicks())),
+                        perRound(mine, m -> orNa(m.jitPercent(), "%.0f")),
                         perRound(mine, m -> orNa(m.othersPercent(), "%.0f")),
                         median(mine, Measurement::requestsPerSecond),
                         perRound(mine, m -> String.format(Locale.ROOT, "%.0f", m.requestsPerSecond())),

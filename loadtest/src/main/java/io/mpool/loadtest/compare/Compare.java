@@ -42,14 +42,14 @@ public final class Compare implements Callable<Integer> {
     static final Duration SETTLE_AFTER_RUN = Duration.ofMillis(500);
     /**
      * Warm-up: unmeasured slices of this many seconds, before round 1, per server and workload, until
-     * the server has used --warmup seconds of CPU on the workload and its CPU per request has
-     * settled. The JIT needs CPU time, not wall time, and a server sharing its CPU with other
+     * the server has used --warmup seconds of CPU on the workload and its JIT compiler threads have
+     * gone quiet. The JIT needs CPU time, not wall time, and a server sharing its CPU with other
      * processes gets less of it per second.
      */
     static final int WARMUP_SLICE_SECONDS = 3;
-    /** Settled: two consecutive slices' CPU per request within this many percent of each other. */
-    static final int WARMUP_SETTLED_PERCENT = 10;
-    /** However unsettled, warm-up ends after this long per server and workload (bounds the whole run). */
+    /** Quiet: the JIT compiler threads used at most this share of the server's CPU in the last slice. */
+    static final int WARMUP_JIT_QUIET_PERCENT = 5;
+    /** However busy the JIT, warm-up ends after this long per server and workload (bounds the whole run). */
     static final int WARMUP_MAX_SECONDS = 30;
     static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + Compare.class.getName();
 
@@ -66,8 +66,9 @@ public final class Compare implements Callable<Integer> {
 
     @Option(names = "--warmup", defaultValue = "2",
             description = "Seconds of server CPU each server spends, unmeasured, on each workload before round 1 (first"
-                    + " tool, slices of " + WARMUP_SLICE_SECONDS + " s, continued until CPU per request settles within "
-                    + WARMUP_SETTLED_PERCENT + "%%, at most " + WARMUP_MAX_SECONDS + " s); 0 = none. Default: ${DEFAULT-VALUE}")
+                    + " tool, slices of " + WARMUP_SLICE_SECONDS + " s, continued while its JIT compiler threads use more"
+                    + " than " + WARMUP_JIT_QUIET_PERCENT + "%% of its CPU, at most " + WARMUP_MAX_SECONDS + " s); 0 = none."
+                    + " Default: ${DEFAULT-VALUE}")
     double warmup;
 
     @Option(names = "--workloads", split = ",", converter = Workload.Converter.class, paramLabel = "WORKLOAD",
@@ -253,28 +254,25 @@ public final class Compare implements Callable<Integer> {
     }
 
     /**
-     * Warm-up slices until the server has used {@code --warmup} s of CPU and two consecutive slices
-     * agree within {@link #WARMUP_SETTLED_PERCENT}, or {@link #WARMUP_MAX_SECONDS} have passed; returns the
-     * slices' CPU µs/request for the report, e.g. "99.0 → 40.2 → 38.9 µs/req (2.1 s CPU)".
+     * Warm-up slices until the server has used {@code --warmup} s of CPU and its JIT compiler threads
+     * used at most {@link #WARMUP_JIT_QUIET_PERCENT} of the last slice, or {@link #WARMUP_MAX_SECONDS}
+     * have passed; returns the slices for the report, e.g. "99.0 (JIT 40%) → 21.0 (JIT 2%) µs/req, 2.1 s CPU".
      */
     private String warmUp(String tool, Workload workload, ServerProcess server) throws IOException, InterruptedException {
         List<String> slices = new ArrayList<>();
         long cpuTarget = Math.round(warmup * ProcessCpu.TICKS_PER_SECOND);
         long cpuUsed = 0;
-        double previous = -1;
         long deadline = System.nanoTime() + Duration.ofSeconds(WARMUP_MAX_SECONDS).toNanos();
         while (true) {
             Measurement slice = measure(tool, workload, server, WARMUP_SLICE_SECONDS, 0);
-            double cpu = slice.cpuMicrosPerRequest();
             cpuUsed += Math.max(0, slice.cpuTicks());
-            slices.add(String.format(Locale.ROOT, "%.1f", cpu));
-            boolean settled = previous > 0 && Math.abs(cpu - previous) <= previous * WARMUP_SETTLED_PERCENT / 100.0;
-            if (cpu < 0 || cpuUsed >= cpuTarget && settled || System.nanoTime() > deadline) {
-                break; // cpu < 0: no CPU figures here (not Linux), nothing to wait for
+            slices.add(String.format(Locale.ROOT, "%.1f (JIT %.0f%%)", slice.cpuMicrosPerRequest(), slice.jitPercent()));
+            boolean quiet = slice.jitPercent() <= WARMUP_JIT_QUIET_PERCENT; // -1, unknown, counts as quiet
+            if (cpuUsed >= cpuTarget && quiet || slice.cpuTicks() < 0 || System.nanoTime() > deadline) {
+                break; // cpuTicks < 0: no CPU figures here (not Linux), nothing to wait for
             }
-            previous = cpu;
         }
-        String figures = String.join(" → ", slices) + String.format(Locale.ROOT, " µs/req (%.1f s CPU)",
+        String figures = String.join(" → ", slices) + String.format(Locale.ROOT, " µs/req, %.1f s CPU",
                 (double) cpuUsed / ProcessCpu.TICKS_PER_SECOND);
         System.out.println("  warm-up    " + server.name + ": " + figures);
         return figures;
@@ -292,15 +290,18 @@ public final class Compare implements Callable<Integer> {
         }
         CpuSet.Times serverCpusBefore = serverCpuSet == null ? null : serverCpuSet.times();
         long cpuBefore = server.cpuTicks();
+        long jitBefore = server.jitTicks();
         ToolRun run = tool.equals("wrk") ? wrk(workload, server, seconds) : ours(workload, server, seconds);
         Thread.sleep(SETTLE_AFTER_RUN.toMillis());
         long cpuAfter = server.cpuTicks();
+        long jitAfter = server.jitTicks();
         CpuSet.Times serverCpusAfter = serverCpuSet == null ? null : serverCpuSet.times();
         AdminProbe.Report admin = probe == null ? null : probe.after();
         long ticks = cpuBefore < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpuBefore;
         CpuSet.Times window = serverCpusBefore == null || serverCpusAfter == null ? null : serverCpusAfter.minus(serverCpusBefore);
         return new Measurement(server.name, run.tool, round, run.requests, run.requestsPerSecond, run.p50Micros,
                 run.p99Micros, run.errors, ticks, Measurement.cpuMicrosPerRequest(ticks, run.requests),
+                Measurement.jitPercent(jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore, ticks),
                 Measurement.othersPercent(window, ticks), admin == null ? -1 : admin.heapBytesPerRequest(), admin == null ? -1 : admin.gcCount(), server.rssBytes(),
                 run.command);
     }
@@ -332,9 +333,9 @@ public final class Compare implements Callable<Integer> {
     }
 
     private static void print(Measurement m) {
-        System.out.printf(Locale.ROOT, "  round %d %-10s %-15s cpu %7.2f µs/req (%d ticks, others %.0f%%)  %9.0f req/s"
-                        + "  p99 %s  errors %d  heap %.0f B/req%n", m.round(), m.server(), m.tool(), m.cpuMicrosPerRequest(),
-                m.cpuTicks(), m.othersPercent(), m.requestsPerSecond(), LoadResult.ms(m.p99Micros()), m.errors(),
+        System.out.printf(Locale.ROOT, "  round %d %-10s %-15s cpu %7.2f µs/req (%d ticks, JIT %.0f%%, others %.0f%%)"
+                        + "  %9.0f req/s  p99 %s  errors %d  heap %.0f B/req%n", m.round(), m.server(), m.tool(),
+                m.cpuMicrosPerRequest(), m.cpuTicks(), m.jitPercent(), m.othersPercent(), m.requestsPerSecond(), LoadResult.ms(m.p99Micros()), m.errors(),
                 m.heapBytesPerRequest());
     }
 

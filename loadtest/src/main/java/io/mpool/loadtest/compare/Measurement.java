@@ -7,15 +7,21 @@ package io.mpool.loadtest.compare;
  * @param requests            responses the tool counted in the run (the CPU divisor)
  * @param cpuTicks            the server's CPU time over the run, in clock ticks ({@link ProcessCpu})
  * @param cpuMicrosPerRequest {@code cpuTicks} in µs divided by {@code requests}
+ * @param jitPercent          share of the server's CPU time its JIT compiler threads used: a JVM
+ *                            still compiling is not warm yet (0 for nginx, -1 unknown)
  * @param othersPercent       share of the server CPUs' time that went to anything but this server
  *                            during the run (other processes, interrupts, steal), -1 unpinned
  * @param command             the tool's command line (PORT stands for the server's port where the
  *                            tool runs in-process)
  */
 record Measurement(String server, String tool, int round, long requests, double requestsPerSecond, long p50Micros,
-                   long p99Micros, long errors, long cpuTicks, double cpuMicrosPerRequest, double othersPercent,
+                   long p99Micros, long errors, long cpuTicks, double cpuMicrosPerRequest, double jitPercent, double othersPercent,
                    double heapBytesPerRequest,
                    long gcCount, long rssBytes, String command) {
+
+    static double jitPercent(long jitTicks, long serverTicks) {
+        return jitTicks < 0 || serverTicks <= 0 ? -1 : Math.max(0, jitTicks) * 100.0 / serverTicks;
+    }
 
     /** (busy - this server's ticks) / all ticks of the server CPUs, in percent; -1 when unknown. */
     static double othersPercent(CpuSet.Times window, long serverTicks) {

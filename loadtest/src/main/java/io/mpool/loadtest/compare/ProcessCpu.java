@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * CPU time a process has used, from {@code /proc/<pid>/stat}: utime + stime + cutime + cstime
@@ -19,6 +21,10 @@ final class ProcessCpu {
     /** Fields 14-17 of /proc/pid/stat, counted from 1 with the command name as field 2. */
     private static final int FIRST_CPU_FIELD = 14;
     private static final int CPU_FIELDS = 4;
+    /** A thread's own time is fields 14-15; its 16-17 (children) are the whole process's, once per thread. */
+    private static final int THREAD_CPU_FIELDS = 2;
+    /** HotSpot's JIT compiler threads ("C1 CompilerThread0", cut to 15 characters by the kernel). */
+    private static final Pattern JIT_THREAD = Pattern.compile("C[12] CompilerThre.*");
     /** Field 3 (state) is the first after the command name's closing parenthesis. */
     private static final int FIRST_FIELD_AFTER_NAME = 3;
 
@@ -42,6 +48,30 @@ final class ProcessCpu {
         return total;
     }
 
+    /**
+     * CPU ticks of the process's JIT compiler threads (HotSpot's C1 and C2), 0 for a process that
+     * has none (nginx), -1 if /proc cannot be read. While they are busy, a JVM is still warming up.
+     */
+    static long jitTicks(ProcessHandle process) {
+        try (Stream<Path> threads = Files.list(Path.of("/proc", String.valueOf(process.pid()), "task"))) {
+            long total = 0;
+            for (Path thread : threads.toList()) {
+                try {
+                    String stat = Files.readString(thread.resolve("stat"), StandardCharsets.US_ASCII);
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (JIT_THREAD.matcher(name).matches()) {
+                        total += ticksOfStat(stat, THREAD_CPU_FIELDS);
+                    }
+                } catch (IOException | RuntimeException threadEnded) {
+                    // its ticks are gone with it; the sum only lowers
+                }
+            }
+            return total;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     private static long ticks(long pid) {
         try {
             return ticksOfStat(Files.readString(Path.of("/proc", String.valueOf(pid), "stat"), StandardCharsets.US_ASCII));
@@ -56,6 +86,11 @@ final class ProcessCpu {
      * the last ')'.
      */
     static long ticksOfStat(String stat) {
+        return ticksOfStat(stat, CPU_FIELDS);
+    }
+
+    /** The first {@code fieldCount} of fields 14-17 of a stat line, summed. */
+    static long ticksOfStat(String stat, int fieldCount) {
         int nameEnd = stat.lastIndexOf(')');
         if (nameEnd < 0) {
             throw new IllegalArgumentException("stat=" + stat + " (expected: pid (comm) state ...)");
@@ -67,7 +102,7 @@ final class ProcessCpu {
                     + " fields)");
         }
         long ticks = 0;
-        for (int i = first; i < first + CPU_FIELDS; i++) {
+        for (int i = first; i < first + fieldCount; i++) {
             ticks += Long.parseLong(fields[i]);
         }
         return ticks;

@@ -55,6 +55,11 @@ final class ServerProcess implements AutoCloseable {
         return ProcessCpu.ticks(process.toHandle());
     }
 
+    /** CPU ticks of the server's JIT compiler threads so far ({@link ProcessCpu#jitTicks}). */
+    long jitTicks() {
+        return ProcessCpu.jitTicks(process.toHandle());
+    }
+
     /** Resident set size of the process, from /proc, or -1. */
     long rssBytes() {
         try {

@@ -24,6 +24,18 @@ class ProcessCpuTest {
     }
 
     @Test
+    void aThreadCountsOnlyItsOwnTimeNotTheProcesssChildren() {
+        assertEquals(7 + 5, ProcessCpu.ticksOfStat(STAT.formatted("C2 CompilerThre"), 2));
+    }
+
+    @Test
+    void aJvmHasJitTicksAndTheyAreAPartOfItsCpu() {
+        assumeTrue(ProcessCpu.available(), "Linux /proc only");
+        long jit = ProcessCpu.jitTicks(ProcessHandle.current());
+        assertTrue(jit >= 0 && jit <= ProcessCpu.ticks(ProcessHandle.current()), "jit " + jit);
+    }
+
+    @Test
     void aShortLineIsRefusedWithTheLine() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ProcessCpu.ticksOfStat("1 (x) S 1 2"));
         assertEquals("stat=1 (x) S 1 2 (expected: at least 17 fields)", e.getMessage());
