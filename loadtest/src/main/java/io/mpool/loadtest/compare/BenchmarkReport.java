@@ -159,7 +159,7 @@ final class BenchmarkReport {
                 }
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %.0f | %s | %s | %d |%n", entry.getKey().name(), server,
                         orNa(median(mine, Measurement::cpuMicrosPerRequest), "%.2f"),
-                        median(mine, Measurement::requestsPerSecond), LoadResult.ms((long) median(mine, Measurement::p99Micros)),
+                        median(mine, Measurement::requestsPerSecond), ms(median(mine, Measurement::p99Micros)),
                         orNa(median(mine, Measurement::heapBytesPerRequest), "%.0f"),
                         mine.stream().mapToLong(Measurement::errors).sum()));
             }
@@ -185,8 +185,8 @@ final class BenchmarkReport {
                         perRound(mine, m -> orNa(m.othersPercent(), "%.0f")),
                         median(mine, Measurement::requestsPerSecond),
                         perRound(mine, m -> String.format(Locale.ROOT, "%.0f", m.requestsPerSecond())),
-                        LoadResult.ms((long) median(mine, Measurement::p50Micros)),
-                        LoadResult.ms((long) median(mine, Measurement::p99Micros)),
+                        ms(median(mine, Measurement::p50Micros)),
+                        ms(median(mine, Measurement::p99Micros)),
                         mine.stream().mapToLong(Measurement::errors).sum(),
                         orNa(median(mine, Measurement::heapBytesPerRequest), "%.0f"),
                         orNa(mine.stream().mapToLong(Measurement::gcCount).max().orElse(-1), "%.0f"),
@@ -289,6 +289,11 @@ final class BenchmarkReport {
         }
         int n = values.size();
         return n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2;
+    }
+
+    /** Milliseconds from microseconds, or – where the tool gave none. */
+    private static String ms(double micros) {
+        return micros < 0 ? "–" : LoadResult.ms((long) micros);
     }
 
     private static String orNa(double value, String format) {
