@@ -8,9 +8,11 @@ import java.util.zip.CRC32;
 
 /**
  * Stock Undertow written the way a typical user would: {@code Undertow.builder()}, default
- * threads and buffers, {@code receiveFullBytes} for bodies. The baseline a user switching to
- * mpool compares against. Same routes as mpool:
- * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081}
+ * buffers, {@code receiveFullBytes} for bodies. The baseline a user switching to mpool compares
+ * against. Same routes as mpool. The optional second argument sets the IO threads
+ * ({@code setIoThreads}), so a comparison can give it as many as mpool has; without it, Undertow's
+ * default:
+ * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081 1}
  */
 public final class ReferenceServer {
     private ReferenceServer() {
@@ -18,7 +20,11 @@ public final class ReferenceServer {
 
     public static void main(String[] args) {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8081;
-        Undertow server = Undertow.builder()
+        Undertow.Builder builder = Undertow.builder();
+        if (args.length > 1) {
+            builder.setIoThreads(Integer.parseInt(args[1]));
+        }
+        Undertow server = builder
                 .addHttpListener(port, "127.0.0.1")
                 .setHandler(exchange -> {
                     String path = exchange.getRequestPath();
@@ -54,7 +60,8 @@ public final class ReferenceServer {
                 })
                 .build();
         server.start();
-        System.out.println("reference Undertow listening on 127.0.0.1:" + port);
+        System.out.println("reference Undertow listening on 127.0.0.1:" + port
+                + (args.length > 1 ? " with " + args[1] + " IO thread(s)" : ""));
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
     }
 }

@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.generator;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.generator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,5 +60,13 @@ class ResponseParserTest {
         ResponseParser parser = new ResponseParser();
         assertThrows(IllegalStateException.class,
                 () -> parser.parse(ByteBuffer.wrap("SSH-2.0-OpenSSH\r\n".getBytes(StandardCharsets.US_ASCII)), false));
+    }
+
+    @Test
+    void aNegativeContentLengthIsRefusedNotTakenForChunked() {
+        ResponseParser parser = new ResponseParser();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> parser.parse(ByteBuffer.wrap(
+                "HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\n5\r\nhello\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII)), false));
+        assertEquals("negative Content-Length: -2", e.getMessage());
     }
 }

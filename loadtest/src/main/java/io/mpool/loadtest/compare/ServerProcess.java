@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.compare;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -15,19 +15,22 @@ final class ServerProcess implements AutoCloseable {
     final int port;
     /** The admin port for mpool servers, -1 for the others. */
     final int adminPort;
+    /** The command line it was started with, for the report. */
+    final List<String> command;
     private final Process process;
 
-    private ServerProcess(String name, int port, int adminPort, Process process) {
+    private ServerProcess(String name, int port, int adminPort, List<String> command, Process process) {
         this.name = name;
         this.port = port;
         this.adminPort = adminPort;
+        this.command = List.copyOf(command);
         this.process = process;
     }
 
     static ServerProcess start(String name, List<String> command, int port, int adminPort, Path log)
             throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        ServerProcess server = new ServerProcess(name, port, adminPort, process);
+        ServerProcess server = new ServerProcess(name, port, adminPort, command, process);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -42,6 +45,19 @@ final class ServerProcess implements AutoCloseable {
         }
         server.close();
         throw new IOException(name + " did not listen on " + port + " within 30 s: see " + log);
+    }
+
+    /**
+     * CPU time the server has used so far, in clock ticks ({@link ProcessCpu}); under
+     * {@code taskset} the pid is the server's own, as taskset execs it.
+     */
+    long cpuTicks() {
+        return ProcessCpu.ticks(process.toHandle());
+    }
+
+    /** CPU ticks of the server's JIT compiler threads so far ({@link ProcessCpu#jitTicks}). */
+    long jitTicks() {
+        return ProcessCpu.jitTicks(process.toHandle());
     }
 
     /** Resident set size of the process, from /proc, or -1. */

@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.generator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,7 +15,7 @@ import java.util.Locale;
  * invariants once the run's connections are closed: live pools and arena pages back to where
  * they were.
  */
-final class AdminProbe {
+public final class AdminProbe {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration SETTLE = Duration.ofSeconds(10);
 
@@ -25,13 +25,13 @@ final class AdminProbe {
     private JsonNode before;
     private volatile long peakConnectionBytes;
 
-    AdminProbe(URI admin, String token) {
+    public AdminProbe(URI admin, String token) {
         this.pools = admin.resolve("/admin/pools");
         this.token = token;
     }
 
     /** Before and after, and the verdict. */
-    record Report(long requests, long resets, long resetsCoalesced, long resetsDeferred, double resetsPerRequest,
+    public record Report(long requests, long resets, long resetsCoalesced, long resetsDeferred, double resetsPerRequest,
                   long peakConnectionBytesReserved, long poolsLiveBefore, long poolsLiveAfter, long pagesInUseBefore,
                   long pagesInUseAfter, long heapBytesAllocated, double heapBytesPerRequest, long gcCount,
                   long rssBytes, long arenaReservedBytes, boolean invariantsHold, String verdict) {
@@ -46,7 +46,7 @@ final class AdminProbe {
         }
     }
 
-    void before() throws IOException, InterruptedException {
+    public void before() throws IOException, InterruptedException {
         before = read();
     }
 
@@ -64,7 +64,7 @@ final class AdminProbe {
     }
 
     /** After the run's connections closed: waits (bounded) for the server to settle, then judges. */
-    Report after() throws IOException, InterruptedException {
+    public Report after() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + SETTLE.toNanos();
         JsonNode after = read();
         while (!settled(after) && System.nanoTime() < deadline) {

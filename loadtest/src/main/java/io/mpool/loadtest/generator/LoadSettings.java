@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.generator;
 
 import java.net.URI;
 import java.time.Duration;
@@ -10,13 +10,13 @@ import java.time.Duration;
  * @param rate       requests per second over all connections; 0 = as fast as possible
  * @param keepAlive  false: a new connection per request (connection churn)
  */
-record LoadSettings(URI target, int connections, int threads, Duration duration, int pipeline, double rate,
+public record LoadSettings(URI target, int connections, int threads, Duration duration, int pipeline, double rate,
                     String mix, int bodySize, int bytesSize, boolean verify, boolean keepAlive, Duration timeout) {
 
     /** Runs are bounded: at most an hour. */
     static final Duration MAX_DURATION = Duration.ofHours(1);
 
-    LoadSettings {
+    public LoadSettings {
         if (target == null || !"http".equals(target.getScheme()) || target.getHost() == null) {
             throw new IllegalArgumentException("--url=" + target + " (expected: http://host:port)");
         }

@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.generator;
 
 import java.nio.ByteBuffer;
 
@@ -13,11 +13,17 @@ final class ResponseParser {
 
     enum Result { NEED_MORE, COMPLETE }
 
+    /** {@link #remaining} while a head is read: no Content-Length or chunked header seen yet. */
+    private static final long LENGTH_NOT_GIVEN = -1;
+    /** {@link #remaining} while a head is read: Transfer-Encoding: chunked seen. */
+    private static final long LENGTH_CHUNKED = -2;
+
     private enum State { HEAD, FIXED, CHUNK_SIZE, CHUNK_DATA, CHUNK_CRLF, TRAILER }
 
     private State state = State.HEAD;
     private int status;
     private boolean closeAfter;
+    /** Body bytes left (FIXED, CHUNK_DATA); while a head is read, its length or a sentinel above. */
     private long remaining;
     private byte[] expected;
     private int expectedOffset;
@@ -120,13 +126,13 @@ final class ResponseParser {
                 }
                 status = Integer.parseInt(headerLine.substring(9, 12));
                 closeAfter = headerLine.startsWith("HTTP/1.0");
-                remaining = -1;
+                remaining = LENGTH_NOT_GIVEN;
                 continue;
             }
             if (headerLine.isEmpty()) {
                 if (remaining >= 0) {
                     state = remaining == 0 ? State.HEAD : State.FIXED;
-                } else if (remaining == -2) {
+                } else if (remaining == LENGTH_CHUNKED) {
                     state = State.CHUNK_SIZE;
                 } else {
                     state = State.HEAD; // no length, not chunked: our servers never do this
@@ -139,8 +145,11 @@ final class ResponseParser {
                 String value = headerLine.substring(colon + 1).trim();
                 if (name.equalsIgnoreCase("Content-Length")) {
                     remaining = Long.parseLong(value);
+                    if (remaining < 0) { // would read as one of the sentinels
+                        throw new IllegalStateException("negative Content-Length: " + value);
+                    }
                 } else if (name.equalsIgnoreCase("Transfer-Encoding") && value.equalsIgnoreCase("chunked")) {
-                    remaining = -2;
+                    remaining = LENGTH_CHUNKED;
                 } else if (name.equalsIgnoreCase("Connection")) {
                     closeAfter = value.equalsIgnoreCase("close");
                 }

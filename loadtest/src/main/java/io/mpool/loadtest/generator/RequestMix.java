@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.generator;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

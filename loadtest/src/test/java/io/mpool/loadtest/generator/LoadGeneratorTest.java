@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.generator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

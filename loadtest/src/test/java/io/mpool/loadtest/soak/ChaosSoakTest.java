@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.soak;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,9 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.soak;
 
+import io.mpool.loadtest.generator.AdminProbe;
+import io.mpool.loadtest.generator.LoadResult;
+import io.mpool.loadtest.generator.LoadRun;
+import io.mpool.loadtest.generator.LoadSettings;
 import io.mpool.server.MpoolServer;
 import io.mpool.server.RequestLimits;
 import io.mpool.server.ServerConfig;
@@ -32,7 +36,7 @@ import picocli.CommandLine.Option;
  * status it must get), connections aborted mid-request and slow clients hit one server at once;
  * at the end every response class is checked, then the admin endpoint's invariants, and one
  * screen of summary is printed. By default it starts its own server (with short timeouts).
- * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.ChaosSoak --duration 120}
+ * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.soak.ChaosSoak --duration 120}
  */
 @Command(name = "chaos-soak", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Good, malformed, aborted and slow clients against one server; checks responses and invariants.")

@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.generator;
 
 import java.util.Locale;
 import java.util.Map;
@@ -9,22 +9,22 @@ import java.util.TreeMap;
  *
  * @param admin what the server's admin endpoint said before and after (null without --admin)
  */
-record LoadResult(String command, String target, String mix, int connections, int pipeline, double rate,
+public record LoadResult(String command, String target, String mix, int connections, int pipeline, double rate,
                   boolean keepAlive, double seconds, long requests, double requestsPerSecond, long connects,
                   Map<String, Long> errors, long p50, long p90, long p99, long p999, long max,
                   AdminProbe.Report admin) {
 
-    long errorCount() {
+    public long errorCount() {
         return errors.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    LoadResult withAdmin(AdminProbe.Report report) {
+    public LoadResult withAdmin(AdminProbe.Report report) {
         return new LoadResult(command, target, mix, connections, pipeline, rate, keepAlive, seconds, requests,
                 requestsPerSecond, connects, errors, p50, p90, p99, p999, max, report);
     }
 
     /** The end-of-run table. */
-    String table() {
+    public String table() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-22s %s%n", "command", command));
         sb.append(String.format(Locale.ROOT, "%-22s %s %s, %d connections, pipeline %d%s%s%n", "workload", target, mix,
@@ -41,7 +41,7 @@ record LoadResult(String command, String target, String mix, int connections, in
         return sb.toString();
     }
 
-    static String ms(long micros) {
+    public static String ms(long micros) {
         return String.format(Locale.ROOT, "%.3fms", micros / 1000.0);
     }
 }

@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.generator;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -12,14 +12,14 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /** Runs one load: starts the workers, prints a progress line every second, gathers the result. */
-final class LoadRun {
+public final class LoadRun {
     /** How long in-flight requests get to finish after the duration. */
     private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private LoadRun() {
     }
 
-    static LoadResult run(LoadSettings settings, String command, AdminProbe admin, PrintStream progress)
+    public static LoadResult run(LoadSettings settings, String command, AdminProbe admin, PrintStream progress)
             throws IOException, InterruptedException {
         RequestMix mix = RequestMix.parse(settings.mix(), settings.bodySize(), settings.bytesSize(),
                 settings.target().getHost() + ":" + settings.port(), !settings.keepAlive());

@@ -1,4 +1,4 @@
-package io.mpool.loadtest;
+package io.mpool.loadtest.compare;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +12,13 @@ import java.util.regex.Pattern;
 /** Runs wrk (when installed) and reads its summary. */
 final class Wrk {
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ");
+    private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    private static final Pattern SOCKET_ERRORS = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
 
-    /** One wrk run: req/s and latency percentiles in microseconds, and the command line. */
-    record Result(double requestsPerSecond, long p50Micros, long p99Micros, long errors, String command) {
+    /** One wrk run: responses, req/s and latency percentiles in microseconds, and the command line. */
+    record Result(long requests, double requestsPerSecond, long p50Micros, long p99Micros, long errors, String command) {
     }
 
     static boolean installed() {
@@ -29,7 +32,8 @@ final class Wrk {
         }
     }
 
-    static Result run(Workload workload, int port, int seconds, Path scripts) throws IOException, InterruptedException {
+    static Result run(Workload workload, int port, int seconds, Path scripts, Pinning pinning)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t1", "-c" + workload.connections(), "-d" + seconds + "s",
                 "--latency"));
         if (workload.wrkScript() != null) {
@@ -41,6 +45,7 @@ final class Wrk {
             command.add("Connection: close");
         }
         command.add("http://127.0.0.1:" + port + workload.path());
+        command = pinning.client(command);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         for (String variable : workload.wrkEnv()) {
             String[] kv = variable.split("=", 2);
@@ -49,33 +54,40 @@ final class Wrk {
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor();
+        String env = String.join(" ", workload.wrkEnv());
+        return parse(output, (env.isEmpty() ? "" : env + " ") + String.join(" ", command)
+                .replace(scripts.toString(), "loadtest/wrk").replace("Connection: close", "'Connection: close'"));
+    }
+
+    /** wrk's summary (with --latency) as a Result; an IOException if it holds no figures. */
+    static Result parse(String output, String command) throws IOException {
         Matcher rate = RATE.matcher(output);
-        if (!rate.find()) {
-            throw new IOException("wrk printed no Requests/sec: " + output);
+        Matcher requests = REQUESTS.matcher(output);
+        if (!rate.find() || !requests.find()) {
+            throw new IOException("wrk printed no request count or Requests/sec: " + output);
         }
         long p50 = -1;
         long p99 = -1;
         Matcher percentile = PERCENTILE.matcher(output);
         while (percentile.find()) {
+            // wrk prints "0.00us" for a percentile its histogram lost (seen with pipelining): unknown, not 0
             long micros = micros(Double.parseDouble(percentile.group(2)), percentile.group(3));
+            micros = micros == 0 ? -1 : micros;
             if (percentile.group(1).equals("50")) {
                 p50 = micros;
             } else {
                 p99 = micros;
             }
         }
-        Matcher errors = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(output);
-        Matcher socketErrors = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)").matcher(output);
+        Matcher errors = NON_2XX.matcher(output);
+        Matcher socketErrors = SOCKET_ERRORS.matcher(output);
         long errorCount = errors.find() ? Long.parseLong(errors.group(1)) : 0;
         if (socketErrors.find()) {
             for (int g = 1; g <= 4; g++) {
                 errorCount += Long.parseLong(socketErrors.group(g));
             }
         }
-        String env = String.join(" ", workload.wrkEnv());
-        return new Result(Double.parseDouble(rate.group(1)), p50, p99, errorCount,
-                (env.isEmpty() ? "" : env + " ") + String.join(" ", command).replace(scripts.toString(), "loadtest/wrk")
-                        .replace("Connection: close", "'Connection: close'"));
+        return new Result(Long.parseLong(requests.group(1)), Double.parseDouble(rate.group(1)), p50, p99, errorCount, command);
     }
 
     private static long micros(double value, String unit) {

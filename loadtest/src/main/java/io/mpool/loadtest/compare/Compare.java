@@ -1,0 +1,351 @@
+package io.mpool.loadtest.compare;
+
+import io.mpool.loadtest.generator.AdminProbe;
+import io.mpool.loadtest.generator.LoadResult;
+import io.mpool.loadtest.generator.LoadRun;
+import io.mpool.loadtest.generator.LoadSettings;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The side-by-side benchmark: starts mpool ({@code --pool mp}), the same server with
+ * {@code --pool undertow}, the stock reference server and nginx (when installed) on loopback, each
+ * pinned to the server CPU, then runs every workload interleaved across them (A B C, A B C, ...)
+ * with wrk (when installed) and our generator pinned to the client CPU, and writes the server's
+ * CPU time per request, req/s, p99 and heap per request, their medians and ratios to a Markdown
+ * report. {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.compare.Compare --help}
+ */
+@Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Side-by-side benchmark of mpool, --pool undertow, stock Undertow and nginx: server CPU µs per"
+                + " request (from /proc, server pinned to one CPU, load tool to another), req/s, p99, heap B/request;"
+                + " writes a Markdown report.",
+                "Repeat an earlier report's measurement against the current build:",
+                "  ... Compare --same-as OLD.md --out NEW.md"})
+public final class Compare implements Callable<Integer> {
+    /**
+     * After the load tool stops and before the second CPU sample: the server's share of closing the
+     * run's connections belongs to the run. An idle server uses well under a tick in this time.
+     */
+    static final Duration SETTLE_AFTER_RUN = Duration.ofMillis(500);
+    /**
+     * Warm-up: unmeasured slices of this many seconds, before round 1, per server and workload, until
+     * the server has used --warmup seconds of CPU on the workload and its JIT compiler threads have
+     * gone quiet. The JIT needs CPU time, not wall time, and a server sharing its CPU with other
+     * processes gets less of it per second.
+     */
+    static final int WARMUP_SLICE_SECONDS = 3;
+    /** Quiet: the JIT compiler threads used at most this share of the server's CPU in the last slice. */
+    static final int WARMUP_JIT_QUIET_PERCENT = 5;
+    /** However busy the JIT, warm-up ends after this long per server and workload (bounds the whole run). */
+    static final int WARMUP_MAX_SECONDS = 30;
+    static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + Compare.class.getName();
+
+    @Option(names = "--same-as", paramLabel = "REPORT",
+            description = "Run with the options recorded in an earlier report (options given here override them;"
+                    + " --out still defaults to docs/benchmarks.md).")
+    Path sameAs;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds. Default: ${DEFAULT-VALUE}")
+    int rounds;
+
+    @Option(names = "--duration", defaultValue = "5", description = "Seconds per run. Default: ${DEFAULT-VALUE}")
+    int duration;
+
+    @Option(names = "--warmup", defaultValue = "2",
+            description = "Seconds of server CPU each server spends, unmeasured, on each workload before round 1 (first"
+                    + " tool, slices of " + WARMUP_SLICE_SECONDS + " s, continued while its JIT compiler threads use more"
+                    + " than " + WARMUP_JIT_QUIET_PERCENT + "%% of its CPU, at most " + WARMUP_MAX_SECONDS + " s); 0 = none."
+                    + " Default: ${DEFAULT-VALUE}")
+    double warmup;
+
+    @Option(names = "--workloads", split = ",", converter = Workload.Converter.class, paramLabel = "WORKLOAD",
+            description = "Workloads by number or id: ${COMPLETION-CANDIDATES}. Default: all.",
+            completionCandidates = Workload.Candidates.class)
+    List<Workload> workloads;
+
+    @Option(names = "--servers", split = ",", defaultValue = "mp,undertow,reference,nginx",
+            description = "Servers: mp, undertow, reference, nginx (skipped when not installed). Default: ${DEFAULT-VALUE}")
+    List<String> servers;
+
+    @Option(names = "--tools", split = ",", defaultValue = "wrk,mpool",
+            description = "Load tools: wrk (skipped when not installed), mpool (our generator, in this JVM). Default: ${DEFAULT-VALUE}")
+    List<String> tools;
+
+    @Option(names = "--io-threads", defaultValue = "1",
+            description = "IO threads of every JVM server: mp, undertow (--io-threads) and reference (setIoThreads). Default: ${DEFAULT-VALUE}")
+    int ioThreads;
+
+    @Option(names = "--no-pin", description = "Do not pin (pinned is the default): servers and load tool share every CPU, and CPU per"
+                    + " request is noisier.")
+    boolean noPin;
+
+    @Option(names = "--server-cpus", defaultValue = "0", description = "taskset -c list for the servers. Default: ${DEFAULT-VALUE}")
+    String serverCpus;
+
+    @Option(names = "--client-cpus", defaultValue = "1",
+            description = "taskset -c list for the load tool and this JVM. Default: ${DEFAULT-VALUE}")
+    String clientCpus;
+
+    @Option(names = "--root", defaultValue = ".", description = "The checkout (jars, scripts). Default: ${DEFAULT-VALUE}")
+    Path root;
+
+    @Option(names = "--out", defaultValue = "docs/benchmarks.md", description = "Report file. Default: ${DEFAULT-VALUE}")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private Pinning pinning;
+    /** The servers' CPUs, to see how much of them other processes took; null unpinned. */
+    private CpuSet serverCpuSet;
+
+    public static void main(String[] args) {
+        CommandLine commandLine = new CommandLine(new Compare());
+        commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof IllegalArgumentException || e instanceof IOException) {
+                cmd.getErr().println("compare: " + e.getMessage());
+                return 2;
+            }
+            throw e;
+        });
+        String[] expanded;
+        try {
+            expanded = SameAs.expand(args, commandLine.getCommandSpec());
+        } catch (IOException | IllegalArgumentException e) {
+            System.err.println("compare: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(commandLine.execute(expanded));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path serverJar = root.resolve("server/target/mpool-server.jar");
+        Path loadtestJar = root.resolve("loadtest/target/mpool-loadtest.jar");
+        for (Path jar : List.of(serverJar, loadtestJar)) {
+            if (!Files.isRegularFile(jar)) {
+                System.err.println("compare: " + jar + " is missing; build first: mvn -B -q package -DskipTests");
+                return 2;
+            }
+        }
+        if (!ProcessCpu.available()) {
+            System.out.println("/proc is not readable: no CPU per request in this report");
+        }
+        pinning = noPin ? Pinning.off() : new Pinning(true, serverCpus, clientCpus);
+        serverCpuSet = noPin ? null : CpuSet.parse(serverCpus);
+        CpuSet.parse(clientCpus); // a bad list fails here, not in taskset
+        String loadBefore = loadAverage();
+        pinning.pinThisProcess(); // first, so every thread of this JVM (our generator's too) runs on the client CPUs
+        boolean wrk = tools.contains("wrk") && Wrk.installed();
+        if (tools.contains("wrk") && !wrk) {
+            System.out.println("wrk is not installed (apt-get install -y wrk): running our generator only");
+        }
+        List<String> activeTools = new ArrayList<>();
+        if (wrk) {
+            activeTools.add("wrk");
+        }
+        if (tools.contains("mpool")) {
+            activeTools.add("mpool");
+        }
+        if (activeTools.isEmpty()) {
+            throw new IllegalArgumentException("--tools=" + String.join(",", tools) + " (expected: wrk (installed) and/or mpool)");
+        }
+        List<Workload> selected = workloads == null ? Workload.ALL : workloads;
+        Path work = Files.createTempDirectory("mpool-compare");
+        List<ServerProcess> running = new ArrayList<>();
+        try {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            for (String server : servers) {
+                ServerProcess process = startServer(server, java, serverJar, loadtestJar, work);
+                if (process != null) {
+                    running.add(process);
+                }
+            }
+            Map<Workload, List<Measurement>> results = new LinkedHashMap<>();
+            List<String> warmups = new ArrayList<>();
+            for (Workload workload : selected) {
+                System.out.println("== " + workload.name());
+                List<Measurement> measurements = new ArrayList<>();
+                for (int round = 1; round <= rounds; round++) {
+                    for (ServerProcess server : running) {
+                        if (round == 1 && warmup > 0) {
+                            warmups.add(workload.id() + " " + server.name + ": " + warmUp(activeTools.get(0), workload, server));
+                        }
+                        for (String tool : activeTools) {
+                            Measurement measurement = measure(tool, workload, server, duration, round);
+                            print(measurement);
+                            measurements.add(measurement);
+                        }
+                    }
+                }
+                results.put(workload, measurements);
+            }
+            List<String> args = spec.commandLine().getParseResult().originalArgs();
+            String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(rounds, duration, warmup, warmups,
+                    ioThreads, pinning, loadBefore, loadAverage(), running.stream().map(s -> s.name + ": `" + String.join(" ", s.command)
+                    .replace(root.toAbsolutePath().normalize() + "/", "").replace(work.toString(), "$TMP") + "`").toList(),
+                    COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString()));
+            Path target = root.resolve(out);
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            if (Files.exists(target)) { // keep the hand-written notes below the marker
+                String previous = Files.readString(target);
+                int notes = previous.indexOf(BenchmarkReport.NOTES_MARKER);
+                if (notes >= 0) {
+                    report = report + "\n" + previous.substring(notes);
+                }
+            }
+            Files.writeString(target, report, StandardCharsets.UTF_8);
+            System.out.println("report written to " + target);
+            return 0;
+        } finally {
+            for (ServerProcess server : running) {
+                server.close();
+            }
+        }
+    }
+
+    private ServerProcess startServer(String name, String java, Path serverJar, Path loadtestJar, Path work)
+            throws IOException, InterruptedException {
+        int port = ServerProcess.freePort();
+        Path log = work.resolve(name + ".log");
+        switch (name) {
+            case "mp", "undertow" -> {
+                int admin = ServerProcess.freePort();
+                return ServerProcess.start(name, pinning.server(List.of(java, "-jar", serverJar.toString(), "--host",
+                        "127.0.0.1", "--port", String.valueOf(port), "--admin-port", String.valueOf(admin), "--pool", name,
+                        "--io-threads", String.valueOf(ioThreads))), port, admin, log);
+            }
+            case "reference" -> {
+                return ServerProcess.start(name, pinning.server(List.of(java, "-cp", loadtestJar.toString(),
+                        "io.mpool.loadtest.reference.ReferenceServer", String.valueOf(port), String.valueOf(ioThreads))),
+                        port, -1, log);
+            }
+            case "nginx" -> {
+                Path nginx = Path.of("/usr/sbin/nginx");
+                if (!Files.isExecutable(nginx)) {
+                    System.out.println("nginx is not installed (apt-get install -y nginx-light): skipping it");
+                    return null;
+                }
+                Path prefix = work.resolve("nginx");
+                Files.createDirectories(prefix);
+                String config = Files.readString(root.resolve("loadtest/nginx/nginx.conf.template"))
+                        .replace("__PORT__", String.valueOf(port)).replace("__KILOBYTE__", "x".repeat(1024));
+                Files.writeString(prefix.resolve("nginx.conf"), config);
+                return ServerProcess.start(name, pinning.server(List.of(nginx.toString(), "-p", prefix.toString(), "-c",
+                        prefix.resolve("nginx.conf").toString())), port, -1, log);
+            }
+            default -> throw new IllegalArgumentException("--servers: unknown server '" + name
+                    + "' (expected: mp, undertow, reference, nginx)");
+        }
+    }
+
+    /**
+     * Warm-up slices until the server has used {@code --warmup} s of CPU and its JIT compiler threads
+     * used at most {@link #WARMUP_JIT_QUIET_PERCENT} of the last slice, or {@link #WARMUP_MAX_SECONDS}
+     * have passed; returns the slices for the report, e.g. "99.0 (JIT 40%) → 21.0 (JIT 2%) µs/req, 2.1 s CPU".
+     */
+    private String warmUp(String tool, Workload workload, ServerProcess server) throws IOException, InterruptedException {
+        List<String> slices = new ArrayList<>();
+        long cpuTarget = Math.round(warmup * ProcessCpu.TICKS_PER_SECOND);
+        long cpuUsed = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(WARMUP_MAX_SECONDS).toNanos();
+        while (true) {
+            Measurement slice = measure(tool, workload, server, WARMUP_SLICE_SECONDS, 0);
+            cpuUsed += Math.max(0, slice.cpuTicks());
+            slices.add(String.format(Locale.ROOT, "%.1f (JIT %.0f%%)", slice.cpuMicrosPerRequest(), slice.jitPercent()));
+            boolean quiet = slice.jitPercent() <= WARMUP_JIT_QUIET_PERCENT; // -1, unknown, counts as quiet
+            if (cpuUsed >= cpuTarget && quiet || slice.cpuTicks() < 0 || System.nanoTime() > deadline) {
+                break; // cpuTicks < 0: no CPU figures here (not Linux), nothing to wait for
+            }
+        }
+        String figures = String.join(" → ", slices) + String.format(Locale.ROOT, " µs/req, %.1f s CPU",
+                (double) cpuUsed / ProcessCpu.TICKS_PER_SECOND);
+        System.out.println("  warm-up    " + server.name + ": " + figures);
+        return figures;
+    }
+
+    /**
+     * One run: admin figures before, server CPU sampled, the tool's run, a settle, CPU sampled
+     * again, admin figures after (the admin endpoint's own work stays outside the CPU window).
+     */
+    private Measurement measure(String tool, Workload workload, ServerProcess server, int seconds, int round)
+            throws IOException, InterruptedException {
+        AdminProbe probe = server.adminPort > 0 ? new AdminProbe(URI.create("http://127.0.0.1:" + server.adminPort), null) : null;
+        if (probe != null) {
+            probe.before();
+        }
+        CpuSet.Times serverCpusBefore = serverCpuSet == null ? null : serverCpuSet.times();
+        long cpuBefore = server.cpuTicks();
+        long jitBefore = server.jitTicks();
+        ToolRun run = tool.equals("wrk") ? wrk(workload, server, seconds) : ours(workload, server, seconds);
+        Thread.sleep(SETTLE_AFTER_RUN.toMillis());
+        long cpuAfter = server.cpuTicks();
+        long jitAfter = server.jitTicks();
+        CpuSet.Times serverCpusAfter = serverCpuSet == null ? null : serverCpuSet.times();
+        AdminProbe.Report admin = probe == null ? null : probe.after();
+        long ticks = cpuBefore < 0 || cpuAfter < 0 ? -1 : cpuAfter - cpuBefore;
+        CpuSet.Times window = serverCpusBefore == null || serverCpusAfter == null ? null : serverCpusAfter.minus(serverCpusBefore);
+        return new Measurement(server.name, run.tool, round, run.requests, run.requestsPerSecond, run.p50Micros,
+                run.p99Micros, run.errors, ticks, Measurement.cpuMicrosPerRequest(ticks, run.requests),
+                Measurement.jitPercent(jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore, ticks),
+                Measurement.othersPercent(window, ticks), admin == null ? -1 : admin.heapBytesPerRequest(), admin == null ? -1 : admin.gcCount(), server.rssBytes(),
+                run.command);
+    }
+
+    /** What either tool reports of a run. */
+    private record ToolRun(String tool, long requests, double requestsPerSecond, long p50Micros, long p99Micros,
+                           long errors, String command) {
+    }
+
+    private ToolRun wrk(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
+        Wrk.Result result = Wrk.run(workload, server.port, seconds, root.resolve("loadtest/wrk"), pinning);
+        return new ToolRun("wrk", result.requests(), result.requestsPerSecond(), result.p50Micros(), result.p99Micros(),
+                result.errors(), result.command());
+    }
+
+    /** Our generator, in this JVM (pinned with it); no admin sampling during the run, which would cost server CPU. */
+    private ToolRun ours(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
+        LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + server.port), workload.connections(),
+                1, Duration.ofSeconds(seconds), workload.pipeline(), 0, workload.mix(), workload.bodySize(), 1024,
+                false, workload.keepAlive(), Duration.ofSeconds(10));
+        String command = (pinning.enabled() ? "taskset -c " + pinning.clientCpus() + " " : "")
+                + "java -jar loadtest/target/mpool-loadtest.jar -c " + workload.connections() + " -d " + seconds
+                + " --pipeline " + workload.pipeline() + " --mix " + workload.mix()
+                + (workload.bodySize() > 0 ? " --body-size " + workload.bodySize() : "")
+                + (workload.keepAlive() ? "" : " --no-keep-alive") + " --url http://127.0.0.1:PORT";
+        LoadResult result = LoadRun.run(settings, command, null, null);
+        return new ToolRun("mpool-loadtest", result.requests(), result.requestsPerSecond(), result.p50(), result.p99(),
+                result.errorCount(), command);
+    }
+
+    private static void print(Measurement m) {
+        System.out.printf(Locale.ROOT, "  round %d %-10s %-15s cpu %7.2f µs/req (%d ticks, JIT %.0f%%, others %.0f%%)"
+                        + "  %9.0f req/s  p99 %s  errors %d  heap %.0f B/req%n", m.round(), m.server(), m.tool(),
+                m.cpuMicrosPerRequest(), m.cpuTicks(), m.jitPercent(), m.othersPercent(), m.requestsPerSecond(), LoadResult.ms(m.p99Micros()), m.errors(),
+                m.heapBytesPerRequest());
+    }
+
+    /** The 1, 5 and 15 minute load averages, from /proc/loadavg. */
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return fields[0] + " / " + fields[1] + " / " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+}

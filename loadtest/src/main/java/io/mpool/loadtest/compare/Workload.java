@@ -1,0 +1,96 @@
+package io.mpool.loadtest.compare;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * One workload of the comparison, for both load tools, with the targets its figures are judged
+ * by. Chosen on the command line by {@link #number} or {@link #id}.
+ *
+ * @param number     1-based position in {@link #ALL}, for {@code --workloads 1,3}
+ * @param id         short name, for {@code --workloads hello-64,echo-1k}
+ * @param mix        our generator's --mix
+ * @param wrkScript  loadtest/wrk script, or null for a plain GET
+ * @param wrkEnv     environment for the script (BODY_SIZE, DEPTH)
+ */
+record Workload(int number, String id, String name, String path, String mix, int connections, int pipeline,
+                int bodySize, boolean keepAlive, String wrkScript, List<String> wrkEnv, Targets targets) {
+
+    /**
+     * What mp must reach on this workload; {@link #NONE} where a figure has no target. CPU and heap
+     * are "at most this many times" the other server's, rates "at least".
+     *
+     * @param cpuVsUndertow   issue 10: mp CPU µs/request ≤ this × {@code --pool undertow}'s
+     * @param cpuVsReference  issue 10: mp CPU µs/request ≤ this × stock Undertow's
+     * @param heapVsUndertow  heap B/request ≤ this × {@code --pool undertow}'s (issue 10 on /hello;
+     *                        issue 6's 1/20 on 64 KB echo, where the body must stay off the heap)
+     * @param rateVsReference issue 6: mp req/s ≥ this × stock Undertow's (64 KB echo)
+     * @param rateVsNginx     issue 6: mp req/s ≥ this × nginx's (64 KB echo)
+     */
+    record Targets(double cpuVsUndertow, double cpuVsReference, double heapVsUndertow, double rateVsReference,
+                   double rateVsNginx) {
+        static final double NONE = Double.NaN;
+
+        /** Issue 10: mp's CPU per request at or below both Undertows'. */
+        static final Targets CPU_PARITY = new Targets(1.00, 1.00, NONE, NONE, NONE);
+
+        Targets withHeapVsUndertow(double ratio) {
+            return new Targets(cpuVsUndertow, cpuVsReference, ratio, rateVsReference, rateVsNginx);
+        }
+    }
+
+    /** Issue 10: connection churn may cost up to 5% more CPU than {@code --pool undertow}. */
+    private static final double CHURN_CPU_VS_UNDERTOW = 1.05;
+    /** Issue 6: 64 KB echo at least 1.5× stock Undertow's rate, at least nginx's, heap ≤ 1/20. */
+    private static final Targets LARGE_BODY = new Targets(1.00, 1.00, 1.0 / 20, 1.5, 1.00);
+
+    static final List<Workload> ALL = List.of(
+            new Workload(1, "hello-64", "GET /hello, 64 connections", "/hello", "hello", 64, 1, 0, true, null, List.of(),
+                    Targets.CPU_PARITY.withHeapVsUndertow(1.00)),
+            new Workload(2, "hello-1000", "GET /hello, 1000 connections", "/hello", "hello", 1000, 1, 0, true, null,
+                    List.of(), Targets.CPU_PARITY.withHeapVsUndertow(1.00)),
+            new Workload(3, "echo-1k", "POST /echo 1 KB, 64 connections", "/echo", "echo", 64, 1, 1024, true, "post.lua",
+                    List.of("BODY_SIZE=1024"), Targets.CPU_PARITY),
+            new Workload(4, "echo-64k", "POST /echo 64 KB, 64 connections", "/echo", "echo", 64, 1, 65536, true,
+                    "post.lua", List.of("BODY_SIZE=65536"), LARGE_BODY),
+            new Workload(5, "pipelined-16", "GET /hello pipelined x16, 64 connections", "/hello", "hello", 64, 16, 0,
+                    true, "pipeline.lua", List.of("DEPTH=16"), Targets.CPU_PARITY),
+            new Workload(6, "churn-16", "GET /hello, new connection per request (Connection: close), 16 at once",
+                    "/hello", "hello", 16, 1, 0, false, null, List.of(),
+                    new Targets(CHURN_CPU_VS_UNDERTOW, 1.00, Targets.NONE, Targets.NONE, Targets.NONE)));
+
+    Workload {
+        wrkEnv = List.copyOf(wrkEnv);
+    }
+
+    /** A workload by number ({@code 4}) or id ({@code echo-64k}). */
+    static Workload parse(String value) {
+        for (Workload workload : ALL) {
+            if (workload.id.equals(value) || String.valueOf(workload.number).equals(value)) {
+                return workload;
+            }
+        }
+        throw new IllegalArgumentException("--workloads=" + value + " (expected: 1.." + ALL.size() + " or one of "
+                + String.join(", ", ALL.stream().map(Workload::id).toList()) + ")");
+    }
+
+    /** For picocli: {@code --workloads} values. */
+    static final class Converter implements CommandLine.ITypeConverter<Workload> {
+        @Override
+        public Workload convert(String value) {
+            return parse(value);
+        }
+    }
+
+    /** For picocli's {@code ${COMPLETION-CANDIDATES}} in {@code --help}: "1 hello-64", ... */
+    static final class Candidates implements Iterable<String> {
+        @Override
+        public Iterator<String> iterator() {
+            List<String> names = new ArrayList<>();
+            ALL.forEach(w -> names.add(w.number + " " + w.id));
+            return names.iterator();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.mpool.loadtest.compare;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class BenchmarkReportTest {
+
+    private static Measurement run(String server, int round, double cpu, double heap) {
+        return new Measurement(server, "wrk", round, 100_000, 20_000, 500, 900, 0, 500, cpu, 1.0, 12.0, heap, 1, 100 << 20,
+                "taskset -c 1 wrk -t1 -c64 -d5s --latency http://127.0.0.1:40000/hello");
+    }
+
+    /** Three rounds per server; the medians are 10 (mp), 8 (undertow), 12.5 (reference). */
+    private static Map<Workload, List<Measurement>> results() {
+        List<Measurement> runs = new ArrayList<>();
+        double[][] cpu = {{10, 30, 9}, {8, 7, 9}, {12.5, 11, 20}};
+        String[] servers = {"mp", "undertow", "reference"};
+        for (int round = 1; round <= 3; round++) {
+            for (int s = 0; s < servers.length; s++) {
+                runs.add(run(servers[s], round, cpu[s][round - 1], s == 2 ? -1 : 2000 + 100 * s));
+            }
+        }
+        Map<Workload, List<Measurement>> results = new LinkedHashMap<>();
+        results.put(Workload.parse("hello-64"), runs);
+        return results;
+    }
+
+    private static String render() {
+        return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, List.of("hello-64 mp: 30.0 (JIT 40%) → 10.0 (JIT 1%) µs/req, 2.0 s CPU"), 1, new Pinning(true, "0", "1"),
+                "1.00 / 1.00 / 1.00", "2.00 / 1.00 / 1.00", List.of("mp: `taskset -c 0 java -jar ...`"),
+                "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md"));
+    }
+
+    @Test
+    void theHeadlineTableHasCpuMediansAndRatiosOfMedians() {
+        // per round mp/undertow: 10/8, 30/7, 9/9; mp/reference: 10/12.5, 30/11, 9/20
+        assertTrue(render().contains("| GET /hello, 64 connections | 10.00 | 8.00 | 12.50 | 1.25 (1.00–4.29) | 0.80 (0.45–2.73) |\n"),
+                render());
+    }
+
+    @Test
+    void reqPerSecondP99AndHeapStandBesideIt() {
+        assertTrue(render().contains("| GET /hello, 64 connections | mp | 10.00 | 20000 | 0.900ms | 2000 | 0 |\n"), render());
+        assertTrue(render().contains("| GET /hello, 64 connections | reference | 12.50 | 20000 | 0.900ms | – | 0 |\n"), render());
+    }
+
+    @Test
+    void targetsAreJudgedAgainstTheWorkloadsOwnLimits() {
+        List<String> targets = BenchmarkReport.targets(Workload.parse("hello-64"), "wrk", results().values().iterator().next());
+        assertEquals(List.of(
+                "GET /hello, 64 connections, wrk: CPU µs/req mp 10.00 vs undertow 8.00 = 1.25× (target ≤ 1.00: MISSED)",
+                "GET /hello, 64 connections, wrk: CPU µs/req mp 10.00 vs reference 12.50 = 0.80× (target ≤ 1.00: met)",
+                "GET /hello, 64 connections, wrk: heap B/req mp 2000 vs undertow 2100 = 0.95× (target ≤ 1.00: met)"), targets);
+    }
+
+    @Test
+    void theReportSaysHowItWasMadeAndHowToRepeatIt() {
+        String report = render();
+        assertTrue(report.contains("- Pinning: servers under `taskset -c 0`, the load tool under `taskset -c 1`"), report);
+        assertTrue(report.contains("fields 14-17 of `/proc/<pid>/stat`"), report);
+        assertTrue(report.contains("the smallest run here used 500 ticks (±1 tick = 0.2%)"), report);
+        assertTrue(report.contains("took 12% of the server CPU's time in the median run"), report);
+        assertTrue(report.contains(Compare.COMMAND_PREFIX + " --same-as docs/x.md --out docs/benchmarks-rerun.md"), report);
+        assertEquals(List.of("--rounds", "3"), SameAs.recorded(report, java.nio.file.Path.of("docs/x.md")));
+    }
+
+    @Test
+    void theMedianSkipsRunsWithoutTheFigure() {
+        List<Measurement> runs = List.of(run("mp", 1, -1, -1), run("mp", 2, 4, -1), run("mp", 3, 6, -1));
+        assertEquals(5.0, BenchmarkReport.median(runs, Measurement::cpuMicrosPerRequest));
+        assertEquals(-1.0, BenchmarkReport.median(runs, Measurement::heapBytesPerRequest));
+    }
+}
