@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /** Renders the comparison's measurements as Markdown: how it was made, medians, ratios, targets. */
@@ -254,7 +255,7 @@ final class BenchmarkReport {
         return runs.stream().filter(m -> m.server().equals(server)).toList();
     }
 
-    private static String perRound(List<Measurement> runs, java.util.function.Function<Measurement, String> value) {
+    private static String perRound(List<Measurement> runs, Function<Measurement, String> value) {
         return String.join(" / ", runs.stream().map(value).toList());
     }
 

@@ -1,6 +1,7 @@
 package io.mpool.loadtest.generator;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Parses HTTP/1.1 responses incrementally from a connection's read buffer: status line and
@@ -171,7 +172,7 @@ final class ResponseParser {
             mismatch = true;
         } else if (buffer.hasArray()) {
             int from = buffer.arrayOffset() + buffer.position();
-            mismatch |= !java.util.Arrays.equals(buffer.array(), from, from + n, expected, expectedOffset, expectedOffset + n);
+            mismatch |= !Arrays.equals(buffer.array(), from, from + n, expected, expectedOffset, expectedOffset + n);
         } else {
             for (int i = 0; i < n; i++) {
                 mismatch |= buffer.get(buffer.position() + i) != expected[expectedOffset + i];

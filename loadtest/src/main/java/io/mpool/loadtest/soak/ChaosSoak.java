@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -250,7 +251,7 @@ public final class ChaosSoak implements Callable<Integer> {
             for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
                 received.write(buffer, 0, n);
             }
-        } catch (java.net.SocketTimeoutException e) {
+        } catch (SocketTimeoutException e) {
             return null;
         } catch (IOException e) {
             // reset after (or instead of) an answer

@@ -3,6 +3,7 @@ package io.mpool.loadtest.compare;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,7 +68,7 @@ class BenchmarkReportTest {
         assertTrue(report.contains("the smallest run here used 500 ticks (±1 tick = 0.2%)"), report);
         assertTrue(report.contains("took 12% of the server CPU's time in the median run"), report);
         assertTrue(report.contains(Compare.COMMAND_PREFIX + " --same-as docs/x.md --out docs/benchmarks-rerun.md"), report);
-        assertEquals(List.of("--rounds", "3"), SameAs.recorded(report, java.nio.file.Path.of("docs/x.md")));
+        assertEquals(List.of("--rounds", "3"), SameAs.recorded(report, Path.of("docs/x.md")));
     }
 
     @Test

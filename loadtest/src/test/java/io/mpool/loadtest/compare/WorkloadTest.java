@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -55,7 +56,7 @@ class WorkloadTest {
 
     @Test
     void helpListsEveryWorkload() {
-        List<String> candidates = new java.util.ArrayList<>();
+        List<String> candidates = new ArrayList<>();
         new Workload.Candidates().forEach(candidates::add);
         assertEquals(List.of("1 hello-64", "2 hello-1000", "3 echo-1k", "4 echo-64k", "5 pipelined-16", "6 churn-16"), candidates);
     }

@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.Collection;
 import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.annotations.Mode;
 
 /**
  * Runs every JMH benchmark method once, in this JVM, untimed: they cannot rot unnoticed. The
@@ -34,8 +34,8 @@ class BenchmarkSmokeTest {
                 .shouldFailOnError(true)
                 .build();
         Collection<RunResult> results = new Runner(options).run();
-        // RequestCycle: 5 allocators; Arena: 2 methods x 2 scrub settings.
-        assertEquals(9, results.size(), "benchmark runs: " + results.stream()
+        // RequestCycle: 5 allocators; Arena: 2 methods x 2 scrub settings; ConnectionCycle: 4.
+        assertEquals(13, results.size(), "benchmark runs: " + results.stream()
                 .map(r -> r.getParams().getBenchmark() + r.getParams().getParamsKeys()).toList());
     }
 }
