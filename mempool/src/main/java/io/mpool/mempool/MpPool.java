@@ -495,7 +495,7 @@ public final class MpPool implements AutoCloseable {
         return bytesInUse;
     }
 
-    /** Arena memory this pool holds now: its nodes plus its live large blocks. */
+    /** Arena memory this pool holds now: its nodes, its live large blocks and its retained blocks. */
     public long bytesReserved() {
         return destroyed ? 0 : (long) nodeCount * NODE_SIZE + largeBytesReserved + retained.bytes();
     }

@@ -139,11 +139,6 @@ public final class PageArena {
         return new Builder();
     }
 
-    /** An arena with the given bound and every other setting at its default. */
-    public static PageArena withMaxBytes(long maxBytes) {
-        return builder().maxBytes(maxBytes).build();
-    }
-
     /**
      * Takes one page: {@value #PAGE_SIZE} bytes, page-aligned, zeroed when scrub is on.
      *
@@ -291,14 +286,6 @@ public final class PageArena {
 
     public long maxBytes() {
         return maxBytes;
-    }
-
-    public ExhaustionPolicy policy() {
-        return policy;
-    }
-
-    public boolean scrub() {
-        return scrub;
     }
 
     public DebugOptions debug() {

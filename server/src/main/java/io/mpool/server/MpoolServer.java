@@ -61,6 +61,15 @@ public final class MpoolServer implements AutoCloseable {
     private final OptionMap undertowOptions;
     private final HttpHandler routes;
 
+    /** Buffers each thread caches in Undertow's own pools (its default for the builder). */
+    private static final int STOCK_POOL_THREAD_CACHE = 4;
+    /** Pending connections the kernel queues before accept (nginx's default on Linux is 511). */
+    private static final int ACCEPT_BACKLOG = 1024;
+    /** How long stop waits for closed connections' pools to be destroyed. */
+    private static final Duration POOLS_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+    /** How long stop waits for the XNIO worker's threads before stopping them hard. */
+    private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(5);
+
     /** How often timeouts are checked and pools of connections closed behind our back destroyed. */
     private static final long SWEEP_INTERVAL_SECONDS = 1;
 
@@ -76,8 +85,8 @@ public final class MpoolServer implements AutoCloseable {
         this.config = config;
         this.arena = PageArena.builder().maxBytes(config.arenaMaxBytes()).policy(config.arenaPolicy())
                 .scrub(config.scrub()).debug(config.debug()).build();
-        this.heapPool = new DefaultByteBufferPool(false, config.bufferSize(), -1, 4);
-        this.stockPool = new DefaultByteBufferPool(true, config.bufferSize(), -1, 4);
+        this.heapPool = new DefaultByteBufferPool(false, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
+        this.stockPool = new DefaultByteBufferPool(true, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
         this.registry = new ConnectionRegistry(arena, config.bufferSize(), config.connectionMaxBytes(),
                 heapPool, stats);
         HttpHandler plain = new Routes(config.limits().maxBlockingRequests(), stats.blockingRefusals);
@@ -114,7 +123,7 @@ public final class MpoolServer implements AutoCloseable {
         OptionMap socketOptions = OptionMap.builder()
                 .set(Options.REUSE_ADDRESSES, true)
                 .set(Options.TCP_NODELAY, true)
-                .set(Options.BACKLOG, 1024)
+                .set(Options.BACKLOG, ACCEPT_BACKLOG)
                 .getMap();
         try {
             mainServer = worker.createStreamConnectionServer(
@@ -267,7 +276,7 @@ public final class MpoolServer implements AutoCloseable {
         }
         long unfinished = stats.inFlight.sum();
         watchdogs.keySet().forEach(IoUtils::safeClose);
-        long poolDeadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long poolDeadline = System.nanoTime() + POOLS_DRAIN_TIMEOUT.toNanos();
         while (registry.size() > 0 && System.nanoTime() < poolDeadline) {
             sleep();
         }
@@ -278,7 +287,7 @@ public final class MpoolServer implements AutoCloseable {
         registry.sweepClosed();
         worker.shutdown();
         try {
-            if (!worker.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!worker.awaitTermination(WORKER_STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 worker.shutdownNow();
             }
         } catch (InterruptedException e) {
@@ -342,9 +351,6 @@ public final class MpoolServer implements AutoCloseable {
         return registry;
     }
 
-    public ServerConfig config() {
-        return config;
-    }
 
     /** The admin listener (its connection count and refusals, for tests). */
     AdminListener admin() {

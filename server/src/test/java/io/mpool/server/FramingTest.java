@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.framing.FramingScanner;
-import io.mpool.server.framing.ScannerLimits;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.net.Socket;
@@ -75,12 +74,12 @@ class FramingTest {
             cases.add(Arguments.of("head" + suffix, "GET /hello HTTP/1.1\r\nHost: t\r\nX-Pad: " + pad + "\r\n\r\n",
                     over == 0 ? List.of(200, 200) : List.of(431)));
             // The chunk-size line, its CRLF included: a size, then an extension as long as it takes.
-            String extension = "x".repeat(ScannerLimits.MAX_CHUNK_LINE + over - "5;\r\n".length());
+            String extension = "x".repeat(FramingScanner.MAX_CHUNK_LINE + over - "5;\r\n".length());
             cases.add(Arguments.of("chunk-size line" + suffix, "POST /echo HTTP/1.1\r\nHost: t\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n5;" + extension + "\r\nhello\r\n0\r\n\r\n",
                     over == 0 ? List.of(200, 200) : List.of(400)));
             // Content-Length digits: leading zeros count.
-            String digits = "0".repeat(ScannerLimits.MAX_CONTENT_LENGTH_DIGITS + over - 1) + "5";
+            String digits = "0".repeat(FramingScanner.MAX_CONTENT_LENGTH_DIGITS + over - 1) + "5";
             cases.add(Arguments.of("Content-Length digits" + suffix, "POST /echo HTTP/1.1\r\nHost: t\r\n"
                     + "Content-Length: " + digits + "\r\n\r\nhello", over == 0 ? List.of(200, 200) : List.of(400)));
         }

@@ -1,10 +1,10 @@
 package io.mpool.loadtest.compare;
 
+import io.mpool.server.admin.JvmStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -62,16 +62,7 @@ final class ServerProcess implements AutoCloseable {
 
     /** Resident set size of the process, from /proc, or -1. */
     long rssBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux, or gone
-        }
-        return -1;
+        return JvmStats.rssBytes(Path.of("/proc/" + process.pid() + "/status"));
     }
 
     static int freePort() throws IOException {

@@ -1,5 +1,6 @@
 package io.mpool.loadtest.generator;
 
+import io.mpool.server.routes.BytesHandler;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -103,11 +104,11 @@ final class RequestMix {
         return bytes.flip().asReadOnlyBuffer();
     }
 
-    /** The /bytes pattern: byte i is 'a' + i % 26 (see the server's BytesHandler). */
+    /** The /bytes pattern, as the server's BytesHandler makes it. */
     static byte[] pattern(int n) {
         byte[] bytes = new byte[n];
         for (int i = 0; i < n; i++) {
-            bytes[i] = (byte) ('a' + i % 26);
+            bytes[i] = BytesHandler.patternByte(i);
         }
         return bytes;
     }

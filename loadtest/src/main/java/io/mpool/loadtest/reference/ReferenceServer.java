@@ -1,5 +1,6 @@
 package io.mpool.loadtest.reference;
 
+import io.mpool.server.routes.BytesHandler;
 import io.undertow.Undertow;
 import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
@@ -50,7 +51,7 @@ public final class ReferenceServer {
                         int n = Integer.parseInt(path.substring("/bytes/".length()));
                         byte[] bytes = new byte[n];
                         for (int i = 0; i < n; i++) {
-                            bytes[i] = (byte) ('a' + i % 26);
+                            bytes[i] = BytesHandler.patternByte(i);
                         }
                         exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
                     } else {

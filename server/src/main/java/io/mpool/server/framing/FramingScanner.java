@@ -39,6 +39,10 @@ public final class FramingScanner {
 
     private enum State { HEAD, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_CR, CHUNK_DATA_LF, TRAILER, FAILED }
 
+    /** Longest chunk-size line accepted (size plus extensions; see {@link ChunkSizeLine}). */
+    public static final int MAX_CHUNK_LINE = ChunkSizeLine.MAX_LENGTH;
+    /** Longest Content-Length value accepted, in digits. */
+    public static final int MAX_CONTENT_LENGTH_DIGITS = HeadScanner.MAX_CONTENT_LENGTH_DIGITS;
     /** Longest trailer section accepted. */
     static final int MAX_TRAILER = 16 * 1024;
     /**

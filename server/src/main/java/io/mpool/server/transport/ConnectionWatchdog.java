@@ -82,7 +82,8 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         long readSince = readWaitingSince;
         if (readSince != 0 && now - readSince > readTimeoutNanos) {
             if (!tracker.responseStarted()) {
-                String reason = "no request data for " + TimeUnit.NANOSECONDS.toSeconds(readTimeoutNanos) + " s";
+                long millis = TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos);
+                String reason = "no request data for " + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms");
                 RequestFramingConduit conduit = framing;
                 if (conduit != null) {
                     conduit.refuseConnection(408, reason);
