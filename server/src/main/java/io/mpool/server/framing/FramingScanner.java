@@ -88,6 +88,11 @@ public final class FramingScanner {
         return state != State.HEAD && state != State.FAILED;
     }
 
+    /** True while the stream is inside a message: a body, or a head of which some bytes have come. */
+    public boolean midMessage() {
+        return inBody() || (state == State.HEAD && head.started());
+    }
+
     /** Refuses the stream from here on for a reason found outside the framing (a too-slow body). */
     public void abort(FramingViolation violation) {
         this.violation = violation;

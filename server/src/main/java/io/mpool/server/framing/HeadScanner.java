@@ -118,6 +118,11 @@ final class HeadScanner {
         return -1;
     }
 
+    /** True once a byte of a head (not a leading empty line) has been taken. */
+    boolean started() {
+        return lines > 0 || lineLength > 0 || sawCr;
+    }
+
     /** How the body is framed, once {@link #scan} returned the end of the head. */
     Body body() {
         return body;

@@ -144,10 +144,17 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
             return refuse();
         }
         if (connection.isWriteShutdown()) {
-            // Output is shut down (Undertow's close after a Connection: close response): what
-            // the client still sends is only drained, then the connection closes.
-            linger(null);
-            return 0;
+            // Output is shut down (Undertow's close after a Connection: close response). If the
+            // client is inside a message (a body or a head still coming), what it still sends
+            // is drained before the close, so its answer is not lost to a reset; after a whole
+            // request there is nothing to wait for (nginx lingers on the same condition), and
+            // the connection closes at once: a read-ready handler and a timer per connection
+            // cost every Connection: close answer.
+            if (scanner.midMessage()) {
+                linger(null);
+                return 0;
+            }
+            return -1;
         }
         int start = dst.position();
         int read = next.read(dst);
