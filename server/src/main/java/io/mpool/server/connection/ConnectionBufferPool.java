@@ -72,6 +72,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private boolean capLogged;
     /** Set once the arena refused this connection mid-request: see {@link #refuseArena()}. */
     private boolean arenaRefused;
+    /** Heap buffers handed out since then (the 503's header and body need one or two). */
+    private int refusalBuffers;
+    private static final int MAX_REFUSAL_BUFFERS = 4;
     /** True while Undertow's listener is built: allocate answers its size probe. */
     private boolean probing;
     private final PooledByteBuffer sizeProbe;
@@ -110,7 +113,12 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     return sizeProbe;
                 }
                 if (arenaRefused) {
-                    return arrayBacked.allocate(); // only to write the refusal; never the arena again
+                    // Only to write the refusal, never the arena again, and only a few: a handler
+                    // that goes on streaming after the refusal is told the connection is closing.
+                    if (refusalBuffers++ < MAX_REFUSAL_BUFFERS) {
+                        return arrayBacked.allocate();
+                    }
+                    throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
                 }
                 ByteBuffer buffer = recycled.pollFirst();
                 if (buffer == null) {

@@ -60,6 +60,7 @@ public final class RequestScopeHandler implements HttpHandler {
             if (exchange.isResponseStarted()) {
                 IoUtils.safeClose(exchange.getConnection());
             } else {
+                exchange.getResponseHeaders().clear(); // whatever the handler set (a length, say) is void
                 exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
                 exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
                 exchange.getResponseHeaders().put(Headers.CONNECTION, "close");
