@@ -189,11 +189,11 @@ public final class MpoolServer implements AutoCloseable {
         try {
             http.handleEvent(channel);
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
-            // The first read could not get memory: the pool has already answered 503 and is
-            // closing the connection the lingering way (see openPool); closing here would reset it.
-            refusals.log(e);
+            // The first read could not get memory: the pool has already logged the refusal
+            // (rate-limited), answered 503 and is closing the connection the lingering way (see
+            // openPool); closing here would reset it.
         } catch (RuntimeException e) {
-            refusals.log(e);
+            LOG.log(Level.WARNING, "setting up a connection from " + channel.getPeerAddress() + " failed", e);
             IoUtils.safeClose(channel);
         } finally {
             // After handleEvent: XNIO merges this with Undertow's close listener and runs it
