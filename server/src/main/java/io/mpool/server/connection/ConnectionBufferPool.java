@@ -30,10 +30,8 @@ import org.xnio.StreamConnection;
  * </ol>
  *
  * <h2>Ownership of a handed-out buffer</h2>
- * Undertow owns it from {@code allocate()} until it calls {@code close()}; {@code close()} is
- * idempotent, and {@link PooledByteBuffer#getBuffer()} after close throws, so a stale handle can
- * never reach memory that a reset or another request now owns. A second close of the same handle
- * cannot put the buffer on the free list twice.
+ * See {@link BufferHandle}: Undertow owns a buffer until it closes the handle; a stale handle
+ * throws instead of reaching memory that a reset or another request now owns.
  *
  * <p>Thread-safety: allocation happens on the IO thread and on worker threads, and a close can
  * come from any thread, so every state change takes this connection's lock (uncontended in
@@ -57,7 +55,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Closed buffers of this request, reused before the pool is asked again. */
     private final ArrayDeque<ByteBuffer> recycled = new ArrayDeque<>();
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
-    private Handle openHandles;
+    private BufferHandle openHandles;
     private int openBuffers;
     private int requestsRunning;
     private int pendingRequestEnds;
@@ -125,12 +123,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     buffer = allocateLocked(bufferSize, false);
                 }
                 openBuffers++;
-                Handle handle = new Handle(buffer, openHandles);
-                if (openHandles != null) {
-                    openHandles.previous = handle;
-                }
-                openHandles = handle;
-                return handle;
+                openHandles = new BufferHandle(this, buffer, openHandles);
+                return openHandles;
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // Undertow does not close a connection whose buffer allocation fails: do it here.
@@ -271,11 +265,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0) {
                 return 0;
             }
-            int reclaimed = 0;
-            for (Handle handle = openHandles; handle != null; handle = handle.next) {
-                handle.buffer = null;
-                reclaimed++;
-            }
+            int reclaimed = BufferHandle.staleAll(openHandles);
             openHandles = null;
             openBuffers = 0;
             stats.orphanedBuffersReclaimed.add(reclaimed);
@@ -385,18 +375,13 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
     }
 
-    private void bufferClosed(Handle handle, ByteBuffer buffer) {
+    /** Undertow closed {@code handle} (lock held): recycle its buffer, run what was waiting. */
+    void bufferClosed(BufferHandle handle, ByteBuffer buffer) {
         assert Thread.holdsLock(this) : "connection " + id + ": buffer closed without its lock";
-        if (handle.previous != null) {
-            handle.previous.next = handle.next;
-        } else {
-            openHandles = handle.next;
+        if (openHandles == handle) {
+            openHandles = handle.next();
         }
-        if (handle.next != null) {
-            handle.next.previous = handle.previous;
-        }
-        handle.next = null;
-        handle.previous = null;
+        handle.unlink();
         openBuffers--;
         assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
         if (!destroyed && !destroyPending) {
@@ -440,51 +425,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     public ConnectionDetail detail() {
         synchronized (this) {
             return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), history.snapshot());
-        }
-    }
-
-    /** Undertow's handle on one buffer. */
-    private final class Handle implements PooledByteBuffer {
-        /** Null once closed or reclaimed: the handle is stale. Guarded by the connection's lock. */
-        private ByteBuffer buffer;
-        private Handle next;
-        private Handle previous;
-
-        Handle(ByteBuffer buffer, Handle next) {
-            this.buffer = buffer;
-            this.next = next;
-        }
-
-        @Override
-        public ByteBuffer getBuffer() {
-            ByteBuffer current = buffer;
-            if (current == null) {
-                throw new IllegalStateException("buffer of connection " + id + " used after close");
-            }
-            return current;
-        }
-
-        @Override
-        public void close() {
-            ByteBuffer current;
-            synchronized (ConnectionBufferPool.this) {
-                current = buffer;
-                if (current == null) {
-                    return; // idempotent: a second close must not free the buffer twice
-                }
-                buffer = null;
-                bufferClosed(this, current);
-            }
-        }
-
-        @Override
-        public boolean isOpen() {
-            return buffer != null;
-        }
-
-        @Override
-        public String toString() {
-            return "PooledByteBuffer[connection=" + id + " open=" + isOpen() + "]";
         }
     }
 }

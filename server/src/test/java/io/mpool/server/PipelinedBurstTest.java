@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * a burst whose answers can never be sent (the client stopped reading and went away) leaves no
  * pool behind.
  */
-class PipelineBatchTest {
+class PipelinedBurstTest {
     private static final byte[] GET = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     @RegisterExtension

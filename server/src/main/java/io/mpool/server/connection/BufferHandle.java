@@ -1,0 +1,90 @@
+package io.mpool.server.connection;
+
+import io.undertow.connector.PooledByteBuffer;
+import java.nio.ByteBuffer;
+
+/**
+ * Undertow's handle on one buffer of a {@link ConnectionBufferPool}, and a link in that pool's list
+ * of open handles (so the pool can take them back when Undertow leaves them open at close).
+ *
+ * <p>Ownership: Undertow owns the buffer from {@code allocate()} until it calls {@link #close()};
+ * after that, or after the pool took the buffer back, {@link #getBuffer()} throws, so a stale
+ * handle never reaches memory that a reset or another request now owns. {@code close()} is
+ * idempotent: a second close cannot put the buffer on the free list twice. Every field is guarded
+ * by the pool's monitor ({@link #getBuffer()} reads without it: only the thread that owns the
+ * handle calls it).
+ */
+final class BufferHandle implements PooledByteBuffer {
+    private final ConnectionBufferPool pool;
+    /** Null once closed or taken back: the handle is stale. */
+    private ByteBuffer buffer;
+    private BufferHandle next;
+    private BufferHandle previous;
+
+    /** A handle on {@code buffer}, linked in front of {@code next} (lock held). */
+    BufferHandle(ConnectionBufferPool pool, ByteBuffer buffer, BufferHandle next) {
+        this.pool = pool;
+        this.buffer = buffer;
+        this.next = next;
+        if (next != null) {
+            next.previous = this;
+        }
+    }
+
+    BufferHandle next() {
+        return next;
+    }
+
+    /** Takes this handle out of its list (lock held). */
+    void unlink() {
+        if (previous != null) {
+            previous.next = next;
+        }
+        if (next != null) {
+            next.previous = previous;
+        }
+        next = null;
+        previous = null;
+    }
+
+    /** Makes every handle from {@code first} on stale (lock held); returns how many there were. */
+    static int staleAll(BufferHandle first) {
+        int count = 0;
+        for (BufferHandle handle = first; handle != null; handle = handle.next) {
+            handle.buffer = null;
+            count++;
+        }
+        return count;
+    }
+
+    @Override
+    public ByteBuffer getBuffer() {
+        ByteBuffer current = buffer;
+        if (current == null) {
+            throw new IllegalStateException("buffer of connection " + pool.id() + " used after close");
+        }
+        return current;
+    }
+
+    @Override
+    public void close() {
+        synchronized (pool) {
+            ByteBuffer current = buffer;
+            if (current == null) {
+                return; // idempotent: a second close must not free the buffer twice
+            }
+            buffer = null;
+            pool.bufferClosed(this, current);
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return buffer != null;
+    }
+
+    @Override
+    public String toString() {
+        return "PooledByteBuffer[connection=" + pool.id() + " open=" + isOpen() + "]";
+    }
+}
