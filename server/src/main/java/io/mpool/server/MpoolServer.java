@@ -96,11 +96,11 @@ public final class MpoolServer implements AutoCloseable {
         this.routes = exchange -> (exchange.getRequestHeaders().contains(Headers.EXPECT) ? continuing : plain)
                 .handleRequest(exchange);
         this.undertowOptions = OptionMap.builder()
-                // Not Undertow's batching of pipelined responses: its buffer holds finished
-                // responses after their exchange ends, and a refusal written beneath Undertow (the
-                // framing check's direct answer) would overtake them (LingeringCloseTest caught
-                // it). Batching needs the direct answers to go through that buffer first.
-                .set(UndertowOptions.BUFFER_PIPELINED_DATA, false)
+                // Undertow's batching of pipelined responses (what Undertow.builder() sets): the
+                // responses to a client's pipelined requests go out in one write, not one each.
+                // Its buffer holds finished responses after their exchange ends; an answer written
+                // beneath Undertow (a refusal, a 408) writes that buffer out first (LingeringClose).
+                .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                 .set(UndertowOptions.MAX_ENTITY_SIZE, config.limits().maxBodyBytes())
                 // Our framing check answers 414/431 first; Undertow's own limit (which answers a
                 // plain 400) stays above it as a backstop.

@@ -42,6 +42,8 @@ final class LingeringClose implements ReadReadyHandler {
      */
     static final int LINGER_MAX_BYTES = 1 << 20;
     private static final int DISCARD_BUFFER_BYTES = 16 * 1024;
+    /** How often to try again to write out held-back pipelined responses that the socket would not take. */
+    private static final long HELD_RESPONSES_RETRY_MILLIS = 10;
     /** Discarded bytes land here: one buffer per IO thread, the only threads that linger. */
     private static final ThreadLocal<ByteBuffer> DISCARD = ThreadLocal.withInitial(
             () -> ByteBuffer.allocate(DISCARD_BUFFER_BYTES));
@@ -49,6 +51,8 @@ final class LingeringClose implements ReadReadyHandler {
     private final StreamConnection connection;
     private final StreamSourceConduit source;
     private final RequestFramingConduit above;
+    private final RequestFramingConduit.Guarded guarded;
+    private long waitingSinceNanos;
     private final CountDownLatch closed = new CountDownLatch(1);
     private long discarded;
     private XnioExecutor.Key timer;
@@ -57,16 +61,23 @@ final class LingeringClose implements ReadReadyHandler {
     /**
      * @param source the socket's source conduit (beneath every layer that reads requests)
      * @param above  the framing conduit that hands the socket's termination events upward
+     * @param guarded holds the responses Undertow keeps back for pipelined requests, which go
+     *                out before the answer
      */
-    LingeringClose(StreamConnection connection, StreamSourceConduit source, RequestFramingConduit above) {
+    LingeringClose(StreamConnection connection, StreamSourceConduit source, RequestFramingConduit above,
+                   RequestFramingConduit.Guarded guarded) {
         this.connection = connection;
         this.source = source;
         this.above = above;
+        this.guarded = guarded;
     }
 
     /**
      * On the connection's IO thread: writes {@code answer} (null if already written, output
-     * already shut down), shuts down output and starts discarding input.
+     * already shut down), shuts down output and starts discarding input. Responses to earlier
+     * pipelined requests that Undertow still holds back go out first (the answer must not overtake
+     * them); if the socket will not take them now, this tries again every
+     * {@value #HELD_RESPONSES_RETRY_MILLIS} ms for at most {@link #LINGER_TIME}, then closes.
      */
     void start(byte[] answer, StreamSinkConduit sink) {
         assert Thread.currentThread() == connection.getIoThread() : "lingering off the connection's IO thread";
@@ -75,6 +86,10 @@ final class LingeringClose implements ReadReadyHandler {
             return;
         }
         try {
+            if (answer != null && !guarded.flushHeldResponses()) {
+                retryAfterHeldResponses(answer, sink);
+                return;
+            }
             if (answer != null) {
                 ByteBuffer bytes = ByteBuffer.wrap(answer);
                 while (bytes.hasRemaining()) {
@@ -96,6 +111,18 @@ final class LingeringClose implements ReadReadyHandler {
             source.resumeReads();
             timer = connection.getIoThread().executeAfter(this::finish, LINGER_TIME.toNanos(), TimeUnit.NANOSECONDS);
         }
+    }
+
+    private void retryAfterHeldResponses(byte[] answer, StreamSinkConduit sink) {
+        long now = System.nanoTime();
+        if (waitingSinceNanos == 0) {
+            waitingSinceNanos = now;
+        } else if (now - waitingSinceNanos > LINGER_TIME.toNanos()) {
+            finish(); // the client reads nothing: no answer can reach it
+            return;
+        }
+        timer = connection.getIoThread().executeAfter(() -> start(answer, sink), HELD_RESPONSES_RETRY_MILLIS,
+                TimeUnit.MILLISECONDS);
     }
 
     /** The socket has data (or its end): discard it; close at its end or past the byte bound. */

@@ -56,6 +56,16 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
 
         /** A violation was found (counted, logged once). */
         void refused(FramingViolation violation);
+
+        /**
+         * On the connection's IO thread, before an answer is written beneath Undertow: writes
+         * out the responses Undertow holds back for pipelined requests (its pipelining buffer),
+         * so that the answer cannot overtake them. True once nothing is held back; false if the
+         * socket would not take it all now (call again when it may).
+         */
+        default boolean flushHeldResponses() throws IOException {
+            return true;
+        }
     }
 
     /** Told whether each read found data, for read timeouts without a timer per read. */
@@ -336,7 +346,7 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
             if (lingering != null) {
                 return;
             }
-            closing = new LingeringClose(connection, next, this);
+            closing = new LingeringClose(connection, next, this, guarded);
             lingering = closing;
         }
         progress.readMadeProgress(); // no read timeout while lingering: it has its own bound

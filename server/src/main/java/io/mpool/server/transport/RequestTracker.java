@@ -3,6 +3,9 @@ package io.mpool.server.transport;
 import io.mpool.server.connection.ServerStats;
 import io.mpool.server.framing.FramingViolation;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpServerConnection;
+import io.undertow.server.protocol.http.PipeliningBufferingStreamSinkConduit;
+import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -14,6 +17,8 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     private final ServerStats stats;
     private final AtomicInteger running = new AtomicInteger();
     private volatile HttpServerExchange current;
+    /** The connection's Undertow side, known from its first request on (for its pipelining buffer). */
+    private volatile HttpServerConnection http;
 
     public RequestTracker(ServerStats stats) {
         this.stats = stats;
@@ -22,6 +27,9 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     void started(HttpServerExchange exchange) {
         running.incrementAndGet();
         current = exchange;
+        if (http == null && exchange.getConnection() instanceof HttpServerConnection connection) {
+            http = connection;
+        }
     }
 
     void ended(HttpServerExchange exchange) {
@@ -45,5 +53,12 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     @Override
     public void refused(FramingViolation violation) {
         stats.framingRefusals.increment();
+    }
+
+    @Override
+    public boolean flushHeldResponses() throws IOException {
+        HttpServerConnection connection = http;
+        PipeliningBufferingStreamSinkConduit held = connection == null ? null : connection.getPipelineBuffer();
+        return held == null || held.flushPipelinedData();
     }
 }
