@@ -20,6 +20,17 @@ final class LargeAllocation {
         return block != null;
     }
 
+    /** Live entries from {@code first} on. */
+    static int countLive(LargeAllocation first) {
+        int count = 0;
+        for (LargeAllocation entry = first; entry != null; entry = entry.next) {
+            if (entry.live()) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     void clear() {
         block = null;
         buffer = null;

@@ -49,10 +49,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Reset</h2>
  * Cleanups run (newest first) and are cleared, every large block goes back to the arena, every
- * node is rewound ({@code last = 0, failed = 0}) and {@code current = head}. Nodes are kept: the
- * next request on the same owner allocates without touching the arena. Unlike nginx, cleanups do
- * run at reset: a handler registered for a request must not outlive it. An owner may opt in to
- * keeping a few large blocks across resets ({@link #retainOnReset}).
+ * node is rewound ({@code last = 0, failed = 0}; the head node to just past its kept bytes,
+ * {@link #allocateKept}) and {@code current = head}. Nodes are kept: the next request on the same
+ * owner allocates without touching the arena. Unlike nginx, cleanups do run at reset: a handler
+ * registered for a request must not outlive it. An owner may opt in to keeping a few large blocks
+ * across resets ({@link #retainOnReset}).
  *
  * <h2>Destroy</h2>
  * Cleanups run, every large block and every node goes back to the arena, and the pool is dead:
@@ -109,6 +110,8 @@ public final class MpPool implements AutoCloseable {
     long largeBytesInUse;
     private long resets;
     private long highWaterBytes;
+    /** Bytes at the start of the head node that resets keep ({@link #allocateKept}). */
+    int keptBytes;
 
     private MpPool(PageArena arena, int max, String name) {
         this.arena = arena;
@@ -177,6 +180,37 @@ public final class MpPool implements AutoCloseable {
                     + " (expected: a power of two in 1.." + NODE_SIZE + ")");
         }
         return allocate(size, alignment, false);
+    }
+
+    /**
+     * {@code size} bytes at the start of the head node that resets keep: only {@link #destroy()}
+     * gives them back (nginx keeps its pool header there; {@code ngx_reset_pool} rewinds the first
+     * block to just past it). For memory the owner uses in every cycle, such as a connection's
+     * request-head buffer, so that no cycle allocates it again. Once, before any other allocation.
+     *
+     * @throws IllegalArgumentException if {@code size} is outside 1..{@value #NODE_SIZE}/2
+     * @throws IllegalStateException    if bytes were kept already or the pool is not empty
+     */
+    public ByteBuffer allocateKept(int size) {
+        checkLive();
+        if (size < 1 || size > NODE_SIZE / 2) {
+            throw new IllegalArgumentException("size=" + size + " (expected: 1.." + NODE_SIZE / 2
+                    + ", at most half the head node) in " + name);
+        }
+        if (keptBytes > 0 || bytesInUse > 0) {
+            throw new IllegalStateException("allocateKept(" + size + ") in " + name + ": only once, on an empty pool");
+        }
+        keptBytes = align(size, ALIGNMENT);
+        head.last = keptBytes;
+        bytesInUse += keptBytes;
+        bytesRequested += size;
+        smallAllocations++;
+        return head.page.memory.slice(0, size);
+    }
+
+    /** Bytes kept across resets at the start of the head node ({@link #allocateKept}). */
+    public int keptBytes() {
+        return keptBytes;
     }
 
     private ByteBuffer allocate(int size, int alignment, boolean zeroed) {
@@ -344,14 +378,11 @@ public final class MpPool implements AutoCloseable {
 
     /**
      * Lets {@link #reset()} keep up to {@code maxBlocks} released large blocks of at most
-     * {@code maxBlockBytes} each for this pool's next allocations of the same size class, instead
-     * of giving them back to the arena (off by default: nginx's reset frees every large block).
-     * An owner that allocates the same buffers request after request (a connection) then skips
-     * the arena and the scrub that memory changing owners needs. Retained blocks are as safe to
-     * reuse as the pool's nodes: only after a reset, only by this pool. The {@link ByteBuffer} view
-     * last handed out for a block is handed out again (cleared) for a request of the same size,
-     * like memory from a node: an owner must not touch a buffer after the reset that freed it.
-     * {@link #releaseRetained()} gives the blocks back (for an idle owner); destroy always does.
+     * {@code maxBlockBytes} each for this pool's next allocations of the same size class (off by
+     * default: nginx's reset frees every large block), so an owner that allocates the same buffers
+     * request after request skips the arena and the scrub of memory changing owners. Safe as the
+     * nodes are: only after a reset, only by this pool; the view last handed out for a block is
+     * handed out again (cleared). {@link #releaseRetained()} gives them back; destroy always does.
      *
      * @throws IllegalArgumentException for maxBlocks outside 0..64 or a negative byte limit
      */
@@ -406,14 +437,15 @@ public final class MpPool implements AutoCloseable {
         RuntimeException failure = cleanups.runAll();
         releaseLarge(true);
         for (Node node = head; node != null; node = node.next) {
-            if (debug.poison()) {
-                MemoryFill.poisonFreed(node.page.memory, node.last);
+            int start = node == head ? keptBytes : 0;
+            if (debug.poison() && node.last > start) {
+                MemoryFill.poisonFreed(node.page.memory.slice(start, node.last - start), node.last - start);
             }
-            node.last = 0;
+            node.last = start;
             node.failed = 0;
         }
         current = head;
-        bytesInUse = 0;
+        bytesInUse = keptBytes;
         resets++;
         if (debug.paranoid()) {
             checkInvariants();
@@ -515,13 +547,7 @@ public final class MpPool implements AutoCloseable {
 
     /** Live entries on the large list (a walk of the list; no snapshot is built). */
     public int largeCount() {
-        int count = 0;
-        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
-            if (entry.live()) {
-                count++;
-            }
-        }
-        return count;
+        return LargeAllocation.countLive(large);
     }
 
     public PoolStats stats() {

@@ -22,6 +22,10 @@ final class PoolInvariants {
             used += node.last;
             count++;
         }
+        if (pool.head.last < pool.keptBytes) {
+            throw new IllegalStateException(pool.name + ": head node last=" + pool.head.last + " is inside the "
+                    + pool.keptBytes + " kept bytes");
+        }
         if (!currentSeen) {
             throw new IllegalStateException(pool.name + ": current is not on the node chain");
         }

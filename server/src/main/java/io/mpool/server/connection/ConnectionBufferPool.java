@@ -39,6 +39,13 @@ import org.xnio.StreamConnection;
  */
 public final class ConnectionBufferPool implements ByteBufferPool {
     private static final Logger LOG = Logger.getLogger(ConnectionBufferPool.class.getName());
+    /**
+     * The buffer a request head is read into, kept at the start of the pool's node for the
+     * connection's life (nginx reads heads into a 1 KB {@code client_header_buffer_size} buffer
+     * and takes large buffers only for more). Undertow's read loop fills it as often as a larger
+     * head needs; bodies and responses get full-size buffers.
+     */
+    static final int HEAD_BUFFER_SIZE = 2048;
 
     private final long id;
     private final String remote;
@@ -52,6 +59,12 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final RequestRegion region = new RequestRegion(this);
     private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
 
+    /**
+     * Handed out for reads while no request runs (the next head); null when full-size buffers are
+     * no larger. Kept across resets ({@link MpPool#allocateKept}): no request allocates it.
+     */
+    private final ByteBuffer headBuffer;
+    private boolean headBufferOut;
     /** Closed buffers of this request, reused before the pool is asked again. */
     private final ArrayDeque<ByteBuffer> recycled = new ArrayDeque<>();
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
@@ -90,6 +103,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         this.arrayBacked = arrayBacked;
         this.stats = stats;
         this.onDestroyed = onDestroyed;
+        this.headBuffer = bufferSize > HEAD_BUFFER_SIZE ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
     }
 
     // ---- ByteBufferPool ----
@@ -118,7 +132,13 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     }
                     throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
                 }
-                ByteBuffer buffer = recycled.pollFirst();
+                ByteBuffer buffer;
+                if (requestsRunning == 0 && headBuffer != null && !headBufferOut) {
+                    headBufferOut = true; // between requests Undertow allocates only to read a head
+                    buffer = headBuffer.clear();
+                } else {
+                    buffer = recycled.pollFirst();
+                }
                 if (buffer == null) {
                     buffer = allocateLocked(bufferSize, false);
                 }
@@ -194,13 +214,29 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         return region;
     }
 
-    /** Root handler entry: the request counts as open until {@link #requestEnded()}. */
+    /**
+     * Root handler entry: the request counts as open until {@link #requestEnded()} (also when this
+     * throws). Its head was read into the head buffer, which needed no memory from the arena; the
+     * buffer its response will need is taken now, before the handler starts the response, so that
+     * a full arena refuses the request while a 503 can still be its answer.
+     *
+     * @throws ArenaExhaustedException        when the arena cannot give that buffer
+     * @throws ConnectionCapExceededException when it would pass the connection's cap
+     */
     public void requestStarted() {
-        synchronized (this) {
-            requestsRunning++;
-            requests++;
-        }
         stats.requests.increment();
+        try {
+            synchronized (this) {
+                requestsRunning++;
+                requests++;
+                if (headBuffer != null && recycled.isEmpty() && !arenaRefused) {
+                    recycled.addFirst(allocateLocked(bufferSize, false));
+                }
+            }
+        } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
+            onAllocationRefused.accept(e);
+            throw e;
+        }
     }
 
     /** The exchange completed: a reset is due as soon as nothing is open. */
@@ -284,7 +320,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0
                     && openBuffers == 0 && pendingRequestEnds == 0) {
                 recycled.clear();
-                if (pool.bytesInUse() > 0) {
+                if (pool.bytesInUse() > pool.keptBytes()) {
                     pool.reset(); // nothing of it is open: only closed buffers kept for reuse
                 }
                 pool.releaseRetained();
@@ -384,7 +420,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         handle.unlink();
         openBuffers--;
         assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
-        if (!destroyed && !destroyPending) {
+        if (buffer == headBuffer) {
+            headBufferOut = false;
+        } else if (!destroyed && !destroyPending) {
             buffer.clear();
             recycled.addFirst(buffer);
         }

@@ -44,13 +44,13 @@ public final class RequestScopeHandler implements HttpHandler {
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         stats.inFlight.increment();
         tracker.started(exchange);
-        if (connection == null) {
-            stats.requests.increment();
-        } else {
-            connection.requestStarted();
-        }
         exchange.addExchangeCompleteListener(requestEnd);
         try {
+            if (connection == null) {
+                stats.requests.increment();
+            } else {
+                connection.requestStarted(); // may refuse: the request has not started its response
+            }
             next.handleRequest(exchange);
         } catch (ArenaExhaustedException | ConnectionCapExceededException refused) {
             // The connection's pool has already refused: counted and logged through the

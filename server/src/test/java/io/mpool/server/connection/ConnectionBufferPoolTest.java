@@ -30,6 +30,33 @@ class ConnectionBufferPoolTest {
             new DefaultByteBufferPool(false, 16384, -1, 4), stats);
 
     @Test
+    void headsAreReadIntoTheNodesHeadBufferAndRequestsGetFullSizeBuffers() {
+        ConnectionBufferPool connection = registry.open("test");
+        for (int request = 0; request < 3; request++) {
+            PooledByteBuffer head = connection.allocate();
+            assertEquals(ConnectionBufferPool.HEAD_BUFFER_SIZE, head.getBuffer().capacity(), "request " + request);
+            assertEquals(0, head.getBuffer().position(), "handed out cleared");
+            head.getBuffer().put((byte) 'G');
+            PooledByteBuffer second = connection.allocate(); // the head buffer is out: full size
+            assertEquals(16384, second.getBuffer().capacity());
+            second.close();
+            connection.requestStarted(); // takes the response's buffer now: the arena can still refuse
+            assertEquals(1, arena.stats().largeBlocksInUse(), "one full-size buffer, none for the head");
+            PooledByteBuffer response = connection.allocate();
+            assertEquals(16384, response.getBuffer().capacity(), "while a request runs: full size");
+            response.close();
+            connection.requestEnded();
+            head.close();
+            assertEquals(request + 1, connection.summary().resets(), "request " + request);
+            assertEquals(MpPool.NODE_SIZE + 16384, connection.summary().bytesReserved(),
+                    "the node (with the head buffer) and one retained buffer");
+        }
+        assertEquals(3, connection.summary().resets());
+        connection.connectionClosed();
+        assertEquals(0, arena.stats().pagesInUse() + arena.stats().largeBlocksInUse());
+    }
+
+    @Test
     void aResetWaitsForEveryOpenBufferAndRunsOnTheLastClose() {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
@@ -45,7 +72,8 @@ class ConnectionBufferPoolTest {
         assertFalse(connection.summary().resetPending());
         assertEquals(1, connection.summary().resets());
         assertEquals(2, arena.stats().largeBlocksInUse(), "the reset kept both buffers for the next request");
-        assertEquals(0, connection.summary().bytesUsed());
+        assertEquals(ConnectionBufferPool.HEAD_BUFFER_SIZE, connection.summary().bytesUsed(),
+                "only the head buffer, kept at the start of the node across resets");
         connection.allocate().close(); // Undertow's read after the request, finding nothing
         connection.releaseRetainedIfIdle(); // first sweep: notes the request count
         assertEquals(2, arena.stats().largeBlocksInUse(), "a request ran since the last sweep: kept");
@@ -194,9 +222,10 @@ class ConnectionBufferPoolTest {
         ByteBuffer big = connection.region().allocateZeroed(50_000);
         assertEquals(100, scratch.remaining());
         assertEquals(0, big.get(49_999));
-        assertEquals(1, arena.stats().largeBlocksInUse());
+        assertEquals(2, arena.stats().largeBlocksInUse(), "the 50,000 bytes and the response buffer taken at the start");
         connection.requestEnded();
-        assertEquals(0, arena.stats().largeBlocksInUse());
+        assertEquals(1, arena.stats().largeBlocksInUse(), "the reset freed the 50,000 bytes, kept the buffer");
+        assertEquals(16384 + MpPool.NODE_SIZE, connection.summary().bytesReserved());
         connection.connectionClosed();
     }
 }
