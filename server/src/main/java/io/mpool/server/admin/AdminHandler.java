@@ -60,9 +60,14 @@ public final class AdminHandler implements HttpHandler {
                                 List<ConnectionSummary> connections) {
     }
 
-    /** What {@code GET /admin/pools?limit=...} answers: a page of the connections instead of all of them. */
+    /**
+     * What {@code GET /admin/pools?limit=...} answers: a page of the connections instead of all of them.
+     *
+     * @param atEpochMillis the server's clock when the snapshot was taken: rates between two
+     *                      snapshots divide by the server's time, not the poller's
+     */
     public record PoolsPage(ArenaStats arena, ServerStats.Totals totals, JvmStats jvm, ConnectionPage page,
-                            List<ConnectionRow> connections) {
+                            List<ConnectionRow> connections, long atEpochMillis) {
     }
 
     @Override
@@ -126,7 +131,7 @@ public final class AdminHandler implements HttpHandler {
             return;
         }
         send(exchange, 200, new PoolsPage(arena.stats(), stats.snapshot(), JvmStats.now(), listing.page(),
-                listing.rows()));
+                listing.rows(), System.currentTimeMillis()));
     }
 
     private static boolean isAdminPath(String path) {
