@@ -17,7 +17,7 @@ public final class Durations {
     }
 
     /** The duration {@code text} names, or empty if it is not one. */
-    static Optional<Duration> of(String text) {
+    public static Optional<Duration> of(String text) {
         if (text == null || text.isBlank()) {
             return Optional.empty();
         }

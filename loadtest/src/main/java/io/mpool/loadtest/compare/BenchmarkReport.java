@@ -34,10 +34,11 @@ final class BenchmarkReport {
      * @param command        the Compare command line
      * @param args           its options, recorded for {@code --same-as}
      * @param out            the report's path, as given
+     * @param charts         per workload id, the Markdown embedding its pictures ({@link ReportCharts})
      */
     record Setup(int rounds, int duration, double warmup, List<String> warmups, int ioThreads, Pinning pinning, String loadBefore, String loadAfter,
                  List<String> serverCommands,
-                 String command, List<String> args, String out) {
+                 String command, List<String> args, String out, Map<String, String> charts) {
     }
 
     static String render(Map<Workload, List<Measurement>> results, Setup setup) {
@@ -55,6 +56,10 @@ final class BenchmarkReport {
         List<String> targets = new ArrayList<>();
         for (Map.Entry<Workload, List<Measurement>> entry : results.entrySet()) {
             details(md, entry.getKey(), entry.getValue());
+            String charts = setup.charts().get(entry.getKey().id());
+            if (charts != null) {
+                md.append(charts).append('\n');
+            }
             for (String tool : tools(Map.of(entry.getKey(), entry.getValue()))) {
                 targets.addAll(targets(entry.getKey(), tool, byTool(entry.getValue(), tool)));
             }

@@ -4,6 +4,7 @@ import io.mpool.loadtest.generator.AdminProbe;
 import io.mpool.loadtest.generator.LoadResult;
 import io.mpool.loadtest.generator.LoadRun;
 import io.mpool.loadtest.generator.LoadSettings;
+import io.mpool.server.Durations;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -61,7 +63,8 @@ public final class Compare implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds. Default: ${DEFAULT-VALUE}")
     int rounds;
 
-    @Option(names = "--duration", defaultValue = "5", description = "Seconds per run. Default: ${DEFAULT-VALUE}")
+    @Option(names = {"-d", "--duration"}, defaultValue = "5", converter = WholeSeconds.class,
+            description = "Per run: 5, 5s, 1m (whole seconds: wrk takes no less). Default: ${DEFAULT-VALUE}")
     int duration;
 
     @Option(names = "--warmup", defaultValue = "2",
@@ -107,6 +110,19 @@ public final class Compare implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** {@code -d 2s}, {@code -d 2}, {@code -d 1m}: whole seconds, at least one. */
+    static final class WholeSeconds implements CommandLine.ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            Duration parsed = Durations.of(text).orElse(null);
+            if (parsed == null || parsed.toMillis() % 1000 != 0 || parsed.toSeconds() < 1
+                    || parsed.toSeconds() > Integer.MAX_VALUE) {
+                throw new CommandLine.TypeConversionException("'" + text + "' (expected: whole seconds, e.g. 5, 5s, 1m)");
+            }
+            return (int) parsed.toSeconds();
+        }
+    }
 
     private Pinning pinning;
     /** The servers' CPUs, to see how much of them other processes took; null unpinned. */
@@ -195,12 +211,13 @@ public final class Compare implements Callable<Integer> {
                 results.put(workload, measurements);
             }
             List<String> args = spec.commandLine().getParseResult().originalArgs();
+            Path target = root.resolve(out);
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            Map<String, String> charts = ReportCharts.write(results, target);
             String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(rounds, duration, warmup, warmups,
                     ioThreads, pinning, loadBefore, loadAverage(), running.stream().map(s -> s.name + ": `" + String.join(" ", s.command)
                     .replace(root.toAbsolutePath().normalize() + "/", "").replace(work.toString(), "$TMP") + "`").toList(),
-                    COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString()));
-            Path target = root.resolve(out);
-            Files.createDirectories(target.toAbsolutePath().getParent());
+                    COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString(), charts));
             if (Files.exists(target)) { // keep the hand-written notes below the marker
                 String previous = Files.readString(target);
                 int notes = previous.indexOf(BenchmarkReport.NOTES_MARKER);
@@ -303,33 +320,33 @@ public final class Compare implements Callable<Integer> {
                 run.p99Micros, run.errors, ticks, Measurement.cpuMicrosPerRequest(ticks, run.requests),
                 Measurement.jitPercent(jitBefore < 0 || jitAfter < 0 ? -1 : jitAfter - jitBefore, ticks),
                 Measurement.othersPercent(window, ticks), admin == null ? -1 : admin.heapBytesPerRequest(), admin == null ? -1 : admin.gcCount(), server.rssBytes(),
-                run.command);
+                run.command, run.latency);
     }
 
     /** What either tool reports of a run. */
     private record ToolRun(String tool, long requests, double requestsPerSecond, long p50Micros, long p99Micros,
-                           long errors, String command) {
+                           long errors, String command, Histogram latency) {
     }
 
     private ToolRun wrk(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
         Wrk.Result result = Wrk.run(workload, server.port, seconds, root.resolve("loadtest/wrk"), pinning);
         return new ToolRun("wrk", result.requests(), result.requestsPerSecond(), result.p50Micros(), result.p99Micros(),
-                result.errors(), result.command());
+                result.errors(), result.command(), null);
     }
 
     /** Our generator, in this JVM (pinned with it); no admin sampling during the run, which would cost server CPU. */
     private ToolRun ours(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
         LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + server.port), workload.connections(),
                 1, Duration.ofSeconds(seconds), workload.pipeline(), 0, workload.mix(), workload.bodySize(), 1024,
-                false, workload.keepAlive(), Duration.ofSeconds(10));
+                false, workload.keepAlive(), Duration.ofSeconds(10), Duration.ZERO);
         String command = (pinning.enabled() ? "taskset -c " + pinning.clientCpus() + " " : "")
                 + "java -jar loadtest/target/mpool-loadtest.jar -c " + workload.connections() + " -d " + seconds
                 + " --pipeline " + workload.pipeline() + " --mix " + workload.mix()
                 + (workload.bodySize() > 0 ? " --body-size " + workload.bodySize() : "")
                 + (workload.keepAlive() ? "" : " --no-keep-alive") + " --url http://127.0.0.1:PORT";
         LoadResult result = LoadRun.run(settings, command, null, null);
-        return new ToolRun("mpool-loadtest", result.requests(), result.requestsPerSecond(), result.p50(), result.p99(),
-                result.errorCount(), command);
+        return new ToolRun("mpool-loadtest", result.requests(), result.requestsPerSecond(), result.p50Micros(),
+                result.p99Micros(), result.errorCount(), command, result.latency());
     }
 
     private static void print(Measurement m) {

@@ -1,5 +1,7 @@
 package io.mpool.loadtest.compare;
 
+import org.HdrHistogram.Histogram;
+
 /**
  * One measured run of one server under one tool. -1 where a figure is not available (heap and GCs
  * come from the admin endpoint, which only the two mpool servers have).
@@ -13,11 +15,13 @@ package io.mpool.loadtest.compare;
  *                            during the run (other processes, interrupts, steal), -1 unpinned
  * @param command             the tool's command line (PORT stands for the server's port where the
  *                            tool runs in-process)
+ * @param latency             every response's latency in µs, from our generator; null from wrk,
+ *                            which reports a few percentiles only
  */
 record Measurement(String server, String tool, int round, long requests, double requestsPerSecond, long p50Micros,
                    long p99Micros, long errors, long cpuTicks, double cpuMicrosPerRequest, double jitPercent, double othersPercent,
                    double heapBytesPerRequest,
-                   long gcCount, long rssBytes, String command) {
+                   long gcCount, long rssBytes, String command, Histogram latency) {
 
     static double jitPercent(long jitTicks, long serverTicks) {
         return jitTicks < 0 || serverTicks <= 0 ? -1 : Math.max(0, jitTicks) * 100.0 / serverTicks;

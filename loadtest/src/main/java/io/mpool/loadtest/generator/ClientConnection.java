@@ -23,6 +23,8 @@ final class ClientConnection {
     int sentOnThisConnection;
     /** Fixed-rate mode: when the next request is due. */
     long nextSendNanos;
+    /** After a failed connect: when to try again (the socket is closed until then). */
+    long reopenAtNanos;
 
     void clear() {
         readBuffer.clear();

@@ -1,26 +1,38 @@
 package io.mpool.loadtest.generator;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.HdrHistogram.Histogram;
 
 /**
- * What a run measured. Latencies in microseconds.
+ * What a run measured; every key that has a unit names it ({@code p99Micros}, {@code elapsedSeconds}).
  *
- * @param admin what the server's admin endpoint said before and after (null without --admin)
+ * @param mix            the mix as {@code --mix} takes it, weights included ({@code hello:3,echo:1})
+ * @param ratePerSecond  the fixed request rate asked for; 0 = as fast as possible
+ * @param warmupSeconds  unmeasured load before the measured run
+ * @param elapsedSeconds the measured run, from the first request to the last answer
+ * @param byKind         the same figures per request kind, in the mix's order
+ * @param stoppedEarly   why the run stopped before its duration (the server stopped answering), or null
+ * @param admin          what the server's admin endpoint said before and after (null without --admin)
+ * @param latency        every response's latency in µs (not in the JSON: see the .hlog and .hgrm files)
  */
-public record LoadResult(String command, String target, String mix, int connections, int pipeline, double rate,
-                  boolean keepAlive, double seconds, long requests, double requestsPerSecond, long connects,
-                  Map<String, Long> errors, long p50, long p90, long p99, long p999, long max,
-                  AdminProbe.Report admin) {
+public record LoadResult(String command, String target, String mix, int connections, int pipeline, double ratePerSecond,
+                         boolean keepAlive, double warmupSeconds, double elapsedSeconds, long requests,
+                         double requestsPerSecond, long connects, Map<String, Long> errors, long p50Micros,
+                         long p90Micros, long p99Micros, long p999Micros, long maxMicros,
+                         Map<String, KindResult> byKind, String stoppedEarly, AdminProbe.Report admin,
+                         @JsonIgnore Histogram latency) {
 
     public long errorCount() {
         return errors.values().stream().mapToLong(Long::longValue).sum();
     }
 
     public LoadResult withAdmin(AdminProbe.Report report) {
-        return new LoadResult(command, target, mix, connections, pipeline, rate, keepAlive, seconds, requests,
-                requestsPerSecond, connects, errors, p50, p90, p99, p999, max, report);
+        return new LoadResult(command, target, mix, connections, pipeline, ratePerSecond, keepAlive, warmupSeconds,
+                elapsedSeconds, requests, requestsPerSecond, connects, errors, p50Micros, p90Micros, p99Micros,
+                p999Micros, maxMicros, byKind, stoppedEarly, report, latency);
     }
 
     /** The end-of-run table. */
@@ -28,13 +40,22 @@ public record LoadResult(String command, String target, String mix, int connecti
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-22s %s%n", "command", command));
         sb.append(String.format(Locale.ROOT, "%-22s %s %s, %d connections, pipeline %d%s%s%n", "workload", target, mix,
-                connections, pipeline, rate > 0 ? String.format(Locale.ROOT, ", fixed rate %.0f/s", rate) : "",
+                connections, pipeline, ratePerSecond > 0 ? String.format(Locale.ROOT, ", fixed rate %.0f/s", ratePerSecond) : "",
                 keepAlive ? "" : ", new connection per request"));
-        sb.append(String.format(Locale.ROOT, "%-22s %d in %.1f s%n", "requests", requests, seconds));
+        if (stoppedEarly != null) {
+            sb.append(String.format(Locale.ROOT, "%-22s %s%n", "STOPPED EARLY", stoppedEarly));
+        }
+        sb.append(String.format(Locale.ROOT, "%-22s %d in %.1f s%s%n", "requests", requests, elapsedSeconds,
+                warmupSeconds > 0 ? String.format(Locale.ROOT, " (after %.1f s of warm-up)", warmupSeconds) : ""));
         sb.append(String.format(Locale.ROOT, "%-22s %.0f%n", "requests/s", requestsPerSecond));
         sb.append(String.format(Locale.ROOT, "%-22s %s%n", "errors", errors.isEmpty() ? "none" : new TreeMap<>(errors)));
         sb.append(String.format(Locale.ROOT, "%-22s p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", "latency",
-                ms(p50), ms(p90), ms(p99), ms(p999), ms(max)));
+                ms(p50Micros), ms(p90Micros), ms(p99Micros), ms(p999Micros), ms(maxMicros)));
+        if (byKind.size() > 1) {
+            byKind.forEach((kind, k) -> sb.append(String.format(Locale.ROOT,
+                    "%-22s weight %d: %d requests (%.0f/s), %d errors, p50 %s  p99 %s  max %s%n", "  " + kind, k.weight(),
+                    k.requests(), k.requestsPerSecond(), k.errors(), ms(k.p50Micros()), ms(k.p99Micros()), ms(k.maxMicros()))));
+        }
         if (admin != null) {
             sb.append(admin.table());
         }

@@ -1,5 +1,6 @@
 package io.mpool.loadtest.generator;
 
+import io.mpool.server.Durations;
 import java.net.URI;
 import java.time.Duration;
 
@@ -9,12 +10,16 @@ import java.time.Duration;
  * @param target     base URL, e.g. http://127.0.0.1:8080
  * @param rate       requests per second over all connections; 0 = as fast as possible
  * @param keepAlive  false: a new connection per request (connection churn)
+ * @param warmup     unmeasured load before the measured run (0: none)
  */
 public record LoadSettings(URI target, int connections, int threads, Duration duration, int pipeline, double rate,
-                    String mix, int bodySize, int bytesSize, boolean verify, boolean keepAlive, Duration timeout) {
+                    String mix, int bodySize, int bytesSize, boolean verify, boolean keepAlive, Duration timeout,
+                    Duration warmup) {
 
     /** Runs are bounded: at most an hour. */
     static final Duration MAX_DURATION = Duration.ofHours(1);
+    /** The shortest run: a progress line a second, so a tenth of one is already a sketch. */
+    static final Duration MIN_DURATION = Duration.ofMillis(100);
 
     public LoadSettings {
         if (target == null || !"http".equals(target.getScheme()) || target.getHost() == null) {
@@ -26,8 +31,11 @@ public record LoadSettings(URI target, int connections, int threads, Duration du
         if (threads < 1 || threads > 64) {
             throw new IllegalArgumentException("--threads=" + threads + " (expected: 1..64)");
         }
-        if (duration.isNegative() || duration.isZero() || duration.compareTo(MAX_DURATION) > 0) {
-            throw new IllegalArgumentException("--duration=" + duration.toSeconds() + "s (expected: 1s..1h)");
+        if (duration.compareTo(MIN_DURATION) < 0 || duration.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("--duration=" + Durations.format(duration) + " (expected: 100ms..1h)");
+        }
+        if (warmup.isNegative() || warmup.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("--warmup=" + Durations.format(warmup) + " (expected: 0..1h)");
         }
         if (pipeline < 1 || pipeline > 1024) {
             throw new IllegalArgumentException("--pipeline=" + pipeline + " (expected: 1..1024)");
@@ -45,7 +53,7 @@ public record LoadSettings(URI target, int connections, int threads, Duration du
             throw new IllegalArgumentException("--bytes-size=" + bytesSize + " (expected: 0..67108864)");
         }
         if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("--timeout=" + timeout.toSeconds() + "s (expected: > 0)");
+            throw new IllegalArgumentException("--timeout=" + Durations.format(timeout) + " (expected: > 0)");
         }
     }
 

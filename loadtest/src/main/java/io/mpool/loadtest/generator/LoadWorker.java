@@ -23,6 +23,11 @@ import org.HdrHistogram.Recorder;
 final class LoadWorker implements Runnable {
     /** Largest latency recorded: 60 s, in microseconds. */
     static final long MAX_LATENCY_MICROS = TimeUnit.SECONDS.toMicros(60);
+    /**
+     * After a failed connect a connection waits this long before the next: a server that stopped
+     * listening gets tens of attempts a second per connection, not a tight loop of thousands.
+     */
+    static final long CONNECT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     private final LoadSettings settings;
     private final RequestMix mix;
@@ -30,12 +35,18 @@ final class LoadWorker implements Runnable {
     private final Selector selector;
     private final List<ClientConnection> connections = new ArrayList<>();
     final Recorder recorder = new Recorder(MAX_LATENCY_MICROS, 3);
+    /** Per request kind (index: {@link RequestMix.Template#kind()}): latency, good responses, errors. */
+    final Recorder[] recorderByKind;
+    final LongAdder[] completedByKind;
+    final LongAdder[] errorsByKind;
     final LongAdder completed = new LongAdder();
     final LongAdder connects = new LongAdder();
     final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
     private final long intervalNanos;
     private volatile long stopSendingAt;
     private volatile long hardStopAt;
+    /** Set by the run when the server cannot be reached: the worker stops at once. */
+    private volatile boolean abort;
 
     LoadWorker(LoadSettings settings, RequestMix mix, InetSocketAddress address, int connectionCount, int firstIndex)
             throws IOException {
@@ -45,6 +56,15 @@ final class LoadWorker implements Runnable {
         this.selector = Selector.open();
         // At a fixed rate every connection sends every (connections / rate) seconds.
         this.intervalNanos = settings.rate() > 0 ? (long) (1e9 * settings.connections() / settings.rate()) : 0;
+        int kinds = mix.weights().size();
+        this.recorderByKind = new Recorder[kinds];
+        this.completedByKind = new LongAdder[kinds];
+        this.errorsByKind = new LongAdder[kinds];
+        for (int k = 0; k < kinds; k++) {
+            recorderByKind[k] = new Recorder(MAX_LATENCY_MICROS, 3);
+            completedByKind[k] = new LongAdder();
+            errorsByKind[k] = new LongAdder();
+        }
         for (int i = 0; i < connectionCount; i++) {
             ClientConnection connection = new ClientConnection();
             connection.sequence = firstIndex + i; // spread the mix across connections
@@ -61,6 +81,11 @@ final class LoadWorker implements Runnable {
         }
     }
 
+    /** Stops the worker at its next turn: in-flight requests are not counted as errors. */
+    void abort() {
+        abort = true;
+    }
+
     @Override
     public void run() {
         try {
@@ -71,13 +96,15 @@ final class LoadWorker implements Runnable {
             while (true) {
                 long now = System.nanoTime();
                 boolean sending = now < stopSendingAt;
-                if (!sending && (allIdle() || now >= hardStopAt)) {
+                if (abort || !sending && (allIdle() || now >= hardStopAt)) {
                     break;
                 }
                 if (sending) {
                     for (ClientConnection connection : connections) {
                         if (connection.connected) {
                             send(connection, now);
+                        } else if (connection.channel == null && now >= connection.reopenAtNanos) {
+                            open(connection);
                         }
                     }
                 }
@@ -94,8 +121,9 @@ final class LoadWorker implements Runnable {
                 }
             }
             for (ClientConnection connection : connections) {
-                if (!connection.inFlight.isEmpty()) {
+                if (!connection.inFlight.isEmpty() && !abort) {
                     error("unfinished", connection.inFlight.size());
+                    errorByKind(connection);
                 }
                 close(connection);
             }
@@ -131,6 +159,7 @@ final class LoadWorker implements Runnable {
         } catch (IOException e) {
             error("connect", 1);
             connection.channel = null;
+            connection.reopenAtNanos = System.nanoTime() + CONNECT_RETRY_NANOS;
         }
     }
 
@@ -213,7 +242,13 @@ final class LoadWorker implements Runnable {
                 read(connection);
             }
         } catch (IOException e) {
-            error(connection.connected ? "io" : "connect", 1);
+            if (!connection.connected) {
+                error("connect", 1);
+                close(connection); // opened again by the run loop once CONNECT_RETRY_NANOS have passed
+                connection.reopenAtNanos = System.nanoTime() + CONNECT_RETRY_NANOS;
+                return;
+            }
+            error("io", 1);
             failInFlight(connection, null);
         }
     }
@@ -268,15 +303,20 @@ final class LoadWorker implements Runnable {
         connection.parserPrimed = false;
         if (intervalNanos > 0) {
             recorder.recordValueWithExpectedInterval(micros, intervalNanos / 1_000);
+            recorderByKind[template.kind()].recordValueWithExpectedInterval(micros, intervalNanos / 1_000);
         } else {
             recorder.recordValue(micros);
+            recorderByKind[template.kind()].recordValue(micros);
         }
         if (status / 100 != 2) {
             error("status " + status, 1);
+            errorsByKind[template.kind()].increment();
         } else if (mismatch) {
             error("verify: " + template.name() + " body differs", 1);
+            errorsByKind[template.kind()].increment();
         } else {
             completed.increment();
+            completedByKind[template.kind()].increment();
         }
         if (closeAfter || !settings.keepAlive()) {
             if (!connection.inFlight.isEmpty()) {
@@ -303,8 +343,18 @@ final class LoadWorker implements Runnable {
     private void failInFlight(ClientConnection connection, String kind) {
         if (kind != null && !connection.inFlight.isEmpty()) {
             error(kind, connection.inFlight.size());
+            errorByKind(connection);
+        } else if (kind == null && !connection.inFlight.isEmpty()) {
+            errorsByKind[connection.inFlight.peekFirst().kind()].increment(); // the one error the caller counted
         }
         reconnect(connection);
+    }
+
+    /** Every request in flight on {@code connection} failed: counted against its kind. */
+    private void errorByKind(ClientConnection connection) {
+        for (RequestMix.Template template : connection.inFlight) {
+            errorsByKind[template.kind()].increment();
+        }
     }
 
     private void error(String kind, long count) {

@@ -4,8 +4,11 @@ import io.mpool.server.routes.BytesHandler;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32;
 
@@ -16,17 +19,23 @@ import java.util.zip.CRC32;
  */
 final class RequestMix {
 
-    /** One kind of request: its bytes on the wire and the response body it must get. */
-    record Template(String name, ByteBuffer request, byte[] expectedBody) {
+    /**
+     * One kind of request: its bytes on the wire and the response body it must get.
+     *
+     * @param kind the kind's index in {@link #weights()}, for per-kind counters
+     */
+    record Template(String name, int kind, ByteBuffer request, byte[] expectedBody) {
         ByteBuffer requestView() {
             return request.duplicate();
         }
     }
 
     private final List<Template> sequence;
+    private final Map<String, Integer> weights;
 
-    private RequestMix(List<Template> sequence) {
+    private RequestMix(List<Template> sequence, Map<String, Integer> weights) {
         this.sequence = sequence;
+        this.weights = weights;
     }
 
     /**
@@ -43,6 +52,7 @@ final class RequestMix {
         byte[] body = new byte[bodySize];
         new SplittableRandom(bodySize).nextBytes(body);
         List<Template> sequence = new ArrayList<>();
+        Map<String, Integer> weights = new LinkedHashMap<>();
         for (String part : mix.split(",")) {
             String[] kindAndWeight = part.trim().split(":");
             String kind = kindAndWeight[0].toLowerCase(Locale.ROOT);
@@ -55,26 +65,28 @@ final class RequestMix {
             if (weight < 1 || weight > 100 || kindAndWeight.length > 2) {
                 throw new IllegalArgumentException("--mix=" + mix + ": bad weight in '" + part + "' (expected: kind or kind:1..100)");
             }
+            int index = weights.containsKey(kind) ? new ArrayList<>(weights.keySet()).indexOf(kind) : weights.size();
             Template template = switch (kind) {
-                case "hello" -> new Template("hello", request("GET /hello", host, close, null),
+                case "hello" -> new Template("hello", index, request("GET /hello", host, close, null),
                         "hello\n".getBytes(StandardCharsets.US_ASCII));
-                case "echo" -> new Template("echo", request("POST /echo", host, close, body), body);
+                case "echo" -> new Template("echo", index, request("POST /echo", host, close, body), body);
                 case "upload" -> {
                     CRC32 crc = new CRC32();
                     crc.update(body);
-                    yield new Template("upload", request("POST /upload", host, close, body),
+                    yield new Template("upload", index, request("POST /upload", host, close, body),
                             String.format("{\"bytes\":%d,\"crc32\":\"%08x\"}\n", body.length, crc.getValue())
                                     .getBytes(StandardCharsets.US_ASCII));
                 }
-                case "bytes" -> new Template("bytes", request("GET /bytes/" + bytesSize, host, close, null), pattern(bytesSize));
+                case "bytes" -> new Template("bytes", index, request("GET /bytes/" + bytesSize, host, close, null), pattern(bytesSize));
                 default -> throw new IllegalArgumentException("--mix=" + mix + ": unknown kind '" + kind
                         + "' (expected: hello, echo, upload, bytes)");
             };
+            weights.merge(kind, weight, Integer::sum);
             for (int i = 0; i < weight; i++) {
                 sequence.add(template);
             }
         }
-        return new RequestMix(List.copyOf(sequence));
+        return new RequestMix(List.copyOf(sequence), weights);
     }
 
     /** The request number {@code n} of a connection (round robin over the weighted sequence). */
@@ -82,8 +94,16 @@ final class RequestMix {
         return sequence.get((int) (n % sequence.size()));
     }
 
+    /** The mix as {@code --mix} takes it, weights included: {@code hello:3,echo:1}. */
     String describe() {
-        return sequence.stream().map(Template::name).distinct().toList().toString();
+        StringBuilder text = new StringBuilder();
+        weights.forEach((kind, weight) -> text.append(text.length() == 0 ? "" : ",").append(kind).append(':').append(weight));
+        return text.toString();
+    }
+
+    /** Each kind's weight, in the order first named; a kind's index is its position here. */
+    Map<String, Integer> weights() {
+        return Collections.unmodifiableMap(weights);
     }
 
     private static ByteBuffer request(String line, String host, boolean close, byte[] body) {

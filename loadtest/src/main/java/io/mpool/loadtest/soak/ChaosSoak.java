@@ -115,7 +115,7 @@ public final class ChaosSoak implements Callable<Integer> {
                     executor.submit(() -> slowLoop(port, deadline, slow, true)),
                     executor.submit(() -> slowLoop(port, deadline, slow, false)));
             LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + port), goodConnections, 1, duration, 1, 0,
-                    "hello:2,echo:1,upload:1,bytes:1", 3000, 20_000, true, true, Duration.ofSeconds(10));
+                    "hello:2,echo:1,upload:1,bytes:1", 3000, 20_000, true, true, Duration.ofSeconds(10), Duration.ZERO);
             good = LoadRun.run(settings, "chaos soak good load", probe, null);
             for (Future<?> future : chaos) {
                 future.get();
@@ -130,7 +130,7 @@ public final class ChaosSoak implements Callable<Integer> {
         StringBuilder summary = new StringBuilder();
         summary.append(String.format(Locale.ROOT, "chaos soak, %d s, server on 127.0.0.1:%d%n", duration.toSeconds(), port));
         summary.append(String.format(Locale.ROOT, "  good load      %d verified requests, %.0f/s, errors %s, p99 %s%n",
-                good.requests(), good.requestsPerSecond(), good.errors().isEmpty() ? "none" : good.errors(), LoadResult.ms(good.p99())));
+                good.requests(), good.requestsPerSecond(), good.errors().isEmpty() ? "none" : good.errors(), LoadResult.ms(good.p99Micros())));
         summary.append(String.format(Locale.ROOT, "  malformed      %s%n", sums(bad)));
         summary.append(String.format(Locale.ROOT, "  aborted        %d connections reset mid-request%n", aborted.sum()));
         summary.append(String.format(Locale.ROOT, "  slow clients   %s%n", sums(slow)));

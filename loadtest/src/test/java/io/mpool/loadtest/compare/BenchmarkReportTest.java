@@ -14,7 +14,7 @@ class BenchmarkReportTest {
 
     private static Measurement run(String server, int round, double cpu, double heap) {
         return new Measurement(server, "wrk", round, 100_000, 20_000, 500, 900, 0, 500, cpu, 1.0, 12.0, heap, 1, 100 << 20,
-                "taskset -c 1 wrk -t1 -c64 -d5s --latency http://127.0.0.1:40000/hello");
+                "taskset -c 1 wrk -t1 -c64 -d5s --latency http://127.0.0.1:40000/hello", null);
     }
 
     /** Three rounds per server; the medians are 10 (mp), 8 (undertow), 12.5 (reference). */
@@ -35,7 +35,7 @@ class BenchmarkReportTest {
     private static String render() {
         return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, List.of("hello-64 mp: 30.0 (JIT 40%) → 10.0 (JIT 1%) µs/req, 2.0 s CPU"), 1, new Pinning(true, "0", "1"),
                 "1.00 / 1.00 / 1.00", "2.00 / 1.00 / 1.00", List.of("mp: `taskset -c 0 java -jar ...`"),
-                "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md"));
+                "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md", Map.of()));
     }
 
     @Test

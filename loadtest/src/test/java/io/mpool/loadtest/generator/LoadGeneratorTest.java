@@ -48,7 +48,8 @@ class LoadGeneratorTest {
             assertTrue(result.requests() > 100, result.table());
             assertTrue(result.admin().invariantsHold(), result.table());
             assertEquals(result.requests(), result.admin().requests(), "the server counted what we sent");
-            assertTrue(result.p50() > 0 && result.p50() <= result.p99() && result.p99() <= result.max(), result.table());
+            assertTrue(result.p50Micros() > 0 && result.p50Micros() <= result.p99Micros()
+                    && result.p99Micros() <= result.maxMicros(), result.table());
         } finally {
             server.stop(Duration.ofSeconds(5));
         }
@@ -71,18 +72,18 @@ class LoadGeneratorTest {
     void badOptionsNameTheFlag() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new LoadSettings(URI.create("http://127.0.0.1:1"), 0, 1, Duration.ofSeconds(1), 1, 0, "hello", 0, 0,
-                        false, true, Duration.ofSeconds(1)));
+                        false, true, Duration.ofSeconds(1), Duration.ZERO));
         assertEquals("--connections=0 (expected: 1..100000)", e.getMessage());
         assertEquals("--pipeline=4 with --no-keep-alive (expected: 1)", assertThrows(IllegalArgumentException.class,
                 () -> new LoadSettings(URI.create("http://127.0.0.1:1"), 1, 1, Duration.ofSeconds(1), 4, 0, "hello", 0, 0,
-                        false, false, Duration.ofSeconds(1))).getMessage());
+                        false, false, Duration.ofSeconds(1), Duration.ZERO)).getMessage());
         assertEquals("--mix=hello,nope: unknown kind 'nope' (expected: hello, echo, upload, bytes)",
                 assertThrows(IllegalArgumentException.class, () -> RequestMix.parse("hello,nope", 1, 1, "h", false)).getMessage());
     }
 
     private static LoadSettings settings(URI url, int connections, int pipeline, double rate, String mix, boolean keepAlive) {
         return new LoadSettings(url, connections, 1, Duration.ofSeconds(2), pipeline, rate, mix, 3000, 5000, true, keepAlive,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), Duration.ZERO);
     }
 
     /** Answers every request with a 200 whose body is almost, but not quite, "hello\n". */

@@ -25,7 +25,11 @@ import java.util.Map;
  *   RSS) and one line per live connection;</li>
  *   <li>{@code /admin/pools/{id}}: one connection with its pool's nodes, large entries and recent
  *   resets;</li>
- *   <li>{@code /admin/health}: {@code {"status":"UP"}}.</li>
+ *   <li>{@code /admin/health}: {@code {"status":"UP"}};</li>
+ *   <li>{@code /admin/pools?sort=&order=&offset=&limit=}: a page of the connections, sorted
+ *   ({@link ConnectionPage}), each with its nodes ({@link ConnectionRow});</li>
+ *   <li>{@code /admin/}: the live view, an HTML page drawing the above ({@link AdminView}); the
+ *   one answer that needs no token, since it holds no data.</li>
  * </ul>
  * With a token configured every request needs {@code Authorization: Bearer <token>} (else 401;
  * the scheme in any case, RFC 9110 section 11.1). A method we do not recognize gets 501, another
@@ -42,6 +46,7 @@ public final class AdminHandler implements HttpHandler {
     private final ConnectionRegistry registry;
     /** The token's bytes, or null when no token is required. */
     private final byte[] expectedToken;
+    private final AdminView view = AdminView.load();
 
     public AdminHandler(PageArena arena, ServerStats stats, ConnectionRegistry registry, String token) {
         this.arena = arena;
@@ -55,9 +60,20 @@ public final class AdminHandler implements HttpHandler {
                                 List<ConnectionSummary> connections) {
     }
 
+    /**
+     * What {@code GET /admin/pools?limit=...} answers: a page of the connections instead of all of them.
+     *
+     * @param atEpochMillis the server's clock when the snapshot was taken: rates between two
+     *                      snapshots divide by the server's time, not the poller's
+     */
+    public record PoolsPage(ArenaStats arena, ServerStats.Totals totals, JvmStats jvm, ConnectionPage page,
+                            List<ConnectionRow> connections, long atEpochMillis) {
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
-        if (!authorized(exchange)) {
+        boolean isView = exchange.getRequestPath().equals(AdminView.PATH);
+        if (!isView && !authorized(exchange)) {
             exchange.getResponseHeaders().put(Headers.WWW_AUTHENTICATE, "Bearer realm=\"mpool-admin\"");
             send(exchange, 401, Map.of("error", "missing or wrong bearer token"));
             return;
@@ -69,7 +85,7 @@ public final class AdminHandler implements HttpHandler {
                     + AllowedMethods.GET + ")"));
             return;
         }
-        if (!isAdminPath(path)) {
+        if (!isView && !isAdminPath(path)) {
             send(exchange, 404, Map.of("error", "unknown admin path (paths: /admin/pools, "
                     + "/admin/pools/{id}, /admin/health)"));
             return;
@@ -86,8 +102,12 @@ public final class AdminHandler implements HttpHandler {
             return;
         }
         // GET or HEAD: HEAD gets the same headers (Content-Length of the same JSON), no body.
-        if (path.equals("/admin/health")) {
+        if (isView) {
+            view.send(exchange);
+        } else if (path.equals("/admin/health")) {
             send(exchange, 200, Map.of("status", "UP"));
+        } else if (path.equals("/admin/pools") && ConnectionPage.requested(exchange.getQueryParameters())) {
+            sendPage(exchange);
         } else if (path.equals("/admin/pools")) {
             List<ConnectionSummary> connections = registry.connections().stream()
                     .map(ConnectionBufferPool::summary).toList();
@@ -100,6 +120,18 @@ public final class AdminHandler implements HttpHandler {
                 send(exchange, 200, connection.detail());
             }
         }
+    }
+
+    private void sendPage(HttpServerExchange exchange) throws Exception {
+        ConnectionPage.Listing listing;
+        try {
+            listing = ConnectionPage.list(exchange.getQueryParameters(), registry.connections());
+        } catch (IllegalArgumentException e) {
+            send(exchange, 400, Map.of("error", e.getMessage()));
+            return;
+        }
+        send(exchange, 200, new PoolsPage(arena.stats(), stats.snapshot(), JvmStats.now(), listing.page(),
+                listing.rows(), System.currentTimeMillis()));
     }
 
     private static boolean isAdminPath(String path) {
