@@ -69,6 +69,11 @@ public final class MpoolServer implements AutoCloseable {
     private static final Duration POOLS_DRAIN_TIMEOUT = Duration.ofSeconds(5);
     /** How long stop waits for the XNIO worker's threads before stopping them hard. */
     private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * The most {@link #stop} takes after the shutdown grace (pools drained, then the worker
+     * stopped): a container's stop timeout must cover the grace plus this.
+     */
+    public static final Duration STOP_AFTER_GRACE_BOUND = POOLS_DRAIN_TIMEOUT.plus(WORKER_STOP_TIMEOUT);
 
     /** How often timeouts are checked and pools of connections closed behind our back destroyed. */
     private static final long SWEEP_INTERVAL_SECONDS = 1;

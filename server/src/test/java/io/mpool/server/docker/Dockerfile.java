@@ -34,6 +34,27 @@ record Dockerfile(List<Stage> stages) {
             return found.isEmpty() ? null : found.get(found.size() - 1);
         }
 
+        /** LABELs of this stage, in order; later values win. */
+        Map<String, String> labels() {
+            Map<String, String> labels = new LinkedHashMap<>();
+            for (Instruction instruction : all("LABEL")) {
+                labels.putAll(labelPairs(instruction.arguments()));
+            }
+            return labels;
+        }
+
+        /** Where this stage's COPY instructions put build-context files: image path to context path. */
+        Map<String, String> contextCopies() {
+            Map<String, String> copies = new LinkedHashMap<>();
+            for (Instruction copy : all("COPY")) {
+                List<String> words = operands(copy.arguments());
+                if (!copy.arguments().startsWith("--from=") && words.size() == 2) {
+                    copies.put(words.get(1), words.get(0));
+                }
+            }
+            return copies;
+        }
+
         /** ENV of this stage, in order; later values win. */
         Map<String, String> env() {
             Map<String, String> env = new LinkedHashMap<>();
@@ -50,6 +71,8 @@ record Dockerfile(List<Stage> stages) {
     }
 
     private static final Pattern ENV_PAIR = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S*))");
+    /** LABEL keys may hold dots and dashes (org.opencontainers.image.title). */
+    private static final Pattern LABEL_PAIR = Pattern.compile("([A-Za-z0-9_.-]+)=(\"((?:[^\"\\\\]|\\\\.)*)\"|(\\S*))");
 
     static Dockerfile parse(String text) {
         List<Stage> stages = new ArrayList<>();
@@ -90,13 +113,30 @@ record Dockerfile(List<Stage> stages) {
     }
 
     static Map<String, String> envPairs(String arguments) {
+        return pairs(ENV_PAIR, arguments);
+    }
+
+    static Map<String, String> labelPairs(String arguments) {
+        return pairs(LABEL_PAIR, arguments);
+    }
+
+    private static Map<String, String> pairs(Pattern pattern, String arguments) {
         Map<String, String> pairs = new LinkedHashMap<>();
-        Matcher matcher = ENV_PAIR.matcher(arguments);
+        Matcher matcher = pattern.matcher(arguments);
         while (matcher.find()) {
             String value = matcher.group(3) != null ? matcher.group(3).replaceAll("\\\\(.)", "$1") : matcher.group(4);
             pairs.put(matcher.group(1), value);
         }
         return pairs;
+    }
+
+    /** The words of COPY or RUN arguments after their leading {@code --flag=value} options. */
+    static List<String> operands(String arguments) {
+        List<String> words = new ArrayList<>(List.of(arguments.strip().split("\\s+")));
+        while (!words.isEmpty() && words.get(0).startsWith("--")) {
+            words.remove(0);
+        }
+        return words;
     }
 
     /** The exec-form (JSON array) arguments of an instruction, or null for the shell form. */

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads the checkout's Dockerfile, README, root pom and .dockerignore for the Docker checks. */
+/** Reads the checkout's Dockerfile, README, root pom, .dockerignore and deploy/ files for the Docker checks. */
 final class ProjectFiles {
     private ProjectFiles() {
     }
@@ -28,8 +28,18 @@ final class ProjectFiles {
 
     static DockerfileLint.Project load(Path root) {
         Path ignore = root.resolve(".dockerignore");
+        String pom = read(root.resolve("pom.xml"));
         return new DockerfileLint.Project(read(root.resolve("Dockerfile")), readmeBuildCommand(read(root.resolve("README.md"))),
-                modules(read(root.resolve("pom.xml"))), Files.exists(ignore) ? read(ignore) : null);
+                modules(pom), version(pom), Files.exists(ignore) ? read(ignore) : null, root);
+    }
+
+    /** The root pom's own version (the one after its artifactId, not a dependency's). */
+    static String version(String pom) {
+        Matcher matcher = Pattern.compile("<artifactId>mpool-parent</artifactId>\\s*<version>([^<]+)</version>").matcher(pom);
+        if (!matcher.find()) {
+            throw new IllegalStateException("pom.xml: no <version> after <artifactId>mpool-parent</artifactId>");
+        }
+        return matcher.group(1).strip();
     }
 
     /** The README's build-and-run line is {@code <build> && java -jar ...}; returns {@code <build>}. */
