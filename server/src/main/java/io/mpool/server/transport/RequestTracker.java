@@ -3,6 +3,7 @@ package io.mpool.server.transport;
 import io.mpool.server.connection.ServerStats;
 import io.mpool.server.framing.FramingViolation;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.StatusCodes;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -45,5 +46,8 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     @Override
     public void refused(FramingViolation violation) {
         stats.framingRefusals.increment();
+        if (violation.status() == StatusCodes.REQUEST_ENTITY_TOO_LARGE) {
+            stats.bodyTooLarge.increment(); // --max-body-size: announced or counted past it
+        }
     }
 }
