@@ -1,9 +1,9 @@
 package io.mpool.server.routes;
 
 import io.undertow.connector.PooledByteBuffer;
+import io.undertow.io.IoCallback;
 import io.undertow.server.Connectors;
 import io.undertow.server.HttpHandler;
-import io.undertow.io.IoCallback;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.IOException;
