@@ -75,7 +75,7 @@ class RequestBodyTest {
         "{\"a\":               | malformed JSON: Unexpected end-of-input",
         "{\"a\" 1}             | malformed JSON: Unexpected character ('1' (code 49))",
         "''                    | malformed JSON: empty body",
-        "{} {}                 | malformed JSON: data after the value at offset 3",
+        "{} {}                 | malformed JSON: data after the value at offset",
         "[1,2                  | malformed JSON: Unexpected end-of-input",
     })
     void malformedJsonGets400WithAShortReason(String body, String reason) throws Exception {

@@ -1,8 +1,12 @@
 package io.mpool.loadtest.reference;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
 import io.mpool.server.routes.BytesHandler;
+import io.mpool.server.routes.JsonCounts;
 import io.undertow.Undertow;
 import io.undertow.util.Headers;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
@@ -10,12 +14,15 @@ import java.util.zip.CRC32;
 /**
  * Stock Undertow written the way a typical user would: {@code Undertow.builder()}, default
  * buffers, {@code receiveFullBytes} for bodies. The baseline a user switching to mpool compares
- * against. Same routes as mpool. The optional second argument sets the IO threads
+ * against. Same routes as mpool ({@code /echo?mode=full} is its {@code /echo}: it always reads the
+ * whole body first; {@code /json} parses the {@code byte[]} with the same counting). The optional second argument sets the IO threads
  * ({@code setIoThreads}), so a comparison can give it as many as mpool has; without it, Undertow's
  * default:
  * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081 1}
  */
 public final class ReferenceServer {
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
     private ReferenceServer() {
     }
 
@@ -39,6 +46,19 @@ public final class ReferenceServer {
                                 ex.getResponseHeaders().put(Headers.CONTENT_TYPE, type);
                             }
                             ex.getResponseSender().send(ByteBuffer.wrap(body));
+                        });
+                    } else if (path.equals("/json")) {
+                        // What a typical handler does: the whole body as a byte[], then Jackson's
+                        // streaming parser over it, counting as mpool's /json does.
+                        exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
+                            try (JsonParser parser = JSON.createParser(body)) {
+                                String answer = JsonCounts.of(parser).answer(body.length);
+                                ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                                ex.getResponseSender().send(answer);
+                            } catch (IOException e) {
+                                ex.setStatusCode(400);
+                                ex.getResponseSender().send("malformed JSON: " + e.getMessage() + "\n");
+                            }
                         });
                     } else if (path.equals("/upload")) {
                         exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {

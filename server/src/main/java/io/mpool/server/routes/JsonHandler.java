@@ -3,7 +3,6 @@ package io.mpool.server.routes;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -44,33 +43,7 @@ final class JsonHandler implements HttpHandler {
     private static void answer(HttpServerExchange exchange, BodyView body) {
         String json;
         try (InputStream in = body.inputStream(); JsonParser parser = JSON.createParser(in)) {
-            long fields = 0;
-            int depth = 0;
-            int maxDepth = 0;
-            JsonToken token = parser.nextToken();
-            if (token == null) {
-                Responses.text(exchange, 400, "malformed JSON: empty body");
-                return;
-            }
-            do {
-                switch (token) {
-                    case START_OBJECT, START_ARRAY -> maxDepth = Math.max(maxDepth, ++depth);
-                    case END_OBJECT, END_ARRAY -> depth--;
-                    case FIELD_NAME -> fields++;
-                    default -> { }
-                }
-                token = parser.nextToken();
-            } while (depth > 0 && token != null);
-            if (depth > 0) {
-                Responses.text(exchange, 400, "malformed JSON: unexpected end of input");
-                return;
-            }
-            if (token != null) {
-                Responses.text(exchange, 400, "malformed JSON: data after the value at offset "
-                        + parser.currentTokenLocation().getByteOffset());
-                return;
-            }
-            json = "{\"bytes\":" + body.size() + ",\"fields\":" + fields + ",\"depth\":" + maxDepth + "}\n";
+            json = JsonCounts.of(parser).answer(body.size());
         } catch (JsonProcessingException e) {
             Responses.text(exchange, 400, "malformed JSON: " + reason(e));
             return;
