@@ -26,7 +26,9 @@ final class BodyTestSupport {
     /** A fresh directory for one test class's temp files (the JVM's temp dir holds other files). */
     static Path createDir(String name) {
         try {
-            return Files.createTempDirectory("mpool-" + name + "-");
+            Path dir = Files.createTempDirectory("mpool-" + name + "-");
+            dir.toFile().deleteOnExit(); // empty by then: every test checks that no temp file is left
+            return dir;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

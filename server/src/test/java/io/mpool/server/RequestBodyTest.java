@@ -8,6 +8,7 @@ import io.mpool.server.connection.ServerStats;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -187,6 +188,25 @@ class RequestBodyTest {
             limited.stop(Duration.ofSeconds(2));
         }
         assertEquals(0, limited.arena().stats().pagesInUse());
+    }
+
+    @Test
+    void aTempDirThatIsGoneGets500AndTheConnectionCloses() throws Exception {
+        Path gone = BodyTestSupport.createDir("request-body-gone");
+        MpoolServer server = new MpoolServer(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
+                .limits().withBodyInMemory(LIMIT, gone))).start();
+        try {
+            Files.delete(gone);
+            byte[] request = RawHttp.concat(RawHttp.post("/echo?mode=full", "a/b", new byte[2 * LIMIT]),
+                    RawHttp.get("/hello"));
+            RawHttp.Exchange answer = RawHttp.sendAll(server.port(), request, new int[0], 20_000);
+            assertEquals(List.of(500), answer.statuses(), answer.text());
+            assertTrue(answer.text().contains("the server could not store the request body"), answer.text());
+            assertEquals(0, server.stats().bodyTempFilesLive.sum());
+        } finally {
+            server.stop(Duration.ofSeconds(2));
+        }
+        assertEquals(0, server.arena().stats().pagesInUse());
     }
 
     static byte[] bytes(String text) {

@@ -3,6 +3,7 @@ package io.mpool.server.routes;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.RequestRegion;
+import io.undertow.server.Connectors;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -132,6 +133,16 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
                     account(0, read);
                 }
             }
+        } catch (SpillFailedException e) {
+            fail(channel);
+            LOG.log(Level.WARNING, e.getMessage(), e.getCause());
+            if (exchange.isResponseStarted()) {
+                IoUtils.safeClose(exchange.getConnection());
+            } else {
+                Connectors.terminateRequest(exchange); // the rest of the body is never read
+                exchange.setPersistent(false);
+                Responses.text(exchange, 500, "the server could not store the request body");
+            }
         } catch (IOException e) {
             fail(channel);
             Responses.bodyFailed(exchange, e, "whole request body");
@@ -181,8 +192,8 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         try {
             spill = limits.spillFiles().create(limits.tempDir());
         } catch (IOException e) {
-            throw new IOException("cannot create a temp file for a request body in --body-temp-dir="
-                    + limits.tempDir(), e);
+            throw new SpillFailedException("cannot create a temp file for the request body of " + connectionName
+                    + " in --body-temp-dir=" + limits.tempDir(), e);
         }
         if (region != null) {
             SpillFile file = spill;
@@ -244,6 +255,15 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         finished = true;
         if (spill != null) {
             spill.delete();
+        }
+    }
+
+    /** The temp file could not be created: the server's fault, not the client's (500). */
+    private static final class SpillFailedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SpillFailedException(String message, IOException cause) {
+            super(message, cause);
         }
     }
 
