@@ -5,6 +5,7 @@ import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.server.admin.AdminTokens;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.List;
@@ -105,9 +106,24 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--max-body-size",
             defaultValue = "${env:MPOOL_MAX_BODY_SIZE:-" + RequestLimits.DEFAULT_MAX_BODY_SIZE + "}",
-            description = "Largest request body accepted, 0 = no limit: the routes stream bodies through a few pool"
-                    + " buffers (MPOOL_MAX_BODY_SIZE). Default: ${DEFAULT-VALUE}")
+            description = "Largest request body accepted (larger: 413, before it is read when announced), 0 = no"
+                    + " limit: the streaming routes need a few pool buffers for any size, but a whole body past"
+                    + " --body-in-memory-max takes this much disk (MPOOL_MAX_BODY_SIZE). Default: ${DEFAULT-VALUE}")
     long maxBodySize;
+
+    @Option(names = "--body-in-memory-max",
+            defaultValue = "${env:MPOOL_BODY_IN_MEMORY_MAX:-" + RequestLimits.DEFAULT_BODY_IN_MEMORY_MAX + "}",
+            description = "A whole body read by /json or /echo?mode=full stays in the connection's pool up to this"
+                    + " many bytes (at most half of --connection-max-bytes), past it it goes to a temp file"
+                    + " (MPOOL_BODY_IN_MEMORY_MAX). Default: ${DEFAULT-VALUE}")
+    long bodyInMemoryMax;
+
+    @Option(names = "--body-temp-dir",
+            defaultValue = "${env:MPOOL_BODY_TEMP_DIR:-${sys:java.io.tmpdir}}",
+            description = "Directory for the temp files of bodies past --body-in-memory-max; each is deleted when its"
+                    + " request's memory is reset, its connection closes, or the server stops"
+                    + " (MPOOL_BODY_TEMP_DIR). Default: the JVM's temp dir (${DEFAULT-VALUE})")
+    Path bodyTempDir;
 
     @Option(names = "--max-request-line", converter = OptionConverters.IntByteSize.class,
             defaultValue = "${env:MPOOL_MAX_REQUEST_LINE:-" + RequestLimits.DEFAULT_MAX_REQUEST_LINE + "}",
@@ -238,7 +254,7 @@ public final class Main implements Callable<Integer> {
                     + " (send it as 'Authorization: Bearer <token>'; set MPOOL_ADMIN_TOKEN to choose your own)");
         }
         RequestLimits limits = new RequestLimits(maxBodySize, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout,
-                parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests);
+                parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
         return new ServerConfig(host, port, adminHost, adminPort, token, pool, bufferSize, arenaMax, arenaPolicy, scrub,
                 connectionMaxBytes, ioThreads, workerThreads, limits, debugOptions(debug));
     }

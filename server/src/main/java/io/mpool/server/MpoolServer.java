@@ -7,7 +7,9 @@ import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.ServerStats;
+import io.mpool.server.routes.BodyLimits;
 import io.mpool.server.routes.Routes;
+import io.mpool.server.routes.SpillFiles;
 import io.mpool.server.transport.ConnectionWatchdog;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
@@ -85,8 +88,15 @@ public final class MpoolServer implements AutoCloseable {
     private AdminListener admin;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
+    private final SpillFiles spillFiles = new SpillFiles(stats);
+    private final BodyLimits bodyLimits;
 
     public MpoolServer(ServerConfig config) {
+        this(config, UnaryOperator.identity());
+    }
+
+    /** {@code wrapRoutes} may put handlers of its own in front of the routes (tests). */
+    MpoolServer(ServerConfig config, UnaryOperator<HttpHandler> wrapRoutes) {
         this.config = config;
         this.arena = PageArena.builder().maxBytes(config.arenaMaxBytes()).policy(config.arenaPolicy())
                 .scrub(config.scrub()).debug(config.debug()).build();
@@ -94,7 +104,10 @@ public final class MpoolServer implements AutoCloseable {
         this.stockPool = new DefaultByteBufferPool(true, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
         this.registry = new ConnectionRegistry(arena, config.bufferSize(), config.connectionMaxBytes(),
                 heapPool, stats);
-        HttpHandler plain = new Routes(config.limits().maxBlockingRequests(), stats.blockingRefusals);
+        this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
+                spillFiles);
+        HttpHandler plain = wrapRoutes.apply(new Routes(config.limits().maxBlockingRequests(), stats.blockingRefusals,
+                bodyLimits));
         HttpHandler continuing = new HttpContinueReadHandler(plain);
         // Only a request that asks for 100-continue needs Undertow's handler; checking every
         // request there cost about 2% of CPU on small requests (a set lookup of the protocol).
@@ -290,6 +303,7 @@ public final class MpoolServer implements AutoCloseable {
             sweeper.remove();
         }
         registry.sweepClosed();
+        int spillsLeft = spillFiles.deleteAll(); // each connection's destroy deleted its own: this is the backstop
         worker.shutdown();
         try {
             if (!worker.awaitTermination(WORKER_STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
@@ -303,7 +317,8 @@ public final class MpoolServer implements AutoCloseable {
         String line = "mpool stopped: poolsCreated=" + totals.poolsCreated() + " poolsDestroyed="
                 + totals.poolsDestroyed() + " requests=" + totals.requests() + " resets=" + totals.resets()
                 + " unfinishedRequests=" + unfinished + " pagesOutstanding=" + arena.stats().pagesInUse()
-                + " largeBlocksOutstanding=" + arena.stats().largeBlocksInUse();
+                + " largeBlocksOutstanding=" + arena.stats().largeBlocksInUse() + " bodyTempFilesDeletedAtStop="
+                + spillsLeft;
         if (arena.stats().outstandingBlocks() == 0 && totals.poolsLive() == 0) {
             LOG.info(line);
         } else {
@@ -350,6 +365,11 @@ public final class MpoolServer implements AutoCloseable {
 
     public ServerStats stats() {
         return stats;
+    }
+
+    /** What {@code RequestBody} readers of this server use: in-memory limit, temp dir, live temp files. */
+    public BodyLimits bodyLimits() {
+        return bodyLimits;
     }
 
     public ConnectionRegistry registry() {

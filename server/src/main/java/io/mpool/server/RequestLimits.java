@@ -1,12 +1,15 @@
 package io.mpool.server;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
  * What one client may cost the server: sizes and timeouts of a request. Every value is checked
  * here and a bad one names its flag.
  *
- * @param maxBodyBytes        largest request body, 0 = no limit (the routes stream bodies)
+ * @param maxBodyBytes        largest request body, 0 = no limit (the routes stream bodies); also
+ *                            what bounds a {@code RequestBody} spilled to disk
  * @param maxRequestLine      longest request line (longer: 414)
  * @param maxHeaderSize       largest request head, request line and headers (larger: 431)
  * @param readTimeout         a read that waits this long for data closes the connection
@@ -17,6 +20,9 @@ import java.time.Duration;
  *                            has passed (slower: 408); 0 = no minimum
  * @param maxBlockingRequests blocking handlers running at once (more: 503), so slow bodies can
  *                            never take every worker thread
+ * @param bodyInMemoryMax     a whole body read with {@code RequestBody} stays in the connection's
+ *                            pool up to this many bytes; a larger one goes to a temp file
+ * @param bodyTempDir         where those temp files go (must exist and be writable)
  */
 public record RequestLimits(
         long maxBodyBytes,
@@ -27,7 +33,9 @@ public record RequestLimits(
         Duration parseTimeout,
         Duration idleTimeout,
         long minBodyRate,
-        int maxBlockingRequests) {
+        int maxBlockingRequests,
+        long bodyInMemoryMax,
+        Path bodyTempDir) {
 
     // Defaults, written the way a user writes them: Main's options show and read these, and
     // DEFAULTS below parses them with the same converters. The timeouts are nginx-like
@@ -44,6 +52,14 @@ public record RequestLimits(
     public static final String DEFAULT_IDLE_TIMEOUT = "60s";
     public static final String DEFAULT_MIN_BODY_RATE = "1k";
     public static final int DEFAULT_MAX_BLOCKING_REQUESTS = 8;
+    /**
+     * 1 MiB: a spilled body cost 1.4-2.8x the CPU of one kept in memory (256 KB to 4 MB, measured in
+     * docs/request-body.md), so as high as memory allows: the arena's largest cached block class,
+     * an eighth of the default connection cap, about 200 whole bodies at once in the default arena.
+     */
+    public static final String DEFAULT_BODY_IN_MEMORY_MAX = "1m";
+    /** The JVM's temp dir. */
+    public static final String DEFAULT_BODY_TEMP_DIR = System.getProperty("java.io.tmpdir");
 
     /** How long a body may be slow before the minimum rate applies (a TCP slow start, a hiccup). */
     public static final int BODY_RATE_GRACE_SECONDS = 5;
@@ -57,6 +73,8 @@ public record RequestLimits(
     public static final int MAX_HEADER_SIZE = 1 << 24;
     /** Undertow takes its timeouts as int milliseconds: about 24 days. */
     public static final long MAX_TIMEOUT_MILLIS = Integer.MAX_VALUE;
+    /** A body in memory is a chain of pool blocks under the connection's cap: 1 GiB is far past any cap. */
+    public static final long MAX_BODY_IN_MEMORY = 1L << 30;
 
     public static final RequestLimits DEFAULTS = new RequestLimits(
             OptionConverters.byteSize(DEFAULT_MAX_BODY_SIZE),
@@ -67,7 +85,9 @@ public record RequestLimits(
             OptionConverters.interval(DEFAULT_PARSE_TIMEOUT),
             OptionConverters.interval(DEFAULT_IDLE_TIMEOUT),
             OptionConverters.byteSize(DEFAULT_MIN_BODY_RATE),
-            DEFAULT_MAX_BLOCKING_REQUESTS);
+            DEFAULT_MAX_BLOCKING_REQUESTS,
+            OptionConverters.byteSize(DEFAULT_BODY_IN_MEMORY_MAX),
+            Path.of(DEFAULT_BODY_TEMP_DIR));
 
     public RequestLimits {
         if (maxBodyBytes < 0) {
@@ -91,6 +111,14 @@ public record RequestLimits(
         if (maxBlockingRequests < 1) {
             throw new IllegalArgumentException("--max-blocking-requests=" + maxBlockingRequests + " (expected: >= 1)");
         }
+        if (bodyInMemoryMax < 0 || bodyInMemoryMax > MAX_BODY_IN_MEMORY) {
+            throw new IllegalArgumentException("--body-in-memory-max=" + bodyInMemoryMax + " (expected: 0.."
+                    + MAX_BODY_IN_MEMORY + " bytes, 0 = every non-empty body to a temp file)");
+        }
+        if (bodyTempDir == null || !Files.isDirectory(bodyTempDir) || !Files.isWritable(bodyTempDir)) {
+            throw new IllegalArgumentException("--body-temp-dir=" + bodyTempDir
+                    + " (expected: an existing, writable directory)");
+        }
     }
 
     private static void positive(String flag, Duration value) {
@@ -102,17 +130,22 @@ public record RequestLimits(
 
     public RequestLimits withTimeouts(Duration read, Duration write, Duration parse, Duration idle) {
         return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, read, write, parse, idle, minBodyRate,
-                maxBlockingRequests);
+                maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
     }
 
     public RequestLimits withMaxBody(long maxBodyBytes) {
         return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout, parseTimeout,
-                idleTimeout, minBodyRate, maxBlockingRequests);
+                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
     }
 
     public RequestLimits withBody(long minBodyRate, int maxBlockingRequests) {
         return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout, parseTimeout,
-                idleTimeout, minBodyRate, maxBlockingRequests);
+                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
+    }
+
+    public RequestLimits withBodyInMemory(long bodyInMemoryMax, Path bodyTempDir) {
+        return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout, parseTimeout,
+                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
     }
 
     @Override
@@ -120,6 +153,7 @@ public record RequestLimits(
         return "maxBodyBytes=" + maxBodyBytes + " maxRequestLine=" + maxRequestLine + " maxHeaderSize=" + maxHeaderSize
                 + " readTimeout=" + Durations.format(readTimeout) + " writeTimeout=" + Durations.format(writeTimeout)
                 + " parseTimeout=" + Durations.format(parseTimeout) + " idleTimeout=" + Durations.format(idleTimeout)
-                + " minBodyRate=" + minBodyRate + " maxBlockingRequests=" + maxBlockingRequests;
+                + " minBodyRate=" + minBodyRate + " maxBlockingRequests=" + maxBlockingRequests
+                + " bodyInMemoryMax=" + bodyInMemoryMax + " bodyTempDir=" + bodyTempDir;
     }
 }

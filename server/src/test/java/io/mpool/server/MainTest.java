@@ -44,7 +44,8 @@ class MainTest {
         assertEquals(1, config.ioThreads());
         assertEquals(16, config.workerThreads());
         assertEquals(new RequestLimits(0, 8 * 1024, 64 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(60),
-                Duration.ofSeconds(10), Duration.ofSeconds(60), 1024, 8), config.limits());
+                Duration.ofSeconds(10), Duration.ofSeconds(60), 1024, 8, 1L << 20,
+                Path.of(System.getProperty("java.io.tmpdir"))), config.limits());
         ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_PORT, ServerConfig.DEFAULT_ADMIN_PORT);
         assertEquals(new ServerConfig(ServerConfig.DEFAULT_HOST, d.port(), d.adminHost(), d.adminPort(), d.adminToken(),
                 d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),
@@ -98,6 +99,9 @@ class MainTest {
         "--buffer-size=256      | --buffer-size=256 (expected: 512..1048576 bytes)",
         "--max-request-line=32  | --max-request-line=32 (expected: 64..1048576 bytes)",
         "--debug=verbose        | --debug=verbose (expected: poison, no-pooling, paranoid or leak-tracking)",
+        "--body-in-memory-max=-1 | --body-in-memory-max=-1 (expected: bytes, e.g. 16384, 16k, 256m, 1g)",
+        "--body-in-memory-max=2g | --body-in-memory-max=2147483648 (expected: 0..1073741824 bytes, 0 = every non-empty body to a temp file)",
+        "--body-temp-dir=/no/such/dir | --body-temp-dir=/no/such/dir (expected: an existing, writable directory)",
     })
     void aBadValueExitsWithOneLineNamingTheFlagAndWhatWasExpected(String argument, String message) {
         StringWriter err = new StringWriter();

@@ -269,6 +269,11 @@ final class RawHttp implements AutoCloseable {
         return out;
     }
 
+    /** The connection's (buffered) input, for a test that reads an answer its own way. */
+    InputStream input() {
+        return in;
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

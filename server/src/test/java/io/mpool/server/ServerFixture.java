@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.mempool.ArenaLeakCheck;
 import io.mpool.server.connection.ServerStats;
+import io.undertow.server.HttpHandler;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
@@ -38,6 +39,7 @@ final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
     }
 
     private final UnaryOperator<ServerConfig> customize;
+    private final UnaryOperator<HttpHandler> wrapRoutes;
     private final ArenaLeakCheck leaks = new ArenaLeakCheck().withGrace(SETTLE);
     private final HttpClient admin = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private MpoolServer server;
@@ -47,12 +49,18 @@ final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
     }
 
     ServerFixture(UnaryOperator<ServerConfig> customize) {
+        this(customize, UnaryOperator.identity());
+    }
+
+    /** {@code wrapRoutes} puts a test's own handlers in front of the server's routes. */
+    ServerFixture(UnaryOperator<ServerConfig> customize, UnaryOperator<HttpHandler> wrapRoutes) {
         this.customize = customize;
+        this.wrapRoutes = wrapRoutes;
     }
 
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
-        server = new MpoolServer(customize.apply(ServerConfig.defaults(0, 0))).start();
+        server = new MpoolServer(customize.apply(ServerConfig.defaults(0, 0)), wrapRoutes).start();
         leaks.track(server.arena());
     }
 

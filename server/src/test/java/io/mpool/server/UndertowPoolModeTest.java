@@ -2,7 +2,10 @@ package io.mpool.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -11,7 +14,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class UndertowPoolModeTest {
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture(config -> config.withPool(ServerConfig.PoolKind.UNDERTOW));
+    final ServerFixture fixture = new ServerFixture(config -> config.withPool(ServerConfig.PoolKind.UNDERTOW)
+            .withLimits(config.limits().withBodyInMemory(BODY_IN_MEMORY, TEMP_DIR)));
+    private static final int BODY_IN_MEMORY = 64 * 1024;
+    private static final Path TEMP_DIR = BodyTestSupport.createDir("undertow-pool-mode-test");
 
     @Test
     void servesTheSameRoutesWithoutTouchingTheArena() throws Exception {
@@ -28,5 +34,23 @@ class UndertowPoolModeTest {
         assertEquals(0, fixture.server().arena().stats().reservedBytes());
         assertEquals(0, fixture.server().stats().snapshot().poolsCreated());
         assertEquals(5, fixture.server().stats().snapshot().requests());
+    }
+
+    @Test
+    void wholeBodiesComeFromTheHeapAndTheirTempFilesGoAtTheEnd() throws Exception {
+        byte[] small = BodyTestSupport.random(1000, 1);
+        byte[] large = BodyTestSupport.random(3 * BODY_IN_MEMORY, 2);
+        String json = BodyTestSupport.jsonArrayOfObjects(2 * BODY_IN_MEMORY);
+        try (RawHttp http = fixture.connect()) {
+            assertArrayEquals(small, http.exchange(RawHttp.post("/echo?mode=full", "a/b", small)).body());
+            assertArrayEquals(large, http.exchange(RawHttp.post("/echo?mode=full", "a/b", large)).body());
+            RawHttp.Response parsed = http.exchange(RawHttp.post("/json", "application/json",
+                    json.getBytes(StandardCharsets.US_ASCII)));
+            assertEquals(200, parsed.status(), parsed.text());
+            assertTrue(parsed.text().startsWith("{\"bytes\":" + json.length() + ","), parsed.text());
+        }
+        assertEquals(2, fixture.server().stats().bodySpills.sum());
+        BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
+        assertEquals(0, fixture.server().arena().stats().reservedBytes());
     }
 }

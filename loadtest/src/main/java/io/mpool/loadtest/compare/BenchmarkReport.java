@@ -211,6 +211,8 @@ final class BenchmarkReport {
         atMost(lines, where, "CPU µs/req", "undertow", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsUndertow(), "%.2f");
         atMost(lines, where, "CPU µs/req", "reference", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsReference(), "%.2f");
         atMost(lines, where, "heap B/req", "undertow", runs, Measurement::heapBytesPerRequest, targets.heapVsUndertow(), "%.0f");
+        atMost(lines, where, "heap B/req", "reference", runs, Measurement::heapBytesPerRequest, targets.heapVsReference(),
+                "%.0f");
         atLeast(lines, where, "reference", runs, targets.rateVsReference());
         atLeast(lines, where, "nginx", runs, targets.rateVsNginx());
         return lines;

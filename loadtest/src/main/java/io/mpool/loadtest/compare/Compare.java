@@ -247,9 +247,10 @@ public final class Compare implements Callable<Integer> {
                         "--io-threads", String.valueOf(ioThreads))), port, admin, log);
             }
             case "reference" -> {
+                int admin = ServerProcess.freePort(); // its ReferenceAdmin: requests and heap, for heap B/request
                 return ServerProcess.start(name, pinning.server(List.of(java, "-cp", loadtestJar.toString(),
-                        "io.mpool.loadtest.reference.ReferenceServer", String.valueOf(port), String.valueOf(ioThreads))),
-                        port, -1, log);
+                        "io.mpool.loadtest.reference.ReferenceServer", String.valueOf(port), String.valueOf(ioThreads),
+                        String.valueOf(admin))), port, admin, log);
             }
             case "nginx" -> {
                 Path nginx = Path.of("/usr/sbin/nginx");

@@ -39,7 +39,8 @@ final class RequestMix {
     }
 
     /**
-     * @param mix       comma-separated {@code kind[:weight]}, kinds hello, echo, upload, bytes
+     * @param mix       comma-separated {@code kind[:weight]}, kinds hello, echo, echo-full
+     *                  ({@code /echo?mode=full}), upload, json, bytes
      * @param bodySize  bytes in an echo/upload body
      * @param bytesSize n of {@code /bytes/n}
      * @param host      the Host header
@@ -78,8 +79,14 @@ final class RequestMix {
                                     .getBytes(StandardCharsets.US_ASCII));
                 }
                 case "bytes" -> new Template("bytes", index, request("GET /bytes/" + bytesSize, host, close, null), pattern(bytesSize));
+                case "echo-full" -> new Template("echo-full", index, request("POST /echo?mode=full", host, close, body), body);
+                case "json" -> {
+                    JsonBody json = JsonBody.of(bodySize);
+                    yield new Template("json", index, request("POST /json", host, close, json.bytes()),
+                            json.answer().getBytes(StandardCharsets.US_ASCII));
+                }
                 default -> throw new IllegalArgumentException("--mix=" + mix + ": unknown kind '" + kind
-                        + "' (expected: hello, echo, upload, bytes)");
+                        + "' (expected: hello, echo, echo-full, upload, json, bytes)");
             };
             weights.merge(kind, weight, Integer::sum);
             for (int i = 0; i < weight; i++) {

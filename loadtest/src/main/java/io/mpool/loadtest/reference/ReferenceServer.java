@@ -1,26 +1,38 @@
 package io.mpool.loadtest.reference;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.sun.net.httpserver.HttpServer;
 import io.mpool.server.routes.BytesHandler;
+import io.mpool.server.routes.JsonCounts;
 import io.undertow.Undertow;
 import io.undertow.util.Headers;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32;
 
 /**
  * Stock Undertow written the way a typical user would: {@code Undertow.builder()}, default
  * buffers, {@code receiveFullBytes} for bodies. The baseline a user switching to mpool compares
- * against. Same routes as mpool. The optional second argument sets the IO threads
- * ({@code setIoThreads}), so a comparison can give it as many as mpool has; without it, Undertow's
- * default:
- * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081 1}
+ * against. Same routes as mpool ({@code /echo?mode=full} is its {@code /echo}: it always reads the
+ * whole body first; {@code /json} parses the {@code byte[]} with the same counting). The optional
+ * second argument sets the IO threads ({@code setIoThreads}), so a comparison can give it as many
+ * as mpool has; without it, Undertow's default. The optional third serves {@link ReferenceAdmin}
+ * on that port (requests and heap bytes, for heap per request):
+ * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081 1 9091}
  */
 public final class ReferenceServer {
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
     private ReferenceServer() {
     }
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws IOException {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8081;
+        LongAdder requests = new LongAdder();
+        HttpServer admin = args.length > 2 ? ReferenceAdmin.start(Integer.parseInt(args[2]), requests) : null;
         Undertow.Builder builder = Undertow.builder();
         if (args.length > 1) {
             builder.setIoThreads(Integer.parseInt(args[1]));
@@ -28,6 +40,7 @@ public final class ReferenceServer {
         Undertow server = builder
                 .addHttpListener(port, "127.0.0.1")
                 .setHandler(exchange -> {
+                    requests.increment();
                     String path = exchange.getRequestPath();
                     if (path.equals("/hello")) {
                         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
@@ -39,6 +52,19 @@ public final class ReferenceServer {
                                 ex.getResponseHeaders().put(Headers.CONTENT_TYPE, type);
                             }
                             ex.getResponseSender().send(ByteBuffer.wrap(body));
+                        });
+                    } else if (path.equals("/json")) {
+                        // What a typical handler does: the whole body as a byte[], then Jackson's
+                        // streaming parser over it, counting as mpool's /json does.
+                        exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
+                            try (JsonParser parser = JSON.createParser(body)) {
+                                String answer = JsonCounts.of(parser).answer(body.length);
+                                ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                                ex.getResponseSender().send(answer);
+                            } catch (IOException e) {
+                                ex.setStatusCode(400);
+                                ex.getResponseSender().send("malformed JSON: " + e.getMessage() + "\n");
+                            }
                         });
                     } else if (path.equals("/upload")) {
                         exchange.getRequestReceiver().receiveFullBytes((ex, body) -> {
@@ -62,7 +88,13 @@ public final class ReferenceServer {
                 .build();
         server.start();
         System.out.println("reference Undertow listening on 127.0.0.1:" + port
-                + (args.length > 1 ? " with " + args[1] + " IO thread(s)" : ""));
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+                + (args.length > 1 ? " with " + args[1] + " IO thread(s)" : "")
+                + (admin != null ? ", " + ReferenceAdmin.describe(admin.getAddress().getPort()) : ""));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop();
+            if (admin != null) {
+                admin.stop(0);
+            }
+        }));
     }
 }

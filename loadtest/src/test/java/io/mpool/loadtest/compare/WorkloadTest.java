@@ -32,8 +32,9 @@ class WorkloadTest {
 
     @Test
     void anUnknownWorkloadListsTheChoices() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Workload.parse("7"));
-        assertEquals("--workloads=7 (expected: 1..6 or one of hello-64, hello-1000, echo-1k, echo-64k, pipelined-16, churn-16)",
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Workload.parse("9"));
+        assertEquals("--workloads=9 (expected: 1..8 or one of hello-64, hello-1000, echo-1k, echo-64k, pipelined-16, churn-16,"
+                + " echo-full-64k, json-64k)",
                 e.getMessage());
     }
 
@@ -42,8 +43,18 @@ class WorkloadTest {
         for (Workload workload : Workload.ALL) {
             double expected = workload.keepAlive() ? 1.00 : 1.05;
             assertEquals(expected, workload.targets().cpuVsUndertow(), workload.id());
-            assertEquals(1.00, workload.targets().cpuVsReference(), workload.id());
+            boolean wholeBody = workload.mix().equals("echo-full") || workload.mix().equals("json");
+            assertEquals(wholeBody ? 1.0 / 3 : 1.00, workload.targets().cpuVsReference(), workload.id());
         }
+    }
+
+    @Test
+    void theWholeBodyWorkloadsCarryIssue13sHeapTargetAgainstStockUndertow() {
+        List<String> withHeapVsReference = Workload.ALL.stream()
+                .filter(w -> !Double.isNaN(w.targets().heapVsReference())).map(Workload::id).toList();
+        assertEquals(List.of("echo-full-64k", "json-64k"), withHeapVsReference);
+        assertEquals(1.0 / 20, Workload.parse("json-64k").targets().heapVsReference());
+        assertEquals("/echo?mode=full", Workload.parse("7").path());
     }
 
     @Test
@@ -58,6 +69,7 @@ class WorkloadTest {
     void helpListsEveryWorkload() {
         List<String> candidates = new ArrayList<>();
         new Workload.Candidates().forEach(candidates::add);
-        assertEquals(List.of("1 hello-64", "2 hello-1000", "3 echo-1k", "4 echo-64k", "5 pipelined-16", "6 churn-16"), candidates);
+        assertEquals(List.of("1 hello-64", "2 hello-1000", "3 echo-1k", "4 echo-64k", "5 pipelined-16", "6 churn-16",
+                "7 echo-full-64k", "8 json-64k"), candidates);
     }
 }

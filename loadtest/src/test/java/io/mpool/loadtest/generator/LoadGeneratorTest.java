@@ -29,7 +29,7 @@ class LoadGeneratorTest {
     final ArenaLeakCheck leaks = new ArenaLeakCheck().withGrace(Duration.ofSeconds(10));
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"keep-alive mix", "pipelined", "churn", "fixed rate"})
+    @ValueSource(strings = {"keep-alive mix", "pipelined", "churn", "fixed rate", "whole bodies"})
     void verifiedRunsAgainstMpoolHaveNoErrorsAndTheInvariantsHold(String mode) throws Exception {
         MpoolServer server = new MpoolServer(ServerConfig.defaults(0, 0)).start();
         leaks.track(server.arena());
@@ -39,6 +39,7 @@ class LoadGeneratorTest {
                 case "pipelined" -> settings(url, 8, 16, 0, "hello:2,echo:1", true);
                 case "churn" -> settings(url, 4, 1, 0, "hello", false);
                 case "fixed rate" -> settings(url, 8, 1, 2_000, "hello,bytes", true);
+                case "whole bodies" -> settings(url, 8, 1, 0, "echo-full,json", true);
                 default -> settings(url, 8, 1, 0, "hello:2,echo:1,upload:1,bytes:1", true);
             };
             AdminProbe probe = new AdminProbe(URI.create("http://127.0.0.1:" + server.adminPort()), null);
@@ -77,7 +78,7 @@ class LoadGeneratorTest {
         assertEquals("--pipeline=4 with --no-keep-alive (expected: 1)", assertThrows(IllegalArgumentException.class,
                 () -> new LoadSettings(URI.create("http://127.0.0.1:1"), 1, 1, Duration.ofSeconds(1), 4, 0, "hello", 0, 0,
                         false, false, Duration.ofSeconds(1), Duration.ZERO)).getMessage());
-        assertEquals("--mix=hello,nope: unknown kind 'nope' (expected: hello, echo, upload, bytes)",
+        assertEquals("--mix=hello,nope: unknown kind 'nope' (expected: hello, echo, echo-full, upload, json, bytes)",
                 assertThrows(IllegalArgumentException.class, () -> RequestMix.parse("hello,nope", 1, 1, "h", false)).getMessage());
     }
 

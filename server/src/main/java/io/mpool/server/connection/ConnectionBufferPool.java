@@ -6,8 +6,11 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
@@ -21,12 +24,14 @@ import org.xnio.StreamConnection;
  *   <li>Undertow takes read/write buffers with {@link #allocate()}; a closed buffer goes on a
  *   same-size free list and serves the next {@code allocate()} of the same request, so a body
  *   streamed through the connection needs only a few buffers.</li>
- *   <li>Handlers take scratch memory from {@link #region()} while their request runs.</li>
+ *   <li>Handlers take scratch memory from {@link #region()} while their request runs, and may
+ *   keep some past it with a {@link RegionHold} (a retained request body).</li>
  *   <li>Request end marks a reset <em>pending</em>. It runs when nothing is open: no buffer held by
  *   Undertow (a read buffer with pipelined bytes, a kept header buffer, a late-closed stream
- *   buffer) and no request running. Whichever thread closes the last thing runs it.</li>
+ *   buffer), no request running and no region hold. Whichever thread closes the last thing runs it.</li>
  *   <li>Connection close marks a destroy pending; it runs under the same rule, after which every
- *   page is back in the arena and {@link #allocate()} throws.</li>
+ *   page is back in the arena and {@link #allocate()} throws. Region holds do not delay it past
+ *   the channel's close: they are revoked as leaks ({@link #reclaimOrphanedBuffers()}).</li>
  * </ol>
  *
  * <h2>Ownership of a handed-out buffer</h2>
@@ -90,6 +95,12 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private boolean probing;
     private final PooledByteBuffer sizeProbe;
     private final ResetHistory history = new ResetHistory();
+    /** Region memory kept past its request: the reset waits for these. */
+    private final List<RegionHold> holds = new ArrayList<>(0);
+    private boolean leakLogged;
+    /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
+    private long bodyBytesInMemory;
+    private long bodyBytesOnDisk;
 
     ConnectionBufferPool(long id, String remote, MpPool pool, int bufferSize, long maxBytes,
                          ByteBufferPool arrayBacked, PooledByteBuffer sizeProbe, ServerStats stats,
@@ -298,9 +309,10 @@ public final class ConnectionBufferPool implements ByteBufferPool {
      */
     public int reclaimOrphanedBuffers() {
         synchronized (this) {
-            if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0) {
+            if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0 && holds.isEmpty()) {
                 return 0;
             }
+            revokeHolds();
             int reclaimed = BufferHandle.staleAll(openHandles);
             openHandles = null;
             openBuffers = 0;
@@ -308,6 +320,27 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             runDeferredWork();
             return reclaimed;
         }
+    }
+
+    /** Holds never released by the time the connection closed: leaks, revoked (lock held). */
+    private void revokeHolds() {
+        if (holds.isEmpty()) {
+            return;
+        }
+        if (!leakLogged) {
+            leakLogged = true;
+            LOG.warning("connection " + id + " (" + remote + ") closed with " + holds.size() + " region hold(s) never"
+                    + " released (" + holds.get(0) + "): revoked, their memory goes back with the pool");
+        }
+        stats.retainsLeaked.add(holds.size());
+        for (RegionHold hold : holds) {
+            try {
+                hold.revoke();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "revoking " + hold + " failed", e);
+            }
+        }
+        holds.clear();
     }
 
     /**
@@ -327,6 +360,44 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             }
             requestsAtLastSweep = requests;
         }
+    }
+
+    /** Keeps region memory past the request: see {@link RegionHold}. */
+    RegionHold hold(String what, Runnable onRevoke) {
+        synchronized (this) {
+            checkOpen();
+            RegionHold hold = new RegionHold(this, what, onRevoke);
+            holds.add(hold);
+            return hold;
+        }
+    }
+
+    /** {@code hold} was released (lock held): the reset may run now. */
+    void holdReleased(RegionHold hold) {
+        assert Thread.holdsLock(this) : "connection " + id + ": hold released without its lock";
+        if (holds.remove(hold)) {
+            runDeferredWork();
+        }
+    }
+
+    /** Runs {@code cleanup} at the next reset or at destroy, whichever comes first. */
+    void addCleanup(Runnable cleanup) {
+        synchronized (this) {
+            checkOpen();
+            pool.addCleanup(cleanup);
+        }
+    }
+
+    /** Whole-body bytes taken (positive) or given up (negative) in pool memory and on disk. */
+    void accountBody(long inMemory, long onDisk) {
+        synchronized (this) {
+            bodyBytesInMemory += inMemory;
+            bodyBytesOnDisk += onDisk;
+        }
+    }
+
+    long maxBytes() {
+        return maxBytes;
     }
 
     /** Allocates scratch memory for the running request. */
@@ -362,7 +433,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Runs a pending destroy or reset if nothing is open; true if nothing was left waiting. */
     private boolean runDeferredWork() {
         assert Thread.holdsLock(this) : "connection " + id + ": deferred work without its lock";
-        if (openBuffers > 0 || requestsRunning > 0) {
+        if (openBuffers > 0 || requestsRunning > 0 || !holds.isEmpty()) {
             return false;
         }
         if (destroyPending && !destroyed) {
@@ -373,6 +444,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             }
             recycled.clear();
             destroyed = true;
+            bodyBytesInMemory = 0;
+            bodyBytesOnDisk = 0;
             try {
                 pool.destroy();
             } finally {
@@ -400,6 +473,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         try {
             pool.reset();
         } finally {
+            bodyBytesInMemory = 0;
+            bodyBytesOnDisk = 0;
             resets++;
             stats.resets.increment();
             if (covered > 1) {
@@ -455,8 +530,26 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             return new ConnectionSummary(id, remote, System.currentTimeMillis() - createdMillis, requests,
                     resets, resetsCoalesced, pool.nodeCount(), pool.bytesInUse(), pool.bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
-                    openBuffers, pendingRequestEnds > 0, destroyed);
+                    openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds.size(),
+                    bodyBytesInMemory, bodyBytesOnDisk);
         }
+    }
+
+    /** Why a pending reset waits, or null when none is pending (lock held). */
+    private String resetPendingReason() {
+        if (pendingRequestEnds == 0) {
+            return null;
+        }
+        if (requestsRunning > 0) {
+            return "a request is running";
+        }
+        if (openBuffers > 0) {
+            return "Undertow holds " + openBuffers + " buffer(s)";
+        }
+        if (!holds.isEmpty()) {
+            return holds.size() + " retained: " + holds.get(0).what() + (holds.size() > 1 ? ", ..." : "");
+        }
+        return "running";
     }
 
     /** The connection in detail: its pool's nodes and large entries, and recent resets. */

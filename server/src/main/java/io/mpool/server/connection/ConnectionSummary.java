@@ -4,5 +4,6 @@ package io.mpool.server.connection;
 public record ConnectionSummary(long id, String remote, long ageMillis, long requests, long resets,
                                 long resetsCoalesced, int nodes, long bytesUsed, long bytesReserved,
                                 long largeCount, long largeBytes, int openBuffers,
-                                boolean resetPending, boolean destroyed) {
+                                boolean resetPending, boolean destroyed, String resetPendingReason,
+                                int regionHolds, long bodyBytesInMemory, long bodyBytesOnDisk) {
 }

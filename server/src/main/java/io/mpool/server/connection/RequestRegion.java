@@ -45,4 +45,39 @@ public final class RequestRegion {
     public ByteBuffer allocateZeroed(int size) {
         return connection.allocateFromPool(size, true);
     }
+
+    /**
+     * Runs {@code cleanup} when the region is reset or its connection destroyed, whichever comes
+     * first (nginx's pool cleanup): a temp file of the request, say. It runs under the connection's
+     * lock, on whichever thread resets: it must be short and must not throw.
+     */
+    public void addCleanup(Runnable cleanup) {
+        connection.addCleanup(cleanup);
+    }
+
+    /**
+     * Keeps this request's region memory past the request's end: the next reset waits for
+     * {@link RegionHold#release()}. {@code what} names the holder on the admin view
+     * ({@code resetPendingReason}); {@code onRevoke} runs if the connection closes first.
+     *
+     * @throws IllegalStateException when the connection is already closing
+     */
+    public RegionHold hold(String what, Runnable onRevoke) {
+        return connection.hold(what, onRevoke);
+    }
+
+    /** Counts whole-body bytes this request took (or gave up) in pool memory and on disk, for the admin view. */
+    public void accountBody(long inMemory, long onDisk) {
+        connection.accountBody(inMemory, onDisk);
+    }
+
+    /** The most pool memory the connection may hold (--connection-max-bytes). */
+    public long connectionMaxBytes() {
+        return connection.maxBytes();
+    }
+
+    /** The id of the connection this region belongs to. */
+    public long connectionId() {
+        return connection.id();
+    }
 }

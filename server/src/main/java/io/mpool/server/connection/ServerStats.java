@@ -18,6 +18,15 @@ public final class ServerStats {
     public final LongAdder blockingRefusals = new LongAdder();
     /** Buffers Undertow still held when its connection closed, taken back at destroy. */
     public final LongAdder orphanedBuffersReclaimed = new LongAdder();
+    /** Bodies refused with 413 for passing --max-body-size (announced or counted). */
+    public final LongAdder bodyTooLarge = new LongAdder();
+    /** Whole bodies that passed --body-in-memory-max and went to a temp file, and their bytes. */
+    public final LongAdder bodySpills = new LongAdder();
+    public final LongAdder bodySpillBytes = new LongAdder();
+    /** Temp files of spilled bodies that exist now (back to 0 when no request holds one). */
+    public final LongAdder bodyTempFilesLive = new LongAdder();
+    /** Retained region memory (request bodies) never released, revoked when its connection closed. */
+    public final LongAdder retainsLeaked = new LongAdder();
     /** Requests between root-handler entry and exchange completion, over all connections. */
     public final LongAdder inFlight = new LongAdder();
 
@@ -25,7 +34,8 @@ public final class ServerStats {
     public record Totals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                          long resets, long resetsDeferred, long resetsCoalesced,
                          long connectionCapExceeded, long arenaRejections, long framingRefusals,
-                         long blockingRefusals, long orphanedBuffersReclaimed) {
+                         long blockingRefusals, long orphanedBuffersReclaimed, long bodyTooLarge,
+                         long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked) {
     }
 
     public Totals snapshot() {
@@ -34,6 +44,7 @@ public final class ServerStats {
         return new Totals(created, destroyed, created - destroyed, requests.sum(), resets.sum(),
                 resetsDeferred.sum(), resetsCoalesced.sum(), connectionCapExceeded.sum(),
                 arenaRejections.sum(), framingRefusals.sum(), blockingRefusals.sum(),
-                orphanedBuffersReclaimed.sum());
+                orphanedBuffersReclaimed.sum(), bodyTooLarge.sum(), bodySpills.sum(), bodySpillBytes.sum(),
+                bodyTempFilesLive.sum(), retainsLeaked.sum());
     }
 }

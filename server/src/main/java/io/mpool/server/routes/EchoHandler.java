@@ -1,6 +1,7 @@
 package io.mpool.server.routes;
 
 import io.undertow.connector.PooledByteBuffer;
+import io.undertow.io.IoCallback;
 import io.undertow.server.Connectors;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -21,22 +22,32 @@ import org.xnio.channels.StreamSourceChannel;
  * the connection's pool ({@link EchoTransfer}), so no copy of it lives on the heap and a body of
  * any size needs one buffer. With a {@code Content-Length} the answer has the same length; a
  * chunked request gets a chunked answer. {@code ?mode=blocking} does the same on a worker thread with blocking reads and
- * writes (the dispatched-handler path).
+ * writes (the dispatched-handler path). {@code ?mode=full} reads the whole body first
+ * ({@link RequestBody}: pool blocks, or a temp file past {@code --body-in-memory-max}) and then
+ * answers it, the way a handler that needs the whole body works.
  */
 public final class EchoHandler implements HttpHandler {
     /** Blocking echoes park a worker on the body: at most this many at once. */
     private final Semaphore blockingPermits;
     private final LongAdder blockingRefusals;
 
-    public EchoHandler(int maxBlockingRequests, LongAdder blockingRefusals) {
+    private final BodyLimits bodyLimits;
+
+    public EchoHandler(int maxBlockingRequests, LongAdder blockingRefusals, BodyLimits bodyLimits) {
         this.blockingPermits = new Semaphore(maxBlockingRequests);
         this.blockingRefusals = blockingRefusals;
+        this.bodyLimits = bodyLimits;
     }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         String mode = first(exchange.getQueryParameters().get("mode"));
-        if (mode != null && !mode.equals("blocking") && !mode.equals("async")) {
-            Responses.text(exchange, 400, "mode=" + mode + " (expected: async or blocking)");
+        if (mode != null && !mode.equals("blocking") && !mode.equals("async") && !mode.equals("full")) {
+            Responses.text(exchange, 400, "mode=" + mode + " (expected: async, blocking or full)");
+            return;
+        }
+        if ("full".equals(mode)) {
+            RequestBody.read(exchange, bodyLimits, EchoHandler::echoFull);
             return;
         }
         if ("blocking".equals(mode)) {
@@ -98,6 +109,22 @@ public final class EchoHandler implements HttpHandler {
             return;
         }
         exchange.endExchange();
+    }
+
+    /** The whole body, read first: from its pool blocks in one gathering write, or from its temp file. */
+    private static void echoFull(HttpServerExchange exchange, BodyView body) throws IOException {
+        String contentType = exchange.getRequestHeaders().getFirst(Headers.CONTENT_TYPE);
+        if (contentType != null) {
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);
+        }
+        exchange.setResponseContentLength(body.size());
+        if (body.size() == 0) {
+            exchange.endExchange();
+        } else if (body.inMemory()) {
+            exchange.getResponseSender().send(body.asByteBuffers());
+        } else {
+            exchange.getResponseSender().transferFrom(body.spill().channel(), IoCallback.END_EXCHANGE);
+        }
     }
 
     private static void copyHeaders(HttpServerExchange exchange) {

@@ -5,7 +5,7 @@ import io.undertow.server.HttpServerExchange;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The main listener's routes: {@code GET /hello}, {@code POST /echo}, {@code POST /upload},
+ * The main listener's routes: {@code GET /hello}, {@code POST /echo}, {@code POST /upload}, {@code POST /json},
  * {@code GET /bytes/{n}} (HEAD wherever GET, OPTIONS everywhere: {@link AllowedMethods}); a method
  * we do not recognize (case counts: {@code get} is not GET) 501, an unknown path 404, a known path
  * with the wrong method 405 with {@code Allow}.
@@ -15,13 +15,16 @@ public final class Routes implements HttpHandler {
     private final HttpHandler echo;
     private final HttpHandler upload = new UploadHandler();
     private final HttpHandler bytes = new BytesHandler();
+    private final HttpHandler json;
 
     /**
      * @param maxBlockingRequests blocking echoes running at once (more get 503)
      * @param blockingRefusals    counts those 503s
+     * @param bodyLimits          where whole bodies go ({@code /json}, {@code /echo?mode=full})
      */
-    public Routes(int maxBlockingRequests, LongAdder blockingRefusals) {
-        this.echo = new EchoHandler(maxBlockingRequests, blockingRefusals);
+    public Routes(int maxBlockingRequests, LongAdder blockingRefusals, BodyLimits bodyLimits) {
+        this.echo = new EchoHandler(maxBlockingRequests, blockingRefusals, bodyLimits);
+        this.json = new JsonHandler(bodyLimits);
     }
 
     @Override
@@ -35,12 +38,13 @@ public final class Routes implements HttpHandler {
             case "/hello" -> route(exchange, AllowedMethods.GET, hello);
             case "/echo" -> route(exchange, AllowedMethods.POST, echo);
             case "/upload" -> route(exchange, AllowedMethods.POST, upload);
+            case "/json" -> route(exchange, AllowedMethods.POST, json);
             default -> {
                 if (path.startsWith("/bytes/")) {
                     route(exchange, AllowedMethods.GET, bytes);
                 } else {
                     Responses.text(exchange, 404, "no route for " + path
-                            + " (routes: GET /hello, POST /echo, POST /upload, GET /bytes/{n})");
+                            + " (routes: GET /hello, POST /echo, POST /upload, POST /json, GET /bytes/{n})");
                 }
             }
         }

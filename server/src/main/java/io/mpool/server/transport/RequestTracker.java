@@ -5,6 +5,7 @@ import io.mpool.server.framing.FramingViolation;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.server.protocol.http.PipeliningBufferingStreamSinkConduit;
+import io.undertow.util.StatusCodes;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,6 +54,9 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     @Override
     public void refused(FramingViolation violation) {
         stats.framingRefusals.increment();
+        if (violation.status() == StatusCodes.REQUEST_ENTITY_TOO_LARGE) {
+            stats.bodyTooLarge.increment(); // --max-body-size: announced or counted past it
+        }
     }
 
     @Override

@@ -228,4 +228,52 @@ class ConnectionBufferPoolTest {
         assertEquals(16384 + MpPool.NODE_SIZE, connection.summary().bytesReserved());
         connection.connectionClosed();
     }
+
+    @Test
+    void aRegionHoldKeepsTheResetWaitingWithItsReasonUntilReleasedAndCleanupsRunAtTheReset() {
+        ConnectionBufferPool connection = registry.open("test");
+        connection.requestStarted();
+        List<String> cleaned = new ArrayList<>();
+        connection.region().allocate(10_000);
+        connection.region().accountBody(10_000, 0);
+        connection.region().addCleanup(() -> cleaned.add("temp file"));
+        RegionHold hold = connection.region().hold("request body (10000 bytes)", () -> cleaned.add("revoked"));
+        connection.requestEnded();
+        ConnectionSummary held = connection.summary();
+        assertTrue(held.resetPending());
+        assertEquals("1 retained: request body (10000 bytes)", held.resetPendingReason());
+        assertEquals(1, held.regionHolds());
+        assertEquals(10_000, held.bodyBytesInMemory());
+        assertEquals(List.of(), cleaned, "nothing runs while held");
+        hold.release();
+        hold.release(); // idempotent
+        ConnectionSummary released = connection.summary();
+        assertFalse(released.resetPending());
+        assertEquals(null, released.resetPendingReason());
+        assertEquals(0, released.bodyBytesInMemory());
+        assertEquals(List.of("temp file"), cleaned, "the cleanup ran at the reset, the hold was not revoked");
+        connection.connectionClosed();
+        assertEquals(0, registry.size());
+    }
+
+    @Test
+    void aHoldNeverReleasedIsRevokedAndCountedWhenTheConnectionClosesAndThePagesComeBack() {
+        ConnectionBufferPool connection = registry.open("test");
+        connection.requestStarted();
+        List<String> events = new ArrayList<>();
+        connection.region().allocate(20_000);
+        connection.region().addCleanup(() -> events.add("cleanup"));
+        RegionHold hold = connection.region().hold("request body (20000 bytes)", () -> events.add("revoked"));
+        connection.requestEnded();
+        connection.connectionClosed();
+        assertEquals(1, registry.size(), "the destroy waits until the channel's close is handled");
+        assertEquals(0, connection.reclaimOrphanedBuffers(), "no buffers, one hold: revoked");
+        assertEquals(0, registry.size(), "destroyed");
+        assertEquals(List.of("revoked", "cleanup"), events);
+        assertEquals(1, stats.snapshot().retainsLeaked());
+        hold.release(); // a late release after the revoke is harmless
+        assertEquals(0, arena.stats().pagesInUse());
+        assertThrows(IllegalStateException.class, () -> connection.region().hold("late", () -> { }),
+                "no hold on a destroyed connection");
+    }
 }
