@@ -48,7 +48,7 @@ class MainTest {
         ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_PORT, ServerConfig.DEFAULT_ADMIN_PORT);
         assertEquals(new ServerConfig(ServerConfig.DEFAULT_HOST, d.port(), d.adminHost(), d.adminPort(), d.adminToken(),
                 d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),
-                d.ioThreads(), d.workerThreads(), d.limits(), d.debug()), config,
+                d.ioThreads(), d.workerThreads(), d.limits(), d.debug(), d.maxConnections(), d.maxUnfinishedHeads()), config,
                 "the command line and the embedding API (bar its loopback main listener) agree");
     }
 
@@ -98,6 +98,9 @@ class MainTest {
         "--buffer-size=256      | --buffer-size=256 (expected: 512..1048576 bytes)",
         "--max-request-line=32  | --max-request-line=32 (expected: 64..1048576 bytes)",
         "--debug=verbose        | --debug=verbose (expected: poison, no-pooling, paranoid or leak-tracking)",
+        "--max-connections=lots | --max-connections=lots (expected: a whole number, or auto)",
+        "--max-connections=-5   | --max-connections=-5 (expected: >= 1, or auto (0): derived from the file descriptor limit)",
+        "--max-unfinished-heads=-1 | --max-unfinished-heads=-1 (expected: >= 1, or auto (0): derived from --max-connections and --arena-max)",
     })
     void aBadValueExitsWithOneLineNamingTheFlagAndWhatWasExpected(String argument, String message) {
         StringWriter err = new StringWriter();
