@@ -172,6 +172,21 @@ public final class Main implements Callable<Integer> {
                     + " (MPOOL_MAX_BLOCKING_REQUESTS). Default: ${DEFAULT-VALUE}")
     int maxBlockingRequests;
 
+    @Option(names = "--max-connections", converter = OptionConverters.Limit.class,
+            defaultValue = "${env:MPOOL_MAX_CONNECTIONS:-" + ServerConfig.DEFAULT_MAX_CONNECTIONS + "}",
+            description = "Main-listener connections open at once; more get 503 at accept. auto: the file descriptor"
+                    + " limit less the descriptors open at start, " + AdminListener.MAX_CONNECTIONS + " for the admin"
+                    + " listener and " + ConnectionLimits.SPARE_FDS + " spare (MPOOL_MAX_CONNECTIONS)."
+                    + " Default: ${DEFAULT-VALUE}")
+    int maxConnections;
+
+    @Option(names = "--max-unfinished-heads", converter = OptionConverters.Limit.class,
+            defaultValue = "${env:MPOOL_MAX_UNFINISHED_HEADS:-" + ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS + "}",
+            description = "Connections that have not sent a complete request head yet; more get 503 at accept."
+                    + " auto: min(max-connections / 2, arena-max / (2 * (4096 + buffer-size)))"
+                    + " (MPOOL_MAX_UNFINISHED_HEADS). Default: ${DEFAULT-VALUE}")
+    int maxUnfinishedHeads;
+
     @Option(names = "--debug", split = ",", defaultValue = "${env:MPOOL_DEBUG}",
             description = "Allocator debug modes, comma-separated: poison, no-pooling, paranoid, leak-tracking"
                     + " (MPOOL_DEBUG). Default: none")
@@ -256,7 +271,8 @@ public final class Main implements Callable<Integer> {
         RequestLimits limits = new RequestLimits(maxBodySize, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout,
                 parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
         return new ServerConfig(host, port, adminHost, adminPort, token, pool, bufferSize, arenaMax, arenaPolicy, scrub,
-                connectionMaxBytes, ioThreads, workerThreads, limits, debugOptions(debug));
+                connectionMaxBytes, ioThreads, workerThreads, limits, debugOptions(debug), maxConnections,
+                maxUnfinishedHeads);
     }
 
     static DebugOptions debugOptions(List<String> modes) {

@@ -10,6 +10,8 @@ import io.mpool.server.connection.ServerStats;
 import io.mpool.server.routes.BodyLimits;
 import io.mpool.server.routes.Routes;
 import io.mpool.server.routes.SpillFiles;
+import io.mpool.server.transport.AcceptRecovery;
+import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.ConnectionWatchdog;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
@@ -25,6 +27,7 @@ import io.undertow.util.Headers;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +89,9 @@ public final class MpoolServer implements AutoCloseable {
     private AcceptingChannel<StreamConnection> mainServer;
     private AcceptingChannel<StreamConnection> adminServer;
     private AdminListener admin;
+    /** Set in start() once both listeners are bound (the descriptors they hold count), before accepting. */
+    private volatile ConnectionLimiter limiter;
+    private AcceptRecovery acceptRecovery;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
     private final SpillFiles spillFiles = new SpillFiles(stats);
@@ -147,11 +153,12 @@ public final class MpoolServer implements AutoCloseable {
             mainServer = worker.createStreamConnectionServer(
                     new InetSocketAddress(config.host(), config.port()),
                     ChannelListeners.openListenerAdapter(this::accept), socketOptions);
-            mainServer.resumeAccepts();
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             adminServer = startAdmin(socketOptions);
+            startLimits();
+            mainServer.resumeAccepts();
         } catch (IOException | RuntimeException e) {
-            IoUtils.safeClose(mainServer, adminServer, admin);
+            IoUtils.safeClose(mainServer, adminServer, admin, acceptRecovery);
             worker.shutdownNow();
             throw e;
         }
@@ -175,13 +182,28 @@ public final class MpoolServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * The accept-side limits ({@link ConnectionLimits}, resolved now that the listeners hold their
+     * descriptors) and the quick end of XNIO's accept back-off after descriptors ran out.
+     */
+    private void startLimits() {
+        ConnectionLimits limits = ConnectionLimits.resolve(config);
+        limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxUnfinishedHeads(), stats, LOG);
+        acceptRecovery = AcceptRecovery.install(List.of(mainServer, adminServer), LOG);
+        LOG.info("accept limits: " + limits.derivation());
+    }
+
     /** One accepted connection: its own pool and its own HttpOpenListener. */
     private void accept(StreamConnection channel) {
         if (stopping) {
             IoUtils.safeClose(channel);
             return;
         }
-        RequestTracker tracker = new RequestTracker(stats);
+        ConnectionLimiter.Slot slot = limiter.admit(channel);
+        if (slot == null) {
+            return; // refused at a limit: answered and closed
+        }
+        RequestTracker tracker = new RequestTracker(stats).onFirstRequest(slot::headArrived);
         RequestLimits limits = config.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
@@ -196,6 +218,7 @@ public final class MpoolServer implements AutoCloseable {
             connection = openPool(channel, tracker, framing);
             if (connection == null) {
                 watchdogs.remove(channel);
+                addCloseListener(channel, c -> slot.closed()); // its descriptor is held until the lingering ends
                 return;
             }
         }
@@ -217,6 +240,7 @@ public final class MpoolServer implements AutoCloseable {
             // After handleEvent: XNIO merges this with Undertow's close listener and runs it
             // after Undertow's cleanup, when Undertow has closed what it could.
             addCloseListener(channel, c -> {
+                slot.closed();
                 watchdogs.remove(c);
                 if (probed != null) {
                     probed.channelClosed(c);
@@ -298,7 +322,7 @@ public final class MpoolServer implements AutoCloseable {
         while (registry.size() > 0 && System.nanoTime() < poolDeadline) {
             sleep();
         }
-        IoUtils.safeClose(adminServer, admin);
+        IoUtils.safeClose(adminServer, admin, acceptRecovery);
         if (sweeper != null) {
             sweeper.remove();
         }

@@ -69,6 +69,18 @@ final class OptionConverters {
         }
     }
 
+    /** A limit: a whole number, or {@code auto} (0: derived at start). */
+    static int limit(String text) {
+        if (text.trim().equalsIgnoreCase(ConnectionLimits.AUTO)) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new BadValue("a whole number, or auto");
+        }
+    }
+
     /** {@code true} or {@code false}. */
     static boolean switchValue(String text) {
         return switch (text.trim().toLowerCase(Locale.ROOT)) {
@@ -94,6 +106,14 @@ final class OptionConverters {
                 .registerConverter(Duration.class, OptionConverters::interval)
                 .registerConverter(ServerConfig.PoolKind.class, OptionConverters::poolKind)
                 .registerConverter(ExhaustionPolicy.class, OptionConverters::policy);
+    }
+
+    /** A connection limit: a whole number or {@code auto}. */
+    static final class Limit implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String text) {
+            return limit(text);
+        }
     }
 
     /** A size that must fit an {@code int} (buffer and head sizes). */

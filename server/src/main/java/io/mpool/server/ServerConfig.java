@@ -14,6 +14,10 @@ import java.util.Locale;
  * @param pool                {@code mp}: a pool per connection; {@code undertow}: Undertow's stock pool
  * @param connectionMaxBytes  the most pool memory one connection may hold
  * @param limits              sizes and timeouts of one request
+ * @param maxConnections      main-listener connections open at once, more are refused with 503;
+ *                            0 = derived from the file descriptor limit ({@link ConnectionLimits})
+ * @param maxUnfinishedHeads  connections that have not sent a complete request head yet, more are
+ *                            refused with 503; 0 = derived ({@link ConnectionLimits})
  */
 public record ServerConfig(
         String host,
@@ -30,7 +34,9 @@ public record ServerConfig(
         int ioThreads,
         int workerThreads,
         RequestLimits limits,
-        DebugOptions debug) {
+        DebugOptions debug,
+        int maxConnections,
+        int maxUnfinishedHeads) {
 
     /** Which buffer pool the connections use. */
     public enum PoolKind {
@@ -62,6 +68,10 @@ public record ServerConfig(
     public static final int DEFAULT_IO_THREADS = 1;
     /** Only blocking handlers (echo?mode=blocking) use workers; --max-blocking-requests caps them. */
     public static final int DEFAULT_WORKER_THREADS = 16;
+    /** {@code auto}: derived at start from the file descriptor limit ({@link ConnectionLimits}). */
+    public static final String DEFAULT_MAX_CONNECTIONS = ConnectionLimits.AUTO;
+    /** {@code auto}: derived at start from the connection limit and the arena ({@link ConnectionLimits}). */
+    public static final String DEFAULT_MAX_UNFINISHED_HEADS = ConnectionLimits.AUTO;
 
     // Bounds.
 
@@ -107,6 +117,18 @@ public record ServerConfig(
         if (limits == null) {
             throw new IllegalArgumentException("limits=null (expected: RequestLimits.DEFAULTS or a value)");
         }
+        if (maxConnections < 0) {
+            throw new IllegalArgumentException("--max-connections=" + maxConnections
+                    + " (expected: >= 1, or auto (0): derived from the file descriptor limit)");
+        }
+        if (maxUnfinishedHeads < 0) {
+            throw new IllegalArgumentException("--max-unfinished-heads=" + maxUnfinishedHeads
+                    + " (expected: >= 1, or auto (0): derived from --max-connections and --arena-max)");
+        }
+        if (maxConnections > 0 && maxUnfinishedHeads > maxConnections) {
+            throw new IllegalArgumentException("--max-unfinished-heads=" + maxUnfinishedHeads
+                    + " (expected: at most --max-connections=" + maxConnections + ")");
+        }
         if (!isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
                     + " --admin-token (or MPOOL_ADMIN_TOKEN) is set: refusing to expose the admin endpoint"
@@ -123,32 +145,45 @@ public record ServerConfig(
                 OptionConverters.poolKind(DEFAULT_POOL), OptionConverters.intByteSize(DEFAULT_BUFFER_SIZE),
                 OptionConverters.byteSize(DEFAULT_ARENA_MAX), OptionConverters.policy(DEFAULT_ARENA_POLICY),
                 DEFAULT_SCRUB, OptionConverters.byteSize(DEFAULT_CONNECTION_MAX_BYTES), DEFAULT_IO_THREADS,
-                DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES);
+                DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES,
+                OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS));
     }
 
     public ServerConfig withPool(PoolKind kind) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads);
     }
 
     public ServerConfig withAdmin(String host, String token) {
         return new ServerConfig(this.host, port, host, adminPort, token, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads);
     }
 
     public ServerConfig withMemory(int bufferSize, long arenaMaxBytes, long connectionMaxBytes) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads);
     }
 
     public ServerConfig withLimits(RequestLimits limits) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads);
     }
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads);
+    }
+
+    /** Accept-side limits; 0 = derived at start ({@link ConnectionLimits}). */
+    public ServerConfig withConnectionLimits(int maxConnections, int maxUnfinishedHeads) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads);
     }
 
     static boolean isLoopback(String host) {
@@ -181,7 +216,9 @@ public record ServerConfig(
     public String toString() {
         return "pool=" + pool.name().toLowerCase(Locale.ROOT) + " bufferSize=" + bufferSize + " arenaMax=" + arenaMaxBytes
                 + " arenaPolicy=" + arenaPolicy + " scrub=" + scrub + " connectionMaxBytes=" + connectionMaxBytes
-                + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads + " " + limits
+                + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads
+                + " maxConnections=" + ConnectionLimits.show(maxConnections)
+                + " maxUnfinishedHeads=" + ConnectionLimits.show(maxUnfinishedHeads) + " " + limits
                 + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]";
     }
 }

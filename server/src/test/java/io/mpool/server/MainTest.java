@@ -49,7 +49,7 @@ class MainTest {
         ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_PORT, ServerConfig.DEFAULT_ADMIN_PORT);
         assertEquals(new ServerConfig(ServerConfig.DEFAULT_HOST, d.port(), d.adminHost(), d.adminPort(), d.adminToken(),
                 d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),
-                d.ioThreads(), d.workerThreads(), d.limits(), d.debug()), config,
+                d.ioThreads(), d.workerThreads(), d.limits(), d.debug(), d.maxConnections(), d.maxUnfinishedHeads()), config,
                 "the command line and the embedding API (bar its loopback main listener) agree");
     }
 
@@ -102,6 +102,9 @@ class MainTest {
         "--body-in-memory-max=-1 | --body-in-memory-max=-1 (expected: bytes, e.g. 16384, 16k, 256m, 1g)",
         "--body-in-memory-max=2g | --body-in-memory-max=2147483648 (expected: 0..1073741824 bytes, 0 = every non-empty body to a temp file)",
         "--body-temp-dir=/no/such/dir | --body-temp-dir=/no/such/dir (expected: an existing, writable directory)",
+        "--max-connections=lots | --max-connections=lots (expected: a whole number, or auto)",
+        "--max-connections=-5   | --max-connections=-5 (expected: >= 1, or auto (0): derived from the file descriptor limit)",
+        "--max-unfinished-heads=-1 | --max-unfinished-heads=-1 (expected: >= 1, or auto (0): derived from --max-connections and --arena-max)",
     })
     void aBadValueExitsWithOneLineNamingTheFlagAndWhatWasExpected(String argument, String message) {
         StringWriter err = new StringWriter();

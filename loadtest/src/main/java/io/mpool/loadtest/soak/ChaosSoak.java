@@ -7,6 +7,7 @@ import io.mpool.loadtest.generator.LoadSettings;
 import io.mpool.server.MpoolServer;
 import io.mpool.server.RequestLimits;
 import io.mpool.server.ServerConfig;
+import io.mpool.server.connection.ServerStats;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,13 +35,16 @@ import picocli.CommandLine.Option;
 
 /**
  * The chaos soak: for a bounded time, verified good load, malformed requests (each with the
- * status it must get), connections aborted mid-request and slow clients hit one server at once;
+ * status it must get, huge chunk sizes among them), connections aborted mid-request, slow clients,
+ * floods over the connection and unfinished-head limits and admin-port abuse ({@link Floods}) hit
+ * one server at once;
  * at the end every response class is checked, then the admin endpoint's invariants, and one
  * screen of summary is printed. By default it starts its own server (with short timeouts).
  * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.soak.ChaosSoak --duration 120}
  */
 @Command(name = "chaos-soak", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Good, malformed, aborted and slow clients against one server; checks responses and invariants.")
+        description = "Good, malformed, aborted and slow clients, connection floods and admin abuse against one server;"
+                + " checks responses and invariants.")
 public final class ChaosSoak implements Callable<Integer> {
 
     /** A malformed request and the answers it may get ("closed": no answer, connection closed). */
@@ -49,6 +53,9 @@ public final class ChaosSoak implements Callable<Integer> {
 
     private static final List<BadCase> BAD = List.of(
             new BadCase("runaway chunk", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nSEE-THIS\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n", Set.of("400")),
+            new BadCase("chunk size 2^62+5", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n4000000000000005\r\nhello\r\n0\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n", Set.of("400")),
+            new BadCase("chunk size 2^40", "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n10000000000\r\nabc\r\n0\r\n\r\n", Set.of("400")),
+            new BadCase("chunk size 64 digits", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + "f".repeat(64) + "\r\nabc\r\n0\r\n\r\n", Set.of("400")),
             new BadCase("chunk size zz", "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", Set.of("400")),
             new BadCase("TE identity", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: identity\r\n\r\nhello", Set.of("501")),
             new BadCase("TE ,chunked", "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: ,chunked\r\n\r\n0\r\n\r\n", Set.of("400")),
@@ -59,6 +66,16 @@ public final class ChaosSoak implements Callable<Integer> {
             new BadCase("bad n", "GET /bytes/zz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", Set.of("400")),
             new BadCase("garbage", "\u0001\u0002\u0003 nonsense\r\n\r\n", Set.of("400", "closed")),
             new BadCase("truncated", "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nonly this", Set.of("closed")));
+
+    /** A refusal at accept, for the connection limit and for the unfinished-head limit (any connection may get one). */
+    static final String AT_CONNECTION_LIMIT = "503 at the connection limit";
+    static final String AT_HEAD_LIMIT = "503 at the unfinished-head limit";
+    private static final Set<String> REFUSED_AT_ACCEPT = Set.of(AT_CONNECTION_LIMIT, AT_HEAD_LIMIT);
+    /** The soak server's accept-side limits: small, so the floods reach them. */
+    static final int MAX_CONNECTIONS = 256;
+    static final int MAX_UNFINISHED_HEADS = 64;
+    /** Refusals at the connection limit per round of the refusal flood. */
+    private static final int FLOOD_REFUSALS_PER_ROUND = 50;
 
     @Option(names = "--duration", defaultValue = "120", description = "Seconds (at most 3600). Default: ${DEFAULT-VALUE}")
     int durationSeconds;
@@ -89,21 +106,24 @@ public final class ChaosSoak implements Callable<Integer> {
     public static Result run(Duration duration, int goodConnections) throws Exception {
         ServerConfig config = ServerConfig.defaults(0, 0).withLimits(RequestLimits.DEFAULTS
                 .withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(10))
-                .withBody(2_000, 4));
+                .withBody(2_000, 4)).withConnectionLimits(MAX_CONNECTIONS, MAX_UNFINISHED_HEADS);
         MpoolServer server = new MpoolServer(config).start();
         try {
-            return run(server.port(), server.adminPort(), duration, goodConnections);
+            return run(server.port(), server.adminPort(), server.stats(), duration, goodConnections);
         } finally {
             server.stop(Duration.ofSeconds(5));
         }
     }
 
-    private static Result run(int port, int adminPort, Duration duration, int goodConnections) throws Exception {
+    private static Result run(int port, int adminPort, ServerStats stats, Duration duration, int goodConnections)
+            throws Exception {
         AdminProbe probe = new AdminProbe(URI.create("http://127.0.0.1:" + adminPort), null);
         probe.before();
         long deadline = System.nanoTime() + duration.toNanos();
         Map<String, LongAdder> bad = new ConcurrentHashMap<>();
         Map<String, LongAdder> slow = new ConcurrentHashMap<>();
+        Map<String, LongAdder> floods = new ConcurrentHashMap<>();
+        Floods flooding = new Floods(port, adminPort, deadline, MAX_CONNECTIONS, MAX_UNFINISHED_HEADS, floods);
         LongAdder aborted = new LongAdder();
         ExecutorService executor = Executors.newFixedThreadPool(8);
         LoadResult good;
@@ -113,7 +133,9 @@ public final class ChaosSoak implements Callable<Integer> {
                     executor.submit(() -> badLoop(port, deadline, bad, 2)),
                     executor.submit(() -> abortLoop(port, deadline, aborted, 3)),
                     executor.submit(() -> slowLoop(port, deadline, slow, true)),
-                    executor.submit(() -> slowLoop(port, deadline, slow, false)));
+                    executor.submit(() -> slowLoop(port, deadline, slow, false)),
+                    executor.submit(() -> flooding.acceptLimitFloods(FLOOD_REFUSALS_PER_ROUND)),
+                    executor.submit(flooding::adminAbuse));
             LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + port), goodConnections, 1, duration, 1, 0,
                     "hello:2,echo:1,upload:1,bytes:1", 3000, 20_000, true, true, Duration.ofSeconds(10), Duration.ZERO);
             good = LoadRun.run(settings, "chaos soak good load", probe, null);
@@ -126,7 +148,11 @@ public final class ChaosSoak implements Callable<Integer> {
         AdminProbe.Report admin = probe.after();
         long wrongBad = bad.entrySet().stream().filter(e -> e.getKey().startsWith("WRONG")).mapToLong(e -> e.getValue().sum()).sum();
         long slowStuck = slow.entrySet().stream().filter(e -> e.getKey().contains("still open")).mapToLong(e -> e.getValue().sum()).sum();
-        boolean passed = good.errorCount() == 0 && good.requests() > 0 && wrongBad == 0 && slowStuck == 0 && admin.invariantsHold();
+        long wrongFloods = floods.entrySet().stream().filter(e -> e.getKey().startsWith("WRONG")).mapToLong(e -> e.getValue().sum()).sum();
+        ServerStats.Totals totals = awaitConnectionsClosed(stats);
+        boolean passed = good.errorCount() == 0 && good.requests() > 0 && wrongBad == 0 && slowStuck == 0 && wrongFloods == 0
+                && admin.invariantsHold() && totals.poolsCreated() == totals.poolsDestroyed()
+                && totals.connectionsOpen() == 0 && totals.unfinishedHeads() == 0;
         StringBuilder summary = new StringBuilder();
         summary.append(String.format(Locale.ROOT, "chaos soak, %d s, server on 127.0.0.1:%d%n", duration.toSeconds(), port));
         summary.append(String.format(Locale.ROOT, "  good load      %d verified requests, %.0f/s, errors %s, p99 %s%n",
@@ -134,11 +160,27 @@ public final class ChaosSoak implements Callable<Integer> {
         summary.append(String.format(Locale.ROOT, "  malformed      %s%n", sums(bad)));
         summary.append(String.format(Locale.ROOT, "  aborted        %d connections reset mid-request%n", aborted.sum()));
         summary.append(String.format(Locale.ROOT, "  slow clients   %s%n", sums(slow)));
+        summary.append(String.format(Locale.ROOT, "  floods         %s%n", sums(floods)));
         summary.append(String.format(Locale.ROOT, "  server         %d requests, %d resets (+%d coalesced), heap %.0f B/request, %d GCs%n",
                 admin.requests(), admin.resets(), admin.resetsCoalesced(), admin.heapBytesPerRequest(), admin.gcCount()));
+        summary.append(String.format(Locale.ROOT, "  refused        %d at the connection limit, %d at the unfinished-head limit;"
+                + " pools created %d, destroyed %d; connections open %d, without a head %d%n",
+                totals.connectionLimitRefusals(), totals.unfinishedHeadRefusals(), totals.poolsCreated(),
+                totals.poolsDestroyed(), totals.connectionsOpen(), totals.unfinishedHeads()));
         summary.append(String.format(Locale.ROOT, "  invariants     %s%n", admin.verdict()));
         summary.append(passed ? "PASSED\n" : "FAILED\n");
         return new Result(passed, summary.toString());
+    }
+
+    /** The server's totals once every connection is closed (bounded wait: a leak shows as a count left over). */
+    private static ServerStats.Totals awaitConnectionsClosed(ServerStats stats) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        ServerStats.Totals totals = stats.snapshot();
+        while ((totals.connectionsOpen() > 0 || totals.poolsCreated() != totals.poolsDestroyed()) && System.nanoTime() < until) {
+            Thread.sleep(50);
+            totals = stats.snapshot();
+        }
+        return totals;
     }
 
     private static Void badLoop(int port, long deadline, Map<String, LongAdder> outcomes, long seed) {
@@ -146,7 +188,7 @@ public final class ChaosSoak implements Callable<Integer> {
         while (System.nanoTime() < deadline) {
             BadCase c = BAD.get(random.nextInt(BAD.size()));
             String got = exchange(port, c.request());
-            String key = c.allowed().contains(got) ? got : "WRONG " + c.name() + " got " + got;
+            String key = c.allowed().contains(got) || REFUSED_AT_ACCEPT.contains(got) ? got : "WRONG " + c.name() + " got " + got;
             outcomes.computeIfAbsent(key, k -> new LongAdder()).increment();
         }
         return null;
@@ -244,7 +286,8 @@ public final class ChaosSoak implements Callable<Integer> {
         }
     }
 
-    private static String read(InputStream in) {
+    /** Reads until the server closes; returns the status code, a refusal at accept, "closed", or null on a timeout. */
+    static String read(InputStream in) {
         ByteArrayOutputStream received = new ByteArrayOutputStream();
         byte[] buffer = new byte[8192];
         try {
@@ -256,8 +299,22 @@ public final class ChaosSoak implements Callable<Integer> {
         } catch (IOException e) {
             // reset after (or instead of) an answer
         }
-        String text = received.toString(StandardCharsets.ISO_8859_1);
-        return text.startsWith("HTTP/1.") && text.length() >= 12 ? text.substring(9, 12) : "closed";
+        return classify(received.toString(StandardCharsets.ISO_8859_1));
+    }
+
+    /** The status code of an answer, a 503 at accept named by its limit, or "closed" if there is none. */
+    static String classify(String text) {
+        if (!text.startsWith("HTTP/1.") || text.length() < 12) {
+            return "closed";
+        }
+        String status = text.substring(9, 12);
+        if (status.equals("503") && text.contains("connection limit")) {
+            return AT_CONNECTION_LIMIT;
+        }
+        if (status.equals("503") && text.contains("without a request yet")) {
+            return AT_HEAD_LIMIT;
+        }
+        return status;
     }
 
     private static Map<String, Long> sums(Map<String, LongAdder> counts) {

@@ -1,5 +1,6 @@
 package io.mpool.server.connection;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Server-wide counters, shared by every connection; read by the admin endpoint. */
@@ -29,13 +30,23 @@ public final class ServerStats {
     public final LongAdder retainsLeaked = new LongAdder();
     /** Requests between root-handler entry and exchange completion, over all connections. */
     public final LongAdder inFlight = new LongAdder();
+    /** Main-listener connections open now (accepted, not yet closed; refused ones not counted). */
+    public final AtomicInteger connectionsOpen = new AtomicInteger();
+    /** Of those, the ones whose first request head has not arrived yet. */
+    public final AtomicInteger unfinishedHeads = new AtomicInteger();
+    /** Connections refused at accept because --max-connections were open. */
+    public final LongAdder connectionLimitRefusals = new LongAdder();
+    /** Connections refused at accept because --max-unfinished-heads had not sent a request head yet. */
+    public final LongAdder unfinishedHeadRefusals = new LongAdder();
 
     /** An immutable view for JSON. */
     public record Totals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                          long resets, long resetsDeferred, long resetsCoalesced,
                          long connectionCapExceeded, long arenaRejections, long framingRefusals,
                          long blockingRefusals, long orphanedBuffersReclaimed, long bodyTooLarge,
-                         long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked) {
+                         long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
+                         long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
+                         long unfinishedHeadRefusals) {
     }
 
     public Totals snapshot() {
@@ -45,6 +56,7 @@ public final class ServerStats {
                 resetsDeferred.sum(), resetsCoalesced.sum(), connectionCapExceeded.sum(),
                 arenaRejections.sum(), framingRefusals.sum(), blockingRefusals.sum(),
                 orphanedBuffersReclaimed.sum(), bodyTooLarge.sum(), bodySpills.sum(), bodySpillBytes.sum(),
-                bodyTempFilesLive.sum(), retainsLeaked.sum());
+                bodyTempFilesLive.sum(), retainsLeaked.sum(), connectionsOpen.get(), unfinishedHeads.get(),
+                connectionLimitRefusals.sum(), unfinishedHeadRefusals.sum());
     }
 }

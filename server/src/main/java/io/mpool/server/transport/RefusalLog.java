@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * Logs memory refusals without flooding: the first one, then at most one line per
+ * Logs refusals (memory, connection limits) without flooding: the first one, then at most one line per
  * {@link #INTERVAL_SECONDS} seconds with the count since the last line. The counters on the admin
  * endpoint have every one.
  */
@@ -23,11 +23,16 @@ public final class RefusalLog {
     }
 
     public void log(RuntimeException refusal) {
+        log(refusal.getMessage());
+    }
+
+    /** Logs {@code what} ("refusing work: " in front) unless a line went out in the last interval. */
+    public void log(String what) {
         long now = System.nanoTime();
         long last = lastLogged.get();
         if (now - last >= INTERVAL_NANOS && lastLogged.compareAndSet(last, now)) {
             long others = suppressed.getAndSet(0);
-            log.warning("refusing work: " + refusal.getMessage()
+            log.warning("refusing work: " + what
                     + (others > 0 ? " (and " + others + " more refusals in the last " + INTERVAL_SECONDS + " s)" : ""));
         } else {
             suppressed.incrementAndGet();

@@ -20,12 +20,25 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     private volatile HttpServerExchange current;
     /** The connection's Undertow side, known from its first request on (for its pipelining buffer). */
     private volatile HttpServerConnection http;
+    /** Run when the first request starts (its head is complete), then dropped; null after. */
+    private Runnable firstRequest;
 
     public RequestTracker(ServerStats stats) {
         this.stats = stats;
     }
 
+    /** Runs {@code action} once, when the connection's first request head is complete. */
+    public RequestTracker onFirstRequest(Runnable action) {
+        this.firstRequest = action;
+        return this;
+    }
+
     void started(HttpServerExchange exchange) {
+        Runnable first = firstRequest;
+        if (first != null) {
+            firstRequest = null;
+            first.run();
+        }
         running.incrementAndGet();
         current = exchange;
         if (http == null && exchange.getConnection() instanceof HttpServerConnection connection) {
