@@ -3,6 +3,8 @@ package io.mpool.server;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.admin.AdminHandler;
+import io.mpool.server.admin.Health;
+import io.mpool.server.admin.ServerMetrics;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
@@ -80,6 +82,8 @@ public final class MpoolServer implements AutoCloseable {
     private AdminListener admin;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
+    private final ServerMetrics metrics;
+    private final Health health;
 
     public MpoolServer(ServerConfig config) {
         this.config = config;
@@ -95,6 +99,8 @@ public final class MpoolServer implements AutoCloseable {
         // request there cost about 2% of CPU on small requests (a set lookup of the protocol).
         this.routes = exchange -> (exchange.getRequestHeaders().contains(Headers.EXPECT) ? continuing : plain)
                 .handleRequest(exchange);
+        this.metrics = new ServerMetrics(arena, stats, () -> admin == null ? 0 : admin.refusedConnections());
+        this.health = new Health(arena, stats, () -> mainServer != null && mainServer.isOpen());
         this.undertowOptions = OptionMap.builder()
                 // Not Undertow's batching of pipelined responses: its buffer holds finished
                 // responses after their exchange ends, and a refusal written beneath Undertow (the
@@ -133,7 +139,7 @@ public final class MpoolServer implements AutoCloseable {
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             adminServer = startAdmin(socketOptions);
         } catch (IOException | RuntimeException e) {
-            IoUtils.safeClose(mainServer, adminServer, admin);
+            IoUtils.safeClose(mainServer, adminServer, admin, metrics);
             worker.shutdownNow();
             throw e;
         }
@@ -148,7 +154,7 @@ public final class MpoolServer implements AutoCloseable {
      * limit, heap buffers ({@link AdminListener}).
      */
     private AcceptingChannel<StreamConnection> startAdmin(OptionMap socketOptions) throws IOException {
-        admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken()), heapPool,
+        admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
                 config.limits(), stats, refusals);
         AcceptingChannel<StreamConnection> server = worker.createStreamConnectionServer(
                 new InetSocketAddress(config.adminHost(), config.adminPort()),
@@ -249,6 +255,7 @@ public final class MpoolServer implements AutoCloseable {
             }
         });
         registry.sweepClosed();
+        health.sample(now);
     }
 
     private static void addCloseListener(StreamConnection channel, ChannelListener<StreamConnection> listener) {
@@ -269,6 +276,7 @@ public final class MpoolServer implements AutoCloseable {
             return "mpool already stopping";
         }
         stopping = true;
+        stats.beginDrain(); // readiness DOWN; answers from now on carry Connection: close
         IoUtils.safeClose(mainServer);
         long deadline = System.nanoTime() + grace.toNanos();
         while (stats.inFlight.sum() > 0 && System.nanoTime() < deadline) {
@@ -294,6 +302,7 @@ public final class MpoolServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             worker.shutdownNow();
         }
+        metrics.close();
         ServerStats.Totals totals = stats.snapshot();
         String line = "mpool stopped: poolsCreated=" + totals.poolsCreated() + " poolsDestroyed="
                 + totals.poolsDestroyed() + " requests=" + totals.requests() + " resets=" + totals.resets()

@@ -25,7 +25,10 @@ import java.util.Map;
  *   RSS) and one line per live connection;</li>
  *   <li>{@code /admin/pools/{id}}: one connection with its pool's nodes, large entries and recent
  *   resets;</li>
- *   <li>{@code /admin/health}: {@code {"status":"UP"}}.</li>
+ *   <li>{@code /admin/health/live}, {@code /admin/health/ready}: {@code {"status":"UP"}}, or 503
+ *   with {@code "status":"DOWN"} and a {@code "reason"} ({@link Health});</li>
+ *   <li>{@code /admin/health}: both, combined (503 if either is DOWN);</li>
+ *   <li>{@code /metrics}: every meter in the Prometheus text format ({@link ServerMetrics}).</li>
  * </ul>
  * With a token configured every request needs {@code Authorization: Bearer <token>} (else 401;
  * the scheme in any case, RFC 9110 section 11.1). A method we do not recognize gets 501, another
@@ -34,6 +37,11 @@ import java.util.Map;
  */
 public final class AdminHandler implements HttpHandler {
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    /** Paths a deployment's probes and scraper are pointed at: keep them stable. */
+    public static final String HEALTH = "/admin/health";
+    public static final String HEALTH_LIVE = "/admin/health/live";
+    public static final String HEALTH_READY = "/admin/health/ready";
+    public static final String METRICS = "/metrics";
     /** The authentication scheme, lower case (compared case-insensitively). */
     private static final String BEARER = "bearer";
 
@@ -42,12 +50,17 @@ public final class AdminHandler implements HttpHandler {
     private final ConnectionRegistry registry;
     /** The token's bytes, or null when no token is required. */
     private final byte[] expectedToken;
+    private final ServerMetrics metrics;
+    private final Health health;
 
-    public AdminHandler(PageArena arena, ServerStats stats, ConnectionRegistry registry, String token) {
+    public AdminHandler(PageArena arena, ServerStats stats, ConnectionRegistry registry, String token,
+                        ServerMetrics metrics, Health health) {
         this.arena = arena;
         this.stats = stats;
         this.registry = registry;
         this.expectedToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.metrics = metrics;
+        this.health = health;
     }
 
     /** What {@code GET /admin/pools} answers. */
@@ -71,7 +84,7 @@ public final class AdminHandler implements HttpHandler {
         }
         if (!isAdminPath(path)) {
             send(exchange, 404, Map.of("error", "unknown admin path (paths: /admin/pools, "
-                    + "/admin/pools/{id}, /admin/health)"));
+                    + "/admin/pools/{id}, /admin/health, /admin/health/live, /admin/health/ready, /metrics)"));
             return;
         }
         if (verdict == AllowedMethods.Verdict.OPTIONS) {
@@ -86,8 +99,16 @@ public final class AdminHandler implements HttpHandler {
             return;
         }
         // GET or HEAD: HEAD gets the same headers (Content-Length of the same JSON), no body.
-        if (path.equals("/admin/health")) {
-            send(exchange, 200, Map.of("status", "UP"));
+        if (path.equals(METRICS)) {
+            exchange.setStatusCode(200);
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, ServerMetrics.CONTENT_TYPE);
+            exchange.getResponseSender().send(ByteBuffer.wrap(metrics.scrape().getBytes(StandardCharsets.UTF_8)));
+        } else if (path.equals(HEALTH)) {
+            Health.Combined combined = health.combined();
+            send(exchange, combined.up() ? 200 : 503, combined);
+        } else if (path.equals(HEALTH_LIVE) || path.equals(HEALTH_READY)) {
+            Health.Status status = path.equals(HEALTH_LIVE) ? health.live() : health.ready();
+            send(exchange, status.up() ? 200 : 503, status);
         } else if (path.equals("/admin/pools")) {
             List<ConnectionSummary> connections = registry.connections().stream()
                     .map(ConnectionBufferPool::summary).toList();
@@ -103,7 +124,8 @@ public final class AdminHandler implements HttpHandler {
     }
 
     private static boolean isAdminPath(String path) {
-        return path.equals("/admin/health") || path.equals("/admin/pools") || path.startsWith("/admin/pools/");
+        return path.equals(HEALTH) || path.equals(HEALTH_LIVE) || path.equals(HEALTH_READY) || path.equals(METRICS)
+                || path.equals("/admin/pools") || path.startsWith("/admin/pools/");
     }
 
     private ConnectionBufferPool lookup(String id) {

@@ -44,6 +44,11 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
 
     @Override
     public void refused(FramingViolation violation) {
-        stats.framingRefusals.increment();
+        stats.framingRefused(violation.status());
+    }
+
+    /** The connection's read ({@code write == false}) or write timeout closed it. */
+    void timedOut(boolean write) {
+        (write ? stats.writeTimeouts : stats.readTimeouts).increment();
     }
 }
