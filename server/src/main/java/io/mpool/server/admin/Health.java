@@ -57,7 +57,10 @@ public final class Health {
         }
     }
 
-    /** Both checks: {@code status} UP only if both are; {@code reason} the first DOWN one's. */
+    /**
+     * Both checks: {@code {"status":"UP"}} when both are UP (what {@code /admin/health} always
+     * answered), else DOWN with each check's status and the first DOWN one's reason.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Combined(String status, String live, String ready, String reason) {
         public boolean up() {
@@ -107,7 +110,8 @@ public final class Health {
         Status live = live();
         Status ready = ready();
         String reason = !live.up() ? live.reason() : ready.reason();
-        return new Combined(reason == null ? "UP" : "DOWN", live.status(), ready.status(), reason);
+        return reason == null ? new Combined("UP", null, null, null)
+                : new Combined("DOWN", live.status(), ready.status(), reason);
     }
 
     /** Exhaustions the arena refused (the fallback policy answers them with unpooled memory instead). */
