@@ -100,6 +100,12 @@ public final class AdminHandler implements HttpHandler {
         }
         // GET or HEAD: HEAD gets the same headers (Content-Length of the same JSON), no body.
         if (path.equals(METRICS)) {
+            if (exchange.isInIoThread()) {
+                // A scrape walks every meter (thread states, GC beans): not on the IO thread
+                // the main listener's connections share.
+                exchange.dispatch(this);
+                return;
+            }
             exchange.setStatusCode(200);
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, ServerMetrics.CONTENT_TYPE);
             exchange.getResponseSender().send(ByteBuffer.wrap(metrics.scrape().getBytes(StandardCharsets.UTF_8)));
