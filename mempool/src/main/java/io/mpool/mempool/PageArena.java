@@ -380,6 +380,7 @@ public final class PageArena {
 
     private ArenaBlock exhausted(int size, boolean page) {
         exhaustions.increment();
+        ArenaExhaustedEvent.emit(size, page, reserve.reservedBytes(), maxBytes, policy != ExhaustionPolicy.FAIL);
         if (policy == ExhaustionPolicy.FAIL) {
             throw new ArenaExhaustedException(size, reserve.reservedBytes(), maxBytes);
         }

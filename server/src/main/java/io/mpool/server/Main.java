@@ -193,8 +193,9 @@ public final class Main implements Callable<Integer> {
     List<String> debug;
 
     @Option(names = "--health-check",
-            description = "Do not serve: GET /hello on 127.0.0.1:--port and exit 0 if it answers 200, else 1"
-                    + " (for container health checks)")
+            description = "Do not serve: ask the server at --admin-host:--admin-port (GET /admin/health/ready, with"
+                    + " --admin-token) and at --host:--port (GET /hello; a wildcard host on loopback); exit 0 if"
+                    + " ready and serving, else 1 with the reason (for container health checks)")
     boolean healthCheck;
 
     @Option(names = "--shutdown-grace",
@@ -243,7 +244,7 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (healthCheck) {
-            return HealthCheck.run(port);
+            return HealthCheck.run(host, port, adminHost, adminPort, adminToken, System.out, System.err);
         }
         ServerConfig config = toConfig();
         MpoolServer server = new MpoolServer(config).start();

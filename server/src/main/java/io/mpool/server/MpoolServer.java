@@ -3,6 +3,8 @@ package io.mpool.server;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.admin.AdminHandler;
+import io.mpool.server.admin.Health;
+import io.mpool.server.admin.ServerMetrics;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
@@ -96,6 +98,8 @@ public final class MpoolServer implements AutoCloseable {
     private final RefusalLog refusals = new RefusalLog(LOG);
     private final SpillFiles spillFiles = new SpillFiles(stats);
     private final BodyLimits bodyLimits;
+    private final ServerMetrics metrics;
+    private final Health health;
 
     public MpoolServer(ServerConfig config) {
         this(config, UnaryOperator.identity());
@@ -119,6 +123,8 @@ public final class MpoolServer implements AutoCloseable {
         // request there cost about 2% of CPU on small requests (a set lookup of the protocol).
         this.routes = exchange -> (exchange.getRequestHeaders().contains(Headers.EXPECT) ? continuing : plain)
                 .handleRequest(exchange);
+        this.metrics = new ServerMetrics(arena, stats, () -> admin == null ? 0 : admin.refusedConnections());
+        this.health = new Health(arena, stats, () -> mainServer != null && mainServer.isOpen());
         this.undertowOptions = OptionMap.builder()
                 // Undertow's batching of pipelined responses (what Undertow.builder() sets): the
                 // responses to a client's pipelined requests go out in one write, not one each.
@@ -158,7 +164,7 @@ public final class MpoolServer implements AutoCloseable {
             startLimits();
             mainServer.resumeAccepts();
         } catch (IOException | RuntimeException e) {
-            IoUtils.safeClose(mainServer, adminServer, admin, acceptRecovery);
+            IoUtils.safeClose(mainServer, adminServer, admin, acceptRecovery, metrics);
             worker.shutdownNow();
             throw e;
         }
@@ -173,7 +179,7 @@ public final class MpoolServer implements AutoCloseable {
      * limit, heap buffers ({@link AdminListener}).
      */
     private AcceptingChannel<StreamConnection> startAdmin(OptionMap socketOptions) throws IOException {
-        admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken()), heapPool,
+        admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
                 config.limits(), stats, refusals);
         AcceptingChannel<StreamConnection> server = worker.createStreamConnectionServer(
                 new InetSocketAddress(config.adminHost(), config.adminPort()),
@@ -291,6 +297,7 @@ public final class MpoolServer implements AutoCloseable {
             }
         });
         registry.sweepClosed();
+        health.sample(now);
     }
 
     private static void addCloseListener(StreamConnection channel, ChannelListener<StreamConnection> listener) {
@@ -311,6 +318,7 @@ public final class MpoolServer implements AutoCloseable {
             return "mpool already stopping";
         }
         stopping = true;
+        stats.beginDrain(); // readiness DOWN; answers from now on carry Connection: close
         IoUtils.safeClose(mainServer);
         long deadline = System.nanoTime() + grace.toNanos();
         while (stats.inFlight.sum() > 0 && System.nanoTime() < deadline) {
@@ -337,6 +345,7 @@ public final class MpoolServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             worker.shutdownNow();
         }
+        metrics.close();
         ServerStats.Totals totals = stats.snapshot();
         String line = "mpool stopped: poolsCreated=" + totals.poolsCreated() + " poolsDestroyed="
                 + totals.poolsDestroyed() + " requests=" + totals.requests() + " resets=" + totals.resets()

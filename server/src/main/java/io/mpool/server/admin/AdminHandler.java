@@ -25,7 +25,10 @@ import java.util.Map;
  *   RSS) and one line per live connection;</li>
  *   <li>{@code /admin/pools/{id}}: one connection with its pool's nodes, large entries and recent
  *   resets;</li>
- *   <li>{@code /admin/health}: {@code {"status":"UP"}};</li>
+ *   <li>{@code /admin/health/live}, {@code /admin/health/ready}: {@code {"status":"UP"}}, or 503
+ *   with {@code "status":"DOWN"} and a {@code "reason"} ({@link Health});</li>
+ *   <li>{@code /admin/health}: both, combined (503 if either is DOWN);</li>
+ *   <li>{@code /metrics}: every meter in the Prometheus text format ({@link ServerMetrics}).</li>
  *   <li>{@code /admin/pools?sort=&order=&offset=&limit=}: a page of the connections, sorted
  *   ({@link ConnectionPage}), each with its nodes ({@link ConnectionRow});</li>
  *   <li>{@code /admin/}: the live view, an HTML page drawing the above ({@link AdminView}); the
@@ -38,6 +41,11 @@ import java.util.Map;
  */
 public final class AdminHandler implements HttpHandler {
     private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    /** Paths a deployment's probes and scraper are pointed at: keep them stable. */
+    public static final String HEALTH = "/admin/health";
+    public static final String HEALTH_LIVE = "/admin/health/live";
+    public static final String HEALTH_READY = "/admin/health/ready";
+    public static final String METRICS = "/metrics";
     /** The authentication scheme, lower case (compared case-insensitively). */
     private static final String BEARER = "bearer";
 
@@ -47,12 +55,17 @@ public final class AdminHandler implements HttpHandler {
     /** The token's bytes, or null when no token is required. */
     private final byte[] expectedToken;
     private final AdminView view = AdminView.load();
+    private final ServerMetrics metrics;
+    private final Health health;
 
-    public AdminHandler(PageArena arena, ServerStats stats, ConnectionRegistry registry, String token) {
+    public AdminHandler(PageArena arena, ServerStats stats, ConnectionRegistry registry, String token,
+                        ServerMetrics metrics, Health health) {
         this.arena = arena;
         this.stats = stats;
         this.registry = registry;
         this.expectedToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+        this.metrics = metrics;
+        this.health = health;
     }
 
     /** What {@code GET /admin/pools} answers. */
@@ -87,7 +100,7 @@ public final class AdminHandler implements HttpHandler {
         }
         if (!isView && !isAdminPath(path)) {
             send(exchange, 404, Map.of("error", "unknown admin path (paths: /admin/pools, "
-                    + "/admin/pools/{id}, /admin/health)"));
+                    + "/admin/pools/{id}, /admin/health, /admin/health/live, /admin/health/ready, /metrics)"));
             return;
         }
         if (verdict == AllowedMethods.Verdict.OPTIONS) {
@@ -104,8 +117,22 @@ public final class AdminHandler implements HttpHandler {
         // GET or HEAD: HEAD gets the same headers (Content-Length of the same JSON), no body.
         if (isView) {
             view.send(exchange);
-        } else if (path.equals("/admin/health")) {
-            send(exchange, 200, Map.of("status", "UP"));
+        } else if (path.equals(METRICS)) {
+            if (exchange.isInIoThread()) {
+                // A scrape walks every meter (thread states, GC beans): not on the IO thread
+                // the main listener's connections share.
+                exchange.dispatch(this);
+                return;
+            }
+            exchange.setStatusCode(200);
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, ServerMetrics.CONTENT_TYPE);
+            exchange.getResponseSender().send(ByteBuffer.wrap(metrics.scrape().getBytes(StandardCharsets.UTF_8)));
+        } else if (path.equals(HEALTH)) {
+            Health.Combined combined = health.combined();
+            send(exchange, combined.up() ? 200 : 503, combined);
+        } else if (path.equals(HEALTH_LIVE) || path.equals(HEALTH_READY)) {
+            Health.Status status = path.equals(HEALTH_LIVE) ? health.live() : health.ready();
+            send(exchange, status.up() ? 200 : 503, status);
         } else if (path.equals("/admin/pools") && ConnectionPage.requested(exchange.getQueryParameters())) {
             sendPage(exchange);
         } else if (path.equals("/admin/pools")) {
@@ -135,7 +162,8 @@ public final class AdminHandler implements HttpHandler {
     }
 
     private static boolean isAdminPath(String path) {
-        return path.equals("/admin/health") || path.equals("/admin/pools") || path.startsWith("/admin/pools/");
+        return path.equals(HEALTH) || path.equals(HEALTH_LIVE) || path.equals(HEALTH_READY) || path.equals(METRICS)
+                || path.equals("/admin/pools") || path.startsWith("/admin/pools/");
     }
 
     private ConnectionBufferPool lookup(String id) {

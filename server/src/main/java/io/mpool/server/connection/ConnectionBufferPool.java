@@ -446,6 +446,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             destroyed = true;
             bodyBytesInMemory = 0;
             bodyBytesOnDisk = 0;
+            PoolDestroyedEvent.emit(id, remote, System.currentTimeMillis() - createdMillis, requests, resets,
+                    resetsCoalesced, pool.bytesReserved());
             try {
                 pool.destroy();
             } finally {
@@ -465,7 +467,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         int nodesBefore = pool.nodeCount();
         int largeBefore = pool.largeCount();
         assert Thread.holdsLock(this) : "connection " + id + ": reset without its lock";
-        long deferredMicros = resetPendingSinceNanos == 0 ? 0 : (System.nanoTime() - resetPendingSinceNanos) / 1_000;
+        boolean waited = resetPendingSinceNanos != 0;
+        long deferredMicros = waited ? (System.nanoTime() - resetPendingSinceNanos) / 1_000 : 0;
         resetPendingSinceNanos = 0;
         int covered = pendingRequestEnds;
         recycled.clear();
@@ -481,8 +484,12 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                 resetsCoalesced += covered - 1;
                 stats.resetsCoalesced.add(covered - 1);
             }
+            if (waited) {
+                stats.resetDelays.recordDeferred(deferredMicros);
+            }
             history.record(System.currentTimeMillis(), bytesInUseBefore, nodesBefore, largeBefore, deferredMicros,
                     covered);
+            PoolResetEvent.emit(id, bytesInUseBefore, nodesBefore, largeBefore, deferredMicros, covered);
         }
     }
 

@@ -38,6 +38,62 @@ public final class ServerStats {
     public final LongAdder connectionLimitRefusals = new LongAdder();
     /** Connections refused at accept because --max-unfinished-heads had not sent a request head yet. */
     public final LongAdder unfinishedHeadRefusals = new LongAdder();
+    /** Connections the read timeout closed (408 when a request was waiting for bytes). */
+    public final LongAdder readTimeouts = new LongAdder();
+    /** Connections the write timeout closed (the client stopped reading). */
+    public final LongAdder writeTimeouts = new LongAdder();
+    /** Delay of every reset, recorded for the deferred ones only (see {@link ResetDelays}). */
+    public final ResetDelays resetDelays = new ResetDelays();
+
+    /**
+     * The statuses the framing check answers ({@code FramingViolation}); {@link #framingRefusals}
+     * split by them, anything else under {@link #OTHER_FRAMING_STATUS}.
+     */
+    public static final int[] FRAMING_STATUSES = {400, 408, 413, 414, 431, 501};
+    /** The index in {@link #framingRefusalsByStatus} of a status not in {@link #FRAMING_STATUSES}. */
+    public static final int OTHER_FRAMING_STATUS = FRAMING_STATUSES.length;
+    private final LongAdder[] framingRefusalsByStatus = new LongAdder[FRAMING_STATUSES.length + 1];
+    /** When a graceful stop began ({@link System#nanoTime()}); {@link #NOT_DRAINING} while serving. */
+    private volatile long drainingSinceNanos = NOT_DRAINING;
+    private static final long NOT_DRAINING = Long.MIN_VALUE;
+
+    public ServerStats() {
+        for (int i = 0; i < framingRefusalsByStatus.length; i++) {
+            framingRefusalsByStatus[i] = new LongAdder();
+        }
+    }
+
+    /** A framing refusal answered {@code status}: counted in total and by status. */
+    public void framingRefused(int status) {
+        framingRefusals.increment();
+        int index = 0;
+        while (index < FRAMING_STATUSES.length && FRAMING_STATUSES[index] != status) {
+            index++;
+        }
+        framingRefusalsByStatus[index].increment();
+    }
+
+    /** Framing refusals answered with {@code FRAMING_STATUSES[index]} (or other statuses at {@link #OTHER_FRAMING_STATUS}). */
+    public long framingRefusals(int index) {
+        return framingRefusalsByStatus[index].sum();
+    }
+
+    /** A graceful stop has begun: readiness turns DOWN, answers carry {@code Connection: close}. */
+    public void beginDrain() {
+        if (drainingSinceNanos == NOT_DRAINING) {
+            drainingSinceNanos = System.nanoTime();
+        }
+    }
+
+    /** Whether a graceful stop has begun (one volatile read: checked once per request). */
+    public boolean draining() {
+        return drainingSinceNanos != NOT_DRAINING;
+    }
+
+    /** When the drain began ({@link System#nanoTime()}); only meaningful while {@link #draining()}. */
+    public long drainingSinceNanos() {
+        return drainingSinceNanos;
+    }
 
     /** An immutable view for JSON. */
     public record Totals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,

@@ -76,11 +76,13 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         }
         long writeSince = writeBlockedSince;
         if (writeSince != 0 && now - writeSince > writeTimeoutNanos) {
+            tracker.timedOut(true);
             IoUtils.safeClose(channel); // the client stopped reading
             return true;
         }
         long readSince = readWaitingSince;
         if (readSince != 0 && now - readSince > readTimeoutNanos) {
+            tracker.timedOut(false);
             if (!tracker.responseStarted()) {
                 long millis = TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos);
                 String reason = "no request data for " + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms");

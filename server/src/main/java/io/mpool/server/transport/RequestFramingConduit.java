@@ -300,6 +300,7 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         if (!reported) {
             reported = true;
             guarded.refused(violation);
+            FramingRefusedEvent.emit(violation, connection.getPeerAddress());
             LOG.fine(() -> "refusing request from " + connection.getPeerAddress() + ": " + violation);
         }
         if (!violation.inHead()) {

@@ -4,12 +4,15 @@ import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ServerStats;
+import io.undertow.server.ConduitWrapper;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.ConduitFactory;
 import io.undertow.util.Headers;
 import io.undertow.util.StatusCodes;
 import org.xnio.IoUtils;
+import org.xnio.conduits.StreamSinkConduit;
 
 /**
  * The root handler of a pooled connection: counts the request as open from entry until the
@@ -39,12 +42,23 @@ public final class RequestScopeHandler implements HttpHandler {
 
     /** One listener per connection (it gets the exchange as an argument): no allocation per request. */
     private final ExchangeCompletionListener requestEnd = this::requestEnded;
+    /**
+     * Run when the response starts: a response that starts after a graceful stop began says
+     * {@code Connection: close}. One per connection; added only to requests that still have a
+     * body to read, the ones whose response may start long after they did.
+     */
+    private final ConduitWrapper<StreamSinkConduit> closeWhenDraining = this::closeWhenDraining;
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         stats.inFlight.increment();
         tracker.started(exchange);
         exchange.addExchangeCompleteListener(requestEnd);
+        if (stats.draining()) {
+            exchange.setPersistent(false); // Undertow answers Connection: close, then closes
+        } else if (!exchange.isRequestComplete()) {
+            exchange.addResponseWrapper(closeWhenDraining);
+        }
         try {
             if (connection == null) {
                 stats.requests.increment();
@@ -67,6 +81,13 @@ public final class RequestScopeHandler implements HttpHandler {
                 exchange.setPersistent(false); // Undertow writes it as the exchange ends, then closes
             }
         }
+    }
+
+    private StreamSinkConduit closeWhenDraining(ConduitFactory<StreamSinkConduit> factory, HttpServerExchange exchange) {
+        if (stats.draining()) {
+            exchange.setPersistent(false); // read by Undertow when it builds the response conduit, next
+        }
+        return factory.create();
     }
 
     private void requestEnded(HttpServerExchange completed, ExchangeCompletionListener.NextListener nextListener) {

@@ -1,0 +1,213 @@
+package io.mpool.server.admin;
+
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.jmx.JmxConfig;
+import io.micrometer.jmx.JmxMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.mpool.mempool.ArenaStats;
+import io.mpool.mempool.PageArena;
+import io.mpool.mempool.SizeClassStats;
+import io.mpool.server.connection.ServerStats;
+import java.io.Closeable;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The server's meters (Micrometer), served as Prometheus text on {@code GET /metrics} and as
+ * MBeans in the {@value #JMX_DOMAIN} JMX domain.
+ *
+ * <p>Nothing here runs per request: every mpool meter is a gauge or a function counter that reads
+ * the counters the server keeps anyway ({@link ServerStats}, the arena's) when it is scraped. The
+ * arena is read as one {@link ArenaStats} snapshot per scrape, so its meters agree with one
+ * another and with {@code /admin/pools}; a JMX read takes a snapshot of its own.
+ */
+public final class ServerMetrics implements Closeable {
+    /** The JMX domain of the meters' MBeans. */
+    public static final String JMX_DOMAIN = "mpool";
+    /** The Prometheus text format's content type. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final PageArena arena;
+    private final PrometheusMeterRegistry prometheus;
+    private final JmxMeterRegistry jmx;
+    private final CompositeMeterRegistry meters = new CompositeMeterRegistry();
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** The arena as the scrape running now sees it; null between scrapes. */
+    private volatile ArenaStats scrapeSnapshot;
+
+    /**
+     * @param adminConnectionsRefused admin connections refused at the listener's limit so far
+     */
+    public ServerMetrics(PageArena arena, ServerStats stats, LongSupplier adminConnectionsRefused) {
+        this.arena = arena;
+        this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.jmx = new JmxMeterRegistry(new JmxConfig() {
+            @Override
+            public String get(String key) {
+                return null;
+            }
+
+            @Override
+            public String domain() {
+                return JMX_DOMAIN;
+            }
+        }, Clock.SYSTEM);
+        meters.add(prometheus);
+        meters.add(jmx);
+        bindArena();
+        bindServer(stats, adminConnectionsRefused);
+        prometheus.getPrometheusRegistry().register(new ResetDelayCollector(stats));
+        FunctionTimer.builder("mpool.reset.delay", stats,
+                        s -> s.resetDelays.snapshot(s.resets.sum()).count(),
+                        s -> s.resetDelays.snapshot(s.resets.sum()).sumSeconds(), TimeUnit.SECONDS)
+                .description("Time from the end of a request to its pool's reset (0 when it ran at once)")
+                .register(jmx);
+        new JvmMemoryMetrics().bindTo(meters);
+        gc.bindTo(meters);
+        new JvmThreadMetrics().bindTo(meters);
+        new ClassLoaderMetrics().bindTo(meters);
+        new ProcessorMetrics().bindTo(meters);
+        new UptimeMetrics().bindTo(meters);
+        new FileDescriptorMetrics().bindTo(meters);
+    }
+
+    private void bindArena() {
+        arenaGauge("mpool.arena.max", BaseUnits.BYTES, "Bound on the arena's direct memory (--arena-max)",
+                ArenaStats::maxBytes);
+        arenaGauge("mpool.arena.reserved", BaseUnits.BYTES, "Direct memory the arena has reserved (free or not)",
+                ArenaStats::reservedBytes);
+        arenaGauge("mpool.arena.in.use", BaseUnits.BYTES, "Arena memory handed out: pages and large blocks",
+                a -> (double) a.pagesInUse() * a.pageSize() + a.largeBytesInUse());
+        arenaGauge("mpool.arena.pages.in.use", null, "Pages (pool nodes) handed out", ArenaStats::pagesInUse);
+        arenaGauge("mpool.arena.pages.free", null, "Reserved pages on the free list", ArenaStats::pagesFree);
+        arenaGauge("mpool.arena.large.blocks.in.use", null, "Large blocks handed out", ArenaStats::largeBlocksInUse);
+        arenaGauge("mpool.arena.large.in.use", BaseUnits.BYTES, "Capacity of the large blocks handed out",
+                ArenaStats::largeBytesInUse);
+        arenaGauge("mpool.arena.reserve.free", BaseUnits.BYTES, "Reserved memory not carved into any size class",
+                ArenaStats::reserveFreeBytes);
+        arenaCounter("mpool.arena.exhaustions", "Requests that found the arena at its bound", ArenaStats::exhaustions);
+        arenaCounter("mpool.arena.fallbacks", "Exhaustions answered with an unpooled buffer (policy fallback)",
+                ArenaStats::fallbacks);
+        arenaCounter("mpool.arena.reclaims", "Times the arena moved every free block back to its common reserve",
+                ArenaStats::reclaims);
+        List<SizeClassStats> classes = arena.stats().sizeClasses();
+        for (int i = 0; i < classes.size(); i++) {
+            int index = i;
+            Tags tags = Tags.of("class", classes.get(i).name(), "block_size", String.valueOf(classes.get(i).blockSize()));
+            Gauge.builder("mpool.arena.class.reserved", this, m -> m.arena().sizeClasses().get(index).reservedBytes())
+                    .tags(tags).baseUnit(BaseUnits.BYTES).description("Memory carved into this size class")
+                    .register(meters);
+            Gauge.builder("mpool.arena.class.free", this, m -> m.arena().sizeClasses().get(index).freeBytes())
+                    .tags(tags).baseUnit(BaseUnits.BYTES).description("Of that, blocks on the class's free list")
+                    .register(meters);
+            Gauge.builder("mpool.arena.class.blocks.in.use", this, m -> m.arena().sizeClasses().get(index).blocksInUse())
+                    .tags(tags).description("Blocks of this size class handed out").register(meters);
+        }
+    }
+
+    private void bindServer(ServerStats stats, LongSupplier adminConnectionsRefused) {
+        counter("mpool.pools.opened", "Connection pools created, one per accepted connection (poolsCreated; OpenMetrics reserves the _created suffix)", stats.poolsCreated);
+        counter("mpool.pools.destroyed", "Connection pools destroyed (their pages back in the arena)",
+                stats.poolsDestroyed);
+        Gauge.builder("mpool.pools.live", stats, s -> s.poolsCreated.sum() - s.poolsDestroyed.sum())
+                .description("Connection pools alive now").register(meters);
+        counter("mpool.requests", "Requests started on the main listener", stats.requests);
+        Gauge.builder("mpool.requests.in.flight", stats.inFlight, LongAdder::sum)
+                .description("Requests between start and completion now").register(meters);
+        counter("mpool.resets", "Pool resets (one per request end, or fewer when coalesced)", stats.resets);
+        counter("mpool.resets.deferred", "Request ends whose reset waited for Undertow to close a buffer",
+                stats.resetsDeferred);
+        counter("mpool.resets.coalesced", "Request ends covered by another request's reset or by the destroy",
+                stats.resetsCoalesced);
+        counter("mpool.buffers.orphaned.reclaimed", "Buffers Undertow still held at close, taken back at destroy",
+                stats.orphanedBuffersReclaimed);
+        refusals("framing", "Requests refused by the framing check", stats.framingRefusals::sum);
+        refusals("arena_exhausted", "Allocations the arena refused (answered 503)", stats.arenaRejections::sum);
+        refusals("connection_cap", "Connections closed past --connection-max-bytes",
+                stats.connectionCapExceeded::sum);
+        refusals("blocking_limit", "Blocking requests refused at --max-blocking-requests",
+                stats.blockingRefusals::sum);
+        refusals("admin_connection_limit", "Admin connections refused at the listener's limit", adminConnectionsRefused);
+        refusals("read_timeout", "Connections closed by --read-timeout (408 if a request was waiting)",
+                stats.readTimeouts::sum);
+        refusals("write_timeout", "Connections closed by --write-timeout", stats.writeTimeouts::sum);
+        for (int i = 0; i <= ServerStats.FRAMING_STATUSES.length; i++) {
+            int index = i;
+            String status = i < ServerStats.FRAMING_STATUSES.length ? String.valueOf(ServerStats.FRAMING_STATUSES[i])
+                    : "other";
+            FunctionCounter.builder("mpool.framing.refusals", stats, s -> s.framingRefusals(index))
+                    .tag("status", status).description("Requests refused by the framing check, by status")
+                    .register(meters);
+        }
+    }
+
+    // Micrometer holds a meter's state object weakly and its function strongly: every meter's
+    // state is this object or the server's stats (both live as long as the server), and what
+    // else it reads is captured by its function.
+
+    private void refusals(String reason, String description, LongSupplier count) {
+        FunctionCounter.builder("mpool.refusals", this, m -> count.getAsLong()).tag("reason", reason)
+                .description("Requests or connections refused, by reason: " + description).register(meters);
+    }
+
+    private void counter(String name, String description, LongAdder adder) {
+        FunctionCounter.builder(name, this, m -> adder.sum()).description(description).register(meters);
+    }
+
+    private void arenaGauge(String name, String unit, String description, ToDoubleFunction<ArenaStats> value) {
+        Gauge.builder(name, this, m -> value.applyAsDouble(m.arena())).baseUnit(unit).description(description)
+                .register(meters);
+    }
+
+    private void arenaCounter(String name, String description, ToDoubleFunction<ArenaStats> value) {
+        FunctionCounter.builder(name, this, m -> value.applyAsDouble(m.arena())).description(description)
+                .register(meters);
+    }
+
+    /** The arena as a meter reads it: the running scrape's snapshot, or a fresh one (a JMX read). */
+    private ArenaStats arena() {
+        ArenaStats snapshot = scrapeSnapshot;
+        return snapshot != null ? snapshot : arena.stats();
+    }
+
+    /** Every meter in the Prometheus text format; the arena read once, as one snapshot. */
+    public synchronized String scrape() {
+        scrapeSnapshot = arena.stats();
+        try {
+            return prometheus.scrape();
+        } finally {
+            scrapeSnapshot = null;
+        }
+    }
+
+    /** The registry holding every meter (Prometheus and JMX beneath it). */
+    public MeterRegistry registry() {
+        return meters;
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        meters.close();
+        prometheus.close();
+        jmx.close();
+    }
+}
