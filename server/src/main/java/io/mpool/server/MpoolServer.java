@@ -8,6 +8,8 @@ import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.ServerStats;
 import io.mpool.server.routes.Routes;
+import io.mpool.server.transport.AccessLog;
+import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.ConnectionWatchdog;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
@@ -80,6 +83,10 @@ public final class MpoolServer implements AutoCloseable {
     private AdminListener admin;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
+    /** The access log, or null when it is off. */
+    private AccessLog accessLog;
+    /** Connection ids for the access log with {@code --pool undertow} (pooled connections have theirs). */
+    private final AtomicLong stockConnectionIds = new AtomicLong();
 
     public MpoolServer(ServerConfig config) {
         this.config = config;
@@ -126,14 +133,14 @@ public final class MpoolServer implements AutoCloseable {
                 .set(Options.BACKLOG, ACCEPT_BACKLOG)
                 .getMap();
         try {
-            mainServer = worker.createStreamConnectionServer(
-                    new InetSocketAddress(config.host(), config.port()),
+            accessLog = openAccessLog(config.accessLog());
+            mainServer = listen("--host/--port", config.host(), config.port(),
                     ChannelListeners.openListenerAdapter(this::accept), socketOptions);
             mainServer.resumeAccepts();
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             adminServer = startAdmin(socketOptions);
         } catch (IOException | RuntimeException e) {
-            IoUtils.safeClose(mainServer, adminServer, admin);
+            IoUtils.safeClose(mainServer, adminServer, admin, accessLog);
             worker.shutdownNow();
             throw e;
         }
@@ -150,11 +157,28 @@ public final class MpoolServer implements AutoCloseable {
     private AcceptingChannel<StreamConnection> startAdmin(OptionMap socketOptions) throws IOException {
         admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken()), heapPool,
                 config.limits(), stats, refusals);
-        AcceptingChannel<StreamConnection> server = worker.createStreamConnectionServer(
-                new InetSocketAddress(config.adminHost(), config.adminPort()),
-                ChannelListeners.openListenerAdapter(admin), socketOptions);
+        AcceptingChannel<StreamConnection> server = listen("--admin-host/--admin-port", config.adminHost(),
+                config.adminPort(), ChannelListeners.openListenerAdapter(admin), socketOptions);
         server.resumeAccepts();
         return server;
+    }
+
+    /** Binds a listener; a failure names the flags, the host and the port (not just "Address already in use"). */
+    private AcceptingChannel<StreamConnection> listen(String flags, String host, int port,
+            ChannelListener<AcceptingChannel<StreamConnection>> acceptor, OptionMap socketOptions) throws IOException {
+        try {
+            return worker.createStreamConnectionServer(new InetSocketAddress(host, port), acceptor, socketOptions);
+        } catch (IOException e) {
+            throw new IOException("cannot listen on " + host + ":" + port + " (" + flags + "): " + e.getMessage(), e);
+        }
+    }
+
+    private static AccessLog openAccessLog(String target) throws IOException {
+        try {
+            return AccessLog.open(target);
+        } catch (IOException e) {
+            throw new IOException("cannot open --access-log=" + target + ": " + e, e);
+        }
     }
 
     /** One accepted connection: its own pool and its own HttpOpenListener. */
@@ -185,7 +209,9 @@ public final class MpoolServer implements AutoCloseable {
         HttpOpenListener http = connection != null
                 ? connection.withSizeProbe(() -> new HttpOpenListener(probed, undertowOptions))
                 : new HttpOpenListener(stockPool, undertowOptions);
-        http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, routes));
+        HttpHandler handler = accessLog == null ? routes : new AccessLogHandler(accessLog,
+                connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), routes);
+        http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, handler));
         try {
             http.handleEvent(channel);
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
@@ -294,11 +320,14 @@ public final class MpoolServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             worker.shutdownNow();
         }
+        String accessLogLine = closeAccessLog();
         ServerStats.Totals totals = stats.snapshot();
-        String line = "mpool stopped: poolsCreated=" + totals.poolsCreated() + " poolsDestroyed="
-                + totals.poolsDestroyed() + " requests=" + totals.requests() + " resets=" + totals.resets()
+        // requests = resets + resetsCoalesced with --pool mp: every request end is covered by one reset.
+        String line = "mpool stopped: requests=" + totals.requests() + " resets=" + totals.resets()
+                + " resetsCoalesced=" + totals.resetsCoalesced() + " resetsDeferred=" + totals.resetsDeferred()
+                + " poolsCreated=" + totals.poolsCreated() + " poolsDestroyed=" + totals.poolsDestroyed()
                 + " unfinishedRequests=" + unfinished + " pagesOutstanding=" + arena.stats().pagesInUse()
-                + " largeBlocksOutstanding=" + arena.stats().largeBlocksInUse();
+                + " largeBlocksOutstanding=" + arena.stats().largeBlocksInUse() + accessLogLine;
         if (arena.stats().outstandingBlocks() == 0 && totals.poolsLive() == 0) {
             LOG.info(line);
         } else {
@@ -311,6 +340,15 @@ public final class MpoolServer implements AutoCloseable {
     @Override
     public void close() {
         stop(Duration.ofSeconds(10));
+    }
+
+    /** Writes what the access log still holds; its figures for the summary, or nothing when it is off. */
+    private String closeAccessLog() {
+        if (accessLog == null) {
+            return "";
+        }
+        IoUtils.safeClose(accessLog);
+        return " accessLogLines=" + accessLog.written() + " accessLogDropped=" + accessLog.dropped();
     }
 
     private static void sleep() {

@@ -5,6 +5,9 @@ import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.mempool.PageArena;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -14,6 +17,8 @@ import java.util.Locale;
  * @param pool                {@code mp}: a pool per connection; {@code undertow}: Undertow's stock pool
  * @param connectionMaxBytes  the most pool memory one connection may hold
  * @param limits              sizes and timeouts of one request
+ * @param accessLog           {@code off}, {@code stderr}, {@code stdout} or a file: where the
+ *                            access log goes (one line per request of the main listener)
  */
 public record ServerConfig(
         String host,
@@ -30,7 +35,8 @@ public record ServerConfig(
         int ioThreads,
         int workerThreads,
         RequestLimits limits,
-        DebugOptions debug) {
+        DebugOptions debug,
+        String accessLog) {
 
     /** Which buffer pool the connections use. */
     public enum PoolKind {
@@ -62,6 +68,8 @@ public record ServerConfig(
     public static final int DEFAULT_IO_THREADS = 1;
     /** Only blocking handlers (echo?mode=blocking) use workers; --max-blocking-requests caps them. */
     public static final int DEFAULT_WORKER_THREADS = 16;
+    /** No access log: a line per request is for debugging and audits, not for every server. */
+    public static final String DEFAULT_ACCESS_LOG = "off";
 
     // Bounds.
 
@@ -78,6 +86,10 @@ public record ServerConfig(
         requirePort("--port", port);
         requireHost("--admin-host", adminHost);
         requirePort("--admin-port", adminPort);
+        if (port != 0 && port == adminPort) {
+            throw new IllegalArgumentException("--admin-port=" + adminPort + " (expected: a port other than --port's; 0 ="
+                    + " any free port)");
+        }
         if (adminToken != null && adminToken.isBlank()) {
             throw new IllegalArgumentException("--admin-token is blank (expected: a secret, or leave it unset)");
         }
@@ -85,16 +97,16 @@ public record ServerConfig(
             throw new IllegalArgumentException("--pool=null (expected: mp or undertow)");
         }
         if (bufferSize < MIN_BUFFER_SIZE || bufferSize > MAX_BUFFER_SIZE) {
-            throw new IllegalArgumentException("--buffer-size=" + bufferSize + " (expected: " + MIN_BUFFER_SIZE + ".."
-                    + MAX_BUFFER_SIZE + " bytes)");
+            throw new IllegalArgumentException("--buffer-size=" + bufferSize + " (expected: "
+                    + Sizes.range(MIN_BUFFER_SIZE, MAX_BUFFER_SIZE) + ")");
         }
         if (arenaMaxBytes < MIN_ARENA_MAX) {
-            throw new IllegalArgumentException("--arena-max=" + arenaMaxBytes + " (expected: at least " + MIN_ARENA_MAX
-                    + " bytes)");
+            throw new IllegalArgumentException("--arena-max=" + arenaMaxBytes + " (expected: at least "
+                    + Sizes.describe(MIN_ARENA_MAX) + ")");
         }
         if (connectionMaxBytes < bufferSize + PageArena.PAGE_SIZE || connectionMaxBytes > arenaMaxBytes) {
             throw new IllegalArgumentException("--connection-max-bytes=" + connectionMaxBytes
-                    + " (expected: " + (bufferSize + PageArena.PAGE_SIZE) + ".." + arenaMaxBytes
+                    + " (expected: " + Sizes.range(bufferSize + PageArena.PAGE_SIZE, arenaMaxBytes)
                     + ", at least one buffer plus a node and at most --arena-max)");
         }
         if (ioThreads < 1 || ioThreads > MAX_IO_THREADS) {
@@ -107,6 +119,7 @@ public record ServerConfig(
         if (limits == null) {
             throw new IllegalArgumentException("limits=null (expected: RequestLimits.DEFAULTS or a value)");
         }
+        requireAccessLog(accessLog);
         if (!isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
                     + " --admin-token (or MPOOL_ADMIN_TOKEN) is set: refusing to expose the admin endpoint"
@@ -123,32 +136,42 @@ public record ServerConfig(
                 OptionConverters.poolKind(DEFAULT_POOL), OptionConverters.intByteSize(DEFAULT_BUFFER_SIZE),
                 OptionConverters.byteSize(DEFAULT_ARENA_MAX), OptionConverters.policy(DEFAULT_ARENA_POLICY),
                 DEFAULT_SCRUB, OptionConverters.byteSize(DEFAULT_CONNECTION_MAX_BYTES), DEFAULT_IO_THREADS,
-                DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES);
+                DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES, DEFAULT_ACCESS_LOG);
     }
 
     public ServerConfig withPool(PoolKind kind) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug,
+                accessLog);
     }
 
     public ServerConfig withAdmin(String host, String token) {
         return new ServerConfig(this.host, port, host, adminPort, token, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug,
+                accessLog);
     }
 
     public ServerConfig withMemory(int bufferSize, long arenaMaxBytes, long connectionMaxBytes) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug,
+                accessLog);
     }
 
     public ServerConfig withLimits(RequestLimits limits) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug,
+                accessLog);
     }
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug);
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug,
+                accessLog);
+    }
+
+    public ServerConfig withAccessLog(String accessLog) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, accessLog);
     }
 
     static boolean isLoopback(String host) {
@@ -170,6 +193,26 @@ public record ServerConfig(
         }
     }
 
+    /** {@code off}, {@code stderr}, {@code stdout}, or a file whose directory exists. */
+    private static void requireAccessLog(String accessLog) {
+        if (accessLog == null || accessLog.isBlank()) {
+            throw new IllegalArgumentException("--access-log is empty (expected: off, stderr, stdout or a file)");
+        }
+        if (accessLog.equals("off") || accessLog.equals("stderr") || accessLog.equals("stdout")) {
+            return;
+        }
+        Path file;
+        try {
+            file = Path.of(accessLog).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("--access-log=" + accessLog + " (expected: off, stderr, stdout or a file)");
+        }
+        if (Files.isDirectory(file) || !Files.isDirectory(file.getParent())) {
+            throw new IllegalArgumentException("--access-log=" + accessLog + " (expected: off, stderr, stdout or a file"
+                    + " in an existing directory)");
+        }
+    }
+
     private static void requirePort(String flag, int port) {
         if (port < 0 || port > MAX_PORT) {
             throw new IllegalArgumentException(flag + "=" + port + " (expected: 0.." + MAX_PORT + ", 0 = any free port)");
@@ -182,6 +225,7 @@ public record ServerConfig(
         return "pool=" + pool.name().toLowerCase(Locale.ROOT) + " bufferSize=" + bufferSize + " arenaMax=" + arenaMaxBytes
                 + " arenaPolicy=" + arenaPolicy + " scrub=" + scrub + " connectionMaxBytes=" + connectionMaxBytes
                 + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads + " " + limits
-                + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]";
+                + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]"
+                + " accessLog=" + accessLog;
     }
 }
