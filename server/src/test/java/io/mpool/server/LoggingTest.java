@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.SimpleFormatter;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -56,7 +58,7 @@ class LoggingTest {
             }
             assertTrue(lines.stream().anyMatch(l -> l.contains("[org.xnio] XNIO version")), "XNIO's line, same format");
             assertEquals(9, lines.stream().filter(l -> l.contains("[mpool.access] conn=")).count(), stopped.output());
-            assertEquals(1, lines.stream().filter(l -> l.contains("INFO  [io.mpool.server.Main] mpool stopping (SIGTERM"
+            assertEquals(1, lines.stream().filter(l -> l.contains("INFO  [" + Main.class.getName() + "] mpool stopping (SIGTERM"
                     + " or SIGINT): no new connections; in-flight requests get up to 10s")).count(), stopped.output());
             String summary = lines.stream().filter(l -> l.contains("mpool stopped: ")).findFirst().orElseThrow();
             long requests = figure(summary, "requests");
@@ -88,20 +90,20 @@ class LoggingTest {
     void aStandardLoggingConfigFileIsHonoured() throws Exception {
         Path config = dir.resolve("logging.properties");
         Files.writeString(config, String.join("\n",
-                "handlers=java.util.logging.ConsoleHandler",
-                "java.util.logging.ConsoleHandler.level=ALL",
-                "java.util.logging.ConsoleHandler.formatter=java.util.logging.SimpleFormatter",
-                "java.util.logging.SimpleFormatter.format=CUSTOM %4$s [%3$s] %5$s%n",
+                "handlers=" + ConsoleHandler.class.getName(),
+                ConsoleHandler.class.getName() + ".level=ALL",
+                ConsoleHandler.class.getName() + ".formatter=" + SimpleFormatter.class.getName(),
+                SimpleFormatter.class.getName() + ".format=CUSTOM %4$s [%3$s] %5$s%n",
                 ".level=INFO",
                 "org.xnio.level=WARNING", ""));
         try (MainProcess main = MainProcess.start(List.of("-Djava.util.logging.config.file=" + config), Map.of(),
                 "--host=127.0.0.1", "--port=0", "--admin-port=0")) {
             String listening = main.awaitLine(line -> LISTENING.matcher(line).find());
-            assertTrue(listening.startsWith("CUSTOM INFO [io.mpool.server.MpoolServer] mpool listening on "), listening);
+            assertTrue(listening.startsWith("CUSTOM INFO [" + MpoolServer.class.getName() + "] mpool listening on "), listening);
             MainProcess.Result stopped = main.terminate();
             assertTrue(stopped.lines().stream().noneMatch(l -> l.contains("XNIO version")), "org.xnio.level=WARNING");
             assertTrue(stopped.lines().get(stopped.lines().size() - 1)
-                    .startsWith("CUSTOM INFO [io.mpool.server.MpoolServer] mpool stopped: "), stopped.output());
+                    .startsWith("CUSTOM INFO [" + MpoolServer.class.getName() + "] mpool stopped: "), stopped.output());
         }
     }
 
