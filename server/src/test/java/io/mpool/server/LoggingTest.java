@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.SimpleFormatter;
 import java.util.regex.Matcher;
@@ -127,7 +128,7 @@ class LoggingTest {
 
     /** GET /hello, retrying the connection until the server listens (bounded). */
     private static String getHello(int port) throws Exception {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MainProcess.EXIT_TIMEOUT_SECONDS);
         while (true) {
             try (RawHttp http = new RawHttp(port)) {
                 return http.exchange(RawHttp.get("/hello")).text();

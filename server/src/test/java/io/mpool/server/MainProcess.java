@@ -19,7 +19,8 @@ import java.util.function.Predicate;
  * {@code MPOOL_*} variable but those given, stdout and stderr together, read line by line.
  */
 final class MainProcess implements AutoCloseable {
-    private static final long EXIT_TIMEOUT_SECONDS = 30;
+    /** Generous: a JVM starting on a machine shared with several builds can take many seconds. */
+    static final long EXIT_TIMEOUT_SECONDS = 60;
 
     private final Process process;
     private final List<String> lines = new ArrayList<>();
