@@ -172,6 +172,7 @@ class MainTest {
         "--port 9090 --admin-port 09090 | --admin-port=09090 (expected: a port other than --port's; 0 = any free port)",
         "--admin-port=8080              | --admin-port=8080 (expected: a port other than --port's; 0 = any free port)",
         "--prot=80                      | unknown option '--prot=80' (did you mean --port?)",
+        "--prot                         | unknown option '--prot' (did you mean --port?)",
         "--bufer-size 8k                | unknown option '--bufer-size' (did you mean --buffer-size?)",
         "--zzz                          | unknown option '--zzz'",
         "serve                          | unexpected argument 'serve'",
