@@ -26,7 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Kept off the request path: an IO thread only fills a small {@link Entry} and offers it to a
  * bounded queue (no formatting, no write, no wake-up of the writer); the writer thread drains the
- * queue every {@link #DRAIN_INTERVAL_MILLIS} ms, formats and writes the batch, and flushes once.
+ * queue every {@link #DRAIN_INTERVAL_MILLIS} ms, formats the batch (lines of one millisecond share
+ * their time prefix) and writes it with one call.
  * When the queue is full the line is dropped and counted ({@link #dropped()}), so a slow disk
  * never slows the server.
  */
@@ -105,17 +106,23 @@ public final class AccessLog implements Closeable {
             if (last) {
                 return;
             }
-            if (batch.isEmpty()) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(DRAIN_INTERVAL_MILLIS));
-            }
             batch.clear();
+            // Every interval, busy or not: a batch then holds an interval's lines, one write for them all.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(DRAIN_INTERVAL_MILLIS));
         }
     }
 
     private void write(List<Entry> batch, StringBuilder text) {
         text.setLength(0);
+        long prefixMillis = Long.MIN_VALUE;
+        String prefix = "";
         for (Entry entry : batch) {
-            format(entry, text);
+            if (entry.epochMillis() != prefixMillis) { // lines of one millisecond share their prefix
+                prefixMillis = entry.epochMillis();
+                prefix = prefix(prefixMillis);
+            }
+            text.append(prefix);
+            appendRequest(entry, text);
         }
         try {
             // One write per batch: a PrintStream writes it whole, so the server log's lines on the
@@ -129,7 +136,17 @@ public final class AccessLog implements Closeable {
     }
 
     static void format(Entry entry, StringBuilder line) {
-        LogFormat.appendPrefix(line, Instant.ofEpochMilli(entry.epochMillis()), "INFO", LOGGER);
+        line.append(prefix(entry.epochMillis()));
+        appendRequest(entry, line);
+    }
+
+    private static String prefix(long epochMillis) {
+        StringBuilder prefix = new StringBuilder(64);
+        LogFormat.appendPrefix(prefix, Instant.ofEpochMilli(epochMillis), "INFO", LOGGER);
+        return prefix.toString();
+    }
+
+    private static void appendRequest(Entry entry, StringBuilder line) {
         line.append("conn=").append(entry.connectionId()).append(' ').append(entry.method()).append(' ')
                 .append(entry.path()).append(' ').append(entry.status()).append(' ').append(entry.bytes())
                 .append("B ");
