@@ -69,7 +69,9 @@ final class AdminListener implements ChannelListener<StreamConnection>, Closeabl
         this.refusals = refusals;
         this.undertowOptions = OptionMap.builder()
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, false)
-                .set(UndertowOptions.MAX_ENTITY_SIZE, MAX_BODY_BYTES)
+                // Off (0): the framing check enforces MAX_BODY_BYTES; Undertow's limit counts chunk
+                // framing too and cut off chunked bodies within it (see MpoolServer).
+                .set(UndertowOptions.MAX_ENTITY_SIZE, 0L)
                 .set(UndertowOptions.MAX_HEADER_SIZE, 2 * limits.maxHeaderSize()) // backstop, as on the main listener
                 .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) limits.idleTimeout().toMillis())
                 .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) limits.parseTimeout().toMillis())

@@ -7,20 +7,18 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code java -jar server/target/mpool-server.jar [options]}: flags and environment to a
@@ -65,10 +63,10 @@ public final class Main implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     ServerConfig.PoolKind pool;
 
-    @Option(names = "--buffer-size", converter = OptionConverters.IntByteSize.class,
+    @Option(names = "--buffer-size",
             defaultValue = "${env:MPOOL_BUFFER_SIZE:-" + ServerConfig.DEFAULT_BUFFER_SIZE + "}",
             description = "Bytes in each Undertow buffer (MPOOL_BUFFER_SIZE). Default: ${DEFAULT-VALUE}")
-    int bufferSize;
+    long bufferSize;
 
     @Option(names = "--arena-max",
             defaultValue = "${env:MPOOL_ARENA_MAX:-" + ServerConfig.DEFAULT_ARENA_MAX + "}",
@@ -125,16 +123,16 @@ public final class Main implements Callable<Integer> {
                     + " (MPOOL_BODY_TEMP_DIR). Default: the JVM's temp dir (${DEFAULT-VALUE})")
     Path bodyTempDir;
 
-    @Option(names = "--max-request-line", converter = OptionConverters.IntByteSize.class,
+    @Option(names = "--max-request-line",
             defaultValue = "${env:MPOOL_MAX_REQUEST_LINE:-" + RequestLimits.DEFAULT_MAX_REQUEST_LINE + "}",
             description = "Longest request line; longer gets 414 (MPOOL_MAX_REQUEST_LINE). Default: ${DEFAULT-VALUE}")
-    int maxRequestLine;
+    long maxRequestLine;
 
-    @Option(names = "--max-header-size", converter = OptionConverters.IntByteSize.class,
+    @Option(names = "--max-header-size",
             defaultValue = "${env:MPOOL_MAX_HEADER_SIZE:-" + RequestLimits.DEFAULT_MAX_HEADER_SIZE + "}",
             description = "Largest request head (request line and headers); larger gets 431 (MPOOL_MAX_HEADER_SIZE)."
                     + " Default: ${DEFAULT-VALUE}")
-    int maxHeaderSize;
+    long maxHeaderSize;
 
     @Option(names = "--read-timeout",
             defaultValue = "${env:MPOOL_READ_TIMEOUT:-" + RequestLimits.DEFAULT_READ_TIMEOUT + "}",
@@ -204,8 +202,23 @@ public final class Main implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     Duration shutdownGrace;
 
+    @Option(names = "--log-level", defaultValue = "${env:MPOOL_LOG_LEVEL:-" + Logging.DEFAULT_LEVEL + "}",
+            description = "Log level: error, warn, info, debug, trace, off or all (MPOOL_LOG_LEVEL); with"
+                    + " -Djava.util.logging.config.file=<file> that file decides, unless this is given."
+                    + " Default: ${DEFAULT-VALUE}")
+    Level logLevel;
+
+    @Option(names = "--access-log",
+            defaultValue = "${env:MPOOL_ACCESS_LOG:-" + ServerConfig.DEFAULT_ACCESS_LOG + "}",
+            description = "A line per request (connection, method, path, status, bytes, duration): off, stderr,"
+                    + " stdout or a file to append to (MPOOL_ACCESS_LOG). Default: ${DEFAULT-VALUE}")
+    String accessLog;
+
+    @Spec
+    CommandSpec spec;
+
     public static void main(String[] args) {
-        configureLogging();
+        Logging.install();
         System.exit(commandLine().execute(args));
     }
 
@@ -216,24 +229,32 @@ public final class Main implements Callable<Integer> {
 
     static CommandLine commandLine(Main main) {
         CommandLine commandLine = OptionConverters.register(new CommandLine(main));
+        // Every usage error: two lines (what is wrong, naming the setting as given; the hint),
+        // exit 2. A server that cannot start for another reason (a port in use): one line, exit 1.
         commandLine.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();
+            UsageErrors errors = new UsageErrors(e.getCommandLine().getCommandSpec(), List.of(args),
+                    UsageErrors.systemEnvironment());
             if (e.getCause() instanceof OptionConverters.BadValue bad && e.getArgSpec() instanceof OptionSpec option) {
-                err.println("mpool-server: " + option.longestName() + "=" + e.getValue() + " " + bad.getMessage());
+                err.println(UsageErrors.PREFIX + errors.badValue(option, e.getValue(), bad.getMessage()));
+            } else if (e instanceof CommandLine.UnmatchedArgumentException unmatched) {
+                err.println(UsageErrors.PREFIX + UsageErrors.unmatched(unmatched));
             } else {
-                err.println("mpool-server: " + e.getMessage());
+                err.println(UsageErrors.PREFIX + e.getMessage());
             }
-            err.println("Try --help for the options.");
+            err.println(UsageErrors.HINT);
             return 2;
         });
         commandLine.setExecutionExceptionHandler((e, cmd, parsed) -> {
             if (e instanceof IllegalArgumentException) {
-                cmd.getErr().println("mpool-server: " + e.getMessage());
-                cmd.getErr().println("Try --help for the options.");
+                UsageErrors errors = new UsageErrors(cmd.getCommandSpec(), parsed.originalArgs(),
+                        UsageErrors.systemEnvironment());
+                cmd.getErr().println(UsageErrors.PREFIX + errors.setting(e.getMessage()));
+                cmd.getErr().println(UsageErrors.HINT);
                 return 2;
             }
             if (e instanceof IOException) {
-                cmd.getErr().println("mpool-server: cannot start: " + e);
+                cmd.getErr().println(UsageErrors.PREFIX + e.getMessage());
                 return 1;
             }
             throw e;
@@ -247,16 +268,57 @@ public final class Main implements Callable<Integer> {
             return HealthCheck.run(host, port, adminHost, adminPort, adminToken, System.out, System.err);
         }
         ServerConfig config = toConfig();
-        MpoolServer server = new MpoolServer(config).start();
+        if (spec.commandLine().getParseResult().hasMatchedOption("--log-level")
+                || System.getenv(UsageErrors.variable(spec.findOption("--log-level"))) != null
+                || !Logging.configFileGiven()) {
+            Logging.setLevel(logLevel);
+        }
+        MpoolServer server = new MpoolServer(config);
+        CountDownLatch started = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            // JUL's own shutdown hook may already have closed the log handlers: print directly.
-            String summary = server.stop(shutdownGrace);
-            System.err.println(LocalDateTime.now() + " INFO    [mpool-shutdown] " + summary);
+        // Hooked before start: a SIGTERM that arrives while the listeners bind still stops gracefully.
+        Thread hook = new Thread(() -> {
+            Logger.getLogger(Main.class.getName()).info("mpool stopping (SIGTERM or SIGINT): no new connections;"
+                    + " in-flight requests get up to " + Durations.format(shutdownGrace));
+            awaitUninterruptibly(started);
+            server.stop(shutdownGrace); // logs the summary
+            ShutdownLogManager.resetAtExit();
             stopped.countDown();
-        }, "mpool-shutdown"));
+        }, "mpool-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            unhook(hook);
+            throw e;
+        } finally {
+            started.countDown();
+        }
         stopped.await();
         return 0;
+    }
+
+    /** A server that did not start has nothing to stop (and no SIGTERM to report). */
+    private static void unhook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running already: it stops what start left
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (latch.getCount() > 0) {
+            try {
+                latch.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     ServerConfig toConfig() {
@@ -269,11 +331,20 @@ public final class Main implements Callable<Integer> {
                     + " --admin-token was given: generated admin token " + token
                     + " (send it as 'Authorization: Bearer <token>'; set MPOOL_ADMIN_TOKEN to choose your own)");
         }
-        RequestLimits limits = new RequestLimits(maxBodySize, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout,
-                parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
-        return new ServerConfig(host, port, adminHost, adminPort, token, pool, bufferSize, arenaMax, arenaPolicy, scrub,
-                connectionMaxBytes, ioThreads, workerThreads, limits, debugOptions(debug), maxConnections,
-                maxUnfinishedHeads);
+        RequestLimits limits = new RequestLimits(maxBodySize, saturatedInt(maxRequestLine), saturatedInt(maxHeaderSize),
+                readTimeout, writeTimeout, parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax,
+                bodyTempDir);
+        return new ServerConfig(host, port, adminHost, adminPort, token, pool, saturatedInt(bufferSize), arenaMax,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debugOptions(debug),
+                maxConnections, maxUnfinishedHeads, accessLog);
+    }
+
+    /**
+     * A size for an {@code int} component: one past every bound keeps its range check (and its
+     * message, with the range) in the config records, which then name the value as typed.
+     */
+    private static int saturatedInt(long bytes) {
+        return (int) Math.min(bytes, Integer.MAX_VALUE);
     }
 
     static DebugOptions debugOptions(List<String> modes) {
@@ -293,21 +364,5 @@ public final class Main implements Callable<Integer> {
             }
         }
         return options;
-    }
-
-    /** One line per record: time, level, logger, message. */
-    static void configureLogging() {
-        System.setProperty("org.jboss.logging.provider", "jdk");
-        System.setProperty("java.util.logging.SimpleFormatter.format",
-                "%1$tF %1$tT.%1$tL %4$-7s [%3$s] %5$s%6$s%n");
-        Logger root = Logger.getLogger("");
-        for (Handler handler : root.getHandlers()) {
-            root.removeHandler(handler);
-        }
-        ConsoleHandler console = new ConsoleHandler();
-        console.setFormatter(new SimpleFormatter());
-        console.setLevel(Level.ALL);
-        root.addHandler(console);
-        root.setLevel(Level.INFO);
     }
 }

@@ -3,8 +3,8 @@ package io.mpool.server;
 import io.mpool.mempool.ExhaustionPolicy;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.logging.Level;
 import picocli.CommandLine;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
@@ -42,6 +42,14 @@ final class OptionConverters {
 
     static Duration interval(String text) {
         return Durations.of(text).orElseThrow(() -> new BadValue(Durations.EXPECTED));
+    }
+
+    static Level logLevel(String text) {
+        Level level = Logging.level(text);
+        if (level == null) {
+            throw new BadValue(Logging.EXPECTED_LEVEL);
+        }
+        return level;
     }
 
     static ServerConfig.PoolKind poolKind(String text) {
@@ -92,8 +100,9 @@ final class OptionConverters {
 
     /**
      * Every converter above, by the type of the option it reads; picocli's own converters word
-     * their errors differently. A size that must fit an int is an {@code int} option with
-     * {@link IntByteSize}, so {@code int} here is a whole number.
+     * their errors differently. Sizes are {@code long} options (one that must fit an int is
+     * narrowed by {@link Main}, its range checked by the config records), so {@code int} here is
+     * a whole number.
      */
     static CommandLine register(CommandLine commandLine) {
         return commandLine
@@ -104,6 +113,7 @@ final class OptionConverters {
                 .registerConverter(Boolean.class, OptionConverters::switchValue)
                 .registerConverter(Boolean.TYPE, OptionConverters::switchValue)
                 .registerConverter(Duration.class, OptionConverters::interval)
+                .registerConverter(Level.class, OptionConverters::logLevel)
                 .registerConverter(ServerConfig.PoolKind.class, OptionConverters::poolKind)
                 .registerConverter(ExhaustionPolicy.class, OptionConverters::policy);
     }

@@ -95,11 +95,11 @@ public record RequestLimits(
         }
         if (maxRequestLine < MIN_REQUEST_LINE || maxRequestLine > MAX_REQUEST_LINE) {
             throw new IllegalArgumentException("--max-request-line=" + maxRequestLine + " (expected: "
-                    + MIN_REQUEST_LINE + ".." + MAX_REQUEST_LINE + " bytes)");
+                    + Sizes.range(MIN_REQUEST_LINE, MAX_REQUEST_LINE) + ")");
         }
         if (maxHeaderSize < maxRequestLine || maxHeaderSize > MAX_HEADER_SIZE) {
             throw new IllegalArgumentException("--max-header-size=" + maxHeaderSize + " (expected: "
-                    + maxRequestLine + ".." + MAX_HEADER_SIZE + " bytes, at least --max-request-line)");
+                    + Sizes.range(maxRequestLine, MAX_HEADER_SIZE) + ", at least --max-request-line)");
         }
         positive("--read-timeout", readTimeout);
         positive("--write-timeout", writeTimeout);

@@ -5,6 +5,9 @@ import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.mempool.PageArena;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -18,6 +21,8 @@ import java.util.Locale;
  *                            0 = derived from the file descriptor limit ({@link ConnectionLimits})
  * @param maxUnfinishedHeads  connections that have not sent a complete request head yet, more are
  *                            refused with 503; 0 = derived ({@link ConnectionLimits})
+ * @param accessLog           {@code off}, {@code stderr}, {@code stdout} or a file: where the
+ *                            access log goes (one line per request of the main listener)
  */
 public record ServerConfig(
         String host,
@@ -36,7 +41,8 @@ public record ServerConfig(
         RequestLimits limits,
         DebugOptions debug,
         int maxConnections,
-        int maxUnfinishedHeads) {
+        int maxUnfinishedHeads,
+        String accessLog) {
 
     /** Which buffer pool the connections use. */
     public enum PoolKind {
@@ -72,6 +78,8 @@ public record ServerConfig(
     public static final String DEFAULT_MAX_CONNECTIONS = ConnectionLimits.AUTO;
     /** {@code auto}: derived at start from the connection limit and the arena ({@link ConnectionLimits}). */
     public static final String DEFAULT_MAX_UNFINISHED_HEADS = ConnectionLimits.AUTO;
+    /** No access log: a line per request is for debugging and audits, not for every server. */
+    public static final String DEFAULT_ACCESS_LOG = "off";
 
     // Bounds.
 
@@ -88,6 +96,10 @@ public record ServerConfig(
         requirePort("--port", port);
         requireHost("--admin-host", adminHost);
         requirePort("--admin-port", adminPort);
+        if (port != 0 && port == adminPort) {
+            throw new IllegalArgumentException("--admin-port=" + adminPort + " (expected: a port other than --port's; 0 ="
+                    + " any free port)");
+        }
         if (adminToken != null && adminToken.isBlank()) {
             throw new IllegalArgumentException("--admin-token is blank (expected: a secret, or leave it unset)");
         }
@@ -95,16 +107,16 @@ public record ServerConfig(
             throw new IllegalArgumentException("--pool=null (expected: mp or undertow)");
         }
         if (bufferSize < MIN_BUFFER_SIZE || bufferSize > MAX_BUFFER_SIZE) {
-            throw new IllegalArgumentException("--buffer-size=" + bufferSize + " (expected: " + MIN_BUFFER_SIZE + ".."
-                    + MAX_BUFFER_SIZE + " bytes)");
+            throw new IllegalArgumentException("--buffer-size=" + bufferSize + " (expected: "
+                    + Sizes.range(MIN_BUFFER_SIZE, MAX_BUFFER_SIZE) + ")");
         }
         if (arenaMaxBytes < MIN_ARENA_MAX) {
-            throw new IllegalArgumentException("--arena-max=" + arenaMaxBytes + " (expected: at least " + MIN_ARENA_MAX
-                    + " bytes)");
+            throw new IllegalArgumentException("--arena-max=" + arenaMaxBytes + " (expected: at least "
+                    + Sizes.describe(MIN_ARENA_MAX) + ")");
         }
         if (connectionMaxBytes < bufferSize + PageArena.PAGE_SIZE || connectionMaxBytes > arenaMaxBytes) {
             throw new IllegalArgumentException("--connection-max-bytes=" + connectionMaxBytes
-                    + " (expected: " + (bufferSize + PageArena.PAGE_SIZE) + ".." + arenaMaxBytes
+                    + " (expected: " + Sizes.range(bufferSize + PageArena.PAGE_SIZE, arenaMaxBytes)
                     + ", at least one buffer plus a node and at most --arena-max)");
         }
         if (ioThreads < 1 || ioThreads > MAX_IO_THREADS) {
@@ -129,6 +141,7 @@ public record ServerConfig(
             throw new IllegalArgumentException("--max-unfinished-heads=" + maxUnfinishedHeads
                     + " (expected: at most --max-connections=" + maxConnections + ")");
         }
+        requireAccessLog(accessLog);
         if (!isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
                     + " --admin-token (or MPOOL_ADMIN_TOKEN) is set: refusing to expose the admin endpoint"
@@ -147,43 +160,38 @@ public record ServerConfig(
                 DEFAULT_SCRUB, OptionConverters.byteSize(DEFAULT_CONNECTION_MAX_BYTES), DEFAULT_IO_THREADS,
                 DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES,
                 OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS));
+                DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES, DEFAULT_ACCESS_LOG);
     }
 
     public ServerConfig withPool(PoolKind kind) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads);
+                maxUnfinishedHeads, accessLog);
     }
 
     public ServerConfig withAdmin(String host, String token) {
         return new ServerConfig(this.host, port, host, adminPort, token, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads);
+                maxUnfinishedHeads, accessLog);
     }
 
     public ServerConfig withMemory(int bufferSize, long arenaMaxBytes, long connectionMaxBytes) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads);
+                maxUnfinishedHeads, accessLog);
     }
 
     public ServerConfig withLimits(RequestLimits limits) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads);
+                maxUnfinishedHeads, accessLog);
     }
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads);
-    }
-
-    /** Accept-side limits; 0 = derived at start ({@link ConnectionLimits}). */
-    public ServerConfig withConnectionLimits(int maxConnections, int maxUnfinishedHeads) {
-        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads);
+        int maxConnections,
+        int maxUnfinishedHeads,
+        String accessLog) {
     }
 
     static boolean isLoopback(String host) {
@@ -205,6 +213,26 @@ public record ServerConfig(
         }
     }
 
+    /** {@code off}, {@code stderr}, {@code stdout}, or a file whose directory exists. */
+    private static void requireAccessLog(String accessLog) {
+        if (accessLog == null || accessLog.isBlank()) {
+            throw new IllegalArgumentException("--access-log is empty (expected: off, stderr, stdout or a file)");
+        }
+        if (accessLog.equals("off") || accessLog.equals("stderr") || accessLog.equals("stdout")) {
+            return;
+        }
+        Path file;
+        try {
+            file = Path.of(accessLog).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("--access-log=" + accessLog + " (expected: off, stderr, stdout or a file)");
+        }
+        if (Files.isDirectory(file) || !Files.isDirectory(file.getParent())) {
+            throw new IllegalArgumentException("--access-log=" + accessLog + " (expected: off, stderr, stdout or a file"
+                    + " in an existing directory)");
+        }
+    }
+
     private static void requirePort(String flag, int port) {
         if (port < 0 || port > MAX_PORT) {
             throw new IllegalArgumentException(flag + "=" + port + " (expected: 0.." + MAX_PORT + ", 0 = any free port)");
@@ -219,6 +247,7 @@ public record ServerConfig(
                 + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads
                 + " maxConnections=" + ConnectionLimits.show(maxConnections)
                 + " maxUnfinishedHeads=" + ConnectionLimits.show(maxUnfinishedHeads) + " " + limits
-                + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]";
+                + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]"
+                + " accessLog=" + accessLog;
     }
 }

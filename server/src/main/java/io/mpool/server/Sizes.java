@@ -25,6 +25,28 @@ public final class Sizes {
                 name + "=" + text + " (expected: " + EXPECTED + ")"));
     }
 
+    /**
+     * {@code bytes} for a reader: {@code 512 bytes}, {@code 64 KiB}, {@code 1 MiB}; the largest
+     * unit that divides it exactly.
+     */
+    public static String describe(long bytes) {
+        if (bytes != 0 && bytes % (1L << 30) == 0) {
+            return (bytes >> 30) + " GiB";
+        }
+        if (bytes != 0 && bytes % (1L << 20) == 0) {
+            return (bytes >> 20) + " MiB";
+        }
+        if (bytes != 0 && bytes % (1L << 10) == 0) {
+            return (bytes >> 10) + " KiB";
+        }
+        return bytes + (bytes == 1 ? " byte" : " bytes");
+    }
+
+    /** An inclusive range for an {@code (expected: ...)}: {@code 512 bytes..1 MiB}. */
+    public static String range(long min, long max) {
+        return describe(min) + ".." + describe(max);
+    }
+
     /** The bytes {@code text} names, or empty if it is not a size (or does not fit a long). */
     static OptionalLong bytes(String text) {
         if (text == null || text.isBlank()) {

@@ -101,11 +101,11 @@ class AdminEndpointTest {
     }
 
     @Test
-    void unknownConnectionAndPathAre404Json() throws Exception {
+    void unknownConnectionAndPathAre404JsonAndAnIdThatIsNoNumber400() throws Exception {
         ServerFixture.AdminAnswer missing = fixture.admin("/admin/pools/999999", null);
         assertEquals(404, missing.status());
-        assertEquals("no live connection with that id", missing.json().path("error").asText());
-        assertEquals(404, fixture.admin("/admin/pools/abc", null).status());
+        assertEquals("no live connection with id 999999", missing.json().path("error").asText());
+        assertEquals(400, fixture.admin("/admin/pools/abc", null).status());
         assertEquals(404, fixture.admin("/admin/else", null).status());
         ServerFixture.AdminAnswer health = fixture.admin("/admin/health", null);
         assertEquals(200, health.status());

@@ -95,6 +95,21 @@ class AdminListenerTest {
         }
     }
 
+    /**
+     * A chunked body within the admin limit: its 405, then the request behind it. Undertow 2.3.27
+     * counts chunk framing against its own entity limit, so at the same value it cut this body off
+     * while draining it (and printed a stack trace); the framing check alone enforces the limit.
+     */
+    @Test
+    void aChunkedBodyWithinTheAdminLimitIsAnsweredAndTheConnectionKept() throws IOException {
+        String chunk = Integer.toHexString(256) + "\r\n" + "c".repeat(256) + "\r\n";
+        String post = "POST /admin/health HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + chunk.repeat((int) (AdminListener.MAX_BODY_BYTES / 256)) + "0\r\n\r\n";
+        RawHttp.Exchange answer = RawHttp.sendAll(fixture.server().adminPort(),
+                (post + HEALTH).getBytes(StandardCharsets.ISO_8859_1), new int[0], 10_000);
+        assertEquals(List.of(405, 200), statuses(answer.text()), answer.text());
+    }
+
     private static List<Integer> statuses(String received) {
         List<Integer> statuses = new ArrayList<>();
         Matcher matcher = STATUS.matcher(received);

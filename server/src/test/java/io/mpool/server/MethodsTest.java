@@ -103,4 +103,40 @@ class MethodsTest {
             assertEquals(200, admin.exchange(request("GET", "/admin/pools")).status(), "the connection stays usable");
         }
     }
+
+    /** {@code OPTIONS *} (RFC 9110 section 9.3.7) asks about the server: every method some route takes. */
+    @Test
+    void optionsAsteriskListsEveryMethodTheServerTakes() throws IOException {
+        try (RawHttp http = fixture.connect()) {
+            RawHttp.Response options = http.exchange(request("OPTIONS", "*"));
+            assertEquals(204, options.status(), options.text());
+            assertEquals("GET, HEAD, POST, OPTIONS", options.header("Allow"));
+            assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text(), "the connection stays usable");
+        }
+        // Only OPTIONS takes the asterisk-form (RFC 9112 section 3.2.4): Undertow's parser refuses
+        // any other method with it, 400, and closes.
+        RawHttp.Exchange get = RawHttp.sendAll(fixture.port(), RawHttp.concat(request("GET", "*"),
+                RawHttp.get("/hello")), new int[0], 20_000);
+        assertTrue(get.text().startsWith("HTTP/1.1 400 "), get.text());
+        assertEquals(1, get.text().split("HTTP/1.1 ", -1).length - 1, "nothing behind it served: " + get.text());
+    }
+
+    /** A connection id that is not a number is a bad request naming it; a number no connection has, 404. */
+    @Test
+    void anAdminIdThatIsNotANumberGets400NamingIt() throws IOException {
+        try (RawHttp admin = new RawHttp(fixture.server().adminPort())) {
+            for (String id : new String[] {"abc", "-1", "1x", "1.5", "99999999999999999999", "1/2"}) {
+                RawHttp.Response answer = admin.exchange(request("GET", "/admin/pools/" + id));
+                assertEquals(400, answer.status(), id + ": " + answer.text());
+                assertEquals("{\"error\":\"/admin/pools/" + id + ": not a connection id (expected: a whole number,"
+                        + " an id from /admin/pools)\"}", answer.text());
+            }
+            RawHttp.Response unknown = admin.exchange(request("GET", "/admin/pools/424242"));
+            assertEquals(404, unknown.status());
+            assertEquals("{\"error\":\"no live connection with id 424242\"}", unknown.text());
+            admin.send(request("HEAD", "/admin/pools/abc"));
+            assertEquals(400, admin.readHead().status(), "HEAD gets GET's status");
+            assertEquals(200, admin.exchange(request("GET", "/admin/health")).status(), "the connection stays usable");
+        }
+    }
 }

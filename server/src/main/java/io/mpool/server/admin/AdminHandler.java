@@ -24,7 +24,7 @@ import java.util.Map;
  *   <li>{@code /admin/pools}: the arena, the server totals, JVM figures (heap allocated, GCs,
  *   RSS) and one line per live connection;</li>
  *   <li>{@code /admin/pools/{id}}: one connection with its pool's nodes, large entries and recent
- *   resets;</li>
+ *   resets (an id that is no live connection 404, one that is not a number 400, naming it);</li>
  *   <li>{@code /admin/health/live}, {@code /admin/health/ready}: {@code {"status":"UP"}}, or 503
  *   with {@code "status":"DOWN"} and a {@code "reason"} ({@link Health});</li>
  *   <li>{@code /admin/health}: both, combined (503 if either is DOWN);</li>
@@ -48,6 +48,10 @@ public final class AdminHandler implements HttpHandler {
     public static final String METRICS = "/metrics";
     /** The authentication scheme, lower case (compared case-insensitively). */
     private static final String BEARER = "bearer";
+    /** Connection ids are positive longs: 18 digits always fit. */
+    private static final int MAX_ID_DIGITS = 18;
+    /** How much of a bad id an error message repeats: enough to recognize it, never a whole long path. */
+    private static final int MAX_SHOWN_ID = 64;
 
     private final PageArena arena;
     private final ServerStats stats;
@@ -140,9 +144,14 @@ public final class AdminHandler implements HttpHandler {
                     .map(ConnectionBufferPool::summary).toList();
             send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
         } else {
-            ConnectionBufferPool connection = lookup(path.substring("/admin/pools/".length()));
-            if (connection == null) {
-                send(exchange, 404, Map.of("error", "no live connection with that id"));
+            String id = path.substring("/admin/pools/".length());
+            Long number = connectionId(id);
+            ConnectionBufferPool connection = number == null ? null : registry.get(number);
+            if (number == null) {
+                send(exchange, 400, Map.of("error", "/admin/pools/" + shown(id) + ": not a connection id (expected: a"
+                        + " whole number, an id from /admin/pools)"));
+            } else if (connection == null) {
+                send(exchange, 404, Map.of("error", "no live connection with id " + number));
             } else {
                 send(exchange, 200, connection.detail());
             }
@@ -166,12 +175,17 @@ public final class AdminHandler implements HttpHandler {
                 || path.equals("/admin/pools") || path.startsWith("/admin/pools/");
     }
 
-    private ConnectionBufferPool lookup(String id) {
-        try {
-            return registry.get(Long.parseLong(id));
-        } catch (NumberFormatException e) {
+    /** The id a path names, or null if it is not a whole number (letters, a sign, a slash, too long). */
+    private static Long connectionId(String id) {
+        if (id.isEmpty() || id.length() > MAX_ID_DIGITS || !id.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return null;
         }
+        return Long.parseLong(id);
+    }
+
+    /** A path segment as an error message shows it: at most {@link #MAX_SHOWN_ID} characters. */
+    private static String shown(String id) {
+        return id.length() <= MAX_SHOWN_ID ? id : id.substring(0, MAX_SHOWN_ID) + "...";
     }
 
     /**

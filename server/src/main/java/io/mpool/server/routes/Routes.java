@@ -6,7 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The main listener's routes: {@code GET /hello}, {@code POST /echo}, {@code POST /upload}, {@code POST /json},
- * {@code GET /bytes/{n}} (HEAD wherever GET, OPTIONS everywhere: {@link AllowedMethods}); a method
+ * {@code GET /bytes/{n}} (HEAD wherever GET, OPTIONS everywhere, {@code OPTIONS *} for the server
+ * as a whole: {@link AllowedMethods}); a method
  * we do not recognize (case counts: {@code get} is not GET) 501, an unknown path 404, a known path
  * with the wrong method 405 with {@code Allow}.
  */
@@ -39,6 +40,8 @@ public final class Routes implements HttpHandler {
             case "/echo" -> route(exchange, AllowedMethods.POST, echo);
             case "/upload" -> route(exchange, AllowedMethods.POST, upload);
             case "/json" -> route(exchange, AllowedMethods.POST, json);
+            // Undertow's parser takes the asterisk-form with OPTIONS only (400 otherwise).
+            case "*" -> Responses.options(exchange, AllowedMethods.SERVER);
             default -> {
                 if (path.startsWith("/bytes/")) {
                     route(exchange, AllowedMethods.GET, bytes);

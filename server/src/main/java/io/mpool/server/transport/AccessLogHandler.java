@@ -1,0 +1,35 @@
+package io.mpool.server.transport;
+
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+
+/**
+ * One connection's requests into the {@link AccessLog}: installed only when the access log is on,
+ * so a server without it pays nothing. It sits beneath {@link RequestScopeHandler}, so its
+ * completion listener runs first and sees the final status (a refused request's 503 included).
+ */
+public final class AccessLogHandler implements HttpHandler {
+    private final AccessLog log;
+    private final long connectionId;
+    private final HttpHandler next;
+
+    public AccessLogHandler(AccessLog log, long connectionId, HttpHandler next) {
+        this.log = log;
+        this.connectionId = connectionId;
+        this.next = next;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        long start = System.nanoTime();
+        exchange.addExchangeCompleteListener((done, nextListener) -> {
+            try {
+                log.record(connectionId, done.getRequestMethod().toString(), done.getRequestPath(),
+                        done.getStatusCode(), done.getResponseBytesSent(), System.nanoTime() - start);
+            } finally {
+                nextListener.proceed();
+            }
+        });
+        next.handleRequest(exchange);
+    }
+}

@@ -1,0 +1,58 @@
+package io.mpool.server.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The one log format: levels of the JDK and of jboss-logging under one vocabulary; the access log's numbers. */
+class LogFormatTest {
+    /** jboss-logging's JDK provider logs with levels of its own, named like these, at these values. */
+    private static final class JbossLikeLevel extends Level {
+        private static final long serialVersionUID = 1L;
+
+        JbossLikeLevel(String name, int value) {
+            super(name, value);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"SEVERE, 1000, ERROR", "ERROR, 1000, ERROR", "FATAL, 1100, ERROR", "WARNING, 900, WARN",
+        "WARN, 900, WARN", "INFO, 800, INFO", "CONFIG, 700, INFO", "FINE, 500, DEBUG", "DEBUG, 500, DEBUG",
+        "FINER, 400, TRACE", "TRACE, 400, TRACE", "FINEST, 300, TRACE"})
+    void everyLevelIsNamedBySeverity(String name, int value, String shown) {
+        assertEquals(shown, LogFormat.levelName(new JbossLikeLevel(name, value)));
+    }
+
+    @Test
+    void aLineIsTimeLevelLoggerMessageAndAStackTraceFollows() {
+        LogRecord record = new LogRecord(Level.WARNING, "refused {0}");
+        record.setParameters(new Object[] {"x"});
+        record.setLoggerName("io.mpool.test");
+        record.setInstant(Instant.parse("2026-12-01T21:04:05.123Z"));
+        record.setThrown(new IllegalStateException("boom"));
+        String time = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneId.systemDefault())
+                .format(record.getInstant());
+        String[] lines = new LogFormat().format(record).split(System.lineSeparator());
+        assertEquals(time + " WARN  [io.mpool.test] refused x", lines[0]);
+        assertEquals("java.lang.IllegalStateException: boom", lines[1]);
+        assertTrue(lines[2].startsWith("\tat "), lines[2]);
+    }
+
+    @ParameterizedTest(name = "{0} ns")
+    @CsvSource({"0, 0.000ms", "999, 0.000ms", "1000, 0.001ms", "50000, 0.050ms", "123456, 0.123ms",
+        "1000000, 1.000ms", "1234567890, 1234.567ms"})
+    void theAccessLogShowsMillisecondsWithThreeDecimals(long nanos, String shown) {
+        StringBuilder line = new StringBuilder();
+        AccessLog.format(new AccessLog.Entry(0, 7, "GET", "/hello", 200, 6, nanos), line);
+        assertTrue(line.toString().endsWith(" INFO  [mpool.access] conn=7 GET /hello 200 6B " + shown
+                + System.lineSeparator()), line.toString());
+    }
+}
