@@ -1,6 +1,5 @@
 package io.mpool.mempool;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -47,9 +46,10 @@ class MpPoolAllocationTest {
                     arenaBytes += afterArena - afterReset;
                 }
             }
-            assertEquals(0, resetBytes, "bytes allocated by 10,000 warm resets");
-            // Per operation nothing; a rare one-off (48 bytes once in 10,000 pairs was seen, JIT or a
-            // counter cell) is not garbage on the hot path.
+            // Per operation nothing: an object per reset or per pair would be 10,000 x 16 bytes at
+            // least. A rare one-off (48 bytes once in 10,000 arena pairs, 192 bytes once in 10,000
+            // resets during a full build: JIT or a counter cell) is not garbage on the hot path.
+            assertTrue(resetBytes < 10_000, "bytes allocated by 10,000 warm resets: " + resetBytes);
             assertTrue(arenaBytes < 10_000, "bytes allocated by 10,000 warm arena take/release pairs: " + arenaBytes);
         }
     }

@@ -119,18 +119,10 @@ final class OptionConverters {
     }
 
     /** A connection limit: a whole number or {@code auto}. */
-    static final class Limit implements ITypeConverter<Integer> {
+    static final class Limit implements CommandLine.ITypeConverter<Integer> {
         @Override
         public Integer convert(String text) {
             return limit(text);
-        }
-    }
-
-    /** A size that must fit an {@code int} (buffer and head sizes). */
-    static final class IntByteSize implements ITypeConverter<Integer> {
-        @Override
-        public Integer convert(String text) {
-            return intByteSize(text);
         }
     }
 }

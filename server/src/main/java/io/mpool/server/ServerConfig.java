@@ -159,8 +159,8 @@ public record ServerConfig(
                 OptionConverters.byteSize(DEFAULT_ARENA_MAX), OptionConverters.policy(DEFAULT_ARENA_POLICY),
                 DEFAULT_SCRUB, OptionConverters.byteSize(DEFAULT_CONNECTION_MAX_BYTES), DEFAULT_IO_THREADS,
                 DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES,
-                OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS));
-                DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES, DEFAULT_ACCESS_LOG);
+                OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS),
+                DEFAULT_ACCESS_LOG);
     }
 
     public ServerConfig withPool(PoolKind kind) {
@@ -189,9 +189,21 @@ public record ServerConfig(
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
-        int maxConnections,
-        int maxUnfinishedHeads,
-        String accessLog) {
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads, accessLog);
+    }
+
+    /** Accept-side limits; 0 = derived at start ({@link ConnectionLimits}). */
+    public ServerConfig withConnectionLimits(int maxConnections, int maxUnfinishedHeads) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads, accessLog);
+    }
+
+    public ServerConfig withAccessLog(String accessLog) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads, accessLog);
     }
 
     static boolean isLoopback(String host) {
@@ -213,6 +225,12 @@ public record ServerConfig(
         }
     }
 
+    private static void requirePort(String flag, int port) {
+        if (port < 0 || port > MAX_PORT) {
+            throw new IllegalArgumentException(flag + "=" + port + " (expected: 0.." + MAX_PORT + ", 0 = any free port)");
+        }
+    }
+
     /** {@code off}, {@code stderr}, {@code stdout}, or a file whose directory exists. */
     private static void requireAccessLog(String accessLog) {
         if (accessLog == null || accessLog.isBlank()) {
@@ -230,12 +248,6 @@ public record ServerConfig(
         if (Files.isDirectory(file) || !Files.isDirectory(file.getParent())) {
             throw new IllegalArgumentException("--access-log=" + accessLog + " (expected: off, stderr, stdout or a file"
                     + " in an existing directory)");
-        }
-    }
-
-    private static void requirePort(String flag, int port) {
-        if (port < 0 || port > MAX_PORT) {
-            throw new IllegalArgumentException(flag + "=" + port + " (expected: 0.." + MAX_PORT + ", 0 = any free port)");
         }
     }
 
