@@ -112,7 +112,7 @@ class MainTest {
                 + " stdout or a file in an existing directory)",
         "--debug=verbose        | --debug=verbose (expected: poison, no-pooling, paranoid or leak-tracking)",
         "--body-in-memory-max=-1 | --body-in-memory-max=-1 (expected: bytes, e.g. 16384, 16k, 256m, 1g)",
-        "--body-in-memory-max=2g | --body-in-memory-max=2147483648 (expected: 0..1073741824 bytes, 0 = every non-empty body to a temp file)",
+        "--body-in-memory-max=2g | --body-in-memory-max=2g (expected: 0..1073741824 bytes, 0 = every non-empty body to a temp file)",
         "--body-temp-dir=/no/such/dir | --body-temp-dir=/no/such/dir (expected: an existing, writable directory)",
         "--max-connections=lots | --max-connections=lots (expected: a whole number, or auto)",
         "--max-connections=-5   | --max-connections=-5 (expected: >= 1, or auto (0): derived from the file descriptor limit)",
