@@ -240,7 +240,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             synchronized (this) {
                 requestsRunning++;
                 requests++;
-                if (headBuffer != null && recycled.isEmpty() && !arenaRefused) {
+                if (headBuffer != null && recycled.isEmpty() && !arenaRefused && !destroyPending && !destroyed) {
                     recycled.addFirst(allocateLocked(bufferSize, false));
                 }
             }

@@ -117,6 +117,9 @@ final class LingeringClose implements ReadReadyHandler {
         long now = System.nanoTime();
         if (waitingSinceNanos == 0) {
             waitingSinceNanos = now;
+            // Nobody reads while we wait (the layers above get 0): without this, input still
+            // arriving would keep the socket readable and their read handler spinning.
+            source.suspendReads();
         } else if (now - waitingSinceNanos > LINGER_TIME.toNanos()) {
             finish(); // the client reads nothing: no answer can reach it
             return;
