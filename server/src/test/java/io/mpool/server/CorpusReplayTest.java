@@ -28,7 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * no llhttp "reject" case ever gets a 2xx, and afterwards the server still serves {@code /hello}
  * and every pool and page is back (the fixture checks that after the test).
  */
-class CorpusReplayTest {
+public class CorpusReplayTest {
     /** Longer than any server timeout a case can run into: past this a case counts as a hang. */
     private static final int CASE_TIMEOUT_MILLIS = 20_000;
     /** Fewer cases than the corpora hold (1,972 and 119 today) means a path or a file went missing. */
@@ -138,7 +138,7 @@ class CorpusReplayTest {
     }
 
     /** {@code ../shared/corpora} from the checkout root; the test skips, saying why, when absent. */
-    static Path corpora() {
+    public static Path corpora() {
         Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath();
         while (dir != null && !Files.isDirectory(dir.resolve("shared/corpora"))) {
             dir = dir.getParent();
