@@ -26,9 +26,10 @@ import org.xnio.StreamConnection;
  *   streamed through the connection needs only a few buffers.</li>
  *   <li>Handlers take scratch memory from {@link #region()} while their request runs, and may
  *   keep some past it with a {@link RegionHold} (a retained request body).</li>
- *   <li>Request end marks a reset <em>pending</em>. It runs when nothing is open: no buffer held by
- *   Undertow (a read buffer with pipelined bytes, a kept header buffer, a late-closed stream
- *   buffer), no request running and no region hold. Whichever thread closes the last thing runs it.</li>
+ *   <li>Request end marks a reset <em>pending</em>. It runs when nothing it would take back is open:
+ *   no buffer held by Undertow (a read buffer with pipelined bytes, a kept header buffer, a
+ *   late-closed stream buffer; the head buffer is kept memory and does not count), no request
+ *   running and no region hold. Whichever thread closes the last thing runs it.</li>
  *   <li>Connection close marks a destroy pending; it runs under the same rule, after which every
  *   page is back in the arena and {@link #allocate()} throws. Region holds do not delay it past
  *   the channel's close: they are revoked as leaks ({@link #reclaimOrphanedBuffers()}).</li>
@@ -433,10 +434,13 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Runs a pending destroy or reset if nothing is open; true if nothing was left waiting. */
     private boolean runDeferredWork() {
         assert Thread.holdsLock(this) : "connection " + id + ": deferred work without its lock";
-        if (openBuffers > 0 || requestsRunning > 0 || !holds.isEmpty()) {
+        if (requestsRunning > 0 || !holds.isEmpty()) {
             return false;
         }
         if (destroyPending && !destroyed) {
+            if (openBuffers > 0) {
+                return false; // a destroy gives the node back: it waits for the head buffer too
+            }
             if (pendingRequestEnds > 0) {
                 resetsCoalesced += pendingRequestEnds;
                 stats.resetsCoalesced.add(pendingRequestEnds);
@@ -456,10 +460,24 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             }
             return true;
         }
+        if (buffersAReset() > 0) {
+            return false;
+        }
         if (pendingRequestEnds > 0) {
             resetNow();
         }
         return true;
+    }
+
+    /**
+     * Open buffers whose memory a reset would take back (lock held): all but the head buffer,
+     * which lives in the node's kept bytes. Undertow keeps the head buffer open until its root
+     * handler has returned, so a request answered inside it (most are) ends while the head
+     * buffer is still out; its reset runs at once instead of waiting for that close. Pipelined
+     * bytes in the head buffer stay where they are.
+     */
+    private int buffersAReset() {
+        return headBufferOut ? openBuffers - 1 : openBuffers;
     }
 
     private void resetNow() {
@@ -550,8 +568,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         if (requestsRunning > 0) {
             return "a request is running";
         }
-        if (openBuffers > 0) {
-            return "Undertow holds " + openBuffers + " buffer(s)";
+        if (buffersAReset() > 0) {
+            return "Undertow holds " + buffersAReset() + " buffer(s)";
         }
         if (!holds.isEmpty()) {
             return holds.size() + " retained: " + holds.get(0).what() + (holds.size() > 1 ? ", ..." : "");
