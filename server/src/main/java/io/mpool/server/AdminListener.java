@@ -73,8 +73,6 @@ final class AdminListener implements ChannelListener<StreamConnection>, Closeabl
                 // framing too and cut off chunked bodies within it (see MpoolServer).
                 .set(UndertowOptions.MAX_ENTITY_SIZE, 0L)
                 .set(UndertowOptions.MAX_HEADER_SIZE, 2 * limits.maxHeaderSize()) // backstop, as on the main listener
-                .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) limits.idleTimeout().toMillis())
-                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) limits.parseTimeout().toMillis())
                 .getMap();
         this.sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
     }
@@ -91,7 +89,7 @@ final class AdminListener implements ChannelListener<StreamConnection>, Closeabl
             return;
         }
         RequestTracker tracker = new RequestTracker(stats);
-        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits.readTimeout(), limits.writeTimeout());
+        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits);
         watchdog.install();
         RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), MAX_BODY_BYTES,
                 limits.minBodyRate(), RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);

@@ -147,8 +147,8 @@ public final class MpoolServer implements AutoCloseable {
                 // Our framing check answers 414/431 first; Undertow's own limit (which answers a
                 // plain 400) stays above it as a backstop.
                 .set(UndertowOptions.MAX_HEADER_SIZE, 2 * config.limits().maxHeaderSize())
-                .set(UndertowOptions.NO_REQUEST_TIMEOUT, (int) config.limits().idleTimeout().toMillis())
-                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) config.limits().parseTimeout().toMillis())
+                // No NO_REQUEST_TIMEOUT / REQUEST_PARSE_TIMEOUT: ConnectionWatchdog enforces the idle
+                // and parse timeouts from the sweep (Undertow's re-arm a timer per request).
                 .getMap();
     }
 
@@ -242,7 +242,7 @@ public final class MpoolServer implements AutoCloseable {
         RequestLimits limits = config.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
-        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits.readTimeout(), limits.writeTimeout());
+        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits);
         watchdog.install();
         RequestFramingConduit framing = RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes(),
                 limits.minBodyRate(),

@@ -1,10 +1,11 @@
 package io.mpool.server.transport;
 
+import io.mpool.server.RequestLimits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 import org.xnio.channels.StreamSourceChannel;
@@ -20,12 +21,29 @@ import org.xnio.conduits.StreamSinkConduit;
  * store), progress clears the stamp, and the server's once-a-second sweep ({@link #check}) closes
  * connections that waited longer than their timeout: accurate to about a second, free per request.
  * A stalled read of a request whose response has not started is answered 408 first.
+ *
+ * <p>Between requests the sweep samples the connection instead: no request running and the same
+ * request count as at the last sweep means it is still waiting, for its next request (closed after
+ * the idle timeout) or for the end of a head it has started (closed after the parse timeout,
+ * slowloris). Undertow's own idle and parse timeouts re-arm a timer and write four volatile fields
+ * per request; here the request path does nothing for them. Accurate to about two seconds.
  */
 public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgress {
+    private static final Logger LOG = Logger.getLogger(ConnectionWatchdog.class.getName());
+
     private final StreamConnection channel;
     private final RequestTracker tracker;
     private final long readTimeoutNanos;
     private final long writeTimeoutNanos;
+    private final long parseTimeoutNanos;
+    private final long idleTimeoutNanos;
+    /** What the connection waited for at the last sweep (sweep thread only). */
+    private Waiting waiting = Waiting.NOTHING;
+    /** Requests started by then, and when that wait was first seen (sweep thread only). */
+    private int waitingAfterRequests;
+    private long waitingSeenAt;
+
+    private enum Waiting { NOTHING, NEXT_REQUEST, END_OF_HEAD }
     /** When a read last found no data, 0 while reads make progress. */
     private volatile long readWaitingSince;
     /** When a write last could not finish, 0 while writes make progress. */
@@ -33,12 +51,14 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
     /** The connection's framing check, which answers the 408 and closes the lingering way; may be null. */
     private volatile RequestFramingConduit framing;
 
-    public ConnectionWatchdog(StreamConnection channel, RequestTracker tracker, Duration readTimeout,
-                              Duration writeTimeout) {
+    /** Timeouts of {@code limits}: read, write, parse (a head's arrival) and idle (between requests). */
+    public ConnectionWatchdog(StreamConnection channel, RequestTracker tracker, RequestLimits limits) {
         this.channel = channel;
         this.tracker = tracker;
-        this.readTimeoutNanos = readTimeout.toNanos();
-        this.writeTimeoutNanos = writeTimeout.toNanos();
+        this.readTimeoutNanos = limits.readTimeout().toNanos();
+        this.writeTimeoutNanos = limits.writeTimeout().toNanos();
+        this.parseTimeoutNanos = limits.parseTimeout().toNanos();
+        this.idleTimeoutNanos = limits.idleTimeout().toNanos();
     }
 
     /** Puts the write-side stamp conduit under whatever writes next (call before Undertow). */
@@ -97,7 +117,32 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             }
             return true;
         }
-        return false;
+        return waitedTooLongBetweenRequests(now);
+    }
+
+    /** The idle and parse timeouts, from what this sweep and the earlier ones saw. */
+    private boolean waitedTooLongBetweenRequests(long now) {
+        RequestFramingConduit conduit = framing;
+        if (conduit == null || conduit.closing() || tracker.requestRunning() || tracker.upgraded()) {
+            waiting = Waiting.NOTHING; // the read and write timeouts, or the lingering close, cover it
+            return false;
+        }
+        Waiting nowWaiting = conduit.midMessage() ? Waiting.END_OF_HEAD : Waiting.NEXT_REQUEST;
+        int requests = tracker.requestsStarted();
+        if (nowWaiting != waiting || requests != waitingAfterRequests) {
+            waiting = nowWaiting;
+            waitingAfterRequests = requests;
+            waitingSeenAt = now;
+            return false;
+        }
+        boolean head = nowWaiting == Waiting.END_OF_HEAD;
+        if (now - waitingSeenAt <= (head ? parseTimeoutNanos : idleTimeoutNanos)) {
+            return false;
+        }
+        LOG.fine(() -> (head ? "request head not complete within the parse timeout" : "idle past the idle timeout")
+                + ": closing the connection from " + channel.getPeerAddress());
+        IoUtils.safeClose(channel);
+        return true;
     }
 
     /** Stamps writes that cannot finish; every write that completes clears the stamp. */

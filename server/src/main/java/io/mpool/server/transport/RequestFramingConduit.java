@@ -128,6 +128,16 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         this.bodyRateGraceNanos = bodyRateGrace.toNanos();
     }
 
+    /** True while a message is under way: a body, or a head of which some bytes have come. */
+    boolean midMessage() {
+        return scanner.midMessage();
+    }
+
+    /** True once the connection is being closed the lingering way (it has its own time bound). */
+    boolean closing() {
+        return lingering != null;
+    }
+
     /** Reports every read's progress to {@code progress} (read timeouts). */
     public RequestFramingConduit trackingProgress(ReadProgress progress) {
         this.progress = progress;

@@ -8,16 +8,25 @@ import io.undertow.server.protocol.http.PipeliningBufferingStreamSinkConduit;
 import io.undertow.util.StatusCodes;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One connection's running request, as its framing check needs to know it: whether a request is
  * running (a refused head may only be answered between requests) and whether the running
  * request's response has started (a broken body may only be answered before it has).
+ *
+ * <p>Written by the thread that runs the connection's request (one at a time: Undertow hands a
+ * connection from its IO thread to a worker and back with a happens-before), read by any: the
+ * writes are release stores, which on x86 are plain stores (no fence per request).
  */
 public final class RequestTracker implements RequestFramingConduit.Guarded {
     private final ServerStats stats;
     private final AtomicInteger running = new AtomicInteger();
-    private volatile HttpServerExchange current;
+    /** Requests started on this connection (the watchdog's idle check compares it across sweeps). */
+    private final AtomicInteger started = new AtomicInteger();
+    /** Set once the connection was upgraded: no request boundaries (and no idle timeout) after that. */
+    private volatile boolean upgraded;
+    private final AtomicReference<HttpServerExchange> current = new AtomicReference<>();
     /** The connection's Undertow side, known from its first request on (for its pipelining buffer). */
     private volatile HttpServerConnection http;
     /** Run when the first request starts (its head is complete), then dropped; null after. */
@@ -39,18 +48,22 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
             firstRequest = null;
             first.run();
         }
-        running.incrementAndGet();
-        current = exchange;
+        running.setRelease(running.getPlain() + 1);
+        started.setRelease(started.getPlain() + 1);
+        current.setRelease(exchange);
         if (http == null && exchange.getConnection() instanceof HttpServerConnection connection) {
             http = connection;
         }
     }
 
     void ended(HttpServerExchange exchange) {
-        if (current == exchange) {
-            current = null;
+        if (exchange.isUpgrade()) {
+            upgraded = true;
         }
-        running.decrementAndGet();
+        if (current.getPlain() == exchange) {
+            current.setRelease(null);
+        }
+        running.setRelease(running.getPlain() - 1);
     }
 
     @Override
@@ -58,9 +71,17 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         return running.get() > 0;
     }
 
+    int requestsStarted() {
+        return started.get();
+    }
+
+    boolean upgraded() {
+        return upgraded;
+    }
+
     @Override
     public boolean responseStarted() {
-        HttpServerExchange exchange = current;
+        HttpServerExchange exchange = current.get();
         return exchange == null || exchange.isResponseStarted();
     }
 
