@@ -89,8 +89,8 @@ final class BenchmarkReport {
                 .append(" s), sampled just before the load starts and ").append(Compare.SETTLE_AFTER_RUN.toMillis())
                 .append(" ms after the tool exits (closing the run's connections counts), divided by the responses the"
                         + " tool counted. ").append(resolution(results)).append('\n');
-        md.append("- Method: all servers run at once on loopback; each workload runs interleaved across servers (A B C,"
-                        + " A B C, ...), ").append(setup.rounds()).append(" rounds of ").append(setup.duration())
+        md.append("- Method: all servers run at once on loopback; each workload runs interleaved across servers, the order"
+                        + " rotated each round (A B C, B C A, C A B, ...), ").append(setup.rounds()).append(" rounds of ").append(setup.duration())
                 .append(" s per tool; figures are medians over the rounds, ratios are of medians. Before round 1,"
                         + " each server warms up on each workload, unmeasured, in slices of ")
                 .append(Compare.WARMUP_SLICE_SECONDS).append(" s until it has used ")

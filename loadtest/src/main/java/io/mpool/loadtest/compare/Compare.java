@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Option;
 /**
  * The side-by-side benchmark: starts mpool ({@code --pool mp}), the same server with
  * {@code --pool undertow}, the stock reference server and nginx (when installed) on loopback, each
- * pinned to the server CPU, then runs every workload interleaved across them (A B C, A B C, ...)
+ * pinned to the server CPU, then runs every workload interleaved across them, the order rotated each
+ * round (A B C, B C A, C A B, ...) so that no server always runs right after the same one,
  * with wrk (when installed) and our generator pinned to the client CPU, and writes the server's
  * CPU time per request, req/s, p99 and heap per request, their medians and ratios to a Markdown
  * report. {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.compare.Compare --help}
@@ -197,7 +199,7 @@ public final class Compare implements Callable<Integer> {
                 System.out.println("== " + workload.name());
                 List<Measurement> measurements = new ArrayList<>();
                 for (int round = 1; round <= rounds; round++) {
-                    for (ServerProcess server : running) {
+                    for (ServerProcess server : rotated(running, round - 1)) {
                         if (round == 1 && warmup > 0) {
                             warmups.add(workload.id() + " " + server.name + ": " + warmUp(activeTools.get(0), workload, server));
                         }
@@ -300,6 +302,15 @@ public final class Compare implements Callable<Integer> {
      * One run: admin figures before, server CPU sampled, the tool's run, a settle, CPU sampled
      * again, admin figures after (the admin endpoint's own work stays outside the CPU window).
      */
+    /** {@code servers} starting at index {@code by} (modulo its size), wrapping around. */
+    static <T> List<T> rotated(List<T> servers, int by) {
+        List<T> order = new ArrayList<>(servers);
+        if (!order.isEmpty()) {
+            Collections.rotate(order, -(by % order.size()));
+        }
+        return order;
+    }
+
     private Measurement measure(String tool, Workload workload, ServerProcess server, int seconds, int round)
             throws IOException, InterruptedException {
         AdminProbe probe = server.adminPort > 0 ? new AdminProbe(URI.create("http://127.0.0.1:" + server.adminPort), null) : null;
