@@ -60,7 +60,8 @@ final class HeadScanner {
     private int transferEncodings;
     private String transferEncoding;
     private int contentLengths;
-    private String contentLength;
+    /** The last Content-Length value, or -1 when it is not a plain number. */
+    private long contentLength;
 
     private Body body = Body.NONE;
     private long bodyLength;
@@ -241,7 +242,7 @@ final class HeadScanner {
         transferEncodings = 0;
         transferEncoding = null;
         contentLengths = 0;
-        contentLength = null;
+        contentLength = -1;
         body = Body.NONE;
         bodyLength = 0;
         startLine();
@@ -342,7 +343,7 @@ final class HeadScanner {
             transferEncoding = value.toString().strip();
         } else if (valueKind == VALUE_CONTENT_LENGTH) {
             contentLengths++;
-            contentLength = value.toString().strip();
+            contentLength = plainNumber(value);
         }
         return null;
     }
@@ -355,7 +356,9 @@ final class HeadScanner {
         mayBeTransferEncoding = true;
         mayBeContentLength = true;
         valueKind = VALUE_NONE;
-        value.setLength(0);
+        if (value.length() > 0) {
+            value.setLength(0);
+        }
     }
 
     /** The head is complete: how its body is framed, or why that framing is refused. */
@@ -380,12 +383,10 @@ final class HeadScanner {
             if (contentLengths > 1) {
                 return new FramingViolation(400, "Content-Length header repeated", true);
             }
-            String digits = contentLength;
-            if (digits.isEmpty() || digits.length() > MAX_CONTENT_LENGTH_DIGITS
-                    || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            long length = contentLength;
+            if (length < 0) {
                 return new FramingViolation(400, "Content-Length is not a plain number", true);
             }
-            long length = Long.parseLong(digits);
             if (maxBody > 0 && length > maxBody) {
                 return new FramingViolation(413, "Content-Length " + length + " larger than the limit of "
                         + maxBody + " bytes", true);
@@ -394,6 +395,33 @@ final class HeadScanner {
             body = length == 0 ? Body.NONE : Body.FIXED;
         }
         return null;
+    }
+
+    /**
+     * {@code value} without surrounding whitespace as a plain decimal number of 1 to
+     * {@value #MAX_CONTENT_LENGTH_DIGITS} digits, or -1 (no sign, no other character).
+     */
+    private static long plainNumber(CharSequence value) {
+        int from = 0;
+        int to = value.length();
+        while (from < to && Character.isWhitespace(value.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(value.charAt(to - 1))) {
+            to--;
+        }
+        if (from == to || to - from > MAX_CONTENT_LENGTH_DIGITS) {
+            return -1;
+        }
+        long number = 0;
+        for (int i = from; i < to; i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            number = number * 10 + (c - '0');
+        }
+        return number;
     }
 
     private static FramingViolation checkCodings(String value) {
