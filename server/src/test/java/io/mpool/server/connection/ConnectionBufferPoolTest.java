@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.mempool.ArenaLeakCheck;
+import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DefaultByteBufferPool;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -54,6 +56,41 @@ class ConnectionBufferPoolTest {
         assertEquals(3, connection.summary().resets());
         connection.connectionClosed();
         assertEquals(0, arena.stats().pagesInUse() + arena.stats().largeBlocksInUse());
+    }
+
+    /**
+     * The head buffer is kept memory: a reset leaves it alone, so it runs while Undertow still
+     * holds the head buffer (Undertow closes it only after its root handler returned, and a
+     * pipelined request's bytes may wait in it); a destroy gives the node back, so it waits.
+     * Poisoning is on: a reset that touched the head buffer would overwrite the bytes in it.
+     */
+    @Test
+    void aResetDoesNotWaitForTheHeadBufferButADestroyDoes() {
+        PageArena poisoning = leaks.track(PageArena.builder().maxBytes(1 << 20)
+                .debug(DebugOptions.NONE.withPoison(true).withParanoid(true)).build());
+        ConnectionRegistry connections = new ConnectionRegistry(poisoning, 16384, 1 << 20,
+                new DefaultByteBufferPool(false, 16384, -1, 4), stats);
+        ConnectionBufferPool connection = connections.open("test");
+        PooledByteBuffer head = connection.allocate();
+        byte[] pipelined = "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        head.getBuffer().put(pipelined).flip().position(19); // the first request parsed, the second waits
+        connection.requestStarted();
+        PooledByteBuffer response = connection.allocate();
+        response.getBuffer().put((byte) 'H');
+        response.close();
+        connection.requestEnded();
+        ConnectionSummary summary = connection.summary();
+        assertEquals(1, summary.resets(), "the reset ran with the head buffer still out: " + summary);
+        assertFalse(summary.resetPending());
+        assertEquals(0, stats.snapshot().resetsDeferred());
+        byte[] left = new byte[head.getBuffer().remaining()];
+        head.getBuffer().get(left);
+        assertEquals("GET /b HTTP/1.1\r\n\r\n", new String(left, StandardCharsets.US_ASCII), "the pipelined bytes survive");
+        connection.connectionClosed();
+        assertEquals(1, connections.size(), "destroy waits for the head buffer: it lives in the node");
+        head.close();
+        assertEquals(0, connections.size());
+        assertEquals(0, poisoning.stats().pagesInUse() + poisoning.stats().largeBlocksInUse());
     }
 
     @Test
