@@ -7,8 +7,8 @@ import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.server.protocol.http.PipeliningBufferingStreamSinkConduit;
 import io.undertow.util.StatusCodes;
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One connection's running request, as its framing check needs to know it: whether a request is
@@ -17,16 +17,34 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Written by the thread that runs the connection's request (one at a time: Undertow hands a
  * connection from its IO thread to a worker and back with a happens-before), read by any: the
- * writes are release stores, which on x86 are plain stores (no fence per request).
+ * writes are release stores, which on x86 are plain stores (no fence per request). The fields live
+ * in this object (through {@link VarHandle}s, not one atomic object each), so a request touches one
+ * object of its connection here, not four.
  */
 public final class RequestTracker implements RequestFramingConduit.Guarded {
+    private static final VarHandle RUNNING;
+    private static final VarHandle STARTED;
+    private static final VarHandle CURRENT;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            RUNNING = lookup.findVarHandle(RequestTracker.class, "running", int.class);
+            STARTED = lookup.findVarHandle(RequestTracker.class, "starts", int.class);
+            CURRENT = lookup.findVarHandle(RequestTracker.class, "current", HttpServerExchange.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final ServerStats stats;
-    private final AtomicInteger running = new AtomicInteger();
+    /** Requests between root handler and completion (0 or 1 but while a pipelined one takes over). */
+    private int running;
     /** Requests started on this connection (the watchdog's idle check compares it across sweeps). */
-    private final AtomicInteger started = new AtomicInteger();
+    private int starts;
     /** Set once the connection was upgraded: no request boundaries (and no idle timeout) after that. */
     private volatile boolean upgraded;
-    private final AtomicReference<HttpServerExchange> current = new AtomicReference<>();
+    private HttpServerExchange current;
     /** The connection's Undertow side, known from its first request on (for its pipelining buffer). */
     private volatile HttpServerConnection http;
     /** Run when the first request starts (its head is complete), then dropped; null after. */
@@ -48,9 +66,9 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
             firstRequest = null;
             first.run();
         }
-        running.setRelease(running.getPlain() + 1);
-        started.setRelease(started.getPlain() + 1);
-        current.setRelease(exchange);
+        RUNNING.setRelease(this, running + 1);
+        STARTED.setRelease(this, starts + 1);
+        CURRENT.setRelease(this, exchange);
         if (http == null && exchange.getConnection() instanceof HttpServerConnection connection) {
             http = connection;
         }
@@ -60,19 +78,19 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         if (exchange.isUpgrade()) {
             upgraded = true;
         }
-        if (current.getPlain() == exchange) {
-            current.setRelease(null);
+        if (current == exchange) {
+            CURRENT.setRelease(this, null);
         }
-        running.setRelease(running.getPlain() - 1);
+        RUNNING.setRelease(this, running - 1);
     }
 
     @Override
     public boolean requestRunning() {
-        return running.get() > 0;
+        return (int) RUNNING.getAcquire(this) > 0;
     }
 
     int requestsStarted() {
-        return started.get();
+        return (int) STARTED.getAcquire(this);
     }
 
     boolean upgraded() {
@@ -81,7 +99,7 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
 
     @Override
     public boolean responseStarted() {
-        HttpServerExchange exchange = current.get();
+        HttpServerExchange exchange = (HttpServerExchange) CURRENT.getAcquire(this);
         return exchange == null || exchange.isResponseStarted();
     }
 
