@@ -6,11 +6,8 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
@@ -21,9 +18,9 @@ import org.xnio.StreamConnection;
  * <h2>Life</h2>
  * <ol>
  *   <li>Created on accept (one arena page for the pool's head node).</li>
- *   <li>Undertow takes read/write buffers with {@link #allocate()}; a closed buffer goes on a
- *   same-size free list and serves the next {@code allocate()} of the same request, so a body
- *   streamed through the connection needs only a few buffers.</li>
+ *   <li>Undertow takes read/write buffers with {@link #allocate()}: a request's head goes into the
+ *   head buffer, its first full-size buffer is the {@link KeptBuffer}, others come from the pool
+ *   and, once closed, serve the next {@code allocate()} of the same request.</li>
  *   <li>Handlers take scratch memory from {@link #region()} while their request runs, and may
  *   keep some past it with a {@link RegionHold} (a retained request body).</li>
  *   <li>Request end marks a reset <em>pending</em>. It runs when nothing it would take back is open:
@@ -46,10 +43,8 @@ import org.xnio.StreamConnection;
 public final class ConnectionBufferPool implements ByteBufferPool {
     private static final Logger LOG = Logger.getLogger(ConnectionBufferPool.class.getName());
     /**
-     * The buffer a request head is read into, kept at the start of the pool's node for the
-     * connection's life (nginx reads heads into a 1 KB {@code client_header_buffer_size} buffer
-     * and takes large buffers only for more). Undertow's read loop fills it as often as a larger
-     * head needs; bodies and responses get full-size buffers.
+     * The buffer request heads are read into, at the start of the pool's node for the connection's
+     * life (nginx: a 1 KB {@code client_header_buffer_size} buffer); a larger head takes more reads.
      */
     static final int HEAD_BUFFER_SIZE = 2048;
 
@@ -65,12 +60,11 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final RequestRegion region = new RequestRegion(this);
     private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
 
-    /**
-     * Handed out for reads while no request runs (the next head); null when full-size buffers are
-     * no larger. Kept across resets ({@link MpPool#allocateKept}): no request allocates it.
-     */
+    /** Handed out for reads while no request runs (the next head), kept across resets; or null. */
     private final ByteBuffer headBuffer;
     private boolean headBufferOut;
+    /** The full-size buffer kept across requests; null when there is no head buffer. */
+    private final KeptBuffer kept;
     /** Closed buffers of this request, reused before the pool is asked again. */
     private final ArrayDeque<ByteBuffer> recycled = new ArrayDeque<>();
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
@@ -96,9 +90,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private boolean probing;
     private final PooledByteBuffer sizeProbe;
     private final ResetHistory history = new ResetHistory();
-    /** Region memory kept past its request: the reset waits for these. */
-    private final List<RegionHold> holds = new ArrayList<>(0);
-    private boolean leakLogged;
+    private final RegionHolds holds = new RegionHolds();
     /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
     private long bodyBytesInMemory;
     private long bodyBytesOnDisk;
@@ -116,6 +108,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         this.stats = stats;
         this.onDestroyed = onDestroyed;
         this.headBuffer = bufferSize > HEAD_BUFFER_SIZE ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
+        this.kept = headBuffer != null ? new KeptBuffer(pool.arena(), pool, bufferSize) : null;
     }
 
     // ---- ByteBufferPool ----
@@ -148,6 +141,11 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                 if (requestsRunning == 0 && headBuffer != null && !headBufferOut) {
                     headBufferOut = true; // between requests Undertow allocates only to read a head
                     buffer = headBuffer.clear();
+                } else if (kept != null && !kept.out()) {
+                    if (!kept.held()) {
+                        takeKept();
+                    }
+                    buffer = kept.handOut();
                 } else {
                     buffer = recycled.pollFirst();
                 }
@@ -228,9 +226,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /**
      * Root handler entry: the request counts as open until {@link #requestEnded()} (also when this
-     * throws). Its head was read into the head buffer, which needed no memory from the arena; the
-     * buffer its response will need is taken now, before the handler starts the response, so that
-     * a full arena refuses the request while a 503 can still be its answer.
+     * throws). Its head was read into the head buffer; the full-size buffer its response needs (the
+     * kept buffer) is taken from the arena now if the connection does not hold it, so that a full
+     * arena refuses the request before the handler starts the response, while a 503 can be its answer.
      *
      * @throws ArenaExhaustedException        when the arena cannot give that buffer
      * @throws ConnectionCapExceededException when it would pass the connection's cap
@@ -241,8 +239,10 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             synchronized (this) {
                 requestsRunning++;
                 requests++;
-                if (headBuffer != null && recycled.isEmpty() && !arenaRefused && !destroyPending && !destroyed) {
-                    recycled.addFirst(allocateLocked(bufferSize, false));
+                if (kept != null && !arenaRefused && !destroyPending && !destroyed && !kept.held()) {
+                    takeKept();
+                } else if (kept != null && kept.out() && recycled.isEmpty() && !arenaRefused && !destroyPending) {
+                    recycled.addFirst(allocateLocked(bufferSize, false)); // Undertow still holds the kept one
                 }
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
@@ -313,35 +313,17 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0 && holds.isEmpty()) {
                 return 0;
             }
-            revokeHolds();
+            holds.revokeAll("connection " + id + " (" + remote + ")", stats);
             int reclaimed = BufferHandle.staleAll(openHandles);
             openHandles = null;
             openBuffers = 0;
+            if (kept != null) {
+                kept.returned(); // its handle is stale now: the destroy gives the block back
+            }
             stats.orphanedBuffersReclaimed.add(reclaimed);
             runDeferredWork();
             return reclaimed;
         }
-    }
-
-    /** Holds never released by the time the connection closed: leaks, revoked (lock held). */
-    private void revokeHolds() {
-        if (holds.isEmpty()) {
-            return;
-        }
-        if (!leakLogged) {
-            leakLogged = true;
-            LOG.warning("connection " + id + " (" + remote + ") closed with " + holds.size() + " region hold(s) never"
-                    + " released (" + holds.get(0) + "): revoked, their memory goes back with the pool");
-        }
-        stats.retainsLeaked.add(holds.size());
-        for (RegionHold hold : holds) {
-            try {
-                hold.revoke();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "revoking " + hold + " failed", e);
-            }
-        }
-        holds.clear();
     }
 
     /**
@@ -353,11 +335,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         synchronized (this) {
             if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0
                     && openBuffers == 0 && pendingRequestEnds == 0) {
-                recycled.clear();
-                if (pool.bytesInUse() > pool.keptBytes()) {
-                    pool.reset(); // nothing of it is open: only closed buffers kept for reuse
-                }
-                pool.releaseRetained();
+                giveBackIdleMemory();
             }
             requestsAtLastSweep = requests;
         }
@@ -408,19 +386,40 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
     }
 
-    private ByteBuffer allocateLocked(int size, boolean zeroed) {
-        assert Thread.holdsLock(this) : "connection " + id + ": allocation without its lock";
-        checkOpen();
-        if (pool.bytesReserved() + size > maxBytes) {
+    /** Arena memory this connection holds: its pool's, and the kept buffer's (lock held). */
+    private long bytesReserved() {
+        return destroyed ? 0 : pool.bytesReserved() + (kept == null ? 0 : kept.bytes());
+    }
+
+    /** @throws ConnectionCapExceededException if {@code size} more bytes would pass the connection's cap */
+    private void checkCap(int size) {
+        if (bytesReserved() + size > maxBytes) {
             stats.connectionCapExceeded.increment();
             if (!capLogged) {
                 capLogged = true;
                 LOG.warning("connection " + id + " (" + remote + ") passed its cap of " + maxBytes
-                        + " bytes (--connection-max-bytes): holding " + pool.bytesReserved()
+                        + " bytes (--connection-max-bytes): holding " + bytesReserved()
                         + ", asked for " + size + "; closing it");
             }
-            throw new ConnectionCapExceededException(id, maxBytes, pool.bytesReserved(), size);
+            throw new ConnectionCapExceededException(id, maxBytes, bytesReserved(), size);
         }
+    }
+
+    /** Takes the kept buffer's block from the arena, within the connection's cap (lock held). */
+    private void takeKept() {
+        checkCap(bufferSize);
+        try {
+            kept.take();
+        } catch (ArenaExhaustedException e) {
+            stats.arenaRejections.increment();
+            throw e;
+        }
+    }
+
+    private ByteBuffer allocateLocked(int size, boolean zeroed) {
+        assert Thread.holdsLock(this) : "connection " + id + ": allocation without its lock";
+        checkOpen();
+        checkCap(size);
         try {
             return zeroed ? pool.allocateZeroed(size) : pool.allocate(size);
         } catch (ArenaExhaustedException e) {
@@ -453,6 +452,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             PoolDestroyedEvent.emit(id, remote, System.currentTimeMillis() - createdMillis, requests, resets,
                     resetsCoalesced, pool.bytesReserved());
             try {
+                if (kept != null) {
+                    kept.release();
+                }
                 pool.destroy();
             } finally {
                 stats.poolsDestroyed.increment();
@@ -477,7 +479,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
      * bytes in the head buffer stay where they are.
      */
     private int buffersAReset() {
-        return headBufferOut ? openBuffers - 1 : openBuffers;
+        return headBufferOut ? openBuffers - 1 : openBuffers; // the kept buffer counts: Undertow may batch into it
     }
 
     private void resetNow() {
@@ -522,6 +524,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
         if (buffer == headBuffer) {
             headBufferOut = false;
+        } else if (kept != null && kept.is(buffer)) {
+            kept.returned();
         } else if (!destroyed && !destroyPending) {
             buffer.clear();
             recycled.addFirst(buffer);
@@ -530,9 +534,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         if (requests == 0 && openBuffers == 0 && requestsRunning == 0 && !destroyed && !destroyPending) {
             // Undertow reads into a buffer before it knows whether bytes have come; a
             // connection that has not sent a request yet keeps only its node while it waits.
-            recycled.clear();
-            pool.reset();
-            pool.releaseRetained();
+            giveBackIdleMemory();
+        }
+    }
+
+    /** Nothing is open: everything but the node (and its head buffer) goes back (lock held). */
+    private void giveBackIdleMemory() {
+        recycled.clear();
+        if (pool.bytesInUse() > pool.keptBytes()) {
+            pool.reset(); // only closed buffers kept for reuse are in it
+        }
+        pool.releaseRetained();
+        if (kept != null) {
+            kept.release();
         }
     }
 
@@ -553,7 +567,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     public ConnectionSummary summary() {
         synchronized (this) {
             return new ConnectionSummary(id, remote, System.currentTimeMillis() - createdMillis, requests,
-                    resets, resetsCoalesced, pool.nodeCount(), pool.bytesInUse(), pool.bytesReserved(),
+                    resets, resetsCoalesced, pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds.size(),
                     bodyBytesInMemory, bodyBytesOnDisk);
@@ -572,7 +586,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             return "Undertow holds " + buffersAReset() + " buffer(s)";
         }
         if (!holds.isEmpty()) {
-            return holds.size() + " retained: " + holds.get(0).what() + (holds.size() > 1 ? ", ..." : "");
+            return holds.describe();
         }
         return "running";
     }

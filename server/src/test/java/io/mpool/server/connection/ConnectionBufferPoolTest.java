@@ -93,6 +93,41 @@ class ConnectionBufferPoolTest {
         assertEquals(0, poisoning.stats().pagesInUse() + poisoning.stats().largeBlocksInUse());
     }
 
+    /** The kept buffer (KeptBuffer): every request's first full-size buffer, untouched by resets. */
+    @Test
+    void theKeptBufferServesEveryRequestAndGoesBackWhenTheConnectionIdles() {
+        ConnectionBufferPool connection = registry.open("test");
+        ByteBuffer kept = null;
+        for (int request = 0; request < 3; request++) {
+            PooledByteBuffer head = connection.allocate();
+            connection.requestStarted();
+            PooledByteBuffer response = connection.allocate();
+            if (kept == null) {
+                kept = response.getBuffer();
+            }
+            assertSame(kept, response.getBuffer(), "the same buffer, request " + request);
+            assertEquals(0, response.getBuffer().position(), "handed out cleared");
+            response.getBuffer().put((byte) 'H');
+            response.close();
+            connection.requestEnded();
+            head.close();
+            assertEquals(request + 1, connection.summary().resets());
+            assertEquals(1, arena.stats().largeBlocksInUse(), "only the kept buffer, across resets");
+        }
+        assertEquals(MpPool.NODE_SIZE + 16384, connection.summary().bytesReserved(), "the node and the kept buffer");
+        connection.releaseRetainedIfIdle(); // notes the request count
+        connection.releaseRetainedIfIdle(); // no request since: idle
+        assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives the kept buffer back");
+        assertEquals(MpPool.NODE_SIZE, connection.summary().bytesReserved());
+        PooledByteBuffer head = connection.allocate();
+        connection.requestStarted(); // busy again: taken from the arena again
+        assertEquals(1, arena.stats().largeBlocksInUse());
+        connection.requestEnded();
+        head.close();
+        connection.connectionClosed();
+        assertEquals(0, arena.stats().pagesInUse() + arena.stats().largeBlocksInUse(), "destroy gives it back");
+    }
+
     @Test
     void aResetWaitsForEveryOpenBufferAndRunsOnTheLastClose() {
         ConnectionBufferPool connection = registry.open("test");
