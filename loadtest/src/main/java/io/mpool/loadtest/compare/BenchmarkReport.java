@@ -152,8 +152,9 @@ final class BenchmarkReport {
                     .append(ratio(runs, "mp", "reference", Measurement::cpuMicrosPerRequest))
                     .append(roundRange(runs, "mp", "reference")).append(" |\n");
         }
-        md.append("\nRatios are of the medians; in parentheses the lowest and highest ratio within one round (the"
-                + " servers of a round run back to back, so a round's ratio sees the same background load).\n");
+        md.append("\nRatios are of the medians; in parentheses the ratios within one round: their median, lowest and"
+                + " highest (the servers of a round run back to back, so a round's ratio sees the same background load;"
+                + " when the host's speed drifts between rounds, the per-round median is the steadier figure).\n");
         md.append("\nBeside it (").append(tool).append(", medians):\n\n");
         md.append("| workload | server | CPU µs/req | req/s | p99 | heap B/req | errors |\n|---|---|---|---|---|---|---|\n");
         for (Map.Entry<Workload, List<Measurement>> entry : results.entrySet()) {
@@ -272,7 +273,12 @@ final class BenchmarkReport {
         return mine >= 0 && base > 0 ? String.format(Locale.ROOT, "%.2f", mine / base) : "–";
     }
 
-    /** " (lo–hi)": the range of {@code server}'s CPU per request over {@code baseline}'s, round by round. */
+    /**
+     * " (per round m, lo–hi)": {@code server}'s CPU per request over {@code baseline}'s round by
+     * round, their median and range. The servers of a round run back to back, so a round's ratio
+     * sees one background load: on a host whose speed drifts between rounds, the median of these
+     * is the steadier figure.
+     */
     static String roundRange(List<Measurement> runs, String server, String baseline) {
         List<Double> ratios = new ArrayList<>();
         for (Measurement mine : only(runs, server)) {
@@ -285,8 +291,10 @@ final class BenchmarkReport {
         if (ratios.size() < 2) {
             return "";
         }
-        return String.format(Locale.ROOT, " (%.2f–%.2f)", ratios.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
-                ratios.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+        List<Double> sorted = ratios.stream().sorted().toList();
+        int n = sorted.size();
+        double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return String.format(Locale.ROOT, " (per round %.2f, %.2f–%.2f)", median, sorted.get(0), sorted.get(n - 1));
     }
 
     /** The median of a figure over runs, ignoring runs without it (-1); -1 if none has it. */

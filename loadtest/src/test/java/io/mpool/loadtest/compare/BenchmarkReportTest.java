@@ -41,7 +41,7 @@ class BenchmarkReportTest {
     @Test
     void theHeadlineTableHasCpuMediansAndRatiosOfMedians() {
         // per round mp/undertow: 10/8, 30/7, 9/9; mp/reference: 10/12.5, 30/11, 9/20
-        assertTrue(render().contains("| GET /hello, 64 connections | 10.00 | 8.00 | 12.50 | 1.25 (1.00–4.29) | 0.80 (0.45–2.73) |\n"),
+        assertTrue(render().contains("| GET /hello, 64 connections | 10.00 | 8.00 | 12.50 | 1.25 (per round 1.25, 1.00–4.29) | 0.80 (per round 0.80, 0.45–2.73) |\n"),
                 render());
     }
 
