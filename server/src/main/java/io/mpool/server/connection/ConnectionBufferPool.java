@@ -450,7 +450,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             bodyBytesInMemory = 0;
             bodyBytesOnDisk = 0;
             PoolDestroyedEvent.emit(id, remote, System.currentTimeMillis() - createdMillis, requests, resets,
-                    resetsCoalesced, pool.bytesReserved());
+                    resetsCoalesced, pool.bytesReserved() + (kept == null ? 0 : kept.bytes()));
             try {
                 if (kept != null) {
                     kept.release();
