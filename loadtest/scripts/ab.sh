@@ -1,0 +1,67 @@
+#!/bin/bash
+# A/B of server builds or modes, pinned, interleaved, per-round ratios: what Compare cannot do
+# (Compare runs one build's mp / undertow / reference). Every server runs at once under
+# `taskset -c 0`, wrk under `taskset -c 1`; each round measures them back to back, the order
+# rotated every round; CPU = utime + stime of the server process over the run / requests.
+#
+# usage: loadtest/scripts/ab.sh ROUNDS CONNECTIONS PATH [WRK_SCRIPT] -- NAME=COMMAND ...
+#   COMMAND has PORT where the server's port goes; the first NAME is the baseline of the ratios.
+#   WRK_SCRIPT is a file in loadtest/wrk (post.lua with BODY_SIZE=..., pipeline.lua with DEPTH=...);
+#   WRKARGS="Connection: close" adds that header to every request.
+# e.g. loadtest/scripts/ab.sh 8 64 /hello -- \
+#        "old=java -jar /tmp/old.jar --port PORT --admin-port 0" \
+#        "new=java -jar server/target/mpool-server.jar --port PORT --admin-port 0"
+set -euo pipefail
+if [ $# -lt 4 ]; then
+  sed -n '2,14p' "$0"; exit 2
+fi
+rounds=$1; conns=$2; path=$3; shift 3
+script=""
+if [ "$1" != "--" ]; then script=$1; shift; fi
+[ "$1" = "--" ] && shift
+root=$(cd "$(dirname "$0")/../.." && pwd)
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)"; exit 2; }
+out=$(mktemp)
+names=(); pids=(); ports=()
+port=18300
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+for spec in "$@"; do
+  name=${spec%%=*}; cmd=${spec#*=}; port=$((port + 1))
+  taskset -c 0 ${cmd//PORT/$port} > "$out.$name.log" 2>&1 &
+  pids+=($!); names+=("$name"); ports+=($port)
+done
+for p in "${ports[@]}"; do
+  for _ in $(seq 100); do curl -s -o /dev/null "localhost:$p/hello" && break; sleep 0.2; done
+done
+wrkargs=(-t1 "-c$conns")
+[ -n "$script" ] && wrkargs+=(-s "$root/loadtest/wrk/$script")
+[ -n "${WRKARGS:-}" ] && wrkargs+=(-H "$WRKARGS")
+for i in "${!names[@]}"; do # warm-up
+  taskset -c 1 wrk "${wrkargs[@]}" -d8s "http://127.0.0.1:${ports[$i]}$path" > /dev/null
+done
+n=${#names[@]}
+for r in $(seq "$rounds"); do
+  for k in $(seq 0 $((n - 1))); do
+    i=$(( (k + r) % n ))
+    t0=$(awk '{print $14 + $15}' "/proc/${pids[$i]}/stat")
+    result=$(taskset -c 1 wrk "${wrkargs[@]}" -d3s "http://127.0.0.1:${ports[$i]}$path")
+    sleep 0.3
+    t1=$(awk '{print $14 + $15}' "/proc/${pids[$i]}/stat")
+    requests=$(echo "$result" | awk '/requests in/ {print $1}')
+    echo "$r ${names[$i]} $(awk -v a="$t0" -v b="$t1" -v q="$requests" 'BEGIN {printf "%.2f", (b - a) * 10000 / q}')"
+  done
+done | tee "$out"
+python3 - "$out" "${names[@]}" <<'PY'
+import collections, statistics, sys
+by_server, by_round = collections.defaultdict(list), collections.defaultdict(dict)
+for line in open(sys.argv[1]):
+    r, name, cpu = line.split()
+    by_server[name].append(float(cpu)); by_round[r][name] = float(cpu)
+base = sys.argv[2]
+for name in sys.argv[2:]:
+    print("%-10s CPU us/request median %.2f  rounds %s" % (name, statistics.median(by_server[name]), by_server[name]))
+for name in sys.argv[3:]:
+    ratios = [v[name] / v[base] for v in by_round.values() if name in v and base in v]
+    print("%s / %s: per-round median %.3f (%.3f-%.3f), ratio of medians %.3f" % (name, base, statistics.median(ratios),
+          min(ratios), max(ratios), statistics.median(by_server[name]) / statistics.median(by_server[base])))
+PY
