@@ -108,7 +108,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         this.stats = stats;
         this.onDestroyed = onDestroyed;
         this.headBuffer = bufferSize > HEAD_BUFFER_SIZE ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
-        this.kept = headBuffer != null ? new KeptBuffer(pool.arena(), pool, bufferSize) : null;
+        this.kept = headBuffer != null ? new KeptBuffer(pool.arena(), pool, bufferSize, stats) : null;
     }
 
     // ---- ByteBufferPool ----
@@ -239,10 +239,12 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             synchronized (this) {
                 requestsRunning++;
                 requests++;
-                if (kept != null && !arenaRefused && !destroyPending && !destroyed && !kept.held()) {
-                    takeKept();
-                } else if (kept != null && kept.out() && recycled.isEmpty() && !arenaRefused && !destroyPending) {
-                    recycled.addFirst(allocateLocked(bufferSize, false)); // Undertow still holds the kept one
+                if (kept != null && !arenaRefused && !destroyPending) { // destroyed implies destroyPending
+                    if (!kept.held()) {
+                        takeKept();
+                    } else if (kept.out() && recycled.isEmpty()) {
+                        recycled.addFirst(allocateLocked(bufferSize, false)); // Undertow still holds the kept one
+                    }
                 }
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
@@ -408,12 +410,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Takes the kept buffer's block from the arena, within the connection's cap (lock held). */
     private void takeKept() {
         checkCap(bufferSize);
-        try {
-            kept.take();
-        } catch (ArenaExhaustedException e) {
-            stats.arenaRejections.increment();
-            throw e;
-        }
+        kept.take();
     }
 
     private ByteBuffer allocateLocked(int size, boolean zeroed) {

@@ -22,14 +22,16 @@ final class KeptBuffer {
     /** Whom the arena books the block to (the pool, so that its scrub skips memory it had). */
     private final Object owner;
     private final int size;
+    private final ServerStats stats;
     private ArenaBlock block;
     private ByteBuffer view;
     private boolean out;
 
-    KeptBuffer(PageArena arena, Object owner, int size) {
+    KeptBuffer(PageArena arena, Object owner, int size, ServerStats stats) {
         this.arena = arena;
         this.owner = owner;
         this.size = size;
+        this.stats = stats;
     }
 
     /** True while the connection holds the block (handed out or not). */
@@ -45,11 +47,16 @@ final class KeptBuffer {
     /**
      * Takes the block from the arena unless it is held already.
      *
-     * @throws ArenaExhaustedException when the arena cannot give it
+     * @throws ArenaExhaustedException when the arena cannot give it (counted as an arena rejection)
      */
     void take() {
         if (block == null) {
-            block = arena.takeLarge(size, owner);
+            try {
+                block = arena.takeLarge(size, owner);
+            } catch (ArenaExhaustedException e) {
+                stats.arenaRejections.increment();
+                throw e;
+            }
             view = block.buffer().limit(size).slice();
         }
     }

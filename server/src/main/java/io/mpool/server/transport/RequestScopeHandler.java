@@ -101,7 +101,7 @@ public final class RequestScopeHandler implements HttpHandler {
         // it may start inside proceed()); buffers Undertow still holds keep the reset pending
         // until they are closed.
         try {
-            if (completed.isUpgrade()) {
+            if (tracker.upgraded()) { // noted by tracker.ended above
                 connection.disablePerRequestReset();
             }
             connection.requestEnded();
