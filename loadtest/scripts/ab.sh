@@ -7,7 +7,8 @@
 # usage: loadtest/scripts/ab.sh ROUNDS CONNECTIONS PATH [WRK_SCRIPT] -- NAME=COMMAND ...
 #   COMMAND has PORT where the server's port goes; the first NAME is the baseline of the ratios.
 #   WRK_SCRIPT is a file in loadtest/wrk (post.lua with BODY_SIZE=..., pipeline.lua with DEPTH=...);
-#   WRKARGS="Connection: close" adds that header to every request.
+#   WRKARGS="Connection: close" adds that header to every request; DURATION=2 makes each run 2 s
+#   (default 3): shorter runs, more rounds, when the host's speed drifts within a minute.
 # e.g. loadtest/scripts/ab.sh 8 64 /hello -- \
 #        "old=java -jar /tmp/old.jar --port PORT --admin-port 0" \
 #        "new=java -jar server/target/mpool-server.jar --port PORT --admin-port 0"
@@ -44,7 +45,7 @@ for r in $(seq "$rounds"); do
   for k in $(seq 0 $((n - 1))); do
     i=$(( (k + r) % n ))
     t0=$(awk '{print $14 + $15}' "/proc/${pids[$i]}/stat")
-    result=$(taskset -c 1 wrk "${wrkargs[@]}" -d3s "http://127.0.0.1:${ports[$i]}$path")
+    result=$(taskset -c 1 wrk "${wrkargs[@]}" "-d${DURATION:-3}s" "http://127.0.0.1:${ports[$i]}$path")
     sleep 0.3
     t1=$(awk '{print $14 + $15}' "/proc/${pids[$i]}/stat")
     requests=$(echo "$result" | awk '/requests in/ {print $1}')

@@ -72,14 +72,11 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private int openBuffers;
     private int requestsRunning;
     private int pendingRequestEnds;
-    private long resetPendingSinceNanos;
     private boolean perRequestReset = true;
     private boolean destroyPending;
     private boolean destroyed;
     private long requests;
     private long requestsAtLastSweep = -1;
-    private long resets;
-    private long resetsCoalesced;
     private boolean capLogged;
     /** Set once the arena refused this connection mid-request: see {@link #refuseArena()}. */
     private boolean arenaRefused;
@@ -261,10 +258,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                 pendingRequestEnds++;
             }
             if (!runDeferredWork() && perRequestReset) {
-                stats.resetsDeferred.increment();
-                if (resetPendingSinceNanos == 0) {
-                    resetPendingSinceNanos = System.nanoTime(); // only a deferred reset is timed
-                }
+                history.deferred(stats);
             }
         }
     }
@@ -437,17 +431,14 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             if (openBuffers > 0) {
                 return false; // a destroy gives the node back: it waits for the head buffer too
             }
-            if (pendingRequestEnds > 0) {
-                resetsCoalesced += pendingRequestEnds;
-                stats.resetsCoalesced.add(pendingRequestEnds);
-                pendingRequestEnds = 0;
-            }
+            history.coalesced(pendingRequestEnds, stats);
+            pendingRequestEnds = 0;
             recycled.clear();
             destroyed = true;
             bodyBytesInMemory = 0;
             bodyBytesOnDisk = 0;
-            PoolDestroyedEvent.emit(id, remote, System.currentTimeMillis() - createdMillis, requests, resets,
-                    resetsCoalesced, pool.bytesReserved() + (kept == null ? 0 : kept.bytes()));
+            PoolDestroyedEvent.emit(id, remote, System.currentTimeMillis() - createdMillis, requests,
+                    history.resets(), history.coalesced(), pool.bytesReserved() + (kept == null ? 0 : kept.bytes()));
             try {
                 if (kept != null) {
                     kept.release();
@@ -480,33 +471,24 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     private void resetNow() {
+        assert Thread.holdsLock(this) : "connection " + id + ": reset without its lock";
         long bytesInUseBefore = pool.bytesInUse();
         int nodesBefore = pool.nodeCount();
         int largeBefore = pool.largeCount();
-        assert Thread.holdsLock(this) : "connection " + id + ": reset without its lock";
-        boolean waited = resetPendingSinceNanos != 0;
-        long deferredMicros = waited ? (System.nanoTime() - resetPendingSinceNanos) / 1_000 : 0;
-        resetPendingSinceNanos = 0;
         int covered = pendingRequestEnds;
         recycled.clear();
         pendingRequestEnds = 0;
         try {
             pool.reset();
+            if (requests == 1 && kept != null) {
+                // The connection's first request may be its only one: an idle connection holds its
+                // node alone from now on; its second request takes the buffer again, to keep.
+                kept.release();
+            }
         } finally {
             bodyBytesInMemory = 0;
             bodyBytesOnDisk = 0;
-            resets++;
-            stats.resets.increment();
-            if (covered > 1) {
-                resetsCoalesced += covered - 1;
-                stats.resetsCoalesced.add(covered - 1);
-            }
-            if (waited) {
-                stats.resetDelays.recordDeferred(deferredMicros);
-            }
-            history.record(System.currentTimeMillis(), bytesInUseBefore, nodesBefore, largeBefore, deferredMicros,
-                    covered);
-            PoolResetEvent.emit(id, bytesInUseBefore, nodesBefore, largeBefore, deferredMicros, covered);
+            history.reset(id, bytesInUseBefore, nodesBefore, largeBefore, covered, stats);
         }
     }
 
@@ -564,7 +546,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     public ConnectionSummary summary() {
         synchronized (this) {
             return new ConnectionSummary(id, remote, System.currentTimeMillis() - createdMillis, requests,
-                    resets, resetsCoalesced, pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
+                    history.resets(), history.coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds.size(),
                     bodyBytesInMemory, bodyBytesOnDisk);

@@ -10,10 +10,11 @@ import java.nio.ByteBuffer;
  * connection's buffers in the connection's pool while each request's memory lives in the request's
  * pool. The connection's {@link io.mpool.mempool.MpPool} is its request pool: a reset gives back
  * every large block it handed out, and a keep-alive request would take the same block again at
- * once. This block is taken from the arena at the connection's first request instead, serves the
- * first full-size allocation of every request, is left alone by resets and goes back to the arena
- * when the connection goes idle (the sweep) or closes. A request touches none of the pool's large
- * bookkeeping for it.
+ * once. This block is taken from the arena at request start instead, serves the first full-size
+ * allocation of every request, is left alone by resets (except the first request's: a connection
+ * that served one request may serve no other, so it holds its node alone until a second request
+ * takes the block again) and goes back to the arena when the connection goes idle (the sweep) or
+ * closes. A request touches none of the pool's large bookkeeping for it.
  *
  * <p>Guarded by the owning {@link ConnectionBufferPool}'s lock.
  */

@@ -4,9 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The last {@link #CAPACITY} resets of one connection, in one preallocated array: recording a reset
- * (once per request) allocates nothing; {@link ResetRecord}s are built only when the admin
- * endpoint asks. Guarded by the connection's lock.
+ * What one connection's resets did: how many ran, how many request ends they covered, and the last
+ * {@link #CAPACITY} in one preallocated array (recording a reset, once per request, allocates
+ * nothing; {@link ResetRecord}s are built only when the admin endpoint asks). Each reset is also
+ * counted in {@link ServerStats} and emitted as a JFR event. Guarded by the connection's lock.
  */
 public final class ResetHistory {
     /** How many resets the admin endpoint can show per connection. */
@@ -23,8 +24,52 @@ public final class ResetHistory {
 
     private final long[] records = new long[CAPACITY * FIELDS];
     private long recorded;
+    private long resets;
+    private long coalesced;
+    /** When the pending reset was first deferred (System.nanoTime), or 0: only a deferred reset is timed. */
+    private long pendingSinceNanos;
 
-    void record(long at, long bytesBefore, int nodeCount, int large, long deferred, int covered) {
+    long resets() {
+        return resets;
+    }
+
+    /** Request ends covered by a reset that ran for another one (or by the destroy). */
+    long coalesced() {
+        return coalesced;
+    }
+
+    /** A request ended and its reset had to wait. */
+    void deferred(ServerStats stats) {
+        stats.resetsDeferred.increment();
+        if (pendingSinceNanos == 0) {
+            pendingSinceNanos = System.nanoTime();
+        }
+    }
+
+    /** {@code requestEnds} pending request ends are covered without a reset of their own (the destroy). */
+    void coalesced(int requestEnds, ServerStats stats) {
+        if (requestEnds > 0) {
+            coalesced += requestEnds;
+            stats.resetsCoalesced.add(requestEnds);
+        }
+    }
+
+    /** Connection {@code id}'s pool was reset, covering {@code covered} request ends. */
+    void reset(long id, long bytesBefore, int nodeCount, int large, int covered, ServerStats stats) {
+        boolean waited = pendingSinceNanos != 0;
+        long deferredMicros = waited ? (System.nanoTime() - pendingSinceNanos) / 1_000 : 0;
+        pendingSinceNanos = 0;
+        resets++;
+        stats.resets.increment();
+        coalesced(covered - 1, stats);
+        if (waited) {
+            stats.resetDelays.recordDeferred(deferredMicros);
+        }
+        record(System.currentTimeMillis(), bytesBefore, nodeCount, large, deferredMicros, covered);
+        PoolResetEvent.emit(id, bytesBefore, nodeCount, large, deferredMicros, covered);
+    }
+
+    private void record(long at, long bytesBefore, int nodeCount, int large, long deferred, int covered) {
         int base = (int) (recorded++ % CAPACITY) * FIELDS;
         records[base + AT] = at;
         records[base + BYTES_BEFORE] = bytesBefore;
