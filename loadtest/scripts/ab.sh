@@ -8,7 +8,8 @@
 #   COMMAND has PORT where the server's port goes; the first NAME is the baseline of the ratios.
 #   WRK_SCRIPT is a file in loadtest/wrk (post.lua with BODY_SIZE=..., pipeline.lua with DEPTH=...);
 #   WRKARGS="Connection: close" adds that header to every request; DURATION=2 makes each run 2 s
-#   (default 3): shorter runs, more rounds, when the host's speed drifts within a minute.
+#   (default 3): shorter runs, more rounds, when the host's speed drifts within a minute; WARMUP=25
+#   warms each server for 25 s (default 8) before the first round.
 # e.g. loadtest/scripts/ab.sh 8 64 /hello -- \
 #        "old=java -jar /tmp/old.jar --port PORT --admin-port 0" \
 #        "new=java -jar server/target/mpool-server.jar --port PORT --admin-port 0"
@@ -38,7 +39,7 @@ wrkargs=(-t1 "-c$conns")
 [ -n "$script" ] && wrkargs+=(-s "$root/loadtest/wrk/$script")
 [ -n "${WRKARGS:-}" ] && wrkargs+=(-H "$WRKARGS")
 for i in "${!names[@]}"; do # warm-up
-  taskset -c 1 wrk "${wrkargs[@]}" -d8s "http://127.0.0.1:${ports[$i]}$path" > /dev/null
+  taskset -c 1 wrk "${wrkargs[@]}" "-d${WARMUP:-8}s" "http://127.0.0.1:${ports[$i]}$path" > /dev/null
 done
 n=${#names[@]}
 for r in $(seq "$rounds"); do
