@@ -61,6 +61,22 @@ class BenchmarkReportTest {
     }
 
     @Test
+    void aTargetIsJudgedOnTheFiguresAsPrinted() {
+        List<Measurement> runs = List.of(run("mp", 1, 10.004, 1764.3), run("undertow", 1, 10.001, 1763.9),
+                run("reference", 1, 10.02, -1));
+        assertEquals(List.of(
+                "GET /hello, 64 connections, wrk: CPU µs/req mp 10.00 vs undertow 10.00 = 1.00× (target ≤ 1.00: met)",
+                "GET /hello, 64 connections, wrk: CPU µs/req mp 10.00 vs reference 10.02 = 1.00× (target ≤ 1.00: met)",
+                "GET /hello, 64 connections, wrk: heap B/req mp 1764 vs undertow 1764 = 1.00× (target ≤ 1.00: met)"),
+                BenchmarkReport.targets(Workload.parse("hello-64"), "wrk", runs));
+        List<Measurement> over = List.of(run("mp", 1, 10.01, 1765), run("undertow", 1, 10.00, 1764));
+        assertEquals(List.of(
+                "GET /hello, 64 connections, wrk: CPU µs/req mp 10.01 vs undertow 10.00 = 1.00× (target ≤ 1.00: MISSED)",
+                "GET /hello, 64 connections, wrk: heap B/req mp 1765 vs undertow 1764 = 1.00× (target ≤ 1.00: MISSED)"),
+                BenchmarkReport.targets(Workload.parse("hello-64"), "wrk", over));
+    }
+
+    @Test
     void theReportSaysHowItWasMadeAndHowToRepeatIt() {
         String report = render();
         assertTrue(report.contains("- Pinning: servers under `taskset -c 0`, the load tool under `taskset -c 1`"), report);
