@@ -75,6 +75,39 @@ class LingeringCloseTest {
         }
     }
 
+    /**
+     * A refused request behind 4,000 pipelined ones whose answers (batched by Undertow) do not fit
+     * the socket while the client reads nothing: once it reads, it gets every answer, then the
+     * refusal, then an orderly close. (Undertow writes its batch out before it reads the refused
+     * head, so this does not reach LingeringClose's retry for a batch the socket would not take:
+     * that needs a refusal from elsewhere, the watchdog's 408 or the arena's 503, while a batch
+     * is held.)
+     */
+    @RepeatedTest(2)
+    void aRefusalBehindPipelinedAnswersThatFillTheSocketComesAfterAllOfThem() throws Exception {
+        int pipelined = 4_000; // 4,000 answers of 2 KB: more than the socket buffers hold
+        String one = "GET /bytes/2000 HTTP/1.1\r\nHost: t\r\n\r\n";
+        String refused = "GET /hello HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n";
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096); // before connecting: a small window
+            socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write((one.repeat(pipelined) + refused).getBytes(StandardCharsets.US_ASCII));
+            Thread.sleep(500); // the server answers until the socket is full, then holds the rest
+            Received received = readAll(socket.getInputStream());
+            String text = received.text();
+            int answers = 0;
+            for (int at = text.indexOf("HTTP/1.1 200 "); at >= 0; at = text.indexOf("HTTP/1.1 200 ", at + 1)) {
+                answers++;
+            }
+            int refusal = text.indexOf("HTTP/1.1 400 ");
+            assertEquals(pipelined, answers, "every pipelined answer arrives; ended by " + received.ending());
+            assertTrue(refusal > text.lastIndexOf("HTTP/1.1 200 "), "the 400 comes after them, not before");
+            assertTrue(text.endsWith("Content-Length is not a plain number\n"), "and is the last thing sent");
+            assertEquals("end of stream", received.ending(), "an orderly close");
+        }
+    }
+
     private void assertFullAnswerThenRefusal(String requests, int status) throws IOException {
         try (Socket socket = connect()) {
             OutputStream out = socket.getOutputStream();
