@@ -151,7 +151,8 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             super(next);
         }
 
-        private <T extends Number> T stamp(T written, boolean complete) {
+        /** Stamps when a write first left bytes behind; clears it once a write took everything. */
+        private void stamp(boolean complete) {
             if (complete) {
                 if (writeBlockedSince != 0) {
                     writeBlockedSince = 0;
@@ -159,47 +160,54 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             } else if (writeBlockedSince == 0) {
                 writeBlockedSince = System.nanoTime();
             }
-            return written;
         }
 
         @Override
         public int write(ByteBuffer src) throws IOException {
-            return stamp(next.write(src), !src.hasRemaining());
+            int written = next.write(src);
+            stamp(!src.hasRemaining());
+            return written;
         }
 
         @Override
         public long write(ByteBuffer[] srcs, int offs, int len) throws IOException {
             long written = next.write(srcs, offs, len);
-            return stamp(written, !srcs[offs + len - 1].hasRemaining());
+            stamp(!srcs[offs + len - 1].hasRemaining());
+            return written;
         }
 
         @Override
         public int writeFinal(ByteBuffer src) throws IOException {
-            return stamp(next.writeFinal(src), !src.hasRemaining());
+            int written = next.writeFinal(src);
+            stamp(!src.hasRemaining());
+            return written;
         }
 
         @Override
         public long writeFinal(ByteBuffer[] srcs, int offs, int len) throws IOException {
             long written = next.writeFinal(srcs, offs, len);
-            return stamp(written, !srcs[offs + len - 1].hasRemaining());
+            stamp(!srcs[offs + len - 1].hasRemaining());
+            return written;
         }
 
         @Override
         public long transferFrom(FileChannel src, long position, long count) throws IOException {
             long written = next.transferFrom(src, position, count);
-            return stamp(written, written == count);
+            stamp(written == count);
+            return written;
         }
 
         @Override
         public long transferFrom(StreamSourceChannel source, long count, ByteBuffer throughBuffer) throws IOException {
             long written = next.transferFrom(source, count, throughBuffer);
-            return stamp(written, !throughBuffer.hasRemaining());
+            stamp(!throughBuffer.hasRemaining());
+            return written;
         }
 
         @Override
         public boolean flush() throws IOException {
             boolean flushed = next.flush();
-            stamp(0, flushed);
+            stamp(flushed);
             return flushed;
         }
     }
