@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -27,10 +28,10 @@ import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Our own slowloris and slow-body clients against a server with short timeouts: while they
- * trickle, other clients are served; the server closes every slow connection (head: parse
- * timeout; body: 408 below the minimum rate); afterwards every pool is back. No timing is
- * asserted, only outcomes.
+ * Our own slowloris, slow-body and slow-read clients against a server with short timeouts: while
+ * they trickle, other clients are served; the server closes every slow connection (head: parse
+ * timeout; body: 408 below the minimum rate; an answer the client does not read: write timeout);
+ * afterwards every pool is back. No timing is asserted, only outcomes.
  */
 class SlowClientTest {
 
@@ -105,6 +106,40 @@ class SlowClientTest {
             assertEquals("body: 408", ended(stalled.getInputStream(), "body"));
             idle.getInputStream().skip(1_000); // the rest of the hello answer
             assertEquals(-1, idle.getInputStream().read(), "idle connection closed");
+        }
+    }
+
+    /**
+     * A client that asks for 8 MB and reads none of it (a slow-read attack): once a write has
+     * waited past the 3 s write timeout the connection is closed and counted, and its pool (and
+     * the buffers its answer held) goes back; a client that reads is served meanwhile.
+     */
+    @Test
+    void aClientThatStopsReadingIsClosedAfterTheWriteTimeout() throws Exception {
+        try (Socket reader = new Socket()) {
+            reader.setReceiveBufferSize(4096); // a small window, so the server's writes stall soon
+            reader.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
+            reader.setSoTimeout(30_000);
+            reader.getOutputStream().write(RawHttp.get("/bytes/8000000"));
+            try (RawHttp other = fixture.connect()) {
+                assertEquals("hello\n", other.exchange(RawHttp.get("/hello")).text(), "others are served meanwhile");
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (fixture.server().stats().writeTimeouts.sum() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(1, fixture.server().stats().writeTimeouts.sum(), "the stalled answer timed out");
+            long received = 0;
+            try {
+                byte[] sink = new byte[65536];
+                for (int n = reader.getInputStream().read(sink); n >= 0; n = reader.getInputStream().read(sink)) {
+                    received += n;
+                }
+            } catch (SocketException reset) {
+                // closed with its answer unread: a reset is the expected end
+            }
+            assertTrue(received < 8_000_000, "the connection was cut before the whole answer: " + received);
+            fixture.awaitNoLivePools();
         }
     }
 
