@@ -12,6 +12,7 @@ import io.mpool.server.connection.ServerStats;
 import io.mpool.server.routes.BodyLimits;
 import io.mpool.server.routes.Routes;
 import io.mpool.server.routes.SpillFiles;
+import io.mpool.server.transport.AbandonedResponseBuffer;
 import io.mpool.server.transport.AcceptRecovery;
 import io.mpool.server.transport.AccessLog;
 import io.mpool.server.transport.AccessLogHandler;
@@ -154,6 +155,7 @@ public final class MpoolServer implements AutoCloseable {
 
     /** Binds both listeners and starts serving. */
     public MpoolServer start() throws IOException {
+        AbandonedResponseBuffer.check();
         Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
         worker = xnio.createWorker(OptionMap.builder()
                 .set(Options.WORKER_IO_THREADS, config.ioThreads())

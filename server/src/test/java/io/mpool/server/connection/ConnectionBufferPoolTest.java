@@ -148,34 +148,56 @@ class ConnectionBufferPoolTest {
     }
 
     @Test
-    void aResetWaitsForEveryOpenBufferAndRunsOnTheLastClose() {
+    void aResetNeverWaitsForBuffersUndertowHoldsAcrossRequestsAndLeavesTheirBytesAlone() {
         ConnectionBufferPool connection = registry.open("test");
         serveOneRequest(connection);
         long resetsBefore = connection.summary().resets();
-        long deferredBefore = stats.snapshot().resetsDeferred();
         connection.requestStarted();
-        PooledByteBuffer read = connection.allocate();
-        PooledByteBuffer write = connection.allocate();
+        PooledByteBuffer pipelined = connection.allocate(); // the next request's bytes, read early
+        PooledByteBuffer batch = connection.allocate(); // responses batched for a pipelining client
+        pipelined.getBuffer().put("GET /next HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)).flip();
+        batch.getBuffer().put("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
+        connection.region().allocate(1500).put(new byte[1500]); // the handler's memory: request tier
         connection.requestEnded();
-        assertTrue(connection.summary().resetPending(), "buffers open: reset deferred");
-        assertEquals(resetsBefore, connection.summary().resets());
-        assertEquals(deferredBefore + 1, stats.snapshot().resetsDeferred());
-        read.close();
-        assertTrue(connection.summary().resetPending());
-        write.close();
-        assertFalse(connection.summary().resetPending());
+        assertFalse(connection.summary().resetPending(), "Undertow's buffers are the connection's: reset at once");
         assertEquals(resetsBefore + 1, connection.summary().resets());
-        assertEquals(2, arena.stats().largeBlocksInUse(), "the reset kept both buffers for the next request");
         assertEquals(ConnectionBufferPool.HEAD_BUFFER_SIZE, connection.summary().bytesUsed(),
-                "only the head buffer, kept at the start of the node across resets");
-        connection.allocate().close(); // Undertow's read after the request, finding nothing
+                "the request's memory is back; only the head buffer stays at the start of the node");
+        connection.requestStarted();
+        ByteBuffer scratch = connection.region().allocate(2000); // reuses what the reset rewound
+        scratch.put(new byte[2000]);
+        assertEquals("GET /next HTTP/1.1\r\n", StandardCharsets.US_ASCII.decode(pipelined.getBuffer().duplicate()).toString(),
+                "the next request's bytes survive the reset and the next request's memory");
+        assertEquals(17, batch.getBuffer().position(), "so does the batch");
+        pipelined.close();
+        batch.close();
+        connection.requestEnded();
+        assertEquals(resetsBefore + 2, connection.summary().resets());
+        assertEquals(3, arena.stats().largeBlocksInUse(),
+                "closed buffers stay with the connection: the two held and the one the second request took for its answer");
         connection.releaseRetainedIfIdle(); // first sweep: notes the request count
-        assertEquals(2, arena.stats().largeBlocksInUse(), "a request ran since the last sweep: kept");
         connection.releaseRetainedIfIdle(); // next sweep, no request in between: idle
         assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffers back");
         assertEquals(MpPool.NODE_SIZE, connection.summary().bytesReserved(), "only the node is held");
         connection.connectionClosed();
         assertEquals(0, registry.size());
+    }
+
+    @Test
+    void aConnectionKeepsAtMostFourFreeBuffersAndGivesTheRestBackAtOnce() {
+        ConnectionBufferPool connection = registry.open("test");
+        serveOneRequest(connection);
+        connection.requestStarted();
+        List<PooledByteBuffer> open = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            open.add(connection.allocate());
+        }
+        assertEquals(6, arena.stats().largeBlocksInUse());
+        open.forEach(PooledByteBuffer::close);
+        assertEquals(ConnectionBuffers.FREE_MAX, arena.stats().largeBlocksInUse(), "four kept for reuse, two back");
+        connection.requestEnded();
+        connection.connectionClosed();
+        assertEquals(0, arena.stats().outstandingBlocks());
     }
 
     @Test
@@ -203,11 +225,10 @@ class ConnectionBufferPoolTest {
     void aRunningRequestKeepsAPendingResetWaiting() {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
-        PooledByteBuffer pipelined = connection.allocate();
-        connection.requestEnded(); // first request done, its leftover bytes still held
-        connection.requestStarted(); // second request starts on those bytes
-        pipelined.close();
+        connection.requestStarted(); // a pipelined request starts before the first one's end has run
+        connection.requestEnded(); // first request done while the second runs
         assertTrue(connection.summary().resetPending(), "a request is running: no reset under it");
+        assertEquals("a request is running", connection.summary().resetPendingReason());
         connection.requestEnded();
         ConnectionSummary summary = connection.summary();
         assertEquals(1, summary.resets());
