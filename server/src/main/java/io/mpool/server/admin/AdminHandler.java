@@ -8,7 +8,7 @@ import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.server.connection.ServerStats;
-import io.mpool.server.routes.AllowedMethods;
+import io.mpool.server.demo.AllowedMethods;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;

@@ -2,6 +2,7 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
+import io.mpool.server.RequestRegion;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
@@ -338,7 +339,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /** Keeps region memory past the request: see {@link RegionHold}. */
-    RegionHold hold(String what, Runnable onRevoke) {
+    public RegionHold hold(String what, Runnable onRevoke) {
         synchronized (this) {
             checkOpen();
             RegionHold hold = new RegionHold(this, what, onRevoke);
@@ -356,7 +357,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /** Runs {@code cleanup} at the next reset or at destroy, whichever comes first. */
-    void addCleanup(Runnable cleanup) {
+    public void addCleanup(Runnable cleanup) {
         synchronized (this) {
             checkOpen();
             pool.addCleanup(cleanup);
@@ -364,19 +365,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /** Whole-body bytes taken (positive) or given up (negative) in pool memory and on disk. */
-    void accountBody(long inMemory, long onDisk) {
+    public void accountBody(long inMemory, long onDisk) {
         synchronized (this) {
             bodyBytesInMemory += inMemory;
             bodyBytesOnDisk += onDisk;
         }
     }
 
-    long maxBytes() {
+    public long maxBytes() {
         return maxBytes;
     }
 
     /** Allocates scratch memory for the running request. */
-    ByteBuffer allocateFromPool(int size, boolean zeroed) {
+    public ByteBuffer allocateFromPool(int size, boolean zeroed) {
         synchronized (this) {
             return allocateLocked(size, zeroed);
         }

@@ -3,7 +3,7 @@ package io.mpool.server.docker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mpool.server.MpoolServer;
-import io.mpool.server.ServerConfig;
+import io.mpool.server.config.ServerConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+
 
 /**
  * Every probe and scrape the fleet files send is answered 200 by a real server: the Kubernetes
