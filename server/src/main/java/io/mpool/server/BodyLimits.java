@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * accepted at all is {@code --max-body-size}, enforced (413) by the framing check before any of
  * this runs.
  */
-public record BodyLimits(long inMemoryMax, Path tempDir, SpillFiles spillFiles) {
+record BodyLimits(long inMemoryMax, Path tempDir, SpillFiles spillFiles) {
     public BodyLimits {
         if (inMemoryMax < 0) {
             throw new IllegalArgumentException("--body-in-memory-max=" + inMemoryMax + " (expected: >= 0)");

@@ -4,6 +4,7 @@ import io.mpool.server.connection.RegionHold;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 
 /**
  * A whole request body, read by {@link RequestBody}: in blocks of the connection's pool, or in a
@@ -141,7 +142,22 @@ public final class BodyView {
         }
     }
 
-    public SpillFile spill() {
+    /**
+     * The temp file the body went to (when not {@link #inMemory()}), open for reading from position
+     * 0, for a zero-copy send ({@code exchange.getResponseSender().transferFrom(...)}). Valid while
+     * the view is held (the request runs, or a {@link #retain()} is unreleased).
+     *
+     * @throws IllegalStateException when the body is in memory
+     */
+    public FileChannel fileChannel() throws IOException {
+        if (spill == null) {
+            throw new IllegalStateException("the body of " + connection + " is in memory, not in a file"
+                    + " (check inMemory() first)");
+        }
+        return spill.channel();
+    }
+
+    SpillFile spill() {
         return spill;
     }
 

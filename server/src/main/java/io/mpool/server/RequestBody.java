@@ -2,11 +2,13 @@ package io.mpool.server;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.connection.ConnectionCapExceededException;
-import io.mpool.server.demo.Responses;
+import io.mpool.server.framing.MalformedBodyException;
 import io.undertow.server.Connectors;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -82,10 +84,20 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
     }
 
     /**
-     * Reads {@code exchange}'s whole body and calls {@code callback} with it. Returns at once; the
-     * callback may run before (body already buffered) or after this returns.
+     * Reads {@code exchange}'s whole body and calls {@code callback} with it, within the server's
+     * limits ({@code setBodyInMemoryMax}, {@code setBodyTempDir}; the largest body accepted at all,
+     * {@code setMaxBodySize}, is enforced with a 413 before the handler runs). Returns at once; the
+     * callback may run before (body already buffered) or after this returns, on the IO thread.
+     *
+     * @throws IllegalStateException when the body was already taken, or the exchange did not come
+     *                               through an {@link MpoolServer}
      */
-    public static void read(HttpServerExchange exchange, BodyLimits limits, Callback callback) {
+    public static void read(HttpServerExchange exchange, Callback callback) {
+        read(exchange, HandlerSettings.of(exchange).bodyLimits, callback);
+    }
+
+    /** {@link #read(HttpServerExchange, Callback)} with limits of the caller's choosing (tests). */
+    static void read(HttpServerExchange exchange, BodyLimits limits, Callback callback) {
         RequestBody reader = new RequestBody(exchange, limits, callback);
         exchange.addExchangeCompleteListener((ex, next) -> {
             try {
@@ -141,11 +153,11 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
             } else {
                 Connectors.terminateRequest(exchange); // the rest of the body is never read
                 exchange.setPersistent(false);
-                Responses.text(exchange, 500, "the server could not store the request body");
+                text(exchange, 500, "the server could not store the request body");
             }
         } catch (IOException e) {
             fail(channel);
-            Responses.bodyFailed(exchange, e, "whole request body");
+            answerFailure(exchange, e, "whole request body");
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // Already counted and logged by the pool; outside the handler's own call no 503 can
             // be written through a pool that refuses: the connection closes.
@@ -232,7 +244,7 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
             if (exchange.isResponseStarted()) {
                 IoUtils.safeClose(exchange.getConnection());
             } else {
-                Responses.text(exchange, 500, "the handler failed on the request body");
+                text(exchange, 500, "the handler failed on the request body");
             }
         }
     }
@@ -275,5 +287,35 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         if (region != null) {
             region.accountBody(inMemory, onDisk);
         }
+    }
+
+    /**
+     * Answers a request body read that failed, for handlers that read the request channel
+     * themselves: a body with broken framing (a bad chunk size line, chunks adding up past the
+     * largest body allowed) gets its 400 or 413 if the response has not started, and the
+     * connection closes after it; anything else (the client gone, a read timeout) closes the
+     * connection at once.
+     *
+     * @param what names the reader in the debug log
+     */
+    public static void answerFailure(HttpServerExchange exchange, IOException failure, String what) {
+        MalformedBodyException malformed = MalformedBodyException.find(failure);
+        if (malformed != null && !exchange.isResponseStarted()) {
+            Connectors.terminateRequest(exchange); // do not drain the rest of a broken body
+            exchange.setPersistent(false);
+            text(exchange, malformed.violation().status(), malformed.violation().reason());
+            return;
+        }
+        LOG.log(Level.FINE, what + " from " + exchange.getSourceAddress() + " failed", failure);
+        IoUtils.safeClose(exchange.getConnection());
+    }
+
+    /** Ends the exchange with {@code status} and a one-line text body. */
+    private static void text(HttpServerExchange exchange, int status, String body) {
+        byte[] bytes = (body + "\n").getBytes(StandardCharsets.UTF_8);
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
+        exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, bytes.length);
+        exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
     }
 }

@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
 public final class RequestRegion {
     private final ConnectionBufferPool connection;
 
-    public RequestRegion(ConnectionBufferPool connection) {
+    private RequestRegion(ConnectionBufferPool connection) {
         this.connection = connection;
     }
 
@@ -29,7 +29,7 @@ public final class RequestRegion {
      */
     public static RequestRegion of(HttpServerExchange exchange) {
         return exchange.getConnection().getByteBufferPool() instanceof ConnectionBufferPool connection
-                ? connection.region() : null;
+                ? new RequestRegion(connection) : null;
     }
 
     /** {@code size} bytes from the region, or from the heap when there is no region. */
@@ -64,12 +64,12 @@ public final class RequestRegion {
      *
      * @throws IllegalStateException when the connection is already closing
      */
-    public RegionHold hold(String what, Runnable onRevoke) {
+    RegionHold hold(String what, Runnable onRevoke) {
         return connection.hold(what, onRevoke);
     }
 
     /** Counts whole-body bytes this request took (or gave up) in pool memory and on disk, for the admin view. */
-    public void accountBody(long inMemory, long onDisk) {
+    void accountBody(long inMemory, long onDisk) {
         connection.accountBody(inMemory, onDisk);
     }
 

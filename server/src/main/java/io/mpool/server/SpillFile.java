@@ -15,7 +15,7 @@ import java.util.logging.Logger;
  * idempotent and may come from any thread (the request's reset, the view's final release, an
  * abort, the server's stop), whichever is first.
  */
-public final class SpillFile {
+final class SpillFile {
     private static final Logger LOG = Logger.getLogger(SpillFile.class.getName());
     static final String PREFIX = "mpool-body-";
     static final String SUFFIX = ".tmp";
@@ -64,7 +64,7 @@ public final class SpillFile {
     }
 
     /** The open channel, for a zero-copy send; valid until {@link #delete()}. */
-    public synchronized FileChannel channel() throws IOException {
+    synchronized FileChannel channel() throws IOException {
         checkLive();
         return channel;
     }

@@ -10,11 +10,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * The server's live temp files of spilled request bodies: counted on the admin view, and deleted
  * at server stop should a connection's own cleanup not have run by then.
  */
-public final class SpillFiles {
+final class SpillFiles {
     private final ServerStats stats;
     private final Set<SpillFile> live = ConcurrentHashMap.newKeySet();
 
-    public SpillFiles(ServerStats stats) {
+    SpillFiles(ServerStats stats) {
         this.stats = stats;
     }
 

@@ -19,7 +19,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-
 /**
  * Whole request bodies ({@code RequestBody}) over real sockets: in pool memory up to
  * {@code --body-in-memory-max}, in a temp file past it; byte-exact answers, the temp file gone
@@ -174,7 +173,7 @@ class RequestBodyTest {
 
     @Test
     void bodiesPastMaxBodySizeGet413AndAreCounted() throws Exception {
-        MpoolServer limited = new MpoolServer(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
+        MpoolServer limited = TestServers.demo(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
                 .limits().withMaxBody(2 * LIMIT).withBodyInMemory(LIMIT, TEMP_DIR))).start();
         try {
             RawHttp.Exchange announced = RawHttp.sendAll(limited.port(), "POST /json HTTP/1.1\r\nHost: t\r\n"
@@ -195,7 +194,7 @@ class RequestBodyTest {
     @Test
     void aTempDirThatIsGoneGets500AndTheConnectionCloses() throws Exception {
         Path gone = BodyTestSupport.createDir("request-body-gone");
-        MpoolServer server = new MpoolServer(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
+        MpoolServer server = TestServers.demo(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
                 .limits().withBodyInMemory(LIMIT, gone))).start();
         try {
             Files.delete(gone);

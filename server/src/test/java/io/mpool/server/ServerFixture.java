@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.mempool.ArenaLeakCheck;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ServerStats;
+import io.mpool.server.demo.Routes;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
 import java.net.Socket;
@@ -21,7 +22,6 @@ import java.util.logging.Logger;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
-
 
 /**
  * Starts a server on ephemeral loopback ports before each test and, after it, waits (bounded)
@@ -54,7 +54,7 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
         this(customize, UnaryOperator.identity());
     }
 
-    /** {@code wrapRoutes} puts a test's own handlers in front of the server's routes. */
+    /** {@code wrapRoutes} puts a test's own handlers in front of the demo application's routes. */
     public ServerFixture(UnaryOperator<ServerConfig> customize, UnaryOperator<HttpHandler> wrapRoutes) {
         this.customize = customize;
         this.wrapRoutes = wrapRoutes;
@@ -62,7 +62,8 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
 
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
-        server = new MpoolServer(customize.apply(ServerConfig.defaults(0, 0)), wrapRoutes).start();
+        server = MpoolServer.create(customize.apply(ServerConfig.defaults(0, 0)), wrapRoutes.apply(new Routes(null)))
+                .start();
         leaks.track(server.arena());
     }
 

@@ -1,5 +1,6 @@
 package io.mpool.server.admin;
 
+import io.mpool.server.config.ConnectionLimits;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.connection.ServerStats;
 import io.mpool.server.transport.ConnectionWatchdog;
@@ -40,7 +41,7 @@ public final class AdminListener implements ChannelListener<StreamConnection>, C
      * Admin connections open at once; one more gets 503 and is closed. An operator's curl and a
      * metrics scraper or two need a handful; 16 leaves room and keeps the fds they can hold small.
      */
-    public static final int MAX_CONNECTIONS = 16;
+    public static final int MAX_CONNECTIONS = ConnectionLimits.ADMIN_MAX_CONNECTIONS;
     /** Largest admin request body: the endpoint takes none; this lets a probe's small POST get its 405. */
     public static final long MAX_BODY_BYTES = 1024;
     private static final long SWEEP_INTERVAL_SECONDS = 1;

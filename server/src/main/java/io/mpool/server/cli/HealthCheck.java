@@ -1,6 +1,6 @@
 package io.mpool.server.cli;
 
-import io.mpool.server.admin.AdminHandler;
+import io.mpool.server.MpoolServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,11 +33,11 @@ final class HealthCheck {
 
     static int run(String host, int port, String adminHost, int adminPort, String token, PrintStream out,
                    PrintStream err) {
-        String ready = "http://" + hostPort(adminHost, adminPort) + AdminHandler.HEALTH_READY;
+        String ready = "http://" + hostPort(adminHost, adminPort) + MpoolServer.ADMIN_HEALTH_READY_PATH;
         String hello = "http://" + hostPort(host, port) + "/hello";
         String readiness;
         try {
-            Answer answer = get(adminHost, adminPort, AdminHandler.HEALTH_READY, token);
+            Answer answer = get(adminHost, adminPort, MpoolServer.ADMIN_HEALTH_READY_PATH, token);
             if (answer.status() == 401 && token == null) {
                 readiness = ready + " not checked (it needs the admin token: set MPOOL_ADMIN_TOKEN or --admin-token)";
             } else if (answer.status() != 200) {

@@ -1,6 +1,6 @@
 package io.mpool.server.cli;
 
-import io.mpool.server.transport.LogFormat;
+import io.mpool.server.MpoolServer;
 import java.util.Locale;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Handler;
@@ -9,7 +9,7 @@ import java.util.logging.Logger;
 
 /**
  * The server's logging: {@code java.util.logging} for our code, and for Undertow's and XNIO's
- * (jboss-logging's JDK provider), every line in {@link LogFormat} on stderr at level {@code info},
+ * (jboss-logging's JDK provider), every line in the server's log format ({@link MpoolServer#logFormatter()}) on stderr at level {@code info},
  * unless a standard configuration file is given ({@code -Djava.util.logging.config.file=...} or
  * {@code -Djava.util.logging.config.class=...}): then that file decides handlers, formats and
  * levels, and {@code --log-level} only overrides the root level when given.
@@ -34,7 +34,7 @@ public final class Logging {
             root.removeHandler(handler);
         }
         ConsoleHandler console = new ConsoleHandler();
-        console.setFormatter(new LogFormat());
+        console.setFormatter(MpoolServer.logFormatter());
         console.setLevel(Level.ALL);
         root.addHandler(console);
         root.setLevel(Level.INFO);

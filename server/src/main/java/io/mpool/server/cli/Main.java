@@ -3,13 +3,13 @@ package io.mpool.server.cli;
 import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.server.MpoolServer;
-import io.mpool.server.admin.AdminListener;
-import io.mpool.server.admin.AdminTokens;
+import io.mpool.server.MpoolServerBuilder;
 import io.mpool.server.config.ConnectionLimits;
 import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.demo.Routes;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -28,9 +28,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code java -jar server/target/mpool-server.jar [options]}: flags and environment to a
- * {@link ServerConfig}. Every default is a constant of {@link ServerConfig} or
- * {@link RequestLimits} (or {@link #DEFAULT_SHUTDOWN_GRACE}), which the help shows.
+ * {@code java -jar server/target/mpool-server.jar [options]}: flags and environment into
+ * {@link MpoolServer#builder()}, running the demo application ({@link Routes}) the way an
+ * embedder runs its own. Every default is a constant of {@link ServerConfig} or
+ * {@link RequestLimits}, which the help shows.
  */
 @Command(name = "mpool-server", mixinStandardHelpOptions = true, version = "mpool 0.1.0",
         sortOptions = false,
@@ -39,9 +40,6 @@ import picocli.CommandLine.Spec;
                 + "Sizes take a k, m or g suffix (powers of 1024); durations ms, s, m or h (a bare number is"
                 + " seconds).")
 public final class Main implements Callable<Integer> {
-    /** Time in-flight requests get on SIGTERM: well within a container runtime's stop timeout. */
-    static final String DEFAULT_SHUTDOWN_GRACE = "10s";
-
     @Option(names = "--host", defaultValue = "${env:MPOOL_HOST:-" + ServerConfig.DEFAULT_HOST + "}",
             description = "Main listener address (MPOOL_HOST). Default: ${DEFAULT-VALUE}")
     String host;
@@ -99,9 +97,10 @@ public final class Main implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     long connectionMaxBytes;
 
-    @Option(names = "--io-threads",
+    @Option(names = "--io-threads", converter = CommandLineConverters.IoThreads.class,
             defaultValue = "${env:MPOOL_IO_THREADS:-" + ServerConfig.DEFAULT_IO_THREADS + "}",
-            description = "XNIO IO threads (MPOOL_IO_THREADS). Default: ${DEFAULT-VALUE}")
+            description = "XNIO IO threads; auto: one per available processor (MPOOL_IO_THREADS)."
+                    + " Default: ${DEFAULT-VALUE}")
     int ioThreads;
 
     @Option(names = "--worker-threads",
@@ -177,15 +176,15 @@ public final class Main implements Callable<Integer> {
                     + " (MPOOL_MAX_BLOCKING_REQUESTS). Default: ${DEFAULT-VALUE}")
     int maxBlockingRequests;
 
-    @Option(names = "--max-connections", converter = OptionConverters.Limit.class,
+    @Option(names = "--max-connections", converter = CommandLineConverters.Limit.class,
             defaultValue = "${env:MPOOL_MAX_CONNECTIONS:-" + ServerConfig.DEFAULT_MAX_CONNECTIONS + "}",
             description = "Main-listener connections open at once; more get 503 at accept. auto: the file descriptor"
-                    + " limit less the descriptors open at start, " + AdminListener.MAX_CONNECTIONS + " for the admin"
+                    + " limit less the descriptors open at start, " + ConnectionLimits.ADMIN_MAX_CONNECTIONS + " for the admin"
                     + " listener and " + ConnectionLimits.SPARE_FDS + " spare (MPOOL_MAX_CONNECTIONS)."
                     + " Default: ${DEFAULT-VALUE}")
     int maxConnections;
 
-    @Option(names = "--max-unfinished-heads", converter = OptionConverters.Limit.class,
+    @Option(names = "--max-unfinished-heads", converter = CommandLineConverters.Limit.class,
             defaultValue = "${env:MPOOL_MAX_UNFINISHED_HEADS:-" + ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS + "}",
             description = "Connections that have not sent a complete request head yet; more get 503 at accept."
                     + " auto: min(max-connections / 2, arena-max / (2 * (4096 + buffer-size)))"
@@ -204,7 +203,7 @@ public final class Main implements Callable<Integer> {
     boolean healthCheck;
 
     @Option(names = "--shutdown-grace",
-            defaultValue = "${env:MPOOL_SHUTDOWN_GRACE:-" + DEFAULT_SHUTDOWN_GRACE + "}",
+            defaultValue = "${env:MPOOL_SHUTDOWN_GRACE:-" + ServerConfig.DEFAULT_SHUTDOWN_GRACE + "}",
             description = "How long in-flight requests get to finish on SIGTERM (MPOOL_SHUTDOWN_GRACE)."
                     + " Default: ${DEFAULT-VALUE}")
     Duration shutdownGrace;
@@ -221,6 +220,11 @@ public final class Main implements Callable<Integer> {
                     + " stdout or a file to append to (MPOOL_ACCESS_LOG). Default: ${DEFAULT-VALUE}")
     String accessLog;
 
+    @Option(names = "--static-dir", defaultValue = "${env:MPOOL_STATIC_DIR}",
+            description = "Serve the files of this directory under /static/ (ranges, ETag, If-Modified-Since)"
+                    + " (MPOOL_STATIC_DIR). Default: none")
+    Path staticDir;
+
     @Spec
     CommandSpec spec;
 
@@ -235,7 +239,7 @@ public final class Main implements Callable<Integer> {
     }
 
     static CommandLine commandLine(Main main) {
-        CommandLine commandLine = OptionConverters.register(new CommandLine(main));
+        CommandLine commandLine = CommandLineConverters.register(new CommandLine(main));
         // Every usage error: two lines (what is wrong, naming the setting as given; the hint),
         // exit 2. A server that cannot start for another reason (a port in use): one line, exit 1.
         commandLine.setParameterExceptionHandler((e, args) -> {
@@ -274,13 +278,13 @@ public final class Main implements Callable<Integer> {
         if (healthCheck) {
             return HealthCheck.run(host, port, adminHost, adminPort, adminToken, System.out, System.err);
         }
-        ServerConfig config = toConfig();
+        MpoolServerBuilder builder = builder();
         if (spec.commandLine().getParseResult().hasMatchedOption("--log-level")
                 || System.getenv(UsageErrors.variable(spec.findOption("--log-level"))) != null
                 || !Logging.configFileGiven()) {
             Logging.setLevel(logLevel);
         }
-        MpoolServer server = new MpoolServer(config);
+        MpoolServer server = builder.build();
         CountDownLatch started = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         // Hooked before start: a SIGTERM that arrives while the listeners bind still stops gracefully.
@@ -328,7 +332,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    ServerConfig toConfig() {
+    /** The flags, as settings of the server running the demo application. */
+    MpoolServerBuilder builder() {
         String token = adminToken;
         if (token == null && !ServerConfig.isLoopback(adminHost)) {
             // Reachable from outside (e.g. through docker run -p) but never open: a fresh secret,
@@ -338,12 +343,27 @@ public final class Main implements Callable<Integer> {
                     + " --admin-token was given: generated admin token " + token
                     + " (send it as 'Authorization: Bearer <token>'; set MPOOL_ADMIN_TOKEN to choose your own)");
         }
-        RequestLimits limits = new RequestLimits(maxBodySize, saturatedInt(maxRequestLine), saturatedInt(maxHeaderSize),
-                readTimeout, writeTimeout, parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax,
-                bodyTempDir);
-        return new ServerConfig(host, port, adminHost, adminPort, token, pool, saturatedInt(bufferSize), arenaMax,
-                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debugOptions(debug),
-                maxConnections, maxUnfinishedHeads, accessLog);
+        return MpoolServer.builder()
+                .addHttpListener(port, host)
+                .setHandler(new Routes(staticDir))
+                .setAdminListener(adminPort, adminHost, token)
+                .setPoolKind(pool == ServerConfig.PoolKind.MP ? MpoolServer.PoolKind.MP : MpoolServer.PoolKind.UNDERTOW)
+                .setBufferSize(saturatedInt(bufferSize))
+                .setArena(arenaMax, arenaPolicy)
+                .setScrub(scrub)
+                .setConnectionMaxBytes(connectionMaxBytes)
+                .setIoThreads(ioThreads)
+                .setWorkerThreads(workerThreads)
+                .setMaxBodySize(maxBodySize)
+                .setMaxHead(saturatedInt(maxRequestLine), saturatedInt(maxHeaderSize))
+                .setTimeouts(readTimeout, writeTimeout, parseTimeout, idleTimeout)
+                .setMinBodyRate(minBodyRate)
+                .setMaxBlockingRequests(maxBlockingRequests)
+                .setRequestBodies(bodyInMemoryMax, bodyTempDir)
+                .setConnectionLimits(maxConnections, maxUnfinishedHeads)
+                .setDebug(debugOptions(debug))
+                .setAccessLog(accessLog)
+                .setShutdownGrace(shutdownGrace);
     }
 
     /**

@@ -2,7 +2,6 @@ package io.mpool.server.config;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.mpool.mempool.PageArena;
-import io.mpool.server.admin.AdminListener;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
 
@@ -26,7 +25,9 @@ import java.lang.management.OperatingSystemMXBean;
  */
 public record ConnectionLimits(int maxConnections, int maxUnfinishedHeads, String derivation) {
     /** How a user asks for the derived value. */
-    public static final String AUTO = "auto";
+    public static final String AUTO = ServerConfig.AUTO;
+    /** Connections the admin listener takes at most (its own small limit, outside max-connections). */
+    public static final int ADMIN_MAX_CONNECTIONS = 16;
     /** Descriptors kept back beyond the ones open at start and the admin listener's. */
     public static final int SPARE_FDS = 64;
     /** max-connections where the JVM does not report a descriptor limit (not a Unix). */
@@ -46,10 +47,11 @@ public record ConnectionLimits(int maxConnections, int maxUnfinishedHeads, Strin
      * @param fdsOpen descriptors open now, -1 if unknown
      */
     public static ConnectionLimits resolve(ServerConfig config, long fdLimit, long fdsOpen) {
+        int adminConnections = config.adminEnabled() ? ADMIN_MAX_CONNECTIONS : 0;
         long fdRoom = fdLimit < 0 ? FALLBACK_MAX_CONNECTIONS
-                : fdLimit - fdsOpen - AdminListener.MAX_CONNECTIONS - SPARE_FDS;
+                : fdLimit - fdsOpen - adminConnections - SPARE_FDS;
         String fds = fdLimit < 0 ? "descriptor limit unknown, " + FALLBACK_MAX_CONNECTIONS
-                : "fd limit " + fdLimit + " - " + fdsOpen + " open - " + AdminListener.MAX_CONNECTIONS + " admin - "
+                : "fd limit " + fdLimit + " - " + fdsOpen + " open - " + adminConnections + " admin - "
                 + SPARE_FDS + " spare = " + fdRoom;
         int connections;
         String derivation;

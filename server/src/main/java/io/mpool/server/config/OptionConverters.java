@@ -1,30 +1,26 @@
 package io.mpool.server.config;
 
 import io.mpool.mempool.ExhaustionPolicy;
-import io.mpool.server.cli.Logging;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.logging.Level;
-import picocli.CommandLine;
-import picocli.CommandLine.TypeConversionException;
 
 /**
- * How {@link Main}'s options are read, for picocli and for the defaults in {@link ServerConfig}
- * and {@link RequestLimits} (which are written the way a user writes them). A value that cannot be
- * read is a {@link BadValue} carrying what was expected; {@link Main} puts the flag and the value
- * in front of it, so every message reads {@code --flag=value (expected: ...)}. Ranges are checked
- * later, by {@link ServerConfig} and {@link RequestLimits}, which the embedding API goes through
- * too.
+ * How settings written as text are read: the command line's options and the defaults in
+ * {@link ServerConfig} and {@link RequestLimits} (which are written the way a user writes them). A
+ * value that cannot be read is a {@link BadValue} carrying what was expected; the command line puts
+ * the flag and the value in front of it, so every message reads {@code --flag=value (expected: ...)}.
+ * Ranges are checked later, by {@link ServerConfig} and {@link RequestLimits}, which the embedding
+ * API goes through too. No command-line library here: an embedder does not need one.
  */
 public final class OptionConverters {
     private OptionConverters() {
     }
 
     /** A value that could not be read; the message is the {@code (expected: ...)} part. */
-    public static final class BadValue extends TypeConversionException {
+    public static final class BadValue extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
-        BadValue(String expected) {
+        public BadValue(String expected) {
             super("(expected: " + expected + ")");
         }
     }
@@ -43,14 +39,6 @@ public final class OptionConverters {
 
     public static Duration interval(String text) {
         return Durations.of(text).orElseThrow(() -> new BadValue(Durations.EXPECTED));
-    }
-
-    public static Level logLevel(String text) {
-        Level level = Logging.level(text);
-        if (level == null) {
-            throw new BadValue(Logging.EXPECTED_LEVEL);
-        }
-        return level;
     }
 
     public static ServerConfig.PoolKind poolKind(String text) {
@@ -80,13 +68,25 @@ public final class OptionConverters {
 
     /** A limit: a whole number, or {@code auto} (0: derived at start). */
     public static int limit(String text) {
-        if (text.trim().equalsIgnoreCase(ConnectionLimits.AUTO)) {
+        if (text.trim().equalsIgnoreCase(ServerConfig.AUTO)) {
             return 0;
         }
         try {
             return Integer.parseInt(text.trim());
         } catch (NumberFormatException e) {
             throw new BadValue("a whole number, or auto");
+        }
+    }
+
+    /** IO threads: a whole number, or {@code auto}: one per available processor. */
+    public static int ioThreads(String text) {
+        if (text.trim().equalsIgnoreCase(ServerConfig.AUTO)) {
+            return ServerConfig.availableProcessors();
+        }
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new BadValue("a whole number, or auto (one per available processor)");
         }
     }
 
@@ -97,33 +97,5 @@ public final class OptionConverters {
             case "false" -> false;
             default -> throw new BadValue("true or false");
         };
-    }
-
-    /**
-     * Every converter above, by the type of the option it reads; picocli's own converters word
-     * their errors differently. Sizes are {@code long} options (one that must fit an int is
-     * narrowed by {@link Main}, its range checked by the config records), so {@code int} here is
-     * a whole number.
-     */
-    public static CommandLine register(CommandLine commandLine) {
-        return commandLine
-                .registerConverter(Integer.class, OptionConverters::wholeNumber)
-                .registerConverter(Integer.TYPE, OptionConverters::wholeNumber)
-                .registerConverter(Long.class, OptionConverters::byteSize)
-                .registerConverter(Long.TYPE, OptionConverters::byteSize)
-                .registerConverter(Boolean.class, OptionConverters::switchValue)
-                .registerConverter(Boolean.TYPE, OptionConverters::switchValue)
-                .registerConverter(Duration.class, OptionConverters::interval)
-                .registerConverter(Level.class, OptionConverters::logLevel)
-                .registerConverter(ServerConfig.PoolKind.class, OptionConverters::poolKind)
-                .registerConverter(ExhaustionPolicy.class, OptionConverters::policy);
-    }
-
-    /** A connection limit: a whole number or {@code auto}. */
-    public static final class Limit implements CommandLine.ITypeConverter<Integer> {
-        @Override
-        public Integer convert(String text) {
-            return limit(text);
-        }
     }
 }

@@ -14,6 +14,7 @@ import java.util.Locale;
  * The server's effective configuration; every value is checked here, so a bad one stops start-up
  * with a message naming its flag.
  *
+ * @param adminHost           the admin listener's address, or null: no admin listener
  * @param pool                {@code mp}: a pool per connection; {@code undertow}: Undertow's stock pool
  * @param connectionMaxBytes  the most pool memory one connection may hold
  * @param limits              sizes and timeouts of one request
@@ -70,14 +71,21 @@ public record ServerConfig(
     public static final boolean DEFAULT_SCRUB = true;
     /** Room for a connection's buffers and a handler's scratch memory, far below the arena. */
     public static final String DEFAULT_CONNECTION_MAX_BYTES = "8m";
-    /** One selector thread: the server's work per request is small; see README for figures. */
-    public static final int DEFAULT_IO_THREADS = 1;
+    /** How a user asks for a value derived at start. */
+    public static final String AUTO = "auto";
+    /**
+     * One selector thread per available processor ({@link #availableProcessors()}), as Undertow's
+     * builder does; a container limited to fewer CPUs reports fewer.
+     */
+    public static final String DEFAULT_IO_THREADS = AUTO;
     /** Only blocking handlers (echo?mode=blocking) use workers; --max-blocking-requests caps them. */
     public static final int DEFAULT_WORKER_THREADS = 16;
     /** {@code auto}: derived at start from the file descriptor limit ({@link ConnectionLimits}). */
     public static final String DEFAULT_MAX_CONNECTIONS = ConnectionLimits.AUTO;
     /** {@code auto}: derived at start from the connection limit and the arena ({@link ConnectionLimits}). */
     public static final String DEFAULT_MAX_UNFINISHED_HEADS = ConnectionLimits.AUTO;
+    /** Time in-flight requests get when the server stops: well within a container runtime's stop timeout. */
+    public static final String DEFAULT_SHUTDOWN_GRACE = "10s";
     /** No access log: a line per request is for debugging and audits, not for every server. */
     public static final String DEFAULT_ACCESS_LOG = "off";
 
@@ -94,9 +102,11 @@ public record ServerConfig(
     public ServerConfig {
         requireHost("--host", host);
         requirePort("--port", port);
-        requireHost("--admin-host", adminHost);
+        if (adminHost != null) {
+            requireHost("--admin-host", adminHost);
+        }
         requirePort("--admin-port", adminPort);
-        if (port != 0 && port == adminPort) {
+        if (adminHost != null && port != 0 && port == adminPort) {
             throw new IllegalArgumentException("--admin-port=" + adminPort + " (expected: a port other than --port's; 0 ="
                     + " any free port)");
         }
@@ -142,7 +152,7 @@ public record ServerConfig(
                     + " (expected: at most --max-connections=" + maxConnections + ")");
         }
         requireAccessLog(accessLog);
-        if (!isLoopback(adminHost) && adminToken == null) {
+        if (adminHost != null && !isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
                     + " --admin-token (or MPOOL_ADMIN_TOKEN) is set: refusing to expose the admin endpoint"
                     + " without a token");
@@ -157,7 +167,8 @@ public record ServerConfig(
         return new ServerConfig(LOOPBACK, port, DEFAULT_ADMIN_HOST, adminPort, null,
                 OptionConverters.poolKind(DEFAULT_POOL), OptionConverters.intByteSize(DEFAULT_BUFFER_SIZE),
                 OptionConverters.byteSize(DEFAULT_ARENA_MAX), OptionConverters.policy(DEFAULT_ARENA_POLICY),
-                DEFAULT_SCRUB, OptionConverters.byteSize(DEFAULT_CONNECTION_MAX_BYTES), DEFAULT_IO_THREADS,
+                DEFAULT_SCRUB, OptionConverters.byteSize(DEFAULT_CONNECTION_MAX_BYTES),
+                OptionConverters.ioThreads(DEFAULT_IO_THREADS),
                 DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES,
                 OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS),
                 DEFAULT_ACCESS_LOG);
@@ -201,6 +212,22 @@ public record ServerConfig(
     }
 
     public ServerConfig withAccessLog(String accessLog) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads, accessLog);
+    }
+
+    /** Whether the admin listener runs (an admin host is set). */
+    public boolean adminEnabled() {
+        return adminHost != null;
+    }
+
+    /** What {@code auto} IO threads means: the processors the JVM may use, at most {@link #MAX_IO_THREADS}. */
+    public static int availableProcessors() {
+        return Math.min(Runtime.getRuntime().availableProcessors(), MAX_IO_THREADS);
+    }
+
+    public ServerConfig withIoThreads(int ioThreads) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
                 maxUnfinishedHeads, accessLog);
@@ -259,7 +286,8 @@ public record ServerConfig(
                 + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads
                 + " maxConnections=" + ConnectionLimits.show(maxConnections)
                 + " maxUnfinishedHeads=" + ConnectionLimits.show(maxUnfinishedHeads) + " " + limits
-                + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]"
+                + " admin=" + (adminHost == null ? "off" : "on") + " adminToken=" + (adminToken == null ? "none" : "set")
+                + " debug=[" + debug + "]"
                 + " accessLog=" + accessLog;
     }
 }

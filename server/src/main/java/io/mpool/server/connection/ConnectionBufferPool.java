@@ -2,7 +2,6 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
-import io.mpool.server.RequestRegion;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
@@ -22,7 +21,7 @@ import org.xnio.StreamConnection;
  *   <li>Undertow takes read/write buffers with {@link #allocate()}: a request's head goes into the
  *   head buffer, its first full-size buffer is the {@link KeptBuffer}, others come from the pool
  *   and, once closed, serve the next {@code allocate()} of the same request.</li>
- *   <li>Handlers take scratch memory from {@link #region()} while their request runs, and may
+ *   <li>Handlers take scratch memory from the region ({@link #allocateFromPool}) while their request runs, and may
  *   keep some past it with a {@link RegionHold} (a retained request body).</li>
  *   <li>Request end marks a reset <em>pending</em>. It runs when nothing it would take back is open:
  *   no buffer held by Undertow (a read buffer with pipelined bytes, a kept header buffer, a
@@ -58,7 +57,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final Runnable onDestroyed;
-    private final RequestRegion region = new RequestRegion(this);
     private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
 
     /** Handed out for reads while no request runs (the next head), kept across resets; or null. */
@@ -216,11 +214,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     // ---- request scope ----
-
-    /** The request-scoped region handlers allocate scratch memory from. */
-    public RequestRegion region() {
-        return region;
-    }
 
     /**
      * Root handler entry: the request counts as open until {@link #requestEnded()} (also when this

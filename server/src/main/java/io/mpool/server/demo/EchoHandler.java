@@ -1,6 +1,6 @@
 package io.mpool.server.demo;
 
-import io.mpool.server.BodyLimits;
+import io.mpool.server.BlockingRequests;
 import io.mpool.server.BodyView;
 import io.mpool.server.RequestBody;
 import io.undertow.connector.PooledByteBuffer;
@@ -12,8 +12,6 @@ import io.undertow.util.Headers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Deque;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.LongAdder;
 import org.xnio.channels.Channels;
 import org.xnio.channels.StreamSinkChannel;
 import org.xnio.channels.StreamSourceChannel;
@@ -29,18 +27,7 @@ import org.xnio.channels.StreamSourceChannel;
  * ({@link RequestBody}: pool blocks, or a temp file past {@code --body-in-memory-max}) and then
  * answers it, the way a handler that needs the whole body works.
  */
-public final class EchoHandler implements HttpHandler {
-    /** Blocking echoes park a worker on the body: at most this many at once. */
-    private final Semaphore blockingPermits;
-    private final LongAdder blockingRefusals;
-
-    private final BodyLimits bodyLimits;
-
-    public EchoHandler(int maxBlockingRequests, LongAdder blockingRefusals, BodyLimits bodyLimits) {
-        this.blockingPermits = new Semaphore(maxBlockingRequests);
-        this.blockingRefusals = blockingRefusals;
-        this.bodyLimits = bodyLimits;
-    }
+final class EchoHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
@@ -50,21 +37,17 @@ public final class EchoHandler implements HttpHandler {
             return;
         }
         if ("full".equals(mode)) {
-            RequestBody.read(exchange, bodyLimits, EchoHandler::echoFull);
+            RequestBody.read(exchange, EchoHandler::echoFull);
             return;
         }
         if ("blocking".equals(mode)) {
-            if (!blockingPermits.tryAcquire()) {
-                blockingRefusals.increment();
+            // Blocking echoes park a worker on the body: the server's cap on them.
+            if (!BlockingRequests.tryStart(exchange)) {
                 Connectors.terminateRequest(exchange); // do not drain (or wait for) the body
                 exchange.setPersistent(false); // and never parse it as a request
                 Responses.text(exchange, 503, "too many blocking requests running; retry later");
                 return;
             }
-            exchange.addExchangeCompleteListener((ex, next) -> {
-                blockingPermits.release();
-                next.proceed();
-            });
             copyHeaders(exchange);
             if (exchange.isInIoThread()) {
                 exchange.dispatch(this::echoBlocking);
@@ -126,7 +109,7 @@ public final class EchoHandler implements HttpHandler {
         } else if (body.inMemory()) {
             exchange.getResponseSender().send(body.asByteBuffers());
         } else {
-            exchange.getResponseSender().transferFrom(body.spill().channel(), IoCallback.END_EXCHANGE);
+            exchange.getResponseSender().transferFrom(body.fileChannel(), IoCallback.END_EXCHANGE);
         }
     }
 

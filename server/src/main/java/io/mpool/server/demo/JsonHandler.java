@@ -3,7 +3,6 @@ package io.mpool.server.demo;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.mpool.server.BodyLimits;
 import io.mpool.server.BodyView;
 import io.mpool.server.RequestBody;
 import io.undertow.server.HttpHandler;
@@ -26,15 +25,9 @@ final class JsonHandler implements HttpHandler {
     /** The first line of Jackson's message is the reason; the rest quotes the input. */
     private static final int MAX_REASON = 160;
 
-    private final BodyLimits limits;
-
-    JsonHandler(BodyLimits limits) {
-        this.limits = limits;
-    }
-
     @Override
     public void handleRequest(HttpServerExchange exchange) {
-        RequestBody.read(exchange, limits, (ex, body) -> {
+        RequestBody.read(exchange, (ex, body) -> {
             if (body.inMemory()) {
                 answer(ex, body);
             } else {

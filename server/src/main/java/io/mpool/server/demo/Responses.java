@@ -1,20 +1,15 @@
 package io.mpool.server.demo;
 
-import io.mpool.server.framing.MalformedBodyException;
-import io.undertow.server.Connectors;
+import io.mpool.server.AllowedMethods;
+import io.mpool.server.RequestBody;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import org.xnio.IoUtils;
 
 /** Short plain-text answers: errors and the like. */
 public final class Responses {
-    private static final Logger LOG = Logger.getLogger(Responses.class.getName());
-
     private Responses() {
     }
 
@@ -33,15 +28,7 @@ public final class Responses {
      * response already under way) closes the connection at once.
      */
     public static void bodyFailed(HttpServerExchange exchange, IOException failure, String what) {
-        MalformedBodyException malformed = MalformedBodyException.find(failure);
-        if (malformed != null && !exchange.isResponseStarted()) {
-            Connectors.terminateRequest(exchange); // do not drain the rest of a broken body
-            exchange.setPersistent(false);
-            text(exchange, malformed.violation().status(), malformed.violation().reason());
-            return;
-        }
-        LOG.log(Level.FINE, what + " from " + exchange.getSourceAddress() + " failed", failure);
-        IoUtils.safeClose(exchange.getConnection());
+        RequestBody.answerFailure(exchange, failure, what);
     }
 
     /** 405 with the {@code Allow} header naming the methods the path takes. */

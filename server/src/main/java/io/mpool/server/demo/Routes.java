@@ -1,32 +1,52 @@
 package io.mpool.server.demo;
 
-import io.mpool.server.BodyLimits;
+import io.mpool.server.AllowedMethods;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
-import java.util.concurrent.atomic.LongAdder;
+import io.undertow.server.handlers.resource.PathResourceManager;
+import io.undertow.server.handlers.resource.ResourceHandler;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The main listener's routes: {@code GET /hello}, {@code POST /echo}, {@code POST /upload}, {@code POST /json},
- * {@code GET /bytes/{n}} (HEAD wherever GET, OPTIONS everywhere, {@code OPTIONS *} for the server
- * as a whole: {@link AllowedMethods}); a method
+ * {@code GET /bytes/{n}}, and with a static directory {@code GET /static/...} (Undertow's
+ * {@link ResourceHandler}: ranges, {@code ETag}, {@code If-Modified-Since}) (HEAD wherever GET,
+ * OPTIONS everywhere, {@code OPTIONS *} for the server as a whole: {@link AllowedMethods}); a method
  * we do not recognize (case counts: {@code get} is not GET) 501, an unknown path 404, a known path
  * with the wrong method 405 with {@code Allow}.
+ *
+ * <p>The demo application of the server, built only on its public API: the command line runs it,
+ * an embedder would pass its own handler instead.
  */
 public final class Routes implements HttpHandler {
+    /** Where static files are served: {@code /static/a.txt} is {@code a.txt} in the directory. */
+    public static final String STATIC_PREFIX = "/static/";
+    /**
+     * Files at least this large go out with a zero-copy transfer from the file, smaller ones are
+     * read into pool buffers (Undertow's {@code PathResourceManager} default is 1 KB).
+     */
+    public static final long STATIC_TRANSFER_MIN_SIZE = 64 * 1024;
+
     private final HttpHandler hello = new HelloHandler();
-    private final HttpHandler echo;
+    private final HttpHandler echo = new EchoHandler();
     private final HttpHandler upload = new UploadHandler();
     private final HttpHandler bytes = new BytesHandler();
-    private final HttpHandler json;
+    private final HttpHandler json = new JsonHandler();
+    /** Null without a static directory. */
+    private final ResourceHandler files;
 
     /**
-     * @param maxBlockingRequests blocking echoes running at once (more get 503)
-     * @param blockingRefusals    counts those 503s
-     * @param bodyLimits          where whole bodies go ({@code /json}, {@code /echo?mode=full})
+     * @param staticDir the directory served under {@link #STATIC_PREFIX}, or null for none
+     * @throws IllegalArgumentException when {@code staticDir} is not an existing, readable directory
      */
-    public Routes(int maxBlockingRequests, LongAdder blockingRefusals, BodyLimits bodyLimits) {
-        this.echo = new EchoHandler(maxBlockingRequests, blockingRefusals, bodyLimits);
-        this.json = new JsonHandler(bodyLimits);
+    public Routes(Path staticDir) {
+        if (staticDir != null && (!Files.isDirectory(staticDir) || !Files.isReadable(staticDir))) {
+            throw new IllegalArgumentException("--static-dir=" + staticDir + " (expected: an existing, readable"
+                    + " directory)");
+        }
+        this.files = staticDir == null ? null
+                : new ResourceHandler(new PathResourceManager(staticDir, STATIC_TRANSFER_MIN_SIZE));
     }
 
     @Override
@@ -46,9 +66,13 @@ public final class Routes implements HttpHandler {
             default -> {
                 if (path.startsWith("/bytes/")) {
                     route(exchange, AllowedMethods.GET, bytes);
+                } else if (files != null && path.startsWith(STATIC_PREFIX)) {
+                    exchange.setRelativePath(path.substring(STATIC_PREFIX.length() - 1));
+                    route(exchange, AllowedMethods.GET, files);
                 } else {
                     Responses.text(exchange, 404, "no route for " + path
-                            + " (routes: GET /hello, POST /echo, POST /upload, POST /json, GET /bytes/{n})");
+                            + " (routes: GET /hello, POST /echo, POST /upload, POST /json, GET /bytes/{n}"
+                            + (files == null ? ")" : ", GET " + STATIC_PREFIX + "...)"));
                 }
             }
         }

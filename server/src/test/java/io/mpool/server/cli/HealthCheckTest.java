@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.ServerFixture;
+import io.mpool.server.TestServers;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -16,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-
 /**
  * {@code --health-check} against a server bound to neither 127.0.0.1 nor a wildcard: it probes
  * the addresses the flags name ({@code --host}, {@code --admin-host}), sends the admin token, and
@@ -28,8 +28,8 @@ class HealthCheckTest {
     private static final String TOKEN = "health-check-token";
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture(ignored -> parse("--host", HOST, "--port", "0",
-            "--admin-host", ADMIN_HOST, "--admin-port", "0", "--admin-token", TOKEN).toConfig());
+    final ServerFixture fixture = new ServerFixture(ignored -> TestServers.config(parse("--host", HOST, "--port", "0",
+            "--admin-host", ADMIN_HOST, "--admin-port", "0", "--admin-token", TOKEN).builder()));
 
     @Test
     void probesTheBoundAddressesWithTheTokenAndExitsZero() {
@@ -72,13 +72,13 @@ class HealthCheckTest {
             upload.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab".getBytes(StandardCharsets.US_ASCII));
             upload.flush();
             long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-            while (fixture.server().stats().inFlight.sum() == 0 && System.nanoTime() < deadline) {
+            while (TestServers.stats(fixture.server()).inFlight.sum() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             int adminPort = fixture.server().adminPort();
             CompletableFuture<String> stopped = CompletableFuture.supplyAsync(
                     () -> fixture.server().stop(Duration.ofSeconds(20)));
-            while (!fixture.server().stats().draining() && System.nanoTime() < deadline) {
+            while (!TestServers.stats(fixture.server()).draining() && System.nanoTime() < deadline) {
                 Thread.sleep(5);
             }
             Probe probe = probe(HOST, fixture.port(), ADMIN_HOST, adminPort, TOKEN);

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-
 /**
  * {@link Main} in a JVM of its own, as an operator starts it: the environment without any
  * {@code MPOOL_*} variable but those given, stdout and stderr together, read line by line.

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.mempool.ExhaustionPolicy;
+import io.mpool.server.TestServers;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
 import java.io.PrintWriter;
@@ -24,7 +25,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
-
 /** The command line: converters for sizes and durations, their error messages, and the help. */
 class MainTest {
 
@@ -32,7 +32,7 @@ class MainTest {
     void noFlagsGiveTheDocumentedDefaults() {
         Assumptions.assumeTrue(System.getenv().keySet().stream().noneMatch(k -> k.startsWith("MPOOL_")),
                 "MPOOL_* variables are set in this environment");
-        ServerConfig config = parse().toConfig();
+        ServerConfig config = TestServers.config(parse().builder());
         assertEquals("0.0.0.0", config.host());
         assertEquals(8080, config.port());
         assertEquals("127.0.0.1", config.adminHost());
@@ -43,7 +43,7 @@ class MainTest {
         assertEquals(ExhaustionPolicy.FAIL, config.arenaPolicy());
         assertTrue(config.scrub());
         assertEquals(8L << 20, config.connectionMaxBytes());
-        assertEquals(1, config.ioThreads());
+        assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), ServerConfig.MAX_IO_THREADS), config.ioThreads());
         assertEquals(16, config.workerThreads());
         assertEquals(new RequestLimits(0, 8 * 1024, 64 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(60),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), 1024, 8, 1L << 20,
@@ -53,6 +53,18 @@ class MainTest {
                 d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),
                 d.ioThreads(), d.workerThreads(), d.limits(), d.debug(), d.maxConnections(), d.maxUnfinishedHeads(), d.accessLog()), config,
                 "the command line and the embedding API (bar its loopback main listener) agree");
+    }
+
+    @ParameterizedTest(name = "--io-threads={0}")
+    @CsvSource({"1, 1", "3, 3", "256, 256"})
+    void anExplicitIoThreadCountIsKept(String value, int threads) {
+        assertEquals(threads, TestServers.config(parse("--io-threads=" + value).builder()).ioThreads());
+    }
+
+    @Test
+    void autoIoThreadsIsOnePerAvailableProcessor() {
+        assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), ServerConfig.MAX_IO_THREADS),
+                TestServers.config(parse("--io-threads=auto").builder()).ioThreads());
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -66,7 +78,7 @@ class MainTest {
     })
     void sizesTakeASuffix(String flag, String value, long bytes) {
         Main main = parse(flag + "=" + value);
-        ServerConfig config = main.toConfig();
+        ServerConfig config = TestServers.config(main.builder());
         long parsed = switch (flag) {
             case "--buffer-size" -> config.bufferSize();
             case "--arena-max" -> config.arenaMaxBytes();
@@ -78,7 +90,7 @@ class MainTest {
     @ParameterizedTest(name = "--read-timeout={0}")
     @CsvSource({"500ms, 500", "30s, 30000", "30, 30000", "2m, 120000", "1h, 3600000"})
     void durationsTakeAUnitAndABareNumberIsSeconds(String value, long millis) {
-        assertEquals(Duration.ofMillis(millis), parse("--read-timeout=" + value).toConfig().limits().readTimeout());
+        assertEquals(Duration.ofMillis(millis), TestServers.config(parse("--read-timeout=" + value).builder()).limits().readTimeout());
         assertEquals(Duration.ofMillis(millis), parse("--shutdown-grace", value).shutdownGrace);
     }
 
@@ -109,6 +121,8 @@ class MainTest {
         "--connection-max-bytes=1k | --connection-max-bytes=1k (expected: 20 KiB..256 MiB, at least one buffer plus a"
                 + " node and at most --arena-max)",
         "--io-threads=0         | --io-threads=0 (expected: 1..256)",
+        "--io-threads=many      | --io-threads=many (expected: a whole number, or auto (one per available processor))",
+        "--static-dir=/no/such/dir | --static-dir=/no/such/dir (expected: an existing, readable directory)",
         "--log-level=loud       | --log-level=loud (expected: error, warn, info, debug, trace, off or all (or a"
                 + " java.util.logging level: severe, warning, config, fine, finer, finest))",
         "--access-log=/nonexistent-dir/access.log | --access-log=/nonexistent-dir/access.log (expected: off, stderr,"

@@ -314,8 +314,8 @@ class ConnectionBufferPoolTest {
         ConnectionBufferPool connection = registry.open("test");
         serveOneRequest(connection);
         connection.requestStarted();
-        ByteBuffer scratch = connection.region().allocate(100);
-        ByteBuffer big = connection.region().allocateZeroed(50_000);
+        ByteBuffer scratch = connection.allocateFromPool(100, false);
+        ByteBuffer big = connection.allocateFromPool(50_000, true);
         assertEquals(100, scratch.remaining());
         assertEquals(0, big.get(49_999));
         assertEquals(2, arena.stats().largeBlocksInUse(), "the 50,000 bytes and the response buffer taken at the start");
@@ -330,10 +330,10 @@ class ConnectionBufferPoolTest {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         List<String> cleaned = new ArrayList<>();
-        connection.region().allocate(10_000);
-        connection.region().accountBody(10_000, 0);
-        connection.region().addCleanup(() -> cleaned.add("temp file"));
-        RegionHold hold = connection.region().hold("request body (10000 bytes)", () -> cleaned.add("revoked"));
+        connection.allocateFromPool(10_000, false);
+        connection.accountBody(10_000, 0);
+        connection.addCleanup(() -> cleaned.add("temp file"));
+        RegionHold hold = connection.hold("request body (10000 bytes)", () -> cleaned.add("revoked"));
         connection.requestEnded();
         ConnectionSummary held = connection.summary();
         assertTrue(held.resetPending());
@@ -357,9 +357,9 @@ class ConnectionBufferPoolTest {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         List<String> events = new ArrayList<>();
-        connection.region().allocate(20_000);
-        connection.region().addCleanup(() -> events.add("cleanup"));
-        RegionHold hold = connection.region().hold("request body (20000 bytes)", () -> events.add("revoked"));
+        connection.allocateFromPool(20_000, false);
+        connection.addCleanup(() -> events.add("cleanup"));
+        RegionHold hold = connection.hold("request body (20000 bytes)", () -> events.add("revoked"));
         connection.requestEnded();
         connection.connectionClosed();
         assertEquals(1, registry.size(), "the destroy waits until the channel's close is handled");
@@ -369,7 +369,7 @@ class ConnectionBufferPoolTest {
         assertEquals(1, stats.snapshot().retainsLeaked());
         hold.release(); // a late release after the revoke is harmless
         assertEquals(0, arena.stats().pagesInUse());
-        assertThrows(IllegalStateException.class, () -> connection.region().hold("late", () -> { }),
+        assertThrows(IllegalStateException.class, () -> connection.hold("late", () -> { }),
                 "no hold on a destroyed connection");
     }
 }

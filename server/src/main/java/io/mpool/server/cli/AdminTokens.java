@@ -1,4 +1,4 @@
-package io.mpool.server.admin;
+package io.mpool.server.cli;
 
 import java.security.SecureRandom;
 import java.util.HexFormat;

@@ -1,10 +1,12 @@
-package io.mpool.server.demo;
+package io.mpool.server;
 
 import io.undertow.server.HttpServerExchange;
 import java.util.Set;
 
 /**
- * The methods one resource takes, and what to do with a request's method.
+ * The methods one resource takes, and what to do with a request's method: a handler's RFC 9110
+ * method check ({@code 405} with {@code Allow}, {@code 501} for a method nobody recognizes, 204 for
+ * {@code OPTIONS}).
  *
  * <p>Methods are matched byte for byte: RFC 9110 section 9.1 makes the method token
  * case-sensitive, while Undertow's {@code HttpString.equals} (and so {@code Methods.GET.equals})
@@ -35,7 +37,7 @@ public final class AllowedMethods {
     }
 
     /** RFC 9110 section 9's methods and PATCH (RFC 5789), exactly as registered (upper case). */
-    static final Set<String> KNOWN = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+    public static final Set<String> KNOWN = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
             "PATCH");
 
     /** GET, with HEAD and OPTIONS. */
@@ -46,10 +48,15 @@ public final class AllowedMethods {
      * {@code OPTIONS *}: the server as a whole (RFC 9110 section 9.3.7), every method some route
      * takes.
      */
-    static final AllowedMethods SERVER = new AllowedMethods("GET", "HEAD", "POST", "OPTIONS");
+    public static final AllowedMethods SERVER = new AllowedMethods("GET", "HEAD", "POST", "OPTIONS");
 
     private final Set<String> methods;
     private final String allowHeader;
+
+    /** A resource taking {@code methods} (upper case, as sent); list OPTIONS (and HEAD with GET) too. */
+    public static AllowedMethods of(String... methods) {
+        return new AllowedMethods(methods);
+    }
 
     private AllowedMethods(String... methods) {
         this.methods = Set.of(methods);
