@@ -29,9 +29,7 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.handlers.HttpContinueReadHandler;
 import io.undertow.server.protocol.http.HttpOpenListener;
-import io.undertow.util.Headers;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -169,12 +167,7 @@ public final class MpoolServer implements AutoCloseable {
                 heapPool, stats);
         this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
                 spillFiles);
-        HttpHandler plain = handler;
-        HttpHandler continuing = new HttpContinueReadHandler(plain);
-        // Only a request that asks for 100-continue needs Undertow's handler; checking every
-        // request there cost about 2% of CPU on small requests (a set lookup of the protocol).
-        this.application = exchange -> (exchange.getRequestHeaders().contains(Headers.EXPECT) ? continuing : plain)
-                .handleRequest(exchange);
+        this.application = new ApplicationHandler(handler);
         this.metrics = new ServerMetrics(arena, stats, () -> admin == null ? 0 : admin.refusedConnections());
         this.health = new Health(arena, stats, () -> mainServer != null && mainServer.isOpen());
         this.undertowOptions = OptionMap.builder()
