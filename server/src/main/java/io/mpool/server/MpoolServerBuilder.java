@@ -2,6 +2,7 @@ package io.mpool.server;
 
 import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
+import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
@@ -223,7 +224,8 @@ public final class MpoolServerBuilder {
             throw new IllegalStateException("no handler (expected: setHandler(the application's HttpHandler))");
         }
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
-            throw new IllegalArgumentException("--shutdown-grace=" + shutdownGrace + " (expected: >= 0)");
+            throw new IllegalArgumentException("--shutdown-grace=" + (shutdownGrace == null ? null
+                    : Durations.format(shutdownGrace)) + " (expected: >= 0)");
         }
         return new MpoolServer(config(), handler, shutdownGrace);
     }
