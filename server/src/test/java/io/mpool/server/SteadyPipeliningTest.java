@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionSummary;
-import io.mpool.server.connection.RequestRegion;
 import io.undertow.server.HttpHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import io.mpool.loadtest.generator.AdminProbe;
 import io.mpool.loadtest.generator.LoadResult;
 import io.mpool.loadtest.generator.LoadRun;
 import io.mpool.loadtest.generator.LoadSettings;
-import io.mpool.server.Durations;
+import io.mpool.server.config.Durations;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

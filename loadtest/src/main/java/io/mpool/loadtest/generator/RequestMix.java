@@ -1,6 +1,6 @@
 package io.mpool.loadtest.generator;
 
-import io.mpool.server.routes.BytesHandler;
+import io.mpool.server.demo.BytesHandler;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

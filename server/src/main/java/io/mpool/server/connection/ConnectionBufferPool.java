@@ -22,7 +22,7 @@ import org.xnio.StreamConnection;
  *   one request to the next). Undertow holds some of them across requests (pipelined bytes,
  *   batched responses), so they must not belong to a request.</li>
  *   <li><b>Request</b>: the {@link MpPool}, from which handlers take memory through
- *   {@link #region()} and whole request bodies are read. Rewound at every request end.</li>
+ *   region ({@link #allocateFromPool}) and whole request bodies are read. Rewound at every request end.</li>
  * </ul>
  *
  * <h2>Life</h2>
@@ -30,7 +30,7 @@ import org.xnio.StreamConnection;
  *   <li>Created on accept (one arena page for the pool's head node).</li>
  *   <li>Undertow takes read/write buffers with {@link #allocate()}: between requests the head
  *   buffer (a request head is read into it), otherwise a connection buffer.</li>
- *   <li>Handlers take scratch memory from {@link #region()} while their request runs, and may
+ *   <li>Handlers take scratch memory from the region ({@link #allocateFromPool}) while their request runs, and may
  *   keep some past it with a {@link RegionHold} (a retained request body).</li>
  *   <li>Request end marks a reset <em>pending</em>. It runs as soon as no request is running and no
  *   region hold is left, at once in the common case; buffers Undertow holds never delay it (they
@@ -65,7 +65,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final Runnable onDestroyed;
-    private final RequestRegion region = new RequestRegion(this);
     private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
 
     /** Handed out for reads while no request runs (the next head), kept across resets; or null. */
@@ -217,11 +216,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     // ---- request scope ----
 
-    /** The request-scoped region handlers allocate scratch memory from. */
-    public RequestRegion region() {
-        return region;
-    }
-
     /**
      * Root handler entry: the request counts as open until {@link #requestEnded()} (also when this
      * throws). Its head was read into the head buffer; the buffer its response needs is taken from
@@ -341,7 +335,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /** Keeps region memory past the request: see {@link RegionHold}. */
-    RegionHold hold(String what, Runnable onRevoke) {
+    public RegionHold hold(String what, Runnable onRevoke) {
         synchronized (this) {
             checkOpen();
             RegionHold hold = new RegionHold(this, what, onRevoke);
@@ -359,7 +353,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /** Runs {@code cleanup} at the next reset or at destroy, whichever comes first. */
-    void addCleanup(Runnable cleanup) {
+    public void addCleanup(Runnable cleanup) {
         synchronized (this) {
             checkOpen();
             pool.addCleanup(cleanup);
@@ -367,19 +361,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /** Whole-body bytes taken (positive) or given up (negative) in pool memory and on disk. */
-    void accountBody(long inMemory, long onDisk) {
+    public void accountBody(long inMemory, long onDisk) {
         synchronized (this) {
             bodyBytesInMemory += inMemory;
             bodyBytesOnDisk += onDisk;
         }
     }
 
-    long maxBytes() {
+    public long maxBytes() {
         return maxBytes;
     }
 
     /** Allocates scratch memory for the running request. */
-    ByteBuffer allocateFromPool(int size, boolean zeroed) {
+    public ByteBuffer allocateFromPool(int size, boolean zeroed) {
         synchronized (this) {
             return allocateLocked(size, zeroed);
         }

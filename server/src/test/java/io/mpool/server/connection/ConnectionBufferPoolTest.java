@@ -157,14 +157,14 @@ class ConnectionBufferPoolTest {
         PooledByteBuffer batch = connection.allocate(); // responses batched for a pipelining client
         pipelined.getBuffer().put("GET /next HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)).flip();
         batch.getBuffer().put("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
-        connection.region().allocate(1500).put(new byte[1500]); // the handler's memory: request tier
+        connection.allocateFromPool(1500, false).put(new byte[1500]); // the handler's memory: request tier
         connection.requestEnded();
         assertFalse(connection.summary().resetPending(), "Undertow's buffers are the connection's: reset at once");
         assertEquals(resetsBefore + 1, connection.summary().resets());
         assertEquals(ConnectionBufferPool.HEAD_BUFFER_SIZE, connection.summary().bytesUsed(),
                 "the request's memory is back; only the head buffer stays at the start of the node");
         connection.requestStarted();
-        ByteBuffer scratch = connection.region().allocate(2000); // reuses what the reset rewound
+        ByteBuffer scratch = connection.allocateFromPool(2000, false); // reuses what the reset rewound
         scratch.put(new byte[2000]);
         assertEquals("GET /next HTTP/1.1\r\n", StandardCharsets.US_ASCII.decode(pipelined.getBuffer().duplicate()).toString(),
                 "the next request's bytes survive the reset and the next request's memory");
@@ -335,8 +335,8 @@ class ConnectionBufferPoolTest {
         ConnectionBufferPool connection = registry.open("test");
         serveOneRequest(connection);
         connection.requestStarted();
-        ByteBuffer scratch = connection.region().allocate(100);
-        ByteBuffer big = connection.region().allocateZeroed(50_000);
+        ByteBuffer scratch = connection.allocateFromPool(100, false);
+        ByteBuffer big = connection.allocateFromPool(50_000, true);
         assertEquals(100, scratch.remaining());
         assertEquals(0, big.get(49_999));
         assertEquals(2, arena.stats().largeBlocksInUse(), "the 50,000 bytes and the response buffer taken at the start");
@@ -351,10 +351,10 @@ class ConnectionBufferPoolTest {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         List<String> cleaned = new ArrayList<>();
-        connection.region().allocate(10_000);
-        connection.region().accountBody(10_000, 0);
-        connection.region().addCleanup(() -> cleaned.add("temp file"));
-        RegionHold hold = connection.region().hold("request body (10000 bytes)", () -> cleaned.add("revoked"));
+        connection.allocateFromPool(10_000, false);
+        connection.accountBody(10_000, 0);
+        connection.addCleanup(() -> cleaned.add("temp file"));
+        RegionHold hold = connection.hold("request body (10000 bytes)", () -> cleaned.add("revoked"));
         connection.requestEnded();
         ConnectionSummary held = connection.summary();
         assertTrue(held.resetPending());
@@ -378,9 +378,9 @@ class ConnectionBufferPoolTest {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         List<String> events = new ArrayList<>();
-        connection.region().allocate(20_000);
-        connection.region().addCleanup(() -> events.add("cleanup"));
-        RegionHold hold = connection.region().hold("request body (20000 bytes)", () -> events.add("revoked"));
+        connection.allocateFromPool(20_000, false);
+        connection.addCleanup(() -> events.add("cleanup"));
+        RegionHold hold = connection.hold("request body (20000 bytes)", () -> events.add("revoked"));
         connection.requestEnded();
         connection.connectionClosed();
         assertEquals(1, registry.size(), "the destroy waits until the channel's close is handled");
@@ -390,7 +390,7 @@ class ConnectionBufferPoolTest {
         assertEquals(1, stats.snapshot().retainsLeaked());
         hold.release(); // a late release after the revoke is harmless
         assertEquals(0, arena.stats().pagesInUse());
-        assertThrows(IllegalStateException.class, () -> connection.region().hold("late", () -> { }),
+        assertThrows(IllegalStateException.class, () -> connection.hold("late", () -> { }),
                 "no hold on a destroyed connection");
     }
 }
