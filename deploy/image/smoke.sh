@@ -38,12 +38,15 @@ work=$(mktemp -d)
 as_root=""
 if [[ $(id -u) -ne 0 ]]; then as_root="sudo"; fi
 
-pass() { echo "ok   $1${2:+: $2}"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
+# pass CHECK [DETAIL...] / fail CHECK REASON...: one line each, named by the check.
+pass() { local detail="${*:2}"; echo "ok   $1${detail:+: $detail}"; passed=$((passed + 1)); }
+fail() { echo "FAIL $1: ${*:2}"; failed=$((failed + 1)); }
 note() { echo "---- $*"; }
 
 finish() {
-    local name
+    local status=$? name
+    # An error in the script itself (set -u, a failed command) must not pass as success.
+    if (( status != 0 && failed == 0 )); then fail script "stopped with status $status (message above)"; fi
     for name in "${containers[@]}"; do podman rm -f -t 0 "$name" >/dev/null 2>&1; done
     rm -rf "$work"
     echo "$passed passed, $failed failed"
@@ -99,6 +102,24 @@ debian_mirror() {
     echo "${uri:-http://deb.debian.org/debian}"
 }
 
+# standin VAR KIND [INPUTS...]: sets VAR to the stand-in image built from Containerfile.KIND on the
+# Debian image, tagged by a hash of the Containerfile and the context folders it copies (INPUTS),
+# so a new certificate or Containerfile makes a new image and an unchanged one is reused.
+standin() {
+    local var=$1 kind=$2
+    shift 2
+    local hash
+    hash=$(cd "$standin_context" && find "Containerfile.$kind" "$@" -type f | sort | xargs cat | sha256sum | cut -c1-12)
+    local tag=$standin_prefix/$kind:$hash
+    if ! podman image exists "$tag"; then
+        note "building stand-in $tag"
+        podman build -q --pull=never --network host --build-arg BASE_IMAGE="$standin_prefix/debian:bookworm" \
+            -f "$standin_context/Containerfile.$kind" -t "$tag" "$standin_context" >"$work/standin-$kind.log" 2>&1 \
+            || { tail -20 "$work/standin-$kind.log"; abort base-images "building the stand-in $kind image failed"; }
+    fi
+    printf -v "$var" '%s' "$tag"
+}
+
 # Sets build_args to the Dockerfile's base images: stand-ins made (once) here, or nothing.
 prepare_bases() {
     build_args=()
@@ -116,29 +137,18 @@ prepare_bases() {
         note "debootstrap bookworm from $mirror"
         $as_root debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
             || { tail -20 "$work/debootstrap.log"; abort base-images "debootstrap bookworm from $mirror failed"; }
-        tar -C "$rootfs" -c . | podman import -q - "$debian" >/dev/null || abort base-images "podman import of the rootfs failed"
+        $as_root tar -C "$rootfs" -c . | podman import -q - "$debian" >/dev/null || abort base-images "podman import of the rootfs failed"
         $as_root rm -rf "$rootfs"
     fi
     # The build context: the host's extra CA certificates (a proxy's own CA) and Maven settings.
-    local context=$work/standin
-    mkdir -p "$context/ca-certificates" "$context/maven"
-    cp "$here"/standin/Containerfile.* "$context/"
-    find /usr/local/share/ca-certificates -name '*.crt' -exec cp {} "$context/ca-certificates/" \; 2>/dev/null
-    [[ -r $HOME/.m2/settings.xml ]] && cp "$HOME/.m2/settings.xml" "$context/maven/"
-    # Tagged by a hash of what goes in, so a new certificate or Containerfile makes a new image.
-    local inputs
-    inputs=$(cd "$context" && find . -type f | sort | xargs cat | sha256sum | cut -c1-12)
-    local maven=$standin_prefix/maven:17-$inputs
-    local jre=$standin_prefix/jre:17-$inputs
-    for standin in "maven:$maven" "jre:$jre"; do
-        local kind=${standin%%:*} tag=${standin#*:}
-        if ! podman image exists "$tag"; then
-            note "building stand-in $tag"
-            podman build -q --pull=never --network host --build-arg BASE_IMAGE="$debian" \
-                -f "$context/Containerfile.$kind" -t "$tag" "$context" >"$work/standin-$kind.log" 2>&1 \
-                || { tail -20 "$work/standin-$kind.log"; abort base-images "building the stand-in $kind image failed"; }
-        fi
-    done
+    standin_context=$work/standin
+    mkdir -p "$standin_context/ca-certificates" "$standin_context/maven"
+    cp "$here"/standin/Containerfile.* "$standin_context/"
+    find /usr/local/share/ca-certificates -name '*.crt' -exec cp {} "$standin_context/ca-certificates/" \; 2>/dev/null
+    [[ -r $HOME/.m2/settings.xml ]] && cp "$HOME/.m2/settings.xml" "$standin_context/maven/"
+    local maven jre
+    standin maven maven ca-certificates maven
+    standin jre jre
     build_args=(--build-arg "BUILD_IMAGE=$maven" --build-arg "RUNTIME_IMAGE=$jre")
 }
 
@@ -147,12 +157,12 @@ prepare_bases() {
 # run has not handed out yet.
 used_ports=" "
 free_port() {
-    local low=${port_range%-*} high=${port_range#*-} p
-    for (( p = low; p <= high; p++ )); do
-        [[ $used_ports == *" $p "* ]] && continue
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            used_ports+="$p "
-            printf -v "$1" '%s' "$p"
+    local low=${port_range%-*} high=${port_range#*-} candidate
+    for (( candidate = low; candidate <= high; candidate++ )); do
+        [[ $used_ports == *" $candidate "* ]] && continue
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+            used_ports+="$candidate "
+            printf -v "$1" '%s' "$candidate"
             return
         fi
     done
