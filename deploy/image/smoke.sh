@@ -267,7 +267,7 @@ memory_flags() {
         pass "$check" "MaxHeapSize=$got_heap MaxDirectMemorySize=$got_direct, \"$line\""
     else
         fail "$check" "MaxHeapSize=$got_heap MaxDirectMemorySize=$got_direct (expected: $heap, $direct) and entrypoint" \
-            "'$(grep 'mpool entrypoint' <<<"$out" | head -1)' (expected: ...$line...)"
+            "'$(grep 'mpool entrypoint' <<<"$out" | head -1)' (expected: ...$line...); last line: $(tail -1 <<<"$out")"
     fi
 }
 
