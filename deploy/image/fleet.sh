@@ -3,6 +3,7 @@
 # with deploy/nginx.conf; one replica is stopped (SIGTERM) while a client keeps sending GET /hello
 # through nginx, and no request may fail. Why not podman-compose itself: see README, "Running a
 # fleet". Uses smoke.sh's helpers (start, await_hello, free_port, pass, fail) and variables.
+# shellcheck shell=bash disable=SC2154
 
 readonly fleet_replicas=3
 readonly fleet_batch=200          # requests per curl process of the load loop
@@ -94,7 +95,9 @@ fleet() {
         fail fleet-stop-under-load "$total requests (expected: $fleet_before_stop before the SIGTERM, $fleet_after_stop after)," \
             "$errors failed: $(grep -v '^200$' "$work/fleet.codes" | sort | uniq -c | tr '\n' ' ')"
     fi
-    [[ $code == 143 && $summary == *"unfinishedRequests=0 "* && $summary == *"pagesOutstanding=0 "* ]] \
-        && pass fleet-replica-drain "the stopped replica exited 143: $summary" \
-        || fail fleet-replica-drain "the stopped replica exited $code with '$summary' (expected: 143, unfinishedRequests=0 pagesOutstanding=0)"
+    if [[ $code == 143 && $summary == *"unfinishedRequests=0 "* && $summary == *"pagesOutstanding=0 "* ]]; then
+        pass fleet-replica-drain "the stopped replica exited 143: $summary"
+    else
+        fail fleet-replica-drain "the stopped replica exited $code with '$summary' (expected: 143, unfinishedRequests=0 pagesOutstanding=0)"
+    fi
 }

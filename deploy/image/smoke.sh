@@ -66,8 +66,11 @@ install_missing() {
     if [[ $bases == standin ]] && ! command -v debootstrap >/dev/null; then missing+=(debootstrap); fi
     if (( ${#missing[@]} > 0 )); then
         note "installing ${missing[*]}"
-        $as_root apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -q "${missing[@]}" \
-            >"$work/apt.log" 2>&1 || { tail -20 "$work/apt.log"; abort install "apt-get install ${missing[*]} failed"; }
+        if ! { $as_root apt-get update -q && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -q "${missing[@]}"; } \
+                >"$work/apt.log" 2>&1; then
+            tail -20 "$work/apt.log"
+            abort install "apt-get install ${missing[*]} failed"
+        fi
     fi
 }
 
@@ -202,8 +205,11 @@ await_hello() {
 check_http() {
     local body
     body=$(curl -s -w '|%{http_code}' "http://127.0.0.1:$port/hello")
-    [[ $body == $'hello\n|200' || $body == 'hello|200' ]] && pass hello "GET /hello 200" \
-        || fail hello "GET /hello answered '$body' (expected: hello, 200)"
+    if [[ $body == $'hello\n|200' ]]; then
+        pass hello "GET /hello 200"
+    else
+        fail hello "GET /hello answered '$body' (expected: hello, 200)"
+    fi
 
     head -c "$echo_bytes" /dev/urandom >"$work/echo.in"
     local code
@@ -215,14 +221,26 @@ check_http() {
             "$(cmp "$work/echo.in" "$work/echo.out" 2>&1 | head -1)"
     fi
 
+    # shellcheck disable=SC2154 # admin_port: set by free_port
     local admin_url="http://127.0.0.1:$admin_port/admin/health"
     code=$(curl -s -o "$work/health" -w '%{http_code}' -H "Authorization: Bearer $token" "$admin_url")
-    [[ $code == 200 ]] && grep -q '"status" *: *"UP"' "$work/health" && pass admin-token "/admin/health 200 UP with the token" \
-        || fail admin-token "/admin/health with the token: $code $(head -c 200 "$work/health")"
+    if [[ $code == 200 ]] && grep -q '"status" *: *"UP"' "$work/health"; then
+        pass admin-token "/admin/health 200 UP with the token"
+    else
+        fail admin-token "/admin/health with the token: $code $(head -c 200 "$work/health")"
+    fi
     code=$(curl -s -o /dev/null -w '%{http_code}' "$admin_url")
-    [[ $code == 401 ]] && pass admin-no-token "401 without a token" || fail admin-no-token "/admin/health without a token: $code (expected: 401)"
+    if [[ $code == 401 ]]; then
+        pass admin-no-token "401 without a token"
+    else
+        fail admin-no-token "/admin/health without a token: $code (expected: 401)"
+    fi
     code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer not-$token" "$admin_url")
-    [[ $code == 401 ]] && pass admin-wrong-token "401 with a wrong token" || fail admin-wrong-token "/admin/health with a wrong token: $code (expected: 401)"
+    if [[ $code == 401 ]]; then
+        pass admin-wrong-token "401 with a wrong token"
+    else
+        fail admin-wrong-token "/admin/health with a wrong token: $code (expected: 401)"
+    fi
 }
 
 check_process() {
@@ -231,10 +249,16 @@ check_process() {
     comm=$(awk '/^Name:/ {print $2}' <<<"$status")
     uid=$(awk '/^Uid:/ {print $2}' <<<"$status")
     gid=$(awk '/^Gid:/ {print $2}' <<<"$status")
-    [[ $comm == java ]] && pass pid1-java "PID 1 is java (SIGTERM reaches the JVM)" \
-        || fail pid1-java "PID 1 is '$comm' (expected: java, exec'd by the entrypoint)"
-    [[ $uid == "$image_uid" && $gid == "$image_uid" ]] && pass user "PID 1 runs as $uid:$gid" \
-        || fail user "PID 1 runs as uid=$uid gid=$gid (expected: $image_uid:$image_uid)"
+    if [[ $comm == java ]]; then
+        pass pid1-java "PID 1 is java (SIGTERM reaches the JVM)"
+    else
+        fail pid1-java "PID 1 is '$comm' (expected: java, exec'd by the entrypoint)"
+    fi
+    if [[ $uid == "$image_uid" && $gid == "$image_uid" ]]; then
+        pass user "PID 1 runs as $uid:$gid"
+    else
+        fail user "PID 1 runs as uid=$uid gid=$gid (expected: $image_uid:$image_uid)"
+    fi
 }
 
 # The flags of the running server at 512 MiB: the README's table row.
@@ -247,9 +271,11 @@ check_memory_512() {
         fail memory-512m "under --memory 512m java runs with '$cmdline' (expected: -Xmx128m -XX:MaxDirectMemorySize=256m)"
     fi
     # 224 MiB = 234881024 bytes
-    podman logs "$name" 2>&1 | grep -q 'mpool listening on .* arenaMax=234881024 ' \
-        && pass arena-512m "arenaMax=224 MiB" \
-        || fail arena-512m "the server's start line lacks arenaMax=234881024 (224 MiB): $(podman logs "$name" 2>&1 | grep -o 'arenaMax=[0-9]*')"
+    if podman logs "$name" 2>&1 | grep -q 'mpool listening on .* arenaMax=234881024 '; then
+        pass arena-512m "arenaMax=224 MiB"
+    else
+        fail arena-512m "the server's start line lacks arenaMax=234881024 (224 MiB): $(podman logs "$name" 2>&1 | grep -o 'arenaMax=[0-9]*')"
+    fi
 }
 
 # memory_flags CHECK HEAP DIRECT ARENA_LINE [run flags]: the JVM the entrypoint starts under this
@@ -287,8 +313,11 @@ check_stop() {
     code=$(podman inspect -f '{{.State.ExitCode}}' "$name")
     summary=$(podman logs "$name" 2>&1 | grep -o 'mpool stopped: .*' | tail -1)
     # 143 = 128 + SIGTERM: the JVM ran its shutdown hooks; 137 would be podman's SIGKILL after the timeout.
-    [[ $code == 143 ]] && pass stop-exit "exit 143 after SIGTERM in ${took} s (--stop-timeout $stop_timeout)" \
-        || fail stop-exit "exit code $code after podman stop -t $stop_timeout, ${took} s (expected: 143, SIGTERM handled)"
+    if [[ $code == 143 ]]; then
+        pass stop-exit "exit 143 after SIGTERM in ${took} s (--stop-timeout $stop_timeout)"
+    else
+        fail stop-exit "exit code $code after podman stop -t $stop_timeout, ${took} s (expected: 143, SIGTERM handled)"
+    fi
     if [[ $summary == *"unfinishedRequests=0 "* && $summary == *"pagesOutstanding=0 "* ]]; then
         pass stop-drain "$summary"
     else
