@@ -44,8 +44,12 @@ await_answers() {
 }
 
 fleet() {
-    local nginx_image=nginx:1.28.0
-    if [[ $bases == standin ]]; then standin nginx_image nginx; fi
+    if [[ -n $nginx_build ]] && ! wait "$nginx_build"; then
+        nginx_build=""
+        fail fleet-start "building the stand-in nginx image failed (log above)"
+        return
+    fi
+    nginx_build=""
     replica_ports=()
     local i p a names=()
     for (( i = 1; i <= fleet_replicas; i++ )); do

@@ -30,6 +30,9 @@ readonly startup_seconds=60       # a cold JVM on a busy 2-core machine starts i
 readonly echo_bytes=65536
 readonly image_uid=10001          # the Dockerfile's USER
 readonly standin_prefix=localhost/mpool-standin
+readonly fleet_mode=${MPOOL_SMOKE_FLEET:-on}
+nginx_image=nginx:1.28.0          # compose.yaml's; a stand-in replaces it
+nginx_build=""                    # the pid of the stand-in nginx build running in the background
 
 passed=0
 failed=0
@@ -48,6 +51,7 @@ finish() {
     # An error in the script itself (set -u, a failed command) must not pass as success.
     if (( status != 0 && failed == 0 )); then fail script "stopped with status $status (message above)"; fi
     for name in "${containers[@]}"; do podman rm -f -t 0 "$name" >/dev/null 2>&1; done
+    if [[ -n $nginx_build ]]; then kill "$nginx_build" 2>/dev/null; fi
     rm -rf "$work"
     echo "$passed passed, $failed failed"
     if (( failed > 0 || passed == 0 )); then exit 1; fi
@@ -105,22 +109,28 @@ debian_mirror() {
     echo "${uri:-http://deb.debian.org/debian}"
 }
 
-# standin VAR KIND [INPUTS...]: sets VAR to the stand-in image built from Containerfile.KIND on the
-# Debian image, tagged by a hash of the Containerfile and the context folders it copies (INPUTS),
-# so a new certificate or Containerfile makes a new image and an unchanged one is reused.
-standin() {
-    local var=$1 kind=$2
-    shift 2
+# standin_tag VAR KIND BASE [INPUTS...]: sets VAR to the tag of the stand-in image built from
+# Containerfile.KIND on BASE: a hash of BASE, the Containerfile and the context folders it copies
+# (INPUTS), so a new certificate or Containerfile makes a new image and an unchanged one is reused.
+standin_tag() {
+    local var=$1 kind=$2 base=$3
+    shift 3
     local hash
-    hash=$(cd "$standin_context" && find "Containerfile.$kind" "$@" -type f | sort | xargs cat | sha256sum | cut -c1-12)
-    local tag=$standin_prefix/$kind:$hash
-    if ! podman image exists "$tag"; then
-        note "building stand-in $tag"
-        podman build -q --pull=never --network host --build-arg BASE_IMAGE="$standin_prefix/debian:bookworm" \
-            -f "$standin_context/Containerfile.$kind" -t "$tag" "$standin_context" >"$work/standin-$kind.log" 2>&1 \
-            || { tail -20 "$work/standin-$kind.log"; abort base-images "building the stand-in $kind image failed"; }
+    hash=$(cd "$standin_context" && { echo "$base"; find "Containerfile.$kind" "$@" -type f | sort | xargs cat; } \
+        | sha256sum | cut -c1-12)
+    printf -v "$var" '%s' "$standin_prefix/$kind:$hash"
+}
+
+# standin_build KIND BASE TAG: builds the stand-in unless TAG exists; its log on failure.
+standin_build() {
+    local kind=$1 base=$2 tag=$3
+    podman image exists "$tag" && return 0
+    note "building stand-in $tag"
+    if ! podman build -q --pull=never --network host --build-arg BASE_IMAGE="$base" \
+            -f "$standin_context/Containerfile.$kind" -t "$tag" "$standin_context" >"$work/standin-$kind.log" 2>&1; then
+        tail -20 "$work/standin-$kind.log"
+        return 1
     fi
-    printf -v "$var" '%s' "$tag"
 }
 
 # Sets build_args to the Dockerfile's base images: stand-ins made (once) here, or nothing.
@@ -149,9 +159,18 @@ prepare_bases() {
     cp "$here"/standin/Containerfile.* "$standin_context/"
     find /usr/local/share/ca-certificates -name '*.crt' -exec cp {} "$standin_context/ca-certificates/" \; 2>/dev/null
     [[ -r $HOME/.m2/settings.xml ]] && cp "$HOME/.m2/settings.xml" "$standin_context/maven/"
+    # The builder stand-in starts from the runtime one: Debian's JDK package needs its JRE package.
     local maven jre
-    standin maven maven ca-certificates maven
-    standin jre jre
+    standin_tag jre jre "$debian"
+    standin_build jre "$debian" "$jre" || abort base-images "building the stand-in JRE image failed (log above)"
+    standin_tag maven maven "$jre" ca-certificates maven
+    standin_build maven "$jre" "$maven" || abort base-images "building the stand-in Maven image failed (log above)"
+    # nginx for the fleet, built while the project's image builds.
+    if [[ $fleet_mode == on ]]; then
+        standin_tag nginx_image nginx "$debian"
+        standin_build nginx "$debian" "$nginx_image" &
+        nginx_build=$!
+    fi
     build_args=(--build-arg "BUILD_IMAGE=$maven" --build-arg "RUNTIME_IMAGE=$jre")
 }
 
@@ -360,7 +379,7 @@ fi
 memory_flags memory-1g 268435456 637534208 "heap 256 MiB, direct 608 MiB (arena 576 + 32)" --memory 1g
 memory_flags memory-none - 301989888 "no container memory limit: arena 256 MiB"
 
-if [[ ${MPOOL_SMOKE_FLEET:-on} != off ]]; then
+if [[ $fleet_mode == on ]]; then
     # shellcheck source=deploy/image/fleet.sh
     source "$here/fleet.sh"
     fleet
