@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
                 + " 3 admin invariants broken.")
 public final class LoadGenerator implements Callable<Integer> {
 
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "Server base URL. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "Server base URL for --mix; a URL with a"
+            + " path (and query), e.g. http://127.0.0.1:8080/bytes/100, is what every request GETs instead. Default: ${DEFAULT-VALUE}")
     URI url;
 
     @Option(names = {"-c", "--connections"}, defaultValue = "64", description = "Connections. Default: ${DEFAULT-VALUE}")
@@ -46,8 +47,10 @@ public final class LoadGenerator implements Callable<Integer> {
             description = "Requests/s over all connections, latency corrected for coordinated omission; 0 = as fast as possible. Default: ${DEFAULT-VALUE}")
     double rate;
 
-    @Option(names = "--mix", defaultValue = "hello",
-            description = "Requests, comma-separated kind[:weight]: hello, echo, upload, bytes. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--mix",
+            description = "Requests, comma-separated kind[:weight]: hello (GET /hello), echo (POST /echo, streamed),"
+                    + " echo-full (POST /echo?mode=full, whole body first), upload (POST /upload), json (POST /json),"
+                    + " bytes (GET /bytes/{n}). Default: hello, or a GET of --url's path when it has one.")
     String mix;
 
     @Option(names = "--body-size", defaultValue = "1024", description = "Bytes in echo/upload bodies. Default: ${DEFAULT-VALUE}")
