@@ -2,12 +2,15 @@ package io.mpool.loadtest.generator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.HistogramLogWriter;
 import picocli.CommandLine;
@@ -15,7 +18,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code java -jar loadtest/target/mpool-loadtest.jar [options]}: drive a server, report, check. */
-@Command(name = "mpool-loadtest", mixinStandardHelpOptions = true, sortOptions = false, version = "mpool 0.1.0",
+@Command(name = "mpool-loadtest", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = LoadGenerator.BuildVersion.class,
         description = "HTTP/1.1 load generator: keep-alive (or churn) connections, pipelining, fixed rate with"
                 + " coordinated-omission correction, byte-exact verification, admin-endpoint invariants.%n"
                 + "Exit codes: 0 ok, 1 errors in the run (or the server unreachable: one message, the run stops), 2 bad options,"
@@ -151,5 +155,22 @@ public final class LoadGenerator implements Callable<Integer> {
             return 3;
         }
         return result.errorCount() > 0 ? 1 : 0;
+    }
+
+    /** {@code -V}: the version of this build, as the server's jar records it (the same build, the same version). */
+    static final class BuildVersion implements CommandLine.IVersionProvider {
+        private static final String RESOURCE = "/io/mpool/server/version.properties";
+
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = LoadGenerator.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IOException(RESOURCE + " is missing from the build");
+                }
+                properties.load(in);
+            }
+            return new String[] {"mpool-loadtest " + properties.getProperty("version")};
+        }
     }
 }

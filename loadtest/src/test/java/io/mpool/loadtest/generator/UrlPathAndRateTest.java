@@ -8,9 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.mpool.mempool.ArenaLeakCheck;
 import io.mpool.server.MpoolServer;
 import io.mpool.server.ServerConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
@@ -64,6 +71,27 @@ class UrlPathAndRateTest {
         for (String kind : new String[] {"hello", "echo", "echo-full", "upload", "json", "bytes"}) {
             assertTrue(help.contains(kind + " ("), kind + " in:\n" + help);
         }
+    }
+
+    @Test
+    void versionFlagPrintsTheBuildsVersionNotAFixedOne() throws IOException {
+        StringWriter out = new StringWriter();
+        CommandLine commandLine = new CommandLine(new LoadGenerator());
+        commandLine.setOut(new PrintWriter(out));
+        assertEquals(0, commandLine.execute("-V"));
+        assertEquals("mpool-loadtest " + rootPomVersion(), out.toString().strip());
+    }
+
+    private static String rootPomVersion() throws IOException {
+        Pattern own = Pattern.compile("<artifactId>mpool-parent</artifactId>\\s*<version>([^<]+)</version>");
+        for (Path dir = Path.of(System.getProperty("user.dir")).toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path pom = dir.resolve("pom.xml");
+            Matcher matcher = own.matcher(Files.exists(pom) ? Files.readString(pom) : "");
+            if (matcher.find()) {
+                return matcher.group(1).strip();
+            }
+        }
+        throw new IllegalStateException("no pom.xml of mpool-parent above " + System.getProperty("user.dir"));
     }
 
     @Test
