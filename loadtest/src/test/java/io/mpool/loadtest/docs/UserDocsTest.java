@@ -67,6 +67,19 @@ class UserDocsTest {
         assertEquals(List.of(), broken);
     }
 
+    /**
+     * {@code curl http://…/admin/pools/1} on its own always answers 404: no connection of curl's
+     * is open by the time it asks. The README shows how to keep one open instead.
+     */
+    @Test
+    void readmeLooksUpAConnectionOnlyWhileOneIsOpen() throws IOException {
+        List<String> lines = Files.readAllLines(root().resolve("README.md"));
+        for (String line : lines) {
+            assertFalse(line.matches(".*curl [^#]*/admin/pools/[0-9]+\\b.*"), "a lookup of a fixed id: " + line);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("exec 3<>/dev/tcp/")), "the README opens a connection to look up");
+    }
+
     @Test
     void docsKeepOneCurrentBenchmarkReportAndDateTheOlderOnes() throws IOException {
         try (Stream<Path> files = Files.list(root().resolve("docs"))) {
