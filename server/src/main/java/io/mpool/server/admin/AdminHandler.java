@@ -6,7 +6,6 @@ import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionRegistry;
-import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.server.connection.ServerStats;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -73,9 +72,9 @@ public final class AdminHandler implements HttpHandler {
         this.health = health;
     }
 
-    /** What {@code GET /admin/pools} answers. */
+    /** What {@code GET /admin/pools} answers: every live connection, each row as a page lists it. */
     public record PoolsSnapshot(ArenaStats arena, ServerStats.Totals totals, JvmStats jvm,
-                                List<ConnectionSummary> connections) {
+                                List<ConnectionRow> connections) {
     }
 
     /**
@@ -147,8 +146,8 @@ public final class AdminHandler implements HttpHandler {
         } else if (path.equals("/admin/pools") && ConnectionPage.requested(exchange.getQueryParameters())) {
             sendPage(exchange);
         } else if (path.equals("/admin/pools")) {
-            List<ConnectionSummary> connections = registry.connections().stream()
-                    .map(ConnectionBufferPool::summary).toList();
+            List<ConnectionRow> connections = registry.connections().stream()
+                    .map(connection -> ConnectionRow.of(connection.detail())).toList();
             send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
         } else {
             String id = path.substring("/admin/pools/".length());

@@ -9,6 +9,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -33,8 +34,9 @@ final class HealthCheck {
 
     static int run(String host, int port, String adminHost, int adminPort, String token, PrintStream out,
                    PrintStream err) {
-        String ready = "http://" + hostPort(adminHost, adminPort) + MpoolServer.ADMIN_HEALTH_READY_PATH;
-        String hello = "http://" + hostPort(host, port) + "/hello";
+        // What was probed, as it was probed: a wildcard --host prints the loopback address it reached.
+        String ready = "http://" + hostPort(probedHost(adminHost), adminPort) + MpoolServer.ADMIN_HEALTH_READY_PATH;
+        String hello = "http://" + hostPort(probedHost(host), port) + "/hello";
         String readiness;
         try {
             Answer answer = get(adminHost, adminPort, MpoolServer.ADMIN_HEALTH_READY_PATH, token);
@@ -73,7 +75,7 @@ final class HealthCheck {
             socket.connect(new InetSocketAddress(probeAddress(host), port), TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + hostPort(host, port) + "\r\n"
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + hostPort(probedHost(host), port) + "\r\n"
                     + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
                     + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -95,11 +97,24 @@ final class HealthCheck {
 
     /** Where to connect for a listener bound to {@code host}: loopback for a wildcard address. */
     static InetAddress probeAddress(String host) throws IOException {
-        InetAddress address = InetAddress.getByName(host);
-        if (!address.isAnyLocalAddress()) {
-            return address;
+        return InetAddress.getByName(probedHost(host));
+    }
+
+    /**
+     * The host a probe of a listener bound to {@code host} connects to, as printed: the loopback
+     * address of the wildcard's family for 0.0.0.0 or ::, else {@code host} as given (a name that does
+     * not resolve too: the probe then reports that).
+     */
+    static String probedHost(String host) {
+        try {
+            InetAddress address = InetAddress.getByName(host);
+            if (address.isAnyLocalAddress()) {
+                return address instanceof Inet6Address ? "::1" : "127.0.0.1";
+            }
+        } catch (UnknownHostException e) {
+            // printed as given; connecting to it fails with the reason
         }
-        return address instanceof Inet6Address ? InetAddress.getByName("::1") : InetAddress.getByName("127.0.0.1");
+        return host;
     }
 
     private static String hostPort(String host, int port) {

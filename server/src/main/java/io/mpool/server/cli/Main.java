@@ -11,11 +11,13 @@ import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.demo.Routes;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
@@ -33,7 +35,7 @@ import picocli.CommandLine.Spec;
  * embedder runs its own. Every default is a constant of {@link ServerConfig} or
  * {@link RequestLimits}, which the help shows.
  */
-@Command(name = "mpool-server", mixinStandardHelpOptions = true, version = "mpool 0.1.0",
+@Command(name = "mpool-server", mixinStandardHelpOptions = true, versionProvider = Main.BuildVersion.class,
         sortOptions = false,
         description = "HTTP/1.1 server on Undertow with an nginx-style memory pool per connection.%n"
                 + "Every option also reads the MPOOL_* environment variable named in its description.%n"
@@ -391,5 +393,29 @@ public final class Main implements Callable<Integer> {
             }
         }
         return options;
+    }
+
+    /**
+     * {@code -V}: the version this jar was built as ({@code 0.1.0-SNAPSHOT} for a snapshot), which
+     * Maven writes into {@value #RESOURCE} at build time, so it cannot drift from the pom.
+     */
+    static final class BuildVersion implements CommandLine.IVersionProvider {
+        static final String RESOURCE = "/io/mpool/server/version.properties";
+
+        @Override
+        public String[] getVersion() throws IOException {
+            return new String[] {"mpool " + version()};
+        }
+
+        static String version() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IOException(RESOURCE + " is missing from the build");
+                }
+                properties.load(in);
+            }
+            return properties.getProperty("version");
+        }
     }
 }
