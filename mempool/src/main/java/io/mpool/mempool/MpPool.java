@@ -79,45 +79,41 @@ public final class MpPool implements AutoCloseable {
     /** ngx_palloc_block: {@code if (p->d.failed++ > 4) pool->current = p->d.next;}. */
     public static final int FAILED_LIMIT = 4;
     /** ngx_palloc_large: {@code if (n++ > 3) break;} scans at most 5 entries for an empty slot. */
-    public static final int LARGE_SLOT_SCAN = 3;
+    public static final int LARGE_SLOT_SCAN = LargeList.LARGE_SLOT_SCAN;
     /** The most blocks {@link #retainOnReset} may keep: a bound on what an idle owner can hold. */
     public static final int MAX_RETAINED_BLOCKS = 64;
 
     private static final AtomicLong IDS = new AtomicLong();
 
-    final PageArena arena;
-    final String name;
+    private final PageArena arena;
+    private final String name;
     private final int max;
     private final DebugOptions debug;
 
-    final Node head;
-    Node current;
-    int nodeCount;
-    LargeAllocation large;
-    /** Entries no longer on the large list, kept for reuse. */
-    private LargeAllocation spareEntries;
-    /** Large blocks kept across resets for this pool's next requests (see {@link #retainOnReset}). */
-    RetainedBlocks retained = RetainedBlocks.NONE;
+    private final Node head;
+    private Node current;
+    private int nodeCount;
+    /** The allocations above {@code max}, and the blocks kept across resets ({@link #retainOnReset}). */
+    private final LargeList large;
     private final Cleanups cleanups = new Cleanups();
     private boolean destroyed;
 
     private long smallAllocations;
     private long largeAllocations;
     private long bytesRequested;
-    long bytesInUse;
-    long largeBytesReserved;
-    /** Requested bytes of the live large allocations (what {@link PoolStats#largeBytes()} sums). */
-    long largeBytesInUse;
+    /** Bytes handed out from the nodes since the last reset, padding and kept bytes included. */
+    private long nodeBytesInUse;
     private long resets;
     private long highWaterBytes;
     /** Bytes at the start of the head node that resets keep ({@link #allocateKept}). */
-    int keptBytes;
+    private int keptBytes;
 
     private MpPool(PageArena arena, int max, String name) {
         this.arena = arena;
         this.max = max;
         this.name = name;
         this.debug = arena.debug();
+        this.large = new LargeList(arena, this, debug);
         this.head = new Node(arena.takePage(this), 0);
         this.current = head;
         this.nodeCount = 1;
@@ -197,12 +193,12 @@ public final class MpPool implements AutoCloseable {
             throw new IllegalArgumentException("size=" + size + " (expected: 1.." + NODE_SIZE / 2
                     + ", at most half the head node) in " + name);
         }
-        if (keptBytes > 0 || bytesInUse > 0) {
+        if (keptBytes > 0 || bytesInUse() > 0) {
             throw new IllegalStateException("allocateKept(" + size + ") in " + name + ": only once, on an empty pool");
         }
         keptBytes = align(size, ALIGNMENT);
         head.last = keptBytes;
-        bytesInUse += keptBytes;
+        nodeBytesInUse += keptBytes;
         bytesRequested += size;
         smallAllocations++;
         return head.page.memory.slice(0, size);
@@ -230,14 +226,15 @@ public final class MpPool implements AutoCloseable {
                 MemoryFill.poisonFresh(result, size);
             }
         } else {
-            result = allocateLarge(size);
+            result = large.allocate(size);
             largeAllocations++;
             if (zeroed) {
                 MemoryFill.zero(result, size);
             }
         }
-        if (bytesInUse > highWaterBytes) {
-            highWaterBytes = bytesInUse;
+        long inUse = bytesInUse();
+        if (inUse > highWaterBytes) {
+            highWaterBytes = inUse;
         }
         if (debug.paranoid()) {
             checkInvariants();
@@ -250,7 +247,7 @@ public final class MpPool implements AutoCloseable {
         do {
             int m = align(p.last, alignment);
             if (p.end - m >= size) {
-                bytesInUse += m + size - p.last;
+                nodeBytesInUse += m + size - p.last;
                 p.last = m + size;
                 return p.page.memory.slice(m, size);
             }
@@ -263,7 +260,7 @@ public final class MpPool implements AutoCloseable {
     private ByteBuffer allocateBlock(int size) {
         Node fresh = new Node(arena.takePage(this), nodeCount);
         fresh.last = size; // offset 0 is page-aligned, so aligned for every supported alignment
-        bytesInUse += size;
+        nodeBytesInUse += size;
         Node p = current;
         for (; p.next != null; p = p.next) {
             if (p.failed++ > FAILED_LIMIT) {
@@ -273,55 +270,6 @@ public final class MpPool implements AutoCloseable {
         p.next = fresh;
         nodeCount++;
         return fresh.page.memory.slice(0, size);
-    }
-
-    /** ngx_palloc_large: a block from the arena, recorded in an empty slot or a new entry. */
-    private ByteBuffer allocateLarge(int size) {
-        ArenaBlock block;
-        ByteBuffer buffer = null;
-        int retainedIndex = debug.noPooling() ? -1 : retained.find(size);
-        if (retainedIndex >= 0) {
-            block = retained.blockAt(retainedIndex);
-            buffer = retained.viewAt(retainedIndex, size); // reusing it saves a DirectByteBuffer slice
-            retained.removeAt(retainedIndex);
-            if (debug.poison()) {
-                MemoryFill.poisonFresh(block.memory, block.memory.capacity());
-            }
-        } else {
-            block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size, this);
-        }
-        if (buffer == null) {
-            buffer = block.memory.slice(0, size);
-        }
-        bytesInUse += size;
-        largeBytesInUse += size;
-        largeBytesReserved += block.memory.capacity();
-        int n = 0;
-        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
-            if (!entry.live()) {
-                fill(entry, block, buffer, size);
-                return buffer;
-            }
-            if (n++ > LARGE_SLOT_SCAN) {
-                break;
-            }
-        }
-        LargeAllocation entry = spareEntries;
-        if (entry != null) {
-            spareEntries = entry.next;
-        } else {
-            entry = new LargeAllocation();
-        }
-        fill(entry, block, buffer, size);
-        entry.next = large;
-        large = entry;
-        return buffer;
-    }
-
-    private static void fill(LargeAllocation entry, ArenaBlock block, ByteBuffer buffer, int size) {
-        entry.block = block;
-        entry.buffer = buffer;
-        entry.size = size;
     }
 
     /**
@@ -339,41 +287,17 @@ public final class MpPool implements AutoCloseable {
         if (buffer == null) {
             throw new IllegalArgumentException("buffer=null (expected: a buffer of " + name + ")");
         }
-        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
-            if (entry.buffer == buffer) {
-                release(entry);
-                if (debug.paranoid()) {
-                    checkInvariants();
-                }
-                return true;
+        if (large.free(buffer)) {
+            if (debug.paranoid()) {
+                checkInvariants();
             }
+            return true;
         }
         if (buffer.capacity() > max) {
             throw new IllegalStateException("free of " + buffer + " in " + name
                     + ": not a live large allocation of this pool (freed twice, freed by reset, or foreign)");
         }
         return false;
-    }
-
-    /** Keeps an entry's block for this pool's next allocations instead of releasing it. */
-    private void retain(LargeAllocation entry) {
-        ArenaBlock block = entry.block;
-        if (debug.poison()) {
-            MemoryFill.poisonFreed(block.memory, block.memory.capacity());
-        }
-        bytesInUse -= entry.size;
-        largeBytesInUse -= entry.size;
-        largeBytesReserved -= block.memory.capacity();
-        retained.add(block, entry.buffer);
-        entry.clear();
-    }
-
-    private void release(LargeAllocation entry) {
-        bytesInUse -= entry.size;
-        largeBytesInUse -= entry.size;
-        largeBytesReserved -= entry.block.memory.capacity();
-        arena.release(entry.block, this);
-        entry.clear();
     }
 
     /**
@@ -394,19 +318,18 @@ public final class MpPool implements AutoCloseable {
         if (maxBlockBytes < 0) {
             throw new IllegalArgumentException("maxBlockBytes=" + maxBlockBytes + " (expected: >= 0)");
         }
-        releaseRetained();
-        retained = maxBlocks == 0 ? RetainedBlocks.NONE : new RetainedBlocks(maxBlocks, maxBlockBytes);
+        large.retainOnReset(maxBlocks, maxBlockBytes);
         return this;
     }
 
     /** Gives every retained block back to the arena; returns how many there were. */
     public int releaseRetained() {
-        return retained.releaseAll(arena, this);
+        return large.releaseRetained();
     }
 
     /** Blocks kept across resets for reuse, held from the arena but not in use. */
     public int retainedCount() {
-        return retained.count();
+        return large.retainedCount();
     }
 
     // ---- cleanups ----
@@ -435,7 +358,7 @@ public final class MpPool implements AutoCloseable {
     public void reset() {
         checkLive();
         RuntimeException failure = cleanups.runAll();
-        releaseLarge(true);
+        large.releaseAll(true);
         for (Node node = head; node != null; node = node.next) {
             int start = node == head ? keptBytes : 0;
             if (debug.poison() && node.last > start) {
@@ -445,7 +368,7 @@ public final class MpPool implements AutoCloseable {
             node.failed = 0;
         }
         current = head;
-        bytesInUse = keptBytes;
+        nodeBytesInUse = keptBytes;
         resets++;
         if (debug.paranoid()) {
             checkInvariants();
@@ -453,24 +376,6 @@ public final class MpPool implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-    }
-
-    private void releaseLarge(boolean retain) {
-        LargeAllocation entry = large;
-        while (entry != null) {
-            LargeAllocation next = entry.next;
-            if (entry.live()) {
-                if (retain && retained.accepts(entry.block)) {
-                    retain(entry);
-                } else {
-                    release(entry);
-                }
-            }
-            entry.next = spareEntries;
-            spareEntries = entry;
-            entry = next;
-        }
-        large = null;
     }
 
     /**
@@ -483,9 +388,9 @@ public final class MpPool implements AutoCloseable {
     public void destroy() {
         checkLive();
         RuntimeException failure = cleanups.runAll();
-        releaseLarge(false);
-        releaseRetained();
-        spareEntries = null;
+        large.releaseAll(false);
+        large.releaseRetained();
+        large.dropSpareEntries();
         for (Node node = head; node != null; node = node.next) {
             arena.release(node.page, this);
         }
@@ -524,12 +429,12 @@ public final class MpPool implements AutoCloseable {
 
     /** Bytes handed out since the last reset, alignment padding included. */
     public long bytesInUse() {
-        return bytesInUse;
+        return nodeBytesInUse + large.bytesInUse();
     }
 
     /** Arena memory this pool holds now: its nodes, its live large blocks and its retained blocks. */
     public long bytesReserved() {
-        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + largeBytesReserved + retained.bytes();
+        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + large.bytesReserved() + large.retainedBytes();
     }
 
     public long resets() {
@@ -542,12 +447,12 @@ public final class MpPool implements AutoCloseable {
 
     /** Requested bytes of the live large allocations, without building a {@link PoolStats}. */
     public long largeBytes() {
-        return destroyed ? 0 : largeBytesInUse;
+        return destroyed ? 0 : large.bytesInUse();
     }
 
     /** Live entries on the large list (a walk of the list; no snapshot is built). */
     public int largeCount() {
-        return LargeAllocation.countLive(large);
+        return large.liveCount();
     }
 
     public PoolStats stats() {
@@ -562,13 +467,10 @@ public final class MpPool implements AutoCloseable {
             }
         }
         List<PoolStats.LargeStats> entries = new ArrayList<>();
-        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
-            entries.add(new PoolStats.LargeStats(entry.size,
-                    entry.live() ? entry.block.memory.capacity() : 0, entry.live()));
-        }
+        large.addStats(entries);
         return new PoolStats(name, nodes, currentIndex, entries, cleanups.count(), smallAllocations,
-                largeAllocations, bytesRequested, bytesInUse, bytesReserved(), retained.count(), resets,
-                Math.max(highWaterBytes, bytesInUse), destroyed);
+                largeAllocations, bytesRequested, bytesInUse(), bytesReserved(), large.retainedCount(), resets,
+                Math.max(highWaterBytes, bytesInUse()), destroyed);
     }
 
     /**
@@ -588,13 +490,36 @@ public final class MpPool implements AutoCloseable {
         }
     }
 
+    // ---- what PoolInvariants reads ----
+
+    Node head() {
+        return head;
+    }
+
+    Node current() {
+        return current;
+    }
+
+    /** The node count as the pool keeps it (not zeroed by destroy, unlike {@link #nodeCount()}). */
+    int nodeCountKept() {
+        return nodeCount;
+    }
+
+    long nodeBytesInUse() {
+        return nodeBytesInUse;
+    }
+
+    LargeList large() {
+        return large;
+    }
+
     private static int align(int offset, int alignment) {
         return (offset + alignment - 1) & -alignment;
     }
 
     @Override
     public String toString() {
-        return "MpPool[" + name + " max=" + max + " nodes=" + nodeCount() + " bytesInUse=" + bytesInUse
+        return "MpPool[" + name + " max=" + max + " nodes=" + nodeCount() + " bytesInUse=" + bytesInUse()
                 + " bytesReserved=" + bytesReserved() + " resets=" + resets + " destroyed=" + destroyed + "]";
     }
 }
