@@ -58,37 +58,39 @@ final class LargeList {
         } else {
             block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size, owner);
         }
-        if (buffer == null) {
-            buffer = block.memory.slice(0, size);
+        LargeAllocation entry = emptySlot();
+        if (entry == null) {
+            entry = spareEntries;
+            if (entry != null) {
+                spareEntries = entry.next;
+            } else {
+                entry = new LargeAllocation();
+            }
+            entry.next = large;
+            large = entry;
         }
+        if (buffer == null) {
+            // no-pooling promises a new buffer per allocation; else the entry's view may serve again
+            buffer = debug.noPooling() ? block.memory.slice(0, size) : entry.viewOf(block, size);
+        }
+        entry.fill(block, buffer, size);
         bytesInUse += size;
         bytesReserved += block.memory.capacity();
+        return buffer;
+    }
+
+    /** An empty slot among the first entries (ngx_palloc_large's scan), or null. */
+    private LargeAllocation emptySlot() {
         int n = 0;
         for (LargeAllocation entry = large; entry != null; entry = entry.next) {
             if (!entry.live()) {
-                fill(entry, block, buffer, size);
-                return buffer;
+                return entry;
             }
             if (n++ > LARGE_SLOT_SCAN) {
                 break;
             }
         }
-        LargeAllocation entry = spareEntries;
-        if (entry != null) {
-            spareEntries = entry.next;
-        } else {
-            entry = new LargeAllocation();
-        }
-        fill(entry, block, buffer, size);
-        entry.next = large;
-        large = entry;
-        return buffer;
-    }
-
-    private static void fill(LargeAllocation entry, ArenaBlock block, ByteBuffer buffer, int size) {
-        entry.block = block;
-        entry.buffer = buffer;
-        entry.size = size;
+        return null;
     }
 
     /**
@@ -100,6 +102,7 @@ final class LargeList {
         for (LargeAllocation entry = large; entry != null; entry = entry.next) {
             if (entry.buffer == buffer) {
                 release(entry);
+                entry.forgetView(); // its next allocation gets a new view: a second free is caught
                 return true;
             }
         }
@@ -158,7 +161,7 @@ final class LargeList {
         return retained.releaseAll(arena, owner);
     }
 
-    /** Forgets the spare entries (destroy: the pool will not allocate again). */
+    /** Forgets the spare entries and the views they remember (destroy, or an idle pool). */
     void dropSpareEntries() {
         spareEntries = null;
     }

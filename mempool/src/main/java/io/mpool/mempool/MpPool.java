@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A region allocator after nginx's {@code ngx_pool_t}: many small allocations bump a pointer in a
  * chain of 4 KB nodes, large ones sit on a list, and everything is released at once by
- * {@link #reset()} (keep the nodes) or {@link #destroy()} (give everything back).
+ * {@link #reset()} (keep the nodes) or {@link #destroy()} (give everything back); an idle pool
+ * can give its nodes back and stay usable ({@link #releaseNodes()}).
  *
  * <h2>Terms</h2>
  * <ul>
@@ -16,7 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   {@code last} (first free byte), {@code end}, {@code next} and {@code failed}.</li>
  *   <li><b>max</b>: the small limit; a request of at most {@code max} bytes is small.</li>
  *   <li><b>current</b>: the first node a small allocation tries.</li>
- *   <li><b>large</b>: the list of allocations above {@code max}, each a block from the arena.</li>
+ *   <li><b>large</b>: the list of allocations above {@code max}, each a block from the arena
+ *   ({@link LargeList}).</li>
+ *   <li><b>kept bytes</b>: the start of the head node, which resets leave alone
+ *   ({@link #allocateKept}).</li>
+ *   <li><b>empty</b>: a live pool that holds no node and no block ({@link #releaseNodes()}):
+ *   {@code head = current = null}.</li>
  * </ul>
  *
  * <h2>A node</h2>
@@ -31,6 +37,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <h2>Initial state</h2>
  * One node (the head, taken from the arena at {@link #create}), {@code current = head}, an empty
  * large list, no cleanups.
+ *
+ * <h2>States</h2>
+ * <pre>
+ *   create --&gt; HOLDING: head node (+ more nodes, large blocks) --reset--&gt; HOLDING, rewound
+ *                 |    ^
+ *   releaseNodes  |    |  the next allocation of any kind (allocateKept too)
+ *   (nothing but  v    |  takes a head node from the arena again
+ *   kept bytes   EMPTY: no node, no block, bytesReserved() == 0, still live
+ *   in use)
+ *   HOLDING or EMPTY --destroy--&gt; DESTROYED: every call throws
+ * </pre>
  *
  * <h2>Allocate (small: size &lt;= max)</h2>
  * From {@code current} along the chain, the first node whose aligned {@code last} leaves
@@ -55,16 +72,29 @@ import java.util.concurrent.atomic.AtomicLong;
  * registered for a request must not outlive it. An owner may opt in to keeping a few large blocks
  * across resets ({@link #retainOnReset}).
  *
+ * <h2>Release nodes</h2>
+ * nginx frees an idle keep-alive connection's header buffer and keeps a small pool; here an idle
+ * owner can keep nothing: when nothing but the kept bytes is in use (after a reset, no large
+ * allocation live, no cleanup pending), every node (the head too) and every retained block goes
+ * back to the arena and the kept bytes are forgotten. The pool stays live and empty; its next
+ * allocation takes a head node again, and {@link #allocateKept} may be called again first.
+ *
  * <h2>Destroy</h2>
  * Cleanups run, every large block and every node goes back to the arena, and the pool is dead:
  * any further call throws {@link IllegalStateException} naming the pool.
  *
  * <h2>Ownership</h2>
- * A buffer returned by an allocate method is valid until the next {@link #reset()} or
- * {@link #destroy()} (or {@link #free} for a large one). After that its memory belongs to the next
- * allocation, or to another pool. The pool cannot revoke a {@link ByteBuffer}, so the owner must
- * drop every reference first; the server enforces this with its own buffer handles, and the
- * poison and no-pooling modes ({@link DebugOptions}) make violations visible.
+ * A buffer returned by an allocate method is valid until the next {@link #reset()},
+ * {@link #releaseNodes()} or {@link #destroy()} (or {@link #free} for a large one); the kept bytes
+ * ({@link #allocateKept}) survive resets but not {@code releaseNodes} or {@code destroy}. After
+ * that its memory belongs to the next allocation, or to another pool, and the {@link ByteBuffer}
+ * object itself may be handed out again, cleared and big-endian, by this pool's next request
+ * cycle: a pool remembers the views it handed out and reuses them for the same allocations after
+ * a reset, so a repeating cycle creates no garbage (never after {@link #free}, so a second free is
+ * still caught; never in no-pooling mode). The pool cannot revoke a buffer, so the owner must drop
+ * every reference first (and must not compare buffers of different cycles by identity); the
+ * server enforces this with its own buffer handles, and the poison and no-pooling modes
+ * ({@link DebugOptions}) make violations visible.
  *
  * <p>Not thread-safe: one owner at a time (the server holds a lock per connection).
  */
@@ -90,7 +120,8 @@ public final class MpPool implements AutoCloseable {
     private final int max;
     private final DebugOptions debug;
 
-    private final Node head;
+    /** The first node, or null while the pool is empty ({@link #releaseNodes()}). */
+    private Node head;
     private Node current;
     private int nodeCount;
     /** The allocations above {@code max}, and the blocks kept across resets ({@link #retainOnReset}). */
@@ -114,9 +145,15 @@ public final class MpPool implements AutoCloseable {
         this.name = name;
         this.debug = arena.debug();
         this.large = new LargeList(arena, this, debug);
-        this.head = new Node(arena.takePage(this), 0);
-        this.current = head;
-        this.nodeCount = 1;
+        takeHead();
+    }
+
+    /** Takes the head node from the arena (at create, and on the first allocation of an empty pool). */
+    private void takeHead() {
+        assert head == null && nodeCount == 0 : name + ": a head node already";
+        head = new Node(arena.takePage(this), 0);
+        current = head;
+        nodeCount = 1;
     }
 
     /** A pool with the default small limit ({@value #DEFAULT_MAX}) and a generated name. */
@@ -182,10 +219,13 @@ public final class MpPool implements AutoCloseable {
      * {@code size} bytes at the start of the head node that resets keep: only {@link #destroy()}
      * gives them back (nginx keeps its pool header there; {@code ngx_reset_pool} rewinds the first
      * block to just past it). For memory the owner uses in every cycle, such as a connection's
-     * request-head buffer, so that no cycle allocates it again. Once, before any other allocation.
+     * request-head buffer, so that no cycle allocates it again. Once per head node, before any
+     * other allocation: on a new pool, or on one whose nodes {@link #releaseNodes()} gave back
+     * (which takes a head node from the arena for it).
      *
      * @throws IllegalArgumentException if {@code size} is outside 1..{@value #NODE_SIZE}/2
      * @throws IllegalStateException    if bytes were kept already or the pool is not empty
+     * @throws ArenaExhaustedException  if the pool is empty and the arena cannot give a head node
      */
     public ByteBuffer allocateKept(int size) {
         checkLive();
@@ -195,6 +235,9 @@ public final class MpPool implements AutoCloseable {
         }
         if (keptBytes > 0 || bytesInUse() > 0) {
             throw new IllegalStateException("allocateKept(" + size + ") in " + name + ": only once, on an empty pool");
+        }
+        if (head == null) {
+            takeHead();
         }
         keptBytes = align(size, ALIGNMENT);
         head.last = keptBytes;
@@ -215,6 +258,9 @@ public final class MpPool implements AutoCloseable {
             throw new IllegalArgumentException("size=" + size + " (expected: 0.." + arena.maxBytes()
                     + ", the arena's maxBytes) in " + name);
         }
+        if (head == null) {
+            takeHead(); // an empty pool: any allocation, small or large, takes its head node first
+        }
         bytesRequested += size;
         ByteBuffer result;
         if (size <= max && !debug.noPooling()) {
@@ -232,10 +278,7 @@ public final class MpPool implements AutoCloseable {
                 MemoryFill.zero(result, size);
             }
         }
-        long inUse = bytesInUse();
-        if (inUse > highWaterBytes) {
-            highWaterBytes = inUse;
-        }
+        highWaterBytes = Math.max(highWaterBytes, bytesInUse());
         if (debug.paranoid()) {
             checkInvariants();
         }
@@ -249,7 +292,7 @@ public final class MpPool implements AutoCloseable {
             if (p.end - m >= size) {
                 nodeBytesInUse += m + size - p.last;
                 p.last = m + size;
-                return p.page.memory.slice(m, size);
+                return p.slice(m, size);
             }
             p = p.next;
         } while (p != null);
@@ -269,7 +312,7 @@ public final class MpPool implements AutoCloseable {
         }
         p.next = fresh;
         nodeCount++;
-        return fresh.page.memory.slice(0, size);
+        return fresh.slice(0, size);
     }
 
     /**
@@ -364,8 +407,7 @@ public final class MpPool implements AutoCloseable {
             if (debug.poison() && node.last > start) {
                 MemoryFill.poisonFreed(node.page.memory.slice(start, node.last - start), node.last - start);
             }
-            node.last = start;
-            node.failed = 0;
+            node.rewind(start);
         }
         current = head;
         nodeBytesInUse = keptBytes;
@@ -399,6 +441,39 @@ public final class MpPool implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /**
+     * For an owner going idle: gives every node (the head too), the kept bytes and every retained
+     * block back to the arena if nothing but the kept bytes is in use (no allocation since the
+     * last reset, no cleanup pending). The pool stays live and empty ({@code nodeCount() == 0},
+     * {@code bytesReserved() == 0}); its next allocation of any kind, {@link #allocateKept}
+     * included, takes a head node again. Every buffer it handed out is invalid afterwards.
+     *
+     * @return true if the pool is empty now; false, changing nothing, if other memory or a
+     *         cleanup is still held (nginx's {@code NGX_DECLINED}): reset first
+     * @throws IllegalStateException if the pool was destroyed
+     */
+    public boolean releaseNodes() {
+        checkLive();
+        if (nodeBytesInUse > keptBytes || large.liveCount() > 0 || cleanups.count() > 0) {
+            return false;
+        }
+        large.releaseAll(false); // only empty slots are left on it
+        large.releaseRetained();
+        large.dropSpareEntries(); // and the views they remember: an idle pool keeps little heap
+        for (Node node = head; node != null; node = node.next) {
+            arena.release(node.page, this);
+        }
+        head = null;
+        current = null;
+        nodeCount = 0;
+        nodeBytesInUse = 0;
+        keptBytes = 0;
+        if (debug.paranoid()) {
+            checkInvariants();
+        }
+        return true;
     }
 
     /** {@link #destroy()}, but a no-op on a destroyed pool (for try-with-resources). */
@@ -498,11 +573,6 @@ public final class MpPool implements AutoCloseable {
 
     Node current() {
         return current;
-    }
-
-    /** The node count as the pool keeps it (not zeroed by destroy, unlike {@link #nodeCount()}). */
-    int nodeCountKept() {
-        return nodeCount;
     }
 
     long nodeBytesInUse() {

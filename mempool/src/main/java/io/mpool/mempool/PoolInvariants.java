@@ -8,6 +8,10 @@ final class PoolInvariants {
     static void check(MpPool pool) {
         pool.checkLive();
         String name = pool.name();
+        if (pool.head() == null) {
+            checkEmpty(pool, name);
+            return;
+        }
         long used = 0;
         int count = 0;
         boolean currentSeen = false;
@@ -30,14 +34,31 @@ final class PoolInvariants {
         if (!currentSeen) {
             throw new IllegalStateException(name + ": current is not on the node chain");
         }
-        if (count != pool.nodeCountKept()) {
-            throw new IllegalStateException(name + ": nodeCount=" + pool.nodeCountKept() + " but chain has " + count);
+        if (count != pool.nodeCount()) {
+            throw new IllegalStateException(name + ": nodeCount=" + pool.nodeCount() + " but chain has " + count);
         }
         if (used != pool.nodeBytesInUse()) {
             throw new IllegalStateException(name + ": node bytesInUse=" + pool.nodeBytesInUse()
                     + " but the nodes account for " + used);
         }
         pool.large().check(name);
+        pool.arena().checkInvariants();
+    }
+
+    /** A pool whose nodes {@link MpPool#releaseNodes()} gave back holds nothing from the arena. */
+    private static void checkEmpty(MpPool pool, String name) {
+        LargeList large = pool.large();
+        if (pool.current() != null || pool.nodeCount() != 0 || pool.nodeBytesInUse() != 0
+                || pool.keptBytes() != 0) {
+            throw new IllegalStateException(name + ": no head node but current=" + pool.current()
+                    + " nodeCount=" + pool.nodeCount() + " node bytesInUse=" + pool.nodeBytesInUse()
+                    + " keptBytes=" + pool.keptBytes());
+        }
+        if (large.liveCount() != 0 || large.retainedCount() != 0) {
+            throw new IllegalStateException(name + ": no head node but " + large.liveCount()
+                    + " live large blocks and " + large.retainedCount() + " retained ones");
+        }
+        large.check(name);
         pool.arena().checkInvariants();
     }
 }
