@@ -68,7 +68,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
 
     /** Handed out for reads while no request runs (the next head), kept across resets; or null. */
-    private final ByteBuffer headBuffer;
+    private ByteBuffer headBuffer;
+    /** Whether heads are read into a head buffer (buffers larger than it); false: into connection buffers. */
+    private final boolean readsHeadsIntoHeadBuffer;
     private boolean headBufferOut;
     /** Undertow's buffers but the head buffer: the connection tier. */
     private final ConnectionBuffers buffers;
@@ -109,7 +111,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         this.arrayBacked = arrayBacked;
         this.stats = stats;
         this.onDestroyed = onDestroyed;
-        this.headBuffer = bufferSize > HEAD_BUFFER_SIZE ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
+        this.readsHeadsIntoHeadBuffer = bufferSize > HEAD_BUFFER_SIZE;
+        this.headBuffer = readsHeadsIntoHeadBuffer ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
         this.buffers = new ConnectionBuffers(pool.arena(), pool, bufferSize, stats);
     }
 
@@ -141,7 +144,10 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     }
                     throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
                 }
-                if (requestsRunning == 0 && headBuffer != null && !headBufferOut) {
+                if (requestsRunning == 0 && readsHeadsIntoHeadBuffer && !headBufferOut) {
+                    if (headBuffer == null) {
+                        headBuffer = pool.allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
+                    }
                     headBufferOut = true; // between requests Undertow allocates only to read a head
                     openHandles = new BufferHandle(this, headBuffer.clear(), null, openHandles);
                 } else {
@@ -320,15 +326,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /**
-     * If no request ran since the last call and nothing is open, gives back everything but the
-     * pool's node: the free connection buffers and the blocks the pool retained across resets. An
-     * idle keep-alive connection then holds only its node.
+     * If no request ran since the last call and nothing is open, gives back everything: the free
+     * connection buffers, the blocks the pool retained across resets and the pool's nodes, head
+     * buffer included (nginx frees an idle keep-alive connection's header buffer too). An idle
+     * keep-alive connection then holds no arena memory; its next request takes a node again.
      */
     void releaseRetainedIfIdle() {
         synchronized (this) {
             if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0
                     && openBuffers == 0 && pendingRequestEnds == 0) {
                 giveBackIdleMemory();
+                if (pool.releaseNodes()) {
+                    headBuffer = null;
+                }
             }
             requestsAtLastSweep = requests;
         }

@@ -127,10 +127,12 @@ class ConnectionBufferPoolTest {
         assertEquals(MpPool.NODE_SIZE + 16384, connection.summary().bytesReserved(), "the node and the kept buffer");
         connection.releaseRetainedIfIdle(); // notes the request count
         connection.releaseRetainedIfIdle(); // no request since: idle
-        assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives the kept buffer back");
-        assertEquals(MpPool.NODE_SIZE, connection.summary().bytesReserved());
-        PooledByteBuffer head = connection.allocate();
-        connection.requestStarted(); // busy again: taken from the arena again
+        assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffer back");
+        assertEquals(0, arena.stats().pagesInUse(), "and its node, head buffer included");
+        assertEquals(0, connection.summary().bytesReserved());
+        PooledByteBuffer head = connection.allocate(); // the next head: a node again
+        assertEquals(1, arena.stats().pagesInUse());
+        connection.requestStarted(); // busy again: a buffer taken from the arena again
         assertEquals(1, arena.stats().largeBlocksInUse());
         connection.requestEnded();
         head.close();
@@ -178,7 +180,7 @@ class ConnectionBufferPoolTest {
         connection.releaseRetainedIfIdle(); // first sweep: notes the request count
         connection.releaseRetainedIfIdle(); // next sweep, no request in between: idle
         assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffers back");
-        assertEquals(MpPool.NODE_SIZE, connection.summary().bytesReserved(), "only the node is held");
+        assertEquals(0, connection.summary().bytesReserved(), "nor its node");
         connection.connectionClosed();
         assertEquals(0, registry.size());
     }
