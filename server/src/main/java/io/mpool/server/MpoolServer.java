@@ -11,6 +11,7 @@ import io.mpool.server.config.ConnectionLimits;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
@@ -22,18 +23,23 @@ import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.ConnectionWatchdog;
 import io.mpool.server.transport.LogFormat;
+import io.mpool.server.transport.PlainHttpOnTlsPort;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestScopeHandler;
 import io.mpool.server.transport.RequestTracker;
+import io.mpool.server.transport.TlsHandshake;
+import io.mpool.server.transport.TlsWrapping;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
+import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.protocol.http.HttpOpenListener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,6 +58,7 @@ import org.xnio.Xnio;
 import org.xnio.XnioExecutor;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
+import org.xnio.ssl.SslConnection;
 
 /**
  * An HTTP/1.1 server on Undertow in which every accepted connection owns its own memory pool (a
@@ -108,6 +115,13 @@ public final class MpoolServer implements AutoCloseable {
     private final Map<StreamConnection, ConnectionWatchdog> watchdogs = new ConcurrentHashMap<>();
     private final OptionMap undertowOptions;
     private final HttpHandler application;
+    /** The HTTPS listener's settings, or null: none. */
+    private final TlsSettings tls;
+    /** TLS on accepted channels, set in start() when there is an HTTPS listener. */
+    private TlsWrapping tlsWrapping;
+    /** The TLS engines' packet buffers with {@code --pool undertow}: Undertow's way, one shared pool. */
+    private ByteBufferPool stockTlsPool;
+    private AcceptingChannel<StreamConnection> tlsServer;
 
     private static final int STOCK_POOL_THREAD_CACHE = 4;
     /** Pending connections the kernel queues before accept (nginx's default on Linux is 511). */
@@ -155,6 +169,11 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     MpoolServer(ServerConfig config, HttpHandler handler, Duration shutdownGrace) {
+        this(config, null, handler, shutdownGrace);
+    }
+
+    MpoolServer(ServerConfig config, TlsSettings tls, HttpHandler handler, Duration shutdownGrace) {
+        this.tls = tls;
         if (handler == null) {
             throw new IllegalArgumentException("handler=null (expected: the application's HttpHandler)");
         }
@@ -218,17 +237,27 @@ public final class MpoolServer implements AutoCloseable {
         try {
             accessLog = openAccessLog(config.accessLog());
             mainServer = listen("--host/--port", config.host(), config.port(),
-                    ChannelListeners.openListenerAdapter(this::accept), socketOptions);
+                    ChannelListeners.openListenerAdapter(this::acceptPlain), socketOptions);
+            if (tls != null) {
+                tlsWrapping = new TlsWrapping(tls.context(), xnio);
+                stockTlsPool = new DefaultByteBufferPool(true, tlsWrapping.packetSize(), -1, STOCK_POOL_THREAD_CACHE);
+                tlsServer = listen("--host/--tls-port", tls.host(), tls.port(),
+                        ChannelListeners.openListenerAdapter(this::acceptTls), socketOptions);
+            }
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             adminServer = config.adminEnabled() ? startAdmin(socketOptions) : null;
             startLimits();
             mainServer.resumeAccepts();
+            if (tlsServer != null) {
+                tlsServer.resumeAccepts();
+            }
         } catch (IOException | RuntimeException e) {
-            IoUtils.safeClose(mainServer, adminServer, admin, acceptRecovery, metrics, accessLog);
+            IoUtils.safeClose(mainServer, tlsServer, adminServer, admin, acceptRecovery, metrics, accessLog);
             worker.shutdownNow();
             throw e;
         }
-        LOG.info("mpool listening on http://" + config.host() + ":" + port() + (adminServer == null ? " (no admin)"
+        LOG.info("mpool listening on http://" + config.host() + ":" + port() + (tlsServer == null ? ""
+                : " and https://" + tls.host() + ":" + tlsPort()) + (adminServer == null ? " (no admin)"
                 : " (admin http://" + config.adminHost() + ":" + adminPort() + "/admin/pools)") + " " + config);
         return this;
     }
@@ -253,8 +282,14 @@ public final class MpoolServer implements AutoCloseable {
     private void startLimits() {
         ConnectionLimits limits = ConnectionLimits.resolve(config);
         limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxUnfinishedHeads(), stats, LOG);
-        acceptRecovery = AcceptRecovery.install(adminServer == null ? List.of(mainServer)
-                : List.of(mainServer, adminServer), LOG);
+        List<AcceptingChannel<?>> listeners = new ArrayList<>(List.of(mainServer));
+        if (tlsServer != null) {
+            listeners.add(tlsServer);
+        }
+        if (adminServer != null) {
+            listeners.add(adminServer);
+        }
+        acceptRecovery = AcceptRecovery.install(listeners, LOG);
         LOG.info("accept limits: " + limits.derivation());
     }
 
@@ -276,29 +311,58 @@ public final class MpoolServer implements AutoCloseable {
         }
     }
 
-    /** One accepted connection: its own pool and its own HttpOpenListener. */
-    private void accept(StreamConnection channel) {
+    private void acceptPlain(StreamConnection channel) {
+        accept(channel, false);
+    }
+
+    private void acceptTls(StreamConnection channel) {
+        accept(channel, true);
+    }
+
+    /**
+     * One accepted connection: its own pool and its own HttpOpenListener; on the HTTPS listener,
+     * TLS wrapped around the channel with the engine's buffers from that pool, and the framing
+     * check and the watchdog on the decrypted side.
+     */
+    private void accept(StreamConnection raw, boolean withTls) {
         if (stopping) {
-            IoUtils.safeClose(channel);
+            IoUtils.safeClose(raw);
             return;
         }
-        ConnectionLimiter.Slot slot = limiter.admit(channel);
+        ConnectionLimiter.Slot slot = limiter.admit(raw);
         if (slot == null) {
             return; // refused at a limit: answered and closed
         }
         RequestTracker tracker = new RequestTracker(stats).onFirstRequest(slot::headArrived);
+        ConnectionBufferPool connection = null;
+        StreamConnection channel = raw;
+        TlsHandshake handshake = null;
+        if (withTls) {
+            if (config.pool() == ServerConfig.PoolKind.MP) {
+                connection = openTlsPool(raw);
+                if (connection == null) {
+                    slot.closed();
+                    return;
+                }
+            }
+            PlainHttpOnTlsPort.install(raw);
+            SslConnection tlsChannel = tlsWrapping.wrap(raw, connection != null
+                    ? connection.tlsPacketBuffers(tlsWrapping.packetSize()) : stockTlsPool);
+            handshake = new TlsHandshake(tlsChannel, tls.handshakeTimeout().toNanos(), stats);
+            channel = tlsChannel;
+        }
         RequestLimits limits = config.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
-        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits);
+        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits).expectingHandshake(handshake);
         watchdog.install();
         RequestFramingConduit framing = RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes(),
                 limits.minBodyRate(),
                 RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);
         watchdogs.put(channel, watchdog);
-        ConnectionBufferPool connection = null;
         if (config.pool() == ServerConfig.PoolKind.MP) {
-            connection = openPool(channel, tracker, framing);
+            connection = connection != null ? watchPool(connection, raw, channel, tracker, framing)
+                    : openPool(channel, tracker, framing);
             if (connection == null) {
                 watchdogs.remove(channel);
                 addCloseListener(channel, c -> slot.closed()); // its descriptor is held until the lingering ends
@@ -312,6 +376,10 @@ public final class MpoolServer implements AutoCloseable {
         HttpHandler handler = accessLog == null ? application : new AccessLogHandler(accessLog,
                 connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), application);
         http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, handler));
+        TlsHandshake tlsHandshake = handshake;
+        if (connection != null && tlsHandshake != null) {
+            connection.describeTls(tlsHandshake);
+        }
         try {
             http.handleEvent(channel);
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
@@ -327,10 +395,29 @@ public final class MpoolServer implements AutoCloseable {
             addCloseListener(channel, c -> {
                 slot.closed();
                 watchdogs.remove(c);
+                if (tlsHandshake != null) {
+                    tlsHandshake.connectionClosed();
+                    IoUtils.safeClose(raw);
+                }
                 if (probed != null) {
-                    probed.channelClosed(c);
+                    probed.channelClosed(raw);
                 }
             });
+        }
+    }
+
+    /**
+     * The pool of an HTTPS connection, opened before TLS is wrapped around the channel (the engine
+     * takes its buffers from it), or null (closed; the client could not read a plain 503) when the
+     * arena is exhausted.
+     */
+    private ConnectionBufferPool openTlsPool(StreamConnection raw) {
+        try {
+            return registry.open(String.valueOf(raw.getPeerAddress()));
+        } catch (ArenaExhaustedException e) {
+            refusals.log(e);
+            IoUtils.safeClose(raw);
+            return null;
         }
     }
 
@@ -345,6 +432,16 @@ public final class MpoolServer implements AutoCloseable {
             framing.refuseConnection(503, "server out of memory for new connections; retry later");
             return null;
         }
+        return watchPool(connection, channel, channel, tracker, framing);
+    }
+
+    /**
+     * What the connection does when it cannot get memory, and the registry's watch on its socket
+     * ({@code raw}: beneath TLS, if any).
+     */
+    private ConnectionBufferPool watchPool(ConnectionBufferPool connection, StreamConnection raw,
+                                           StreamConnection channel, RequestTracker tracker,
+                                           RequestFramingConduit framing) {
         connection.onAllocationRefused(e -> {
             refusals.log(e);
             if (tracker.requestRunning() && !tracker.responseStarted()) {
@@ -363,7 +460,7 @@ public final class MpoolServer implements AutoCloseable {
             }
             connection.connectionClosed(); // the close listener may not be attached yet
         });
-        registry.watch(connection, channel);
+        registry.watch(connection, raw);
         return connection;
     }
 
@@ -398,7 +495,7 @@ public final class MpoolServer implements AutoCloseable {
         }
         stopping = true;
         stats.beginDrain(); // readiness DOWN; answers from now on carry Connection: close
-        IoUtils.safeClose(mainServer);
+        IoUtils.safeClose(mainServer, tlsServer);
         long deadline = System.nanoTime() + grace.toNanos();
         while (stats.inFlight.sum() > 0 && System.nanoTime() < deadline) {
             sleep();
@@ -469,6 +566,18 @@ public final class MpoolServer implements AutoCloseable {
     /** The port the main listener is bound to (the one chosen when it was given as 0). */
     public int port() {
         return ((InetSocketAddress) mainServer.getLocalAddress()).getPort();
+    }
+
+    /**
+     * The port the HTTPS listener is bound to.
+     *
+     * @throws IllegalStateException when the server has no HTTPS listener
+     */
+    public int tlsPort() {
+        if (tlsServer == null) {
+            throw new IllegalStateException("no HTTPS listener (expected: addHttpsListener on the builder, and start())");
+        }
+        return ((InetSocketAddress) tlsServer.getLocalAddress()).getPort();
     }
 
     /**

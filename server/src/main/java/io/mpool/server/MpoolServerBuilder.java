@@ -6,9 +6,11 @@ import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.config.TlsSettings;
 import io.undertow.server.HttpHandler;
 import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 
 /**
  * Settings of an {@link MpoolServer} ({@link MpoolServer#builder()}), each defaulting to the
@@ -51,6 +53,10 @@ public final class MpoolServerBuilder {
     private int maxUnfinishedHeads = OptionConverters.limit(ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS);
     private String accessLog = ServerConfig.DEFAULT_ACCESS_LOG;
     private Duration shutdownGrace = OptionConverters.interval(ServerConfig.DEFAULT_SHUTDOWN_GRACE);
+    private String tlsHost;
+    private int tlsPort = -1;
+    private SSLContext tlsContext;
+    private Duration handshakeTimeout = OptionConverters.interval(TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
 
     MpoolServerBuilder() {
     }
@@ -66,6 +72,30 @@ public final class MpoolServerBuilder {
         }
         this.port = port;
         this.host = host;
+        return this;
+    }
+
+    /**
+     * An HTTPS listener beside the main one, serving the same application: {@code port} (0 = any
+     * free port, see {@link MpoolServer#tlsPort()}) on {@code host}, with the certificate and key
+     * of {@code context} ({@link TlsContexts} makes one from PEM files or a PKCS#12 keystore).
+     * TLS 1.3 and 1.2 only, the JDK's default cipher suites, ALPN {@code http/1.1}; the TLS
+     * engine's buffers come from each connection's pool. One HTTPS listener per server.
+     */
+    public MpoolServerBuilder addHttpsListener(int port, String host, SSLContext context) {
+        if (this.tlsHost != null) {
+            throw new IllegalStateException("an HTTPS listener is already set (" + this.tlsHost + ":" + this.tlsPort
+                    + "); one HTTPS listener per server");
+        }
+        this.tlsPort = port;
+        this.tlsHost = host;
+        this.tlsContext = context;
+        return this;
+    }
+
+    /** How long a client may take to finish its TLS handshake before it is closed; default 10 s. */
+    public MpoolServerBuilder setHandshakeTimeout(Duration handshakeTimeout) {
+        this.handshakeTimeout = handshakeTimeout;
         return this;
     }
 
@@ -227,7 +257,21 @@ public final class MpoolServerBuilder {
             throw new IllegalArgumentException("--shutdown-grace=" + (shutdownGrace == null ? null
                     : Durations.format(shutdownGrace)) + " (expected: >= 0)");
         }
-        return new MpoolServer(config(), handler, shutdownGrace);
+        ServerConfig config = config();
+        return new MpoolServer(config, tlsSettings(config), handler, shutdownGrace);
+    }
+
+    /** The HTTPS listener's checked settings, or null without one. */
+    private TlsSettings tlsSettings(ServerConfig config) {
+        if (tlsHost == null) {
+            return null;
+        }
+        TlsSettings settings = new TlsSettings(tlsHost, tlsPort, tlsContext, handshakeTimeout);
+        if (tlsPort != 0 && (tlsPort == config.port() || config.adminHost() != null && tlsPort == config.adminPort())) {
+            throw new IllegalArgumentException("--tls-port=" + tlsPort + " (expected: a port other than --port's and"
+                    + " --admin-port's; 0 = any free port)");
+        }
+        return settings;
     }
 
     /** The checked settings (the command line's tests read them). */

@@ -27,6 +27,9 @@ import io.mpool.server.connection.ServerStats;
  * @param unfinishedHeads         connections that have not sent a complete request head yet
  * @param connectionLimitRefusals connections refused at the connection limit
  * @param unfinishedHeadRefusals  connections refused at the unfinished-head limit
+ * @param tlsHandshakes           TLS handshakes finished on the HTTPS listener
+ * @param tlsHandshakeFailures    HTTPS connections closed before their handshake finished
+ * @param tlsHandshakeTimeouts    of those, the ones closed by the handshake timeout
  */
 public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                            long resets, long resetsDeferred, long resetsCoalesced,
@@ -34,13 +37,15 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                            long blockingRefusals, long orphanedBuffersReclaimed, long bodyTooLarge,
                            long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
                            long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
-                           long unfinishedHeadRefusals) {
+                           long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
+                           long tlsHandshakeTimeouts) {
 
     static ServerTotals of(ServerStats.Totals t) {
         return new ServerTotals(t.poolsCreated(), t.poolsDestroyed(), t.poolsLive(), t.requests(), t.resets(),
                 t.resetsDeferred(), t.resetsCoalesced(), t.connectionCapExceeded(), t.arenaRejections(),
                 t.framingRefusals(), t.blockingRefusals(), t.orphanedBuffersReclaimed(), t.bodyTooLarge(),
                 t.bodySpills(), t.bodySpillBytes(), t.bodyTempFilesLive(), t.retainsLeaked(), t.connectionsOpen(),
-                t.unfinishedHeads(), t.connectionLimitRefusals(), t.unfinishedHeadRefusals());
+                t.unfinishedHeads(), t.connectionLimitRefusals(), t.unfinishedHeadRefusals(), t.tlsHandshakes(),
+                t.tlsHandshakeFailures(), t.tlsHandshakeTimeouts());
     }
 }

@@ -4,11 +4,13 @@ import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.server.MpoolServer;
 import io.mpool.server.MpoolServerBuilder;
+import io.mpool.server.TlsContexts;
 import io.mpool.server.config.ConnectionLimits;
 import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.config.TlsSettings;
 import io.mpool.server.demo.Routes;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +24,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,6 +52,30 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "${env:MPOOL_PORT:-" + ServerConfig.DEFAULT_PORT + "}",
             description = "Main listener port, 0 = any free port (MPOOL_PORT). Default: ${DEFAULT-VALUE}")
     int port;
+
+    @Option(names = "--tls-port", defaultValue = "${env:MPOOL_TLS_PORT}",
+            description = "HTTPS listener port on --host, beside the plain one; needs --tls-cert and --tls-key, or"
+                    + " --tls-keystore (MPOOL_TLS_PORT). Default: none")
+    Integer tlsPort;
+
+    @Option(names = "--tls-cert", defaultValue = "${env:MPOOL_TLS_CERT}",
+            description = "PEM certificate chain of the HTTPS listener, the server's certificate first (MPOOL_TLS_CERT)")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", defaultValue = "${env:MPOOL_TLS_KEY}",
+            description = "PEM private key (unencrypted PKCS#8, RSA or EC) of --tls-cert (MPOOL_TLS_KEY)")
+    Path tlsKey;
+
+    @Option(names = "--tls-keystore", defaultValue = "${env:MPOOL_TLS_KEYSTORE}",
+            description = "PKCS#12 keystore with the HTTPS listener's key and certificate chain, instead of --tls-cert"
+                    + " and --tls-key; its password is read from " + KEYSTORE_PASSWORD_VARIABLE + " (MPOOL_TLS_KEYSTORE)")
+    Path tlsKeystore;
+
+    @Option(names = "--handshake-timeout",
+            defaultValue = "${env:MPOOL_HANDSHAKE_TIMEOUT:-" + TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT + "}",
+            description = "How long a client may take to finish its TLS handshake (MPOOL_HANDSHAKE_TIMEOUT)."
+                    + " Default: ${DEFAULT-VALUE}")
+    Duration handshakeTimeout;
 
     @Option(names = "--admin-host",
             defaultValue = "${env:MPOOL_ADMIN_HOST:-" + ServerConfig.DEFAULT_ADMIN_HOST + "}",
@@ -230,7 +257,15 @@ public final class Main implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The environment variable the PKCS#12 keystore's password is read from (never a flag: ps shows flags). */
+    static final String KEYSTORE_PASSWORD_VARIABLE = "MPOOL_TLS_KEYSTORE_PASSWORD";
+
     public static void main(String[] args) {
+        // TLS 1.2 renegotiation started by the client costs the server a handshake for each
+        // request of it (a denial of service); the JDK reads this once, before its first handshake.
+        if (System.getProperty(TlsContexts.REJECT_CLIENT_RENEGOTIATION) == null) {
+            System.setProperty(TlsContexts.REJECT_CLIENT_RENEGOTIATION, "true");
+        }
         Logging.install();
         System.exit(commandLine().execute(args));
     }
@@ -345,7 +380,15 @@ public final class Main implements Callable<Integer> {
                     + " --admin-token was given: generated admin token " + token
                     + " (send it as 'Authorization: Bearer <token>'; set MPOOL_ADMIN_TOKEN to choose your own)");
         }
-        return MpoolServer.builder()
+        MpoolServerBuilder builder = MpoolServer.builder();
+        if (tlsPort != null) {
+            builder.addHttpsListener(tlsPort, host, tlsContext(System.getenv(KEYSTORE_PASSWORD_VARIABLE)))
+                    .setHandshakeTimeout(handshakeTimeout);
+        } else if (tlsCert != null || tlsKey != null || tlsKeystore != null) {
+            throw new IllegalArgumentException("--tls-port is not set (expected: a port for the HTTPS listener, with"
+                    + " --tls-cert/--tls-key or --tls-keystore)");
+        }
+        return builder
                 .addHttpListener(port, host)
                 .setHandler(new Routes(staticDir))
                 .setAdminListener(adminPort, adminHost, token)
@@ -366,6 +409,26 @@ public final class Main implements Callable<Integer> {
                 .setDebug(debugOptions(debug))
                 .setAccessLog(accessLog)
                 .setShutdownGrace(shutdownGrace);
+    }
+
+    /** The HTTPS listener's certificate and key, from the PEM files or the keystore. */
+    SSLContext tlsContext(String keystorePassword) {
+        if (tlsKeystore != null) {
+            if (tlsCert != null || tlsKey != null) {
+                throw new IllegalArgumentException("--tls-keystore=" + tlsKeystore + " (expected: either it or"
+                        + " --tls-cert and --tls-key, not both)");
+            }
+            if (keystorePassword == null) {
+                throw new IllegalArgumentException("--tls-keystore=" + tlsKeystore + " (expected: its password in the"
+                        + " environment variable " + KEYSTORE_PASSWORD_VARIABLE + ")");
+            }
+            return TlsContexts.fromPkcs12(tlsKeystore, keystorePassword.toCharArray());
+        }
+        if (tlsCert == null || tlsKey == null) {
+            throw new IllegalArgumentException("--tls-port=" + tlsPort + " (expected: --tls-cert and --tls-key, or"
+                    + " --tls-keystore)");
+        }
+        return TlsContexts.fromPem(tlsCert, tlsKey);
     }
 
     /**

@@ -241,7 +241,7 @@ public record ServerConfig(
         }
     }
 
-    private static void requireHost(String flag, String host) {
+    static void requireHost(String flag, String host) {
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException(flag + " is empty (expected: an address or host name)");
         }
@@ -252,7 +252,7 @@ public record ServerConfig(
         }
     }
 
-    private static void requirePort(String flag, int port) {
+    static void requirePort(String flag, int port) {
         if (port < 0 || port > MAX_PORT) {
             throw new IllegalArgumentException(flag + "=" + port + " (expected: 0.." + MAX_PORT + ", 0 = any free port)");
         }

@@ -21,14 +21,21 @@ final class BufferHandle implements PooledByteBuffer {
     private ByteBuffer buffer;
     /** The connection-tier block behind the buffer ({@link ConnectionBuffers}); null for the head buffer. */
     private final ArenaBlock block;
+    /** The blocks {@link #block} came from and goes back to; null for the head buffer. */
+    private final ConnectionBuffers tier;
     private BufferHandle next;
     private BufferHandle previous;
 
-    /** A handle on {@code buffer} (of {@code block}, or null), linked in front of {@code next} (lock held). */
-    BufferHandle(ConnectionBufferPool pool, ByteBuffer buffer, ArenaBlock block, BufferHandle next) {
+    /**
+     * A handle on {@code buffer} (of {@code block} of {@code tier}, or null, null for the head
+     * buffer), linked in front of {@code next} (lock held).
+     */
+    BufferHandle(ConnectionBufferPool pool, ByteBuffer buffer, ArenaBlock block, ConnectionBuffers tier,
+                 BufferHandle next) {
         this.pool = pool;
         this.buffer = buffer;
         this.block = block;
+        this.tier = tier;
         this.next = next;
         if (next != null) {
             next.previous = this;
@@ -53,6 +60,13 @@ final class BufferHandle implements PooledByteBuffer {
 
     ArenaBlock block() {
         return block;
+    }
+
+    /** Gives the block back to the blocks it came from (lock held); nothing for the head buffer. */
+    void giveBackBlock(ByteBuffer view) {
+        if (tier != null) {
+            tier.giveBack(block, view);
+        }
     }
 
     /**

@@ -74,6 +74,10 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private boolean headBufferOut;
     /** Undertow's buffers but the head buffer: the connection tier. */
     private final ConnectionBuffers buffers;
+    /** The TLS engine's packet buffers, a second size class of the connection tier; null without TLS. */
+    private ConnectionBuffers tlsBuffers;
+    /** The TLS session, for the admin view; null without TLS. */
+    private TlsDescription tls;
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
     private BufferHandle openHandles;
     private int openBuffers;
@@ -149,7 +153,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                         headBuffer = pool.allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
                     }
                     headBufferOut = true; // between requests Undertow allocates only to read a head
-                    openHandles = new BufferHandle(this, headBuffer.clear(), null, openHandles);
+                    openHandles = new BufferHandle(this, headBuffer.clear(), null, null, openHandles);
                 } else {
                     if (!buffers.hasFree()) {
                         checkCap(bufferSize);
@@ -311,8 +315,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             int reclaimed = 0;
             for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
                 ByteBuffer buffer = handle.takeBack(); // stale from now on: any later use throws
-                if (buffer != null && handle.block() != null) {
-                    buffers.giveBack(handle.block(), buffer); // the destroy gives the block back
+                if (buffer != null) {
+                    handle.giveBackBlock(buffer); // the destroy gives the block back
                 }
                 reclaimed++;
             }
@@ -391,7 +395,61 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /** Arena memory this connection holds: its pool's and its connection buffers' (lock held). */
     private long bytesReserved() {
-        return destroyed ? 0 : pool.bytesReserved() + buffers.bytes();
+        return destroyed ? 0 : pool.bytesReserved() + buffers.bytes() + tlsBufferBytesLocked();
+    }
+
+    private long tlsBufferBytesLocked() {
+        return tlsBuffers == null ? 0 : tlsBuffers.bytes();
+    }
+
+    /** Arena bytes the TLS packet buffers of this connection hold, out and free (0 without TLS). */
+    public long tlsBufferBytes() {
+        synchronized (this) {
+            return tlsBufferBytesLocked();
+        }
+    }
+
+    /**
+     * The buffer pool of this connection's TLS engine: blocks of {@code packetSize} bytes (the
+     * session's packet buffer size, which is above the JDK's 16,709-byte record floor) taken from the
+     * arena for this connection, given back when the engine closes them (it does as soon as one is
+     * drained) and kept free at most {@link ConnectionBuffers#FREE_MAX} at a time until the
+     * connection goes idle. Called once, at accept.
+     */
+    public TlsPacketBuffers tlsPacketBuffers(int packetSize) {
+        synchronized (this) {
+            if (tlsBuffers != null) {
+                throw new IllegalStateException("connection " + id + " already has its TLS packet buffers");
+            }
+            tlsBuffers = new ConnectionBuffers(pool.arena(), pool, packetSize, stats);
+            return new TlsPacketBuffers(this, packetSize);
+        }
+    }
+
+    /** What the admin view shows of this connection's TLS session. Called once, at accept. */
+    public void describeTls(TlsDescription description) {
+        synchronized (this) {
+            tls = description;
+        }
+    }
+
+    /**
+     * A packet buffer for the TLS engine, a block of the connection's own.
+     *
+     * @throws IllegalStateException          once the connection is closing
+     * @throws ConnectionCapExceededException when it would pass the connection's cap
+     * @throws ArenaExhaustedException        when the arena is at its bound (counted)
+     */
+    PooledByteBuffer allocateTlsPacketBuffer(int packetSize) {
+        synchronized (this) {
+            checkOpen();
+            if (!tlsBuffers.hasFree()) {
+                checkCap(packetSize);
+            }
+            openHandles = tlsBuffers.handOut(this, openHandles);
+            openBuffers++;
+            return openHandles;
+        }
     }
 
     /** @throws ConnectionCapExceededException if {@code size} more bytes would pass the connection's cap */
@@ -434,14 +492,18 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             }
             history.coalesced(pendingRequestEnds, stats);
             pendingRequestEnds = 0;
+            long reservedAtDestroy = bytesReserved();
             destroyed = true;
             bodyBytesInMemory = 0;
             bodyBytesOnDisk = 0;
             PoolDestroyedEvent.emit(id, remote, System.currentTimeMillis() - createdMillis, requests,
-                    history.resets(), history.coalesced(), pool.bytesReserved() + buffers.bytes());
+                    history.resets(), history.coalesced(), reservedAtDestroy);
             try {
                 assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
                 buffers.releaseFree();
+                if (tlsBuffers != null) {
+                    tlsBuffers.releaseFree();
+                }
                 pool.destroy();
             } finally {
                 stats.poolsDestroyed.increment();
@@ -485,11 +547,10 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         handle.unlink();
         openBuffers--;
         assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
-        ArenaBlock block = handle.block();
-        if (block == null) {
+        if (handle.block() == null) {
             headBufferOut = false;
         } else {
-            buffers.giveBack(block, buffer);
+            handle.giveBackBlock(buffer);
         }
         runDeferredWork();
         if (requests == 0 && openBuffers == 0 && requestsRunning == 0 && !destroyed && !destroyPending) {
@@ -503,6 +564,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private void giveBackIdleMemory() {
         pool.releaseRetained();
         buffers.releaseFree();
+        if (tlsBuffers != null) {
+            tlsBuffers.releaseFree();
+        }
     }
 
     private void checkOpen() {
@@ -525,7 +589,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     history.resets(), history.coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds.size(),
-                    bodyBytesInMemory, bodyBytesOnDisk);
+                    bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : new TlsSummary(tls.protocol(),
+                    tls.cipherSuite(), tls.handshakeMicros(), tlsBufferBytesLocked()));
         }
     }
 

@@ -99,7 +99,7 @@ final class ConnectionBuffers {
             view = view(block);
         }
         outCount++;
-        return new BufferHandle(connection, view.clear(), block, next);
+        return new BufferHandle(connection, view.clear(), block, this, next);
     }
 
     /** Undertow closed the buffer of {@code block} (or its handle was taken back at close). */

@@ -40,6 +40,11 @@ public final class ServerStats {
     public final LongAdder unfinishedHeadRefusals = new LongAdder();
     /** Connections the read timeout closed (408 when a request was waiting for bytes). */
     public final LongAdder readTimeouts = new LongAdder();
+    /** TLS handshakes finished, and TLS connections closed before theirs finished (timeouts among them). */
+    public final LongAdder tlsHandshakes = new LongAdder();
+    public final LongAdder tlsHandshakeFailures = new LongAdder();
+    /** TLS connections closed by the handshake timeout. */
+    public final LongAdder tlsHandshakeTimeouts = new LongAdder();
     /** Connections the write timeout closed (the client stopped reading). */
     public final LongAdder writeTimeouts = new LongAdder();
     /** Delay of every reset, recorded for the deferred ones only (see {@link ResetDelays}). */
@@ -102,7 +107,8 @@ public final class ServerStats {
                          long blockingRefusals, long orphanedBuffersReclaimed, long bodyTooLarge,
                          long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
                          long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
-                         long unfinishedHeadRefusals) {
+                         long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
+                         long tlsHandshakeTimeouts) {
     }
 
     public Totals snapshot() {
@@ -113,6 +119,7 @@ public final class ServerStats {
                 arenaRejections.sum(), framingRefusals.sum(), blockingRefusals.sum(),
                 orphanedBuffersReclaimed.sum(), bodyTooLarge.sum(), bodySpills.sum(), bodySpillBytes.sum(),
                 bodyTempFilesLive.sum(), retainsLeaked.sum(), connectionsOpen.get(), unfinishedHeads.get(),
-                connectionLimitRefusals.sum(), unfinishedHeadRefusals.sum());
+                connectionLimitRefusals.sum(), unfinishedHeadRefusals.sum(), tlsHandshakes.sum(),
+                tlsHandshakeFailures.sum(), tlsHandshakeTimeouts.sum());
     }
 }

@@ -48,6 +48,8 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
     private volatile long readWaitingSince;
     /** When a write last could not finish, 0 while writes make progress. */
     private volatile long writeBlockedSince;
+    /** The TLS handshake the sweep times, or null: a plain connection. */
+    private TlsHandshake handshake;
     /** The connection's framing check, which answers the 408 and closes the lingering way; may be null. */
     private volatile RequestFramingConduit framing;
 
@@ -59,6 +61,12 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         this.writeTimeoutNanos = limits.writeTimeout().toNanos();
         this.parseTimeoutNanos = limits.parseTimeout().toNanos();
         this.idleTimeoutNanos = limits.idleTimeout().toNanos();
+    }
+
+    /** Closes the connection when {@code handshake} (null: none) runs past its timeout. */
+    public ConnectionWatchdog expectingHandshake(TlsHandshake handshake) {
+        this.handshake = handshake;
+        return this;
     }
 
     /** Puts the write-side stamp conduit under whatever writes next (call before Undertow). */
@@ -93,6 +101,9 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
     public boolean check(long now) {
         if (!channel.isOpen()) {
             return false;
+        }
+        if (handshake != null && !handshake.finished()) {
+            return handshake.checkTimeout(now); // the read and idle timeouts are longer
         }
         long writeSince = writeBlockedSince;
         if (writeSince != 0 && now - writeSince > writeTimeoutNanos) {

@@ -1,0 +1,13 @@
+package io.mpool.server.connection;
+
+/** What a connection's TLS session tells the admin view (the transport layer's handshake watch). */
+public interface TlsDescription {
+    /** The negotiated protocol (TLSv1.3, TLSv1.2), or null while the handshake runs. */
+    String protocol();
+
+    /** The negotiated cipher suite, or null while the handshake runs. */
+    String cipherSuite();
+
+    /** How long the handshake took in microseconds, or -1 while it runs. */
+    long handshakeMicros();
+}

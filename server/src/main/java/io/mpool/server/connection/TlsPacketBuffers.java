@@ -1,0 +1,50 @@
+package io.mpool.server.connection;
+
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.connector.PooledByteBuffer;
+
+/**
+ * The buffer pool one connection's TLS engine takes its packet buffers from (Undertow's
+ * {@code SslConduit}: the ciphertext read from the socket, the plaintext unwrapped ahead of the
+ * reader, the ciphertext wrapped for the socket): blocks of the connection's own, of the session's
+ * packet size, booked to the connection like its other buffers ({@link ConnectionBufferPool}).
+ *
+ * <p>There is no fallback: when the connection is closing, at its cap, or the arena is at its
+ * bound, {@link #allocate()} throws and the engine closes the connection. Undertow's own
+ * fallback (a shared heap pool for a wrap whose buffer is smaller than the packet size) is never
+ * reached, since every block here has the packet size.
+ */
+public final class TlsPacketBuffers implements ByteBufferPool {
+    private final ConnectionBufferPool connection;
+    private final int packetSize;
+
+    TlsPacketBuffers(ConnectionBufferPool connection, int packetSize) {
+        this.connection = connection;
+        this.packetSize = packetSize;
+    }
+
+    @Override
+    public PooledByteBuffer allocate() {
+        return connection.allocateTlsPacketBuffer(packetSize);
+    }
+
+    @Override
+    public ByteBufferPool getArrayBackedPool() {
+        return connection.getArrayBackedPool();
+    }
+
+    @Override
+    public void close() {
+        // The connection's destroy gives the blocks back.
+    }
+
+    @Override
+    public int getBufferSize() {
+        return packetSize;
+    }
+
+    @Override
+    public boolean isDirect() {
+        return true;
+    }
+}

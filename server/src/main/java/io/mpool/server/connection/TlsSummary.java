@@ -1,0 +1,12 @@
+package io.mpool.server.connection;
+
+/**
+ * A TLS connection's session on the admin view.
+ *
+ * @param protocol        TLSv1.3 or TLSv1.2; null while the handshake runs
+ * @param cipherSuite     the negotiated cipher suite; null while the handshake runs
+ * @param handshakeMicros how long the handshake took; -1 while it runs
+ * @param bufferBytes     arena bytes the TLS engine's packet buffers hold (0 when idle)
+ */
+public record TlsSummary(String protocol, String cipherSuite, long handshakeMicros, long bufferBytes) {
+}

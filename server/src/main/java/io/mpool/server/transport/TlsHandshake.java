@@ -1,0 +1,89 @@
+package io.mpool.server.transport;
+
+import io.mpool.server.connection.ServerStats;
+import io.mpool.server.connection.TlsDescription;
+import javax.net.ssl.SSLSession;
+import org.xnio.IoUtils;
+import org.xnio.ssl.SslConnection;
+
+/**
+ * The handshake of one TLS connection: when it started and finished, what it agreed on, and its
+ * time limit, which the server's sweep enforces ({@link #checkTimeout}) like the other timeouts,
+ * without a timer per connection. A connection closed before its handshake finished counts as a
+ * handshake failure (a timeout, plain HTTP or random bytes, a client that gave up).
+ */
+public final class TlsHandshake implements TlsDescription {
+    private final SslConnection connection;
+    private final ServerStats stats;
+    private final long startedNanos = System.nanoTime();
+    private final long timeoutNanos;
+    /** 0 until the handshake finished. */
+    private volatile long finishedNanos;
+    private volatile String protocol;
+    private volatile String cipherSuite;
+    private boolean closeCounted;
+
+    /** Watches the handshake of {@code connection} from now on; call before its first read. */
+    public TlsHandshake(SslConnection connection, long timeoutNanos, ServerStats stats) {
+        this.connection = connection;
+        this.timeoutNanos = timeoutNanos;
+        this.stats = stats;
+        connection.getHandshakeSetter().set(c -> handshakeFinished());
+    }
+
+    private void handshakeFinished() {
+        if (finishedNanos != 0) {
+            return; // a later handshake (TLS 1.3 key update): the first one counts
+        }
+        SSLSession session = connection.getSslSession();
+        if (session != null) {
+            protocol = session.getProtocol();
+            cipherSuite = session.getCipherSuite();
+        }
+        finishedNanos = Math.max(1, System.nanoTime());
+        stats.tlsHandshakes.increment();
+    }
+
+    public boolean finished() {
+        return finishedNanos != 0;
+    }
+
+    /**
+     * Called by the sweep: closes the connection if its handshake has run longer than the
+     * handshake timeout.
+     *
+     * @return true if it was closed
+     */
+    public boolean checkTimeout(long now) {
+        if (finishedNanos != 0 || now - startedNanos <= timeoutNanos || !connection.isOpen()) {
+            return false;
+        }
+        stats.tlsHandshakeTimeouts.increment();
+        IoUtils.safeClose(connection);
+        return true;
+    }
+
+    /** The connection closed: a handshake that had not finished failed (counted once). */
+    public synchronized void connectionClosed() {
+        if (!closeCounted && finishedNanos == 0) {
+            stats.tlsHandshakeFailures.increment();
+        }
+        closeCounted = true;
+    }
+
+    @Override
+    public String protocol() {
+        return protocol;
+    }
+
+    @Override
+    public String cipherSuite() {
+        return cipherSuite;
+    }
+
+    @Override
+    public long handshakeMicros() {
+        long finished = finishedNanos;
+        return finished == 0 ? -1 : (finished - startedNanos) / 1000;
+    }
+}
