@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.mempool.ArenaLeakCheck;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ServerStats;
 import io.mpool.server.demo.Routes;
 import io.undertow.server.HttpHandler;
@@ -45,6 +46,8 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
     private final ArenaLeakCheck leaks = new ArenaLeakCheck().withGrace(SETTLE);
     private final HttpClient admin = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private MpoolServer server;
+    /** The HTTPS listener's settings, or null: none. */
+    private TlsSettings tls;
 
     public ServerFixture() {
         this(UnaryOperator.identity());
@@ -60,10 +63,16 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
         this.wrapRoutes = wrapRoutes;
     }
 
+    /** Adds an HTTPS listener on a free loopback port. */
+    public ServerFixture withTls(TlsSettings settings) {
+        this.tls = settings;
+        return this;
+    }
+
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
-        server = MpoolServer.create(customize.apply(ServerConfig.defaults(0, 0)), wrapRoutes.apply(new Routes(null)))
-                .start();
+        server = new MpoolServer(customize.apply(ServerConfig.defaults(0, 0)), tls, wrapRoutes.apply(new Routes(null)),
+                Duration.ofSeconds(10)).start();
         leaks.track(server.arena());
     }
 

@@ -139,6 +139,10 @@ public final class ServerMetrics implements Closeable {
                 stats.resetsCoalesced);
         counter("mpool.buffers.orphaned.reclaimed", "Buffers Undertow still held at close, taken back at destroy",
                 stats.orphanedBuffersReclaimed);
+        counter("mpool.tls.handshakes", "TLS handshakes finished on the HTTPS listener", stats.tlsHandshakes);
+        counter("mpool.tls.handshake.failures", "HTTPS connections closed before their handshake finished"
+                + " (timeouts, plain HTTP, bytes that are not TLS)", stats.tlsHandshakeFailures);
+        refusals("handshake_timeout", "HTTPS connections closed by --handshake-timeout", stats.tlsHandshakeTimeouts::sum);
         refusals("framing", "Requests refused by the framing check", stats.framingRefusals::sum);
         refusals("arena_exhausted", "Allocations the arena refused (answered 503)", stats.arenaRejections::sum);
         refusals("connection_cap", "Connections closed past --connection-max-bytes",

@@ -1,0 +1,245 @@
+package io.mpool.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mpool.server.config.TlsSettings;
+import io.mpool.server.connection.ConnectionSummary;
+import io.mpool.server.connection.ServerStats;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The HTTPS listener over real sockets: the JDK's HttpClient over TLS 1.3 and 1.2 with bodies
+ * around the record and buffer sizes echoed byte-exact, pipelined requests, plain HTTP and
+ * random bytes sent to the TLS port, a client that stops mid-handshake, and the TLS engine's
+ * buffers held in the connection's pool and given back when it is idle. After each test every
+ * pool is destroyed and no arena page is outstanding (the fixture checks).
+ */
+class TlsListenerTest {
+    private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static TestCertificates certificates;
+
+    @RegisterExtension
+    final ServerFixture fixture = new ServerFixture().withTls(new TlsSettings("127.0.0.1", 0,
+            TlsContexts.fromPem(certificates().certificatePem(), certificates().keyPem()), HANDSHAKE_TIMEOUT));
+
+    /** One CA and server certificate for the whole class (keytool takes a second or two). */
+    static synchronized TestCertificates certificates() {
+        if (certificates == null) {
+            try {
+                Path dir = Files.createTempDirectory("mpool-tls-test");
+                dir.toFile().deleteOnExit();
+                certificates = TestCertificates.create(dir, "RSA");
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalStateException("cannot make the test certificates", e);
+            }
+        }
+        return certificates;
+    }
+
+    private HttpClient client(String protocol) throws IOException, GeneralSecurityException {
+        SSLParameters parameters = new SSLParameters();
+        parameters.setProtocols(new String[] {protocol});
+        return HttpClient.newBuilder().sslContext(certificates().clientContext()).sslParameters(parameters)
+                .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    private URI uri(String path) {
+        return URI.create("https://localhost:" + fixture.server().tlsPort() + path);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void echoesBodiesByteExactAroundRecordAndBufferSizes(String protocol) throws Exception {
+        HttpClient client = client(protocol);
+        Random random = new Random(42);
+        for (int size : List.of(0, 1, 16_383, 16_384, 16_709, 64 * 1024, 1024 * 1024)) {
+            byte[] body = new byte[size];
+            random.nextBytes(body);
+            HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(uri("/echo"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(WAIT).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, response.statusCode(), "size " + size);
+            assertArrayEquals(body, response.body(), "size " + size + " over " + protocol);
+            assertEquals(protocol, response.sslSession().orElseThrow().getProtocol());
+        }
+        HttpResponse<String> hello = client.send(HttpRequest.newBuilder(uri("/hello")).timeout(WAIT).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("hello\n", hello.body());
+        assertTrue(fixture.server().totals().tlsHandshakes() >= 1, fixture.server().totals().toString());
+        // The client keeps its connection for 20 minutes: the server's stop closes it, and every
+        // page is back.
+        String stopped = fixture.server().stop(Duration.ofSeconds(2));
+        assertTrue(stopped.contains(" pagesOutstanding=0 largeBlocksOutstanding=0 "), stopped);
+    }
+
+    @Test
+    void pipelinedRequestsOverTlsAreAnsweredInOrder() throws Exception {
+        try (SSLSocket socket = tlsSocket()) {
+            String three = "GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".repeat(2)
+                    + "GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(three.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String answers = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertEquals(3, answers.split("HTTP/1.1 200 OK", -1).length - 1, answers);
+            assertEquals(3, answers.split("hello\n", -1).length - 1, answers);
+        }
+    }
+
+    @Test
+    void plainHttpToTheTlsPortIsAnswered400() throws Exception {
+        long failuresBefore = fixture.server().totals().tlsHandshakeFailures();
+        try (Socket socket = plainSocket()) {
+            socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+            assertTrue(answer.contains("The plain HTTP request was sent to HTTPS port"), answer);
+        }
+        awaitTrue(() -> fixture.server().totals().tlsHandshakeFailures() == failuresBefore + 1, "failure counted");
+    }
+
+    @Test
+    void randomBytesToTheTlsPortAreClosed() throws Exception {
+        long failuresBefore = fixture.server().totals().tlsHandshakeFailures();
+        byte[] noise = new byte[4096];
+        new Random(7).nextBytes(noise);
+        noise[0] = (byte) 0x80; // not a capital letter: not taken for plain HTTP
+        try (Socket socket = plainSocket()) {
+            socket.getOutputStream().write(noise);
+            assertClosedByServer(socket);
+        }
+        awaitTrue(() -> fixture.server().totals().tlsHandshakeFailures() == failuresBefore + 1, "failure counted");
+    }
+
+    @Test
+    void clientStoppingMidHandshakeIsClosedAtTheHandshakeTimeout() throws Exception {
+        try (Socket socket = plainSocket()) {
+            // The start of a ClientHello record header, then nothing.
+            socket.getOutputStream().write(new byte[] {0x16, 0x03, 0x01});
+            socket.getOutputStream().flush();
+            socket.setSoTimeout((int) WAIT.toMillis());
+            assertClosedByServer(socket);
+        }
+        ServerTotals totals = fixture.server().totals();
+        awaitTrue(() -> fixture.server().totals().tlsHandshakeTimeouts() == 1, "timeout counted");
+        awaitTrue(() -> fixture.server().totals().tlsHandshakeFailures() == 1, "failure counted: " + totals);
+        assertEquals(0, fixture.server().totals().tlsHandshakes());
+    }
+
+    @Test
+    void tlsBuffersAreTheConnectionsAndGoBackWhenIdle() throws Exception {
+        try (SSLSocket socket = tlsSocket()) {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String answer = readResponse(in);
+            assertTrue(answer.endsWith("hello\n"), answer);
+            ConnectionSummary summary = fixture.server().registry().connections().get(0).summary();
+            assertNotNull(summary.tls(), summary.toString());
+            assertEquals(socket.getSession().getProtocol(), summary.tls().protocol());
+            assertEquals(socket.getSession().getCipherSuite(), summary.tls().cipherSuite());
+            assertTrue(summary.tls().handshakeMicros() > 0, summary.toString());
+            // The engine's blocks came from this connection's pool and are booked to it.
+            assertTrue(summary.tls().bufferBytes() >= socket.getSession().getPacketBufferSize(), summary.toString());
+            assertTrue(summary.bytesReserved() >= summary.tls().bufferBytes(), summary.toString());
+            // Idle: the sweep gives everything back, TLS buffers included.
+            awaitTrue(() -> fixture.server().arena().stats().outstandingBlocks() == 0, "idle TLS connection holds"
+                    + " no arena memory: " + fixture.server().registry().connections().get(0).summary());
+            assertEquals(0, fixture.server().registry().connections().get(0).summary().tls().bufferBytes());
+            // And it still serves.
+            out.write("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertTrue(readResponse(in).endsWith("hello\n"));
+        }
+        ServerStats.Totals totals = fixture.awaitAllPoolsDestroyed();
+        assertEquals(0, totals.arenaRejections());
+    }
+
+    private SSLSocket tlsSocket() throws IOException, GeneralSecurityException {
+        SSLContext context = certificates().clientContext();
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
+        socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
+        socket.setSoTimeout((int) WAIT.toMillis());
+        socket.startHandshake();
+        return socket;
+    }
+
+    private Socket plainSocket() throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
+        socket.setSoTimeout((int) WAIT.toMillis());
+        return socket;
+    }
+
+    /** One response with a Content-Length body. */
+    private static String readResponse(InputStream in) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int contentLength = -1;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed mid-response: " + bytes);
+            }
+            bytes.write(b);
+            String text = bytes.toString(StandardCharsets.US_ASCII);
+            if (contentLength < 0 && text.endsWith("\r\n\r\n")) {
+                String lower = text.toLowerCase(java.util.Locale.ROOT);
+                int at = lower.indexOf("content-length: ");
+                contentLength = Integer.parseInt(lower.substring(at + 16, lower.indexOf("\r\n", at)).trim());
+                bytes.write(in.readNBytes(contentLength));
+                return bytes.toString(StandardCharsets.US_ASCII);
+            }
+        }
+    }
+
+    /** The server closes: end of stream or a reset, never a read that times out. */
+    private static void assertClosedByServer(Socket socket) throws IOException {
+        try {
+            InputStream in = socket.getInputStream();
+            while (in.read() >= 0) {
+                // an alert, or nothing: drain until the close
+            }
+        } catch (SocketException reset) {
+            // closed with unread input: a reset is a close too
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + WAIT + ": " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
