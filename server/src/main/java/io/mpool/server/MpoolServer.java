@@ -239,6 +239,7 @@ public final class MpoolServer implements AutoCloseable {
             mainServer = listen("--host/--port", config.host(), config.port(),
                     ChannelListeners.openListenerAdapter(this::acceptPlain), socketOptions);
             if (tls != null) {
+                refuseClientRenegotiation();
                 tlsWrapping = new TlsWrapping(tls.context(), xnio);
                 stockTlsPool = new DefaultByteBufferPool(true, tlsWrapping.packetSize(), -1, STOCK_POOL_THREAD_CACHE);
                 tlsServer = listen("--host/--tls-port", tls.host(), tls.port(),
@@ -260,6 +261,18 @@ public final class MpoolServer implements AutoCloseable {
                 : " and https://" + tls.host() + ":" + tlsPort()) + (adminServer == null ? " (no admin)"
                 : " (admin http://" + config.adminHost() + ":" + adminPort() + "/admin/pools)") + " " + config);
         return this;
+    }
+
+    /**
+     * TLS 1.2 renegotiation started by the client makes the server do a full handshake whenever
+     * the client asks (a cheap way to burn its CPU); TLS 1.3 has none. The JDK refuses it when
+     * {@value TlsContexts#REJECT_CLIENT_RENEGOTIATION} is true, read once, at the first server-side
+     * handshake in the JVM: set here unless the JVM was given a value.
+     */
+    private static void refuseClientRenegotiation() {
+        if (System.getProperty(TlsContexts.REJECT_CLIENT_RENEGOTIATION) == null) {
+            System.setProperty(TlsContexts.REJECT_CLIENT_RENEGOTIATION, "true");
+        }
     }
 
     /**

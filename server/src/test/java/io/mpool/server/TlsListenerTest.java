@@ -2,8 +2,10 @@ package io.mpool.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionSummary;
@@ -26,6 +28,7 @@ import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
@@ -99,6 +102,48 @@ class TlsListenerTest {
         // page is back.
         String stopped = fixture.server().stop(Duration.ofSeconds(2));
         assertTrue(stopped.contains(" pagesOutstanding=0 largeBlocksOutstanding=0 "), stopped);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.3", "1.2"})
+    void curlWithTheCaCertificateGetsByteExactEchoes(String version) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed");
+        Path body = certificates().dir().resolve("body-" + version);
+        byte[] bytes = new byte[16_709 + 1];
+        new Random(3).nextBytes(bytes);
+        Files.write(body, bytes);
+        Path answer = certificates().dir().resolve("answer-" + version);
+        Run curl = run("/usr/bin/curl", "-sS", "--cacert", certificates().caPem().toString(), "--tlsv" + version,
+                "--tls-max", version, "--data-binary", "@" + body, "-o", answer.toString(), "-w", "%{http_code}",
+                uri("/echo").toString());
+        assertEquals("200", curl.out(), curl.toString());
+        assertArrayEquals(bytes, Files.readAllBytes(answer));
+    }
+
+    @Test
+    void clientInitiatedRenegotiationIsRefused() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is not installed");
+        // s_client renegotiates on a line "R", then sends the request: refused, the request is
+        // never answered.
+        Run sClient = run("/bin/sh", "-c", "(sleep 1; printf 'R\\n'; sleep 1; printf 'GET /hello HTTP/1.1\\r\\nHost:"
+                + " a\\r\\n\\r\\n'; sleep 1) | /usr/bin/openssl s_client -connect 127.0.0.1:"
+                + fixture.server().tlsPort() + " -tls1_2 -CAfile " + certificates().caPem());
+        assertTrue(sClient.out().contains("RENEGOTIATING"), sClient.toString());
+        assertTrue(sClient.out().contains("alert handshake failure"), sClient.toString());
+        assertFalse(sClient.out().contains("HTTP/1.1 200 OK"), sClient.toString());
+    }
+
+    private record Run(int exit, String out) {
+    }
+
+    private static Run run(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        if (!process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("did not finish within " + WAIT + ": " + List.of(command));
+        }
+        return new Run(process.exitValue(), new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
     }
 
     @Test

@@ -261,11 +261,6 @@ public final class Main implements Callable<Integer> {
     static final String KEYSTORE_PASSWORD_VARIABLE = "MPOOL_TLS_KEYSTORE_PASSWORD";
 
     public static void main(String[] args) {
-        // TLS 1.2 renegotiation started by the client costs the server a handshake for each
-        // request of it (a denial of service); the JDK reads this once, before its first handshake.
-        if (System.getProperty(TlsContexts.REJECT_CLIENT_RENEGOTIATION) == null) {
-            System.setProperty(TlsContexts.REJECT_CLIENT_RENEGOTIATION, "true");
-        }
         Logging.install();
         System.exit(commandLine().execute(args));
     }
