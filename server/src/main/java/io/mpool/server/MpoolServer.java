@@ -16,14 +16,15 @@ import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.ServerStats;
+import io.mpool.server.connection.TlsPacketBuffers;
 import io.mpool.server.transport.AbandonedResponseBuffer;
 import io.mpool.server.transport.AcceptRecovery;
 import io.mpool.server.transport.AccessLog;
 import io.mpool.server.transport.AccessLogHandler;
+import io.mpool.server.transport.AllocationRefusedAnswer;
 import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.ConnectionWatchdog;
 import io.mpool.server.transport.LogFormat;
-import io.mpool.server.transport.PlainHttpOnTlsPort;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestScopeHandler;
@@ -32,7 +33,6 @@ import io.mpool.server.transport.TlsHandshake;
 import io.mpool.server.transport.TlsWrapping;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
-import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.protocol.http.HttpOpenListener;
@@ -58,7 +58,6 @@ import org.xnio.Xnio;
 import org.xnio.XnioExecutor;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
-import org.xnio.ssl.SslConnection;
 
 /**
  * An HTTP/1.1 server on Undertow in which every accepted connection owns its own memory pool (a
@@ -119,8 +118,6 @@ public final class MpoolServer implements AutoCloseable {
     private final TlsSettings tls;
     /** TLS on accepted channels, set in start() when there is an HTTPS listener. */
     private TlsWrapping tlsWrapping;
-    /** The TLS engines' packet buffers with {@code --pool undertow}: Undertow's way, one shared pool. */
-    private ByteBufferPool stockTlsPool;
     private AcceptingChannel<StreamConnection> tlsServer;
 
     private static final int STOCK_POOL_THREAD_CACHE = 4;
@@ -237,13 +234,11 @@ public final class MpoolServer implements AutoCloseable {
         try {
             accessLog = openAccessLog(config.accessLog());
             mainServer = listen("--host/--port", config.host(), config.port(),
-                    ChannelListeners.openListenerAdapter(this::acceptPlain), socketOptions);
+                    ChannelListeners.openListenerAdapter(c -> accept(c, false)), socketOptions);
             if (tls != null) {
-                refuseClientRenegotiation();
-                tlsWrapping = new TlsWrapping(tls.context(), xnio);
-                stockTlsPool = new DefaultByteBufferPool(true, tlsWrapping.packetSize(), -1, STOCK_POOL_THREAD_CACHE);
+                tlsWrapping = new TlsWrapping(tls.context(), xnio, tls.handshakeTimeout(), stats);
                 tlsServer = listen("--host/--tls-port", tls.host(), tls.port(),
-                        ChannelListeners.openListenerAdapter(this::acceptTls), socketOptions);
+                        ChannelListeners.openListenerAdapter(c -> accept(c, true)), socketOptions);
             }
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             adminServer = config.adminEnabled() ? startAdmin(socketOptions) : null;
@@ -261,18 +256,6 @@ public final class MpoolServer implements AutoCloseable {
                 : " and https://" + tls.host() + ":" + tlsPort()) + (adminServer == null ? " (no admin)"
                 : " (admin http://" + config.adminHost() + ":" + adminPort() + "/admin/pools)") + " " + config);
         return this;
-    }
-
-    /**
-     * TLS 1.2 renegotiation started by the client makes the server do a full handshake whenever
-     * the client asks (a cheap way to burn its CPU); TLS 1.3 has none. The JDK refuses it when
-     * {@value TlsContexts#REJECT_CLIENT_RENEGOTIATION} is true, read once, at the first server-side
-     * handshake in the JVM: set here unless the JVM was given a value.
-     */
-    private static void refuseClientRenegotiation() {
-        if (System.getProperty(TlsContexts.REJECT_CLIENT_RENEGOTIATION) == null) {
-            System.setProperty(TlsContexts.REJECT_CLIENT_RENEGOTIATION, "true");
-        }
     }
 
     /**
@@ -324,14 +307,6 @@ public final class MpoolServer implements AutoCloseable {
         }
     }
 
-    private void acceptPlain(StreamConnection channel) {
-        accept(channel, false);
-    }
-
-    private void acceptTls(StreamConnection channel) {
-        accept(channel, true);
-    }
-
     /**
      * One accepted connection: its own pool and its own HttpOpenListener; on the HTTPS listener,
      * TLS wrapped around the channel with the engine's buffers from that pool, and the framing
@@ -352,17 +327,19 @@ public final class MpoolServer implements AutoCloseable {
         TlsHandshake handshake = null;
         if (withTls) {
             if (config.pool() == ServerConfig.PoolKind.MP) {
-                connection = openTlsPool(raw);
+                connection = openPool(raw, null);
                 if (connection == null) {
                     slot.closed();
                     return;
                 }
             }
-            PlainHttpOnTlsPort.install(raw);
-            SslConnection tlsChannel = tlsWrapping.wrap(raw, connection != null
-                    ? connection.tlsPacketBuffers(tlsWrapping.packetSize()) : stockTlsPool);
-            handshake = new TlsHandshake(tlsChannel, tls.handshakeTimeout().toNanos(), stats);
-            channel = tlsChannel;
+            TlsPacketBuffers packetBuffers = connection == null ? null
+                    : connection.tlsPacketBuffers(tlsWrapping.packetSize());
+            handshake = tlsWrapping.wrap(raw, packetBuffers);
+            if (packetBuffers != null) {
+                packetBuffers.describedBy(handshake);
+            }
+            channel = handshake.connection();
         }
         RequestLimits limits = config.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
@@ -374,13 +351,14 @@ public final class MpoolServer implements AutoCloseable {
                 RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);
         watchdogs.put(channel, watchdog);
         if (config.pool() == ServerConfig.PoolKind.MP) {
-            connection = connection != null ? watchPool(connection, raw, channel, tracker, framing)
-                    : openPool(channel, tracker, framing);
+            connection = connection != null ? connection : openPool(channel, framing);
             if (connection == null) {
                 watchdogs.remove(channel);
                 addCloseListener(channel, c -> slot.closed()); // its descriptor is held until the lingering ends
                 return;
             }
+            connection.onAllocationRefused(new AllocationRefusedAnswer(refusals, connection, channel, tracker, framing));
+            registry.watch(connection, raw); // the socket: the sweep sees it closed even beneath TLS
         }
         ConnectionBufferPool probed = connection;
         HttpOpenListener http = connection != null
@@ -390,9 +368,6 @@ public final class MpoolServer implements AutoCloseable {
                 connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), application);
         http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, handler));
         TlsHandshake tlsHandshake = handshake;
-        if (connection != null && tlsHandshake != null) {
-            connection.describeTls(tlsHandshake);
-        }
         try {
             http.handleEvent(channel);
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
@@ -420,61 +395,22 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     /**
-     * The pool of an HTTPS connection, opened before TLS is wrapped around the channel (the engine
-     * takes its buffers from it), or null (closed; the client could not read a plain 503) when the
-     * arena is exhausted.
+     * The connection's own pool, or null when the arena is exhausted: then answered 503 through
+     * {@code framing} and closed the lingering way, or closed at once without one (an HTTPS
+     * connection, whose pool is opened before TLS: its client could not read a plain 503).
      */
-    private ConnectionBufferPool openTlsPool(StreamConnection raw) {
+    private ConnectionBufferPool openPool(StreamConnection channel, RequestFramingConduit framing) {
         try {
-            return registry.open(String.valueOf(raw.getPeerAddress()));
+            return registry.open(String.valueOf(channel.getPeerAddress()));
         } catch (ArenaExhaustedException e) {
             refusals.log(e);
-            IoUtils.safeClose(raw);
-            return null;
-        }
-    }
-
-    /** The connection's own pool, or null (503 sent, channel closed) when the arena is exhausted. */
-    private ConnectionBufferPool openPool(StreamConnection channel, RequestTracker tracker,
-                                          RequestFramingConduit framing) {
-        ConnectionBufferPool connection;
-        try {
-            connection = registry.open(String.valueOf(channel.getPeerAddress()));
-        } catch (ArenaExhaustedException e) {
-            refusals.log(e);
-            framing.refuseConnection(503, "server out of memory for new connections; retry later");
-            return null;
-        }
-        return watchPool(connection, channel, channel, tracker, framing);
-    }
-
-    /**
-     * What the connection does when it cannot get memory, and the registry's watch on its socket
-     * ({@code raw}: beneath TLS, if any).
-     */
-    private ConnectionBufferPool watchPool(ConnectionBufferPool connection, StreamConnection raw,
-                                           StreamConnection channel, RequestTracker tracker,
-                                           RequestFramingConduit framing) {
-        connection.onAllocationRefused(e -> {
-            refusals.log(e);
-            if (tracker.requestRunning() && !tracker.responseStarted()) {
-                // The running request is answered 503 by RequestScopeHandler through Undertow
-                // (its few bytes from the heap, see ConnectionBufferPool.refuseArena), then
-                // closed the usual way after a Connection: close answer.
-                connection.refuseArena();
-                return;
-            }
-            if (tracker.requestRunning()) {
-                IoUtils.safeClose(channel); // half an answer is out: only a close can end it
+            if (framing == null) {
+                IoUtils.safeClose(channel);
             } else {
-                // Straight through the framing check, which owns the socket's reads: a lingering
-                // close, so the client gets the 503 even with its request unread.
-                framing.refuseConnection(503, "server out of memory for this request; retry later");
+                framing.refuseConnection(503, "server out of memory for new connections; retry later");
             }
-            connection.connectionClosed(); // the close listener may not be attached yet
-        });
-        registry.watch(connection, raw);
-        return connection;
+            return null;
+        }
     }
 
     /** Once a second: timeouts of every connection, and pools of channels closed behind our back. */

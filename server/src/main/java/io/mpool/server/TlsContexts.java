@@ -39,11 +39,6 @@ public final class TlsContexts {
     /** Key algorithms tried on a PKCS#8 key, with the signature that proves it matches the certificate. */
     private static final List<String[]> KEY_ALGORITHMS = List.of(
             new String[] {"RSA", "SHA256withRSA"}, new String[] {"EC", "SHA256withECDSA"});
-    /**
-     * The JDK's switch that refuses TLS 1.2 renegotiations a client starts (read once, before the
-     * first handshake): the command line sets it to true unless it is given.
-     */
-    public static final String REJECT_CLIENT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
     /** The alias of the one entry of the in-memory keystore. */
     private static final String ALIAS = "mpool";
 

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -257,7 +258,7 @@ class TlsListenerTest {
             bytes.write(b);
             String text = bytes.toString(StandardCharsets.US_ASCII);
             if (contentLength < 0 && text.endsWith("\r\n\r\n")) {
-                String lower = text.toLowerCase(java.util.Locale.ROOT);
+                String lower = text.toLowerCase(Locale.ROOT);
                 int at = lower.indexOf("content-length: ");
                 contentLength = Integer.parseInt(lower.substring(at + 16, lower.indexOf("\r\n", at)).trim());
                 bytes.write(in.readNBytes(contentLength));

@@ -1,6 +1,5 @@
 package io.mpool.server.connection;
 
-import io.mpool.mempool.ArenaBlock;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.undertow.connector.ByteBufferPool;
@@ -75,9 +74,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Undertow's buffers but the head buffer: the connection tier. */
     private final ConnectionBuffers buffers;
     /** The TLS engine's packet buffers, a second size class of the connection tier; null without TLS. */
-    private ConnectionBuffers tlsBuffers;
-    /** The TLS session, for the admin view; null without TLS. */
-    private TlsDescription tls;
+    private TlsPacketBuffers tls;
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
     private BufferHandle openHandles;
     private int openBuffers;
@@ -399,37 +396,20 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     private long tlsBufferBytesLocked() {
-        return tlsBuffers == null ? 0 : tlsBuffers.bytes();
-    }
-
-    /** Arena bytes the TLS packet buffers of this connection hold, out and free (0 without TLS). */
-    public long tlsBufferBytes() {
-        synchronized (this) {
-            return tlsBufferBytesLocked();
-        }
+        return tls == null ? 0 : tls.blocks().bytes();
     }
 
     /**
-     * The buffer pool of this connection's TLS engine: blocks of {@code packetSize} bytes (the
-     * session's packet buffer size, which is above the JDK's 16,709-byte record floor) taken from the
-     * arena for this connection, given back when the engine closes them (it does as soon as one is
-     * drained) and kept free at most {@link ConnectionBuffers#FREE_MAX} at a time until the
-     * connection goes idle. Called once, at accept.
+     * The buffer pool of this connection's TLS engine: blocks of {@code packetSize} bytes, taken
+     * from the arena for this connection ({@link TlsPacketBuffers}). Called once, at accept.
      */
     public TlsPacketBuffers tlsPacketBuffers(int packetSize) {
         synchronized (this) {
-            if (tlsBuffers != null) {
+            if (tls != null) {
                 throw new IllegalStateException("connection " + id + " already has its TLS packet buffers");
             }
-            tlsBuffers = new ConnectionBuffers(pool.arena(), pool, packetSize, stats);
-            return new TlsPacketBuffers(this, packetSize);
-        }
-    }
-
-    /** What the admin view shows of this connection's TLS session. Called once, at accept. */
-    public void describeTls(TlsDescription description) {
-        synchronized (this) {
-            tls = description;
+            tls = new TlsPacketBuffers(this, new ConnectionBuffers(pool.arena(), pool, packetSize, stats));
+            return tls;
         }
     }
 
@@ -440,13 +420,13 @@ public final class ConnectionBufferPool implements ByteBufferPool {
      * @throws ConnectionCapExceededException when it would pass the connection's cap
      * @throws ArenaExhaustedException        when the arena is at its bound (counted)
      */
-    PooledByteBuffer allocateTlsPacketBuffer(int packetSize) {
+    PooledByteBuffer allocateTlsPacketBuffer(ConnectionBuffers blocks, int packetSize) {
         synchronized (this) {
             checkOpen();
-            if (!tlsBuffers.hasFree()) {
+            if (!blocks.hasFree()) {
                 checkCap(packetSize);
             }
-            openHandles = tlsBuffers.handOut(this, openHandles);
+            openHandles = blocks.handOut(this, openHandles);
             openBuffers++;
             return openHandles;
         }
@@ -501,8 +481,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             try {
                 assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
                 buffers.releaseFree();
-                if (tlsBuffers != null) {
-                    tlsBuffers.releaseFree();
+                if (tls != null) {
+                    tls.blocks().releaseFree();
                 }
                 pool.destroy();
             } finally {
@@ -564,8 +544,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private void giveBackIdleMemory() {
         pool.releaseRetained();
         buffers.releaseFree();
-        if (tlsBuffers != null) {
-            tlsBuffers.releaseFree();
+        if (tls != null) {
+            tls.blocks().releaseFree();
         }
     }
 
@@ -589,8 +569,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     history.resets(), history.coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds.size(),
-                    bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : new TlsSummary(tls.protocol(),
-                    tls.cipherSuite(), tls.handshakeMicros(), tlsBufferBytesLocked()));
+                    bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : tls.summary());
         }
     }
 

@@ -52,6 +52,11 @@ final class ConnectionBuffers {
         this.stats = stats;
     }
 
+    /** Bytes in each buffer handed out. */
+    int size() {
+        return size;
+    }
+
     /** Whether a block is ready for the next {@link #handOut}, without asking the arena. */
     boolean hasFree() {
         return freeCount > 0;

@@ -16,16 +16,37 @@ import io.undertow.connector.PooledByteBuffer;
  */
 public final class TlsPacketBuffers implements ByteBufferPool {
     private final ConnectionBufferPool connection;
+    /** The blocks, guarded by the connection's lock. */
+    private final ConnectionBuffers blocks;
     private final int packetSize;
+    /** The session, for the admin view; null until described. */
+    private volatile TlsDescription description;
 
-    TlsPacketBuffers(ConnectionBufferPool connection, int packetSize) {
+    TlsPacketBuffers(ConnectionBufferPool connection, ConnectionBuffers blocks) {
         this.connection = connection;
-        this.packetSize = packetSize;
+        this.blocks = blocks;
+        this.packetSize = blocks.size();
+    }
+
+    /** What the admin view shows of the connection's TLS session. */
+    public void describedBy(TlsDescription session) {
+        this.description = session;
+    }
+
+    ConnectionBuffers blocks() {
+        return blocks;
+    }
+
+    /** The session and the arena bytes of the blocks, out and free (connection lock held). */
+    TlsSummary summary() {
+        TlsDescription session = description;
+        return session == null ? new TlsSummary(null, null, -1, blocks.bytes())
+                : new TlsSummary(session.protocol(), session.cipherSuite(), session.handshakeMicros(), blocks.bytes());
     }
 
     @Override
     public PooledByteBuffer allocate() {
-        return connection.allocateTlsPacketBuffer(packetSize);
+        return connection.allocateTlsPacketBuffer(blocks, packetSize);
     }
 
     @Override

@@ -44,6 +44,11 @@ public final class TlsHandshake implements TlsDescription {
         stats.tlsHandshakes.increment();
     }
 
+    /** The decrypted side of the connection, what the HTTP layers read and write. */
+    public SslConnection connection() {
+        return connection;
+    }
+
     public boolean finished() {
         return finishedNanos != 0;
     }

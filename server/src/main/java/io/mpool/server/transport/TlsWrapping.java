@@ -1,7 +1,10 @@
 package io.mpool.server.transport;
 
+import io.mpool.server.connection.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
+import io.undertow.server.DefaultByteBufferPool;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,14 +32,36 @@ public final class TlsWrapping {
     /** The only application protocol spoken on the TLS listener. */
     static final String ALPN_HTTP_1_1 = "http/1.1";
 
+    /**
+     * The JDK's switch that refuses TLS 1.2 renegotiation started by the client, which makes the
+     * server do a full handshake whenever the client asks (a cheap way to burn its CPU; TLS 1.3
+     * has none). Read once, at the first server-side handshake in the JVM.
+     */
+    static final String REJECT_CLIENT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+    /** Thread-local cache of Undertow's shared pools (what {@code Undertow.builder()} uses). */
+    private static final int SHARED_POOL_THREAD_CACHE = 4;
+
     private final SSLContext context;
     private final Xnio xnio;
     private final int packetSize;
     private final String[] protocols;
+    private final long handshakeTimeoutNanos;
+    private final ServerStats stats;
+    /** The engines' buffers with {@code --pool undertow}: Undertow's way, one pool shared by all. */
+    private final ByteBufferPool sharedPacketBuffers;
 
-    public TlsWrapping(SSLContext context, Xnio xnio) {
+    /**
+     * TLS with {@code context}'s key and certificate; sets {@value #REJECT_CLIENT_RENEGOTIATION}
+     * to true unless the JVM was given a value.
+     */
+    public TlsWrapping(SSLContext context, Xnio xnio, Duration handshakeTimeout, ServerStats stats) {
+        if (System.getProperty(REJECT_CLIENT_RENEGOTIATION) == null) {
+            System.setProperty(REJECT_CLIENT_RENEGOTIATION, "true");
+        }
         this.context = context;
         this.xnio = xnio;
+        this.handshakeTimeoutNanos = handshakeTimeout.toNanos();
+        this.stats = stats;
         SSLEngine probe = context.createSSLEngine();
         probe.setUseClientMode(false);
         this.protocols = enabledProtocols(probe);
@@ -44,6 +69,7 @@ public final class TlsWrapping {
         // The engine unwraps into and wraps from these blocks: one must hold a whole record,
         // ciphertext (packet size) or plaintext (application size), whichever is larger.
         this.packetSize = Math.max(session.getPacketBufferSize(), session.getApplicationBufferSize());
+        this.sharedPacketBuffers = new DefaultByteBufferPool(true, packetSize, -1, SHARED_POOL_THREAD_CACHE);
     }
 
     private static String[] enabledProtocols(SSLEngine engine) {
@@ -68,16 +94,19 @@ public final class TlsWrapping {
 
     /**
      * The server side of TLS on {@code channel}, its engine's buffers from {@code packetBuffers}
-     * (each of {@link #packetSize()} bytes); the handshake starts with the first read.
+     * (each of {@link #packetSize()} bytes; null: a pool shared by all connections), plain HTTP
+     * answered beneath it ({@link PlainHttpOnTlsPort}); the handshake starts with the first read.
      */
-    public SslConnection wrap(StreamConnection channel, ByteBufferPool packetBuffers) {
-        UndertowXnioSsl ssl = new UndertowXnioSsl(xnio, OptionMap.EMPTY, packetBuffers, context);
+    public TlsHandshake wrap(StreamConnection channel, ByteBufferPool packetBuffers) {
+        PlainHttpOnTlsPort.install(channel);
+        UndertowXnioSsl ssl = new UndertowXnioSsl(xnio, OptionMap.EMPTY,
+                packetBuffers == null ? sharedPacketBuffers : packetBuffers, context);
         SslConnection connection = ssl.wrapExistingConnection(channel, OptionMap.EMPTY, false);
         SSLEngine engine = UndertowXnioSsl.getSslEngine(connection);
         SSLParameters parameters = engine.getSSLParameters();
         parameters.setProtocols(protocols);
         parameters.setApplicationProtocols(new String[] {ALPN_HTTP_1_1});
         engine.setSSLParameters(parameters);
-        return connection;
+        return new TlsHandshake(connection, handshakeTimeoutNanos, stats);
     }
 }

@@ -1,0 +1,48 @@
+package io.mpool.server.transport;
+
+import io.mpool.server.connection.ConnectionBufferPool;
+import java.util.function.Consumer;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+
+/**
+ * What a connection does when it cannot get memory (the arena at its bound, or the connection at
+ * its cap): the running request is answered 503 if its response has not started, a connection
+ * between requests is answered 503 the lingering way, a response under way can only be cut off.
+ */
+public final class AllocationRefusedAnswer implements Consumer<RuntimeException> {
+    private final RefusalLog refusals;
+    private final ConnectionBufferPool connection;
+    private final StreamConnection channel;
+    private final RequestTracker tracker;
+    private final RequestFramingConduit framing;
+
+    public AllocationRefusedAnswer(RefusalLog refusals, ConnectionBufferPool connection, StreamConnection channel,
+                                   RequestTracker tracker, RequestFramingConduit framing) {
+        this.refusals = refusals;
+        this.connection = connection;
+        this.channel = channel;
+        this.tracker = tracker;
+        this.framing = framing;
+    }
+
+    @Override
+    public void accept(RuntimeException e) {
+        refusals.log(e);
+        if (tracker.requestRunning() && !tracker.responseStarted()) {
+            // The running request is answered 503 by RequestScopeHandler through Undertow
+            // (its few bytes from the heap, see ConnectionBufferPool.refuseArena), then
+            // closed the usual way after a Connection: close answer.
+            connection.refuseArena();
+            return;
+        }
+        if (tracker.requestRunning()) {
+            IoUtils.safeClose(channel); // half an answer is out: only a close can end it
+        } else {
+            // Straight through the framing check, which owns the socket's reads: a lingering
+            // close, so the client gets the 503 even with its request unread.
+            framing.refuseConnection(503, "server out of memory for this request; retry later");
+        }
+        connection.connectionClosed(); // the close listener may not be attached yet
+    }
+}
