@@ -6,6 +6,7 @@ import io.mpool.mempool.MpPool;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -541,6 +542,16 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             return holds.describe();
         }
         return "running";
+    }
+
+    /**
+     * The connection with its pool's nodes, for a row of a list: without its reset history, whose
+     * keeping starts only when someone looks at this connection alone ({@link #detail()}).
+     */
+    public ConnectionDetail row() {
+        synchronized (this) {
+            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), List.of());
+        }
     }
 
     /** The connection in detail: its pool's nodes and large entries, and recent resets. */

@@ -5,9 +5,12 @@ import java.util.List;
 
 /**
  * What one connection's resets did: how many ran, how many request ends they covered, and the last
- * {@link #CAPACITY} in one preallocated array (recording a reset, once per request, allocates
- * nothing; {@link ResetRecord}s are built only when the admin endpoint asks). Each reset is also
- * counted in {@link ServerStats} and emitted as a JFR event. Guarded by the connection's lock.
+ * {@link #CAPACITY} in one array (recording a reset, once per request, allocates nothing;
+ * {@link ResetRecord}s are built only when the admin endpoint asks). The array (400 bytes) is made
+ * the first time someone looks at the connection's detail: most connections are never looked at,
+ * and an idle one should cost as little heap as possible; until then only the last reset is kept.
+ * Each reset is also counted in {@link ServerStats} and emitted as a JFR event. Guarded by the
+ * connection's lock.
  */
 public final class ResetHistory {
     /** How many resets the admin endpoint can show per connection. */
@@ -22,7 +25,8 @@ public final class ResetHistory {
     private static final int COVERED = 5;
     private static final int FIELDS = 6;
 
-    private final long[] records = new long[CAPACITY * FIELDS];
+    /** The last {@link #CAPACITY} resets once someone has looked ({@link #snapshot}); else the last one. */
+    private long[] records = new long[FIELDS];
     private long recorded;
     private long resets;
     private long coalesced;
@@ -70,7 +74,7 @@ public final class ResetHistory {
     }
 
     private void record(long at, long bytesBefore, int nodeCount, int large, long deferred, int covered) {
-        int base = (int) (recorded++ % CAPACITY) * FIELDS;
+        int base = (int) (recorded++ % capacity()) * FIELDS;
         records[base + AT] = at;
         records[base + BYTES_BEFORE] = bytesBefore;
         records[base + NODES] = nodeCount;
@@ -79,14 +83,25 @@ public final class ResetHistory {
         records[base + COVERED] = covered;
     }
 
-    /** The recorded resets, oldest first. */
+    private int capacity() {
+        return records.length / FIELDS;
+    }
+
+    /** The recorded resets, oldest first; from now on the last {@link #CAPACITY} are kept. */
     List<ResetRecord> snapshot() {
-        int size = (int) Math.min(recorded, CAPACITY);
+        int size = (int) Math.min(recorded, capacity());
         List<ResetRecord> snapshot = new ArrayList<>(size);
         for (long i = recorded - size; i < recorded; i++) {
-            int base = (int) (i % CAPACITY) * FIELDS;
+            int base = (int) (i % capacity()) * FIELDS;
             snapshot.add(new ResetRecord(records[base + AT], records[base + BYTES_BEFORE], (int) records[base + NODES],
                     (int) records[base + LARGE_FREED], records[base + DEFERRED_MICROS], (int) records[base + COVERED]));
+        }
+        if (capacity() < CAPACITY) {
+            long[] last = records;
+            records = new long[CAPACITY * FIELDS];
+            if (recorded > 0) {
+                System.arraycopy(last, 0, records, (int) ((recorded - 1) % CAPACITY) * FIELDS, FIELDS);
+            }
         }
         return snapshot;
     }
