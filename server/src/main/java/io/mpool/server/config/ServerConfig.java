@@ -161,7 +161,8 @@ public record ServerConfig(
 
     /**
      * Defaults everywhere but the main listener, which binds to loopback like the admin one, and
-     * the ports, as given (0 = ephemeral): for tests and embedding.
+     * the ports, as given (0 = ephemeral), and the admin listener on: for tests (embedders use
+     * {@code MpoolServer.builder()}, whose admin listener is off unless asked).
      */
     public static ServerConfig defaults(int port, int adminPort) {
         return new ServerConfig(LOOPBACK, port, DEFAULT_ADMIN_HOST, adminPort, null,
