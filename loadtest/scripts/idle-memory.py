@@ -13,24 +13,30 @@ with `mvn -B -q -pl server,loadtest -am package -DskipTests`):
              same JVM flags
   nginx      /usr/sbin/nginx (Debian: apt-get install -y nginx-light), one worker, a config of its own
              in a temp dir answering /hello with `return 200 "hello\\n"`
-For each server, N and run (a fresh server process per run) it first opens W warm-up connections
-(default N / 2) that send one GET /hello each and stay open: they load the classes, compile the
-code and grow the memory pools of a connection's life, so that what follows measures connections,
-not a cold server. Then it measures, opens N more keep-alive connections that send one GET /hello
-each and read the answer, waits 3.5 s (past mpool's once-a-second idle sweep) and measures again,
-with all connections still open. The figures are what the N connections added:
+For each server, N and run (a fresh server process per run) it warms the server up in two steps:
+10,000 connections (--churn) that send one GET /hello each and close, 100 at a time (the JIT compiles a
+connection's life; no pool grows beyond 100 connections), then W connections (default N / 2) that
+send one GET /hello each and stay open (the pools of a connection's life grow, so the measured
+connections add to a server that already holds connections; --warmup). Then it reads the figures below,
+opens N more keep-alive connections that send one GET /hello each and read the answer, waits
+3.5 s (past mpool's once-a-second idle sweep) and reads them again, with all connections still
+open. The figures are what the N connections added:
   heap      retained Java heap: `jcmd PID GC.run`, then the used figure of `jcmd PID GC.heap_info`;
   outside   growth of the resident set (VmRSS in /proc/PID/status; for nginx the sum over its master
             and worker). The JVMs pre-touch a heap of fixed size (-Xms = -Xmx, -XX:+AlwaysPreTouch),
             so heap growth adds nothing to RSS and the RSS growth is all memory outside the heap:
-            direct memory (mpool's arena), metaspace, code cache, malloc'd native memory;
+            direct memory (mpool's arena), metaspace, code cache, malloc'd native memory. Before
+            each reading `jcmd PID System.trim_native_heap` hands the C heap's free memory back;
   total     heap + outside.
 Figures are bytes per connection, medians over the runs. The socket buffers the kernel holds for
 each connection are in none of them (the same for every server). For mp it also prints the
 arena's pages and large blocks in use (/admin/pools). --histogram adds, for the Java servers, the
 top classes of a `jcmd PID GC.class_histogram` diff (before / after, per connection: where the
-heap per connection goes). The script raises its file descriptor limit (inherited by the servers)
-to the hard limit.
+heap per connection goes); --nmt runs the JVMs with Native Memory Tracking and shows which of its
+categories grew (where the memory outside the heap goes). The JVMs' outside-heap figure moves by
+a megabyte or two between runs (the JIT compiler still at work, the C heap's fragmentation): at
+1,000 connections that is 1-2 KB per connection, at 10,000 a tenth of it. The script raises its
+file descriptor limit (inherited by the servers) to the hard limit.
 
 The second form is the arena check against a running mpool: it opens CONNECTIONS (default 1000)
 keep-alive connections, sends one GET /hello on each and reads its answer, then prints the arena's
@@ -297,9 +303,10 @@ def start(name, args, port, work):
         os.makedirs(prefix, exist_ok=True)
         most = max(n + warmup_count(args, n) for n in args.connections) + 1024
         with open(os.path.join(prefix, "nginx.conf"), "w") as conf:
-            conf.write(NGINX_CONF % {"port": port, "connections": most, "fds": 2 * most})
+            conf.write(NGINX_CONF % {"port": port, "connections": most,
+                                     "fds": resource.getrlimit(resource.RLIMIT_NOFILE)[0]})
         return Server(name, [nginx, "-p", prefix, "-c", os.path.join(prefix, "nginx.conf")], port, None, work)
-    raise SystemExit("--servers: unknown server '%s' (expected: mp, reference, nginx)" % name)
+    raise AssertionError(name)
 
 
 def require(jar):
@@ -449,9 +456,14 @@ def compare(argv):
     except ValueError:
         raise SystemExit("--connections=%s (expected: comma-separated whole numbers, e.g. 1000,10000)"
                          % args.connections)
-    if min(args.connections) < 1 or args.runs < 1 or (args.warmup or 0) < 0:
-        raise SystemExit("--connections, --runs must be at least 1 and --warmup at least 0")
+    for option, value, least in (("--connections", min(args.connections), 1), ("--runs", args.runs, 1),
+                                 ("--warmup", args.warmup or 0, 0), ("--churn", args.churn, 0)):
+        if value < least:
+            raise SystemExit("%s=%d (expected: at least %d)" % (option, value, least))
     servers = args.servers.split(",")
+    for name in servers:
+        if name not in SERVER_NAMES:
+            raise SystemExit("--servers=%s (expected: a comma-separated list of mp, reference, nginx)" % args.servers)
     most = max(n + warmup_count(args, n) for n in args.connections)
     raise_fd_limit(most + 1024)
 
@@ -460,6 +472,7 @@ def compare(argv):
           " wait after the last answer %.1f s; fd limit %d; logs in %s"
           % (args.connections, args.runs, ",".join(servers), args.heap, args.heap, args.io_threads, args.idle_wait,
              resource.getrlimit(resource.RLIMIT_NOFILE)[0], work), flush=True)
+    print(versions(args, servers), flush=True)
     results = {}
     collectors = {}
     for name in servers:
@@ -495,6 +508,16 @@ def compare(argv):
     if java_collectors:
         print("\nJVM heap: %s" % ", ".join(java_collectors))
     shutil.rmtree(work, ignore_errors=True)
+
+
+def versions(args, servers):
+    found = []
+    if "mp" in servers or "reference" in servers:
+        java = subprocess.run([args.java, "-version"], capture_output=True, text=True).stderr.splitlines()
+        found.append(java[-1] if java else "java: no version")
+    if "nginx" in servers and shutil.which("nginx"):
+        found.append(subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr.strip())
+    return "; ".join(found)
 
 
 def free_port():
