@@ -120,6 +120,8 @@ def read_answer(s):
         received += chunk
         head, sep, body = received.partition(b"\r\n\r\n")
         if sep:
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise SystemExit("GET /hello answered %r (expected: HTTP/1.1 200)" % head.split(b"\r\n")[0])
             length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
             if length and len(body) >= int(length.group(1)):
                 return
@@ -239,11 +241,11 @@ def children(pid):
 class Server:
     """One server process under measurement (a fresh one per run)."""
 
-    def __init__(self, name, command, port, admin_port, work, cwd=None):
+    def __init__(self, name, command, port, admin_port, work):
         self.name, self.command, self.port, self.admin_port = name, command, port, admin_port
         self.log_path = os.path.join(work, "%s.log" % name)
         self.log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd)
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while True:
             if self.process.poll() is not None:
