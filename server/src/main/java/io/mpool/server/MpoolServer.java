@@ -21,6 +21,7 @@ import io.mpool.server.transport.AccessLog;
 import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.ConnectionWatchdog;
+import io.mpool.server.transport.HttpConnections;
 import io.mpool.server.transport.LogFormat;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
@@ -30,7 +31,6 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.protocol.http.HttpOpenListener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -79,9 +79,9 @@ import org.xnio.channels.AcceptingChannel;
  * Every setting is checked by {@link MpoolServerBuilder#build()}.
  *
  * <p>Inside: {@code Undertow.Builder} shares one buffer pool among all connections, so the main
- * listener is wired by hand on XNIO: every accepted connection gets a fresh {@link HttpOpenListener}
- * over its own pool (about 100 ns), with the pool's close hooked onto the channel after Undertow's
- * own.
+ * listener is wired by hand on XNIO: every accepted connection gets Undertow's HTTP/1.1 connection
+ * over its own pool ({@code transport.HttpConnections}, one request parser for all), with the pool's
+ * close hooked onto the channel after Undertow's own.
  */
 public final class MpoolServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MpoolServer.class.getName());
@@ -107,6 +107,8 @@ public final class MpoolServer implements AutoCloseable {
     /** Every open connection of the main listener, with its timeouts (the sweep checks them). */
     private final Map<StreamConnection, ConnectionWatchdog> watchdogs = new ConcurrentHashMap<>();
     private final OptionMap undertowOptions;
+    /** Undertow's HTTP/1.1 set-up for each accepted connection, with these options. */
+    private final HttpConnections http;
     private final HttpHandler application;
 
     private static final int STOCK_POOL_THREAD_CACHE = 4;
@@ -192,6 +194,7 @@ public final class MpoolServer implements AutoCloseable {
                 .set(HandlerSettings.OPTION, new HandlerSettings(bodyLimits, config.limits().maxBlockingRequests(),
                         stats.blockingRefusals))
                 .getMap();
+        this.http = new HttpConnections(undertowOptions);
     }
 
     /**
@@ -202,6 +205,7 @@ public final class MpoolServer implements AutoCloseable {
      */
     public MpoolServer start() throws IOException {
         AbandonedResponseBuffer.check();
+        HttpConnections.check();
         Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
         worker = xnio.createWorker(OptionMap.builder()
                 .set(Options.WORKER_IO_THREADS, config.ioThreads())
@@ -276,7 +280,7 @@ public final class MpoolServer implements AutoCloseable {
         }
     }
 
-    /** One accepted connection: its own pool and its own HttpOpenListener. */
+    /** One accepted connection: its own pool, Undertow's HTTP/1.1 over it ({@link HttpConnections}). */
     private void accept(StreamConnection channel) {
         if (stopping) {
             IoUtils.safeClose(channel);
@@ -306,14 +310,11 @@ public final class MpoolServer implements AutoCloseable {
             }
         }
         ConnectionBufferPool probed = connection;
-        HttpOpenListener http = connection != null
-                ? connection.withSizeProbe(() -> new HttpOpenListener(probed, undertowOptions))
-                : new HttpOpenListener(stockPool, undertowOptions);
         HttpHandler handler = accessLog == null ? application : new AccessLogHandler(accessLog,
                 connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), application);
-        http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, handler));
         try {
-            http.handleEvent(channel);
+            http.open(channel, connection != null ? connection : stockPool, config.bufferSize(),
+                    new RequestScopeHandler(connection, stats, tracker, handler));
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // The first read could not get memory: the pool has already logged the refusal
             // (rate-limited), answered 503 and is closing the connection the lingering way (see

@@ -8,7 +8,6 @@ import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
@@ -91,9 +90,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Heap buffers handed out since then (the 503's header and body need one or two). */
     private int refusalBuffers;
     private static final int MAX_REFUSAL_BUFFERS = 4;
-    /** True while Undertow's listener is built: allocate answers its size probe. */
-    private boolean probing;
-    private final PooledByteBuffer sizeProbe;
     private final ResetHistory history = new ResetHistory();
     private final RegionHolds holds = new RegionHolds();
     /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
@@ -101,9 +97,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private long bodyBytesOnDisk;
 
     ConnectionBufferPool(long id, String remote, MpPool pool, int bufferSize, long maxBytes,
-                         ByteBufferPool arrayBacked, PooledByteBuffer sizeProbe, ServerStats stats,
-                         Runnable onDestroyed) {
-        this.sizeProbe = sizeProbe;
+                         ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
         this.id = id;
         this.remote = remote;
         this.pool = pool;
@@ -121,8 +115,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /**
      * A {@link #getBufferSize()}-byte direct buffer of this connection: the head buffer (2 KB) when
-     * no request runs, else a connection buffer; while Undertow's listener is built, a size probe
-     * that is never written; after the arena refused a running request, a heap buffer for its 503.
+     * no request runs, else a connection buffer; after the arena refused a running request, a heap
+     * buffer for its 503.
      *
      * @throws IllegalStateException   once the connection is closing (Undertow treats this as
      *                                 "connection closing"), or when the connection would pass
@@ -134,9 +128,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         try {
             synchronized (this) {
                 checkOpen();
-                if (probing) {
-                    return sizeProbe;
-                }
                 if (arenaRefused) {
                     // Only to write the refusal, never the arena again, and only a few: a handler
                     // that goes on streaming after the refusal is told the connection is closing.
@@ -175,21 +166,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     public void refuseArena() {
         synchronized (this) {
             arenaRefused = true;
-        }
-    }
-
-    /**
-     * Builds Undertow's listener for this connection: its constructor takes a buffer only to learn
-     * the buffer size, which here is answered without taking memory from the pool.
-     */
-    public <T> T withSizeProbe(Supplier<T> construct) {
-        synchronized (this) {
-            try {
-                probing = true;
-                return construct.get();
-            } finally {
-                probing = false;
-            }
         }
     }
 

@@ -4,8 +4,6 @@ import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.undertow.connector.ByteBufferPool;
-import io.undertow.connector.PooledByteBuffer;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,8 +23,6 @@ public final class ConnectionRegistry {
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final AtomicLong ids = new AtomicLong();
-    /** What a connection answers when Undertow's listener asks for a buffer only to learn its size. */
-    private final PooledByteBuffer sizeProbe;
     private final Map<Long, ConnectionBufferPool> live = new ConcurrentHashMap<>();
     private final Map<Long, StreamConnection> channels = new ConcurrentHashMap<>();
 
@@ -37,7 +33,6 @@ public final class ConnectionRegistry {
         this.connectionMaxBytes = connectionMaxBytes;
         this.arrayBacked = arrayBacked;
         this.stats = stats;
-        this.sizeProbe = new SizeProbe(bufferSize);
     }
 
     /**
@@ -59,7 +54,7 @@ public final class ConnectionRegistry {
             throw e;
         }
         ConnectionBufferPool connection = new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes,
-                arrayBacked, sizeProbe, stats, () -> {
+                arrayBacked, stats, () -> {
                     live.remove(id);
                     channels.remove(id);
                 });
@@ -103,28 +98,5 @@ public final class ConnectionRegistry {
 
     public int size() {
         return live.size();
-    }
-
-    /** A buffer of the pool's size that is never written: read-only, shared, never closed. */
-    private static final class SizeProbe implements PooledByteBuffer {
-        private final ByteBuffer buffer;
-
-        SizeProbe(int size) {
-            this.buffer = ByteBuffer.allocate(size).asReadOnlyBuffer();
-        }
-
-        @Override
-        public ByteBuffer getBuffer() {
-            return buffer.duplicate();
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
     }
 }
