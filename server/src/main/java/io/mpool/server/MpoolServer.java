@@ -340,7 +340,7 @@ public final class MpoolServer implements AutoCloseable {
                                           RequestFramingConduit framing) {
         ConnectionBufferPool connection;
         try {
-            connection = registry.open(String.valueOf(channel.getPeerAddress()));
+            connection = registry.open(channel.getPeerAddress());
         } catch (ArenaExhaustedException e) {
             refusals.log(e);
             framing.refuseConnection(503, "server out of memory for new connections; retry later");

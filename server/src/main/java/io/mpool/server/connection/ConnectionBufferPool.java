@@ -57,7 +57,10 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     static final int HEAD_BUFFER_SIZE = 2048;
 
     private final long id;
-    private final String remote;
+    /** The peer, as the channel holds it (a {@code SocketAddress}): made a string only when shown. */
+    private final Object remote;
+    /** The channel, once the server watches it ({@link ConnectionRegistry#watch}); the sweep checks it. */
+    private volatile StreamConnection channel;
     private final long createdMillis = System.currentTimeMillis();
     private final MpPool pool;
     private final int bufferSize;
@@ -96,7 +99,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private long bodyBytesInMemory;
     private long bodyBytesOnDisk;
 
-    ConnectionBufferPool(long id, String remote, MpPool pool, int bufferSize, long maxBytes,
+    ConnectionBufferPool(long id, Object remote, MpPool pool, int bufferSize, long maxBytes,
                          ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
         this.id = id;
         this.remote = remote;
@@ -414,7 +417,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             destroyed = true;
             bodyBytesInMemory = 0;
             bodyBytesOnDisk = 0;
-            PoolDestroyedEvent.emit(id, remote, System.currentTimeMillis() - createdMillis, requests,
+            PoolDestroyedEvent.emit(id, String.valueOf(remote), System.currentTimeMillis() - createdMillis, requests,
                     history.resets(), history.coalesced(), pool.bytesReserved() + buffers.bytes());
             try {
                 assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
@@ -495,10 +498,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         return id;
     }
 
+    /** The channel the sweep checks, or null before the server watches it. */
+    StreamConnection channel() {
+        return channel;
+    }
+
+    void watch(StreamConnection channel) {
+        this.channel = channel;
+    }
+
     /** One line per connection for the admin endpoint. */
     public ConnectionSummary summary() {
         synchronized (this) {
-            return new ConnectionSummary(id, remote, System.currentTimeMillis() - createdMillis, requests,
+            return new ConnectionSummary(id, String.valueOf(remote), System.currentTimeMillis() - createdMillis, requests,
                     history.resets(), history.coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds.size(),

@@ -24,7 +24,6 @@ public final class ConnectionRegistry {
     private final ServerStats stats;
     private final AtomicLong ids = new AtomicLong();
     private final Map<Long, ConnectionBufferPool> live = new ConcurrentHashMap<>();
-    private final Map<Long, StreamConnection> channels = new ConcurrentHashMap<>();
 
     public ConnectionRegistry(PageArena arena, int bufferSize, long connectionMaxBytes,
                        ByteBufferPool arrayBacked, ServerStats stats) {
@@ -36,12 +35,13 @@ public final class ConnectionRegistry {
     }
 
     /**
-     * A pool for a newly accepted connection. Buffers up to a page are small allocations that
+     * A pool for a newly accepted connection from {@code remote} (the peer's address as the channel
+     * holds it; shown with {@code String.valueOf}). Buffers up to a page are small allocations that
      * fill nodes exactly, so the pool's small limit is a whole node.
      *
      * @throws io.mpool.mempool.ArenaExhaustedException when the arena cannot give a first node
      */
-    public ConnectionBufferPool open(String remote) {
+    public ConnectionBufferPool open(Object remote) {
         long id = ids.incrementAndGet();
         MpPool pool;
         try {
@@ -56,7 +56,6 @@ public final class ConnectionRegistry {
         ConnectionBufferPool connection = new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes,
                 arrayBacked, stats, () -> {
                     live.remove(id);
-                    channels.remove(id);
                 });
         live.put(id, connection);
         stats.poolsCreated.increment();
@@ -65,7 +64,7 @@ public final class ConnectionRegistry {
 
     /** Remembers the channel of a connection so {@link #sweepClosed()} can check on it. */
     public void watch(ConnectionBufferPool connection, StreamConnection channel) {
-        channels.put(connection.id(), channel);
+        connection.watch(channel);
     }
 
     /**
@@ -76,7 +75,7 @@ public final class ConnectionRegistry {
      */
     public void sweepClosed() {
         for (ConnectionBufferPool connection : live.values()) {
-            StreamConnection channel = channels.get(connection.id());
+            StreamConnection channel = connection.channel();
             if (channel != null && !channel.isOpen()) {
                 connection.channelClosed(channel);
             } else {
