@@ -93,7 +93,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Heap buffers handed out since then (the 503's header and body need one or two). */
     private int refusalBuffers;
     private static final int MAX_REFUSAL_BUFFERS = 4;
-    private final ResetHistory history = new ResetHistory();
+    private final ResetHistory history = new ResetHistory(createdMillis);
     private final RegionHolds holds = new RegionHolds();
     /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
     private long bodyBytesInMemory;
