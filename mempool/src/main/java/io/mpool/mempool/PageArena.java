@@ -331,6 +331,11 @@ public final class PageArena {
                 sizeClasses, counts.trims(), counts.bytesTrimmed());
     }
 
+    /** Ids the block registry has handed out; a trim's retired ids are reused, so this stays bounded. */
+    int registeredBlocks() {
+        return reserve.registeredBlocks();
+    }
+
     public long maxBytes() {
         return maxBytes;
     }

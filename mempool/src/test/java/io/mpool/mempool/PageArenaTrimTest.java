@@ -94,6 +94,20 @@ class PageArenaTrimTest {
     }
 
     @Test
+    void burstsAndTrimsInTurnReuseBlockIdsInsteadOfGrowingTheRegistry() {
+        PageArena arena = leaks.newArena(ARENA);
+        burst(arena);
+        arena.trim(0);
+        int registered = arena.registeredBlocks();
+        for (int cycle = 0; cycle < 5; cycle++) {
+            burst(arena);
+            assertEquals(ARENA, arena.trim(0));
+            assertEquals(registered, arena.registeredBlocks(), "cycle " + cycle);
+            arena.checkInvariantsWhenQuiet();
+        }
+    }
+
+    @Test
     void aBlockOfAChunkGivenBackCannotBeReleasedAgain() {
         PageArena arena = leaks.newArena(2L * CHUNK);
         List<ArenaBlock> pages = PageArenaReclaimTest.fill(arena, "page");
@@ -170,6 +184,13 @@ class PageArenaTrimTest {
         assertEquals(CHUNK, unpooled.trim(0));
         assertEquals(0, unpooled.stats().reservedBytes());
         unpooled.checkInvariantsWhenQuiet();
+    }
+
+    @Test
+    void chunksGivenBackAreFreedAtOnceOnThisJdk() {
+        assertTrue(DirectMemory.freesAtOnce(), "sun.misc.Unsafe.invokeCleaner is reachable (jdk.unsupported)");
+        ByteBuffer direct = ByteBuffer.allocateDirect(PageArena.PAGE_SIZE);
+        assertTrue(DirectMemory.free(direct));
     }
 
     @Test
