@@ -11,6 +11,7 @@ import io.mpool.server.config.ConnectionLimits;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.connection.ArenaTrim;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
@@ -102,6 +103,7 @@ public final class MpoolServer implements AutoCloseable {
     private final PageArena arena;
     private final ServerStats stats = new ServerStats();
     private final ConnectionRegistry registry;
+    private final ArenaTrim arenaTrim;
     private final DefaultByteBufferPool heapPool;
     private final DefaultByteBufferPool stockPool;
     /** Every open connection of the main listener, with its timeouts (the sweep checks them). */
@@ -166,6 +168,7 @@ public final class MpoolServer implements AutoCloseable {
                 .scrub(config.scrub()).debug(config.debug()).build();
         this.heapPool = new DefaultByteBufferPool(false, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
         this.stockPool = new DefaultByteBufferPool(true, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
+        this.arenaTrim = new ArenaTrim(arena);
         this.registry = new ConnectionRegistry(arena, config.bufferSize(), config.connectionMaxBytes(),
                 heapPool, stats);
         this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
@@ -377,6 +380,7 @@ public final class MpoolServer implements AutoCloseable {
             }
         });
         registry.sweepClosed();
+        arenaTrim.afterSweep(); // after the idle connections gave their pages back
         health.sample(now);
     }
 
