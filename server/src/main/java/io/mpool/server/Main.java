@@ -185,6 +185,14 @@ public final class Main implements Callable<Integer> {
                     + " (MPOOL_MAX_UNFINISHED_HEADS). Default: ${DEFAULT-VALUE}")
     int maxUnfinishedHeads;
 
+    @Option(names = "--max-unfinished-heads-per-ip", converter = OptionConverters.Limit.class,
+            defaultValue = "${env:MPOOL_MAX_UNFINISHED_HEADS_PER_IP:-" + ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS_PER_IP
+                    + "}",
+            description = "Of those, connections from one client address; more get 503 at accept. auto:"
+                    + " min(max-unfinished-heads, max(" + ConnectionLimits.MIN_AUTO_HEADS_PER_IP
+                    + ", max-unfinished-heads / 4)) (MPOOL_MAX_UNFINISHED_HEADS_PER_IP). Default: ${DEFAULT-VALUE}")
+    int maxUnfinishedHeadsPerIp;
+
     @Option(names = "--debug", split = ",", defaultValue = "${env:MPOOL_DEBUG}",
             description = "Allocator debug modes, comma-separated: poison, no-pooling, paranoid, leak-tracking"
                     + " (MPOOL_DEBUG). Default: none")
@@ -336,7 +344,7 @@ public final class Main implements Callable<Integer> {
                 bodyTempDir);
         return new ServerConfig(host, port, adminHost, adminPort, token, pool, saturatedInt(bufferSize), arenaMax,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debugOptions(debug),
-                maxConnections, maxUnfinishedHeads, accessLog);
+                maxConnections, maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     /**

@@ -205,7 +205,8 @@ public final class MpoolServer implements AutoCloseable {
      */
     private void startLimits() {
         ConnectionLimits limits = ConnectionLimits.resolve(config);
-        limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxUnfinishedHeads(), stats, LOG);
+        limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxUnfinishedHeads(),
+                limits.maxUnfinishedHeadsPerIp(), stats, LOG);
         acceptRecovery = AcceptRecovery.install(List.of(mainServer, adminServer), LOG);
         LOG.info("accept limits: " + limits.derivation());
     }
@@ -452,6 +453,11 @@ public final class MpoolServer implements AutoCloseable {
         return registry;
     }
 
+
+    /** The main listener's accept limits (their per-address counts, for tests). */
+    ConnectionLimiter limiter() {
+        return limiter;
+    }
 
     /** The admin listener (its connection count and refusals, for tests). */
     AdminListener admin() {

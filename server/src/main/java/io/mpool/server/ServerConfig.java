@@ -21,6 +21,8 @@ import java.util.Locale;
  *                            0 = derived from the file descriptor limit ({@link ConnectionLimits})
  * @param maxUnfinishedHeads  connections that have not sent a complete request head yet, more are
  *                            refused with 503; 0 = derived ({@link ConnectionLimits})
+ * @param maxUnfinishedHeadsPerIp those of them from one client address, more are refused with 503;
+ *                            0 = derived ({@link ConnectionLimits})
  * @param accessLog           {@code off}, {@code stderr}, {@code stdout} or a file: where the
  *                            access log goes (one line per request of the main listener)
  */
@@ -42,6 +44,7 @@ public record ServerConfig(
         DebugOptions debug,
         int maxConnections,
         int maxUnfinishedHeads,
+        int maxUnfinishedHeadsPerIp,
         String accessLog) {
 
     /** Which buffer pool the connections use. */
@@ -78,6 +81,8 @@ public record ServerConfig(
     public static final String DEFAULT_MAX_CONNECTIONS = ConnectionLimits.AUTO;
     /** {@code auto}: derived at start from the connection limit and the arena ({@link ConnectionLimits}). */
     public static final String DEFAULT_MAX_UNFINISHED_HEADS = ConnectionLimits.AUTO;
+    /** {@code auto}: derived at start from the unfinished-head limit ({@link ConnectionLimits}). */
+    public static final String DEFAULT_MAX_UNFINISHED_HEADS_PER_IP = ConnectionLimits.AUTO;
     /** No access log: a line per request is for debugging and audits, not for every server. */
     public static final String DEFAULT_ACCESS_LOG = "off";
 
@@ -141,6 +146,14 @@ public record ServerConfig(
             throw new IllegalArgumentException("--max-unfinished-heads=" + maxUnfinishedHeads
                     + " (expected: at most --max-connections=" + maxConnections + ")");
         }
+        if (maxUnfinishedHeadsPerIp < 0) {
+            throw new IllegalArgumentException("--max-unfinished-heads-per-ip=" + maxUnfinishedHeadsPerIp
+                    + " (expected: >= 1, or auto (0): derived from --max-unfinished-heads)");
+        }
+        if (maxUnfinishedHeads > 0 && maxUnfinishedHeadsPerIp > maxUnfinishedHeads) {
+            throw new IllegalArgumentException("--max-unfinished-heads-per-ip=" + maxUnfinishedHeadsPerIp
+                    + " (expected: at most --max-unfinished-heads=" + maxUnfinishedHeads + ")");
+        }
         requireAccessLog(accessLog);
         if (!isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
@@ -160,50 +173,57 @@ public record ServerConfig(
                 DEFAULT_SCRUB, OptionConverters.byteSize(DEFAULT_CONNECTION_MAX_BYTES), DEFAULT_IO_THREADS,
                 DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES,
                 OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS),
-                DEFAULT_ACCESS_LOG);
+                OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS_PER_IP), DEFAULT_ACCESS_LOG);
     }
 
     public ServerConfig withPool(PoolKind kind) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withAdmin(String host, String token) {
         return new ServerConfig(this.host, port, host, adminPort, token, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withMemory(int bufferSize, long arenaMaxBytes, long connectionMaxBytes) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withLimits(RequestLimits limits) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     /** Accept-side limits; 0 = derived at start ({@link ConnectionLimits}). */
     public ServerConfig withConnectionLimits(int maxConnections, int maxUnfinishedHeads) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+    }
+
+    /** The unfinished-head limit per client address; 0 = derived at start ({@link ConnectionLimits}). */
+    public ServerConfig withUnfinishedHeadsPerIp(int maxUnfinishedHeadsPerIp) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withAccessLog(String accessLog) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     static boolean isLoopback(String host) {
@@ -258,7 +278,8 @@ public record ServerConfig(
                 + " arenaPolicy=" + arenaPolicy + " scrub=" + scrub + " connectionMaxBytes=" + connectionMaxBytes
                 + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads
                 + " maxConnections=" + ConnectionLimits.show(maxConnections)
-                + " maxUnfinishedHeads=" + ConnectionLimits.show(maxUnfinishedHeads) + " " + limits
+                + " maxUnfinishedHeads=" + ConnectionLimits.show(maxUnfinishedHeads)
+                + " maxUnfinishedHeadsPerIp=" + ConnectionLimits.show(maxUnfinishedHeadsPerIp) + " " + limits
                 + " adminToken=" + (adminToken == null ? "none" : "set") + " debug=[" + debug + "]"
                 + " accessLog=" + accessLog;
     }

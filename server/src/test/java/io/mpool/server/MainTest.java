@@ -48,7 +48,8 @@ class MainTest {
         ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_PORT, ServerConfig.DEFAULT_ADMIN_PORT);
         assertEquals(new ServerConfig(ServerConfig.DEFAULT_HOST, d.port(), d.adminHost(), d.adminPort(), d.adminToken(),
                 d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),
-                d.ioThreads(), d.workerThreads(), d.limits(), d.debug(), d.maxConnections(), d.maxUnfinishedHeads(), d.accessLog()), config,
+                d.ioThreads(), d.workerThreads(), d.limits(), d.debug(), d.maxConnections(), d.maxUnfinishedHeads(), d.maxUnfinishedHeadsPerIp(),
+                d.accessLog()), config,
                 "the command line and the embedding API (bar its loopback main listener) agree");
     }
 
@@ -117,6 +118,7 @@ class MainTest {
         "--max-connections=lots | --max-connections=lots (expected: a whole number, or auto)",
         "--max-connections=-5   | --max-connections=-5 (expected: >= 1, or auto (0): derived from the file descriptor limit)",
         "--max-unfinished-heads=-1 | --max-unfinished-heads=-1 (expected: >= 1, or auto (0): derived from --max-connections and --arena-max)",
+        "--max-unfinished-heads-per-ip=-1 | --max-unfinished-heads-per-ip=-1 (expected: >= 1, or auto (0): derived from --max-unfinished-heads)",
     })
     void aBadValueExitsWithOneLineNamingTheFlagAndWhatWasExpected(String argument, String message) {
         StringWriter err = new StringWriter();
