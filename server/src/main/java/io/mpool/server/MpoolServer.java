@@ -17,6 +17,7 @@ import io.mpool.server.transport.AccessLog;
 import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.ConnectionWatchdog;
+import io.mpool.server.transport.ListenerAccepts;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestScopeHandler;
@@ -40,7 +41,6 @@ import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
@@ -99,6 +99,8 @@ public final class MpoolServer implements AutoCloseable {
     private AcceptRecovery acceptRecovery;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
+    /** Both listeners' accept step: one line, not one per accept, for those still scheduled at stop. */
+    private final ListenerAccepts accepts = new ListenerAccepts(LOG);
     private final SpillFiles spillFiles = new SpillFiles(stats);
     private final BodyLimits bodyLimits;
     private final ServerMetrics metrics;
@@ -170,7 +172,7 @@ public final class MpoolServer implements AutoCloseable {
         try {
             accessLog = openAccessLog(config.accessLog());
             mainServer = listen("--host/--port", config.host(), config.port(),
-                    ChannelListeners.openListenerAdapter(this::accept), socketOptions);
+                    accepts.adapter(this::accept), socketOptions);
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             adminServer = startAdmin(socketOptions);
             startLimits();
@@ -194,7 +196,7 @@ public final class MpoolServer implements AutoCloseable {
         admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
                 config.limits(), stats, refusals);
         AcceptingChannel<StreamConnection> server = listen("--admin-host/--admin-port", config.adminHost(),
-                config.adminPort(), ChannelListeners.openListenerAdapter(admin), socketOptions);
+                config.adminPort(), accepts.adapter(admin), socketOptions);
         server.resumeAccepts();
         return server;
     }
@@ -351,6 +353,7 @@ public final class MpoolServer implements AutoCloseable {
         }
         stopping = true;
         stats.beginDrain(); // readiness DOWN; answers from now on carry Connection: close
+        accepts.stopping();
         IoUtils.safeClose(mainServer);
         long deadline = System.nanoTime() + grace.toNanos();
         while (stats.inFlight.sum() > 0 && System.nanoTime() < deadline) {
@@ -377,6 +380,7 @@ public final class MpoolServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             worker.shutdownNow();
         }
+        accepts.stopped();
         metrics.close();
         String accessLogLine = closeAccessLog();
         ServerStats.Totals totals = stats.snapshot();
