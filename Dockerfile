@@ -3,9 +3,15 @@
 #   docker build -t mpool:0.1.0-SNAPSHOT .
 #   docker run --rm -m 512m --stop-timeout 20 -p 8080:8080 -p 9090:9090 -e MPOOL_ADMIN_TOKEN=change-me mpool:0.1.0-SNAPSHOT
 # Needs BuildKit (the default builder since Docker 23) for the Maven cache mount.
-# Kept honest by server/src/test/java/io/mpool/server/docker/ (runs in mvn -B verify).
+# Kept honest by server/src/test/java/io/mpool/server/docker/ (runs in mvn -B verify), and built and
+# run for real by deploy/image/smoke.sh (podman).
 
-FROM maven:3.9.9-eclipse-temurin-17 AS build
+# The base images, as build arguments so the same file builds from stand-ins where Docker Hub is out
+# of reach (deploy/image/smoke.sh: --build-arg BUILD_IMAGE=... --build-arg RUNTIME_IMAGE=...).
+ARG BUILD_IMAGE=maven:3.9.9-eclipse-temurin-17
+ARG RUNTIME_IMAGE=eclipse-temurin:17.0.13_11-jre-jammy
+
+FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
 # Every module's pom (the reactor reads them all), then only the sources the server needs.
 COPY pom.xml ./
@@ -18,11 +24,12 @@ COPY server/src server/src
 # downloading Maven's dependencies and plugins again. -pl server -am: no load generator, no JMH.
 RUN --mount=type=cache,target=/root/.m2/repository mvn -B -q package -DskipTests -pl server -am
 
-FROM eclipse-temurin:17.0.13_11-jre-jammy
+FROM ${RUNTIME_IMAGE}
+ARG RUNTIME_IMAGE
 LABEL org.opencontainers.image.title="mpool" \
       org.opencontainers.image.description="HTTP/1.1 server on Undertow with an nginx-style region allocator per connection" \
       org.opencontainers.image.version="0.1.0-SNAPSHOT" \
-      org.opencontainers.image.base.name="eclipse-temurin:17.0.13_11-jre-jammy"
+      org.opencontainers.image.base.name="${RUNTIME_IMAGE}"
 RUN groupadd --system --gid 10001 mpool \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin mpool
 COPY --from=build /src/server/target/mpool-server.jar /opt/mpool/mpool-server.jar

@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A region allocator after nginx's {@code ngx_pool_t}: many small allocations bump a pointer in a
  * chain of 4 KB nodes, large ones sit on a list, and everything is released at once by
- * {@link #reset()} (keep the nodes) or {@link #destroy()} (give everything back).
+ * {@link #reset()} (keep the nodes) or {@link #destroy()} (give everything back); an idle pool
+ * can give its nodes back and stay usable ({@link #releaseNodes()}).
  *
  * <h2>Terms</h2>
  * <ul>
@@ -16,7 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   {@code last} (first free byte), {@code end}, {@code next} and {@code failed}.</li>
  *   <li><b>max</b>: the small limit; a request of at most {@code max} bytes is small.</li>
  *   <li><b>current</b>: the first node a small allocation tries.</li>
- *   <li><b>large</b>: the list of allocations above {@code max}, each a block from the arena.</li>
+ *   <li><b>large</b>: the list of allocations above {@code max}, each a block from the arena
+ *   ({@link LargeList}).</li>
+ *   <li><b>kept bytes</b>: the start of the head node, which resets leave alone
+ *   ({@link #allocateKept}).</li>
+ *   <li><b>empty</b>: a live pool that holds no node and no block ({@link #releaseNodes()}):
+ *   {@code head = current = null}.</li>
  * </ul>
  *
  * <h2>A node</h2>
@@ -31,6 +37,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <h2>Initial state</h2>
  * One node (the head, taken from the arena at {@link #create}), {@code current = head}, an empty
  * large list, no cleanups.
+ *
+ * <h2>States</h2>
+ * <pre>
+ *   create --&gt; HOLDING: head node (+ more nodes, large blocks) --reset--&gt; HOLDING, rewound
+ *                 |    ^
+ *   releaseNodes  |    |  the next allocation of any kind (allocateKept too)
+ *   (nothing but  v    |  takes a head node from the arena again
+ *   kept bytes   EMPTY: no node, no block, bytesReserved() == 0, still live
+ *   in use)
+ *   HOLDING or EMPTY --destroy--&gt; DESTROYED: every call throws
+ * </pre>
  *
  * <h2>Allocate (small: size &lt;= max)</h2>
  * From {@code current} along the chain, the first node whose aligned {@code last} leaves
@@ -55,16 +72,29 @@ import java.util.concurrent.atomic.AtomicLong;
  * registered for a request must not outlive it. An owner may opt in to keeping a few large blocks
  * across resets ({@link #retainOnReset}).
  *
+ * <h2>Release nodes</h2>
+ * nginx frees an idle keep-alive connection's header buffer and keeps a small pool; here an idle
+ * owner can keep nothing: when nothing but the kept bytes is in use (after a reset, no large
+ * allocation live, no cleanup pending), every node (the head too) and every retained block goes
+ * back to the arena and the kept bytes are forgotten. The pool stays live and empty; its next
+ * allocation takes a head node again, and {@link #allocateKept} may be called again first.
+ *
  * <h2>Destroy</h2>
  * Cleanups run, every large block and every node goes back to the arena, and the pool is dead:
  * any further call throws {@link IllegalStateException} naming the pool.
  *
  * <h2>Ownership</h2>
- * A buffer returned by an allocate method is valid until the next {@link #reset()} or
- * {@link #destroy()} (or {@link #free} for a large one). After that its memory belongs to the next
- * allocation, or to another pool. The pool cannot revoke a {@link ByteBuffer}, so the owner must
- * drop every reference first; the server enforces this with its own buffer handles, and the
- * poison and no-pooling modes ({@link DebugOptions}) make violations visible.
+ * A buffer returned by an allocate method is valid until the next {@link #reset()},
+ * {@link #releaseNodes()} or {@link #destroy()} (or {@link #free} for a large one); the kept bytes
+ * ({@link #allocateKept}) survive resets but not {@code releaseNodes} or {@code destroy}. After
+ * that its memory belongs to the next allocation, or to another pool, and the {@link ByteBuffer}
+ * object itself may be handed out again, cleared and big-endian, by this pool's next request
+ * cycle: a pool remembers the views it handed out and reuses them for the same allocations after
+ * a reset, so a repeating cycle creates no garbage (never after {@link #free}, so a second free is
+ * still caught; never in no-pooling mode). The pool cannot revoke a buffer, so the owner must drop
+ * every reference first (and must not compare buffers of different cycles by identity); the
+ * server enforces this with its own buffer handles, and the poison and no-pooling modes
+ * ({@link DebugOptions}) make violations visible.
  *
  * <p>Not thread-safe: one owner at a time (the server holds a lock per connection).
  */
@@ -79,48 +109,51 @@ public final class MpPool implements AutoCloseable {
     /** ngx_palloc_block: {@code if (p->d.failed++ > 4) pool->current = p->d.next;}. */
     public static final int FAILED_LIMIT = 4;
     /** ngx_palloc_large: {@code if (n++ > 3) break;} scans at most 5 entries for an empty slot. */
-    public static final int LARGE_SLOT_SCAN = 3;
+    public static final int LARGE_SLOT_SCAN = LargeList.LARGE_SLOT_SCAN;
     /** The most blocks {@link #retainOnReset} may keep: a bound on what an idle owner can hold. */
     public static final int MAX_RETAINED_BLOCKS = 64;
 
     private static final AtomicLong IDS = new AtomicLong();
 
-    final PageArena arena;
-    final String name;
+    private final PageArena arena;
+    private final String name;
     private final int max;
     private final DebugOptions debug;
 
-    final Node head;
-    Node current;
-    int nodeCount;
-    LargeAllocation large;
-    /** Entries no longer on the large list, kept for reuse. */
-    private LargeAllocation spareEntries;
-    /** Large blocks kept across resets for this pool's next requests (see {@link #retainOnReset}). */
-    RetainedBlocks retained = RetainedBlocks.NONE;
+    /** The first node, or null while the pool is empty ({@link #releaseNodes()}). */
+    private Node head;
+    private Node current;
+    private int nodeCount;
+    /** The allocations above {@code max}, and the blocks kept across resets ({@link #retainOnReset}). */
+    private final LargeList large;
     private final Cleanups cleanups = new Cleanups();
     private boolean destroyed;
 
     private long smallAllocations;
     private long largeAllocations;
     private long bytesRequested;
-    long bytesInUse;
-    long largeBytesReserved;
-    /** Requested bytes of the live large allocations (what {@link PoolStats#largeBytes()} sums). */
-    long largeBytesInUse;
+    /** Bytes handed out from the nodes since the last reset, padding and kept bytes included. */
+    private long nodeBytesInUse;
     private long resets;
     private long highWaterBytes;
     /** Bytes at the start of the head node that resets keep ({@link #allocateKept}). */
-    int keptBytes;
+    private int keptBytes;
 
     private MpPool(PageArena arena, int max, String name) {
         this.arena = arena;
         this.max = max;
         this.name = name;
         this.debug = arena.debug();
-        this.head = new Node(arena.takePage(this), 0);
-        this.current = head;
-        this.nodeCount = 1;
+        this.large = new LargeList(arena, this, debug);
+        takeHead();
+    }
+
+    /** Takes the head node from the arena (at create, and on the first allocation of an empty pool). */
+    private void takeHead() {
+        assert head == null && nodeCount == 0 : name + ": a head node already";
+        head = new Node(arena.takePage(this), 0);
+        current = head;
+        nodeCount = 1;
     }
 
     /** A pool with the default small limit ({@value #DEFAULT_MAX}) and a generated name. */
@@ -186,10 +219,13 @@ public final class MpPool implements AutoCloseable {
      * {@code size} bytes at the start of the head node that resets keep: only {@link #destroy()}
      * gives them back (nginx keeps its pool header there; {@code ngx_reset_pool} rewinds the first
      * block to just past it). For memory the owner uses in every cycle, such as a connection's
-     * request-head buffer, so that no cycle allocates it again. Once, before any other allocation.
+     * request-head buffer, so that no cycle allocates it again. Once per head node, before any
+     * other allocation: on a new pool, or on one whose nodes {@link #releaseNodes()} gave back
+     * (which takes a head node from the arena for it).
      *
      * @throws IllegalArgumentException if {@code size} is outside 1..{@value #NODE_SIZE}/2
      * @throws IllegalStateException    if bytes were kept already or the pool is not empty
+     * @throws ArenaExhaustedException  if the pool is empty and the arena cannot give a head node
      */
     public ByteBuffer allocateKept(int size) {
         checkLive();
@@ -197,12 +233,15 @@ public final class MpPool implements AutoCloseable {
             throw new IllegalArgumentException("size=" + size + " (expected: 1.." + NODE_SIZE / 2
                     + ", at most half the head node) in " + name);
         }
-        if (keptBytes > 0 || bytesInUse > 0) {
+        if (keptBytes > 0 || bytesInUse() > 0) {
             throw new IllegalStateException("allocateKept(" + size + ") in " + name + ": only once, on an empty pool");
+        }
+        if (head == null) {
+            takeHead();
         }
         keptBytes = align(size, ALIGNMENT);
         head.last = keptBytes;
-        bytesInUse += keptBytes;
+        nodeBytesInUse += keptBytes;
         bytesRequested += size;
         smallAllocations++;
         return head.page.memory.slice(0, size);
@@ -219,6 +258,9 @@ public final class MpPool implements AutoCloseable {
             throw new IllegalArgumentException("size=" + size + " (expected: 0.." + arena.maxBytes()
                     + ", the arena's maxBytes) in " + name);
         }
+        if (head == null) {
+            takeHead(); // an empty pool: any allocation, small or large, takes its head node first
+        }
         bytesRequested += size;
         ByteBuffer result;
         if (size <= max && !debug.noPooling()) {
@@ -230,15 +272,13 @@ public final class MpPool implements AutoCloseable {
                 MemoryFill.poisonFresh(result, size);
             }
         } else {
-            result = allocateLarge(size);
+            result = large.allocate(size);
             largeAllocations++;
             if (zeroed) {
                 MemoryFill.zero(result, size);
             }
         }
-        if (bytesInUse > highWaterBytes) {
-            highWaterBytes = bytesInUse;
-        }
+        highWaterBytes = Math.max(highWaterBytes, bytesInUse());
         if (debug.paranoid()) {
             checkInvariants();
         }
@@ -250,9 +290,9 @@ public final class MpPool implements AutoCloseable {
         do {
             int m = align(p.last, alignment);
             if (p.end - m >= size) {
-                bytesInUse += m + size - p.last;
+                nodeBytesInUse += m + size - p.last;
                 p.last = m + size;
-                return p.page.memory.slice(m, size);
+                return p.slice(m, size);
             }
             p = p.next;
         } while (p != null);
@@ -263,7 +303,7 @@ public final class MpPool implements AutoCloseable {
     private ByteBuffer allocateBlock(int size) {
         Node fresh = new Node(arena.takePage(this), nodeCount);
         fresh.last = size; // offset 0 is page-aligned, so aligned for every supported alignment
-        bytesInUse += size;
+        nodeBytesInUse += size;
         Node p = current;
         for (; p.next != null; p = p.next) {
             if (p.failed++ > FAILED_LIMIT) {
@@ -272,56 +312,7 @@ public final class MpPool implements AutoCloseable {
         }
         p.next = fresh;
         nodeCount++;
-        return fresh.page.memory.slice(0, size);
-    }
-
-    /** ngx_palloc_large: a block from the arena, recorded in an empty slot or a new entry. */
-    private ByteBuffer allocateLarge(int size) {
-        ArenaBlock block;
-        ByteBuffer buffer = null;
-        int retainedIndex = debug.noPooling() ? -1 : retained.find(size);
-        if (retainedIndex >= 0) {
-            block = retained.blockAt(retainedIndex);
-            buffer = retained.viewAt(retainedIndex, size); // reusing it saves a DirectByteBuffer slice
-            retained.removeAt(retainedIndex);
-            if (debug.poison()) {
-                MemoryFill.poisonFresh(block.memory, block.memory.capacity());
-            }
-        } else {
-            block = debug.noPooling() ? arena.takeUncached(size) : arena.takeLarge(size, this);
-        }
-        if (buffer == null) {
-            buffer = block.memory.slice(0, size);
-        }
-        bytesInUse += size;
-        largeBytesInUse += size;
-        largeBytesReserved += block.memory.capacity();
-        int n = 0;
-        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
-            if (!entry.live()) {
-                fill(entry, block, buffer, size);
-                return buffer;
-            }
-            if (n++ > LARGE_SLOT_SCAN) {
-                break;
-            }
-        }
-        LargeAllocation entry = spareEntries;
-        if (entry != null) {
-            spareEntries = entry.next;
-        } else {
-            entry = new LargeAllocation();
-        }
-        fill(entry, block, buffer, size);
-        entry.next = large;
-        large = entry;
-        return buffer;
-    }
-
-    private static void fill(LargeAllocation entry, ArenaBlock block, ByteBuffer buffer, int size) {
-        entry.block = block;
-        entry.buffer = buffer;
-        entry.size = size;
+        return fresh.slice(0, size);
     }
 
     /**
@@ -339,41 +330,17 @@ public final class MpPool implements AutoCloseable {
         if (buffer == null) {
             throw new IllegalArgumentException("buffer=null (expected: a buffer of " + name + ")");
         }
-        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
-            if (entry.buffer == buffer) {
-                release(entry);
-                if (debug.paranoid()) {
-                    checkInvariants();
-                }
-                return true;
+        if (large.free(buffer)) {
+            if (debug.paranoid()) {
+                checkInvariants();
             }
+            return true;
         }
         if (buffer.capacity() > max) {
             throw new IllegalStateException("free of " + buffer + " in " + name
                     + ": not a live large allocation of this pool (freed twice, freed by reset, or foreign)");
         }
         return false;
-    }
-
-    /** Keeps an entry's block for this pool's next allocations instead of releasing it. */
-    private void retain(LargeAllocation entry) {
-        ArenaBlock block = entry.block;
-        if (debug.poison()) {
-            MemoryFill.poisonFreed(block.memory, block.memory.capacity());
-        }
-        bytesInUse -= entry.size;
-        largeBytesInUse -= entry.size;
-        largeBytesReserved -= block.memory.capacity();
-        retained.add(block, entry.buffer);
-        entry.clear();
-    }
-
-    private void release(LargeAllocation entry) {
-        bytesInUse -= entry.size;
-        largeBytesInUse -= entry.size;
-        largeBytesReserved -= entry.block.memory.capacity();
-        arena.release(entry.block, this);
-        entry.clear();
     }
 
     /**
@@ -394,19 +361,18 @@ public final class MpPool implements AutoCloseable {
         if (maxBlockBytes < 0) {
             throw new IllegalArgumentException("maxBlockBytes=" + maxBlockBytes + " (expected: >= 0)");
         }
-        releaseRetained();
-        retained = maxBlocks == 0 ? RetainedBlocks.NONE : new RetainedBlocks(maxBlocks, maxBlockBytes);
+        large.retainOnReset(maxBlocks, maxBlockBytes);
         return this;
     }
 
     /** Gives every retained block back to the arena; returns how many there were. */
     public int releaseRetained() {
-        return retained.releaseAll(arena, this);
+        return large.releaseRetained();
     }
 
     /** Blocks kept across resets for reuse, held from the arena but not in use. */
     public int retainedCount() {
-        return retained.count();
+        return large.retainedCount();
     }
 
     // ---- cleanups ----
@@ -435,17 +401,16 @@ public final class MpPool implements AutoCloseable {
     public void reset() {
         checkLive();
         RuntimeException failure = cleanups.runAll();
-        releaseLarge(true);
+        large.releaseAll(true);
         for (Node node = head; node != null; node = node.next) {
             int start = node == head ? keptBytes : 0;
             if (debug.poison() && node.last > start) {
                 MemoryFill.poisonFreed(node.page.memory.slice(start, node.last - start), node.last - start);
             }
-            node.last = start;
-            node.failed = 0;
+            node.rewind(start);
         }
         current = head;
-        bytesInUse = keptBytes;
+        nodeBytesInUse = keptBytes;
         resets++;
         if (debug.paranoid()) {
             checkInvariants();
@@ -453,24 +418,6 @@ public final class MpPool implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
-    }
-
-    private void releaseLarge(boolean retain) {
-        LargeAllocation entry = large;
-        while (entry != null) {
-            LargeAllocation next = entry.next;
-            if (entry.live()) {
-                if (retain && retained.accepts(entry.block)) {
-                    retain(entry);
-                } else {
-                    release(entry);
-                }
-            }
-            entry.next = spareEntries;
-            spareEntries = entry;
-            entry = next;
-        }
-        large = null;
     }
 
     /**
@@ -483,9 +430,9 @@ public final class MpPool implements AutoCloseable {
     public void destroy() {
         checkLive();
         RuntimeException failure = cleanups.runAll();
-        releaseLarge(false);
-        releaseRetained();
-        spareEntries = null;
+        large.releaseAll(false);
+        large.releaseRetained();
+        large.dropSpareEntries();
         for (Node node = head; node != null; node = node.next) {
             arena.release(node.page, this);
         }
@@ -494,6 +441,39 @@ public final class MpPool implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /**
+     * For an owner going idle: gives every node (the head too), the kept bytes and every retained
+     * block back to the arena if nothing but the kept bytes is in use (no allocation since the
+     * last reset, no cleanup pending). The pool stays live and empty ({@code nodeCount() == 0},
+     * {@code bytesReserved() == 0}); its next allocation of any kind, {@link #allocateKept}
+     * included, takes a head node again. Every buffer it handed out is invalid afterwards.
+     *
+     * @return true if the pool is empty now; false, changing nothing, if other memory or a
+     *         cleanup is still held (nginx's {@code NGX_DECLINED}): reset first
+     * @throws IllegalStateException if the pool was destroyed
+     */
+    public boolean releaseNodes() {
+        checkLive();
+        if (nodeBytesInUse > keptBytes || large.liveCount() > 0 || cleanups.count() > 0) {
+            return false;
+        }
+        large.releaseAll(false); // only empty slots are left on it
+        large.releaseRetained();
+        large.dropSpareEntries(); // and the views they remember: an idle pool keeps little heap
+        for (Node node = head; node != null; node = node.next) {
+            arena.release(node.page, this);
+        }
+        head = null;
+        current = null;
+        nodeCount = 0;
+        nodeBytesInUse = 0;
+        keptBytes = 0;
+        if (debug.paranoid()) {
+            checkInvariants();
+        }
+        return true;
     }
 
     /** {@link #destroy()}, but a no-op on a destroyed pool (for try-with-resources). */
@@ -524,12 +504,12 @@ public final class MpPool implements AutoCloseable {
 
     /** Bytes handed out since the last reset, alignment padding included. */
     public long bytesInUse() {
-        return bytesInUse;
+        return nodeBytesInUse + large.bytesInUse();
     }
 
     /** Arena memory this pool holds now: its nodes, its live large blocks and its retained blocks. */
     public long bytesReserved() {
-        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + largeBytesReserved + retained.bytes();
+        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + large.bytesReserved() + large.retainedBytes();
     }
 
     public long resets() {
@@ -542,12 +522,12 @@ public final class MpPool implements AutoCloseable {
 
     /** Requested bytes of the live large allocations, without building a {@link PoolStats}. */
     public long largeBytes() {
-        return destroyed ? 0 : largeBytesInUse;
+        return destroyed ? 0 : large.bytesInUse();
     }
 
     /** Live entries on the large list (a walk of the list; no snapshot is built). */
     public int largeCount() {
-        return LargeAllocation.countLive(large);
+        return large.liveCount();
     }
 
     public PoolStats stats() {
@@ -562,13 +542,10 @@ public final class MpPool implements AutoCloseable {
             }
         }
         List<PoolStats.LargeStats> entries = new ArrayList<>();
-        for (LargeAllocation entry = large; entry != null; entry = entry.next) {
-            entries.add(new PoolStats.LargeStats(entry.size,
-                    entry.live() ? entry.block.memory.capacity() : 0, entry.live()));
-        }
+        large.addStats(entries);
         return new PoolStats(name, nodes, currentIndex, entries, cleanups.count(), smallAllocations,
-                largeAllocations, bytesRequested, bytesInUse, bytesReserved(), retained.count(), resets,
-                Math.max(highWaterBytes, bytesInUse), destroyed);
+                largeAllocations, bytesRequested, bytesInUse(), bytesReserved(), large.retainedCount(), resets,
+                Math.max(highWaterBytes, bytesInUse()), destroyed);
     }
 
     /**
@@ -588,13 +565,31 @@ public final class MpPool implements AutoCloseable {
         }
     }
 
+    // ---- what PoolInvariants reads ----
+
+    Node head() {
+        return head;
+    }
+
+    Node current() {
+        return current;
+    }
+
+    long nodeBytesInUse() {
+        return nodeBytesInUse;
+    }
+
+    LargeList large() {
+        return large;
+    }
+
     private static int align(int offset, int alignment) {
         return (offset + alignment - 1) & -alignment;
     }
 
     @Override
     public String toString() {
-        return "MpPool[" + name + " max=" + max + " nodes=" + nodeCount() + " bytesInUse=" + bytesInUse
+        return "MpPool[" + name + " max=" + max + " nodes=" + nodeCount() + " bytesInUse=" + bytesInUse()
                 + " bytesReserved=" + bytesReserved() + " resets=" + resets + " destroyed=" + destroyed + "]";
     }
 }

@@ -14,8 +14,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Random operation sequences against a trivially correct model: the list of live allocations,
- * each filled with its own byte. After every step every invariant is checked and every live
- * allocation must still hold its byte, which catches overlap, premature release and lost memory.
+ * each filled with its own byte, and the kept bytes if any. After every step every invariant is
+ * checked and every live allocation must still hold its byte, which catches overlap, premature
+ * release and lost memory. The operations: allocate (four kinds), free, add a cleanup, reset,
+ * keep bytes on an empty pool, release the nodes of an idle pool, destroy.
  */
 class MpPoolModelTest {
 
@@ -56,6 +58,7 @@ class MpPoolModelTest {
             pool.retainOnReset(random.nextInt(5), 1 << random.nextInt(18));
         }
         List<Live> live = new ArrayList<>();
+        Live kept = null;
         int[] cleanupsPending = {0};
         int[] cleanupsRun = {0};
         int expectedCleanupsRun = 0;
@@ -71,11 +74,9 @@ class MpPoolModelTest {
                     default -> pool.allocateAligned(size, 1 << random.nextInt(13));
                 };
                 assertEquals(size, buffer.remaining());
-                byte mark = nextMark++;
-                for (int i = 0; i < size; i++) {
-                    buffer.put(i, mark);
-                }
-                live.add(new Live(buffer, mark, size > pool.max()));
+                Live allocation = new Live(buffer, nextMark++, size > pool.max());
+                fill(allocation);
+                live.add(allocation);
             } else if (op < 75 && !live.isEmpty()) {
                 Live victim = live.get(random.nextInt(live.size()));
                 boolean freed = pool.free(victim.buffer());
@@ -89,19 +90,34 @@ class MpPoolModelTest {
                     cleanupsRun[0]++;
                 });
                 cleanupsPending[0]++;
-            } else if (op < 97) {
+            } else if (op < 94) {
                 expectedCleanupsRun += cleanupsPending[0];
                 pool.reset();
                 live.clear();
-                assertEquals(0, pool.bytesInUse());
+                assertEquals(kept == null ? 0 : pool.keptBytes(), pool.bytesInUse());
+            } else if (op < 95) {
+                if (kept == null && pool.bytesInUse() == 0) {
+                    int size = 1 + random.nextInt(MpPool.NODE_SIZE / 2);
+                    kept = new Live(pool.allocateKept(size), nextMark++, false);
+                    fill(kept);
+                }
+            } else if (op < 97) {
+                if (releaseNodes(pool, arena, live, kept, cleanupsPending[0])) {
+                    live.clear();
+                    kept = null;
+                }
             } else {
                 expectedCleanupsRun += cleanupsPending[0];
                 pool.destroy();
                 assertEquals(expectedCleanupsRun, cleanupsRun[0]);
                 live.clear();
+                kept = null;
                 pool = MpPool.create(arena);
             }
             check(pool, arena, live);
+            if (kept != null) {
+                checkMark(kept);
+            }
             assertEquals(expectedCleanupsRun, cleanupsRun[0], "cleanups run");
         }
         pool.destroy();
@@ -120,13 +136,51 @@ class MpPoolModelTest {
         assertEquals(largeLive + pool.retainedCount(), arena.stats().largeBlocksInUse(),
                 "live large blocks plus retained ones");
         for (Live l : live) {
-            for (int i = 0; i < l.buffer().capacity(); i++) {
-                if (l.buffer().get(i) != l.mark()) {
-                    throw new AssertionError("allocation " + l.mark() + " overwritten at byte " + i);
-                }
-            }
+            checkMark(l);
         }
         assertFalse(pool.isDestroyed());
+    }
+
+    /**
+     * Releases the nodes and checks the outcome against the model: declined while a cleanup or a
+     * byte other than the kept ones is live, done when nothing is live; with only empty
+     * allocations live, either is right (alignment padding may count as in use).
+     */
+    private static boolean releaseNodes(MpPool pool, PageArena arena, List<Live> live, Live kept, int cleanups) {
+        long liveBytes = live.stream().mapToLong(l -> l.buffer().capacity()).sum();
+        long pagesBefore = arena.stats().pagesInUse();
+        long reservedBefore = pool.bytesReserved();
+        boolean released = pool.releaseNodes();
+        if (cleanups > 0 || liveBytes > 0) {
+            assertFalse(released, "declined with " + cleanups + " cleanups and " + liveBytes + " bytes live");
+        } else if (live.isEmpty()) {
+            assertTrue(released, "nothing but " + (kept == null ? "nothing" : "the kept bytes") + " live");
+        }
+        if (released) {
+            assertEquals(0, pool.nodeCount());
+            assertEquals(0, pool.bytesReserved());
+            assertEquals(0, pool.keptBytes());
+            assertEquals(0, arena.stats().pagesInUse());
+            assertEquals(0, arena.stats().largeBlocksInUse());
+        } else {
+            assertEquals(pagesBefore, arena.stats().pagesInUse(), "a declined release changes nothing");
+            assertEquals(reservedBefore, pool.bytesReserved(), "a declined release changes nothing");
+        }
+        return released;
+    }
+
+    private static void fill(Live allocation) {
+        for (int i = 0; i < allocation.buffer().capacity(); i++) {
+            allocation.buffer().put(i, allocation.mark());
+        }
+    }
+
+    private static void checkMark(Live allocation) {
+        for (int i = 0; i < allocation.buffer().capacity(); i++) {
+            if (allocation.buffer().get(i) != allocation.mark()) {
+                throw new AssertionError("allocation " + allocation.mark() + " overwritten at byte " + i);
+            }
+        }
     }
 
     /** Mostly small, some around the limits, a few large, now and then one above 1 MiB. */

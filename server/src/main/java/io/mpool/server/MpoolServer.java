@@ -1,23 +1,28 @@
 package io.mpool.server;
 
 import io.mpool.mempool.ArenaExhaustedException;
+import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.admin.AdminHandler;
+import io.mpool.server.admin.AdminListener;
 import io.mpool.server.admin.Health;
 import io.mpool.server.admin.ServerMetrics;
+import io.mpool.server.config.ConnectionLimits;
+import io.mpool.server.config.OptionConverters;
+import io.mpool.server.config.RequestLimits;
+import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.ServerStats;
-import io.mpool.server.routes.BodyLimits;
-import io.mpool.server.routes.Routes;
-import io.mpool.server.routes.SpillFiles;
+import io.mpool.server.transport.AbandonedResponseBuffer;
 import io.mpool.server.transport.AcceptRecovery;
 import io.mpool.server.transport.AccessLog;
 import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.ConnectionWatchdog;
 import io.mpool.server.transport.ListenerAccepts;
+import io.mpool.server.transport.LogFormat;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestScopeHandler;
@@ -26,9 +31,7 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.handlers.HttpContinueReadHandler;
 import io.undertow.server.protocol.http.HttpOpenListener;
-import io.undertow.util.Headers;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -37,7 +40,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.UnaryOperator;
+import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
@@ -51,17 +54,51 @@ import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
 /**
- * The server: an XNIO worker, the main listener (one {@link ConnectionBufferPool} per accepted
- * connection) and the admin listener, and a graceful stop.
+ * An HTTP/1.1 server on Undertow in which every accepted connection owns its own memory pool (a
+ * region of 4 KB pages from one bounded arena, reset after each request and destroyed with the
+ * connection), running the application's {@link HttpHandler}; built like {@code Undertow.builder()}:
  *
- * <p>{@code Undertow.Builder} shares one buffer pool among all connections, so the main listener
- * is wired by hand: every accepted connection gets a fresh {@link HttpOpenListener} over its own
- * pool (about 100 ns), with the pool's close hooked onto the channel after Undertow's own.
+ * <pre>{@code
+ * RoutingHandler app = Handlers.routing()
+ *         .get("/hello", exchange -> exchange.getResponseSender().send("hello"))
+ *         .post("/items/{id}", exchange -> RequestBody.read(exchange, (ex, body) -> {
+ *             ex.getResponseSender().send("got " + body.size() + " bytes");
+ *         }));
+ * MpoolServer server = MpoolServer.builder()
+ *         .addHttpListener(8080, "0.0.0.0")
+ *         .setHandler(app)
+ *         .build()
+ *         .start();
+ * // ...
+ * server.stop(Duration.ofSeconds(10));
+ * }</pre>
+ *
+ * <p>Handlers run as on Undertow (on an IO thread; {@code exchange.dispatch} and
+ * {@code startBlocking} for blocking code); Undertow's buffers and {@link RequestRegion}'s scratch
+ * memory come from the connection's pool ({@code exchange.getConnection().getByteBufferPool()}).
+ * Every setting is checked by {@link MpoolServerBuilder#build()}.
+ *
+ * <p>Inside: {@code Undertow.Builder} shares one buffer pool among all connections, so the main
+ * listener is wired by hand on XNIO: every accepted connection gets a fresh {@link HttpOpenListener}
+ * over its own pool (about 100 ns), with the pool's close hooked onto the channel after Undertow's
+ * own.
  */
 public final class MpoolServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MpoolServer.class.getName());
 
+    /** The path of the admin listener's readiness check (200 when serving, 503 when not or draining). */
+    public static final String ADMIN_HEALTH_READY_PATH = AdminHandler.HEALTH_READY;
+
+    /** Which buffer pool the connections of the main listener use. */
+    public enum PoolKind {
+        /** One region per connection (the default). */
+        MP,
+        /** Undertow's stock {@code DefaultByteBufferPool} shared by every connection, for comparison. */
+        UNDERTOW
+    }
+
     private final ServerConfig config;
+    private final Duration shutdownGrace;
     private final PageArena arena;
     private final ServerStats stats = new ServerStats();
     private final ConnectionRegistry registry;
@@ -70,9 +107,8 @@ public final class MpoolServer implements AutoCloseable {
     /** Every open connection of the main listener, with its timeouts (the sweep checks them). */
     private final Map<StreamConnection, ConnectionWatchdog> watchdogs = new ConcurrentHashMap<>();
     private final OptionMap undertowOptions;
-    private final HttpHandler routes;
+    private final HttpHandler application;
 
-    /** Buffers each thread caches in Undertow's own pools (its default for the builder). */
     private static final int STOCK_POOL_THREAD_CACHE = 4;
     /** Pending connections the kernel queues before accept (nginx's default on Linux is 511). */
     private static final int ACCEPT_BACKLOG = 1024;
@@ -110,13 +146,22 @@ public final class MpoolServer implements AutoCloseable {
     /** Connection ids for the access log with {@code --pool undertow} (pooled connections have theirs). */
     private final AtomicLong stockConnectionIds = new AtomicLong();
 
-    public MpoolServer(ServerConfig config) {
-        this(config, UnaryOperator.identity());
+    /** A builder with every default; {@link MpoolServerBuilder#build()} checks the settings. */
+    public static MpoolServerBuilder builder() {
+        return new MpoolServerBuilder();
     }
 
-    /** {@code wrapRoutes} may put handlers of its own in front of the routes (tests). */
-    MpoolServer(ServerConfig config, UnaryOperator<HttpHandler> wrapRoutes) {
+    /** A server for {@code config}, running {@code handler} (tests; embedders use {@link #builder()}). */
+    static MpoolServer create(ServerConfig config, HttpHandler handler) {
+        return new MpoolServer(config, handler, OptionConverters.interval(ServerConfig.DEFAULT_SHUTDOWN_GRACE));
+    }
+
+    MpoolServer(ServerConfig config, HttpHandler handler, Duration shutdownGrace) {
+        if (handler == null) {
+            throw new IllegalArgumentException("handler=null (expected: the application's HttpHandler)");
+        }
         this.config = config;
+        this.shutdownGrace = shutdownGrace;
         this.arena = PageArena.builder().maxBytes(config.arenaMaxBytes()).policy(config.arenaPolicy())
                 .scrub(config.scrub()).debug(config.debug()).build();
         this.heapPool = new DefaultByteBufferPool(false, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
@@ -125,13 +170,7 @@ public final class MpoolServer implements AutoCloseable {
                 heapPool, stats);
         this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
                 spillFiles);
-        HttpHandler plain = wrapRoutes.apply(new Routes(config.limits().maxBlockingRequests(), stats.blockingRefusals,
-                bodyLimits));
-        HttpHandler continuing = new HttpContinueReadHandler(plain);
-        // Only a request that asks for 100-continue needs Undertow's handler; checking every
-        // request there cost about 2% of CPU on small requests (a set lookup of the protocol).
-        this.routes = exchange -> (exchange.getRequestHeaders().contains(Headers.EXPECT) ? continuing : plain)
-                .handleRequest(exchange);
+        this.application = new ApplicationHandler(handler);
         this.metrics = new ServerMetrics(arena, stats, () -> admin == null ? 0 : admin.refusedConnections());
         this.health = new Health(arena, stats, () -> mainServer != null && mainServer.isOpen());
         this.undertowOptions = OptionMap.builder()
@@ -151,11 +190,20 @@ public final class MpoolServer implements AutoCloseable {
                 .set(UndertowOptions.MAX_HEADER_SIZE, 2 * config.limits().maxHeaderSize())
                 // No NO_REQUEST_TIMEOUT / REQUEST_PARSE_TIMEOUT: ConnectionWatchdog enforces the idle
                 // and parse timeouts from the sweep (Undertow's re-arm a timer per request).
+                // What RequestBody and BlockingRequests find through the exchange's connection.
+                .set(HandlerSettings.OPTION, new HandlerSettings(bodyLimits, config.limits().maxBlockingRequests(),
+                        stats.blockingRefusals))
                 .getMap();
     }
 
-    /** Binds both listeners and starts serving. */
+    /**
+     * Binds the listeners (the main one; the admin one when set) and starts serving.
+     *
+     * @throws IOException when a listener cannot bind (the message names the host and port) or the
+     *                     access log cannot be opened
+     */
     public MpoolServer start() throws IOException {
+        AbandonedResponseBuffer.check();
         Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
         worker = xnio.createWorker(OptionMap.builder()
                 .set(Options.WORKER_IO_THREADS, config.ioThreads())
@@ -174,7 +222,7 @@ public final class MpoolServer implements AutoCloseable {
             mainServer = listen("--host/--port", config.host(), config.port(),
                     accepts.adapter(this::accept), socketOptions);
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
-            adminServer = startAdmin(socketOptions);
+            adminServer = config.adminEnabled() ? startAdmin(socketOptions) : null;
             startLimits();
             mainServer.resumeAccepts();
         } catch (IOException | RuntimeException e) {
@@ -182,9 +230,8 @@ public final class MpoolServer implements AutoCloseable {
             worker.shutdownNow();
             throw e;
         }
-        LOG.info("mpool listening on http://" + config.host() + ":" + port() + " (admin http://"
-                + config.adminHost() + ":" + adminPort()
-                + "/admin/pools) " + config);
+        LOG.info("mpool listening on http://" + config.host() + ":" + port() + (adminServer == null ? " (no admin)"
+                : " (admin http://" + config.adminHost() + ":" + adminPort() + "/admin/pools)") + " " + config);
         return this;
     }
 
@@ -209,7 +256,8 @@ public final class MpoolServer implements AutoCloseable {
         ConnectionLimits limits = ConnectionLimits.resolve(config);
         limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxUnfinishedHeads(),
                 limits.maxUnfinishedHeadsPerIp(), stats, LOG);
-        acceptRecovery = AcceptRecovery.install(List.of(mainServer, adminServer), LOG);
+        acceptRecovery = AcceptRecovery.install(adminServer == null ? List.of(mainServer)
+                : List.of(mainServer, adminServer), LOG);
         LOG.info("accept limits: " + limits.derivation());
     }
 
@@ -264,8 +312,8 @@ public final class MpoolServer implements AutoCloseable {
         HttpOpenListener http = connection != null
                 ? connection.withSizeProbe(() -> new HttpOpenListener(probed, undertowOptions))
                 : new HttpOpenListener(stockPool, undertowOptions);
-        HttpHandler handler = accessLog == null ? routes : new AccessLogHandler(accessLog,
-                connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), routes);
+        HttpHandler handler = accessLog == null ? application : new AccessLogHandler(accessLog,
+                connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), application);
         http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, handler));
         try {
             http.handleEvent(channel);
@@ -400,9 +448,10 @@ public final class MpoolServer implements AutoCloseable {
         return line;
     }
 
+    /** {@link #stop(Duration)} with the builder's shutdown grace ({@code setShutdownGrace}, default 10 s). */
     @Override
     public void close() {
-        stop(Duration.ofSeconds(10));
+        stop(shutdownGrace);
     }
 
     /** Writes what the access log still holds; its figures for the summary, or nothing when it is off. */
@@ -422,16 +471,29 @@ public final class MpoolServer implements AutoCloseable {
         }
     }
 
+    /** The port the main listener is bound to (the one chosen when it was given as 0). */
     public int port() {
         return ((InetSocketAddress) mainServer.getLocalAddress()).getPort();
     }
 
+    /**
+     * The port the admin listener is bound to.
+     *
+     * @throws IllegalStateException when the server has no admin listener
+     */
     public int adminPort() {
-        return ((InetSocketAddress) adminServer.getLocalAddress()).getPort();
+        return adminAddress().getPort();
     }
 
-    /** The address the admin listener is bound to. */
+    /**
+     * The address the admin listener is bound to.
+     *
+     * @throws IllegalStateException when the server has no admin listener
+     */
     public InetSocketAddress adminAddress() {
+        if (adminServer == null) {
+            throw new IllegalStateException("no admin listener (expected: setAdminListener on the builder, and start())");
+        }
         return (InetSocketAddress) adminServer.getLocalAddress();
     }
 
@@ -440,32 +502,45 @@ public final class MpoolServer implements AutoCloseable {
         return watchdogs.size();
     }
 
-    public PageArena arena() {
+    /** A snapshot of the page arena every connection's pool takes from: pages and blocks in use, bounds. */
+    public ArenaStats arenaStats() {
+        return arena.stats();
+    }
+
+    /** A snapshot of the server's counters since start: requests, resets, pools, refusals. */
+    public ServerTotals totals() {
+        return ServerTotals.of(stats.snapshot());
+    }
+
+    /** The one-line log format of the server's access log, for an embedder's own log handler. */
+    public static Formatter logFormatter() {
+        return new LogFormat();
+    }
+
+    PageArena arena() {
         return arena;
     }
 
-    public ServerStats stats() {
+    ServerStats stats() {
         return stats;
     }
 
     /** What {@code RequestBody} readers of this server use: in-memory limit, temp dir, live temp files. */
-    public BodyLimits bodyLimits() {
+    BodyLimits bodyLimits() {
         return bodyLimits;
     }
 
-    public ConnectionRegistry registry() {
+    ConnectionRegistry registry() {
         return registry;
     }
-
 
     /** The main listener's accept limits (their per-address counts, for tests). */
     ConnectionLimiter limiter() {
         return limiter;
     }
 
-    /** The admin listener (its connection count and refusals, for tests). */
+    /** The admin listener (its connection count and refusals, for tests); null without one. */
     AdminListener admin() {
         return admin;
     }
-
 }

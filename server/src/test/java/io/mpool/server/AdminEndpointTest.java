@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ResetHistory;
 import java.net.URI;
 import java.net.http.HttpClient;

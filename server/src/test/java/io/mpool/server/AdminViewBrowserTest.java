@@ -79,6 +79,48 @@ class AdminViewBrowserTest {
         }
     }
 
+    /**
+     * What the address asks for is what the page shows: {@code #rows=2} draws two rows and the
+     * selector says 2, {@code #select=null} selects nothing (no "Connection NaN"), and the history
+     * lines span their whole width from the first polls on.
+     */
+    @Test
+    void theFragmentsRowsAndSelectAreHonouredOrIgnoredAndHistoryLinesSpanTheirWidth() throws Exception {
+        HeadlessChromium chromium = HeadlessChromium.find(OUTPUT);
+        List<RawHttp> connections = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                RawHttp http = fixture.connect();
+                connections.add(http);
+                assertEquals(200, http.exchange(RawHttp.get("/hello")).status());
+            }
+            String dom = chromium.dumpDom("http://127.0.0.1:" + fixture.server().adminPort() + "/admin/#token=" + TOKEN
+                    + "&rows=2&select=null");
+            assertTrue(dom.contains("<pre id=\"js-errors\"></pre>"), "the page logged a JavaScript error: "
+                    + between(dom, "<pre id=\"js-errors\"", "</pre>"));
+            int rows = 0;
+            for (Matcher m = ROW.matcher(dom); m.find(); ) {
+                rows++;
+            }
+            assertEquals(2, rows, "#rows=2 draws two of the three connections");
+            String selector = between(dom, "<select id=\"limit\">", "</select>");
+            assertTrue(selector.contains("<option selected=\"\">2</option>"), "the selector shows 2: " + selector);
+            assertEquals(1, count(selector, "selected"), selector);
+            assertFalse(dom.contains("NaN"), "#select=null selects nothing: " + between(dom, "id=\"detail\"", "</h2>"));
+
+            String history = between(dom, "<svg id=\"arena-history\"", "</svg>");
+            Matcher line = Pattern.compile("<polyline points=\"([^\"]+)\"").matcher(history);
+            assertTrue(line.find(), "the page polled at least twice: " + history);
+            String[] points = line.group(1).split(" ");
+            assertEquals("600.0", points[points.length - 1].split(",")[0],
+                    points.length + " samples span the chart's 600 units: " + line.group(1));
+        } finally {
+            for (RawHttp http : connections) {
+                http.close();
+            }
+        }
+    }
+
     private static int count(String text, String needle) {
         int n = 0;
         for (int at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length())) {

@@ -77,26 +77,30 @@ class AdminViewTest {
             long previous = Long.MAX_VALUE;
             JsonNode busyRow = null;
             for (JsonNode row : page.path("connections")) {
-                long held = row.path("connection").path("bytesReserved").asLong();
+                long held = row.path("bytesReserved").asLong();
                 assertTrue(held <= previous, "most bytes held first: " + page.path("connections"));
                 previous = held;
-                assertTrue(row.path("nodes").get(0).has("failed"), row.toString());
+                assertTrue(row.path("poolNodes").get(0).has("failed"), row.toString());
+                assertEquals(row.path("poolNodes").size(), row.path("nodes").asInt(), "nodes: their count, as unpaged");
                 assertTrue(row.has("retainedBlocks"), row.toString());
-                if (row.path("connection").path("id").asLong() == busyId) {
+                if (row.path("id").asLong() == busyId) {
                     busyRow = row;
                 }
             }
-            assertTrue(busyRow != null && busyRow.path("connection").path("openBuffers").asInt() > 0,
+            assertTrue(busyRow != null && busyRow.path("openBuffers").asInt() > 0,
                     "the connection mid-body holds a buffer: " + page.path("connections"));
             assertTrue(page.path("page").path("openBuffers").asLong() >= 1, page.path("page").toString());
+
+            assertEquals(fieldNames(all.path("connections").get(0)), fieldNames(page.path("connections").get(0)),
+                    "a row has one shape, paged or not");
 
             JsonNode byIdAscending = fixture.admin("/admin/pools?sort=id&order=asc&offset=3&limit=10", TOKEN).json();
             assertEquals(2, byIdAscending.path("connections").size());
             assertEquals(all.path("connections").get(3).path("id").asLong(),
-                    byIdAscending.path("connections").get(0).path("connection").path("id").asLong());
+                    byIdAscending.path("connections").get(0).path("id").asLong());
             JsonNode oldestFirst = fixture.admin("/admin/pools?sort=age&limit=1", TOKEN).json();
             assertEquals(all.path("connections").get(0).path("id").asLong(),
-                    oldestFirst.path("connections").get(0).path("connection").path("id").asLong());
+                    oldestFirst.path("connections").get(0).path("id").asLong());
 
             busy.send("x".repeat(70_000));
             assertEquals(200, busy.read().status());
@@ -116,6 +120,12 @@ class AdminViewTest {
         assertBad("/admin/pools?sort=name", "sort=name (expected: bytes, age, requests or id)");
         assertBad("/admin/pools?order=up", "order=up (expected: desc or asc)");
         assertEquals(1000, fixture.admin("/admin/pools?limit=1000", TOKEN).json().path("page").path("limit").asInt());
+    }
+
+    private static List<String> fieldNames(JsonNode row) {
+        List<String> names = new ArrayList<>();
+        row.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     private void assertBad(String path, String message) throws Exception {

@@ -1,8 +1,6 @@
 package io.mpool.server;
 
-import io.mpool.server.routes.BodyView;
-import io.mpool.server.routes.RequestBody;
-import io.mpool.server.routes.Responses;
+import io.mpool.server.demo.Responses;
 import io.undertow.server.HttpHandler;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;

@@ -59,13 +59,15 @@ class PipelinedBurstTest {
             http.send(burst); // about 30 MB of answers, never read
             long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
             ConnectionSummary summary = null;
+            long requestsBefore = -1;
             while (System.nanoTime() < deadline) {
                 var live = fixture.server().registry().connections();
                 summary = live.isEmpty() ? null : live.get(0).summary();
-                if (summary != null && summary.openBuffers() > 0 && summary.resetPending()) {
-                    break; // the server's writes are blocked with a batch in hand
+                if (summary != null && summary.openBuffers() > 0 && summary.requests() == requestsBefore) {
+                    break; // the server's writes are blocked with a batch in hand: no request ends
                 }
-                Thread.sleep(10);
+                requestsBefore = summary == null ? -1 : summary.requests();
+                Thread.sleep(50);
             }
             assertTrue(summary != null && summary.openBuffers() > 0, "the server never blocked on a client that does not read: " + summary);
             http.abort();

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * ({@link #RawHttp(int)}), one whole exchange ({@link #sendAll}), raw sockets ({@link #socket}) and
  * reading status lines out of raw answers ({@link #statuses}, {@link #statusOf}).
  */
-final class RawHttp implements AutoCloseable {
+public final class RawHttp implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
     private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     private static final int READ_TIMEOUT_MILLIS = 30_000;
@@ -33,8 +33,8 @@ final class RawHttp implements AutoCloseable {
     private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] (\\d{3}) ");
 
     /** A parsed response. Header names are lower-cased. */
-    record Response(int status, Map<String, String> headers, byte[] body) {
-        String text() {
+    public record Response(int status, Map<String, String> headers, byte[] body) {
+        public String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
 
@@ -47,7 +47,7 @@ final class RawHttp implements AutoCloseable {
     private final InputStream in;
     private final OutputStream out;
 
-    RawHttp(int port) throws IOException {
+    public RawHttp(int port) throws IOException {
         socket = socket(port, READ_TIMEOUT_MILLIS);
         socket.setTcpNoDelay(true);
         in = new BufferedInputStream(socket.getInputStream(), RECEIVE_BUFFER);
@@ -55,24 +55,24 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** A socket connected to the server on loopback, reads timing out after {@code timeoutMillis}. */
-    static Socket socket(int port, int timeoutMillis) throws IOException {
+    public static Socket socket(int port, int timeoutMillis) throws IOException {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress(HOST, port), CONNECT_TIMEOUT_MILLIS);
         socket.setSoTimeout(timeoutMillis);
         return socket;
     }
 
-    static byte[] get(String path) {
+    public static byte[] get(String path) {
         return ("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    static byte[] post(String path, String contentType, byte[] body) {
+    public static byte[] post(String path, String contentType, byte[] body) {
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: test\r\nContent-Type: " + contentType
                 + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         return concat(head, body);
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (byte[] part : parts) {
             all.writeBytes(part);
@@ -81,7 +81,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** The status of every response in a raw answer, in order. */
-    static List<Integer> statuses(String answer) {
+    public static List<Integer> statuses(String answer) {
         List<Integer> statuses = new ArrayList<>();
         Matcher matcher = STATUS_LINE.matcher(answer);
         while (matcher.find()) {
@@ -91,7 +91,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** What a raw answer says: its first status ("200"), or "closed" if there is none. */
-    static String statusOf(byte[] answer) {
+    public static String statusOf(byte[] answer) {
         List<Integer> statuses = statuses(new String(answer, StandardCharsets.ISO_8859_1));
         return statuses.isEmpty() || !startsWithStatusLine(answer) ? "closed" : String.valueOf(statuses.get(0));
     }
@@ -101,7 +101,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** Every response in a raw answer, parsed; what follows the last complete one is ignored. */
-    static List<Response> responses(byte[] answer) throws IOException {
+    public static List<Response> responses(byte[] answer) throws IOException {
         InputStream in = new ByteArrayInputStream(answer);
         List<Response> responses = new ArrayList<>();
         while (in.available() > 0) {
@@ -110,28 +110,28 @@ final class RawHttp implements AutoCloseable {
         return responses;
     }
 
-    RawHttp send(byte[] bytes) throws IOException {
+    public RawHttp send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
         return this;
     }
 
-    RawHttp send(String text) throws IOException {
+    public RawHttp send(String text) throws IOException {
         return send(text.getBytes(StandardCharsets.ISO_8859_1));
     }
 
-    Response exchange(byte[] request) throws IOException {
+    public Response exchange(byte[] request) throws IOException {
         send(request);
         return read();
     }
 
     /** Reads one response: status line, headers, and a body by length, chunks, or until close. */
-    Response read() throws IOException {
+    public Response read() throws IOException {
         return read(in, false);
     }
 
     /** Reads the answer to a HEAD request: status line and headers; no body follows them. */
-    Response readHead() throws IOException {
+    public Response readHead() throws IOException {
         return read(in, true);
     }
 
@@ -176,7 +176,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** True once the server has closed the connection (reads end of stream). */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         try {
             return in.read() == -1;
         } catch (SocketException e) {
@@ -201,12 +201,12 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** What {@link #sendAll} saw: every byte the server sent, and how the connection ended. */
-    record Exchange(byte[] received, String ending) {
+    public record Exchange(byte[] received, String ending) {
         boolean hung() {
             return ending.equals("timeout");
         }
 
-        String text() {
+        public String text() {
             return new String(received, StandardCharsets.ISO_8859_1);
         }
 
@@ -216,7 +216,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** {@link #sendAll(int, byte[], int[], int)} in one piece. */
-    static Exchange sendAll(int port, String request, int timeoutMillis) throws IOException {
+    public static Exchange sendAll(int port, String request, int timeoutMillis) throws IOException {
         return sendAll(port, request.getBytes(StandardCharsets.ISO_8859_1), new int[0], timeoutMillis);
     }
 
@@ -226,7 +226,7 @@ final class RawHttp implements AutoCloseable {
      * silent for {@code timeoutMillis} ("timeout"). A write refused because the server already
      * closed is not an error: what it answered is still read.
      */
-    static Exchange sendAll(int port, byte[] request, int[] splits, int timeoutMillis) throws IOException {
+    public static Exchange sendAll(int port, byte[] request, int[] splits, int timeoutMillis) throws IOException {
         ByteArrayOutputStream received = new ByteArrayOutputStream();
         String ending;
         try (Socket socket = socket(port, timeoutMillis)) {
@@ -260,17 +260,17 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** Closes with a TCP reset instead of a FIN, like a client that crashed. */
-    void abort() throws IOException {
+    public void abort() throws IOException {
         socket.setSoLinger(true, 0);
         socket.close();
     }
 
-    OutputStream output() {
+    public OutputStream output() {
         return out;
     }
 
     /** The connection's (buffered) input, for a test that reads an answer its own way. */
-    InputStream input() {
+    public InputStream input() {
         return in;
     }
 

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mpool.server.routes.BodyView;
+import io.mpool.server.config.ServerConfig;
+import io.mpool.server.demo.Routes;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -110,8 +111,8 @@ class RequestBodyLifecycleTest {
     void serverStopDeletesTheTempFilesOfBodiesBeingReadAndRetained() throws Exception {
         AtomicReference<MpoolServer> holder = new AtomicReference<>();
         BodyTestRoutes ownRoutes = new BodyTestRoutes(holder::get);
-        MpoolServer server = new MpoolServer(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
-                .limits().withBodyInMemory(LIMIT, TEMP_DIR)), ownRoutes);
+        MpoolServer server = MpoolServer.create(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
+                .limits().withBodyInMemory(LIMIT, TEMP_DIR)), ownRoutes.apply(new Routes(null)));
         holder.set(server.start());
         try (RawHttp reading = new RawHttp(server.port()); RawHttp retaining = new RawHttp(server.port())) {
             assertEquals(202, retaining.exchange(RawHttp.post("/test/retain", "a/b", new byte[2 * LIMIT])).status());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ServerStats;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -172,7 +173,7 @@ class RequestBodyTest {
 
     @Test
     void bodiesPastMaxBodySizeGet413AndAreCounted() throws Exception {
-        MpoolServer limited = new MpoolServer(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
+        MpoolServer limited = TestServers.demo(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
                 .limits().withMaxBody(2 * LIMIT).withBodyInMemory(LIMIT, TEMP_DIR))).start();
         try {
             RawHttp.Exchange announced = RawHttp.sendAll(limited.port(), "POST /json HTTP/1.1\r\nHost: t\r\n"
@@ -193,7 +194,7 @@ class RequestBodyTest {
     @Test
     void aTempDirThatIsGoneGets500AndTheConnectionCloses() throws Exception {
         Path gone = BodyTestSupport.createDir("request-body-gone");
-        MpoolServer server = new MpoolServer(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
+        MpoolServer server = TestServers.demo(ServerConfig.defaults(0, 0).withLimits(ServerConfig.defaults(0, 0)
                 .limits().withBodyInMemory(LIMIT, gone))).start();
         try {
             Files.delete(gone);

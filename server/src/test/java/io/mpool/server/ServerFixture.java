@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.mempool.ArenaLeakCheck;
+import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ServerStats;
+import io.mpool.server.demo.Routes;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
 import java.net.Socket;
@@ -26,8 +28,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * for every connection's pool to be destroyed, then fails the test if any pool is still live or
  * any arena page is outstanding.
  */
-final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
-    static final Duration SETTLE = Duration.ofSeconds(10);
+public final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
+    public static final Duration SETTLE = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Startup lines for every test drown the report; warnings still show. Held: JUL keeps loggers weakly. */
     private static final Logger SERVER_LOG = warningsOnly(Logger.getLogger(MpoolServer.class.getName()));
@@ -44,23 +46,24 @@ final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
     private final HttpClient admin = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private MpoolServer server;
 
-    ServerFixture() {
+    public ServerFixture() {
         this(UnaryOperator.identity());
     }
 
-    ServerFixture(UnaryOperator<ServerConfig> customize) {
+    public ServerFixture(UnaryOperator<ServerConfig> customize) {
         this(customize, UnaryOperator.identity());
     }
 
-    /** {@code wrapRoutes} puts a test's own handlers in front of the server's routes. */
-    ServerFixture(UnaryOperator<ServerConfig> customize, UnaryOperator<HttpHandler> wrapRoutes) {
+    /** {@code wrapRoutes} puts a test's own handlers in front of the demo application's routes. */
+    public ServerFixture(UnaryOperator<ServerConfig> customize, UnaryOperator<HttpHandler> wrapRoutes) {
         this.customize = customize;
         this.wrapRoutes = wrapRoutes;
     }
 
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
-        server = new MpoolServer(customize.apply(ServerConfig.defaults(0, 0)), wrapRoutes).start();
+        server = MpoolServer.create(customize.apply(ServerConfig.defaults(0, 0)), wrapRoutes.apply(new Routes(null)))
+                .start();
         leaks.track(server.arena());
     }
 
@@ -76,7 +79,7 @@ final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
         }
     }
 
-    void awaitNoLivePools() throws InterruptedException {
+    public void awaitNoLivePools() throws InterruptedException {
         long deadline = System.nanoTime() + SETTLE.toNanos();
         while (server.registry().size() > 0 && System.nanoTime() < deadline) {
             Thread.sleep(10);
@@ -89,7 +92,7 @@ final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
      * Waits (bounded) until every pool ever created is destroyed and none is live: connections
      * reset while still in the accept queue can be accepted after the registry first reads empty.
      */
-    ServerStats.Totals awaitAllPoolsDestroyed() throws InterruptedException {
+    public ServerStats.Totals awaitAllPoolsDestroyed() throws InterruptedException {
         long deadline = System.nanoTime() + SETTLE.toNanos();
         ServerStats.Totals totals = server.stats().snapshot();
         while ((totals.poolsCreated() != totals.poolsDestroyed() || server.registry().size() > 0)
@@ -101,25 +104,25 @@ final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
         return totals;
     }
 
-    MpoolServer server() {
+    public MpoolServer server() {
         return server;
     }
 
-    int port() {
+    public int port() {
         return server.port();
     }
 
-    RawHttp connect() throws IOException {
+    public RawHttp connect() throws IOException {
         return new RawHttp(server.port());
     }
 
     /** A raw socket to the main listener, reads timing out after {@code timeoutMillis}. */
-    Socket socket(int timeoutMillis) throws IOException {
+    public Socket socket(int timeoutMillis) throws IOException {
         return RawHttp.socket(server.port(), timeoutMillis);
     }
 
     /** GET on the admin listener; returns status and parsed JSON. */
-    AdminAnswer admin(String path, String token) throws IOException, InterruptedException {
+    public AdminAnswer admin(String path, String token) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path))
                 .timeout(Duration.ofSeconds(10));
         if (token != null) {
@@ -129,6 +132,6 @@ final class ServerFixture implements BeforeEachCallback, AfterEachCallback {
         return new AdminAnswer(response.statusCode(), response.body(), JSON.readTree(response.body()));
     }
 
-    record AdminAnswer(int status, String body, JsonNode json) {
+    public record AdminAnswer(int status, String body, JsonNode json) {
     }
 }

@@ -5,8 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.mempool.MpPool;
+import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ConnectionBufferPool;
-import io.mpool.server.routes.BytesHandler;
+import io.mpool.server.demo.BytesHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
 
 /** The routes over real sockets, byte-exact, with every pool and page back after each test. */
 class ServerRoutesTest {

@@ -65,8 +65,8 @@ final class BenchmarkReport {
             }
         }
         md.append("## Targets\n\n");
-        md.append("Issue 10: mp's CPU per request at or below `--pool undertow`'s (churn: ≤ 1.05×) and stock Undertow's"
-                + " on every workload, heap per request on /hello at or below `--pool undertow`'s. Issue 6: 64 KB echo"
+        md.append("mp's CPU per request at or below `--pool undertow`'s (churn: ≤ 1.05×) and stock Undertow's"
+                + " on every workload, heap per request on /hello at or below `--pool undertow`'s; 64 KB echo"
                 + " ≥ 1.5× stock Undertow's and ≥ nginx's req/s, heap ≤ 1/20 of `--pool undertow`'s.\n\n");
         targets.forEach(t -> md.append("- ").append(t).append('\n'));
         return md.toString();

@@ -4,7 +4,7 @@ import io.mpool.loadtest.generator.AdminProbe;
 import io.mpool.loadtest.generator.LoadResult;
 import io.mpool.loadtest.generator.LoadRun;
 import io.mpool.loadtest.generator.LoadSettings;
-import io.mpool.server.Durations;
+import io.mpool.server.config.Durations;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +59,7 @@ public final class Compare implements Callable<Integer> {
 
     @Option(names = "--same-as", paramLabel = "REPORT",
             description = "Run with the options recorded in an earlier report (options given here override them;"
-                    + " --out still defaults to docs/benchmarks.md).")
+                    + " --out still defaults to " + DEFAULT_OUT + ").")
     Path sameAs;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds. Default: ${DEFAULT-VALUE}")
@@ -107,7 +107,14 @@ public final class Compare implements Callable<Integer> {
     @Option(names = "--root", defaultValue = ".", description = "The checkout (jars, scripts). Default: ${DEFAULT-VALUE}")
     Path root;
 
-    @Option(names = "--out", defaultValue = "docs/benchmarks.md", description = "Report file. Default: ${DEFAULT-VALUE}")
+    /**
+     * Under the build's output by default: a trial run must not overwrite the committed report
+     * (docs/benchmarks.md), which is regenerated on purpose with {@code --out docs/benchmarks.md}.
+     */
+    static final String DEFAULT_OUT = "target/benchmarks/benchmarks.md";
+
+    @Option(names = "--out", defaultValue = DEFAULT_OUT, description = "Report file, relative to --root; the committed"
+            + " report is docs/benchmarks.md. Default: ${DEFAULT-VALUE}")
     Path out;
 
     @CommandLine.Spec

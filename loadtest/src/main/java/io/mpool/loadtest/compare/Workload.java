@@ -22,19 +22,19 @@ record Workload(int number, String id, String name, String path, String mix, int
      * What mp must reach on this workload; {@link #NONE} where a figure has no target. CPU and heap
      * are "at most this many times" the other server's, rates "at least".
      *
-     * @param cpuVsUndertow   issue 10: mp CPU µs/request ≤ this × {@code --pool undertow}'s
-     * @param cpuVsReference  issue 10: mp CPU µs/request ≤ this × stock Undertow's
-     * @param heapVsUndertow  heap B/request ≤ this × {@code --pool undertow}'s (issue 10 on /hello;
-     *                        issue 6's 1/20 on 64 KB echo, where the body must stay off the heap)
-     * @param rateVsReference issue 6: mp req/s ≥ this × stock Undertow's (64 KB echo)
-     * @param rateVsNginx     issue 6: mp req/s ≥ this × nginx's (64 KB echo)
-     * @param heapVsReference issue 13: heap B/request ≤ this × stock Undertow's (whole bodies)
+     * @param cpuVsUndertow   mp CPU µs/request ≤ this × {@code --pool undertow}'s
+     * @param cpuVsReference  mp CPU µs/request ≤ this × stock Undertow's
+     * @param heapVsUndertow  heap B/request ≤ this × {@code --pool undertow}'s (on /hello;
+     *                        1/20 on 64 KB echo, where the body must stay off the heap)
+     * @param rateVsReference mp req/s ≥ this × stock Undertow's (64 KB echo)
+     * @param rateVsNginx     mp req/s ≥ this × nginx's (64 KB echo)
+     * @param heapVsReference heap B/request ≤ this × stock Undertow's (whole bodies)
      */
     record Targets(double cpuVsUndertow, double cpuVsReference, double heapVsUndertow, double rateVsReference,
                    double rateVsNginx, double heapVsReference) {
         static final double NONE = Double.NaN;
 
-        /** Issue 10: mp's CPU per request at or below both Undertows'. */
+        /** mp's CPU per request at or below both Undertows'. */
         static final Targets CPU_PARITY = new Targets(1.00, 1.00, NONE, NONE, NONE, NONE);
 
         Targets withHeapVsUndertow(double ratio) {
@@ -42,14 +42,14 @@ record Workload(int number, String id, String name, String path, String mix, int
         }
     }
 
-    /** Issue 10: connection churn may cost up to 5% more CPU than {@code --pool undertow}. */
+    /** Connection churn may cost up to 5% more CPU than {@code --pool undertow}. */
     private static final double CHURN_CPU_VS_UNDERTOW = 1.05;
-    /** Issue 6: 64 KB echo at least 1.5× stock Undertow's rate, at least nginx's, heap ≤ 1/20. */
+    /** 64 KB echo at least 1.5× stock Undertow's rate, at least nginx's, heap ≤ 1/20. */
     private static final Targets LARGE_BODY = new Targets(1.00, 1.00, 1.0 / 20, 1.5, 1.00, Targets.NONE);
     /**
-     * Issue 13: a whole 64 KB body read with RequestBody against stock Undertow's receiveFullBytes
+     * A whole 64 KB body read with RequestBody against stock Undertow's receiveFullBytes
      * doing the same work: at most a third of its CPU and a twentieth of its heap per request (and
-     * issue 10's parity with the same handlers on {@code --pool undertow}).
+     * the parity with the same handlers on {@code --pool undertow}).
      */
     private static final Targets WHOLE_BODY = new Targets(1.00, 1.0 / 3, Targets.NONE, Targets.NONE,
             Targets.NONE, 1.0 / 20);

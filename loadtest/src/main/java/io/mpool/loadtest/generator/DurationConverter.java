@@ -1,6 +1,6 @@
 package io.mpool.loadtest.generator;
 
-import io.mpool.server.Durations;
+import io.mpool.server.config.Durations;
 import java.time.Duration;
 import picocli.CommandLine;
 

@@ -2,12 +2,15 @@ package io.mpool.loadtest.generator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.HdrHistogram.HistogramLogWriter;
 import picocli.CommandLine;
@@ -15,14 +18,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code java -jar loadtest/target/mpool-loadtest.jar [options]}: drive a server, report, check. */
-@Command(name = "mpool-loadtest", mixinStandardHelpOptions = true, sortOptions = false, version = "mpool 0.1.0",
+@Command(name = "mpool-loadtest", mixinStandardHelpOptions = true, sortOptions = false,
+        versionProvider = LoadGenerator.BuildVersion.class,
         description = "HTTP/1.1 load generator: keep-alive (or churn) connections, pipelining, fixed rate with"
                 + " coordinated-omission correction, byte-exact verification, admin-endpoint invariants.%n"
                 + "Exit codes: 0 ok, 1 errors in the run (or the server unreachable: one message, the run stops), 2 bad options,"
                 + " 3 admin invariants broken.")
 public final class LoadGenerator implements Callable<Integer> {
 
-    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "Server base URL. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "Server base URL for --mix; a URL with a"
+            + " path (and query), e.g. http://127.0.0.1:8080/bytes/100, is what every request GETs instead. Default: ${DEFAULT-VALUE}")
     URI url;
 
     @Option(names = {"-c", "--connections"}, defaultValue = "64", description = "Connections. Default: ${DEFAULT-VALUE}")
@@ -46,8 +51,10 @@ public final class LoadGenerator implements Callable<Integer> {
             description = "Requests/s over all connections, latency corrected for coordinated omission; 0 = as fast as possible. Default: ${DEFAULT-VALUE}")
     double rate;
 
-    @Option(names = "--mix", defaultValue = "hello",
-            description = "Requests, comma-separated kind[:weight]: hello, echo, upload, bytes. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--mix",
+            description = "Requests, comma-separated kind[:weight]: hello (GET /hello), echo (POST /echo, streamed),"
+                    + " echo-full (POST /echo?mode=full, whole body first), upload (POST /upload), json (POST /json),"
+                    + " bytes (GET /bytes/{n}). Default: hello, or a GET of --url's path when it has one.")
     String mix;
 
     @Option(names = "--body-size", defaultValue = "1024", description = "Bytes in echo/upload bodies. Default: ${DEFAULT-VALUE}")
@@ -148,5 +155,22 @@ public final class LoadGenerator implements Callable<Integer> {
             return 3;
         }
         return result.errorCount() > 0 ? 1 : 0;
+    }
+
+    /** {@code -V}: the version of this build, as the server's jar records it (the same build, the same version). */
+    static final class BuildVersion implements CommandLine.IVersionProvider {
+        private static final String RESOURCE = "/io/mpool/server/version.properties";
+
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = LoadGenerator.class.getResourceAsStream(RESOURCE)) {
+                if (in == null) {
+                    throw new IOException(RESOURCE + " is missing from the build");
+                }
+                properties.load(in);
+            }
+            return new String[] {"mpool-loadtest " + properties.getProperty("version")};
+        }
     }
 }

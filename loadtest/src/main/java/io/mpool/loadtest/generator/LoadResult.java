@@ -25,6 +25,13 @@ public record LoadResult(String command, String target, String mix, int connecti
                          Map<String, KindResult> byKind, String stoppedEarly, AdminProbe.Report admin,
                          @JsonIgnore Histogram latency) {
 
+    /**
+     * Below this share of {@code --rate}, the run did not measure what was asked: the generator (or the
+     * server) could not keep the pace, and the table says so. Slightly under 1 because a run's first
+     * and last second, and the rounding of the pace per connection, cost a few percent.
+     */
+    static final double RATE_REACHED_FRACTION = 0.9;
+
     public long errorCount() {
         return errors.values().stream().mapToLong(Long::longValue).sum();
     }
@@ -48,6 +55,10 @@ public record LoadResult(String command, String target, String mix, int connecti
         sb.append(String.format(Locale.ROOT, "%-22s %d in %.1f s%s%n", "requests", requests, elapsedSeconds,
                 warmupSeconds > 0 ? String.format(Locale.ROOT, " (after %.1f s of warm-up)", warmupSeconds) : ""));
         sb.append(String.format(Locale.ROOT, "%-22s %.0f%n", "requests/s", requestsPerSecond));
+        String rateWarning = rateWarning();
+        if (rateWarning != null) {
+            sb.append(String.format(Locale.ROOT, "%-22s %s%n", "WARNING", rateWarning));
+        }
         sb.append(String.format(Locale.ROOT, "%-22s %s%n", "errors", errors.isEmpty() ? "none" : new TreeMap<>(errors)));
         sb.append(String.format(Locale.ROOT, "%-22s p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", "latency",
                 ms(p50Micros), ms(p90Micros), ms(p99Micros), ms(p999Micros), ms(maxMicros)));
@@ -60,6 +71,17 @@ public record LoadResult(String command, String target, String mix, int connecti
             sb.append(admin.table());
         }
         return sb.toString();
+    }
+
+    /** Why the achieved rate does not stand for {@code --rate}, or null when it reached ~90% of it (or none was asked). */
+    public String rateWarning() {
+        if (ratePerSecond <= 0 || requestsPerSecond >= RATE_REACHED_FRACTION * ratePerSecond) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "%.0f requests/s answered, %.0f%% of --rate %.0f: the generator or the server"
+                        + " could not keep that pace (more --connections or --threads, or a lower --rate); the latency"
+                        + " figures count the requests it could not send as waiting", requestsPerSecond,
+                100 * requestsPerSecond / ratePerSecond, ratePerSecond);
     }
 
     public static String ms(long micros) {

@@ -41,8 +41,10 @@ public final class LoadRun {
      */
     public static LoadResult run(LoadSettings settings, String command, AdminProbe admin, PrintStream progress,
                                  HistogramLogWriter log) throws IOException, InterruptedException {
-        RequestMix mix = RequestMix.parse(settings.mix(), settings.bodySize(), settings.bytesSize(),
-                settings.target().getHost() + ":" + settings.port(), !settings.keepAlive());
+        String host = settings.target().getHost() + ":" + settings.port();
+        String requestTarget = LoadSettings.requestTarget(settings.target());
+        RequestMix mix = requestTarget != null ? RequestMix.get(requestTarget, host, !settings.keepAlive())
+                : RequestMix.parse(settings.mixOrDefault(), settings.bodySize(), settings.bytesSize(), host, !settings.keepAlive());
         InetSocketAddress address = new InetSocketAddress(settings.target().getHost(), settings.port());
         ServerUnreachableException.check(address, settings.timeout());
         if (!settings.warmup().isZero()) {

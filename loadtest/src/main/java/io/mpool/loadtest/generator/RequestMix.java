@@ -1,6 +1,6 @@
 package io.mpool.loadtest.generator;
 
-import io.mpool.server.routes.BytesHandler;
+import io.mpool.server.demo.BytesHandler;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -94,6 +94,18 @@ final class RequestMix {
             }
         }
         return new RequestMix(List.copyOf(sequence), weights);
+    }
+
+    /**
+     * One request, {@code GET target} (the path of {@code --url}), repeated; its answer is not known
+     * in advance, so only its status is checked (any 2xx is good).
+     */
+    static RequestMix get(String target, String host, boolean close) {
+        String name = "GET " + target;
+        Template template = new Template(name, 0, request(name, host, close, null), null);
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        weights.put(name, 1);
+        return new RequestMix(List.of(template), weights);
     }
 
     /** The request number {@code n} of a connection (round robin over the weighted sequence). */

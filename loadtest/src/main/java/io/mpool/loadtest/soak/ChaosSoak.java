@@ -1,13 +1,12 @@
 package io.mpool.loadtest.soak;
 
+import io.mpool.loadtest.DemoServer;
 import io.mpool.loadtest.generator.AdminProbe;
 import io.mpool.loadtest.generator.LoadResult;
 import io.mpool.loadtest.generator.LoadRun;
 import io.mpool.loadtest.generator.LoadSettings;
 import io.mpool.server.MpoolServer;
-import io.mpool.server.RequestLimits;
-import io.mpool.server.ServerConfig;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.ServerTotals;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -104,18 +104,21 @@ public final class ChaosSoak implements Callable<Integer> {
 
     /** Runs a soak against a server of its own, started with short timeouts and stopped after. */
     public static Result run(Duration duration, int goodConnections) throws Exception {
-        ServerConfig config = ServerConfig.defaults(0, 0).withLimits(RequestLimits.DEFAULTS
-                .withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(10))
-                .withBody(2_000, 4)).withConnectionLimits(MAX_CONNECTIONS, MAX_UNFINISHED_HEADS);
-        MpoolServer server = new MpoolServer(config).start();
+        MpoolServer server = DemoServer.builder()
+                .setTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(10))
+                .setMinBodyRate(2_000)
+                .setMaxBlockingRequests(4)
+                .setConnectionLimits(MAX_CONNECTIONS, MAX_UNFINISHED_HEADS)
+                .build().start();
         try {
-            return run(server.port(), server.adminPort(), server.stats(), duration, goodConnections);
+            return run(server.port(), server.adminPort(), server::totals, duration, goodConnections);
         } finally {
             server.stop(Duration.ofSeconds(5));
         }
     }
 
-    private static Result run(int port, int adminPort, ServerStats stats, Duration duration, int goodConnections)
+    private static Result run(int port, int adminPort, Supplier<ServerTotals> stats, Duration duration,
+            int goodConnections)
             throws Exception {
         AdminProbe probe = new AdminProbe(URI.create("http://127.0.0.1:" + adminPort), null);
         probe.before();
@@ -149,7 +152,7 @@ public final class ChaosSoak implements Callable<Integer> {
         long wrongBad = bad.entrySet().stream().filter(e -> e.getKey().startsWith("WRONG")).mapToLong(e -> e.getValue().sum()).sum();
         long slowStuck = slow.entrySet().stream().filter(e -> e.getKey().contains("still open")).mapToLong(e -> e.getValue().sum()).sum();
         long wrongFloods = floods.entrySet().stream().filter(e -> e.getKey().startsWith("WRONG")).mapToLong(e -> e.getValue().sum()).sum();
-        ServerStats.Totals totals = awaitConnectionsClosed(stats);
+        ServerTotals totals = awaitConnectionsClosed(stats);
         boolean passed = good.errorCount() == 0 && good.requests() > 0 && wrongBad == 0 && slowStuck == 0 && wrongFloods == 0
                 && admin.invariantsHold() && totals.poolsCreated() == totals.poolsDestroyed()
                 && totals.connectionsOpen() == 0 && totals.unfinishedHeads() == 0;
@@ -173,12 +176,12 @@ public final class ChaosSoak implements Callable<Integer> {
     }
 
     /** The server's totals once every connection is closed (bounded wait: a leak shows as a count left over). */
-    private static ServerStats.Totals awaitConnectionsClosed(ServerStats stats) throws InterruptedException {
+    private static ServerTotals awaitConnectionsClosed(Supplier<ServerTotals> stats) throws InterruptedException {
         long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        ServerStats.Totals totals = stats.snapshot();
+        ServerTotals totals = stats.get();
         while ((totals.connectionsOpen() > 0 || totals.poolsCreated() != totals.poolsDestroyed()) && System.nanoTime() < until) {
             Thread.sleep(50);
-            totals = stats.snapshot();
+            totals = stats.get();
         }
         return totals;
     }

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mpool.mempool.ArenaLeakCheck;
+import io.mpool.loadtest.DemoServer;
 import io.mpool.server.MpoolServer;
-import io.mpool.server.ServerConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,21 +17,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
 
 /** The generator against a real mpool server (verified, invariants checked) and a lying one. */
 class LoadGeneratorTest {
 
-    @RegisterExtension
-    final ArenaLeakCheck leaks = new ArenaLeakCheck().withGrace(Duration.ofSeconds(10));
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"keep-alive mix", "pipelined", "churn", "fixed rate", "whole bodies"})
     void verifiedRunsAgainstMpoolHaveNoErrorsAndTheInvariantsHold(String mode) throws Exception {
-        MpoolServer server = new MpoolServer(ServerConfig.defaults(0, 0)).start();
-        leaks.track(server.arena());
+        MpoolServer server = DemoServer.start();
         try {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             LoadSettings settings = switch (mode) {
@@ -53,6 +48,7 @@ class LoadGeneratorTest {
                     && result.p99Micros() <= result.maxMicros(), result.table());
         } finally {
             server.stop(Duration.ofSeconds(5));
+            assertEquals(0, server.arenaStats().outstandingBlocks(), "arena blocks outstanding after stop");
         }
     }
 

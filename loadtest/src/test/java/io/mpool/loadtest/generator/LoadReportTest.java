@@ -8,9 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.mpool.mempool.ArenaLeakCheck;
+import io.mpool.loadtest.DemoServer;
 import io.mpool.server.MpoolServer;
-import io.mpool.server.ServerConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -23,20 +22,16 @@ import java.util.concurrent.CompletableFuture;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogReader;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+
 
 /** The generator's command line and report: units in keys, weights, per-kind figures, latency logs, dead servers. */
 class LoadReportTest {
 
-    @RegisterExtension
-    final ArenaLeakCheck leaks = new ArenaLeakCheck().withGrace(Duration.ofSeconds(10));
-
     @Test
     void theReportCarriesUnitsWeightsAndPerKindFiguresAndHasItsLatencyLogsBesideIt(@TempDir Path dir) throws Exception {
-        MpoolServer server = new MpoolServer(ServerConfig.defaults(0, 0)).start();
-        leaks.track(server.arena());
+        MpoolServer server = DemoServer.start();
         try {
             Path report = dir.resolve("run.json");
             int exit = new CommandLine(new LoadGenerator()).execute("--url", "http://127.0.0.1:" + server.port(),
@@ -81,6 +76,7 @@ class LoadReportTest {
             assertTrue(hgrm.matches("(?s).*Total count += +" + requests + "].*"), hgrm);
         } finally {
             server.stop(Duration.ofSeconds(5));
+            assertEquals(0, server.arenaStats().outstandingBlocks(), "arena blocks outstanding after stop");
         }
     }
 
@@ -107,8 +103,7 @@ class LoadReportTest {
 
     @Test
     void aServerThatGoesAwayMidRunEndsTheRunEarlyWithTheReason() throws Exception {
-        MpoolServer server = new MpoolServer(ServerConfig.defaults(0, 0)).start();
-        leaks.track(server.arena());
+        MpoolServer server = DemoServer.start();
         LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + server.port()), 4, 1,
                 Duration.ofSeconds(60), 1, 0, "hello", 0, 0, false, true, Duration.ofSeconds(5), Duration.ZERO);
         CompletableFuture<LoadResult> run = CompletableFuture.supplyAsync(() -> {
@@ -118,10 +113,11 @@ class LoadReportTest {
                 throw new IllegalStateException(e);
             }
         });
-        while (server.stats().snapshot().requests() < 100) {
+        while (server.totals().requests() < 100) {
             Thread.sleep(20);
         }
         server.stop(Duration.ofSeconds(5));
+        assertEquals(0, server.arenaStats().outstandingBlocks(), "arena blocks outstanding after stop");
         LoadResult result = run.get();
         assertNotNull(result.stoppedEarly(), result.table());
         assertTrue(result.stoppedEarly().startsWith("no response for " + LoadRun.UNREACHABLE_SECONDS

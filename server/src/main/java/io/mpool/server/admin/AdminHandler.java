@@ -6,9 +6,7 @@ import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionRegistry;
-import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.server.connection.ServerStats;
-import io.mpool.server.routes.AllowedMethods;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -17,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The admin endpoint, JSON over its own listener, GET (and HEAD, OPTIONS) only:
@@ -36,7 +35,8 @@ import java.util.Map;
  * </ul>
  * With a token configured every request needs {@code Authorization: Bearer <token>} (else 401;
  * the scheme in any case, RFC 9110 section 11.1). A method we do not recognize gets 501, another
- * method 405 with {@code Allow}, OPTIONS 204 with {@code Allow} ({@link AllowedMethods}).
+ * method 405 with {@code Allow}, OPTIONS 204 with {@code Allow} (the public API's
+ * {@code AllowedMethods} rules, which the admin listener sits below).
  * Answers carry counters and sizes only, never request bytes.
  */
 public final class AdminHandler implements HttpHandler {
@@ -72,9 +72,9 @@ public final class AdminHandler implements HttpHandler {
         this.health = health;
     }
 
-    /** What {@code GET /admin/pools} answers. */
+    /** What {@code GET /admin/pools} answers: every live connection, each row as a page lists it. */
     public record PoolsSnapshot(ArenaStats arena, ServerStats.Totals totals, JvmStats jvm,
-                                List<ConnectionSummary> connections) {
+                                List<ConnectionRow> connections) {
     }
 
     /**
@@ -87,6 +87,12 @@ public final class AdminHandler implements HttpHandler {
                             List<ConnectionRow> connections, long atEpochMillis) {
     }
 
+    /** What every admin path takes. */
+    private static final String ALLOW = "GET, HEAD, OPTIONS";
+    /** RFC 9110 section 9's methods and PATCH, case-sensitive: the same set as the public {@code AllowedMethods.KNOWN}. */
+    private static final Set<String> KNOWN_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
+            "OPTIONS", "TRACE", "PATCH");
+
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         boolean isView = exchange.getRequestPath().equals(AdminView.PATH);
@@ -96,10 +102,10 @@ public final class AdminHandler implements HttpHandler {
             return;
         }
         String path = exchange.getRequestPath();
-        AllowedMethods.Verdict verdict = AllowedMethods.GET.check(exchange);
-        if (verdict == AllowedMethods.Verdict.NOT_IMPLEMENTED) {
+        String method = exchange.getRequestMethod().toString(); // the bytes as sent, case kept
+        if (!KNOWN_METHODS.contains(method)) {
             send(exchange, 501, Map.of("error", "method not implemented (methods are case-sensitive; allowed: "
-                    + AllowedMethods.GET + ")"));
+                    + ALLOW + ")"));
             return;
         }
         if (!isView && !isAdminPath(path)) {
@@ -107,15 +113,15 @@ public final class AdminHandler implements HttpHandler {
                     + "/admin/pools/{id}, /admin/health, /admin/health/live, /admin/health/ready, /metrics)"));
             return;
         }
-        if (verdict == AllowedMethods.Verdict.OPTIONS) {
-            exchange.getResponseHeaders().put(Headers.ALLOW, AllowedMethods.GET.allowHeader());
+        if (method.equals("OPTIONS")) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, ALLOW);
             exchange.setStatusCode(204);
             exchange.endExchange();
             return;
         }
-        if (verdict == AllowedMethods.Verdict.NOT_ALLOWED) {
-            exchange.getResponseHeaders().put(Headers.ALLOW, AllowedMethods.GET.allowHeader());
-            send(exchange, 405, Map.of("error", "method not allowed (allowed: " + AllowedMethods.GET + ")"));
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, ALLOW);
+            send(exchange, 405, Map.of("error", "method not allowed (allowed: " + ALLOW + ")"));
             return;
         }
         // GET or HEAD: HEAD gets the same headers (Content-Length of the same JSON), no body.
@@ -140,8 +146,8 @@ public final class AdminHandler implements HttpHandler {
         } else if (path.equals("/admin/pools") && ConnectionPage.requested(exchange.getQueryParameters())) {
             sendPage(exchange);
         } else if (path.equals("/admin/pools")) {
-            List<ConnectionSummary> connections = registry.connections().stream()
-                    .map(ConnectionBufferPool::summary).toList();
+            List<ConnectionRow> connections = registry.connections().stream()
+                    .map(connection -> ConnectionRow.of(connection.detail())).toList();
             send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
         } else {
             String id = path.substring("/admin/pools/".length());

@@ -1,21 +1,25 @@
 package io.mpool.server.admin;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.mpool.mempool.PoolStats;
 import io.mpool.server.connection.ConnectionDetail;
 import io.mpool.server.connection.ConnectionSummary;
 import java.util.List;
 
 /**
- * One connection as a page of {@code /admin/pools?limit=...} lists it: its summary, and what the
- * live view draws for it (its nodes as used/free bars with their {@code failed} counts, the blocks
- * its pool keeps across resets). Built from one snapshot taken under the connection's lock.
+ * One connection as {@code /admin/pools} lists it, in one shape whether the list is paged or not:
+ * the summary's fields at the top of the row ({@code id}, {@code bytesReserved}, {@code nodes} as a
+ * count, ...), then what the live view draws for it (its nodes as used/free bars with their
+ * {@code failed} counts, the blocks its pool keeps across resets). Built from one snapshot taken
+ * under the connection's lock.
  *
- * @param nodes          the pool's nodes, head first (empty once the pool is destroyed)
+ * @param summary        the connection's summary, written as the row's own fields
+ * @param poolNodes      the pool's nodes, head first (empty once the pool is destroyed)
  * @param retainedBlocks large blocks the pool keeps across resets for its next request
  * @param highWaterBytes the most bytes in use at any moment between two resets
  */
-public record ConnectionRow(ConnectionSummary connection, List<PoolStats.NodeStats> nodes, int retainedBlocks,
-                            long highWaterBytes) {
+public record ConnectionRow(@JsonUnwrapped ConnectionSummary summary, List<PoolStats.NodeStats> poolNodes,
+                            int retainedBlocks, long highWaterBytes) {
 
     static ConnectionRow of(ConnectionDetail detail) {
         PoolStats pool = detail.pool();

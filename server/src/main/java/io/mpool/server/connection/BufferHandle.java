@@ -1,5 +1,6 @@
 package io.mpool.server.connection;
 
+import io.mpool.mempool.ArenaBlock;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 
@@ -18,13 +19,16 @@ final class BufferHandle implements PooledByteBuffer {
     private final ConnectionBufferPool pool;
     /** Null once closed or taken back: the handle is stale. */
     private ByteBuffer buffer;
+    /** The connection-tier block behind the buffer ({@link ConnectionBuffers}); null for the head buffer. */
+    private final ArenaBlock block;
     private BufferHandle next;
     private BufferHandle previous;
 
-    /** A handle on {@code buffer}, linked in front of {@code next} (lock held). */
-    BufferHandle(ConnectionBufferPool pool, ByteBuffer buffer, BufferHandle next) {
+    /** A handle on {@code buffer} (of {@code block}, or null), linked in front of {@code next} (lock held). */
+    BufferHandle(ConnectionBufferPool pool, ByteBuffer buffer, ArenaBlock block, BufferHandle next) {
         this.pool = pool;
         this.buffer = buffer;
+        this.block = block;
         this.next = next;
         if (next != null) {
             next.previous = this;
@@ -47,14 +51,19 @@ final class BufferHandle implements PooledByteBuffer {
         previous = null;
     }
 
-    /** Makes every handle from {@code first} on stale (lock held); returns how many there were. */
-    static int staleAll(BufferHandle first) {
-        int count = 0;
-        for (BufferHandle handle = first; handle != null; handle = handle.next) {
-            handle.buffer = null;
-            count++;
-        }
-        return count;
+    ArenaBlock block() {
+        return block;
+    }
+
+    /**
+     * Makes this handle stale without closing it (lock held): the pool took its buffer back.
+     *
+     * @return the buffer it held, or null if it was stale already
+     */
+    ByteBuffer takeBack() {
+        ByteBuffer current = buffer;
+        buffer = null;
+        return current;
     }
 
     @Override

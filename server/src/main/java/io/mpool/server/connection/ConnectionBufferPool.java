@@ -1,32 +1,40 @@
 package io.mpool.server.connection;
 
+import io.mpool.mempool.ArenaBlock;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
 /**
- * One connection's memory: Undertow's {@link ByteBufferPool} over that connection's
- * {@link MpPool}.
+ * One connection's memory: Undertow's {@link ByteBufferPool} over that connection's memory, in two
+ * tiers (nginx's connection pool and request pool).
+ *
+ * <h2>Tiers</h2>
+ * <ul>
+ *   <li><b>Connection</b>: the head buffer (the first bytes of the pool's node, kept by every
+ *   reset) and Undertow's buffers ({@link ConnectionBuffers}: a block of its own each, reused from
+ *   one request to the next). Undertow holds some of them across requests (pipelined bytes,
+ *   batched responses), so they must not belong to a request.</li>
+ *   <li><b>Request</b>: the {@link MpPool}, from which handlers take memory through
+ *   region ({@link #allocateFromPool}) and whole request bodies are read. Rewound at every request end.</li>
+ * </ul>
  *
  * <h2>Life</h2>
  * <ol>
  *   <li>Created on accept (one arena page for the pool's head node).</li>
- *   <li>Undertow takes read/write buffers with {@link #allocate()}: a request's head goes into the
- *   head buffer, its first full-size buffer is the {@link KeptBuffer}, others come from the pool
- *   and, once closed, serve the next {@code allocate()} of the same request.</li>
- *   <li>Handlers take scratch memory from {@link #region()} while their request runs, and may
+ *   <li>Undertow takes read/write buffers with {@link #allocate()}: between requests the head
+ *   buffer (a request head is read into it), otherwise a connection buffer.</li>
+ *   <li>Handlers take scratch memory from the region ({@link #allocateFromPool}) while their request runs, and may
  *   keep some past it with a {@link RegionHold} (a retained request body).</li>
- *   <li>Request end marks a reset <em>pending</em>. It runs when nothing it would take back is open:
- *   no buffer held by Undertow (a read buffer with pipelined bytes, a kept header buffer, a
- *   late-closed stream buffer; the head buffer is kept memory and does not count), no request
- *   running and no region hold. Whichever thread closes the last thing runs it.</li>
+ *   <li>Request end marks a reset <em>pending</em>. It runs as soon as no request is running and no
+ *   region hold is left, at once in the common case; buffers Undertow holds never delay it (they
+ *   are connection memory). Whichever thread releases the last hold runs it.</li>
  *   <li>Connection close marks a destroy pending; it runs under the same rule, after which every
  *   page is back in the arena and {@link #allocate()} throws. Region holds do not delay it past
  *   the channel's close: they are revoked as leaks ({@link #reclaimOrphanedBuffers()}).</li>
@@ -57,16 +65,15 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final Runnable onDestroyed;
-    private final RequestRegion region = new RequestRegion(this);
     private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
 
     /** Handed out for reads while no request runs (the next head), kept across resets; or null. */
-    private final ByteBuffer headBuffer;
+    private ByteBuffer headBuffer;
+    /** Whether heads are read into a head buffer (buffers larger than it); false: into connection buffers. */
+    private final boolean readsHeadsIntoHeadBuffer;
     private boolean headBufferOut;
-    /** The full-size buffer kept across requests; null when there is no head buffer. */
-    private final KeptBuffer kept;
-    /** Closed buffers of this request, reused before the pool is asked again. */
-    private final ArrayDeque<ByteBuffer> recycled = new ArrayDeque<>();
+    /** Undertow's buffers but the head buffer: the connection tier. */
+    private final ConnectionBuffers buffers;
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
     private BufferHandle openHandles;
     private int openBuffers;
@@ -104,14 +111,17 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         this.arrayBacked = arrayBacked;
         this.stats = stats;
         this.onDestroyed = onDestroyed;
-        this.headBuffer = bufferSize > HEAD_BUFFER_SIZE ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
-        this.kept = headBuffer != null ? new KeptBuffer(pool.arena(), pool, bufferSize, stats) : null;
+        this.readsHeadsIntoHeadBuffer = bufferSize > HEAD_BUFFER_SIZE;
+        this.headBuffer = readsHeadsIntoHeadBuffer ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
+        this.buffers = new ConnectionBuffers(pool.arena(), pool, bufferSize, stats);
     }
 
     // ---- ByteBufferPool ----
 
     /**
-     * A {@link #getBufferSize()}-byte direct buffer from this connection's pool.
+     * A {@link #getBufferSize()}-byte direct buffer of this connection: the head buffer (2 KB) when
+     * no request runs, else a connection buffer; while Undertow's listener is built, a size probe
+     * that is never written; after the arena refused a running request, a heap buffer for its 503.
      *
      * @throws IllegalStateException   once the connection is closing (Undertow treats this as
      *                                 "connection closing"), or when the connection would pass
@@ -134,23 +144,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     }
                     throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
                 }
-                ByteBuffer buffer;
-                if (requestsRunning == 0 && headBuffer != null && !headBufferOut) {
-                    headBufferOut = true; // between requests Undertow allocates only to read a head
-                    buffer = headBuffer.clear();
-                } else if (kept != null && !kept.out()) {
-                    if (!kept.held()) {
-                        takeKept();
+                if (requestsRunning == 0 && readsHeadsIntoHeadBuffer && !headBufferOut) {
+                    if (headBuffer == null) {
+                        headBuffer = pool.allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
                     }
-                    buffer = kept.handOut();
+                    headBufferOut = true; // between requests Undertow allocates only to read a head
+                    openHandles = new BufferHandle(this, headBuffer.clear(), null, openHandles);
                 } else {
-                    buffer = recycled.pollFirst();
-                }
-                if (buffer == null) {
-                    buffer = allocateLocked(bufferSize, false);
+                    if (!buffers.hasFree()) {
+                        checkCap(bufferSize);
+                    }
+                    openHandles = buffers.handOut(this, openHandles);
                 }
                 openBuffers++;
-                openHandles = new BufferHandle(this, buffer, openHandles);
                 return openHandles;
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
@@ -216,16 +222,11 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     // ---- request scope ----
 
-    /** The request-scoped region handlers allocate scratch memory from. */
-    public RequestRegion region() {
-        return region;
-    }
-
     /**
      * Root handler entry: the request counts as open until {@link #requestEnded()} (also when this
-     * throws). Its head was read into the head buffer; the full-size buffer its response needs (the
-     * kept buffer) is taken from the arena now if the connection does not hold it, so that a full
-     * arena refuses the request before the handler starts the response, while a 503 can be its answer.
+     * throws). Its head was read into the head buffer; the buffer its response needs is taken from
+     * the arena now if the connection has none free, so that a full arena refuses the request before
+     * the handler starts the response, while a 503 can be its answer.
      *
      * @throws ArenaExhaustedException        when the arena cannot give that buffer
      * @throws ConnectionCapExceededException when it would pass the connection's cap
@@ -236,12 +237,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             synchronized (this) {
                 requestsRunning++;
                 requests++;
-                if (kept != null && !arenaRefused && !destroyPending) { // destroyed implies destroyPending
-                    if (!kept.held()) {
-                        takeKept();
-                    } else if (kept.out() && recycled.isEmpty()) {
-                        recycled.addFirst(allocateLocked(bufferSize, false)); // Undertow still holds the kept one
-                    }
+                if (!arenaRefused && !destroyPending && !buffers.hasFree()) { // destroyed implies destroyPending
+                    checkCap(bufferSize);
+                    buffers.reserveOne();
                 }
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
@@ -310,12 +308,17 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                 return 0;
             }
             holds.revokeAll("connection " + id + " (" + remote + ")", stats);
-            int reclaimed = BufferHandle.staleAll(openHandles);
+            int reclaimed = 0;
+            for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
+                ByteBuffer buffer = handle.takeBack(); // stale from now on: any later use throws
+                if (buffer != null && handle.block() != null) {
+                    buffers.giveBack(handle.block(), buffer); // the destroy gives the block back
+                }
+                reclaimed++;
+            }
             openHandles = null;
             openBuffers = 0;
-            if (kept != null) {
-                kept.returned(); // its handle is stale now: the destroy gives the block back
-            }
+            headBufferOut = false;
             stats.orphanedBuffersReclaimed.add(reclaimed);
             runDeferredWork();
             return reclaimed;
@@ -323,22 +326,26 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /**
-     * If no request ran since the last call and nothing is open, gives back everything but the
-     * pool's node: the closed read buffer Undertow's last read left with the connection, and the
-     * blocks retained across resets. An idle keep-alive connection then holds only its node.
+     * If no request ran since the last call and nothing is open, gives back everything: the free
+     * connection buffers, the blocks the pool retained across resets and the pool's nodes, head
+     * buffer included (nginx frees an idle keep-alive connection's header buffer too). An idle
+     * keep-alive connection then holds no arena memory; its next request takes a node again.
      */
     void releaseRetainedIfIdle() {
         synchronized (this) {
             if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0
                     && openBuffers == 0 && pendingRequestEnds == 0) {
                 giveBackIdleMemory();
+                if (pool.releaseNodes()) {
+                    headBuffer = null;
+                }
             }
             requestsAtLastSweep = requests;
         }
     }
 
     /** Keeps region memory past the request: see {@link RegionHold}. */
-    RegionHold hold(String what, Runnable onRevoke) {
+    public RegionHold hold(String what, Runnable onRevoke) {
         synchronized (this) {
             checkOpen();
             RegionHold hold = new RegionHold(this, what, onRevoke);
@@ -356,7 +363,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /** Runs {@code cleanup} at the next reset or at destroy, whichever comes first. */
-    void addCleanup(Runnable cleanup) {
+    public void addCleanup(Runnable cleanup) {
         synchronized (this) {
             checkOpen();
             pool.addCleanup(cleanup);
@@ -364,27 +371,27 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     }
 
     /** Whole-body bytes taken (positive) or given up (negative) in pool memory and on disk. */
-    void accountBody(long inMemory, long onDisk) {
+    public void accountBody(long inMemory, long onDisk) {
         synchronized (this) {
             bodyBytesInMemory += inMemory;
             bodyBytesOnDisk += onDisk;
         }
     }
 
-    long maxBytes() {
+    public long maxBytes() {
         return maxBytes;
     }
 
     /** Allocates scratch memory for the running request. */
-    ByteBuffer allocateFromPool(int size, boolean zeroed) {
+    public ByteBuffer allocateFromPool(int size, boolean zeroed) {
         synchronized (this) {
             return allocateLocked(size, zeroed);
         }
     }
 
-    /** Arena memory this connection holds: its pool's, and the kept buffer's (lock held). */
+    /** Arena memory this connection holds: its pool's and its connection buffers' (lock held). */
     private long bytesReserved() {
-        return destroyed ? 0 : pool.bytesReserved() + (kept == null ? 0 : kept.bytes());
+        return destroyed ? 0 : pool.bytesReserved() + buffers.bytes();
     }
 
     /** @throws ConnectionCapExceededException if {@code size} more bytes would pass the connection's cap */
@@ -399,12 +406,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             }
             throw new ConnectionCapExceededException(id, maxBytes, bytesReserved(), size);
         }
-    }
-
-    /** Takes the kept buffer's block from the arena, within the connection's cap (lock held). */
-    private void takeKept() {
-        checkCap(bufferSize);
-        kept.take();
     }
 
     private ByteBuffer allocateLocked(int size, boolean zeroed) {
@@ -433,16 +434,14 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             }
             history.coalesced(pendingRequestEnds, stats);
             pendingRequestEnds = 0;
-            recycled.clear();
             destroyed = true;
             bodyBytesInMemory = 0;
             bodyBytesOnDisk = 0;
             PoolDestroyedEvent.emit(id, remote, System.currentTimeMillis() - createdMillis, requests,
-                    history.resets(), history.coalesced(), pool.bytesReserved() + (kept == null ? 0 : kept.bytes()));
+                    history.resets(), history.coalesced(), pool.bytesReserved() + buffers.bytes());
             try {
-                if (kept != null) {
-                    kept.release();
-                }
+                assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
+                buffers.releaseFree();
                 pool.destroy();
             } finally {
                 stats.poolsDestroyed.increment();
@@ -450,24 +449,10 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             }
             return true;
         }
-        if (buffersAReset() > 0) {
-            return false;
-        }
         if (pendingRequestEnds > 0) {
-            resetNow();
+            resetNow(); // buffers Undertow holds are connection memory: a reset leaves them alone
         }
         return true;
-    }
-
-    /**
-     * Open buffers whose memory a reset would take back (lock held): all but the head buffer,
-     * which lives in the node's kept bytes. Undertow keeps the head buffer open until its root
-     * handler has returned, so a request answered inside it (most are) ends while the head
-     * buffer is still out; its reset runs at once instead of waiting for that close. Pipelined
-     * bytes in the head buffer stay where they are.
-     */
-    private int buffersAReset() {
-        return headBufferOut ? openBuffers - 1 : openBuffers; // the kept buffer counts: Undertow may batch into it
     }
 
     private void resetNow() {
@@ -476,14 +461,13 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         int nodesBefore = pool.nodeCount();
         int largeBefore = pool.largeCount();
         int covered = pendingRequestEnds;
-        recycled.clear();
         pendingRequestEnds = 0;
         try {
             pool.reset();
-            if (requests == 1 && kept != null) {
+            if (requests == 1) {
                 // The connection's first request may be its only one: an idle connection holds its
-                // node alone from now on; its second request takes the buffer again, to keep.
-                kept.release();
+                // node alone from now on; its second request takes a buffer again, to keep.
+                buffers.releaseFree();
             }
         } finally {
             bodyBytesInMemory = 0;
@@ -492,7 +476,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
     }
 
-    /** Undertow closed {@code handle} (lock held): recycle its buffer, run what was waiting. */
+    /** Undertow closed {@code handle} (lock held): its block is free for the connection's next buffer. */
     void bufferClosed(BufferHandle handle, ByteBuffer buffer) {
         assert Thread.holdsLock(this) : "connection " + id + ": buffer closed without its lock";
         if (openHandles == handle) {
@@ -501,13 +485,11 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         handle.unlink();
         openBuffers--;
         assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
-        if (buffer == headBuffer) {
+        ArenaBlock block = handle.block();
+        if (block == null) {
             headBufferOut = false;
-        } else if (kept != null && kept.is(buffer)) {
-            kept.returned();
-        } else if (!destroyed && !destroyPending) {
-            buffer.clear();
-            recycled.addFirst(buffer);
+        } else {
+            buffers.giveBack(block, buffer);
         }
         runDeferredWork();
         if (requests == 0 && openBuffers == 0 && requestsRunning == 0 && !destroyed && !destroyPending) {
@@ -519,14 +501,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /** Nothing is open: everything but the node (and its head buffer) goes back (lock held). */
     private void giveBackIdleMemory() {
-        recycled.clear();
-        if (pool.bytesInUse() > pool.keptBytes()) {
-            pool.reset(); // only closed buffers kept for reuse are in it
-        }
         pool.releaseRetained();
-        if (kept != null) {
-            kept.release();
-        }
+        buffers.releaseFree();
     }
 
     private void checkOpen() {
@@ -560,9 +536,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
         if (requestsRunning > 0) {
             return "a request is running";
-        }
-        if (buffersAReset() > 0) {
-            return "Undertow holds " + buffersAReset() + " buffer(s)";
         }
         if (!holds.isEmpty()) {
             return holds.describe();

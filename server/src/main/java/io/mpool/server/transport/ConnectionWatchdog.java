@@ -1,6 +1,6 @@
 package io.mpool.server.transport;
 
-import io.mpool.server.RequestLimits;
+import io.mpool.server.config.RequestLimits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

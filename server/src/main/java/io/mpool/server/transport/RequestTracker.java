@@ -9,6 +9,7 @@ import io.undertow.util.StatusCodes;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.xnio.conduits.StreamSinkConduit;
 
 /**
  * One connection's running request, as its framing check needs to know it: whether a request is
@@ -47,6 +48,8 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     private HttpServerExchange current;
     /** The connection's Undertow side, known from its first request on (for its pipelining buffer). */
     private volatile HttpServerConnection http;
+    /** The response conduit of the last request; another one means Undertow replaced it. */
+    private StreamSinkConduit responseConduit;
     /** Run when the first request starts (its head is complete), then dropped; null after. */
     private Runnable firstRequest;
 
@@ -71,6 +74,13 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         CURRENT.setRelease(this, exchange);
         if (http == null && exchange.getConnection() instanceof HttpServerConnection connection) {
             http = connection;
+        }
+        HttpServerConnection connection = http;
+        if (connection != null && connection.getResponseConduit() != responseConduit) {
+            if (responseConduit != null) {
+                AbandonedResponseBuffer.close(responseConduit); // the switch to batching left it behind
+            }
+            responseConduit = connection.getResponseConduit();
         }
     }
 

@@ -127,10 +127,12 @@ class ConnectionBufferPoolTest {
         assertEquals(MpPool.NODE_SIZE + 16384, connection.summary().bytesReserved(), "the node and the kept buffer");
         connection.releaseRetainedIfIdle(); // notes the request count
         connection.releaseRetainedIfIdle(); // no request since: idle
-        assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives the kept buffer back");
-        assertEquals(MpPool.NODE_SIZE, connection.summary().bytesReserved());
-        PooledByteBuffer head = connection.allocate();
-        connection.requestStarted(); // busy again: taken from the arena again
+        assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffer back");
+        assertEquals(0, arena.stats().pagesInUse(), "and its node, head buffer included");
+        assertEquals(0, connection.summary().bytesReserved());
+        PooledByteBuffer head = connection.allocate(); // the next head: a node again
+        assertEquals(1, arena.stats().pagesInUse());
+        connection.requestStarted(); // busy again: a buffer taken from the arena again
         assertEquals(1, arena.stats().largeBlocksInUse());
         connection.requestEnded();
         head.close();
@@ -148,34 +150,56 @@ class ConnectionBufferPoolTest {
     }
 
     @Test
-    void aResetWaitsForEveryOpenBufferAndRunsOnTheLastClose() {
+    void aResetNeverWaitsForBuffersUndertowHoldsAcrossRequestsAndLeavesTheirBytesAlone() {
         ConnectionBufferPool connection = registry.open("test");
         serveOneRequest(connection);
         long resetsBefore = connection.summary().resets();
-        long deferredBefore = stats.snapshot().resetsDeferred();
         connection.requestStarted();
-        PooledByteBuffer read = connection.allocate();
-        PooledByteBuffer write = connection.allocate();
+        PooledByteBuffer pipelined = connection.allocate(); // the next request's bytes, read early
+        PooledByteBuffer batch = connection.allocate(); // responses batched for a pipelining client
+        pipelined.getBuffer().put("GET /next HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII)).flip();
+        batch.getBuffer().put("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
+        connection.allocateFromPool(1500, false).put(new byte[1500]); // the handler's memory: request tier
         connection.requestEnded();
-        assertTrue(connection.summary().resetPending(), "buffers open: reset deferred");
-        assertEquals(resetsBefore, connection.summary().resets());
-        assertEquals(deferredBefore + 1, stats.snapshot().resetsDeferred());
-        read.close();
-        assertTrue(connection.summary().resetPending());
-        write.close();
-        assertFalse(connection.summary().resetPending());
+        assertFalse(connection.summary().resetPending(), "Undertow's buffers are the connection's: reset at once");
         assertEquals(resetsBefore + 1, connection.summary().resets());
-        assertEquals(2, arena.stats().largeBlocksInUse(), "the reset kept both buffers for the next request");
         assertEquals(ConnectionBufferPool.HEAD_BUFFER_SIZE, connection.summary().bytesUsed(),
-                "only the head buffer, kept at the start of the node across resets");
-        connection.allocate().close(); // Undertow's read after the request, finding nothing
+                "the request's memory is back; only the head buffer stays at the start of the node");
+        connection.requestStarted();
+        ByteBuffer scratch = connection.allocateFromPool(2000, false); // reuses what the reset rewound
+        scratch.put(new byte[2000]);
+        assertEquals("GET /next HTTP/1.1\r\n", StandardCharsets.US_ASCII.decode(pipelined.getBuffer().duplicate()).toString(),
+                "the next request's bytes survive the reset and the next request's memory");
+        assertEquals(17, batch.getBuffer().position(), "so does the batch");
+        pipelined.close();
+        batch.close();
+        connection.requestEnded();
+        assertEquals(resetsBefore + 2, connection.summary().resets());
+        assertEquals(3, arena.stats().largeBlocksInUse(),
+                "closed buffers stay with the connection: the two held and the one the second request took for its answer");
         connection.releaseRetainedIfIdle(); // first sweep: notes the request count
-        assertEquals(2, arena.stats().largeBlocksInUse(), "a request ran since the last sweep: kept");
         connection.releaseRetainedIfIdle(); // next sweep, no request in between: idle
         assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffers back");
-        assertEquals(MpPool.NODE_SIZE, connection.summary().bytesReserved(), "only the node is held");
+        assertEquals(0, connection.summary().bytesReserved(), "nor its node");
         connection.connectionClosed();
         assertEquals(0, registry.size());
+    }
+
+    @Test
+    void aConnectionKeepsAtMostFourFreeBuffersAndGivesTheRestBackAtOnce() {
+        ConnectionBufferPool connection = registry.open("test");
+        serveOneRequest(connection);
+        connection.requestStarted();
+        List<PooledByteBuffer> open = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            open.add(connection.allocate());
+        }
+        assertEquals(6, arena.stats().largeBlocksInUse());
+        open.forEach(PooledByteBuffer::close);
+        assertEquals(ConnectionBuffers.FREE_MAX, arena.stats().largeBlocksInUse(), "four kept for reuse, two back");
+        connection.requestEnded();
+        connection.connectionClosed();
+        assertEquals(0, arena.stats().outstandingBlocks());
     }
 
     @Test
@@ -203,11 +227,10 @@ class ConnectionBufferPoolTest {
     void aRunningRequestKeepsAPendingResetWaiting() {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
-        PooledByteBuffer pipelined = connection.allocate();
-        connection.requestEnded(); // first request done, its leftover bytes still held
-        connection.requestStarted(); // second request starts on those bytes
-        pipelined.close();
+        connection.requestStarted(); // a pipelined request starts before the first one's end has run
+        connection.requestEnded(); // first request done while the second runs
         assertTrue(connection.summary().resetPending(), "a request is running: no reset under it");
+        assertEquals("a request is running", connection.summary().resetPendingReason());
         connection.requestEnded();
         ConnectionSummary summary = connection.summary();
         assertEquals(1, summary.resets());
@@ -314,8 +337,8 @@ class ConnectionBufferPoolTest {
         ConnectionBufferPool connection = registry.open("test");
         serveOneRequest(connection);
         connection.requestStarted();
-        ByteBuffer scratch = connection.region().allocate(100);
-        ByteBuffer big = connection.region().allocateZeroed(50_000);
+        ByteBuffer scratch = connection.allocateFromPool(100, false);
+        ByteBuffer big = connection.allocateFromPool(50_000, true);
         assertEquals(100, scratch.remaining());
         assertEquals(0, big.get(49_999));
         assertEquals(2, arena.stats().largeBlocksInUse(), "the 50,000 bytes and the response buffer taken at the start");
@@ -330,10 +353,10 @@ class ConnectionBufferPoolTest {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         List<String> cleaned = new ArrayList<>();
-        connection.region().allocate(10_000);
-        connection.region().accountBody(10_000, 0);
-        connection.region().addCleanup(() -> cleaned.add("temp file"));
-        RegionHold hold = connection.region().hold("request body (10000 bytes)", () -> cleaned.add("revoked"));
+        connection.allocateFromPool(10_000, false);
+        connection.accountBody(10_000, 0);
+        connection.addCleanup(() -> cleaned.add("temp file"));
+        RegionHold hold = connection.hold("request body (10000 bytes)", () -> cleaned.add("revoked"));
         connection.requestEnded();
         ConnectionSummary held = connection.summary();
         assertTrue(held.resetPending());
@@ -357,9 +380,9 @@ class ConnectionBufferPoolTest {
         ConnectionBufferPool connection = registry.open("test");
         connection.requestStarted();
         List<String> events = new ArrayList<>();
-        connection.region().allocate(20_000);
-        connection.region().addCleanup(() -> events.add("cleanup"));
-        RegionHold hold = connection.region().hold("request body (20000 bytes)", () -> events.add("revoked"));
+        connection.allocateFromPool(20_000, false);
+        connection.addCleanup(() -> events.add("cleanup"));
+        RegionHold hold = connection.hold("request body (20000 bytes)", () -> events.add("revoked"));
         connection.requestEnded();
         connection.connectionClosed();
         assertEquals(1, registry.size(), "the destroy waits until the channel's close is handled");
@@ -369,7 +392,7 @@ class ConnectionBufferPoolTest {
         assertEquals(1, stats.snapshot().retainsLeaked());
         hold.release(); // a late release after the revoke is harmless
         assertEquals(0, arena.stats().pagesInUse());
-        assertThrows(IllegalStateException.class, () -> connection.region().hold("late", () -> { }),
+        assertThrows(IllegalStateException.class, () -> connection.hold("late", () -> { }),
                 "no hold on a destroyed connection");
     }
 }

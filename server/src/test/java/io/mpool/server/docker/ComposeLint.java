@@ -4,8 +4,8 @@ import static io.mpool.server.docker.FleetLint.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.MpoolServer;
-import io.mpool.server.RequestLimits;
-import io.mpool.server.ServerConfig;
+import io.mpool.server.config.RequestLimits;
+import io.mpool.server.config.ServerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
 
 /** The compose file's rules, with its nginx and Prometheus files (see {@link FleetLint}). */
 final class ComposeLint {

@@ -1,6 +1,6 @@
 package io.mpool.server.docker;
 
-import io.mpool.server.ServerConfig;
+import io.mpool.server.config.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -26,9 +26,26 @@ class DockerfileLintTest {
 
     @Test
     void anUnpinnedBaseImageFailsNamingItsLine() {
-        assertProblem(real.dockerfile().replace("FROM " + RUNTIME_BASE, "FROM eclipse-temurin:latest"),
+        assertProblem(real.dockerfile().replace("ARG RUNTIME_IMAGE=" + RUNTIME_BASE, "ARG RUNTIME_IMAGE=eclipse-temurin:latest"),
                 "base image eclipse-temurin:latest must be pinned");
         assertProblem(real.dockerfile().replace("maven:3.9.9-eclipse-temurin-17", "maven"), "base image maven must be pinned");
+        // A build argument without a default leaves a plain docker build without a base image.
+        assertProblem(real.dockerfile().replace("ARG RUNTIME_IMAGE=" + RUNTIME_BASE, "ARG RUNTIME_IMAGE"),
+                "base image ${RUNTIME_IMAGE} must be pinned");
+    }
+
+    @Test
+    void theBaseImagesAreBuildArgumentsWhoseDefaultsAreChecked() {
+        assertTrue(real.dockerfile().contains("ARG RUNTIME_IMAGE=" + RUNTIME_BASE + "\n"), "the tests edit this line");
+        Dockerfile.Stage runtime = Dockerfile.parse(real.dockerfile()).finalStage();
+        assertEquals(RUNTIME_BASE, runtime.from().arguments());
+        assertEquals(RUNTIME_BASE, runtime.labels().get(DockerfileLint.OCI + "base.name"));
+        // A runtime stage that does not declare the argument cannot put it in its label.
+        assertProblem(real.dockerfile().replace("ARG RUNTIME_IMAGE\n", ""),
+                "base.name=${RUNTIME_IMAGE} (expected: " + RUNTIME_BASE + ")");
+        String alpine = "eclipse-temurin:17.0.13_11-jre-alpine";
+        assertProblem(real.dockerfile().replace("ARG RUNTIME_IMAGE=" + RUNTIME_BASE, "ARG RUNTIME_IMAGE=" + alpine),
+                "base image " + alpine + " is not a Debian/Ubuntu release");
     }
 
     @Test
@@ -66,7 +83,7 @@ class DockerfileLintTest {
                 "LABEL org.opencontainers.image.title is missing");
         assertProblem(real.dockerfile().replace("image.version=\"" + real.pomVersion() + "\"", "image.version=\"9.9\""),
                 "image.version=9.9 (expected: the root pom's version " + real.pomVersion() + ")");
-        assertProblem(real.dockerfile().replace("base.name=\"" + RUNTIME_BASE + "\"", "base.name=\"ubuntu:22.04\""),
+        assertProblem(real.dockerfile().replace("base.name=\"${RUNTIME_IMAGE}\"", "base.name=\"ubuntu:22.04\""),
                 "base.name=ubuntu:22.04 (expected: " + RUNTIME_BASE + ")");
     }
 

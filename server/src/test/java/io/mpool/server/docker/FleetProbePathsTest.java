@@ -3,7 +3,8 @@ package io.mpool.server.docker;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mpool.server.MpoolServer;
-import io.mpool.server.ServerConfig;
+import io.mpool.server.TestServers;
+import io.mpool.server.config.ServerConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +29,7 @@ class FleetProbePathsTest {
 
     @Test
     void everyProbePathIsServed() throws Exception {
-        MpoolServer server = new MpoolServer(ServerConfig.defaults(0, 0).withAdmin("127.0.0.1", TOKEN)).start();
+        MpoolServer server = TestServers.demo(ServerConfig.defaults(0, 0).withAdmin("127.0.0.1", TOKEN)).start();
         List<String> failures = new ArrayList<>();
         try {
             Dockerfile.Stage runtime = Dockerfile.parse(fleet.project().dockerfile()).finalStage();
@@ -66,7 +67,7 @@ class FleetProbePathsTest {
         } finally {
             server.stop(Duration.ofSeconds(2));
         }
-        assertEquals(0, server.arena().stats().pagesInUse(), "arena pages outstanding after stop");
+        assertEquals(0, server.arenaStats().pagesInUse(), "arena pages outstanding after stop");
         assertEquals(List.of(), failures);
     }
 }

@@ -4,7 +4,7 @@ import static io.mpool.server.docker.FleetLint.text;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.MpoolServer;
-import io.mpool.server.ServerConfig;
+import io.mpool.server.config.ServerConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+
 
 /** The Kubernetes manifests' rules (see {@link FleetLint}); every problem names file and field. */
 final class KubernetesLint {

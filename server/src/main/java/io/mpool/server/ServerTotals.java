@@ -1,0 +1,46 @@
+package io.mpool.server;
+
+import io.mpool.server.connection.ServerStats;
+
+/**
+ * The server's counters since start, one snapshot ({@link MpoolServer#totals()}); the admin
+ * listener's {@code /admin/pools} shows the same figures under the same names.
+ *
+ * @param poolsCreated            connection pools created (one per accepted connection with the mp pool kind)
+ * @param poolsDestroyed          pools destroyed, every page back in the arena
+ * @param poolsLive               pools not destroyed yet
+ * @param requests                requests of the main listener
+ * @param resets                  request-end resets of a pool
+ * @param resetsDeferred          resets that waited for a buffer still open at the request's end
+ * @param resetsCoalesced         request ends covered by a later reset (pipelined requests)
+ * @param connectionCapExceeded   allocations refused at the per-connection cap
+ * @param arenaRejections         allocations refused at the arena's bound
+ * @param framingRefusals         requests refused by the framing check (400, 413, 414, 431, 501)
+ * @param blockingRefusals        {@link BlockingRequests#tryStart} refusals
+ * @param orphanedBuffersReclaimed buffers of closed connections given back by the sweep
+ * @param bodyTooLarge            bodies refused with 413
+ * @param bodySpills              {@link RequestBody} bodies that went to a temp file
+ * @param bodySpillBytes          bytes written to those files
+ * @param bodyTempFilesLive       temp files not deleted yet
+ * @param retainsLeaked           retained bodies still unreleased when their connection closed
+ * @param connectionsOpen         main-listener connections open now
+ * @param unfinishedHeads         connections that have not sent a complete request head yet
+ * @param connectionLimitRefusals connections refused at the connection limit
+ * @param unfinishedHeadRefusals  connections refused at the unfinished-head limit
+ */
+public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
+                           long resets, long resetsDeferred, long resetsCoalesced,
+                           long connectionCapExceeded, long arenaRejections, long framingRefusals,
+                           long blockingRefusals, long orphanedBuffersReclaimed, long bodyTooLarge,
+                           long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
+                           long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
+                           long unfinishedHeadRefusals) {
+
+    static ServerTotals of(ServerStats.Totals t) {
+        return new ServerTotals(t.poolsCreated(), t.poolsDestroyed(), t.poolsLive(), t.requests(), t.resets(),
+                t.resetsDeferred(), t.resetsCoalesced(), t.connectionCapExceeded(), t.arenaRejections(),
+                t.framingRefusals(), t.blockingRefusals(), t.orphanedBuffersReclaimed(), t.bodyTooLarge(),
+                t.bodySpills(), t.bodySpillBytes(), t.bodyTempFilesLive(), t.retainsLeaked(), t.connectionsOpen(),
+                t.unfinishedHeads(), t.connectionLimitRefusals(), t.unfinishedHeadRefusals());
+    }
+}

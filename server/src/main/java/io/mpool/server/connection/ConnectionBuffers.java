@@ -1,0 +1,155 @@
+package io.mpool.server.connection;
+
+import io.mpool.mempool.ArenaBlock;
+import io.mpool.mempool.ArenaExhaustedException;
+import io.mpool.mempool.PageArena;
+import java.nio.ByteBuffer;
+
+/**
+ * Undertow's buffers of one connection: the connection tier of its memory, as nginx keeps a
+ * connection's buffers in the connection's pool and a request's memory in the request's pool.
+ *
+ * <p>The buffers Undertow takes with {@code ByteBufferPool.allocate()} belong to objects that live
+ * as long as the connection, not to one request: the read buffer that holds the bytes of a
+ * pipelined next request, the buffer the response conduit keeps while more pipelined requests
+ * follow, the batch of pipelined responses, and (Undertow 2.3) the response conduit's buffer that is
+ * abandoned when the connection switches to batching, held until the connection closes. Under
+ * steady pipelining one of them is always open: if they lived in the request's pool, its reset
+ * could never run. So each is a block of its own, taken from the arena; a reset neither waits for
+ * them nor touches them, and the request's pool holds only what the request's handlers took.
+ *
+ * <p>A block Undertow closes stays with the connection for its next {@code allocate()} (at most
+ * {@link #FREE_MAX}; more go back to the arena at once). The free ones go back to the arena when
+ * the connection goes idle (the sweep), after its first request (which may be its only one) and at
+ * destroy; a block still out then is taken back by the connection's close
+ * ({@link ConnectionBufferPool#reclaimOrphanedBuffers()}).
+ *
+ * <p>Guarded by the owning {@link ConnectionBufferPool}'s lock.
+ */
+final class ConnectionBuffers {
+    /**
+     * Free blocks kept for the connection's next buffers: what one request of a pipelining client
+     * has out at once (a read buffer, the response conduit's, the batch of responses, a body read).
+     */
+    static final int FREE_MAX = 4;
+
+    private final PageArena arena;
+    /** Whom the arena books the blocks to (the connection's pool, so its scrub skips memory it had). */
+    private final Object owner;
+    private final int size;
+    private final ServerStats stats;
+    private final ArenaBlock[] free = new ArenaBlock[FREE_MAX];
+    /** The buffer view of each free block, made once per block (no view per hand-out). */
+    private final ByteBuffer[] freeViews = new ByteBuffer[FREE_MAX];
+    private int freeCount;
+    private int outCount;
+    private long bytes;
+
+    ConnectionBuffers(PageArena arena, Object owner, int size, ServerStats stats) {
+        this.arena = arena;
+        this.owner = owner;
+        this.size = size;
+        this.stats = stats;
+    }
+
+    /** Whether a block is ready for the next {@link #handOut}, without asking the arena. */
+    boolean hasFree() {
+        return freeCount > 0;
+    }
+
+    /** Blocks Undertow holds. */
+    int out() {
+        return outCount;
+    }
+
+    /** Arena bytes held, out and free. */
+    long bytes() {
+        return bytes;
+    }
+
+    /**
+     * Makes sure the next {@link #handOut} needs no arena: takes a block now unless one is free.
+     *
+     * @throws ArenaExhaustedException when the arena cannot give it (counted as an arena rejection)
+     */
+    void reserveOne() {
+        if (freeCount == 0) {
+            ArenaBlock block = takeFromArena();
+            push(block, view(block));
+        }
+    }
+
+    /**
+     * A buffer for Undertow, cleared, linked in front of {@code next} in the connection's list of
+     * open handles: a free block, or a new one from the arena.
+     *
+     * @throws ArenaExhaustedException when no block is free and the arena cannot give one
+     */
+    BufferHandle handOut(ConnectionBufferPool connection, BufferHandle next) {
+        ArenaBlock block;
+        ByteBuffer view;
+        if (freeCount > 0) {
+            freeCount--;
+            block = free[freeCount];
+            view = freeViews[freeCount];
+            free[freeCount] = null;
+            freeViews[freeCount] = null;
+        } else {
+            block = takeFromArena();
+            view = view(block);
+        }
+        outCount++;
+        return new BufferHandle(connection, view.clear(), block, next);
+    }
+
+    /** Undertow closed the buffer of {@code block} (or its handle was taken back at close). */
+    void giveBack(ArenaBlock block, ByteBuffer view) {
+        outCount--;
+        assert outCount >= 0 : "more connection buffers given back than handed out: " + block;
+        if (freeCount < FREE_MAX) {
+            push(block, view);
+        } else {
+            releaseToArena(block);
+        }
+    }
+
+    /** Gives every free block back to the arena; returns the bytes given back. */
+    long releaseFree() {
+        long released = 0;
+        while (freeCount > 0) {
+            freeCount--;
+            released += free[freeCount].capacity();
+            releaseToArena(free[freeCount]);
+            free[freeCount] = null;
+            freeViews[freeCount] = null;
+        }
+        return released;
+    }
+
+    private void push(ArenaBlock block, ByteBuffer view) {
+        free[freeCount] = block;
+        freeViews[freeCount] = view;
+        freeCount++;
+    }
+
+    private ArenaBlock takeFromArena() {
+        ArenaBlock block;
+        try {
+            block = arena.takeLarge(size, owner);
+        } catch (ArenaExhaustedException e) {
+            stats.arenaRejections.increment();
+            throw e;
+        }
+        bytes += block.capacity();
+        return block;
+    }
+
+    private void releaseToArena(ArenaBlock block) {
+        bytes -= block.capacity();
+        arena.release(block, owner);
+    }
+
+    private ByteBuffer view(ArenaBlock block) {
+        return block.buffer().limit(size).slice();
+    }
+}

@@ -1,0 +1,105 @@
+package io.mpool.server.demo;
+
+import io.mpool.server.AllowedMethods;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.resource.PathResourceManager;
+import io.undertow.server.handlers.resource.ResourceHandler;
+import io.undertow.util.ETag;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The main listener's routes: {@code GET /hello}, {@code POST /echo}, {@code POST /upload}, {@code POST /json},
+ * {@code GET /bytes/{n}}, and with a static directory {@code GET /static/...} (Undertow's
+ * {@link ResourceHandler}: ranges, {@code ETag}, {@code If-Modified-Since}) (HEAD wherever GET,
+ * OPTIONS everywhere, {@code OPTIONS *} for the server as a whole: {@link AllowedMethods}); a method
+ * we do not recognize (case counts: {@code get} is not GET) 501, an unknown path 404, a known path
+ * with the wrong method 405 with {@code Allow}.
+ *
+ * <p>The demo application of the server, built only on its public API: the command line runs it,
+ * an embedder would pass its own handler instead.
+ */
+public final class Routes implements HttpHandler {
+    /** Where static files are served: {@code /static/a.txt} is {@code a.txt} in the directory. */
+    public static final String STATIC_PREFIX = "/static/";
+    /**
+     * Files at least this large go out with a zero-copy transfer from the file, smaller ones are
+     * read into pool buffers (Undertow's {@code PathResourceManager} default is 1 KB).
+     */
+    public static final long STATIC_TRANSFER_MIN_SIZE = 64 * 1024;
+
+    private final HttpHandler hello = new HelloHandler();
+    private final HttpHandler echo = new EchoHandler();
+    private final HttpHandler upload = new UploadHandler();
+    private final HttpHandler bytes = new BytesHandler();
+    private final HttpHandler json = new JsonHandler();
+    /** Null without a static directory. */
+    private final ResourceHandler files;
+
+    /**
+     * @param staticDir the directory served under {@link #STATIC_PREFIX}, or null for none
+     * @throws IllegalArgumentException when {@code staticDir} is not an existing, readable directory
+     */
+    public Routes(Path staticDir) {
+        if (staticDir != null && (!Files.isDirectory(staticDir) || !Files.isReadable(staticDir))) {
+            throw new IllegalArgumentException("--static-dir=" + staticDir + " (expected: an existing, readable"
+                    + " directory)");
+        }
+        this.files = staticDir == null ? null : new ResourceHandler(PathResourceManager.builder()
+                .setBase(staticDir)
+                .setTransferMinSize(STATIC_TRANSFER_MIN_SIZE)
+                .setETagFunction(Routes::etag)
+                .build());
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange exchange) throws Exception {
+        if (!AllowedMethods.known(exchange)) {
+            Responses.notImplemented(exchange);
+            return;
+        }
+        String path = exchange.getRequestPath();
+        switch (path) {
+            case "/hello" -> route(exchange, AllowedMethods.GET, hello);
+            case "/echo" -> route(exchange, AllowedMethods.POST, echo);
+            case "/upload" -> route(exchange, AllowedMethods.POST, upload);
+            case "/json" -> route(exchange, AllowedMethods.POST, json);
+            // Undertow's parser takes the asterisk-form with OPTIONS only (400 otherwise).
+            case "*" -> Responses.options(exchange, AllowedMethods.SERVER);
+            default -> {
+                if (path.startsWith("/bytes/")) {
+                    route(exchange, AllowedMethods.GET, bytes);
+                } else if (files != null && path.startsWith(STATIC_PREFIX)) {
+                    exchange.setRelativePath(path.substring(STATIC_PREFIX.length() - 1));
+                    route(exchange, AllowedMethods.GET, files);
+                } else {
+                    Responses.text(exchange, 404, "no route for " + path
+                            + " (routes: GET /hello, POST /echo, POST /upload, POST /json, GET /bytes/{n}"
+                            + (files == null ? ")" : ", GET " + STATIC_PREFIX + "...)"));
+                }
+            }
+        }
+    }
+
+    /** A validator from the file's modification time and size, as nginx makes its {@code etag}. */
+    private static ETag etag(Path file) {
+        try {
+            return new ETag(false, Long.toHexString(Files.getLastModifiedTime(file).toMillis()) + "-"
+                    + Long.toHexString(Files.size(file)));
+        } catch (IOException e) {
+            return null; // the file went away: no validator, the handler answers 404
+        }
+    }
+
+    private static void route(HttpServerExchange exchange, AllowedMethods allowed, HttpHandler handler)
+            throws Exception {
+        switch (allowed.check(exchange)) {
+            case SERVE -> handler.handleRequest(exchange);
+            case OPTIONS -> Responses.options(exchange, allowed);
+            case NOT_ALLOWED -> Responses.methodNotAllowed(exchange, allowed);
+            case NOT_IMPLEMENTED -> Responses.notImplemented(exchange);
+        }
+    }
+}
