@@ -23,6 +23,7 @@ import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.ConnectionWatchdog;
 import io.mpool.server.transport.HttpConnections;
+import io.mpool.server.transport.ListenerAccepts;
 import io.mpool.server.transport.LogFormat;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
@@ -44,7 +45,6 @@ import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
@@ -139,6 +139,8 @@ public final class MpoolServer implements AutoCloseable {
     private AcceptRecovery acceptRecovery;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
+    /** Both listeners' accept step: one line, not one per accept, for those still scheduled at stop. */
+    private final ListenerAccepts accepts = new ListenerAccepts(LOG);
     private final SpillFiles spillFiles = new SpillFiles(stats);
     private final BodyLimits bodyLimits;
     private final ServerMetrics metrics;
@@ -225,7 +227,7 @@ public final class MpoolServer implements AutoCloseable {
         try {
             accessLog = openAccessLog(config.accessLog());
             mainServer = listen("--host/--port", config.host(), config.port(),
-                    ChannelListeners.openListenerAdapter(this::accept), socketOptions);
+                    accepts.adapter(this::accept), socketOptions);
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             adminServer = config.adminEnabled() ? startAdmin(socketOptions) : null;
             startLimits();
@@ -248,7 +250,7 @@ public final class MpoolServer implements AutoCloseable {
         admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
                 config.limits(), stats, refusals);
         AcceptingChannel<StreamConnection> server = listen("--admin-host/--admin-port", config.adminHost(),
-                config.adminPort(), ChannelListeners.openListenerAdapter(admin), socketOptions);
+                config.adminPort(), accepts.adapter(admin), socketOptions);
         server.resumeAccepts();
         return server;
     }
@@ -259,7 +261,8 @@ public final class MpoolServer implements AutoCloseable {
      */
     private void startLimits() {
         ConnectionLimits limits = ConnectionLimits.resolve(config);
-        limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxUnfinishedHeads(), stats, LOG);
+        limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxUnfinishedHeads(),
+                limits.maxUnfinishedHeadsPerIp(), stats, LOG);
         acceptRecovery = AcceptRecovery.install(adminServer == null ? List.of(mainServer)
                 : List.of(mainServer, adminServer), LOG);
         LOG.info("accept limits: " + limits.derivation());
@@ -403,6 +406,7 @@ public final class MpoolServer implements AutoCloseable {
         }
         stopping = true;
         stats.beginDrain(); // readiness DOWN; answers from now on carry Connection: close
+        accepts.stopping();
         IoUtils.safeClose(mainServer);
         long deadline = System.nanoTime() + grace.toNanos();
         while (stats.inFlight.sum() > 0 && System.nanoTime() < deadline) {
@@ -429,6 +433,7 @@ public final class MpoolServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             worker.shutdownNow();
         }
+        accepts.stopped();
         metrics.close();
         String accessLogLine = closeAccessLog();
         ServerStats.Totals totals = stats.snapshot();
@@ -532,6 +537,11 @@ public final class MpoolServer implements AutoCloseable {
 
     ConnectionRegistry registry() {
         return registry;
+    }
+
+    /** The main listener's accept limits (their per-address counts, for tests). */
+    ConnectionLimiter limiter() {
+        return limiter;
     }
 
     /** The admin listener (its connection count and refusals, for tests); null without one. */
