@@ -18,7 +18,8 @@ import java.nio.ByteBuffer;
  * into their class and reused whenever those pages are carved into it again, so taking and
  * releasing them allocates nothing on the heap. While the pages serve another class (or sit in
  * the arena's common reserve) the view is parked: it is neither free nor in use, and releasing it
- * is a double release.
+ * is a double release. When a trim gives its chunk back to the JVM the view stays parked for
+ * good: it is never carved again, and its memory must not be touched.
  */
 public final class ArenaBlock {
 

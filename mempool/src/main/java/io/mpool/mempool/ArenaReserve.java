@@ -1,5 +1,6 @@
 package io.mpool.mempool;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -7,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Everything behind a {@link PageArena}'s reservation lock (this object's monitor): the chunks,
- * the common reserve, refills, reclaims and the bound. The arena's hot path never comes here;
+ * the common reserve, refills, reclaims, trims and the bound. The arena's hot path never comes here;
  * a take comes here only when its free list is empty. The algorithm is described on
  * {@link PageArena}.
  */
@@ -26,7 +27,12 @@ final class ArenaReserve {
 
     /** Chunks plus uncached blocks in use; written under the lock, except uncached releases. */
     private final AtomicLong reservedBytes = new AtomicLong();
+    /** By slot ({@code firstPage / PAGES_PER_CHUNK}); null where a trim gave the chunk back. */
     private final List<ArenaChunk> chunks = new ArrayList<>();
+    /** Pages of the chunks held now (reservedBytes less the uncached blocks, in pages). */
+    private long chunkPages;
+    /** What the registry holds under the id of a block whose chunk was given back. */
+    private final ArenaBlock retired;
     private final CommonReserve reserve = new CommonReserve();
     /** Blocks carved into each list, free or in use. */
     private final long[] carvedBlocks = new long[SizeClasses.LIST_COUNT];
@@ -38,12 +44,15 @@ final class ArenaReserve {
      */
     private final BitSet dirtyPages = new BitSet();
     private long reclaims;
+    private long trims;
+    private long bytesTrimmed;
 
     ArenaReserve(PageArena arena, long maxBytes, BlockRegistry registry, BlockStack[] freeLists) {
         this.arena = arena;
         this.maxBytes = maxBytes;
         this.registry = registry;
         this.freeLists = freeLists;
+        this.retired = new ArenaBlock(arena, ByteBuffer.allocate(0), -1, -1, ArenaBlock.Kind.PAGE, true, 0);
     }
 
     /**
@@ -87,11 +96,51 @@ final class ArenaReserve {
     }
 
     /** What {@link PageArena#stats()} needs from behind the lock, read together. */
-    record Counts(long[] carvedBlocks, long reserveFreeBytes, long reclaims) {
+    record Counts(long[] carvedBlocks, long reserveFreeBytes, long reclaims, long trims, long bytesTrimmed) {
     }
 
     synchronized Counts counts() {
-        return new Counts(carvedBlocks.clone(), reserve.freePages() * PageArena.PAGE_SIZE, reclaims);
+        return new Counts(carvedBlocks.clone(), reserve.freePages() * PageArena.PAGE_SIZE, reclaims, trims,
+                bytesTrimmed);
+    }
+
+    /**
+     * Gives back to the JVM every chunk that is entirely free once the free lists are drained,
+     * highest slot first, while at least {@code keepBytes} of free memory stays reserved; returns
+     * the bytes given back. See "Trim" on {@link PageArena}.
+     */
+    synchronized long trim(long keepBytes) {
+        if (chunkPages * PageArena.PAGE_SIZE <= keepBytes) {
+            return 0; // even with nothing in use there is nothing above what is to be kept
+        }
+        drainFreeLists();
+        long freeBytes = reserve.freePages() * PageArena.PAGE_SIZE;
+        long given = 0;
+        for (int slot = chunks.size() - 1; slot >= 0 && freeBytes > keepBytes; slot--) {
+            ArenaChunk chunk = chunks.get(slot);
+            if (chunk == null) {
+                continue;
+            }
+            long bytes = (long) chunk.pages * PageArena.PAGE_SIZE;
+            if (freeBytes - bytes < keepBytes || !reserve.removeChunkIfFree(chunk.firstPage, chunk.pages)) {
+                continue; // a smaller (short) chunk further down may still fit, so go on
+            }
+            dirtyPages.clear(chunk.firstPage, chunk.firstPage + chunk.pages);
+            chunks.set(slot, null);
+            chunkPages -= chunk.pages;
+            reservedBytes.addAndGet(-bytes);
+            chunk.free(registry, retired);
+            freeBytes -= bytes;
+            given += bytes;
+        }
+        while (!chunks.isEmpty() && chunks.get(chunks.size() - 1) == null) {
+            chunks.remove(chunks.size() - 1);
+        }
+        if (given > 0) {
+            trims++;
+            bytesTrimmed += given;
+        }
+        return given;
     }
 
     /** Blocks registered so far; ids below this resolve in the registry. */
@@ -125,6 +174,9 @@ final class ArenaReserve {
         reserve.forEachFreeBlock((page, order) -> cover(coverage, page, order, "the common reserve"));
         long reservedPages = 0;
         for (ArenaChunk chunk : chunks) {
+            if (chunk == null) {
+                continue; // given back: its pages must be covered by nothing, checked below
+            }
             reservedPages += chunk.pages;
             for (int page = chunk.firstPage; page < chunk.firstPage + CommonReserve.PAGES_PER_CHUNK; page++) {
                 int expected = page < chunk.firstPage + chunk.pages ? 1 : 0;
@@ -146,6 +198,24 @@ final class ArenaReserve {
                         + " carved blocks but holds " + freeByState[list] + " free and "
                         + inUseByState[list] + " in use");
             }
+        }
+        for (int slot = 0; slot < chunks.size(); slot++) {
+            if (chunks.get(slot) == null) {
+                int first = slot * CommonReserve.PAGES_PER_CHUNK;
+                for (int page = first; page < first + CommonReserve.PAGES_PER_CHUNK; page++) {
+                    if (coverage[page] != 0) {
+                        throw new IllegalStateException("page " + page + " of a chunk given back is covered "
+                                + coverage[page] + " times (expected: 0)");
+                    }
+                }
+                int dirty = dirtyPages.nextSetBit(first);
+                if (dirty >= 0 && dirty < first + CommonReserve.PAGES_PER_CHUNK) {
+                    throw new IllegalStateException("page " + dirty + " of a chunk given back is marked dirty");
+                }
+            }
+        }
+        if (reservedPages != chunkPages) {
+            throw new IllegalStateException("chunks hold " + reservedPages + " pages but " + chunkPages + " are counted");
         }
         if (reservedBytes.get() < reservedPages * PageArena.PAGE_SIZE) {
             throw new IllegalStateException("reservedBytes=" + reservedBytes.get() + " below the "
@@ -214,21 +284,40 @@ final class ArenaReserve {
         if (pages < 1 << order) {
             return false;
         }
-        int firstPage = Math.multiplyExact(chunks.size(), CommonReserve.PAGES_PER_CHUNK);
-        ArenaChunk chunk = new ArenaChunk(PageArena.alignedDirect(pages * PageArena.PAGE_SIZE), firstPage, pages);
-        chunks.add(chunk);
+        int slot = chunks.indexOf(null); // the lowest slot a trim emptied, so page numbers stay low
+        if (slot < 0) {
+            slot = chunks.size();
+        }
+        int firstPage = Math.multiplyExact(slot, CommonReserve.PAGES_PER_CHUNK);
+        ArenaChunk chunk = new ArenaChunk(firstPage, pages);
+        if (slot == chunks.size()) {
+            chunks.add(chunk);
+        } else {
+            chunks.set(slot, chunk);
+        }
+        chunkPages += pages;
         reserve.addChunk(firstPage, pages);
         reservedBytes.addAndGet((long) pages * PageArena.PAGE_SIZE);
         return true;
+    }
+
+    /** {@link #drainFreeLists()} for a request at the bound; counted in {@code reclaims}. */
+    private long reclaim() {
+        long pages = drainFreeLists();
+        if (pages > 0) {
+            reclaims++;
+        }
+        return pages;
     }
 
     /**
      * Moves every free block of every class back into the common reserve, merging buddies; the
      * pages of a block an owner released unscrubbed are marked dirty. Returns the pages moved.
      * Other threads may push and pop meanwhile: a pop that finds a list drained comes here and
-     * waits.
+     * waits; a block popped or being released meanwhile is not on a list, stays out of the
+     * reserve, and so keeps its chunk from being given back.
      */
-    private long reclaim() {
+    private long drainFreeLists() {
         long pages = 0;
         for (int list = 0; list < SizeClasses.LIST_COUNT; list++) {
             int order = SizeClasses.orderOf(list);
@@ -245,9 +334,6 @@ final class ArenaReserve {
                 carvedBlocks[list]--;
                 pages += 1 << order;
             }
-        }
-        if (pages > 0) {
-            reclaims++;
         }
         return pages;
     }

@@ -23,6 +23,8 @@ import java.util.List;
  * @param reclaims         times the arena, at its bound, moved every free block of every class
  *                         back to the common reserve to serve a request
  * @param sizeClasses      memory per free list: pages first, then each large class from 4 KB up
+ * @param trims            calls to {@link PageArena#trim} that gave memory back to the JVM
+ * @param bytesTrimmed     memory those trims gave back, in all
  */
 public record ArenaStats(
         int pageSize,
@@ -36,7 +38,9 @@ public record ArenaStats(
         long fallbacks,
         long reserveFreeBytes,
         long reclaims,
-        List<SizeClassStats> sizeClasses) {
+        List<SizeClassStats> sizeClasses,
+        long trims,
+        long bytesTrimmed) {
 
     public ArenaStats {
         sizeClasses = List.copyOf(sizeClasses);
@@ -70,6 +74,6 @@ public record ArenaStats(
                 + " largeBlocksInUse=" + largeBlocksInUse + " largeBytesInUse=" + largeBytesInUse
                 + " exhaustions=" + exhaustions + " fallbacks=" + fallbacks
                 + " reserveFreeBytes=" + reserveFreeBytes + " reclaims=" + reclaims
-                + " sizeClasses=[" + classes + "]";
+                + " sizeClasses=[" + classes + "] trims=" + trims + " bytesTrimmed=" + bytesTrimmed;
     }
 }

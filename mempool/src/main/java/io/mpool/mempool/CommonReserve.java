@@ -67,6 +67,33 @@ final class CommonReserve {
         }
     }
 
+    /**
+     * Takes the chunk added by {@code addChunk(firstPage, pages)} out of the reserve if every page
+     * of it is free, so it can be given back; false (and nothing changed) if any page is taken.
+     * A free chunk is exactly the pieces {@link #addChunk} put in: a whole chunk merges to one
+     * block of {@link #MAX_ORDER}, and the pieces of a short one never merge past its end.
+     */
+    boolean removeChunkIfFree(int firstPage, int pages) {
+        int offset = 0;
+        for (int order = MAX_ORDER; order >= 0; order--) {
+            if ((pages & (1 << order)) != 0) {
+                if (!free[order].get((firstPage + offset) >> order)) {
+                    return false;
+                }
+                offset += 1 << order;
+            }
+        }
+        offset = 0;
+        for (int order = MAX_ORDER; order >= 0; order--) {
+            if ((pages & (1 << order)) != 0) {
+                free[order].clear((firstPage + offset) >> order);
+                offset += 1 << order;
+            }
+        }
+        freePages -= pages;
+        return true;
+    }
+
     /** Takes a free block of {@code 2^order} pages; its first page number, or -1 if none is free. */
     int allocate(int order) {
         for (int k = order; k <= MAX_ORDER; k++) {

@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <h2>Terms</h2>
  * <ul>
  *   <li><b>chunk</b>: {@value #CHUNK_SIZE} bytes of direct memory reserved from the JVM at once
- *   ({@link ArenaChunk}), page-aligned, kept for the arena's life. The last chunk before the bound
- *   may be shorter.</li>
+ *   ({@link ArenaChunk}), page-aligned, kept until a trim gives it back. The last chunk before the
+ *   bound may be shorter.</li>
  *   <li><b>free list</b>: a lock-free stack ({@link BlockStack}) of free blocks of one class; one
  *   for pages and one per large class. This is the hot path.</li>
  *   <li><b>common reserve</b>: reserved pages carved into no class, as a buddy system
@@ -61,15 +61,41 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Release</h2>
  * Push onto the class's free list (after the scrub rule below). Memory stays in its class until a
- * reclaim; reclaims happen only at the bound, when a request finds nothing else, and cost a pop
+ * reclaim; reclaims happen only at the bound, when a request finds nothing else (or in a trim), and cost a pop
  * and a few bit operations per free block (about 1.8 ms for a full 64 MiB arena of free pages),
  * so the hot path never merges.
  *
  * <h2>Bound</h2>
  * {@code reservedBytes} never exceeds {@code maxBytes}. A request that would need more is an
  * exhaustion: under {@link ExhaustionPolicy#FAIL} it throws {@link ArenaExhaustedException};
- * under {@link ExhaustionPolicy#FALLBACK} it gets an unpooled buffer. Chunks are never given back
- * to the JVM.
+ * under {@link ExhaustionPolicy#FALLBACK} it gets an unpooled buffer. Only {@link #trim} gives
+ * chunks back to the JVM.
+ *
+ * <h2>Trim</h2>
+ * {@link #trim(long) trim(keepBytes)} gives memory no longer needed back to the operating system
+ * (as Netty's pooled allocator destroys empty chunks). Under the reservation lock, like a
+ * reclaim but without being at the bound:
+ * <ol>
+ *   <li>if the chunks hold no more than {@code keepBytes}, stop: nothing can go;</li>
+ *   <li>drain every free list into the common reserve, merging buddies (a reclaim, not counted
+ *   as one); a chunk with no page in use merges into its initial pieces (one block of order 8
+ *   for a whole chunk);</li>
+ *   <li>walk the chunks from the highest slot down (first fit keeps low addresses busy, so high
+ *   chunks are the ones that empty); give back each chunk that is entirely free while the free
+ *   memory left reserved stays at least {@code keepBytes}: take its pieces out of the buddy
+ *   tree, clear its dirty marks, empty its slot (the next chunk reserved takes the lowest empty
+ *   slot), lower {@code reservedBytes}, retire its blocks' ids in the registry (a parked
+ *   placeholder with no memory takes their place; new views reuse the ids), and free its memory
+ *   at once with {@code Unsafe.invokeCleaner} ({@link DirectMemory}).</li>
+ * </ol>
+ * The hot path stays lock-free and correct: a take that finds a list drained comes to the lock
+ * and is served from what is left or from a new chunk; a block popped or being released while
+ * the trim runs is on no list and in no reserve, so its chunk is not entirely free and stays; a
+ * pop that read the id of a drained block before the trim finds the placeholder (never null)
+ * and fails its compare-and-set, since every pop and push bumps the list's tag. Every block of a
+ * chunk given back was parked, so releasing one is a double release and none is carved again.
+ * With no page in use, a trim leaves {@code reservedBytes} at {@code keepBytes} rounded up to
+ * whole chunks. The drain costs what a reclaim costs; takes after it refill from the reserve.
  *
  * <h2>Scrub</h2>
  * With {@code scrub} on (the default) memory one owner wrote is never readable by the next: a
@@ -256,6 +282,27 @@ public final class PageArena {
         }
     }
 
+    /**
+     * Gives every chunk that is entirely free back to the operating system, keeping at least
+     * {@code keepBytes} of free memory reserved so a steady load does not reserve and free in
+     * turn (see "Trim" above). Safe while other threads take and release; holds the reservation
+     * lock meanwhile (a reclaim's drain plus a free per chunk).
+     *
+     * @param keepBytes free memory to keep reserved; 0 gives back every free chunk
+     * @return the bytes given back
+     * @throws IllegalArgumentException when keepBytes is negative
+     */
+    public long trim(long keepBytes) {
+        if (keepBytes < 0) {
+            throw new IllegalArgumentException("keepBytes=" + keepBytes + " (expected: >= 0)");
+        }
+        long given = reserve.trim(keepBytes);
+        if (debug.paranoid()) {
+            checkInvariants();
+        }
+        return given;
+    }
+
     /** A snapshot; takes the reservation lock briefly (never held by the hot path). */
     public ArenaStats stats() {
         long pages = pagesInUse.sum();
@@ -281,7 +328,12 @@ public final class PageArena {
         return new ArenaStats(PAGE_SIZE, maxBytes, reserve.reservedBytes(), pages,
                 Math.max(0, carved[SizeClasses.PAGE_LIST] - inUse[SizeClasses.PAGE_LIST]), largeBlocks,
                 largeBytes, exhaustions.sum(), fallbacks.sum(), counts.reserveFreeBytes(), counts.reclaims(),
-                sizeClasses);
+                sizeClasses, counts.trims(), counts.bytesTrimmed());
+    }
+
+    /** Ids the block registry has handed out; a trim's retired ids are reused, so this stays bounded. */
+    int registeredBlocks() {
+        return reserve.registeredBlocks();
     }
 
     public long maxBytes() {
@@ -401,11 +453,20 @@ public final class PageArena {
 
     /** Direct memory of exactly {@code size} bytes starting on a page boundary. */
     static ByteBuffer alignedDirect(int size) {
+        return aligned(directForAlignment(size), size);
+    }
+
+    /** Direct memory that holds a page-aligned run of {@code size} bytes ({@link #aligned}). */
+    static ByteBuffer directForAlignment(int size) {
         // alignedSlice rounds the end down to a page boundary too, so reserve whole pages plus
         // one page of slack for the start.
         int pages = (size + PAGE_SIZE - 1) / PAGE_SIZE;
-        ByteBuffer raw = ByteBuffer.allocateDirect((pages + 1) * PAGE_SIZE);
-        return raw.alignedSlice(PAGE_SIZE).slice(0, size);
+        return ByteBuffer.allocateDirect((pages + 1) * PAGE_SIZE);
+    }
+
+    /** The page-aligned run of {@code size} bytes in a buffer from {@link #directForAlignment}. */
+    static ByteBuffer aligned(ByteBuffer direct, int size) {
+        return direct.alignedSlice(PAGE_SIZE).slice(0, size);
     }
 
     private void wipe(ArenaBlock block, Object owner) {

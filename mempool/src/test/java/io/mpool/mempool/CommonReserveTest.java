@@ -1,6 +1,7 @@
 package io.mpool.mempool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -72,6 +73,31 @@ class CommonReserveTest {
         List<int[]> after = new ArrayList<>();
         reserve.forEachFreeBlock((page, order) -> after.add(new int[] {page, order}));
         assertEquals(Integer.bitCount(pages), after.size(), "merged back into the same pieces");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 63, 64, 65, 80, 255, 256})
+    void aChunkComesOutOnlyWhenEveryPageOfItIsFree(int pages) {
+        CommonReserve reserve = new CommonReserve();
+        reserve.addChunk(0, CHUNK);
+        reserve.addChunk(CHUNK, pages);
+        List<Integer> taken = new ArrayList<>();
+        for (int i = 0; i < CHUNK + pages; i++) {
+            taken.add(reserve.allocate(0));
+        }
+        int held = CHUNK + pages - 1; // the last page of the second chunk
+        taken.stream().filter(page -> page != held).forEach(page -> reserve.free(page, 0));
+        assertFalse(reserve.removeChunkIfFree(CHUNK, pages), "a page in use keeps its chunk");
+        assertEquals(CHUNK + pages - 1, reserve.freePages(), "and nothing changed");
+        assertTrue(reserve.removeChunkIfFree(0, CHUNK));
+        assertEquals(pages - 1, reserve.freePages());
+        assertEquals(-1, reserve.allocate(CommonReserve.MAX_ORDER), "the whole chunk is gone");
+        reserve.free(held, 0);
+        assertTrue(reserve.removeChunkIfFree(CHUNK, pages));
+        assertEquals(0, reserve.freePages());
+        assertEquals(-1, reserve.largestFreeOrder());
+        reserve.addChunk(0, CHUNK); // its slot taken by the next chunk
+        assertEquals(0, reserve.allocate(CommonReserve.MAX_ORDER));
     }
 
     @Test

@@ -44,11 +44,6 @@ public final class AllowedMethods {
     public static final AllowedMethods GET = new AllowedMethods("GET", "HEAD", "OPTIONS");
     /** POST, with OPTIONS. */
     public static final AllowedMethods POST = new AllowedMethods("POST", "OPTIONS");
-    /**
-     * {@code OPTIONS *}: the server as a whole (RFC 9110 section 9.3.7), every method some route
-     * takes.
-     */
-    public static final AllowedMethods SERVER = new AllowedMethods("GET", "HEAD", "POST", "OPTIONS");
 
     private final Set<String> methods;
     private final String allowHeader;

@@ -12,6 +12,7 @@ import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
+import io.mpool.server.connection.ArenaTrim;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
@@ -24,6 +25,8 @@ import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.AllocationRefusedAnswer;
 import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.ConnectionWatchdog;
+import io.mpool.server.transport.HttpConnections;
+import io.mpool.server.transport.ListenerAccepts;
 import io.mpool.server.transport.LogFormat;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
@@ -35,21 +38,19 @@ import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
-import io.undertow.server.protocol.http.HttpOpenListener;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 import org.xnio.ChannelListener;
-import org.xnio.ChannelListeners;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.Options;
@@ -85,9 +86,9 @@ import org.xnio.channels.AcceptingChannel;
  * Every setting is checked by {@link MpoolServerBuilder#build()}.
  *
  * <p>Inside: {@code Undertow.Builder} shares one buffer pool among all connections, so the main
- * listener is wired by hand on XNIO: every accepted connection gets a fresh {@link HttpOpenListener}
- * over its own pool (about 100 ns), with the pool's close hooked onto the channel after Undertow's
- * own.
+ * listener is wired by hand on XNIO: every accepted connection gets Undertow's HTTP/1.1 connection
+ * over its own pool ({@code transport.HttpConnections}, one request parser for all), with the pool's
+ * close hooked onto the channel after Undertow's own.
  */
 public final class MpoolServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MpoolServer.class.getName());
@@ -108,11 +109,14 @@ public final class MpoolServer implements AutoCloseable {
     private final PageArena arena;
     private final ServerStats stats = new ServerStats();
     private final ConnectionRegistry registry;
+    private final ArenaTrim arenaTrim;
     private final DefaultByteBufferPool heapPool;
     private final DefaultByteBufferPool stockPool;
     /** Every open connection of the main listener, with its timeouts (the sweep checks them). */
     private final Map<StreamConnection, ConnectionWatchdog> watchdogs = new ConcurrentHashMap<>();
     private final OptionMap undertowOptions;
+    /** Undertow's HTTP/1.1 set-up for each accepted connection, with these options. */
+    private final HttpConnections http;
     private final HttpHandler application;
     /** The HTTPS listener's settings, or null: none. */
     private final TlsSettings tls;
@@ -146,6 +150,8 @@ public final class MpoolServer implements AutoCloseable {
     private AcceptRecovery acceptRecovery;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
+    /** Both listeners' accept step: one line, not one per accept, for those still scheduled at stop. */
+    private final ListenerAccepts accepts = new ListenerAccepts(LOG);
     private final SpillFiles spillFiles = new SpillFiles(stats);
     private final BodyLimits bodyLimits;
     private final ServerMetrics metrics;
@@ -180,6 +186,7 @@ public final class MpoolServer implements AutoCloseable {
                 .scrub(config.scrub()).debug(config.debug()).build();
         this.heapPool = new DefaultByteBufferPool(false, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
         this.stockPool = new DefaultByteBufferPool(true, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
+        this.arenaTrim = new ArenaTrim(arena);
         this.registry = new ConnectionRegistry(arena, config.bufferSize(), config.connectionMaxBytes(),
                 heapPool, stats);
         this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
@@ -208,6 +215,7 @@ public final class MpoolServer implements AutoCloseable {
                 .set(HandlerSettings.OPTION, new HandlerSettings(bodyLimits, config.limits().maxBlockingRequests(),
                         stats.blockingRefusals))
                 .getMap();
+        this.http = new HttpConnections(undertowOptions);
     }
 
     /**
@@ -218,6 +226,7 @@ public final class MpoolServer implements AutoCloseable {
      */
     public MpoolServer start() throws IOException {
         AbandonedResponseBuffer.check();
+        HttpConnections.check();
         Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
         worker = xnio.createWorker(OptionMap.builder()
                 .set(Options.WORKER_IO_THREADS, config.ioThreads())
@@ -234,11 +243,11 @@ public final class MpoolServer implements AutoCloseable {
         try {
             accessLog = openAccessLog(config.accessLog());
             mainServer = listen("--host/--port", config.host(), config.port(),
-                    ChannelListeners.openListenerAdapter(c -> accept(c, false)), socketOptions);
+                    accepts.adapter(c -> accept(c, false)), socketOptions);
             if (tls != null) {
                 tlsWrapping = new TlsWrapping(tls.context(), xnio, tls.handshakeTimeout(), stats);
                 tlsServer = listen("--host/--tls-port", tls.host(), tls.port(),
-                        ChannelListeners.openListenerAdapter(c -> accept(c, true)), socketOptions);
+                        accepts.adapter(c -> accept(c, true)), socketOptions);
             }
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             adminServer = config.adminEnabled() ? startAdmin(socketOptions) : null;
@@ -266,7 +275,7 @@ public final class MpoolServer implements AutoCloseable {
         admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
                 config.limits(), stats, refusals);
         AcceptingChannel<StreamConnection> server = listen("--admin-host/--admin-port", config.adminHost(),
-                config.adminPort(), ChannelListeners.openListenerAdapter(admin), socketOptions);
+                config.adminPort(), accepts.adapter(admin), socketOptions);
         server.resumeAccepts();
         return server;
     }
@@ -277,15 +286,10 @@ public final class MpoolServer implements AutoCloseable {
      */
     private void startLimits() {
         ConnectionLimits limits = ConnectionLimits.resolve(config);
-        limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxUnfinishedHeads(), stats, LOG);
-        List<AcceptingChannel<?>> listeners = new ArrayList<>(List.of(mainServer));
-        if (tlsServer != null) {
-            listeners.add(tlsServer);
-        }
-        if (adminServer != null) {
-            listeners.add(adminServer);
-        }
-        acceptRecovery = AcceptRecovery.install(listeners, LOG);
+        limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxUnfinishedHeads(),
+                limits.maxUnfinishedHeadsPerIp(), stats, LOG);
+        acceptRecovery = AcceptRecovery.install(Stream.<AcceptingChannel<?>>of(mainServer, tlsServer, adminServer)
+                .filter(Objects::nonNull).toList(), LOG);
         LOG.info("accept limits: " + limits.derivation());
     }
 
@@ -308,9 +312,9 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     /**
-     * One accepted connection: its own pool and its own HttpOpenListener; on the HTTPS listener,
-     * TLS wrapped around the channel with the engine's buffers from that pool, and the framing
-     * check and the watchdog on the decrypted side.
+     * One accepted connection: its own pool, Undertow's HTTP/1.1 over it ({@link HttpConnections});
+     * on the HTTPS listener, TLS wrapped around the channel with the engine's buffers from that
+     * pool, and the framing check and the watchdog on the decrypted side.
      */
     private void accept(StreamConnection raw, boolean withTls) {
         if (stopping) {
@@ -361,15 +365,12 @@ public final class MpoolServer implements AutoCloseable {
             registry.watch(connection, raw); // the socket: the sweep sees it closed even beneath TLS
         }
         ConnectionBufferPool probed = connection;
-        HttpOpenListener http = connection != null
-                ? connection.withSizeProbe(() -> new HttpOpenListener(probed, undertowOptions))
-                : new HttpOpenListener(stockPool, undertowOptions);
         HttpHandler handler = accessLog == null ? application : new AccessLogHandler(accessLog,
                 connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), application);
-        http.setRootHandler(new RequestScopeHandler(connection, stats, tracker, handler));
         TlsHandshake tlsHandshake = handshake;
         try {
-            http.handleEvent(channel);
+            http.open(channel, connection != null ? connection : stockPool, config.bufferSize(),
+                    new RequestScopeHandler(connection, stats, tracker, handler));
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // The first read could not get memory: the pool has already logged the refusal
             // (rate-limited), answered 503 and is closing the connection the lingering way (see
@@ -401,7 +402,7 @@ public final class MpoolServer implements AutoCloseable {
      */
     private ConnectionBufferPool openPool(StreamConnection channel, RequestFramingConduit framing) {
         try {
-            return registry.open(String.valueOf(channel.getPeerAddress()));
+            return registry.open(channel.getPeerAddress());
         } catch (ArenaExhaustedException e) {
             refusals.log(e);
             if (framing == null) {
@@ -422,6 +423,7 @@ public final class MpoolServer implements AutoCloseable {
             }
         });
         registry.sweepClosed();
+        arenaTrim.afterSweep(); // after the idle connections gave their pages back
         health.sample(now);
     }
 
@@ -444,6 +446,7 @@ public final class MpoolServer implements AutoCloseable {
         }
         stopping = true;
         stats.beginDrain(); // readiness DOWN; answers from now on carry Connection: close
+        accepts.stopping();
         IoUtils.safeClose(mainServer, tlsServer);
         long deadline = System.nanoTime() + grace.toNanos();
         while (stats.inFlight.sum() > 0 && System.nanoTime() < deadline) {
@@ -470,6 +473,7 @@ public final class MpoolServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             worker.shutdownNow();
         }
+        accepts.stopped();
         metrics.close();
         String accessLogLine = closeAccessLog();
         ServerStats.Totals totals = stats.snapshot();
@@ -517,11 +521,7 @@ public final class MpoolServer implements AutoCloseable {
         return ((InetSocketAddress) mainServer.getLocalAddress()).getPort();
     }
 
-    /**
-     * The port the HTTPS listener is bound to.
-     *
-     * @throws IllegalStateException when the server has no HTTPS listener
-     */
+    /** The port the HTTPS listener is bound to; {@code IllegalStateException} without one. */
     public int tlsPort() {
         if (tlsServer == null) {
             throw new IllegalStateException("no HTTPS listener (expected: addHttpsListener on the builder, and start())");
@@ -585,6 +585,11 @@ public final class MpoolServer implements AutoCloseable {
 
     ConnectionRegistry registry() {
         return registry;
+    }
+
+    /** The main listener's accept limits (their per-address counts, for tests). */
+    ConnectionLimiter limiter() {
+        return limiter;
     }
 
     /** The admin listener (its connection count and refusals, for tests); null without one. */

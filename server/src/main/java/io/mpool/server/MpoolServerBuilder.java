@@ -51,6 +51,7 @@ public final class MpoolServerBuilder {
     private DebugOptions debug = DebugOptions.FROM_SYSTEM_PROPERTIES;
     private int maxConnections = OptionConverters.limit(ServerConfig.DEFAULT_MAX_CONNECTIONS);
     private int maxUnfinishedHeads = OptionConverters.limit(ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS);
+    private int maxUnfinishedHeadsPerIp = OptionConverters.limit(ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS_PER_IP);
     private String accessLog = ServerConfig.DEFAULT_ACCESS_LOG;
     private Duration shutdownGrace = OptionConverters.interval(ServerConfig.DEFAULT_SHUTDOWN_GRACE);
     private String tlsHost;
@@ -221,6 +222,17 @@ public final class MpoolServerBuilder {
         return this;
     }
 
+    /**
+     * Of the connections without a complete request head, those one client address may hold; more
+     * from that address get 503 at accept, so one address cannot take every unfinished-head slot.
+     * At most the unfinished-head limit. 0 (default) = derived at start: a quarter of the
+     * unfinished-head limit, at least 64 (clients behind one NAT or proxy share an address).
+     */
+    public MpoolServerBuilder setMaxUnfinishedHeadsPerIp(int maxUnfinishedHeadsPerIp) {
+        this.maxUnfinishedHeadsPerIp = maxUnfinishedHeadsPerIp;
+        return this;
+    }
+
     /** {@code off} (default), {@code stderr}, {@code stdout} or a file to append a line per request to. */
     public MpoolServerBuilder setAccessLog(String accessLog) {
         this.accessLog = accessLog;
@@ -285,6 +297,6 @@ public final class MpoolServerBuilder {
                 parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 }

@@ -10,8 +10,8 @@ import java.nio.ByteBuffer;
  *
  * <p>A handler gets it with {@link #of(HttpServerExchange)} and allocates from the connection's
  * pool while its request runs; everything is freed by the reset that follows the request, so handlers never free. A
- * buffer taken here must not be kept past the request (it is reused by the next one). With
- * {@code --pool undertow} there is no connection pool and allocations come from the heap, so the
+ * buffer taken here must not be kept past the request (it is reused by the next one). With the
+ * {@code UNDERTOW} pool kind ({@code --pool undertow}) there is no connection pool and allocations come from the heap, so the
  * same handlers run on both servers.
  */
 public final class RequestRegion {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mpool.server.transport.AccessLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,6 +53,35 @@ class AccessLogTest {
                     "conn=" + id + " OPTIONS /echo 204 0B",
                     "conn=" + id + " GET /bytes/5 200 5B");
             assertEquals(expected, requests(awaitLines(expected.size())), "the query is never logged");
+        }
+    }
+
+    /**
+     * A client cannot write into the log: the path is logged as sent (still percent-encoded, so a
+     * {@code %0d%0a} cannot end the line and {@code %20} cannot add fields), and a long path is cut
+     * at 2,048 characters with a mark. (Raw control and non-ASCII bytes in a target are refused by
+     * the parser with 400 and never logged; were they logged, they would be written {@code \xHH}:
+     * LogFormatTest.) Every line is one line of printable ASCII with the usual fields.
+     */
+    @Test
+    void aClientCannotForgeLinesOrFieldsOrWriteControlBytes() throws Exception {
+        String forged = "/a%0d%0a2026-12-01%2000:00:00.000%20INFO%20%20[mpool.access]%20conn=1%20GET%20/x%20200%200B"
+                + "%200.001ms";
+        String longPath = "/" + "c".repeat(4000);
+        try (RawHttp http = fixture.connect()) {
+            assertEquals(404, http.exchange(RawHttp.get(forged)).status());
+            assertEquals(404, http.exchange(RawHttp.get("/%1b[2J%00%08%7f%c3%a9")).status());
+            assertEquals(404, http.exchange(RawHttp.get(longPath)).status());
+            List<String> lines = requests(awaitLines(3));
+            String conn = lines.get(0).substring(0, lines.get(0).indexOf(' ') + 1);
+            assertEquals(List.of(
+                    conn + "GET " + forged + " 404 ",
+                    conn + "GET /%1b[2J%00%08%7f%c3%a9 404 ",
+                    conn + "GET " + longPath.substring(0, AccessLog.MAX_FIELD_CHARS) + "\\... 404 "),
+                    lines.stream().map(line -> line.substring(0, line.lastIndexOf(' ') + 1)).toList());
+            for (byte b : Files.readAllBytes(dir.resolve("access.log"))) {
+                assertTrue(b == '\n' || b >= ' ' && b < 0x7f, "only printable ASCII and line ends: " + b);
+            }
         }
     }
 

@@ -50,6 +50,11 @@ class FramingTest {
             cases.add(Arguments.of(path + " TE ,chunked", post + "Transfer-Encoding: ,chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, true));
             cases.add(Arguments.of(path + " TE on HTTP/1.0", "POST " + path + " HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, true));
             cases.add(Arguments.of(path + " CL and TE", post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, true));
+            // Trailers Undertow's parser refused by closing without a word.
+            cases.add(Arguments.of(path + " folded trailer", chunked + "5\r\nhello\r\n0\r\nX-A: 1\r\n folded\r\n\r\n", 400, true));
+            cases.add(Arguments.of(path + " trailer without colon", chunked + "5\r\nhello\r\n0\r\nNoColon\r\n\r\n", 400, true));
+            cases.add(Arguments.of(path + " trailer without name", chunked + "5\r\nhello\r\n0\r\n: v\r\n\r\n", 400, true));
+            cases.add(Arguments.of(path + " trailer with space before colon", chunked + "5\r\nhello\r\n0\r\nX-A : 1\r\n\r\n", 400, true));
             // Undertow's own parser refuses this one before our check: the status is the same.
             cases.add(Arguments.of(path + " TE with space before colon", post + "Transfer-Encoding : chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, false));
         }
@@ -146,6 +151,31 @@ class FramingTest {
         } else {
             assertFalse(statuses.contains(200) || statuses.contains(501), hexSize + ": " + statuses);
         }
+    }
+
+    /**
+     * RFC 9112 section 2.2: a server SHOULD ignore at least one empty line before a request line
+     * (a client may send a CRLF after a POST body). They are dropped before Undertow's parser,
+     * which answered them 400; they count against the head size, so a flood of them is 431.
+     */
+    @Test
+    void emptyLinesBeforeARequestLineAreIgnored() throws IOException {
+        String post = "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello";
+        assertEquals(List.of(200), sendAndReadAll("\r\n" + PIPELINED));
+        assertEquals(List.of(200, 200, 200), sendAndReadAll("\r\n\r\n\n" + post + "\r\n" + PIPELINED + "\r\n\r\n"
+                + PIPELINED));
+        try (RawHttp http = fixture.connect()) {
+            http.send("\r");
+            http.send("\n\r\n");
+            assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text(), "empty lines in pieces");
+            http.send(post + "\r\n");
+            assertEquals("hello", http.read().text());
+            assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text(), "after a body and a CRLF");
+        }
+        int head = RequestLimits.DEFAULTS.maxHeaderSize();
+        assertEquals(List.of(431), sendAndReadAll("\r\n".repeat(head / 2 + 1) + PIPELINED), "a flood of them");
+        assertEquals(List.of(400), sendAndReadAll("\r\r\n" + PIPELINED), "a bare CR among them");
+        assertEquals(2, fixture.server().stats().snapshot().framingRefusals(), "the flood and the bare CR");
     }
 
     @Test

@@ -33,6 +33,8 @@ class MpoolServerBuilderTest {
         assertEquals(cli.limits(), config.limits());
         assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), ServerConfig.MAX_IO_THREADS),
                 config.ioThreads());
+        assertEquals(cli.maxUnfinishedHeadsPerIp(), config.maxUnfinishedHeadsPerIp());
+        assertEquals(5, listening().setMaxUnfinishedHeadsPerIp(5).config().maxUnfinishedHeadsPerIp());
     }
 
     @ParameterizedTest(name = "{1}")
@@ -43,6 +45,8 @@ class MpoolServerBuilderTest {
         "port     | --port=70000 (expected: 0..65535, 0 = any free port)",
         "timeouts | --read-timeout=0s (expected: 1ms..2147483647ms)",
         "access   | --access-log=/nonexistent-dir/x.log (expected: off, stderr, stdout or a file in an existing directory)",
+        "perIp    | --max-unfinished-heads-per-ip=-1 (expected: >= 1, or auto (0): derived from --max-unfinished-heads)",
+        "perIpMax | --max-unfinished-heads-per-ip=9 (expected: at most --max-unfinished-heads=8)",
         "grace    | --shutdown-grace=-1s (expected: >= 0)",
     })
     void aBadSettingIsRefusedAtBuildWithTheCommandLinesMessage(String setting, String message) {
@@ -54,6 +58,8 @@ class MpoolServerBuilderTest {
             case "timeouts" -> b -> b.setTimeouts(Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1),
                     Duration.ofSeconds(1));
             case "access" -> b -> b.setAccessLog("/nonexistent-dir/x.log");
+            case "perIp" -> b -> b.setMaxUnfinishedHeadsPerIp(-1);
+            case "perIpMax" -> b -> b.setConnectionLimits(16, 8).setMaxUnfinishedHeadsPerIp(9);
             default -> b -> b.setShutdownGrace(Duration.ofSeconds(-1));
         };
         MpoolServerBuilder builder = bad.apply(listening()); // setting a value never throws: build() checks

@@ -157,9 +157,9 @@ public final class LoadGenerator implements Callable<Integer> {
         return result.errorCount() > 0 ? 1 : 0;
     }
 
-    /** {@code -V}: the version of this build, as the server's jar records it (the same build, the same version). */
+    /** {@code -V}: the version this jar was built as, which Maven writes into {@value #RESOURCE}. */
     static final class BuildVersion implements CommandLine.IVersionProvider {
-        private static final String RESOURCE = "/io/mpool/server/version.properties";
+        static final String RESOURCE = "/io/mpool/loadtest/version.properties";
 
         @Override
         public String[] getVersion() throws IOException {

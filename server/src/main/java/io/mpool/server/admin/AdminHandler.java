@@ -147,7 +147,7 @@ public final class AdminHandler implements HttpHandler {
             sendPage(exchange);
         } else if (path.equals("/admin/pools")) {
             List<ConnectionRow> connections = registry.connections().stream()
-                    .map(connection -> ConnectionRow.of(connection.detail())).toList();
+                    .map(connection -> ConnectionRow.of(connection.row())).toList();
             send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
         } else {
             String id = path.substring("/admin/pools/".length());

@@ -84,7 +84,7 @@ public record ConnectionPage(String sort, String order, int offset, int limit, i
         summaries.sort(comparator.thenComparingLong(ConnectionSummary::id));
         List<ConnectionRow> rows = new ArrayList<>();
         for (int i = offset; i < summaries.size() && rows.size() < limit; i++) {
-            ConnectionDetail detail = byId.get(summaries.get(i).id()).detail();
+            ConnectionDetail detail = byId.get(summaries.get(i).id()).row();
             rows.add(ConnectionRow.of(detail));
         }
         return new Listing(new ConnectionPage(sort, order, offset, limit, summaries.size(), pending, open, reserved),

@@ -108,6 +108,10 @@ public final class ServerMetrics implements Closeable {
                 ArenaStats::fallbacks);
         arenaCounter("mpool.arena.reclaims", "Times the arena moved every free block back to its common reserve",
                 ArenaStats::reclaims);
+        arenaCounter("mpool.arena.trims", "Trims that gave free chunks back to the operating system",
+                ArenaStats::trims);
+        arenaCounter("mpool.arena.trimmed.bytes", "Memory trims gave back to the operating system, in bytes",
+                ArenaStats::bytesTrimmed);
         List<SizeClassStats> classes = arena.stats().sizeClasses();
         for (int i = 0; i < classes.size(); i++) {
             int index = i;

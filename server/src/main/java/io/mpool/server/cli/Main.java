@@ -220,6 +220,14 @@ public final class Main implements Callable<Integer> {
                     + " (MPOOL_MAX_UNFINISHED_HEADS). Default: ${DEFAULT-VALUE}")
     int maxUnfinishedHeads;
 
+    @Option(names = "--max-unfinished-heads-per-ip", converter = CommandLineConverters.Limit.class,
+            defaultValue = "${env:MPOOL_MAX_UNFINISHED_HEADS_PER_IP:-" + ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS_PER_IP
+                    + "}",
+            description = "Of those, connections from one client address; more get 503 at accept. auto:"
+                    + " min(max-unfinished-heads, max(" + ConnectionLimits.MIN_AUTO_HEADS_PER_IP
+                    + ", max-unfinished-heads / 4)) (MPOOL_MAX_UNFINISHED_HEADS_PER_IP). Default: ${DEFAULT-VALUE}")
+    int maxUnfinishedHeadsPerIp;
+
     @Option(names = "--debug", split = ",", defaultValue = "${env:MPOOL_DEBUG}",
             description = "Allocator debug modes, comma-separated: poison, no-pooling, paranoid, leak-tracking"
                     + " (MPOOL_DEBUG). Default: none")
@@ -401,6 +409,7 @@ public final class Main implements Callable<Integer> {
                 .setMaxBlockingRequests(maxBlockingRequests)
                 .setRequestBodies(bodyInMemoryMax, bodyTempDir)
                 .setConnectionLimits(maxConnections, maxUnfinishedHeads)
+                .setMaxUnfinishedHeadsPerIp(maxUnfinishedHeadsPerIp)
                 .setDebug(debugOptions(debug))
                 .setAccessLog(accessLog)
                 .setShutdownGrace(shutdownGrace);

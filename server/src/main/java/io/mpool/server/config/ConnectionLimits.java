@@ -7,11 +7,13 @@ import java.lang.management.OperatingSystemMXBean;
 
 /**
  * The main listener's accept-side limits in effect, {@code --max-connections} and
- * {@code --max-unfinished-heads}, with {@code auto} (0) resolved when the server starts:
+ * {@code --max-unfinished-heads} and {@code --max-unfinished-heads-per-ip}, with {@code auto} (0)
+ * resolved when the server starts:
  * <pre>
  *   max-connections      = fd limit - fds open once both listeners are bound
  *                          - {@value AdminListener#MAX_CONNECTIONS} (admin connections) - {@value #SPARE_FDS} (spare)
  *   max-unfinished-heads = min(max-connections / 2, arena-max / (2 * (4096 + buffer-size)))
+ *   max-unfinished-heads-per-ip = min(max-unfinished-heads, max({@value #MIN_AUTO_HEADS_PER_IP}, max-unfinished-heads / 4))
  * </pre>
  * The spare descriptors are for what the process opens later (a refused connection between its
  * accept and its close, log and temporary files, a JFR recording, a class loaded from a new jar).
@@ -19,11 +21,15 @@ import java.lang.management.OperatingSystemMXBean;
  * and the admin listener can still accept. Unfinished heads are held to half the connections
  * (clients that have sent a request keep the other half) and to half the arena at a node and a
  * read buffer each. Where the JVM cannot tell the descriptor limit, max-connections is
- * {@value #FALLBACK_MAX_CONNECTIONS}.
+ * {@value #FALLBACK_MAX_CONNECTIONS}. One client address may hold a quarter of the unfinished
+ * heads (so at least four addresses are needed to fill them), but never fewer than
+ * {@value #MIN_AUTO_HEADS_PER_IP}: many clients behind one NAT or proxy share an address, and a
+ * small server's limit would otherwise leave one address a handful.
  *
  * @param derivation how the values were found, for the startup log
  */
-public record ConnectionLimits(int maxConnections, int maxUnfinishedHeads, String derivation) {
+public record ConnectionLimits(int maxConnections, int maxUnfinishedHeads, int maxUnfinishedHeadsPerIp,
+        String derivation) {
     /** How a user asks for the derived value. */
     public static final String AUTO = ServerConfig.AUTO;
     /** Connections the admin listener takes at most (its own small limit, outside max-connections). */
@@ -32,6 +38,10 @@ public record ConnectionLimits(int maxConnections, int maxUnfinishedHeads, Strin
     public static final int SPARE_FDS = 64;
     /** max-connections where the JVM does not report a descriptor limit (not a Unix). */
     public static final int FALLBACK_MAX_CONNECTIONS = 10_000;
+    /** The smallest derived per-address share of unfinished heads (nginx's limit_conn is per address too). */
+    public static final int MIN_AUTO_HEADS_PER_IP = 64;
+    /** The derived per-address share: one address may hold 1 / this of the unfinished heads. */
+    public static final int AUTO_HEADS_PER_IP_DIVISOR = 4;
 
     /** The limits in effect for {@code config}, with this process's descriptor limit and open count now. */
     public static ConnectionLimits resolve(ServerConfig config) {
@@ -76,7 +86,16 @@ public record ConnectionLimits(int maxConnections, int maxUnfinishedHeads, Strin
             derivation += " maxUnfinishedHeads=" + heads + " (min(" + connections + " / 2, arena share " + arenaShare
                     + "))";
         }
-        return new ConnectionLimits(connections, heads, derivation);
+        int perIp;
+        if (config.maxUnfinishedHeadsPerIp() > 0) {
+            perIp = Math.min(config.maxUnfinishedHeadsPerIp(), heads);
+            derivation += " maxUnfinishedHeadsPerIp=" + perIp;
+        } else {
+            perIp = Math.min(heads, Math.max(MIN_AUTO_HEADS_PER_IP, heads / AUTO_HEADS_PER_IP_DIVISOR));
+            derivation += " maxUnfinishedHeadsPerIp=" + perIp + " (min(" + heads + ", max(" + MIN_AUTO_HEADS_PER_IP
+                    + ", " + heads + " / " + AUTO_HEADS_PER_IP_DIVISOR + ")))";
+        }
+        return new ConnectionLimits(connections, heads, perIp, derivation);
     }
 
     /** A limit as the user writes it: the number, or {@code auto} for 0. */

@@ -22,6 +22,8 @@ import java.util.Locale;
  *                            0 = derived from the file descriptor limit ({@link ConnectionLimits})
  * @param maxUnfinishedHeads  connections that have not sent a complete request head yet, more are
  *                            refused with 503; 0 = derived ({@link ConnectionLimits})
+ * @param maxUnfinishedHeadsPerIp those of them from one client address, more are refused with 503;
+ *                            0 = derived ({@link ConnectionLimits})
  * @param accessLog           {@code off}, {@code stderr}, {@code stdout} or a file: where the
  *                            access log goes (one line per request of the main listener)
  */
@@ -43,6 +45,7 @@ public record ServerConfig(
         DebugOptions debug,
         int maxConnections,
         int maxUnfinishedHeads,
+        int maxUnfinishedHeadsPerIp,
         String accessLog) {
 
     /** Which buffer pool the connections use. */
@@ -84,6 +87,8 @@ public record ServerConfig(
     public static final String DEFAULT_MAX_CONNECTIONS = ConnectionLimits.AUTO;
     /** {@code auto}: derived at start from the connection limit and the arena ({@link ConnectionLimits}). */
     public static final String DEFAULT_MAX_UNFINISHED_HEADS = ConnectionLimits.AUTO;
+    /** {@code auto}: derived at start from the unfinished-head limit ({@link ConnectionLimits}). */
+    public static final String DEFAULT_MAX_UNFINISHED_HEADS_PER_IP = ConnectionLimits.AUTO;
     /** Time in-flight requests get when the server stops: well within a container runtime's stop timeout. */
     public static final String DEFAULT_SHUTDOWN_GRACE = "10s";
     /** No access log: a line per request is for debugging and audits, not for every server. */
@@ -151,6 +156,14 @@ public record ServerConfig(
             throw new IllegalArgumentException("--max-unfinished-heads=" + maxUnfinishedHeads
                     + " (expected: at most --max-connections=" + maxConnections + ")");
         }
+        if (maxUnfinishedHeadsPerIp < 0) {
+            throw new IllegalArgumentException("--max-unfinished-heads-per-ip=" + maxUnfinishedHeadsPerIp
+                    + " (expected: >= 1, or auto (0): derived from --max-unfinished-heads)");
+        }
+        if (maxUnfinishedHeads > 0 && maxUnfinishedHeadsPerIp > maxUnfinishedHeads) {
+            throw new IllegalArgumentException("--max-unfinished-heads-per-ip=" + maxUnfinishedHeadsPerIp
+                    + " (expected: at most --max-unfinished-heads=" + maxUnfinishedHeads + ")");
+        }
         requireAccessLog(accessLog);
         if (adminHost != null && !isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
@@ -161,7 +174,8 @@ public record ServerConfig(
 
     /**
      * Defaults everywhere but the main listener, which binds to loopback like the admin one, and
-     * the ports, as given (0 = ephemeral): for tests and embedding.
+     * the ports, as given (0 = ephemeral), and the admin listener on: for tests (embedders use
+     * {@code MpoolServer.builder()}, whose admin listener is off unless asked).
      */
     public static ServerConfig defaults(int port, int adminPort) {
         return new ServerConfig(LOOPBACK, port, DEFAULT_ADMIN_HOST, adminPort, null,
@@ -171,50 +185,57 @@ public record ServerConfig(
                 OptionConverters.ioThreads(DEFAULT_IO_THREADS),
                 DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES,
                 OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS),
-                DEFAULT_ACCESS_LOG);
+                OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS_PER_IP), DEFAULT_ACCESS_LOG);
     }
 
     public ServerConfig withPool(PoolKind kind) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withAdmin(String host, String token) {
         return new ServerConfig(this.host, port, host, adminPort, token, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withMemory(int bufferSize, long arenaMaxBytes, long connectionMaxBytes) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withLimits(RequestLimits limits) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     /** Accept-side limits; 0 = derived at start ({@link ConnectionLimits}). */
     public ServerConfig withConnectionLimits(int maxConnections, int maxUnfinishedHeads) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+    }
+
+    /** The unfinished-head limit per client address; 0 = derived at start ({@link ConnectionLimits}). */
+    public ServerConfig withUnfinishedHeadsPerIp(int maxUnfinishedHeadsPerIp) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public ServerConfig withAccessLog(String accessLog) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     /** Whether the admin listener runs (an admin host is set). */
@@ -230,7 +251,7 @@ public record ServerConfig(
     public ServerConfig withIoThreads(int ioThreads) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
     public static boolean isLoopback(String host) {
@@ -285,7 +306,8 @@ public record ServerConfig(
                 + " arenaPolicy=" + arenaPolicy + " scrub=" + scrub + " connectionMaxBytes=" + connectionMaxBytes
                 + " ioThreads=" + ioThreads + " workerThreads=" + workerThreads
                 + " maxConnections=" + ConnectionLimits.show(maxConnections)
-                + " maxUnfinishedHeads=" + ConnectionLimits.show(maxUnfinishedHeads) + " " + limits
+                + " maxUnfinishedHeads=" + ConnectionLimits.show(maxUnfinishedHeads)
+                + " maxUnfinishedHeadsPerIp=" + ConnectionLimits.show(maxUnfinishedHeadsPerIp) + " " + limits
                 + " admin=" + (adminHost == null ? "off" : "on") + " adminToken=" + (adminToken == null ? "none" : "set")
                 + " debug=[" + debug + "]"
                 + " accessLog=" + accessLog;

@@ -5,8 +5,8 @@ import io.mpool.mempool.MpPool;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
@@ -56,7 +56,10 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     static final int HEAD_BUFFER_SIZE = 2048;
 
     private final long id;
-    private final String remote;
+    /** The peer, as the channel holds it (a {@code SocketAddress}): made a string only when shown. */
+    private final Object remote;
+    /** The channel, once the server watches it ({@link ConnectionRegistry#watch}); the sweep checks it. */
+    private volatile StreamConnection channel;
     private final long createdMillis = System.currentTimeMillis();
     private final MpPool pool;
     private final int bufferSize;
@@ -91,19 +94,14 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Heap buffers handed out since then (the 503's header and body need one or two). */
     private int refusalBuffers;
     private static final int MAX_REFUSAL_BUFFERS = 4;
-    /** True while Undertow's listener is built: allocate answers its size probe. */
-    private boolean probing;
-    private final PooledByteBuffer sizeProbe;
-    private final ResetHistory history = new ResetHistory();
+    private final ResetHistory history = new ResetHistory(createdMillis);
     private final RegionHolds holds = new RegionHolds();
     /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
     private long bodyBytesInMemory;
     private long bodyBytesOnDisk;
 
-    ConnectionBufferPool(long id, String remote, MpPool pool, int bufferSize, long maxBytes,
-                         ByteBufferPool arrayBacked, PooledByteBuffer sizeProbe, ServerStats stats,
-                         Runnable onDestroyed) {
-        this.sizeProbe = sizeProbe;
+    ConnectionBufferPool(long id, Object remote, MpPool pool, int bufferSize, long maxBytes,
+                         ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
         this.id = id;
         this.remote = remote;
         this.pool = pool;
@@ -121,8 +119,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /**
      * A {@link #getBufferSize()}-byte direct buffer of this connection: the head buffer (2 KB) when
-     * no request runs, else a connection buffer; while Undertow's listener is built, a size probe
-     * that is never written; after the arena refused a running request, a heap buffer for its 503.
+     * no request runs, else a connection buffer; after the arena refused a running request, a heap
+     * buffer for its 503.
      *
      * @throws IllegalStateException   once the connection is closing (Undertow treats this as
      *                                 "connection closing"), or when the connection would pass
@@ -134,9 +132,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         try {
             synchronized (this) {
                 checkOpen();
-                if (probing) {
-                    return sizeProbe;
-                }
                 if (arenaRefused) {
                     // Only to write the refusal, never the arena again, and only a few: a handler
                     // that goes on streaming after the refusal is told the connection is closing.
@@ -175,21 +170,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     public void refuseArena() {
         synchronized (this) {
             arenaRefused = true;
-        }
-    }
-
-    /**
-     * Builds Undertow's listener for this connection: its constructor takes a buffer only to learn
-     * the buffer size, which here is answered without taking memory from the pool.
-     */
-    public <T> T withSizeProbe(Supplier<T> construct) {
-        synchronized (this) {
-            try {
-                probing = true;
-                return construct.get();
-            } finally {
-                probing = false;
-            }
         }
     }
 
@@ -476,7 +456,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             destroyed = true;
             bodyBytesInMemory = 0;
             bodyBytesOnDisk = 0;
-            PoolDestroyedEvent.emit(id, remote, System.currentTimeMillis() - createdMillis, requests,
+            PoolDestroyedEvent.emit(id, String.valueOf(remote), System.currentTimeMillis() - createdMillis, requests,
                     history.resets(), history.coalesced(), reservedAtDestroy);
             try {
                 assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
@@ -562,10 +542,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         return id;
     }
 
+    /** The channel the sweep checks, or null before the server watches it. */
+    StreamConnection channel() {
+        return channel;
+    }
+
+    void watch(StreamConnection channel) {
+        this.channel = channel;
+    }
+
     /** One line per connection for the admin endpoint. */
     public ConnectionSummary summary() {
         synchronized (this) {
-            return new ConnectionSummary(id, remote, System.currentTimeMillis() - createdMillis, requests,
+            return new ConnectionSummary(id, String.valueOf(remote), System.currentTimeMillis() - createdMillis, requests,
                     history.resets(), history.coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds.size(),
@@ -585,6 +574,16 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             return holds.describe();
         }
         return "running";
+    }
+
+    /**
+     * The connection with its pool's nodes, for a row of a list: without its reset history, whose
+     * keeping starts only when someone looks at this connection alone ({@link #detail()}).
+     */
+    public ConnectionDetail row() {
+        synchronized (this) {
+            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), List.of());
+        }
     }
 
     /** The connection in detail: its pool's nodes and large entries, and recent resets. */

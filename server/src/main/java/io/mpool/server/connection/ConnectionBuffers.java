@@ -38,9 +38,10 @@ final class ConnectionBuffers {
     private final Object owner;
     private final int size;
     private final ServerStats stats;
-    private final ArenaBlock[] free = new ArenaBlock[FREE_MAX];
+    /** Free blocks; null while there are none (an idle connection holds no array either). */
+    private ArenaBlock[] free;
     /** The buffer view of each free block, made once per block (no view per hand-out). */
-    private final ByteBuffer[] freeViews = new ByteBuffer[FREE_MAX];
+    private ByteBuffer[] freeViews;
     private int freeCount;
     private int outCount;
     private long bytes;
@@ -125,13 +126,17 @@ final class ConnectionBuffers {
             freeCount--;
             released += free[freeCount].capacity();
             releaseToArena(free[freeCount]);
-            free[freeCount] = null;
-            freeViews[freeCount] = null;
         }
+        free = null;
+        freeViews = null;
         return released;
     }
 
     private void push(ArenaBlock block, ByteBuffer view) {
+        if (free == null) {
+            free = new ArenaBlock[FREE_MAX];
+            freeViews = new ByteBuffer[FREE_MAX];
+        }
         free[freeCount] = block;
         freeViews[freeCount] = view;
         freeCount++;

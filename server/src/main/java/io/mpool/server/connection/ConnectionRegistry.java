@@ -4,8 +4,6 @@ import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.undertow.connector.ByteBufferPool;
-import io.undertow.connector.PooledByteBuffer;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,10 +23,7 @@ public final class ConnectionRegistry {
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final AtomicLong ids = new AtomicLong();
-    /** What a connection answers when Undertow's listener asks for a buffer only to learn its size. */
-    private final PooledByteBuffer sizeProbe;
     private final Map<Long, ConnectionBufferPool> live = new ConcurrentHashMap<>();
-    private final Map<Long, StreamConnection> channels = new ConcurrentHashMap<>();
 
     public ConnectionRegistry(PageArena arena, int bufferSize, long connectionMaxBytes,
                        ByteBufferPool arrayBacked, ServerStats stats) {
@@ -37,16 +32,16 @@ public final class ConnectionRegistry {
         this.connectionMaxBytes = connectionMaxBytes;
         this.arrayBacked = arrayBacked;
         this.stats = stats;
-        this.sizeProbe = new SizeProbe(bufferSize);
     }
 
     /**
-     * A pool for a newly accepted connection. Buffers up to a page are small allocations that
+     * A pool for a newly accepted connection from {@code remote} (the peer's address as the channel
+     * holds it; shown with {@code String.valueOf}). Buffers up to a page are small allocations that
      * fill nodes exactly, so the pool's small limit is a whole node.
      *
      * @throws io.mpool.mempool.ArenaExhaustedException when the arena cannot give a first node
      */
-    public ConnectionBufferPool open(String remote) {
+    public ConnectionBufferPool open(Object remote) {
         long id = ids.incrementAndGet();
         MpPool pool;
         try {
@@ -59,9 +54,8 @@ public final class ConnectionRegistry {
             throw e;
         }
         ConnectionBufferPool connection = new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes,
-                arrayBacked, sizeProbe, stats, () -> {
+                arrayBacked, stats, () -> {
                     live.remove(id);
-                    channels.remove(id);
                 });
         live.put(id, connection);
         stats.poolsCreated.increment();
@@ -70,7 +64,7 @@ public final class ConnectionRegistry {
 
     /** Remembers the channel of a connection so {@link #sweepClosed()} can check on it. */
     public void watch(ConnectionBufferPool connection, StreamConnection channel) {
-        channels.put(connection.id(), channel);
+        connection.watch(channel);
     }
 
     /**
@@ -81,7 +75,7 @@ public final class ConnectionRegistry {
      */
     public void sweepClosed() {
         for (ConnectionBufferPool connection : live.values()) {
-            StreamConnection channel = channels.get(connection.id());
+            StreamConnection channel = connection.channel();
             if (channel != null && !channel.isOpen()) {
                 connection.channelClosed(channel);
             } else {
@@ -103,28 +97,5 @@ public final class ConnectionRegistry {
 
     public int size() {
         return live.size();
-    }
-
-    /** A buffer of the pool's size that is never written: read-only, shared, never closed. */
-    private static final class SizeProbe implements PooledByteBuffer {
-        private final ByteBuffer buffer;
-
-        SizeProbe(int size) {
-            this.buffer = ByteBuffer.allocate(size).asReadOnlyBuffer();
-        }
-
-        @Override
-        public ByteBuffer getBuffer() {
-            return buffer.duplicate();
-        }
-
-        @Override
-        public void close() {
-        }
-
-        @Override
-        public boolean isOpen() {
-            return true;
-        }
     }
 }

@@ -6,8 +6,11 @@ import java.util.List;
 /**
  * What one connection's resets did: how many ran, how many request ends they covered, and the last
  * {@link #CAPACITY} in one preallocated array (recording a reset, once per request, allocates
- * nothing; {@link ResetRecord}s are built only when the admin endpoint asks). Each reset is also
- * counted in {@link ServerStats} and emitted as a JFR event. Guarded by the connection's lock.
+ * nothing; {@link ResetRecord}s are built only when the admin endpoint asks). The array holds ints
+ * (times in milliseconds since the connection was accepted, byte counts capped at
+ * {@code Integer.MAX_VALUE}): 208 bytes per connection instead of 400, on every idle connection.
+ * Each reset is also counted in {@link ServerStats} and emitted as a JFR event. Guarded by the
+ * connection's lock.
  */
 public final class ResetHistory {
     /** How many resets the admin endpoint can show per connection. */
@@ -22,12 +25,18 @@ public final class ResetHistory {
     private static final int COVERED = 5;
     private static final int FIELDS = 6;
 
-    private final long[] records = new long[CAPACITY * FIELDS];
+    private final int[] records = new int[CAPACITY * FIELDS];
+    /** When the connection was accepted (epoch milliseconds): records hold times relative to it. */
+    private final long startMillis;
     private long recorded;
     private long resets;
     private long coalesced;
     /** When the pending reset was first deferred (System.nanoTime), or 0: only a deferred reset is timed. */
     private long pendingSinceNanos;
+
+    ResetHistory(long startMillis) {
+        this.startMillis = startMillis;
+    }
 
     long resets() {
         return resets;
@@ -71,12 +80,16 @@ public final class ResetHistory {
 
     private void record(long at, long bytesBefore, int nodeCount, int large, long deferred, int covered) {
         int base = (int) (recorded++ % CAPACITY) * FIELDS;
-        records[base + AT] = at;
-        records[base + BYTES_BEFORE] = bytesBefore;
+        records[base + AT] = capped(at - startMillis);
+        records[base + BYTES_BEFORE] = capped(bytesBefore);
         records[base + NODES] = nodeCount;
         records[base + LARGE_FREED] = large;
-        records[base + DEFERRED_MICROS] = deferred;
+        records[base + DEFERRED_MICROS] = capped(deferred);
         records[base + COVERED] = covered;
+    }
+
+    private static int capped(long value) {
+        return (int) Math.min(value, Integer.MAX_VALUE);
     }
 
     /** The recorded resets, oldest first. */
@@ -85,8 +98,9 @@ public final class ResetHistory {
         List<ResetRecord> snapshot = new ArrayList<>(size);
         for (long i = recorded - size; i < recorded; i++) {
             int base = (int) (i % CAPACITY) * FIELDS;
-            snapshot.add(new ResetRecord(records[base + AT], records[base + BYTES_BEFORE], (int) records[base + NODES],
-                    (int) records[base + LARGE_FREED], records[base + DEFERRED_MICROS], (int) records[base + COVERED]));
+            snapshot.add(new ResetRecord(startMillis + records[base + AT], records[base + BYTES_BEFORE],
+                    records[base + NODES], records[base + LARGE_FREED], records[base + DEFERRED_MICROS],
+                    records[base + COVERED]));
         }
         return snapshot;
     }

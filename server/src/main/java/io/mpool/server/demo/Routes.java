@@ -30,6 +30,9 @@ public final class Routes implements HttpHandler {
      */
     public static final long STATIC_TRANSFER_MIN_SIZE = 64 * 1024;
 
+    /** {@code OPTIONS *}: the server as a whole (RFC 9110 section 9.3.7), every method some route takes. */
+    static final AllowedMethods SERVER = AllowedMethods.of("GET", "HEAD", "POST", "OPTIONS");
+
     private final HttpHandler hello = new HelloHandler();
     private final HttpHandler echo = new EchoHandler();
     private final HttpHandler upload = new UploadHandler();
@@ -67,7 +70,7 @@ public final class Routes implements HttpHandler {
             case "/upload" -> route(exchange, AllowedMethods.POST, upload);
             case "/json" -> route(exchange, AllowedMethods.POST, json);
             // Undertow's parser takes the asterisk-form with OPTIONS only (400 otherwise).
-            case "*" -> Responses.options(exchange, AllowedMethods.SERVER);
+            case "*" -> Responses.options(exchange, SERVER);
             default -> {
                 if (path.startsWith("/bytes/")) {
                     route(exchange, AllowedMethods.GET, bytes);

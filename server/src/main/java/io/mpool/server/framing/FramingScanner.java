@@ -20,7 +20,8 @@ import java.nio.ByteBuffer;
  *   <li>in a chunked body: a chunk-size line outside RFC 9112's grammar ({@link ChunkSizeLine}: a
  *   size that is not hexadecimal ({@code zz}, {@code 0x5}) or above {@link #MAX_CHUNK_SIZE},
  *   anything but {@code ;} extensions after the size ({@code 5 x}), a control byte, a line not
- *   ended by CRLF), chunk data not followed by CRLF (a "runaway" chunk): 400;</li>
+ *   ended by CRLF), chunk data not followed by CRLF (a "runaway" chunk), a trailer line without a name and
+ *   colon, folded or with whitespace in its name: 400;</li>
  *   <li>a body larger than the limit ({@code --max-body-size}), announced by {@code Content-Length}
  *   or counted through a chunked body: 413.</li>
  * </ul>
@@ -59,12 +60,16 @@ public final class FramingScanner {
     private boolean sawCr;
     /** Length of the current trailer line. */
     private int trailerLineLength;
+    /** Whether the current trailer line's colon has come. */
+    private boolean trailerColonSeen;
     private long remaining;
     private final ChunkSizeLine chunkLine = new ChunkSizeLine();
     /** Bytes of chunk data announced so far in the current chunked body. */
     private long chunkedBodyBytes;
     private int trailerBytes;
     private FramingViolation violation;
+    /** Where the empty lines before request lines were in the bytes of the current scan. */
+    private final EmptyLineRuns emptyLines = new EmptyLineRuns();
 
     /** A scanner with no body limit (chunk sizes are still bounded by {@link #MAX_CHUNK_SIZE}). */
     public FramingScanner(int maxRequestLine, int maxHead) {
@@ -114,20 +119,32 @@ public final class FramingScanner {
 
     /** As {@link #scan(byte[], int, int)} over absolute indexes of a buffer (heap or direct). */
     public int scan(ByteBuffer bytes, int from, int to) {
+        emptyLines.clear();
         int i = from;
         while (i < to) {
             if (state == State.FAILED) {
                 return i;
             }
             if (state == State.HEAD) {
+                if (head.beforeRequestLine()) {
+                    int first = head.skipEmptyLines(bytes, i, to);
+                    if (first > i) {
+                        emptyLines.add(i, first);
+                    }
+                    if (head.violation() != null) {
+                        return headRefused(first);
+                    }
+                    if (first == to) {
+                        return to;
+                    }
+                    i = first;
+                }
                 int end = head.scan(bytes, i, to);
                 if (end == -1) {
                     return to;
                 }
                 if (head.violation() != null) {
-                    FramingViolation refused = head.violation();
-                    fail(refused.status(), refused.reason(), true);
-                    return end;
+                    return headRefused(end);
                 }
                 startBody();
                 i = end;
@@ -146,6 +163,23 @@ public final class FramingScanner {
             i++;
         }
         return to;
+    }
+
+    /**
+     * As {@link #scan(ByteBuffer, int, int)}, and drops the empty lines before each request line
+     * from the bytes passed on: the bytes after them are moved down over them (one pass), so a
+     * parser after this one never sees them (Undertow's refuses a request line that starts with
+     * CR or LF). Returns the end of the bytes to pass on; {@link #violation()} says whether the
+     * stream was cut there.
+     */
+    public int scanDroppingEmptyLines(ByteBuffer bytes, int from, int to) {
+        return emptyLines.drop(bytes, scan(bytes, from, to));
+    }
+
+    private int headRefused(int at) {
+        FramingViolation refused = head.violation();
+        fail(refused.status(), refused.reason(), true);
+        return at;
     }
 
     /** Feeds one byte; false once a violation is found (the byte is refused). */
@@ -222,6 +256,7 @@ public final class FramingScanner {
             trailerBytes = 0;
             sawCr = false;
             trailerLineLength = 0;
+            trailerColonSeen = false;
             return true;
         }
         state = State.CHUNK_DATA;
@@ -242,14 +277,30 @@ public final class FramingScanner {
                 return true;
             }
             trailerLineLength = 0;
-            return true;
-        }
-        if (b == '\r') {
-            sawCr = true;
+            trailerColonSeen = false;
             return true;
         }
         if (b == '\n') {
             return fail(400, "trailer line ended by a bare LF", false);
+        }
+        // The rules of a header line (HeadScanner), checked at the first byte that breaks them:
+        // Undertow's parser closes the connection without an answer on any of these bytes.
+        if (!trailerColonSeen) {
+            boolean blank = b == ' ' || b == '\t';
+            if (blank && trailerLineLength == 0) {
+                return fail(400, "obsolete line folding in a trailer", false);
+            }
+            if (blank) {
+                return fail(400, "whitespace in a trailer name or before its colon", false);
+            }
+            if (b == ':' && trailerLineLength == 0 || b == '\r' && trailerLineLength > 0) {
+                return fail(400, "trailer line without a name and colon", false);
+            }
+            trailerColonSeen = b == ':';
+        }
+        if (b == '\r') {
+            sawCr = true;
+            return true;
         }
         trailerLineLength++;
         return true;

@@ -216,6 +216,40 @@ final class HeadScanner {
         return i;
     }
 
+    /** True before the request line's first byte: empty lines may still come ({@link #skipEmptyLines}). */
+    boolean beforeRequestLine() {
+        return lines == 0 && lineLength == 0;
+    }
+
+    /**
+     * Takes the empty lines (CRLF, or a bare LF) before a request line from {@code from}: RFC 9112
+     * section 2.2 says a server SHOULD ignore at least one, and a client may send one after a
+     * request body. They count against the head size, so a flood of them is refused with 431, and a
+     * CR followed by anything but LF is a bare CR (400). Returns the offset of the first byte that
+     * is not theirs (the request line's first byte, or {@code to}), or of the refused byte when
+     * {@link #violation()} is set.
+     */
+    int skipEmptyLines(ByteBuffer bytes, int from, int to) {
+        int i = from;
+        for (; i < to; i++) {
+            byte b = bytes.get(i);
+            if (sawCr) {
+                if (b != '\n') {
+                    return refuse(i, 400, "bare CR in request head");
+                }
+                sawCr = false;
+            } else if (b == '\r') {
+                sawCr = true;
+            } else if (b != '\n') {
+                return i;
+            }
+            if (++headBytes > maxHead) {
+                return refuseHeadSize(i);
+            }
+        }
+        return i;
+    }
+
     /** True once a byte of a head (not a leading empty line) has been taken. */
     boolean started() {
         return lines > 0 || lineLength > 0 || sawCr;
@@ -308,10 +342,7 @@ final class HeadScanner {
     /** A line ended at {@code i}: -1 to go on, else the end of the head or the refused byte. */
     private int endOfLine(int i) {
         if (lineLength == 0) {
-            if (lines == 0) {
-                headBytes = 0; // empty lines before a request line are tolerated (RFC 9112 section 2.2)
-                return -1;
-            }
+            assert lines > 0 : "empty lines before the request line are skipped first (skipEmptyLines)";
             FramingViolation refused = bodyFraming();
             return refused == null ? i + 1 : refuse(i, refused);
         }

@@ -24,7 +24,9 @@ public final class AccessLogHandler implements HttpHandler {
         long start = System.nanoTime();
         exchange.addExchangeCompleteListener((done, nextListener) -> {
             try {
-                log.record(connectionId, done.getRequestMethod().toString(), done.getRequestPath(),
+                // The target's path as sent, still percent-encoded (the decoded path could hold a
+                // CR LF that forges a line); never the query.
+                log.record(connectionId, done.getRequestMethod().toString(), done.getRequestURI(),
                         done.getStatusCode(), done.getResponseBytesSent(), System.nanoTime() - start);
             } finally {
                 nextListener.proceed();

@@ -186,18 +186,19 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         }
         progress.readMadeProgress();
         boolean wasInBody = scanner.inBody();
-        int stop = scanner.scan(dst, start, start + read);
-        if (stop == start + read) {
+        // Empty lines before a request line are dropped here: Undertow's parser refuses them.
+        int stop = scanner.scanDroppingEmptyLines(dst, start, start + read);
+        dst.position(stop);
+        if (scanner.violation() == null) {
             if (minBodyRate > 0 && tooSlow(wasInBody, read)) {
                 scanner.abort(new FramingViolation(408, "request body slower than " + minBodyRate + " bytes/s", false));
                 cut = true;
                 dst.position(start);
                 return refuse();
             }
-            return read;
+            return stop - start; // 0 if the read held only empty lines: the parser waits for more
         }
         cut = true;
-        dst.position(stop);
         return stop > start ? stop - start : refuse();
     }
 

@@ -51,7 +51,8 @@ class MainTest {
         ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_PORT, ServerConfig.DEFAULT_ADMIN_PORT);
         assertEquals(new ServerConfig(ServerConfig.DEFAULT_HOST, d.port(), d.adminHost(), d.adminPort(), d.adminToken(),
                 d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),
-                d.ioThreads(), d.workerThreads(), d.limits(), d.debug(), d.maxConnections(), d.maxUnfinishedHeads(), d.accessLog()), config,
+                d.ioThreads(), d.workerThreads(), d.limits(), d.debug(), d.maxConnections(), d.maxUnfinishedHeads(),
+                d.maxUnfinishedHeadsPerIp(), d.accessLog()), config,
                 "the command line and the embedding API (bar its loopback main listener) agree");
     }
 
@@ -59,6 +60,13 @@ class MainTest {
     @CsvSource({"1, 1", "3, 3", "256, 256"})
     void anExplicitIoThreadCountIsKept(String value, int threads) {
         assertEquals(threads, TestServers.config(parse("--io-threads=" + value).builder()).ioThreads());
+    }
+
+    @Test
+    void thePerAddressUnfinishedHeadLimitReachesTheServer() {
+        assertEquals(5, TestServers.config(parse("--max-unfinished-heads-per-ip=5").builder()).maxUnfinishedHeadsPerIp());
+        assertEquals(0, TestServers.config(parse("--max-unfinished-heads-per-ip=auto").builder())
+                .maxUnfinishedHeadsPerIp());
     }
 
     @Test
@@ -134,6 +142,7 @@ class MainTest {
         "--max-connections=lots | --max-connections=lots (expected: a whole number, or auto)",
         "--max-connections=-5   | --max-connections=-5 (expected: >= 1, or auto (0): derived from the file descriptor limit)",
         "--max-unfinished-heads=-1 | --max-unfinished-heads=-1 (expected: >= 1, or auto (0): derived from --max-connections and --arena-max)",
+        "--max-unfinished-heads-per-ip=-1 | --max-unfinished-heads-per-ip=-1 (expected: >= 1, or auto (0): derived from --max-unfinished-heads)",
     })
     void aBadValueExitsWithOneLineNamingTheFlagAndWhatWasExpected(String argument, String message) {
         StringWriter err = new StringWriter();

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FramingScannerTest {
     private static final String GET = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
@@ -55,6 +56,25 @@ class FramingScannerTest {
         for (int i = 0; i < bytes.length; i++) {
             assertEquals(i + 1, bytewise.scan(bytes, i, i + 1), "byte " + i);
         }
+    }
+
+    /** The empty lines before each request line are cut out of the bytes passed on, heap or direct. */
+    @ParameterizedTest(name = "direct={0}")
+    @ValueSource(booleans = {false, true})
+    void emptyLinesBeforeRequestLinesAreDroppedFromTheBytesPassedOn(boolean direct) {
+        String post = "POST /echo HTTP/1.1\r\nContent-Length: 4\r\n\r\n\r\n\r\n";
+        String stream = "\r\n\n" + GET + "\r\n" + post + "\r\n\r\n" + GET + "\n";
+        byte[] bytes = stream.getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer buffer = direct ? ByteBuffer.allocateDirect(bytes.length + 2) : ByteBuffer.allocate(bytes.length + 2);
+        buffer.position(2);
+        buffer.put(bytes);
+        FramingScanner scanner = new FramingScanner(8192, 65536);
+        int end = scanner.scanDroppingEmptyLines(buffer, 2, bytes.length + 2);
+        assertNull(scanner.violation());
+        byte[] passed = new byte[end - 2];
+        buffer.get(2, passed);
+        assertEquals(GET + post + GET, new String(passed, StandardCharsets.ISO_8859_1),
+                "the body's own CRLFs stay; the empty lines around the requests go");
     }
 
     static Stream<Arguments> refused() {

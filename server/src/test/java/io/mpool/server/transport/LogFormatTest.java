@@ -8,9 +8,12 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The one log format: levels of the JDK and of jboss-logging under one vocabulary; the access log's numbers. */
 class LogFormatTest {
@@ -44,6 +47,39 @@ class LogFormatTest {
         assertEquals(time + " WARN  [io.mpool.test] refused x", lines[0]);
         assertEquals("java.lang.IllegalStateException: boom", lines[1]);
         assertTrue(lines[2].startsWith("\tat "), lines[2]);
+    }
+
+    static Stream<Arguments> fields() {
+        return Stream.of(
+                Arguments.of("/plain-path_~.%41", "/plain-path_~.%41"),
+                Arguments.of("a b", "a\\x20b"),
+                Arguments.of("a\r\nb", "a\\x0D\\x0Ab"),
+                Arguments.of("\u001b[31m\0\b\u007f", "\\x1B[31m\\x00\\x08\\x7F"),
+                Arguments.of("\"q\" \\", "\\x22q\\x22\\x20\\x5C"),
+                Arguments.of("\u00e9\u0100", "\\xE9\\xC4\\x80"));
+    }
+
+    /** nginx's escaping: what a client sends can neither end a line nor add a field nor colour a terminal. */
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("fields")
+    void aFieldIsEscapedLikeNginxDoes(String field, String shown) {
+        StringBuilder line = new StringBuilder();
+        AccessLog.appendEscaped(field, line);
+        assertEquals(shown, line.toString());
+    }
+
+    @Test
+    void aFieldIsCutAtItsLimitWithAMark() {
+        String limit = "a".repeat(AccessLog.MAX_FIELD_CHARS);
+        StringBuilder line = new StringBuilder("x ");
+        AccessLog.appendEscaped(limit, line);
+        assertEquals("x " + limit, line.toString(), "exactly the limit: whole");
+        line.setLength(0);
+        AccessLog.appendEscaped(limit + "b", line);
+        assertEquals(limit + "\\...", line.toString());
+        line.setLength(0);
+        AccessLog.appendEscaped("a".repeat(AccessLog.MAX_FIELD_CHARS - 3) + "\n", line);
+        assertEquals("a".repeat(AccessLog.MAX_FIELD_CHARS - 3) + "\\...", line.toString(), "an escape is never split");
     }
 
     @ParameterizedTest(name = "{0} ns")

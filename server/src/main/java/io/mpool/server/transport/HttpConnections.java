@@ -1,0 +1,105 @@
+package io.mpool.server.transport;
+
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.protocol.http.HttpServerConnection;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import org.xnio.ChannelListener;
+import org.xnio.OptionMap;
+import org.xnio.StreamConnection;
+import org.xnio.conduits.ConduitStreamSourceChannel;
+
+/**
+ * Starts Undertow's HTTP/1.1 on an accepted channel with that connection's own buffer pool, without
+ * an {@code HttpOpenListener} per connection.
+ *
+ * <p>Undertow takes a connection's buffer pool from its open listener, so a pool per connection
+ * used to mean a listener per connection, and each listener builds what a server needs once: a
+ * request parser, a statistics object, a concurrent set of its connections (about 560 bytes of heap
+ * per idle connection, and their construction on every accept). This does what
+ * {@code HttpOpenListener.handleEvent} does for our settings (no Undertow timeouts, no connector
+ * statistics: the watchdog and our own counters do that) with one parser for every connection, as
+ * one stock listener has: a {@link HttpServerConnection} over the connection's pool, its read
+ * listener, and the first read.
+ *
+ * <p>The read listener and the parser are package-private in Undertow: they are reached through
+ * method handles, looked up once when the class loads, so an Undertow whose internals moved fails
+ * at server start ({@link #check()}), not on a connection.
+ */
+public final class HttpConnections {
+    private static final String PACKAGE = "io.undertow.server.protocol.http.";
+    private static final MethodHandle NEW_PARSER;
+    private static final MethodHandle NEW_READ_LISTENER;
+    private static final MethodHandle SET_READ_LISTENER;
+    private static final MethodHandle NEW_REQUEST;
+
+    static {
+        try {
+            ClassLoader loader = HttpServerConnection.class.getClassLoader();
+            Class<?> parser = Class.forName(PACKAGE + "RequestParser", false, loader);
+            Class<?> readListener = Class.forName(PACKAGE + "HttpReadListener", false, loader);
+            Class<?> statistics = Class.forName("io.undertow.server.ConnectorStatisticsImpl", false, loader);
+            MethodHandles.Lookup undertow = MethodHandles.privateLookupIn(HttpServerConnection.class, MethodHandles.lookup());
+            NEW_PARSER = undertow.findStatic(parser, "instance", MethodType.methodType(parser, OptionMap.class))
+                    .asType(MethodType.methodType(Object.class, OptionMap.class));
+            NEW_READ_LISTENER = undertow.findConstructor(readListener,
+                            MethodType.methodType(void.class, HttpServerConnection.class, parser, statistics))
+                    .asType(MethodType.methodType(Object.class, HttpServerConnection.class, Object.class, Object.class));
+            SET_READ_LISTENER = undertow.findVirtual(HttpServerConnection.class, "setReadListener",
+                            MethodType.methodType(void.class, readListener))
+                    .asType(MethodType.methodType(void.class, HttpServerConnection.class, Object.class));
+            NEW_REQUEST = undertow.findVirtual(readListener, "newRequest", MethodType.methodType(void.class))
+                    .asType(MethodType.methodType(void.class, Object.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ExceptionInInitializerError(new IllegalStateException("this Undertow's HTTP/1.1 set-up is not"
+                    + " what mpool expects (Undertow 2.3: RequestParser.instance, HttpReadListener, "
+                    + "HttpServerConnection.setReadListener): " + e, e));
+        }
+    }
+
+    private final OptionMap options;
+    /** Undertow's request parser for these options: shared, as one open listener shares it. */
+    private final Object parser;
+
+    /** Set-up for connections served with {@code options} (Undertow's, as an open listener takes them). */
+    public HttpConnections(OptionMap options) {
+        this.options = options;
+        try {
+            this.parser = NEW_PARSER.invokeExact(options);
+        } catch (Throwable e) {
+            throw new IllegalStateException("Undertow's RequestParser.instance failed: " + e, e);
+        }
+    }
+
+    /** @throws ExceptionInInitializerError (at class load) if Undertow's internals are not what this expects */
+    public static void check() {
+        if (NEW_REQUEST == null) {
+            throw new IllegalStateException("HttpReadListener.newRequest not found");
+        }
+    }
+
+    /**
+     * Serves {@code channel} with {@code root}, its buffers from {@code pool} ({@code bufferSize}
+     * each): builds Undertow's connection and read listener and reads the first request, as
+     * {@code HttpOpenListener.handleEvent} does.
+     */
+    @SuppressWarnings("unchecked")
+    public void open(StreamConnection channel, ByteBufferPool pool, int bufferSize, HttpHandler root) {
+        HttpServerConnection connection = new HttpServerConnection(channel, pool, root, options, bufferSize, null);
+        Object readListener;
+        try {
+            readListener = NEW_READ_LISTENER.invokeExact(connection, parser, (Object) null);
+            SET_READ_LISTENER.invokeExact(connection, readListener);
+            NEW_REQUEST.invokeExact(readListener);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+        ChannelListener<ConduitStreamSourceChannel> reads = (ChannelListener<ConduitStreamSourceChannel>) readListener;
+        channel.getSourceChannel().setReadListener(reads);
+        reads.handleEvent(channel.getSourceChannel());
+    }
+}
