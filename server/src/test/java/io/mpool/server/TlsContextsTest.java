@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,11 +22,19 @@ class TlsContextsTest {
     @TempDir
     Path dir;
 
+    /** keytool takes a second or two per step: one RSA and one EC set for the class. */
+    private static TestCertificates rsa;
+    private static TestCertificates ec;
+
+    @BeforeAll
+    static void makeCertificates(@TempDir Path shared) throws Exception {
+        rsa = TestCertificates.create(Files.createDirectory(shared.resolve("rsa")), "RSA");
+        ec = TestCertificates.create(Files.createDirectory(shared.resolve("ec")), "EC");
+    }
+
     @Test
     void rsaAndEcPemFilesAndKeystoresMakeAServerContext() throws Exception {
-        for (String algorithm : new String[] {"RSA", "EC"}) {
-            TestCertificates certificates = TestCertificates.create(Files.createDirectory(dir.resolve(algorithm)),
-                    algorithm);
+        for (TestCertificates certificates : new TestCertificates[] {rsa, ec}) {
             assertServerContext(TlsContexts.fromPem(certificates.certificatePem(), certificates.keyPem()));
             assertServerContext(TlsContexts.fromPkcs12(certificates.keystore(),
                     TestCertificates.PASSWORD.toCharArray()));
@@ -48,8 +57,6 @@ class TlsContextsTest {
 
     @Test
     void aKeyOfAnotherCertificateIsRefused() throws Exception {
-        TestCertificates rsa = TestCertificates.create(Files.createDirectory(dir.resolve("rsa")), "RSA");
-        TestCertificates ec = TestCertificates.create(Files.createDirectory(dir.resolve("ec")), "EC");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TlsContexts.fromPem(rsa.certificatePem(), ec.keyPem()));
         assertTrue(e.getMessage().startsWith("--tls-key=" + ec.keyPem() + " (expected: the private key of the"
@@ -59,7 +66,6 @@ class TlsContextsTest {
 
     @Test
     void aPkcs1KeyGetsTheConversionHint() throws Exception {
-        TestCertificates rsa = TestCertificates.create(Files.createDirectory(dir.resolve("rsa")), "RSA");
         Path pkcs1 = dir.resolve("pkcs1.key");
         Files.writeString(pkcs1, "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -78,7 +84,6 @@ class TlsContextsTest {
 
     @Test
     void aWrongKeystorePasswordNamesTheKeystore() throws Exception {
-        TestCertificates rsa = TestCertificates.create(Files.createDirectory(dir.resolve("rsa")), "RSA");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TlsContexts.fromPkcs12(rsa.keystore(), "wrong".toCharArray()));
         assertTrue(e.getMessage().startsWith("--tls-keystore=" + rsa.keystore() + " (expected: a readable PKCS#12"
@@ -87,8 +92,6 @@ class TlsContextsTest {
 
     @Test
     void theCommandLineExits2NamingTheFile() throws Exception {
-        TestCertificates rsa = TestCertificates.create(Files.createDirectory(dir.resolve("rsa")), "RSA");
-        TestCertificates ec = TestCertificates.create(Files.createDirectory(dir.resolve("ec")), "EC");
         Path missing = dir.resolve("missing.pem");
         MainTestAccess.Run run = MainTestAccess.run("--port", "0", "--admin-port", "0", "--tls-port", "0",
                 "--tls-cert", missing.toString(), "--tls-key", rsa.keyPem().toString());
