@@ -135,7 +135,7 @@ public final class MpoolServer implements AutoCloseable {
     private AcceptRecovery acceptRecovery;
     private volatile boolean stopping;
     private final RefusalLog refusals = new RefusalLog(LOG);
-    private final SpillFiles spillFiles = new SpillFiles(stats);
+    private final SpillFiles spillFiles;
     private final BodyLimits bodyLimits;
     private final ServerMetrics metrics;
     private final Health health;
@@ -166,8 +166,11 @@ public final class MpoolServer implements AutoCloseable {
         this.stockPool = new DefaultByteBufferPool(true, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
         this.registry = new ConnectionRegistry(arena, config.bufferSize(), config.connectionMaxBytes(),
                 heapPool, stats);
+        this.spillFiles = new SpillFiles(stats, config.limits().bodyTempMax());
+        long bodyMemoryTotal = config.limits().bodyMemoryTotal();
         this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
-                spillFiles);
+                spillFiles, new BodyMemoryBudget(bodyMemoryTotal != 0 ? bodyMemoryTotal
+                        : Math.max(1, config.arenaMaxBytes() / RequestLimits.BODY_MEMORY_ARENA_SHARE), stats));
         this.application = new ApplicationHandler(handler);
         this.metrics = new ServerMetrics(arena, stats, () -> admin == null ? 0 : admin.refusedConnections());
         this.health = new Health(arena, stats, () -> mainServer != null && mainServer.isOpen());

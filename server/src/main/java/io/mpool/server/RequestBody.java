@@ -75,6 +75,10 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
     /** Bytes beyond the memory limit are read into this and appended to {@link #spill}. */
     private ByteBuffer transfer;
     private SpillFile spill;
+    /** Set when the body goes to a temp file: announced too large, or the memory budget is taken. */
+    private boolean toDisk;
+    /** Bytes of {@link BodyLimits#memory()} this body's blocks hold, given back at the request's reset. */
+    private long reservedMemory;
     private BodyView view;
     private boolean finished;
 
@@ -89,6 +93,7 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         this.contentLength = exchange.getRequestContentLength();
         this.memoryLimit = region == null ? limits.inMemoryMax()
                 : Math.min(limits.inMemoryMax(), region.connectionMaxBytes() / 2);
+        this.toDisk = contentLength > memoryLimit; // the file is opened when its first byte comes
     }
 
     /**
@@ -128,9 +133,6 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
             return;
         }
         try {
-            if (spill == null && contentLength > memoryLimit) {
-                startSpill();
-            }
             long readThisEvent = 0;
             while (true) {
                 if (readThisEvent >= MAX_BYTES_PER_EVENT) {
@@ -157,20 +159,20 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
                         startSpill(); // the memory limit was reached and more came
                     }
                     transfer.flip();
-                    spill.append(transfer);
+                    append(transfer);
                     account(0, read);
                 }
             }
+        } catch (SpillFiles.SpillRefusedException e) {
+            fail(channel);
+            LOG.fine(() -> "request body of " + connectionName + " refused: " + e.getMessage());
+            refuseBody("the server's temp space for request bodies is full; retry later");
         } catch (SpillFailedException e) {
             fail(channel);
-            LOG.log(Level.WARNING, e.getMessage(), e.getCause());
-            if (exchange.isResponseStarted()) {
-                IoUtils.safeClose(exchange.getConnection());
-            } else {
-                Connectors.terminateRequest(exchange); // the rest of the body is never read
-                exchange.setPersistent(false);
-                text(exchange, 500, "the server could not store the request body");
-            }
+            limits.spillFiles().writeFailed();
+            // One line, no stack trace: a full disk repeats for every request until it is fixed.
+            LOG.severe(e.getMessage() + ": " + e.getCause());
+            refuseBody("the server could not store the request body; retry later");
         } catch (IOException e) {
             fail(channel);
             answerFailure(exchange, e, "whole request body");
@@ -183,11 +185,21 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         }
     }
 
+    /** 503 (the server's trouble, not the client's) and the rest of the body never read; or a close. */
+    private void refuseBody(String reason) {
+        if (exchange.isResponseStarted()) {
+            IoUtils.safeClose(exchange.getConnection());
+        } else {
+            Connectors.terminateRequest(exchange); // the rest of the body is never read
+            exchange.setPersistent(false);
+            text(exchange, 503, reason);
+        }
+    }
+
     /** Where the next read goes: the current block, a new one, or the transfer buffer. */
     private ByteBuffer nextBuffer() {
-        if (spill != null) {
-            transfer.clear();
-            return transfer;
+        if (spill != null || toDisk) {
+            return clearedTransfer();
         }
         if (current != null && current.hasRemaining()) {
             return current;
@@ -199,6 +211,11 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         long room = memoryLimit - capacity;
         if (room > 0) {
             int n = (int) Math.min(blockSize, Math.min(room, wanted));
+            if (!reserveMemory(n)) {
+                toDisk = true;
+                limits.memory().spilledEarly();
+                return clearedTransfer();
+            }
             current = allocate(n);
             if (blockCount == blocks.length) {
                 blocks = Arrays.copyOf(blocks, blockCount * 2);
@@ -208,11 +225,50 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
             account(n, 0);
             return current;
         }
+        return clearedTransfer();
+    }
+
+    private ByteBuffer clearedTransfer() {
         if (transfer == null) {
             transfer = allocate(blockSize);
         }
         transfer.clear();
         return transfer;
+    }
+
+    /**
+     * Takes {@code bytes} of the server's budget for bodies in memory; the first reservation
+     * registers its release with the request's reset (with no region: the exchange's end).
+     */
+    private boolean reserveMemory(int bytes) {
+        if (!limits.memory().tryReserve(bytes)) {
+            return false;
+        }
+        if (reservedMemory == 0 && region != null) {
+            region.addCleanup(this::releaseMemory);
+        }
+        reservedMemory += bytes;
+        return true;
+    }
+
+    private void releaseMemory() {
+        long bytes = reservedMemory;
+        reservedMemory = 0;
+        if (bytes > 0) {
+            limits.memory().release(bytes);
+        }
+    }
+
+    /** Appends to the temp file; a failed write (a full disk) becomes the server's 503. */
+    private void append(ByteBuffer data) throws IOException {
+        try {
+            spill.append(data);
+        } catch (SpillFiles.SpillRefusedException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SpillFailedException("cannot write the request body of " + connectionName + " to "
+                    + spill.path(), e);
+        }
     }
 
     /** Opens the temp file, moves what is in memory into it, reads into {@link #transfer} from now on. */
@@ -232,7 +288,7 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
             ByteBuffer block = blocks[i];
             inMemory += block.position();
             block.flip();
-            spill.append(block);
+            append(block);
         }
         account(-capacity, inMemory);
         blockCount = 0;
@@ -276,6 +332,9 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
 
     /** However the exchange ended: the request's reference on the body goes, or an unfinished read's file. */
     private void exchangeCompleted() {
+        if (region == null) {
+            releaseMemory(); // heap blocks: no reset to wait for
+        }
         if (view != null) {
             view.requestEnded();
             return;
@@ -286,7 +345,7 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         }
     }
 
-    /** The temp file could not be created: the server's fault, not the client's (500). */
+    /** The temp file could not be created or written: the server's fault, not the client's (503). */
     private static final class SpillFailedException extends IOException {
         private static final long serialVersionUID = 1L;
 

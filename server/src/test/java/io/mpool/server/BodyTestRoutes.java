@@ -3,6 +3,9 @@ package io.mpool.server;
 import io.mpool.server.demo.Responses;
 import io.undertow.server.HttpHandler;
 import io.undertow.util.SameThreadExecutor;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -15,7 +18,8 @@ import java.util.function.UnaryOperator;
  * application would: {@code POST /test/throw} throws from its callback; {@code POST /test/retain}
  * retains the body, hands it to the test (as a worker would get it) and answers 202 at once;
  * {@code POST /test/gated} starts reading its body only when the test completes {@link #gate}, on
- * the IO thread, after that thread has run {@link #beforeRead}. Every {@code /hello} and every
+ * the IO thread, after that thread has run {@link #beforeRead}; {@code POST /test/full-disk} reads
+ * with temp files on a full disk. Every {@code /hello} and every
  * body read by {@code /test/gated} is noted in {@link #events}, in the order the server saw them.
  */
 final class BodyTestRoutes implements UnaryOperator<HttpHandler> {
@@ -31,6 +35,14 @@ final class BodyTestRoutes implements UnaryOperator<HttpHandler> {
 
     BodyTestRoutes(Supplier<MpoolServer> server) {
         this.server = server;
+    }
+
+    /** The server's body limits, with every temp file written to {@code /dev/full} (each write: ENOSPC). */
+    private BodyLimits fullDisk() {
+        BodyLimits limits = server.get().bodyLimits();
+        return new BodyLimits(limits.inMemoryMax(), limits.tempDir(), new SpillFiles(server.get().stats(), 0,
+                path -> FileChannel.open(Path.of("/dev/full"), StandardOpenOption.READ, StandardOpenOption.WRITE)),
+                limits.memory());
     }
 
     @Override
@@ -55,6 +67,8 @@ final class BodyTestRoutes implements UnaryOperator<HttpHandler> {
                                 });
                             })));
                 }
+                case "/test/full-disk" -> RequestBody.read(exchange, fullDisk(), (ex, body) ->
+                        Responses.text(ex, 200, "stored " + body.size() + " bytes"));
                 case "/hello" -> {
                     events.add("hello");
                     next.handleRequest(exchange);
