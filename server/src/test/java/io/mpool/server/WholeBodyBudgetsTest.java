@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * What all whole bodies may take together: pool memory ({@code --body-memory-total}: past it a new
  * body goes to a temp file at once) and disk ({@code --body-temp-max}: past it 503); a temp file
  * opened only once body bytes past the in-memory limit arrive; a full disk answered 503 with one
- * log line. Limit 64 KB in memory, 160 KB of memory for all bodies, 300 KB of temp files.
+ * log line. Limit 64 KB in memory, 160 KB of memory for all bodies, 300 KB of temp files; one IO
+ * thread, so that a request on another connection is served after the upload's handler has run.
  */
 class WholeBodyBudgetsTest {
     private static final int LIMIT = 64 * 1024;
@@ -34,7 +35,7 @@ class WholeBodyBudgetsTest {
     private final BodyTestRoutes routes = new BodyTestRoutes(() -> this.fixture.server());
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture(config -> config.withLimits(config.limits()
+    final ServerFixture fixture = new ServerFixture(config -> config.withIoThreads(1).withLimits(config.limits()
             .withBodyInMemory(LIMIT, TEMP_DIR).withBodyBudgets(MEMORY_TOTAL, TEMP_MAX)), routes);
 
     @Test
@@ -103,6 +104,10 @@ class WholeBodyBudgetsTest {
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             awaitHandlerRunning();
+            try (RawHttp other = fixture.connect()) {
+                assertEquals(200, other.exchange(RawHttp.get("/hello")).status(),
+                        "served by the one IO thread after the event that ran the upload's handler");
+            }
             assertEquals(0, fixture.server().stats().bodySpills.sum(), "no file for a head alone");
             assertEquals(0, BodyTestSupport.tempFiles(TEMP_DIR).size());
             out.write(new byte[1]);
