@@ -166,13 +166,14 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         } catch (SpillFiles.SpillRefusedException e) {
             fail(channel);
             LOG.fine(() -> "request body of " + connectionName + " refused: " + e.getMessage());
-            refuseBody("the server's temp space for request bodies is full; retry later");
+            refuseBody(503, "the server's temp space for request bodies is full; retry later");
         } catch (SpillFailedException e) {
             fail(channel);
             limits.spillFiles().writeFailed();
             // One line, no stack trace: a full disk repeats for every request until it is fixed.
             LOG.severe(e.getMessage() + ": " + e.getCause());
-            refuseBody("the server could not store the request body; retry later");
+            refuseBody(e.status, "the server could not store the request body"
+                    + (e.status == 503 ? "; retry later" : ""));
         } catch (IOException e) {
             fail(channel);
             answerFailure(exchange, e, "whole request body");
@@ -185,14 +186,14 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         }
     }
 
-    /** 503 (the server's trouble, not the client's) and the rest of the body never read; or a close. */
-    private void refuseBody(String reason) {
+    /** A 5xx (the server's trouble, not the client's), the rest of the body never read; or a close. */
+    private void refuseBody(int status, String reason) {
         if (exchange.isResponseStarted()) {
             IoUtils.safeClose(exchange.getConnection());
         } else {
             Connectors.terminateRequest(exchange); // the rest of the body is never read
             exchange.setPersistent(false);
-            text(exchange, 503, reason);
+            text(exchange, status, reason);
         }
     }
 
@@ -266,8 +267,8 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         } catch (SpillFiles.SpillRefusedException e) {
             throw e;
         } catch (IOException e) {
-            throw new SpillFailedException("cannot write the request body of " + connectionName + " to "
-                    + spill.path(), e);
+            throw new SpillFailedException(503, "cannot write the request body of " + connectionName + " to "
+                    + spill.path(), e); // a full disk: other requests may free space
         }
     }
 
@@ -276,7 +277,7 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         try {
             spill = limits.spillFiles().create(limits.tempDir());
         } catch (IOException e) {
-            throw new SpillFailedException("cannot create a temp file for the request body of " + connectionName
+            throw new SpillFailedException(500, "cannot create a temp file for the request body of " + connectionName
                     + " in --body-temp-dir=" + limits.tempDir(), e);
         }
         if (region != null) {
@@ -345,12 +346,16 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         }
     }
 
-    /** The temp file could not be created or written: the server's fault, not the client's (503). */
+    /** The temp file could not be created or written: the server's fault, not the client's. */
     private static final class SpillFailedException extends IOException {
         private static final long serialVersionUID = 1L;
 
-        SpillFailedException(String message, IOException cause) {
+        /** 500 for a temp dir that cannot take files at all, 503 for a write that failed (a full disk). */
+        final int status;
+
+        SpillFailedException(int status, String message, IOException cause) {
             super(message, cause);
+            this.status = status;
         }
     }
 
