@@ -220,10 +220,10 @@ public final class MpoolServer implements AutoCloseable {
                 .getMap();
         try {
             accessLog = openAccessLog(config.accessLog());
-            mainServer = listen("--host/--port", config.host(), config.port(),
+            mainServer = listen(worker, "--host/--port", config.host(), config.port(),
                     ChannelListeners.openListenerAdapter(this::accept), socketOptions);
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
-            adminServer = config.adminEnabled() ? startAdmin(socketOptions) : null;
+            adminServer = config.adminEnabled() ? startAdmin(xnio, socketOptions) : null;
             startLimits();
             mainServer.resumeAccepts();
         } catch (IOException | RuntimeException e) {
@@ -238,12 +238,12 @@ public final class MpoolServer implements AutoCloseable {
 
     /**
      * The admin listener: the main listener's framing check and timeouts, a small connection
-     * limit, heap buffers ({@link AdminListener}).
+     * limit, heap buffers, its own IO thread ({@link AdminListener}).
      */
-    private AcceptingChannel<StreamConnection> startAdmin(OptionMap socketOptions) throws IOException {
-        admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
+    private AcceptingChannel<StreamConnection> startAdmin(Xnio xnio, OptionMap socketOptions) throws IOException {
+        admin = new AdminListener(xnio, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
                 config.limits(), stats, refusals);
-        AcceptingChannel<StreamConnection> server = listen("--admin-host/--admin-port", config.adminHost(),
+        AcceptingChannel<StreamConnection> server = listen(admin.worker(), "--admin-host/--admin-port", config.adminHost(),
                 config.adminPort(), ChannelListeners.openListenerAdapter(admin), socketOptions);
         server.resumeAccepts();
         return server;
@@ -262,7 +262,7 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     /** Binds a listener; a failure names the flags, the host and the port (not just "Address already in use"). */
-    private AcceptingChannel<StreamConnection> listen(String flags, String host, int port,
+    private static AcceptingChannel<StreamConnection> listen(XnioWorker worker, String flags, String host, int port,
             ChannelListener<AcceptingChannel<StreamConnection>> acceptor, OptionMap socketOptions) throws IOException {
         try {
             return worker.createStreamConnectionServer(new InetSocketAddress(host, port), acceptor, socketOptions);
