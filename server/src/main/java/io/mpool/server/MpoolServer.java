@@ -112,6 +112,12 @@ public final class MpoolServer implements AutoCloseable {
     private static final int STOCK_POOL_THREAD_CACHE = 4;
     /** Pending connections the kernel queues before accept (nginx's default on Linux is 511). */
     private static final int ACCEPT_BACKLOG = 1024;
+    /**
+     * How long stop keeps idle keep-alive connections open (within the grace), so that a request
+     * already on its way on one is answered (with {@code Connection: close}) rather than reset: a
+     * proxy in front would turn the reset into a 502. A few round trips of any client.
+     */
+    private static final Duration DRAIN_IDLE_LINGER = Duration.ofSeconds(1);
     /** How long stop waits for closed connections' pools to be destroyed. */
     private static final Duration POOLS_DRAIN_TIMEOUT = Duration.ofSeconds(5);
     /** How long stop waits for the XNIO worker's threads before stopping them hard. */
@@ -391,7 +397,9 @@ public final class MpoolServer implements AutoCloseable {
 
     /**
      * Stops gracefully: no new connections, in-flight requests get up to {@code grace} to finish,
-     * then every connection is closed and the pools are given back.
+     * idle keep-alive connections stay open for a second of it (a request arriving on one is
+     * answered with {@code Connection: close}), then every connection is closed and the pools are
+     * given back.
      *
      * @return the one-line summary (also logged): pools created/destroyed, pages outstanding
      */
@@ -402,8 +410,13 @@ public final class MpoolServer implements AutoCloseable {
         stopping = true;
         stats.beginDrain(); // readiness DOWN; answers from now on carry Connection: close
         IoUtils.safeClose(mainServer);
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (stats.inFlight.sum() > 0 && System.nanoTime() < deadline) {
+        long start = System.nanoTime();
+        long deadline = start + grace.toNanos();
+        long idleUntil = start + Math.min(grace.toNanos(), DRAIN_IDLE_LINGER.toNanos());
+        // Idle keep-alive connections stay open a little: a request a client (a proxy) sent on one
+        // just as the stop began gets its answer, with Connection: close, instead of a reset.
+        while ((stats.inFlight.sum() > 0 || (System.nanoTime() < idleUntil && !watchdogs.isEmpty()))
+                && System.nanoTime() < deadline) {
             sleep();
         }
         long unfinished = stats.inFlight.sum();
