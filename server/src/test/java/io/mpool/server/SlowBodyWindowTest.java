@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,7 +38,7 @@ class SlowBodyWindowTest {
             out.write(("POST /json HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: "
                     + announced + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             byte[] body = new byte[fast];
-            java.util.Arrays.fill(body, (byte) ' ');
+            Arrays.fill(body, (byte) ' ');
             out.write(body);
             out.flush();
             Thread trickle = new Thread(() -> {
