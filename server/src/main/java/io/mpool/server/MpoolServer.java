@@ -17,7 +17,6 @@ import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.ServerStats;
-import io.mpool.server.connection.TlsPacketBuffers;
 import io.mpool.server.transport.AbandonedResponseBuffer;
 import io.mpool.server.transport.AcceptRecovery;
 import io.mpool.server.transport.AccessLog;
@@ -127,6 +126,12 @@ public final class MpoolServer implements AutoCloseable {
     private static final int STOCK_POOL_THREAD_CACHE = 4;
     /** Pending connections the kernel queues before accept (nginx's default on Linux is 511). */
     private static final int ACCEPT_BACKLOG = 1024;
+    /**
+     * How long stop keeps idle keep-alive connections open (within the grace), so that a request
+     * already on its way on one is answered (with {@code Connection: close}) rather than reset: a
+     * proxy in front would turn the reset into a 502. A few round trips of any client.
+     */
+    private static final Duration DRAIN_IDLE_LINGER = Duration.ofSeconds(1);
     /** How long stop waits for closed connections' pools to be destroyed. */
     private static final Duration POOLS_DRAIN_TIMEOUT = Duration.ofSeconds(5);
     /** How long stop waits for the XNIO worker's threads before stopping them hard. */
@@ -152,7 +157,7 @@ public final class MpoolServer implements AutoCloseable {
     private final RefusalLog refusals = new RefusalLog(LOG);
     /** Both listeners' accept step: one line, not one per accept, for those still scheduled at stop. */
     private final ListenerAccepts accepts = new ListenerAccepts(LOG);
-    private final SpillFiles spillFiles = new SpillFiles(stats);
+    private final SpillFiles spillFiles;
     private final BodyLimits bodyLimits;
     private final ServerMetrics metrics;
     private final Health health;
@@ -189,8 +194,11 @@ public final class MpoolServer implements AutoCloseable {
         this.arenaTrim = new ArenaTrim(arena);
         this.registry = new ConnectionRegistry(arena, config.bufferSize(), config.connectionMaxBytes(),
                 heapPool, stats);
+        this.spillFiles = new SpillFiles(stats, config.limits().bodyTempMax());
+        long bodyMemoryTotal = config.limits().bodyMemoryTotal();
         this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
-                spillFiles);
+                spillFiles, new BodyMemoryBudget(bodyMemoryTotal != 0 ? bodyMemoryTotal
+                        : Math.max(1, config.arenaMaxBytes() / RequestLimits.BODY_MEMORY_ARENA_SHARE), stats));
         this.application = new ApplicationHandler(handler);
         this.metrics = new ServerMetrics(arena, stats, () -> admin == null ? 0 : admin.refusedConnections());
         this.health = new Health(arena, stats, () -> mainServer != null && mainServer.isOpen());
@@ -242,15 +250,15 @@ public final class MpoolServer implements AutoCloseable {
                 .getMap();
         try {
             accessLog = openAccessLog(config.accessLog());
-            mainServer = listen("--host/--port", config.host(), config.port(),
+            mainServer = listen(worker, "--host/--port", config.host(), config.port(),
                     accepts.adapter(c -> accept(c, false)), socketOptions);
             if (tls != null) {
                 tlsWrapping = new TlsWrapping(tls.context(), xnio, tls.handshakeTimeout(), stats);
-                tlsServer = listen("--host/--tls-port", tls.host(), tls.port(),
+                tlsServer = listen(worker, "--host/--tls-port", tls.host(), tls.port(),
                         accepts.adapter(c -> accept(c, true)), socketOptions);
             }
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
-            adminServer = config.adminEnabled() ? startAdmin(socketOptions) : null;
+            adminServer = config.adminEnabled() ? startAdmin(xnio, socketOptions) : null;
             startLimits();
             mainServer.resumeAccepts();
             if (tlsServer != null) {
@@ -269,12 +277,12 @@ public final class MpoolServer implements AutoCloseable {
 
     /**
      * The admin listener: the main listener's framing check and timeouts, a small connection
-     * limit, heap buffers ({@link AdminListener}).
+     * limit, heap buffers, its own IO thread ({@link AdminListener}).
      */
-    private AcceptingChannel<StreamConnection> startAdmin(OptionMap socketOptions) throws IOException {
-        admin = new AdminListener(worker, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
+    private AcceptingChannel<StreamConnection> startAdmin(Xnio xnio, OptionMap socketOptions) throws IOException {
+        admin = new AdminListener(xnio, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
                 config.limits(), stats, refusals);
-        AcceptingChannel<StreamConnection> server = listen("--admin-host/--admin-port", config.adminHost(),
+        AcceptingChannel<StreamConnection> server = listen(admin.worker(), "--admin-host/--admin-port", config.adminHost(),
                 config.adminPort(), accepts.adapter(admin), socketOptions);
         server.resumeAccepts();
         return server;
@@ -294,7 +302,7 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     /** Binds a listener; a failure names the flags, the host and the port (not just "Address already in use"). */
-    private AcceptingChannel<StreamConnection> listen(String flags, String host, int port,
+    private static AcceptingChannel<StreamConnection> listen(XnioWorker worker, String flags, String host, int port,
             ChannelListener<AcceptingChannel<StreamConnection>> acceptor, OptionMap socketOptions) throws IOException {
         try {
             return worker.createStreamConnectionServer(new InetSocketAddress(host, port), acceptor, socketOptions);
@@ -313,8 +321,7 @@ public final class MpoolServer implements AutoCloseable {
 
     /**
      * One accepted connection: its own pool, Undertow's HTTP/1.1 over it ({@link HttpConnections});
-     * on the HTTPS listener, TLS wrapped around the channel with the engine's buffers from that
-     * pool, and the framing check and the watchdog on the decrypted side.
+     * with TLS, the engine's buffers from that pool, the framing check and watchdog decrypted-side.
      */
     private void accept(StreamConnection raw, boolean withTls) {
         if (stopping) {
@@ -326,25 +333,14 @@ public final class MpoolServer implements AutoCloseable {
             return; // refused at a limit: answered and closed
         }
         RequestTracker tracker = new RequestTracker(stats).onFirstRequest(slot::headArrived);
-        ConnectionBufferPool connection = null;
-        StreamConnection channel = raw;
-        TlsHandshake handshake = null;
-        if (withTls) {
-            if (config.pool() == ServerConfig.PoolKind.MP) {
-                connection = openPool(raw, null);
-                if (connection == null) {
-                    slot.closed();
-                    return;
-                }
-            }
-            TlsPacketBuffers packetBuffers = connection == null ? null
-                    : connection.tlsPacketBuffers(tlsWrapping.packetSize());
-            handshake = tlsWrapping.wrap(raw, packetBuffers);
-            if (packetBuffers != null) {
-                packetBuffers.describedBy(handshake);
-            }
-            channel = handshake.connection();
+        boolean poolBeforeTls = withTls && config.pool() == ServerConfig.PoolKind.MP; // TLS takes its buffers from it
+        ConnectionBufferPool connection = poolBeforeTls ? openPool(raw, null) : null;
+        if (poolBeforeTls && connection == null) {
+            slot.closed();
+            return;
         }
+        TlsHandshake handshake = withTls ? tlsWrapping.wrap(raw, connection) : null;
+        StreamConnection channel = handshake == null ? raw : handshake.connection();
         RequestLimits limits = config.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
@@ -367,7 +363,6 @@ public final class MpoolServer implements AutoCloseable {
         ConnectionBufferPool probed = connection;
         HttpHandler handler = accessLog == null ? application : new AccessLogHandler(accessLog,
                 connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), application);
-        TlsHandshake tlsHandshake = handshake;
         try {
             http.open(channel, connection != null ? connection : stockPool, config.bufferSize(),
                     new RequestScopeHandler(connection, stats, tracker, handler));
@@ -384,8 +379,8 @@ public final class MpoolServer implements AutoCloseable {
             addCloseListener(channel, c -> {
                 slot.closed();
                 watchdogs.remove(c);
-                if (tlsHandshake != null) {
-                    tlsHandshake.connectionClosed();
+                if (handshake != null) {
+                    handshake.connectionClosed();
                     IoUtils.safeClose(raw);
                 }
                 if (probed != null) {
@@ -396,9 +391,8 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     /**
-     * The connection's own pool, or null when the arena is exhausted: then answered 503 through
-     * {@code framing} and closed the lingering way, or closed at once without one (an HTTPS
-     * connection, whose pool is opened before TLS: its client could not read a plain 503).
+     * The connection's own pool, or null when the arena is exhausted: answered 503 through
+     * {@code framing}, or closed at once without one (before TLS: no plain 503 for a TLS client).
      */
     private ConnectionBufferPool openPool(StreamConnection channel, RequestFramingConduit framing) {
         try {
@@ -436,7 +430,9 @@ public final class MpoolServer implements AutoCloseable {
 
     /**
      * Stops gracefully: no new connections, in-flight requests get up to {@code grace} to finish,
-     * then every connection is closed and the pools are given back.
+     * idle keep-alive connections stay open for a second of it (a request arriving on one is
+     * answered with {@code Connection: close}), then every connection is closed and the pools are
+     * given back.
      *
      * @return the one-line summary (also logged): pools created/destroyed, pages outstanding
      */
@@ -448,8 +444,13 @@ public final class MpoolServer implements AutoCloseable {
         stats.beginDrain(); // readiness DOWN; answers from now on carry Connection: close
         accepts.stopping();
         IoUtils.safeClose(mainServer, tlsServer);
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (stats.inFlight.sum() > 0 && System.nanoTime() < deadline) {
+        long start = System.nanoTime();
+        long deadline = start + grace.toNanos();
+        long idleUntil = start + Math.min(grace.toNanos(), DRAIN_IDLE_LINGER.toNanos());
+        // Idle keep-alive connections stay open a little: a request a client (a proxy) sent on one
+        // just as the stop began gets its answer, with Connection: close, instead of a reset.
+        while ((stats.inFlight.sum() > 0 || (System.nanoTime() < idleUntil && !watchdogs.isEmpty()))
+                && System.nanoTime() < deadline) {
             sleep();
         }
         long unfinished = stats.inFlight.sum();

@@ -48,6 +48,8 @@ public final class MpoolServerBuilder {
     private int maxBlockingRequests = RequestLimits.DEFAULTS.maxBlockingRequests();
     private long bodyInMemoryMax = RequestLimits.DEFAULTS.bodyInMemoryMax();
     private Path bodyTempDir = RequestLimits.DEFAULTS.bodyTempDir();
+    private long bodyMemoryTotal = RequestLimits.DEFAULTS.bodyMemoryTotal();
+    private long bodyTempMax = RequestLimits.DEFAULTS.bodyTempMax();
     private DebugOptions debug = DebugOptions.FROM_SYSTEM_PROPERTIES;
     private int maxConnections = OptionConverters.limit(ServerConfig.DEFAULT_MAX_CONNECTIONS);
     private int maxUnfinishedHeads = OptionConverters.limit(ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS);
@@ -213,6 +215,17 @@ public final class MpoolServerBuilder {
     }
 
     /**
+     * What all whole bodies may take together: {@code memoryTotal} bytes of pool memory (default 0:
+     * a quarter of the arena; past it a new body goes to a temp file at once) and {@code tempMax}
+     * bytes of temp files (default 1 GiB, 0 = no limit; past it a body gets 503).
+     */
+    public MpoolServerBuilder setRequestBodyBudgets(long memoryTotal, long tempMax) {
+        this.bodyMemoryTotal = memoryTotal;
+        this.bodyTempMax = tempMax;
+        return this;
+    }
+
+    /**
      * Connections open at once, and connections without a complete request head yet; more get 503
      * at accept. 0 (default) = derived at start from the file descriptor limit and the arena.
      */
@@ -294,7 +307,8 @@ public final class MpoolServerBuilder {
         ServerConfig.PoolKind kind = pool == MpoolServer.PoolKind.MP ? ServerConfig.PoolKind.MP
                 : ServerConfig.PoolKind.UNDERTOW;
         RequestLimits limits = new RequestLimits(maxBodySize, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout,
-                parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
+                parseTimeout, idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir,
+                bodyMemoryTotal, bodyTempMax);
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
                 maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);

@@ -39,6 +39,14 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
     /** First size of the block array; most bodies fit (4 blocks of 16 KB is 64 KB). */
     private static final int INITIAL_BLOCKS = 4;
+    /**
+     * Bytes one read-ready event reads before it yields the IO thread to the connections it
+     * shares with: a client sending faster than the disk takes the temp file's writes never lets
+     * its socket run empty, and reading until it did stalled every other connection for seconds.
+     * 64 KB is four 16 KB buffers (nginx's event loop reads a body a buffer at a time per event;
+     * Undertow's own readers return after a buffer).
+     */
+    static final int MAX_BYTES_PER_EVENT = 64 * 1024;
 
     /** What to do with the body once it is all read. */
     @FunctionalInterface
@@ -67,6 +75,10 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
     /** Bytes beyond the memory limit are read into this and appended to {@link #spill}. */
     private ByteBuffer transfer;
     private SpillFile spill;
+    /** Set when the body goes to a temp file: announced too large, or the memory budget is taken. */
+    private boolean toDisk;
+    /** Bytes of {@link BodyLimits#memory()} this body's blocks hold, given back at the request's reset. */
+    private long reservedMemory;
     private BodyView view;
     private boolean finished;
 
@@ -81,6 +93,7 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         this.contentLength = exchange.getRequestContentLength();
         this.memoryLimit = region == null ? limits.inMemoryMax()
                 : Math.min(limits.inMemoryMax(), region.connectionMaxBytes() / 2);
+        this.toDisk = contentLength > memoryLimit; // the file is opened when its first byte comes
     }
 
     /**
@@ -120,10 +133,14 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
             return;
         }
         try {
-            if (spill == null && contentLength > memoryLimit) {
-                startSpill();
-            }
+            long readThisEvent = 0;
             while (true) {
+                if (readThisEvent >= MAX_BYTES_PER_EVENT) {
+                    // Yield: the socket is still readable, so the selector calls again, in turn
+                    // with the other ready connections of this IO thread.
+                    channel.resumeReads();
+                    return;
+                }
                 ByteBuffer destination = nextBuffer();
                 int read = channel.read(destination);
                 if (read == -1) {
@@ -136,25 +153,27 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
                     return;
                 }
                 size += read;
+                readThisEvent += read;
                 if (destination == transfer) {
                     if (spill == null) {
                         startSpill(); // the memory limit was reached and more came
                     }
                     transfer.flip();
-                    spill.append(transfer);
+                    append(transfer);
                     account(0, read);
                 }
             }
+        } catch (SpillFiles.SpillRefusedException e) {
+            fail(channel);
+            LOG.fine(() -> "request body of " + connectionName + " refused: " + e.getMessage());
+            refuseBody(503, "the server's temp space for request bodies is full; retry later");
         } catch (SpillFailedException e) {
             fail(channel);
-            LOG.log(Level.WARNING, e.getMessage(), e.getCause());
-            if (exchange.isResponseStarted()) {
-                IoUtils.safeClose(exchange.getConnection());
-            } else {
-                Connectors.terminateRequest(exchange); // the rest of the body is never read
-                exchange.setPersistent(false);
-                text(exchange, 500, "the server could not store the request body");
-            }
+            limits.spillFiles().writeFailed();
+            // One line, no stack trace: a full disk repeats for every request until it is fixed.
+            LOG.severe(e.getMessage() + ": " + e.getCause());
+            refuseBody(e.status, "the server could not store the request body"
+                    + (e.status == 503 ? "; retry later" : ""));
         } catch (IOException e) {
             fail(channel);
             answerFailure(exchange, e, "whole request body");
@@ -167,11 +186,21 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         }
     }
 
+    /** A 5xx (the server's trouble, not the client's), the rest of the body never read; or a close. */
+    private void refuseBody(int status, String reason) {
+        if (exchange.isResponseStarted()) {
+            IoUtils.safeClose(exchange.getConnection());
+        } else {
+            Connectors.terminateRequest(exchange); // the rest of the body is never read
+            exchange.setPersistent(false);
+            text(exchange, status, reason);
+        }
+    }
+
     /** Where the next read goes: the current block, a new one, or the transfer buffer. */
     private ByteBuffer nextBuffer() {
-        if (spill != null) {
-            transfer.clear();
-            return transfer;
+        if (spill != null || toDisk) {
+            return clearedTransfer();
         }
         if (current != null && current.hasRemaining()) {
             return current;
@@ -183,6 +212,11 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         long room = memoryLimit - capacity;
         if (room > 0) {
             int n = (int) Math.min(blockSize, Math.min(room, wanted));
+            if (!reserveMemory(n)) {
+                toDisk = true;
+                limits.memory().spilledEarly();
+                return clearedTransfer();
+            }
             current = allocate(n);
             if (blockCount == blocks.length) {
                 blocks = Arrays.copyOf(blocks, blockCount * 2);
@@ -192,6 +226,10 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
             account(n, 0);
             return current;
         }
+        return clearedTransfer();
+    }
+
+    private ByteBuffer clearedTransfer() {
         if (transfer == null) {
             transfer = allocate(blockSize);
         }
@@ -199,12 +237,47 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         return transfer;
     }
 
+    /**
+     * Takes {@code bytes} of the server's budget for bodies in memory; the first reservation
+     * registers its release with the request's reset (with no region: the exchange's end).
+     */
+    private boolean reserveMemory(int bytes) {
+        if (!limits.memory().tryReserve(bytes)) {
+            return false;
+        }
+        if (reservedMemory == 0 && region != null) {
+            region.addCleanup(this::releaseMemory);
+        }
+        reservedMemory += bytes;
+        return true;
+    }
+
+    private void releaseMemory() {
+        long bytes = reservedMemory;
+        reservedMemory = 0;
+        if (bytes > 0) {
+            limits.memory().release(bytes);
+        }
+    }
+
+    /** Appends to the temp file; a failed write (a full disk) becomes the server's 503. */
+    private void append(ByteBuffer data) throws IOException {
+        try {
+            spill.append(data);
+        } catch (SpillFiles.SpillRefusedException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new SpillFailedException(503, "cannot write the request body of " + connectionName + " to "
+                    + spill.path(), e); // a full disk: other requests may free space
+        }
+    }
+
     /** Opens the temp file, moves what is in memory into it, reads into {@link #transfer} from now on. */
     private void startSpill() throws IOException {
         try {
             spill = limits.spillFiles().create(limits.tempDir());
         } catch (IOException e) {
-            throw new SpillFailedException("cannot create a temp file for the request body of " + connectionName
+            throw new SpillFailedException(500, "cannot create a temp file for the request body of " + connectionName
                     + " in --body-temp-dir=" + limits.tempDir(), e);
         }
         if (region != null) {
@@ -216,7 +289,7 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
             ByteBuffer block = blocks[i];
             inMemory += block.position();
             block.flip();
-            spill.append(block);
+            append(block);
         }
         account(-capacity, inMemory);
         blockCount = 0;
@@ -260,6 +333,9 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
 
     /** However the exchange ended: the request's reference on the body goes, or an unfinished read's file. */
     private void exchangeCompleted() {
+        if (region == null) {
+            releaseMemory(); // heap blocks: no reset to wait for
+        }
         if (view != null) {
             view.requestEnded();
             return;
@@ -270,12 +346,16 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         }
     }
 
-    /** The temp file could not be created: the server's fault, not the client's (500). */
+    /** The temp file could not be created or written: the server's fault, not the client's. */
     private static final class SpillFailedException extends IOException {
         private static final long serialVersionUID = 1L;
 
-        SpillFailedException(String message, IOException cause) {
+        /** 500 for a temp dir that cannot take files at all, 503 for a write that failed (a full disk). */
+        final int status;
+
+        SpillFailedException(int status, String message, IOException cause) {
             super(message, cause);
+            this.status = status;
         }
     }
 

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -24,6 +23,8 @@ final class SpillFile {
     private final FileChannel channel;
     private final SpillFiles owner;
     private long size;
+    /** Bytes taken from the server's disk budget, given back at delete. */
+    private long reserved;
     private boolean deleted;
 
     private SpillFile(Path path, FileChannel channel, SpillFiles owner) {
@@ -35,17 +36,24 @@ final class SpillFile {
     static SpillFile create(Path dir, SpillFiles owner) throws IOException {
         Path path = Files.createTempFile(dir, PREFIX, SUFFIX);
         try {
-            return new SpillFile(path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), owner);
+            return new SpillFile(path, owner.open(path), owner);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(path);
             throw e;
         }
     }
 
-    /** Appends {@code data} (position to limit) in full. */
+    /**
+     * Appends {@code data} (position to limit) in full.
+     *
+     * @throws SpillFiles.SpillRefusedException when it would pass the server's disk budget
+     * @throws IOException                      when the write fails (a full disk)
+     */
     synchronized void append(ByteBuffer data) throws IOException {
         checkLive();
         int bytes = data.remaining();
+        owner.reserve(bytes);
+        reserved += bytes;
         while (data.hasRemaining()) {
             channel.write(data, size + bytes - data.remaining());
         }
@@ -75,11 +83,13 @@ final class SpillFile {
 
     /** Closes and removes the file; idempotent. */
     void delete() {
+        long giveBack;
         synchronized (this) {
             if (deleted) {
                 return;
             }
             deleted = true;
+            giveBack = reserved;
             try {
                 channel.close();
                 Files.deleteIfExists(path);
@@ -87,7 +97,7 @@ final class SpillFile {
                 LOG.log(Level.WARNING, "could not delete request body temp file " + path, e);
             }
         }
-        owner.deleted(this);
+        owner.deleted(this, giveBack);
     }
 
     private void checkLive() throws IOException {

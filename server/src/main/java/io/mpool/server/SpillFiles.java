@@ -2,20 +2,41 @@ package io.mpool.server;
 
 import io.mpool.server.connection.ServerStats;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The server's live temp files of spilled request bodies: counted on the admin view, and deleted
- * at server stop should a connection's own cleanup not have run by then.
+ * The server's live temp files of spilled request bodies: counted on the admin view and the
+ * metrics, held together under {@code --body-temp-max} bytes, and deleted at server stop should a
+ * connection's own cleanup not have run by then.
  */
 final class SpillFiles {
+    /** Opens a new temp file's channel (tests put a full disk here). */
+    @FunctionalInterface
+    interface Opener {
+        FileChannel open(Path path) throws IOException;
+    }
+
+    private static final Opener FILES = path -> FileChannel.open(path, StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+
     private final ServerStats stats;
+    private final long maxBytes;
+    private final Opener opener;
     private final Set<SpillFile> live = ConcurrentHashMap.newKeySet();
 
-    SpillFiles(ServerStats stats) {
+    /** @param maxBytes bytes all live files may hold together, 0 = no limit */
+    SpillFiles(ServerStats stats, long maxBytes) {
+        this(stats, maxBytes, FILES);
+    }
+
+    SpillFiles(ServerStats stats, long maxBytes, Opener opener) {
         this.stats = stats;
+        this.maxBytes = maxBytes == 0 ? Long.MAX_VALUE : maxBytes;
+        this.opener = opener;
     }
 
     /** A new, empty temp file in {@code dir}, counted live until {@link SpillFile#delete()}. */
@@ -27,11 +48,39 @@ final class SpillFiles {
         return file;
     }
 
+    FileChannel open(Path path) throws IOException {
+        return opener.open(path);
+    }
+
+    /**
+     * Takes {@code bytes} of the disk budget before they are written.
+     *
+     * @throws SpillRefusedException when the live files would pass {@code --body-temp-max}
+     */
+    void reserve(long bytes) throws SpillRefusedException {
+        long now;
+        do {
+            now = stats.bodyTempBytes.get();
+            if (now + bytes > maxBytes) {
+                stats.bodyTempRefusals.increment();
+                throw new SpillRefusedException("temp files of request bodies hold " + now + " bytes; "
+                        + bytes + " more would pass --body-temp-max=" + maxBytes);
+            }
+        } while (!stats.bodyTempBytes.compareAndSet(now, now + bytes));
+    }
+
     void spilled(long bytes) {
         stats.bodySpillBytes.add(bytes);
     }
 
-    void deleted(SpillFile file) {
+    /** A write to a temp file failed (a full disk); counted. */
+    void writeFailed() {
+        stats.bodyTempWriteFailures.increment();
+    }
+
+    /** A file is gone: its bytes go back to the budget. */
+    void deleted(SpillFile file, long reservedBytes) {
+        stats.bodyTempBytes.addAndGet(-reservedBytes);
         if (live.remove(file)) {
             stats.bodyTempFilesLive.decrement();
         }
@@ -50,5 +99,19 @@ final class SpillFiles {
             count++;
         }
         return count;
+    }
+
+    /** The disk budget for request bodies is spent: the request gets 503, the server is fine. */
+    static final class SpillRefusedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SpillRefusedException(String message) {
+            super(message, null);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this; // expected under load; the message says it all
+        }
     }
 }

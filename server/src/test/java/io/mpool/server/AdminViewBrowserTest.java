@@ -43,9 +43,9 @@ class AdminViewBrowserTest {
                 }
             }
             for (RawHttp http : connections) {
-                // Half a request head: each connection holds its node while the view is drawn (an idle
-                // one gives it back at the sweep, which may come at any moment).
-                http.send("GET /hello HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
+                // A request that waits for the rest of its body: each connection holds its node while
+                // the view is drawn (an idle one gives it back at the sweep, which may come at any moment).
+                http.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhalf".getBytes(StandardCharsets.US_ASCII));
             }
             awaitOneNodeEach();
             JsonNode live = fixture.admin("/admin/pools", TOKEN).json().path("connections");
@@ -145,7 +145,7 @@ class AdminViewBrowserTest {
         return text.substring(start + from.length(), end < 0 ? text.length() : end);
     }
 
-    /** Waits (bounded) until every connection holds its node again (its next head is being read). */
+    /** Waits (bounded) until every connection holds its node again (its next request is running). */
     private void awaitOneNodeEach() throws Exception {
         long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
         while (fixture.server().registry().connections().stream().anyMatch(c -> c.summary().nodes() != 1)

@@ -12,12 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Whole request bodies ({@code RequestBody}) over real sockets: in pool memory up to
@@ -86,6 +88,25 @@ class RequestBodyTest {
             assertEquals(400, answer.status(), answer.text());
             assertTrue(answer.text().startsWith(reason), answer.text());
             assertTrue(answer.text().length() < 300, "short: " + answer.text());
+            assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text(), "the connection goes on");
+        }
+    }
+
+    /** Bytes the parser rejects below the JSON grammar: encodings and code points. Each is the client's error. */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {
+        "0000005bffffffff", // UTF-32BE detected, then a code point past U+10FFFF
+        "5b000000ffffffff", // the same, little-endian
+        "5b22ff225d", // invalid UTF-8 in a string
+        "5b22c0225d", // a UTF-8 lead byte without its continuation
+        "005b0022d8000022005d", // UTF-16BE with a lone surrogate
+    })
+    void bytesTheParserCannotDecodeGet400(String hex) throws Exception {
+        byte[] body = HexFormat.of().parseHex(hex);
+        try (RawHttp http = fixture.connect()) {
+            RawHttp.Response answer = http.exchange(RawHttp.post("/json", "application/json", body));
+            assertEquals(400, answer.status(), answer.text());
+            assertTrue(answer.text().startsWith("malformed JSON: "), answer.text());
             assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text(), "the connection goes on");
         }
     }

@@ -108,6 +108,7 @@ public final class ChaosSoak implements Callable<Integer> {
                 .setTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(10))
                 .setMinBodyRate(2_000)
                 .setMaxBlockingRequests(4)
+                .setMaxBodySize(0) // the huge chunk sizes below test the chunk-size bound (400), not this limit (413)
                 .setConnectionLimits(MAX_CONNECTIONS, MAX_UNFINISHED_HEADS)
                 .build().start();
         try {

@@ -26,6 +26,7 @@ import io.mpool.server.connection.ServerStats;
 import java.io.Closeable;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -147,6 +148,7 @@ public final class ServerMetrics implements Closeable {
         counter("mpool.tls.handshake.failures", "HTTPS connections closed before their handshake finished"
                 + " (timeouts, plain HTTP, bytes that are not TLS)", stats.tlsHandshakeFailures);
         refusals("handshake_timeout", "HTTPS connections closed by --handshake-timeout", stats.tlsHandshakeTimeouts::sum);
+        bindBodies(stats);
         refusals("framing", "Requests refused by the framing check", stats.framingRefusals::sum);
         refusals("arena_exhausted", "Allocations the arena refused (answered 503)", stats.arenaRejections::sum);
         refusals("connection_cap", "Connections closed past --connection-max-bytes",
@@ -165,6 +167,23 @@ public final class ServerMetrics implements Closeable {
                     .tag("status", status).description("Requests refused by the framing check, by status")
                     .register(meters);
         }
+    }
+
+    /** Whole request bodies: pool memory they hold, temp files, refusals (docs/request-body.md). */
+    private void bindBodies(ServerStats stats) {
+        Gauge.builder("mpool.body.memory.in.use", stats.bodyMemoryInUse, AtomicLong::get).baseUnit(BaseUnits.BYTES)
+                .description("Pool memory whole bodies held in memory take now (--body-memory-total)").register(meters);
+        counter("mpool.body.memory.early.spills", "Bodies sent to a temp file early because --body-memory-total"
+                + " was taken", stats.bodyMemoryEarlySpills);
+        counter("mpool.body.spills", "Whole bodies that went to a temp file", stats.bodySpills);
+        counter("mpool.body.spill.written", "Bytes written to temp files of bodies", stats.bodySpillBytes);
+        Gauge.builder("mpool.body.temp.files", stats.bodyTempFilesLive, LongAdder::sum)
+                .description("Temp files of bodies that exist now").register(meters);
+        Gauge.builder("mpool.body.temp.bytes", stats.bodyTempBytes, AtomicLong::get).baseUnit(BaseUnits.BYTES)
+                .description("Bytes in the temp files of bodies that exist now (--body-temp-max)").register(meters);
+        refusals("body_temp_full", "Bodies refused with 503 at --body-temp-max", stats.bodyTempRefusals::sum);
+        refusals("body_temp_write_failed", "Bodies refused with 503 because their temp file could not be written"
+                + " (a full disk)", stats.bodyTempWriteFailures::sum);
     }
 
     // Micrometer holds a meter's state object weakly and its function strongly: every meter's

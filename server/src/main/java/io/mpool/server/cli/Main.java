@@ -140,8 +140,8 @@ public final class Main implements Callable<Integer> {
     @Option(names = "--max-body-size",
             defaultValue = "${env:MPOOL_MAX_BODY_SIZE:-" + RequestLimits.DEFAULT_MAX_BODY_SIZE + "}",
             description = "Largest request body accepted (larger: 413, before it is read when announced), 0 = no"
-                    + " limit: the streaming routes need a few pool buffers for any size, but a whole body past"
-                    + " --body-in-memory-max takes this much disk (MPOOL_MAX_BODY_SIZE). Default: ${DEFAULT-VALUE}")
+                    + " limit; a whole body past --body-in-memory-max takes this much disk, so the default is"
+                    + " --body-temp-max's (MPOOL_MAX_BODY_SIZE). Default: ${DEFAULT-VALUE}")
     long maxBodySize;
 
     @Option(names = "--body-in-memory-max",
@@ -157,6 +157,19 @@ public final class Main implements Callable<Integer> {
                     + " request's memory is reset, its connection closes, or the server stops"
                     + " (MPOOL_BODY_TEMP_DIR). Default: the JVM's temp dir (${DEFAULT-VALUE})")
     Path bodyTempDir;
+
+    @Option(names = "--body-memory-total",
+            defaultValue = "${env:MPOOL_BODY_MEMORY_TOTAL:-" + RequestLimits.DEFAULT_BODY_MEMORY_TOTAL + "}",
+            description = "Pool memory all whole bodies held in memory may take together; past it a new body goes to"
+                    + " a temp file at once; 0 = a quarter of --arena-max (MPOOL_BODY_MEMORY_TOTAL)."
+                    + " Default: ${DEFAULT-VALUE}")
+    long bodyMemoryTotal;
+
+    @Option(names = "--body-temp-max",
+            defaultValue = "${env:MPOOL_BODY_TEMP_MAX:-" + RequestLimits.DEFAULT_BODY_TEMP_MAX + "}",
+            description = "Bytes all live temp files of bodies may hold together; a body that would pass it gets"
+                    + " 503; 0 = no limit (MPOOL_BODY_TEMP_MAX). Default: ${DEFAULT-VALUE}")
+    long bodyTempMax;
 
     @Option(names = "--max-request-line",
             defaultValue = "${env:MPOOL_MAX_REQUEST_LINE:-" + RequestLimits.DEFAULT_MAX_REQUEST_LINE + "}",
@@ -408,6 +421,7 @@ public final class Main implements Callable<Integer> {
                 .setMinBodyRate(minBodyRate)
                 .setMaxBlockingRequests(maxBlockingRequests)
                 .setRequestBodies(bodyInMemoryMax, bodyTempDir)
+                .setRequestBodyBudgets(bodyMemoryTotal, bodyTempMax)
                 .setConnectionLimits(maxConnections, maxUnfinishedHeads)
                 .setMaxUnfinishedHeadsPerIp(maxUnfinishedHeadsPerIp)
                 .setDebug(debugOptions(debug))

@@ -8,8 +8,8 @@ import java.time.Duration;
  * What one client may cost the server: sizes and timeouts of a request. Every value is checked
  * here and a bad one names its flag.
  *
- * @param maxBodyBytes        largest request body, 0 = no limit (the routes stream bodies); also
- *                            what bounds a {@code RequestBody} spilled to disk
+ * @param maxBodyBytes        largest request body, 0 = no limit; also what bounds a
+ *                            {@code RequestBody} spilled to disk
  * @param maxRequestLine      longest request line (longer: 414)
  * @param maxHeaderSize       largest request head, request line and headers (larger: 431)
  * @param readTimeout         a read that waits this long for data closes the connection
@@ -23,6 +23,10 @@ import java.time.Duration;
  * @param bodyInMemoryMax     a whole body read with {@code RequestBody} stays in the connection's
  *                            pool up to this many bytes; a larger one goes to a temp file
  * @param bodyTempDir         where those temp files go (must exist and be writable)
+ * @param bodyMemoryTotal     pool memory all bodies held in memory may take together; past it a
+ *                            new body goes to a temp file at once; 0 = a quarter of the arena
+ * @param bodyTempMax         bytes all live temp files may hold together; a body that would pass
+ *                            it gets 503; 0 = no limit
  */
 public record RequestLimits(
         long maxBodyBytes,
@@ -35,14 +39,21 @@ public record RequestLimits(
         long minBodyRate,
         int maxBlockingRequests,
         long bodyInMemoryMax,
-        Path bodyTempDir) {
+        Path bodyTempDir,
+        long bodyMemoryTotal,
+        long bodyTempMax) {
 
     // Defaults, written the way a user writes them: Main's options show and read these, and
     // DEFAULTS below parses them with the same converters. The timeouts are nginx-like
     // (client_body_timeout and send_timeout are 60 s there).
 
-    /** 0: no limit; the routes stream bodies of any size through a few pool buffers. */
-    public static final String DEFAULT_MAX_BODY_SIZE = "0";
+    /**
+     * 1 GiB, the default of {@link #DEFAULT_BODY_TEMP_MAX}: a whole body larger than that could
+     * never be stored, so it is refused (413) before it is read. nginx's 1 MB suits a proxy that
+     * buffers every body; here the streaming routes carry large uploads through a few pool
+     * buffers, so the bound is set by the disk budget instead.
+     */
+    public static final String DEFAULT_MAX_BODY_SIZE = "1g";
     /** nginx's large_client_header_buffers default allows 8k per line; the same here. */
     public static final String DEFAULT_MAX_REQUEST_LINE = "8k";
     public static final String DEFAULT_MAX_HEADER_SIZE = "64k";
@@ -60,10 +71,26 @@ public record RequestLimits(
     public static final String DEFAULT_BODY_IN_MEMORY_MAX = "1m";
     /** The JVM's temp dir. */
     public static final String DEFAULT_BODY_TEMP_DIR = System.getProperty("java.io.tmpdir");
+    /**
+     * 0: a quarter of the arena ({@code --arena-max}). Bodies held in memory are the one use of
+     * the arena a client can stretch at will (a body just under {@code --body-in-memory-max},
+     * then a byte now and then); a quarter leaves three quarters for connections and responses.
+     */
+    public static final String DEFAULT_BODY_MEMORY_TOTAL = "0";
+    /** The share of the arena bodies in memory take together by default. */
+    public static final int BODY_MEMORY_ARENA_SHARE = 4;
+    /** 1 GiB of temp files at once: enough for a thousand spilled 1 MB bodies, small beside most disks. */
+    public static final String DEFAULT_BODY_TEMP_MAX = "1g";
 
     /** How long a body may be slow before the minimum rate applies (a TCP slow start, a hiccup). */
     public static final int BODY_RATE_GRACE_SECONDS = 5;
     public static final Duration BODY_RATE_GRACE = Duration.ofSeconds(BODY_RATE_GRACE_SECONDS);
+    /**
+     * The floor also holds over every window of this length, not only on average since the first
+     * byte: a body that came fast and then trickles (a byte every 20 s, holding its memory) is
+     * answered 408 within about this long. Twice the grace, so a pause of a few seconds passes.
+     */
+    public static final int BODY_RATE_WINDOW_SECONDS = 2 * BODY_RATE_GRACE_SECONDS;
 
     // Bounds.
 
@@ -87,7 +114,9 @@ public record RequestLimits(
             OptionConverters.byteSize(DEFAULT_MIN_BODY_RATE),
             DEFAULT_MAX_BLOCKING_REQUESTS,
             OptionConverters.byteSize(DEFAULT_BODY_IN_MEMORY_MAX),
-            Path.of(DEFAULT_BODY_TEMP_DIR));
+            Path.of(DEFAULT_BODY_TEMP_DIR),
+            OptionConverters.byteSize(DEFAULT_BODY_MEMORY_TOTAL),
+            OptionConverters.byteSize(DEFAULT_BODY_TEMP_MAX));
 
     public RequestLimits {
         if (maxBodyBytes < 0) {
@@ -119,6 +148,13 @@ public record RequestLimits(
             throw new IllegalArgumentException("--body-temp-dir=" + bodyTempDir
                     + " (expected: an existing, writable directory)");
         }
+        if (bodyMemoryTotal < 0) {
+            throw new IllegalArgumentException("--body-memory-total=" + bodyMemoryTotal
+                    + " (expected: >= 0 bytes, 0 = a quarter of --arena-max)");
+        }
+        if (bodyTempMax < 0) {
+            throw new IllegalArgumentException("--body-temp-max=" + bodyTempMax + " (expected: >= 0 bytes, 0 = no limit)");
+        }
     }
 
     private static void positive(String flag, Duration value) {
@@ -130,22 +166,28 @@ public record RequestLimits(
 
     public RequestLimits withTimeouts(Duration read, Duration write, Duration parse, Duration idle) {
         return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, read, write, parse, idle, minBodyRate,
-                maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
+                maxBlockingRequests, bodyInMemoryMax, bodyTempDir, bodyMemoryTotal, bodyTempMax);
     }
 
     public RequestLimits withMaxBody(long maxBodyBytes) {
         return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout, parseTimeout,
-                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
+                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir, bodyMemoryTotal, bodyTempMax);
     }
 
     public RequestLimits withBody(long minBodyRate, int maxBlockingRequests) {
         return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout, parseTimeout,
-                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
+                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir, bodyMemoryTotal, bodyTempMax);
     }
 
     public RequestLimits withBodyInMemory(long bodyInMemoryMax, Path bodyTempDir) {
         return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout, parseTimeout,
-                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir);
+                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir, bodyMemoryTotal, bodyTempMax);
+    }
+
+    public RequestLimits withBodyBudgets(long bodyMemoryTotal, long bodyTempMax) {
+        return new RequestLimits(maxBodyBytes, maxRequestLine, maxHeaderSize, readTimeout, writeTimeout, parseTimeout,
+                idleTimeout, minBodyRate, maxBlockingRequests, bodyInMemoryMax, bodyTempDir, bodyMemoryTotal,
+                bodyTempMax);
     }
 
     @Override
@@ -154,6 +196,7 @@ public record RequestLimits(
                 + " readTimeout=" + Durations.format(readTimeout) + " writeTimeout=" + Durations.format(writeTimeout)
                 + " parseTimeout=" + Durations.format(parseTimeout) + " idleTimeout=" + Durations.format(idleTimeout)
                 + " minBodyRate=" + minBodyRate + " maxBlockingRequests=" + maxBlockingRequests
-                + " bodyInMemoryMax=" + bodyInMemoryMax + " bodyTempDir=" + bodyTempDir;
+                + " bodyInMemoryMax=" + bodyInMemoryMax + " bodyTempDir=" + bodyTempDir
+                + " bodyMemoryTotal=" + bodyMemoryTotal + " bodyTempMax=" + bodyTempMax;
     }
 }

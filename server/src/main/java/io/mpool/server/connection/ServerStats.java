@@ -1,6 +1,7 @@
 package io.mpool.server.connection;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Server-wide counters, shared by every connection; read by the admin endpoint. */
@@ -26,6 +27,16 @@ public final class ServerStats {
     public final LongAdder bodySpillBytes = new LongAdder();
     /** Temp files of spilled bodies that exist now (back to 0 when no request holds one). */
     public final LongAdder bodyTempFilesLive = new LongAdder();
+    /** Pool memory whole bodies held in memory take now, over all connections (--body-memory-total). */
+    public final AtomicLong bodyMemoryInUse = new AtomicLong();
+    /** Bodies sent to a temp file before --body-in-memory-max because --body-memory-total was taken. */
+    public final LongAdder bodyMemoryEarlySpills = new LongAdder();
+    /** Bytes in the live temp files of spilled bodies (--body-temp-max). */
+    public final AtomicLong bodyTempBytes = new AtomicLong();
+    /** Bodies refused with 503 because their temp file would have passed --body-temp-max. */
+    public final LongAdder bodyTempRefusals = new LongAdder();
+    /** Temp file writes that failed (a full disk): the request got 503. */
+    public final LongAdder bodyTempWriteFailures = new LongAdder();
     /** Retained region memory (request bodies) never released, revoked when its connection closed. */
     public final LongAdder retainsLeaked = new LongAdder();
     /** Requests between root-handler entry and exchange completion, over all connections. */

@@ -8,22 +8,28 @@ import io.mpool.server.RequestBody;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.logging.Logger;
 
 /**
  * {@code POST /json}: reads the whole body ({@link RequestBody}), runs Jackson's streaming parser
  * over {@link BodyView#inputStream()} and answers {@code {"bytes":N,"fields":F,"depth":D}}: the
  * body's size, the number of object fields, the deepest nesting of objects and arrays. Anything
- * but exactly one JSON value gets 400 with a short reason. A body in memory is parsed on the IO
+ * but exactly one JSON value (bad grammar, bad encoding) gets 400 with a short reason; only a
+ * failure to read the stored body is a 500. A body in memory is parsed on the IO
  * thread; one in a temp file on a worker thread (disk reads).
  */
 final class JsonHandler implements HttpHandler {
     private static final JsonFactory JSON = JsonFactory.builder().build();
     /** The first line of Jackson's message is the reason; the rest quotes the input. */
     private static final int MAX_REASON = 160;
+    /** A client's malformed body is its own error: one line now and then, never a stack trace. */
+    private static final ClientErrorLog CLIENT_ERRORS = new ClientErrorLog(
+            Logger.getLogger(JsonHandler.class.getName()), "malformed JSON");
 
     @Override
     public void handleRequest(HttpServerExchange exchange) {
@@ -38,25 +44,64 @@ final class JsonHandler implements HttpHandler {
 
     private static void answer(HttpServerExchange exchange, BodyView body) {
         String json;
-        try (InputStream in = body.inputStream(); JsonParser parser = JSON.createParser(in)) {
+        try (InputStream in = new BodyStream(body.inputStream()); JsonParser parser = JSON.createParser(in)) {
             json = JsonCounts.of(parser).answer(body.size());
-        } catch (JsonProcessingException e) {
-            Responses.text(exchange, 400, "malformed JSON: " + reason(e));
+        } catch (BodyReadFailedException e) {
+            Responses.text(exchange, 500, "could not read the request body");
             return;
         } catch (IOException e) {
-            Responses.text(exchange, 500, "could not read the request body");
+            // Everything else the parser throws is about the bytes it was sent: the grammar
+            // (JsonProcessingException), or the encoding (CharConversionException for an invalid
+            // UTF-32 code point, which is not a JsonProcessingException).
+            String reason = reason(e);
+            CLIENT_ERRORS.log(exchange.getSourceAddress() + ": " + reason);
+            Responses.text(exchange, 400, "malformed JSON: " + reason);
             return;
         }
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
         exchange.getResponseSender().send(ByteBuffer.wrap(json.getBytes(StandardCharsets.US_ASCII)));
     }
 
-    private static String reason(JsonProcessingException e) {
-        String message = e.getOriginalMessage();
+    private static String reason(IOException e) {
+        String message = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
         message = message == null ? e.getClass().getSimpleName() : message.lines().findFirst().orElse("");
         if (message.length() > MAX_REASON) {
             message = message.substring(0, MAX_REASON) + "...";
         }
-        return message + (e.getLocation() == null ? "" : " at offset " + e.getLocation().getByteOffset());
+        return message + (e instanceof JsonProcessingException json && json.getLocation() != null
+                ? " at offset " + json.getLocation().getByteOffset() : "");
+    }
+
+    /** The body's stream, its own failures told apart from the parser's: those are the server's (500). */
+    private static final class BodyStream extends FilterInputStream {
+        BodyStream(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw new BodyReadFailedException(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw new BodyReadFailedException(e);
+            }
+        }
+    }
+
+    private static final class BodyReadFailedException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyReadFailedException(IOException cause) {
+            super(cause);
+        }
     }
 }

@@ -112,6 +112,10 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             return true;
         }
         long readSince = readWaitingSince;
+        RequestFramingConduit reads = framing;
+        if (readSince != 0 && reads != null) {
+            reads.checkBodyRate(now); // a body that has stopped sending still has to keep the floor
+        }
         if (readSince != 0 && now - readSince > readTimeoutNanos) {
             tracker.timedOut(false);
             if (!tracker.responseStarted()) {

@@ -1,5 +1,6 @@
 package io.mpool.server.transport;
 
+import io.mpool.server.config.RequestLimits;
 import io.mpool.server.framing.FramingScanner;
 import io.mpool.server.framing.FramingViolation;
 import io.mpool.server.framing.MalformedBodyException;
@@ -97,8 +98,15 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
     private ReadProgress progress = NO_PROGRESS_TRACKING;
     private final long minBodyRate;
     private final long bodyRateGraceNanos;
+    private final long bodyRateWindowNanos = TimeUnit.SECONDS.toNanos(RequestLimits.BODY_RATE_WINDOW_SECONDS);
     private long bodyStartNanos;
     private long bodyBytes;
+    /**
+     * When the body's current rate window began, 0 outside a body; volatile for the sweep's look
+     * ({@link #checkBodyRate}), written once per window.
+     */
+    private volatile long windowStartNanos;
+    private long windowBytes;
     private boolean cut;
     private boolean reported;
     private boolean answered;
@@ -191,7 +199,7 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         dst.position(stop);
         if (scanner.violation() == null) {
             if (minBodyRate > 0 && tooSlow(wasInBody, read)) {
-                scanner.abort(new FramingViolation(408, "request body slower than " + minBodyRate + " bytes/s", false));
+                scanner.abort(slowBody());
                 cut = true;
                 dst.position(start);
                 return refuse();
@@ -222,21 +230,76 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         return Conduits.transfer(this, count, throughBuffer, target);
     }
 
-    /** Tracks the current body's average rate; true once it is below the minimum after the grace. */
+    private FramingViolation slowBody() {
+        return new FramingViolation(408, "request body slower than " + minBodyRate + " bytes/s", false);
+    }
+
+    /**
+     * Tracks the current body's rate; true once it is below the minimum on average after the
+     * grace, or over the last window ({@link RequestLimits#BODY_RATE_WINDOW_SECONDS}).
+     */
     private boolean tooSlow(boolean wasInBody, int read) {
         if (!scanner.inBody()) {
             bodyStartNanos = 0;
+            if (windowStartNanos != 0) {
+                windowStartNanos = 0;
+            }
             return false;
         }
         long now = System.nanoTime();
         if (!wasInBody || bodyStartNanos == 0) {
             bodyStartNanos = now;
             bodyBytes = 0;
+            windowStartNanos = now;
+            windowBytes = 0;
             return false;
         }
         bodyBytes += read;
+        windowBytes += read;
+        long windowElapsed = now - windowStartNanos;
+        if (windowElapsed >= bodyRateWindowNanos) {
+            if (below(windowBytes, windowElapsed)) {
+                return true;
+            }
+            windowStartNanos = now;
+            windowBytes = 0;
+        }
         long elapsed = now - bodyStartNanos;
-        return elapsed > bodyRateGraceNanos && bodyBytes * 1_000_000_000.0 / elapsed < minBodyRate;
+        return elapsed > bodyRateGraceNanos && below(bodyBytes, elapsed);
+    }
+
+    private boolean below(long bytes, long nanos) {
+        return bytes * 1_000_000_000.0 / nanos < minBodyRate;
+    }
+
+    /**
+     * From the watchdog's sweep, while a read waits for body bytes: a body that sends nothing at
+     * all is checked too, not only when bytes arrive (a trickle of a byte every 20 s would
+     * otherwise be checked once per byte). Any thread; the check runs on the IO thread.
+     */
+    void checkBodyRate(long now) {
+        long windowStart = windowStartNanos;
+        if (minBodyRate > 0 && windowStart != 0 && now - windowStart >= bodyRateWindowNanos && lingering == null) {
+            connection.getIoThread().execute(this::refuseIfBodyTooSlow);
+        }
+    }
+
+    private void refuseIfBodyTooSlow() {
+        long windowStart = windowStartNanos;
+        if (cut || lingering != null || windowStart == 0 || !scanner.inBody()) {
+            return;
+        }
+        long elapsed = System.nanoTime() - windowStart;
+        if (elapsed < bodyRateWindowNanos || !below(windowBytes, elapsed)) {
+            return;
+        }
+        scanner.abort(slowBody());
+        cut = true;
+        try {
+            refuse(); // 408 the lingering way while the response has not started
+        } catch (IOException e) {
+            IoUtils.safeClose(connection); // it had: only a close can end it
+        }
     }
 
     // Once cut, the bytes that would make the socket readable are already consumed, so a reader

@@ -1,6 +1,8 @@
 package io.mpool.server.transport;
 
+import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ServerStats;
+import io.mpool.server.connection.TlsPacketBuffers;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.DefaultByteBufferPool;
@@ -93,20 +95,26 @@ public final class TlsWrapping {
     }
 
     /**
-     * The server side of TLS on {@code channel}, its engine's buffers from {@code packetBuffers}
-     * (each of {@link #packetSize()} bytes; null: a pool shared by all connections), plain HTTP
-     * answered beneath it ({@link PlainHttpOnTlsPort}); the handshake starts with the first read.
+     * The server side of TLS on {@code channel}, its engine's buffers blocks of {@code connection}'s
+     * own ({@link TlsPacketBuffers}, each of {@link #packetSize()} bytes; without a connection pool,
+     * a pool shared by all connections), plain HTTP answered beneath it
+     * ({@link PlainHttpOnTlsPort}); the handshake starts with the first read.
      */
-    public TlsHandshake wrap(StreamConnection channel, ByteBufferPool packetBuffers) {
+    public TlsHandshake wrap(StreamConnection channel, ConnectionBufferPool connection) {
         PlainHttpOnTlsPort.install(channel);
+        TlsPacketBuffers packetBuffers = connection == null ? null : connection.tlsPacketBuffers(packetSize);
         UndertowXnioSsl ssl = new UndertowXnioSsl(xnio, OptionMap.EMPTY,
                 packetBuffers == null ? sharedPacketBuffers : packetBuffers, context);
-        SslConnection connection = ssl.wrapExistingConnection(channel, OptionMap.EMPTY, false);
-        SSLEngine engine = UndertowXnioSsl.getSslEngine(connection);
+        SslConnection tlsChannel = ssl.wrapExistingConnection(channel, OptionMap.EMPTY, false);
+        SSLEngine engine = UndertowXnioSsl.getSslEngine(tlsChannel);
         SSLParameters parameters = engine.getSSLParameters();
         parameters.setProtocols(protocols);
         parameters.setApplicationProtocols(new String[] {ALPN_HTTP_1_1});
         engine.setSSLParameters(parameters);
-        return new TlsHandshake(connection, handshakeTimeoutNanos, stats);
+        TlsHandshake handshake = new TlsHandshake(tlsChannel, handshakeTimeoutNanos, stats);
+        if (packetBuffers != null) {
+            packetBuffers.describedBy(handshake);
+        }
+        return handshake;
     }
 }

@@ -45,9 +45,9 @@ class MainTest {
         assertEquals(8L << 20, config.connectionMaxBytes());
         assertEquals(Math.min(Runtime.getRuntime().availableProcessors(), ServerConfig.MAX_IO_THREADS), config.ioThreads());
         assertEquals(16, config.workerThreads());
-        assertEquals(new RequestLimits(0, 8 * 1024, 64 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(60),
+        assertEquals(new RequestLimits(1L << 30, 8 * 1024, 64 * 1024, Duration.ofSeconds(30), Duration.ofSeconds(60),
                 Duration.ofSeconds(10), Duration.ofSeconds(60), 1024, 8, 1L << 20,
-                Path.of(System.getProperty("java.io.tmpdir"))), config.limits());
+                Path.of(System.getProperty("java.io.tmpdir")), 0, 1L << 30), config.limits());
         ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_PORT, ServerConfig.DEFAULT_ADMIN_PORT);
         assertEquals(new ServerConfig(ServerConfig.DEFAULT_HOST, d.port(), d.adminHost(), d.adminPort(), d.adminToken(),
                 d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),

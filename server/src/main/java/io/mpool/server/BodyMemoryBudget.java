@@ -1,0 +1,53 @@
+package io.mpool.server;
+
+import io.mpool.server.connection.ServerStats;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The pool memory every whole body held in memory may take together ({@code --body-memory-total}).
+ * Each connection's body stays under {@code --body-in-memory-max}, but many connections each
+ * holding a body just under it (and sending a byte now and then) could hold the whole arena; past
+ * this budget a new block is refused and {@link RequestBody} sends the body to a temp file instead,
+ * as if it had passed its own limit. A reservation lasts until the request's memory is reset.
+ */
+final class BodyMemoryBudget {
+    private final long max;
+    private final AtomicLong inUse;
+    private final ServerStats stats;
+
+    /** @param max bytes, {@code Long.MAX_VALUE} for no bound */
+    BodyMemoryBudget(long max, ServerStats stats) {
+        if (max <= 0) {
+            throw new IllegalArgumentException("--body-memory-total=" + max + " (expected: > 0 once resolved)");
+        }
+        this.max = max;
+        this.inUse = stats.bodyMemoryInUse;
+        this.stats = stats;
+    }
+
+    /** Takes {@code bytes} of the budget; false (nothing taken) when that would pass it. */
+    boolean tryReserve(long bytes) {
+        long now;
+        do {
+            now = inUse.get();
+            if (now + bytes > max) {
+                return false;
+            }
+        } while (!inUse.compareAndSet(now, now + bytes));
+        return true;
+    }
+
+    /** A body went to a temp file early because the budget was taken (counted). */
+    void spilledEarly() {
+        stats.bodyMemoryEarlySpills.increment();
+    }
+
+    void release(long bytes) {
+        long after = inUse.addAndGet(-bytes);
+        assert after >= 0 : "body memory budget released below zero: " + after;
+    }
+
+    long max() {
+        return max;
+    }
+}
