@@ -12,8 +12,11 @@ final class EmptyLineRuns {
     /** Runs a scan usually finds: none, or one before the connection's first request. */
     private static final int INITIAL_RUNS = 4;
 
-    /** Pairs of offsets: start (inclusive) and end (exclusive) of each run, in order. */
-    private int[] bounds = new int[2 * INITIAL_RUNS];
+    /**
+     * Pairs of offsets: start (inclusive) and end (exclusive) of each run, in order; made at the
+     * first run (most connections never send an empty line, and an idle one should cost no array).
+     */
+    private int[] bounds;
     private int count;
 
     void clear() {
@@ -26,7 +29,9 @@ final class EmptyLineRuns {
             bounds[2 * count - 1] = end; // continues the last run
             return;
         }
-        if (2 * count == bounds.length) {
+        if (bounds == null) {
+            bounds = new int[2 * INITIAL_RUNS];
+        } else if (2 * count == bounds.length) {
             int[] grown = new int[bounds.length * 2];
             System.arraycopy(bounds, 0, grown, 0, bounds.length);
             bounds = grown;
