@@ -34,8 +34,8 @@ public final class RequestRegion {
 
     /** {@code size} bytes from the region, or from the heap when there is no region. */
     public static ByteBuffer allocate(HttpServerExchange exchange, int size) {
-        RequestRegion region = of(exchange);
-        return region == null ? ByteBuffer.allocate(size) : region.allocate(size);
+        return exchange.getConnection().getByteBufferPool() instanceof ConnectionBufferPool connection
+                ? connection.allocateFromPool(size, false) : ByteBuffer.allocate(size);
     }
 
     /** {@code size} bytes (position 0, limit size) from the connection's pool. */
