@@ -1,6 +1,5 @@
 package io.mpool.server;
 
-import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.admin.AdminHandler;
@@ -13,25 +12,17 @@ import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ArenaTrim;
-import io.mpool.server.connection.ConnectionBufferPool;
-import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.ConnectionRegistry;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.connection.Listener;
+import io.mpool.server.stats.ServerStats;
 import io.mpool.server.transport.AbandonedResponseBuffer;
 import io.mpool.server.transport.AcceptRecovery;
 import io.mpool.server.transport.AccessLog;
-import io.mpool.server.transport.AccessLogHandler;
-import io.mpool.server.transport.AllocationRefusedAnswer;
 import io.mpool.server.transport.ConnectionLimiter;
-import io.mpool.server.transport.ConnectionWatchdog;
 import io.mpool.server.transport.HttpConnections;
 import io.mpool.server.transport.ListenerAccepts;
 import io.mpool.server.transport.LogFormat;
 import io.mpool.server.transport.RefusalLog;
-import io.mpool.server.transport.RequestFramingConduit;
-import io.mpool.server.transport.RequestScopeHandler;
-import io.mpool.server.transport.RequestTracker;
-import io.mpool.server.transport.TlsHandshake;
 import io.mpool.server.transport.TlsWrapping;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -40,11 +31,8 @@ import io.undertow.server.HttpHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Formatter;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -111,8 +99,6 @@ public final class MpoolServer implements AutoCloseable {
     private final ArenaTrim arenaTrim;
     private final DefaultByteBufferPool heapPool;
     private final DefaultByteBufferPool stockPool;
-    /** Every open connection of the main listener, with its timeouts (the sweep checks them). */
-    private final Map<StreamConnection, ConnectionWatchdog> watchdogs = new ConcurrentHashMap<>();
     private final OptionMap undertowOptions;
     /** Undertow's HTTP/1.1 set-up for each accepted connection, with these options. */
     private final HttpConnections http;
@@ -163,8 +149,6 @@ public final class MpoolServer implements AutoCloseable {
     private final Health health;
     /** The access log, or null when it is off. */
     private AccessLog accessLog;
-    /** Connection ids for the access log with {@code --pool undertow} (pooled connections have theirs). */
-    private final AtomicLong stockConnectionIds = new AtomicLong();
 
     /** A builder with every default; {@link MpoolServerBuilder#build()} checks the settings. */
     public static MpoolServerBuilder builder() {
@@ -193,7 +177,7 @@ public final class MpoolServer implements AutoCloseable {
         this.stockPool = new DefaultByteBufferPool(true, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
         this.arenaTrim = new ArenaTrim(arena);
         this.registry = new ConnectionRegistry(arena, config.bufferSize(), config.connectionMaxBytes(),
-                heapPool, stats);
+                heapPool, stats); // the main and HTTPS listeners' connections
         this.spillFiles = new SpillFiles(stats, config.limits().bodyTempMax());
         long bodyMemoryTotal = config.limits().bodyMemoryTotal();
         this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
@@ -251,11 +235,11 @@ public final class MpoolServer implements AutoCloseable {
         try {
             accessLog = openAccessLog(config.accessLog());
             mainServer = listen(worker, "--host/--port", config.host(), config.port(),
-                    accepts.adapter(c -> accept(c, false)), socketOptions);
+                    accepts.adapter(listener(null)), socketOptions);
             if (tls != null) {
                 tlsWrapping = new TlsWrapping(tls.context(), xnio, tls.handshakeTimeout(), stats);
                 tlsServer = listen(worker, "--host/--tls-port", tls.host(), tls.port(),
-                        accepts.adapter(c -> accept(c, true)), socketOptions);
+                        accepts.adapter(listener(tlsWrapping)), socketOptions);
             }
             sweeper = worker.getIoThread(0).executeAtInterval(this::sweep, SWEEP_INTERVAL_SECONDS, TimeUnit.SECONDS);
             adminServer = config.adminEnabled() ? startAdmin(xnio, socketOptions) : null;
@@ -283,7 +267,7 @@ public final class MpoolServer implements AutoCloseable {
         admin = new AdminListener(xnio, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
                 config.limits(), stats, refusals);
         AcceptingChannel<StreamConnection> server = listen(admin.worker(), "--admin-host/--admin-port", config.adminHost(),
-                config.adminPort(), accepts.adapter(admin), socketOptions);
+                config.adminPort(), accepts.adapter(admin.listener()), socketOptions);
         server.resumeAccepts();
         return server;
     }
@@ -320,112 +304,26 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     /**
-     * One accepted connection: its own pool, Undertow's HTTP/1.1 over it ({@link HttpConnections});
-     * with TLS, the engine's buffers from that pool, the framing check and watchdog decrypted-side.
+     * The main listener's connections ({@code tls} null) or the HTTPS listener's: their limits,
+     * memory (a region each, or Undertow's shared pool with {@code --pool undertow}), Undertow's
+     * set-up and the application; each accepted channel becomes a {@code Connection}.
      */
-    private void accept(StreamConnection raw, boolean withTls) {
-        if (stopping) {
-            IoUtils.safeClose(raw);
-            return;
-        }
-        ConnectionLimiter.Slot slot = limiter.admit(raw);
-        if (slot == null) {
-            return; // refused at a limit: answered and closed
-        }
-        RequestTracker tracker = new RequestTracker(stats).onFirstRequest(slot::headArrived);
-        boolean poolBeforeTls = withTls && config.pool() == ServerConfig.PoolKind.MP; // TLS takes its buffers from it
-        ConnectionBufferPool connection = poolBeforeTls ? openPool(raw, null) : null;
-        if (poolBeforeTls && connection == null) {
-            slot.closed();
-            return;
-        }
-        TlsHandshake handshake = withTls ? tlsWrapping.wrap(raw, connection) : null;
-        StreamConnection channel = handshake == null ? raw : handshake.connection();
-        RequestLimits limits = config.limits();
-        // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
-        // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
-        ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits).expectingHandshake(handshake);
-        watchdog.install();
-        RequestFramingConduit framing = RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes(),
-                limits.minBodyRate(),
-                RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);
-        watchdogs.put(channel, watchdog);
-        if (config.pool() == ServerConfig.PoolKind.MP) {
-            connection = connection != null ? connection : openPool(channel, framing);
-            if (connection == null) {
-                watchdogs.remove(channel);
-                addCloseListener(channel, c -> slot.closed()); // its descriptor is held until the lingering ends
-                return;
-            }
-            connection.onAllocationRefused(new AllocationRefusedAnswer(refusals, connection, channel, tracker, framing));
-            registry.watch(connection, raw); // the socket: the sweep sees it closed even beneath TLS
-        }
-        ConnectionBufferPool probed = connection;
-        HttpHandler handler = accessLog == null ? application : new AccessLogHandler(accessLog,
-                connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), application);
-        try {
-            http.open(channel, connection != null ? connection : stockPool, config.bufferSize(),
-                    new RequestScopeHandler(connection, stats, tracker, handler));
-        } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
-            // The first read could not get memory: the pool has already logged the refusal
-            // (rate-limited), answered 503 and is closing the connection the lingering way (see
-            // openPool); closing here would reset it.
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "setting up a connection from " + channel.getPeerAddress() + " failed", e);
-            IoUtils.safeClose(channel);
-        } finally {
-            // After handleEvent: XNIO merges this with Undertow's close listener and runs it
-            // after Undertow's cleanup, when Undertow has closed what it could.
-            addCloseListener(channel, c -> {
-                slot.closed();
-                watchdogs.remove(c);
-                if (handshake != null) {
-                    handshake.connectionClosed();
-                    IoUtils.safeClose(raw);
-                }
-                if (probed != null) {
-                    probed.channelClosed(raw);
-                }
-            });
-        }
+    private Listener listener(TlsWrapping tls) {
+        boolean pooled = config.pool() == ServerConfig.PoolKind.MP;
+        return new Listener(channel -> limiter.admit(channel), config.limits(), config.limits().maxBodyBytes(), registry,
+                pooled ? null : stockPool, config.bufferSize(), tls, http, application, accessLog, true, stats,
+                refusals, () -> stopping);
     }
 
-    /**
-     * The connection's own pool, or null when the arena is exhausted: answered 503 through
-     * {@code framing}, or closed at once without one (before TLS: no plain 503 for a TLS client).
-     */
-    private ConnectionBufferPool openPool(StreamConnection channel, RequestFramingConduit framing) {
-        try {
-            return registry.open(channel.getPeerAddress());
-        } catch (ArenaExhaustedException e) {
-            refusals.log(e);
-            if (framing == null) {
-                IoUtils.safeClose(channel);
-            } else {
-                framing.refuseConnection(503, "server out of memory for new connections; retry later");
-            }
-            return null;
-        }
-    }
-
-    /** Once a second: timeouts of every connection, and pools of channels closed behind our back. */
+    /** Once a second: timeouts and idle memory of every connection, both listeners'; the arena's trim. */
     private void sweep() {
         long now = System.nanoTime();
-        watchdogs.forEach((channel, watchdog) -> {
-            if (!channel.isOpen() || watchdog.check(now)) {
-                watchdogs.remove(channel);
-            }
-        });
-        registry.sweepClosed();
+        registry.sweep(now);
+        if (admin != null) {
+            admin.connections().sweep(now);
+        }
         arenaTrim.afterSweep(); // after the idle connections gave their pages back
         health.sample(now);
-    }
-
-    private static void addCloseListener(StreamConnection channel, ChannelListener<StreamConnection> listener) {
-        channel.setCloseListener(listener);
-        if (!channel.isOpen()) {
-            listener.handleEvent(channel); // closed during handleEvent: the listener would never run
-        }
     }
 
     /**
@@ -449,12 +347,12 @@ public final class MpoolServer implements AutoCloseable {
         long idleUntil = start + Math.min(grace.toNanos(), DRAIN_IDLE_LINGER.toNanos());
         // Idle keep-alive connections stay open a little: a request a client (a proxy) sent on one
         // just as the stop began gets its answer, with Connection: close, instead of a reset.
-        while ((stats.inFlight.sum() > 0 || (System.nanoTime() < idleUntil && !watchdogs.isEmpty()))
+        while ((stats.inFlight.sum() > 0 || (System.nanoTime() < idleUntil && registry.size() > 0))
                 && System.nanoTime() < deadline) {
             sleep();
         }
         long unfinished = stats.inFlight.sum();
-        watchdogs.keySet().forEach(IoUtils::safeClose);
+        registry.closeAll();
         long poolDeadline = System.nanoTime() + POOLS_DRAIN_TIMEOUT.toNanos();
         while (registry.size() > 0 && System.nanoTime() < poolDeadline) {
             sleep();
@@ -463,7 +361,7 @@ public final class MpoolServer implements AutoCloseable {
         if (sweeper != null) {
             sweeper.remove();
         }
-        registry.sweepClosed();
+        registry.sweep(System.nanoTime()); // a connection whose close was missed is torn down now
         int spillsLeft = spillFiles.deleteAll(); // each connection's destroy deleted its own: this is the backstop
         worker.shutdown();
         try {
@@ -551,9 +449,12 @@ public final class MpoolServer implements AutoCloseable {
         return (InetSocketAddress) adminServer.getLocalAddress();
     }
 
-    /** Open connections of the main listener the server still tracks (refused ones included until closed). */
+    /**
+     * Connections of the main and HTTPS listeners the server still tracks: open, or closed with
+     * their memory not yet back (refused ones included until closed).
+     */
     public int openConnections() {
-        return watchdogs.size();
+        return registry.size();
     }
 
     /** A snapshot of the page arena every connection's pool takes from: pages and blocks in use, bounds. */

@@ -1,6 +1,6 @@
 package io.mpool.server;
 
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 
 /**
  * The server's counters since start, one snapshot ({@link MpoolServer#totals()}); the admin

@@ -1,6 +1,6 @@
 package io.mpool.server;
 
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;

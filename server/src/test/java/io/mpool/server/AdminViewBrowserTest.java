@@ -148,7 +148,7 @@ class AdminViewBrowserTest {
     /** Waits (bounded) until every connection holds its node again (its next request is running). */
     private void awaitOneNodeEach() throws Exception {
         long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (fixture.server().registry().connections().stream().anyMatch(c -> c.summary().nodes() != 1)
+        while (fixture.server().registry().pools().stream().anyMatch(c -> c.summary().nodes() != 1)
                 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }

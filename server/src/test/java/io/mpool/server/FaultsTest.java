@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.connection.ConnectionBufferPool;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +31,7 @@ class FaultsTest {
             long peak = 0;
             for (int i = 0; i < 50; i++) { // the server fills the socket buffers, then must wait
                 Thread.sleep(20);
-                for (ConnectionBufferPool connection : fixture.server().registry().connections()) {
+                for (ConnectionBufferPool connection : fixture.server().registry().pools()) {
                     peak = Math.max(peak, connection.summary().bytesReserved());
                 }
             }

@@ -33,7 +33,7 @@ class IdleConnectionMemoryTest {
             long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
             List<ConnectionSummary> summaries = List.of();
             while (System.nanoTime() < deadline) {
-                summaries = fixture.server().registry().connections().stream().map(c -> c.summary()).toList();
+                summaries = fixture.server().registry().pools().stream().map(c -> c.summary()).toList();
                 if (summaries.size() == count && summaries.stream().allMatch(s -> s.bytesReserved() <= MpPool.NODE_SIZE)) {
                     break;
                 }
@@ -79,7 +79,7 @@ class IdleConnectionMemoryTest {
         long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
         long held = Long.MAX_VALUE;
         while (System.nanoTime() < deadline) {
-            held = fixture.server().registry().connections().stream().mapToLong(c -> c.summary().bytesReserved()).sum();
+            held = fixture.server().registry().pools().stream().mapToLong(c -> c.summary().bytesReserved()).sum();
             if (held == 0) {
                 break;
             }

@@ -27,19 +27,21 @@ import org.junit.jupiter.api.Test;
  * <pre>
  *   cli ──> demo ──> api (io.mpool.server: the server, its builder, what handlers use)
  *    │                 │
- *    └──> config <─────┼──── admin ──> transport ──> connection
- *                      │       │           │             │
- *                      └───────┴───────────┴──> framing  └──> config
+ *    │                 ├──> admin ──> connection ──> transport ──> framing
+ *    │                 │                                  (each of them also ──> stats, config)
+ *    └──> config
  * </pre>
  * <ul>
  *   <li>{@code cli} (the command line): the public API, the demo application, config (flag parsing).</li>
  *   <li>{@code demo} (the demo application): the public API only, like any embedder's application.</li>
  *   <li>api (the root package): any internal package; never cli or demo.</li>
- *   <li>{@code admin}: transport, connection, config.</li>
- *   <li>{@code transport}: connection, framing, config.</li>
- *   <li>{@code connection}: config.</li>
+ *   <li>{@code admin} (its listener, endpoint, metrics): connection, transport, stats, config.</li>
+ *   <li>{@code connection} (one {@code Connection} per channel, its memory, the registry): transport,
+ *   stats, config. It owns what sits on the channel, so it sits above it.</li>
+ *   <li>{@code transport} (what sits on a channel: TLS, the framing conduit, timeouts, accept
+ *   limits): framing, stats, config; nothing of connections.</li>
  *   <li>{@code framing}: nothing of the server, and no XNIO or Undertow type: a pure scanner.</li>
- *   <li>{@code config}: nothing of the server.</li>
+ *   <li>{@code stats} (the server-wide counters) and {@code config}: nothing of the server.</li>
  * </ul>
  * And no internal type in a public signature of the root package: a public method, constructor or
  * field of a public class there names only the API's own types, the JDK's, Undertow's, XNIO's and
@@ -51,7 +53,7 @@ class PackageRulesTest {
             .importPackages("io.mpool.server");
     private static final String API = "io.mpool.server";
     /** The packages behind the public API. */
-    private static final Set<String> INTERNAL = Set.of("io.mpool.server.config", "io.mpool.server.admin",
+    private static final Set<String> INTERNAL = Set.of("io.mpool.server.config", "io.mpool.server.admin", "io.mpool.server.stats",
             "io.mpool.server.transport", "io.mpool.server.connection", "io.mpool.server.framing");
 
     @Test
@@ -61,9 +63,10 @@ class PackageRulesTest {
                 .layer("demo").definedBy("io.mpool.server.demo")
                 .layer("api").definedBy(API)
                 .layer("admin").definedBy("io.mpool.server.admin")
-                .layer("transport").definedBy("io.mpool.server.transport")
                 .layer("connection").definedBy("io.mpool.server.connection")
+                .layer("transport").definedBy("io.mpool.server.transport")
                 .layer("framing").definedBy("io.mpool.server.framing")
+                .layer("stats").definedBy("io.mpool.server.stats")
                 .layer("config").definedBy("io.mpool.server.config")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .whereLayer("cli").mayOnlyAccessLayers("api", "demo", "config")
@@ -71,14 +74,16 @@ class PackageRulesTest {
                 .whereLayer("demo").mayOnlyAccessLayers("api")
                 .whereLayer("api").mayOnlyBeAccessedByLayers("cli", "demo")
                 .whereLayer("admin").mayOnlyBeAccessedByLayers("api")
-                .whereLayer("admin").mayOnlyAccessLayers("transport", "connection", "config")
-                .whereLayer("transport").mayOnlyBeAccessedByLayers("api", "admin")
-                .whereLayer("transport").mayOnlyAccessLayers("connection", "framing", "config")
-                .whereLayer("connection").mayOnlyBeAccessedByLayers("api", "admin", "transport")
-                .whereLayer("connection").mayOnlyAccessLayers("config")
+                .whereLayer("admin").mayOnlyAccessLayers("connection", "transport", "stats", "config")
+                .whereLayer("connection").mayOnlyBeAccessedByLayers("api", "admin")
+                .whereLayer("connection").mayOnlyAccessLayers("transport", "stats", "config")
+                .whereLayer("transport").mayOnlyBeAccessedByLayers("api", "admin", "connection")
+                .whereLayer("transport").mayOnlyAccessLayers("framing", "stats", "config")
                 .whereLayer("framing").mayOnlyBeAccessedByLayers("api", "transport")
                 .whereLayer("framing").mayNotAccessAnyLayer()
-                .whereLayer("config").mayOnlyBeAccessedByLayers("cli", "api", "admin", "transport", "connection")
+                .whereLayer("stats").mayOnlyBeAccessedByLayers("api", "admin", "connection", "transport")
+                .whereLayer("stats").mayNotAccessAnyLayer()
+                .whereLayer("config").mayOnlyBeAccessedByLayers("cli", "api", "admin", "connection", "transport")
                 .whereLayer("config").mayNotAccessAnyLayer()
                 .check(SERVER);
     }

@@ -34,7 +34,7 @@ class PipelinedBurstTest {
                 assertEquals(i % 10 == 9 ? "body-" + i : "hello\n", http.read().text(), "response " + i);
             }
             long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-            var connection = fixture.server().registry().connections().get(0);
+            var connection = fixture.server().registry().pools().get(0);
             while ((connection.summary().resetPending() || connection.summary().openBuffers() > 0)
                     && System.nanoTime() < deadline) {
                 Thread.sleep(5);
@@ -61,7 +61,7 @@ class PipelinedBurstTest {
             ConnectionSummary summary = null;
             long requestsBefore = -1;
             while (System.nanoTime() < deadline) {
-                var live = fixture.server().registry().connections();
+                var live = fixture.server().registry().pools();
                 summary = live.isEmpty() ? null : live.get(0).summary();
                 if (summary != null && summary.openBuffers() > 0 && summary.requests() == requestsBefore) {
                     break; // the server's writes are blocked with a batch in hand: no request ends

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.mempool.ArenaLeakCheck;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import io.mpool.server.demo.Routes;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
@@ -94,7 +94,7 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
             Thread.sleep(10);
         }
         assertEquals(0, server.registry().size(), "live pools after the test's connections closed: "
-                + server.registry().connections().stream().map(c -> c.summary().toString()).toList());
+                + server.registry().pools().stream().map(c -> c.summary().toString()).toList());
     }
 
     /**

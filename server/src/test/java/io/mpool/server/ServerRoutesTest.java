@@ -211,7 +211,7 @@ class ServerRoutesTest {
                 out.write(chunk);
                 crc.update(chunk);
                 if (sent % sampleEvery == sampleEvery - chunk.length) {
-                    for (ConnectionBufferPool connection : fixture.server().registry().connections()) {
+                    for (ConnectionBufferPool connection : fixture.server().registry().pools()) {
                         peakReserved = Math.max(peakReserved, connection.summary().bytesReserved());
                         samples++;
                     }
@@ -219,7 +219,7 @@ class ServerRoutesTest {
             }
             RawHttp.Response response = http.read();
             assertEquals(String.format("{\"bytes\":%d,\"crc32\":\"%08x\"}\n", total, crc.getValue()), response.text());
-            long highWater = fixture.server().registry().connections().get(0).detail().pool().highWaterBytes();
+            long highWater = fixture.server().registry().pools().get(0).detail().pool().highWaterBytes();
             assertEquals(UPLOAD_SAMPLES, samples, "the connection was live at every sample");
             assertTrue(highWater > 0 && highWater <= STREAMING_BYTES, "pool high-water " + highWater
                     + " bytes in use for a streamed body of " + total);

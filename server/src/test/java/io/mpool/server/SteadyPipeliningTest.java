@@ -76,7 +76,7 @@ class SteadyPipeliningTest {
             long worstLag = 0;
             long worstBytes = 0;
             while (!running.stream().allMatch(Future::isDone)) {
-                for (ConnectionBufferPool connection : server.server().registry().connections()) {
+                for (ConnectionBufferPool connection : server.server().registry().pools()) {
                     ConnectionSummary summary = connection.summary();
                     long lag = summary.requests() - summary.resets() - summary.resetsCoalesced();
                     worstLag = Math.max(worstLag, lag);

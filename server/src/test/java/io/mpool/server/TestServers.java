@@ -2,7 +2,7 @@ package io.mpool.server;
 
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ConnectionRegistry;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import io.mpool.server.demo.Routes;
 import io.undertow.server.HttpHandler;
 

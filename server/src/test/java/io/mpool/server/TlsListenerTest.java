@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionSummary;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.protocols.ssl.SslConduit;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -219,7 +219,7 @@ class TlsListenerTest {
             out.flush();
             String answer = readResponse(in);
             assertTrue(answer.endsWith("hello\n"), answer);
-            ConnectionSummary summary = fixture.server().registry().connections().get(0).summary();
+            ConnectionSummary summary = fixture.server().registry().pools().get(0).summary();
             assertNotNull(summary.tls(), summary.toString());
             assertEquals(socket.getSession().getProtocol(), summary.tls().protocol());
             assertEquals(socket.getSession().getCipherSuite(), summary.tls().cipherSuite());
@@ -229,8 +229,8 @@ class TlsListenerTest {
             assertTrue(summary.bytesReserved() >= summary.tls().bufferBytes(), summary.toString());
             // Idle: the sweep gives everything back, TLS buffers included.
             awaitTrue(() -> fixture.server().arena().stats().outstandingBlocks() == 0, "idle TLS connection holds"
-                    + " no arena memory: " + fixture.server().registry().connections().get(0).summary());
-            assertEquals(0, fixture.server().registry().connections().get(0).summary().tls().bufferBytes());
+                    + " no arena memory: " + fixture.server().registry().pools().get(0).summary());
+            assertEquals(0, fixture.server().registry().pools().get(0).summary().tls().bufferBytes());
             // And it still serves.
             out.write("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();

@@ -6,7 +6,7 @@ import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionRegistry;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -146,7 +146,7 @@ public final class AdminHandler implements HttpHandler {
         } else if (path.equals("/admin/pools") && ConnectionPage.requested(exchange.getQueryParameters())) {
             sendPage(exchange);
         } else if (path.equals("/admin/pools")) {
-            List<ConnectionRow> connections = registry.connections().stream()
+            List<ConnectionRow> connections = registry.pools().stream()
                     .map(connection -> ConnectionRow.of(connection.row())).toList();
             send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
         } else {
@@ -167,7 +167,7 @@ public final class AdminHandler implements HttpHandler {
     private void sendPage(HttpServerExchange exchange) throws Exception {
         ConnectionPage.Listing listing;
         try {
-            listing = ConnectionPage.list(exchange.getQueryParameters(), registry.connections());
+            listing = ConnectionPage.list(exchange.getQueryParameters(), registry.pools());
         } catch (IllegalArgumentException e) {
             send(exchange, 400, Map.of("error", e.getMessage()));
             return;

@@ -3,7 +3,7 @@ package io.mpool.server.admin;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;

@@ -1,7 +1,7 @@
 package io.mpool.server.admin;
 
-import io.mpool.server.connection.ResetDelays;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ResetDelays;
+import io.mpool.server.stats.ServerStats;
 import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.Exemplars;

@@ -2,6 +2,7 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
@@ -58,8 +59,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final long id;
     /** The peer, as the channel holds it (a {@code SocketAddress}): made a string only when shown. */
     private final Object remote;
-    /** The channel, once the server watches it ({@link ConnectionRegistry#watch}); the sweep checks it. */
-    private volatile StreamConnection channel;
     private final long createdMillis = System.currentTimeMillis();
     private final MpPool pool;
     private final int bufferSize;
@@ -540,15 +539,6 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     public long id() {
         return id;
-    }
-
-    /** The channel the sweep checks, or null before the server watches it. */
-    StreamConnection channel() {
-        return channel;
-    }
-
-    void watch(StreamConnection channel) {
-        this.channel = channel;
     }
 
     /** One line per connection for the admin endpoint. */

@@ -3,6 +3,7 @@ package io.mpool.server.connection;
 import io.mpool.mempool.ArenaBlock;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.PageArena;
+import io.mpool.server.stats.ServerStats;
 import java.nio.ByteBuffer;
 
 /**

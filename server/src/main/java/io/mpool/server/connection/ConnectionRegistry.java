@@ -3,6 +3,7 @@ package io.mpool.server.connection;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,9 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import org.xnio.StreamConnection;
 
-/** The live connections' pools, for the admin endpoint and for shutdown. */
+/**
+ * One listener's live connections, in one map by id: each from its accept until it is closed and
+ * its memory is back. The sweep walks it once a second; the admin endpoint reads the pools in
+ * it; stop closes every connection in it and waits for it to empty. Also where a connection's
+ * pool is made, so that every pool carries its connection's id.
+ */
 public final class ConnectionRegistry {
     /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
     static final int RETAINED_BUFFERS = 4;
@@ -23,8 +28,12 @@ public final class ConnectionRegistry {
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, ConnectionBufferPool> live = new ConcurrentHashMap<>();
+    private final Map<Long, Connection> live = new ConcurrentHashMap<>();
 
+    /**
+     * Connections with pools of {@code bufferSize}-byte buffers from {@code arena}, each at most
+     * {@code connectionMaxBytes}; {@code arrayBacked} gives Undertow its heap buffers.
+     */
     public ConnectionRegistry(PageArena arena, int bufferSize, long connectionMaxBytes,
                        ByteBufferPool arrayBacked, ServerStats stats) {
         this.arena = arena;
@@ -34,15 +43,27 @@ public final class ConnectionRegistry {
         this.stats = stats;
     }
 
+    /** Connections without pools of their own (a listener that shares one buffer pool). */
+    public static ConnectionRegistry withoutPools(ServerStats stats) {
+        return new ConnectionRegistry(null, 0, 0, null, stats);
+    }
+
+    long nextId() {
+        return ids.incrementAndGet();
+    }
+
     /**
-     * A pool for a newly accepted connection from {@code remote} (the peer's address as the channel
-     * holds it; shown with {@code String.valueOf}). Buffers up to a page are small allocations that
-     * fill nodes exactly, so the pool's small limit is a whole node.
+     * A pool for connection {@code id} from {@code remote} (the peer's address as the channel holds
+     * it; shown with {@code String.valueOf}); {@code onDestroyed} runs once its last page is back.
+     * Buffers up to a page are small allocations that fill nodes exactly, so the pool's small limit
+     * is a whole node.
      *
-     * @throws io.mpool.mempool.ArenaExhaustedException when the arena cannot give a first node
+     * @throws ArenaExhaustedException when the arena cannot give a first node
      */
-    public ConnectionBufferPool open(Object remote) {
-        long id = ids.incrementAndGet();
+    ConnectionBufferPool openPool(long id, Object remote, Runnable onDestroyed) {
+        if (arena == null) {
+            throw new IllegalStateException("this listener's connections have no pools of their own");
+        }
         MpPool pool;
         try {
             // Keeping a few buffer-sized blocks across resets saves every request two arena
@@ -53,48 +74,62 @@ public final class ConnectionRegistry {
             stats.arenaRejections.increment(); // only the arena's refusal counts as one
             throw e;
         }
-        ConnectionBufferPool connection = new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes,
-                arrayBacked, stats, () -> {
-                    live.remove(id);
-                });
-        live.put(id, connection);
         stats.poolsCreated.increment();
-        return connection;
+        return new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes, arrayBacked, stats,
+                onDestroyed);
     }
 
-    /** Remembers the channel of a connection so {@link #sweepClosed()} can check on it. */
-    public void watch(ConnectionBufferPool connection, StreamConnection channel) {
-        connection.watch(channel);
+    /** A pool not tied to a connection (tests of the pool alone); {@code onDestroyed} as above. */
+    ConnectionBufferPool openPool(Object remote, Runnable onDestroyed) {
+        return openPool(nextId(), remote, onDestroyed);
+    }
+
+    void add(Connection connection) {
+        live.put(connection.id(), connection);
+    }
+
+    void remove(Connection connection) {
+        live.remove(connection.id(), connection);
     }
 
     /**
-     * Once a sweep: any live pool whose channel is closed is told so (normally the channel's close
-     * listener does this at once; this catches a connection closed before the listener was
-     * attached, so no pool outlives its connection by more than a sweep), and connections that
-     * served no request since the last sweep give their retained buffers back.
+     * Once a second, on one thread: each connection's timeouts and idle memory, and any whose
+     * socket closed behind its close listener's back is torn down (so no pool outlives its
+     * connection by more than a sweep).
      */
-    public void sweepClosed() {
-        for (ConnectionBufferPool connection : live.values()) {
-            StreamConnection channel = connection.channel();
-            if (channel != null && !channel.isOpen()) {
-                connection.channelClosed(channel);
-            } else {
-                connection.releaseRetainedIfIdle();
-            }
+    public void sweep(long now) {
+        for (Connection connection : live.values()) {
+            connection.sweep(now);
         }
     }
 
-    public ConnectionBufferPool get(long id) {
-        return live.get(id);
+    /** Closes every connection (each is torn down by its close listener). */
+    public void closeAll() {
+        for (Connection connection : live.values()) {
+            connection.close();
+        }
     }
 
-    /** Live connections, oldest first. */
-    public List<ConnectionBufferPool> connections() {
-        List<ConnectionBufferPool> result = new ArrayList<>(live.values());
+    /** The pool of live connection {@code id}, or null: no such connection, or it has none. */
+    public ConnectionBufferPool get(long id) {
+        Connection connection = live.get(id);
+        return connection == null ? null : connection.pool();
+    }
+
+    /** The pools of the live connections, oldest first. */
+    public List<ConnectionBufferPool> pools() {
+        List<ConnectionBufferPool> result = new ArrayList<>(live.size());
+        for (Connection connection : live.values()) {
+            ConnectionBufferPool pool = connection.pool();
+            if (pool != null) {
+                result.add(pool);
+            }
+        }
         result.sort(Comparator.comparingLong(ConnectionBufferPool::id));
         return result;
     }
 
+    /** Live connections: open, or closed with memory not yet back. */
     public int size() {
         return live.size();
     }

@@ -1,5 +1,6 @@
 package io.mpool.server.connection;
 
+import io.mpool.server.stats.ServerStats;
 import java.util.ArrayList;
 import java.util.List;
 

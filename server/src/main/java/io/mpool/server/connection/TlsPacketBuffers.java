@@ -1,5 +1,6 @@
 package io.mpool.server.connection;
 
+import io.mpool.server.transport.TlsDescription;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 

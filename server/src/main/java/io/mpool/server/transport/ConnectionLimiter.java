@@ -1,6 +1,6 @@
 package io.mpool.server.transport;
 
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -38,7 +38,7 @@ import org.xnio.StreamConnection;
  * rate-limited {@link RefusalLog} of its own, so a connection flood does not hide a memory
  * refusal's line.
  */
-public final class ConnectionLimiter {
+public final class ConnectionLimiter implements Admission {
     /** What one refusal reads and drops before closing: a typical request head. */
     private static final int DRAIN_BYTES = 4096;
     private static final ThreadLocal<ByteBuffer> DRAIN = ThreadLocal.withInitial(() -> ByteBuffer.allocate(DRAIN_BYTES));
@@ -87,6 +87,7 @@ public final class ConnectionLimiter {
      * Admits a newly accepted connection, or refuses it (answered and closed) and returns null.
      * The caller reports the connection's first request head and its close to the slot.
      */
+    @Override
     public Slot admit(StreamConnection channel) {
         AtomicInteger open = stats.connectionsOpen;
         if (open.incrementAndGet() > maxConnections) {
@@ -170,7 +171,7 @@ public final class ConnectionLimiter {
     }
 
     /** One admitted connection's place in the counts; each change happens once, from any thread. */
-    public static final class Slot {
+    public static final class Slot implements Admission.Slot {
         private static final int HEAD_PENDING = 0;
         private static final int HEAD_ARRIVED = 1;
         private static final int CLOSED = 2;
@@ -188,6 +189,7 @@ public final class ConnectionLimiter {
         }
 
         /** The connection's first request head is complete: it no longer counts as unfinished. */
+        @Override
         public void headArrived() {
             if (state == HEAD_PENDING && STATE.compareAndSet(this, HEAD_PENDING, HEAD_ARRIVED)) {
                 headDone();
@@ -200,6 +202,7 @@ public final class ConnectionLimiter {
         }
 
         /** The connection closed: its place is free. */
+        @Override
         public void closed() {
             int was = STATE.getAndSet(this, CLOSED);
             if (was == CLOSED) {

@@ -1,6 +1,6 @@
 package io.mpool.server.transport;
 
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import io.mpool.server.framing.FramingViolation;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
@@ -63,7 +63,7 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         return this;
     }
 
-    void started(HttpServerExchange exchange) {
+    public void started(HttpServerExchange exchange) {
         Runnable first = firstRequest;
         if (first != null) {
             firstRequest = null;
@@ -84,7 +84,7 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         }
     }
 
-    void ended(HttpServerExchange exchange) {
+    public void ended(HttpServerExchange exchange) {
         if (exchange.isUpgrade()) {
             upgraded = true;
         }
@@ -103,7 +103,7 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         return (int) STARTED.getAcquire(this);
     }
 
-    boolean upgraded() {
+    public boolean upgraded() {
         return upgraded;
     }
 

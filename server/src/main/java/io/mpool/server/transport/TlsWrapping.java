@@ -1,8 +1,6 @@
 package io.mpool.server.transport;
 
-import io.mpool.server.connection.ConnectionBufferPool;
-import io.mpool.server.connection.ServerStats;
-import io.mpool.server.connection.TlsPacketBuffers;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.DefaultByteBufferPool;
@@ -95,14 +93,13 @@ public final class TlsWrapping {
     }
 
     /**
-     * The server side of TLS on {@code channel}, its engine's buffers blocks of {@code connection}'s
-     * own ({@link TlsPacketBuffers}, each of {@link #packetSize()} bytes; without a connection pool,
-     * a pool shared by all connections), plain HTTP answered beneath it
-     * ({@link PlainHttpOnTlsPort}); the handshake starts with the first read.
+     * The server side of TLS on {@code channel}, its engine's buffers from {@code packetBuffers}
+     * (blocks of at least {@link #packetSize()} bytes: the connection's own; null: a pool shared by
+     * all connections, Undertow's way), plain HTTP answered beneath it ({@link PlainHttpOnTlsPort});
+     * the handshake starts with the first read.
      */
-    public TlsHandshake wrap(StreamConnection channel, ConnectionBufferPool connection) {
+    public TlsHandshake wrap(StreamConnection channel, ByteBufferPool packetBuffers) {
         PlainHttpOnTlsPort.install(channel);
-        TlsPacketBuffers packetBuffers = connection == null ? null : connection.tlsPacketBuffers(packetSize);
         UndertowXnioSsl ssl = new UndertowXnioSsl(xnio, OptionMap.EMPTY,
                 packetBuffers == null ? sharedPacketBuffers : packetBuffers, context);
         SslConnection tlsChannel = ssl.wrapExistingConnection(channel, OptionMap.EMPTY, false);
@@ -111,10 +108,6 @@ public final class TlsWrapping {
         parameters.setProtocols(protocols);
         parameters.setApplicationProtocols(new String[] {ALPN_HTTP_1_1});
         engine.setSSLParameters(parameters);
-        TlsHandshake handshake = new TlsHandshake(tlsChannel, handshakeTimeoutNanos, stats);
-        if (packetBuffers != null) {
-            packetBuffers.describedBy(handshake);
-        }
-        return handshake;
+        return new TlsHandshake(tlsChannel, handshakeTimeoutNanos, stats);
     }
 }

@@ -11,6 +11,7 @@ import io.mpool.mempool.ArenaLeakCheck;
 import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DefaultByteBufferPool;
 import java.nio.ByteBuffer;
@@ -30,10 +31,23 @@ class ConnectionBufferPoolTest {
     private final ServerStats stats = new ServerStats();
     private final ConnectionRegistry registry = new ConnectionRegistry(arena, 16384, 1 << 20,
             new DefaultByteBufferPool(false, 16384, -1, 4), stats);
+    private int opened;
+    private int destroyed;
+
+    /** A pool not tied to a connection; {@link #live()} counts it until it is destroyed. */
+    private ConnectionBufferPool open() {
+        opened++;
+        return registry.openPool("test", () -> destroyed++);
+    }
+
+    /** Pools opened and not yet destroyed. */
+    private int live() {
+        return opened - destroyed;
+    }
 
     @Test
     void headsAreReadIntoTheNodesHeadBufferAndRequestsGetFullSizeBuffers() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         for (int request = 0; request < 3; request++) {
             PooledByteBuffer head = connection.allocate();
             assertEquals(ConnectionBufferPool.HEAD_BUFFER_SIZE, head.getBuffer().capacity(), "request " + request);
@@ -70,7 +84,8 @@ class ConnectionBufferPoolTest {
                 .debug(DebugOptions.NONE.withPoison(true).withParanoid(true)).build());
         ConnectionRegistry connections = new ConnectionRegistry(poisoning, 16384, 1 << 20,
                 new DefaultByteBufferPool(false, 16384, -1, 4), stats);
-        ConnectionBufferPool connection = connections.open("test");
+        int[] destroyedPools = new int[1];
+        ConnectionBufferPool connection = connections.openPool("test", () -> destroyedPools[0]++);
         PooledByteBuffer head = connection.allocate();
         byte[] pipelined = "GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         head.getBuffer().put(pipelined).flip().position(19); // the first request parsed, the second waits
@@ -87,9 +102,9 @@ class ConnectionBufferPoolTest {
         head.getBuffer().get(left);
         assertEquals("GET /b HTTP/1.1\r\n\r\n", new String(left, StandardCharsets.US_ASCII), "the pipelined bytes survive");
         connection.connectionClosed();
-        assertEquals(1, connections.size(), "destroy waits for the head buffer: it lives in the node");
+        assertEquals(0, destroyedPools[0], "destroy waits for the head buffer: it lives in the node");
         head.close();
-        assertEquals(0, connections.size());
+        assertEquals(1, destroyedPools[0]);
         assertEquals(0, poisoning.stats().pagesInUse() + poisoning.stats().largeBlocksInUse());
     }
 
@@ -99,7 +114,7 @@ class ConnectionBufferPoolTest {
      */
     @Test
     void theKeptBufferServesEveryRequestAndGoesBackWhenTheConnectionIdles() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         ByteBuffer kept = null;
         for (int request = 0; request < 4; request++) {
             PooledByteBuffer head = connection.allocate();
@@ -151,7 +166,7 @@ class ConnectionBufferPoolTest {
 
     @Test
     void aResetNeverWaitsForBuffersUndertowHoldsAcrossRequestsAndLeavesTheirBytesAlone() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         serveOneRequest(connection);
         long resetsBefore = connection.summary().resets();
         connection.requestStarted();
@@ -182,12 +197,12 @@ class ConnectionBufferPoolTest {
         assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffers back");
         assertEquals(0, connection.summary().bytesReserved(), "nor its node");
         connection.connectionClosed();
-        assertEquals(0, registry.size());
+        assertEquals(0, live());
     }
 
     @Test
     void aConnectionKeepsAtMostFourFreeBuffersAndGivesTheRestBackAtOnce() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         serveOneRequest(connection);
         connection.requestStarted();
         List<PooledByteBuffer> open = new ArrayList<>();
@@ -204,17 +219,17 @@ class ConnectionBufferPoolTest {
 
     @Test
     void buffersUndertowLeavesOpenAfterCloseAreReclaimedOnlyWhenNoRequestRuns() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         connection.requestStarted();
         PooledByteBuffer batch = connection.allocate(); // Undertow's pipelining buffer
         PooledByteBuffer other = connection.allocate();
         connection.connectionClosed();
         assertEquals(0, connection.reclaimOrphanedBuffers(), "a request runs: its buffers may be in use");
-        assertEquals(1, registry.size());
+        assertEquals(1, live());
         connection.requestEnded();
-        assertEquals(1, registry.size(), "destroy waits for the open buffers");
+        assertEquals(1, live(), "destroy waits for the open buffers");
         assertEquals(2, connection.reclaimOrphanedBuffers());
-        assertEquals(0, registry.size(), "destroyed once nothing is open");
+        assertEquals(0, live(), "destroyed once nothing is open");
         assertEquals(2, stats.snapshot().orphanedBuffersReclaimed());
         IllegalStateException stale = assertThrows(IllegalStateException.class, batch::getBuffer);
         assertTrue(stale.getMessage().contains("used after close"), stale.getMessage());
@@ -225,7 +240,7 @@ class ConnectionBufferPoolTest {
 
     @Test
     void aRunningRequestKeepsAPendingResetWaiting() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         connection.requestStarted();
         connection.requestStarted(); // a pipelined request starts before the first one's end has run
         connection.requestEnded(); // first request done while the second runs
@@ -240,7 +255,7 @@ class ConnectionBufferPoolTest {
 
     @Test
     void retainedBuffersServeTheNextRequestWithoutTheArena() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         serveOneRequest(connection); // past its first request, a connection keeps its buffer
         connection.requestStarted();
         PooledByteBuffer first = connection.allocate();
@@ -264,7 +279,7 @@ class ConnectionBufferPoolTest {
 
     @Test
     void closedBuffersAreRecycledWithinTheRequest() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         connection.requestStarted();
         PooledByteBuffer first = connection.allocate();
         ByteBuffer memory = first.getBuffer();
@@ -281,7 +296,7 @@ class ConnectionBufferPoolTest {
 
     @Test
     void closeIsIdempotentAndABufferClosedTwiceIsNeverHandedOutTwice() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         connection.requestStarted();
         PooledByteBuffer buffer = connection.allocate();
         buffer.close();
@@ -300,14 +315,14 @@ class ConnectionBufferPoolTest {
 
     @Test
     void destroyWaitsForOpenBuffersAndThenAllocateThrows() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         PooledByteBuffer held = connection.allocate();
         connection.connectionClosed();
-        assertEquals(1, registry.size(), "a buffer is still open: destroy deferred");
+        assertEquals(1, live(), "a buffer is still open: destroy deferred");
         IllegalStateException e = assertThrows(IllegalStateException.class, connection::allocate);
         assertTrue(e.getMessage().contains("is closing"), e.getMessage());
         held.close();
-        assertEquals(0, registry.size());
+        assertEquals(0, live());
         assertEquals(0, arena.stats().outstandingBlocks());
         assertEquals(1, stats.snapshot().poolsDestroyed());
         connection.connectionClosed(); // idempotent
@@ -316,7 +331,7 @@ class ConnectionBufferPoolTest {
 
     @Test
     void theConnectionCapStopsARunawayConnection() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         connection.requestStarted();
         List<PooledByteBuffer> held = new ArrayList<>();
         ConnectionCapExceededException e = assertThrows(ConnectionCapExceededException.class, () -> {
@@ -334,7 +349,7 @@ class ConnectionBufferPoolTest {
 
     @Test
     void theRequestRegionAllocatesFromThePoolAndTheResetFreesIt() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         serveOneRequest(connection);
         connection.requestStarted();
         ByteBuffer scratch = connection.allocateFromPool(100, false);
@@ -350,7 +365,7 @@ class ConnectionBufferPoolTest {
 
     @Test
     void aRegionHoldKeepsTheResetWaitingWithItsReasonUntilReleasedAndCleanupsRunAtTheReset() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         connection.requestStarted();
         List<String> cleaned = new ArrayList<>();
         connection.allocateFromPool(10_000, false);
@@ -372,12 +387,12 @@ class ConnectionBufferPoolTest {
         assertEquals(0, released.bodyBytesInMemory());
         assertEquals(List.of("temp file"), cleaned, "the cleanup ran at the reset, the hold was not revoked");
         connection.connectionClosed();
-        assertEquals(0, registry.size());
+        assertEquals(0, live());
     }
 
     @Test
     void aHoldNeverReleasedIsRevokedAndCountedWhenTheConnectionClosesAndThePagesComeBack() {
-        ConnectionBufferPool connection = registry.open("test");
+        ConnectionBufferPool connection = open();
         connection.requestStarted();
         List<String> events = new ArrayList<>();
         connection.allocateFromPool(20_000, false);
@@ -385,9 +400,9 @@ class ConnectionBufferPoolTest {
         RegionHold hold = connection.hold("request body (20000 bytes)", () -> events.add("revoked"));
         connection.requestEnded();
         connection.connectionClosed();
-        assertEquals(1, registry.size(), "the destroy waits until the channel's close is handled");
+        assertEquals(1, live(), "the destroy waits until the channel's close is handled");
         assertEquals(0, connection.reclaimOrphanedBuffers(), "no buffers, one hold: revoked");
-        assertEquals(0, registry.size(), "destroyed");
+        assertEquals(0, live(), "destroyed");
         assertEquals(List.of("revoked", "cleanup"), events);
         assertEquals(1, stats.snapshot().retainsLeaked());
         hold.release(); // a late release after the revoke is harmless

@@ -1,9 +1,10 @@
-package io.mpool.server.transport;
+package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionCapExceededException;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
+import io.mpool.server.transport.RequestTracker;
 import io.undertow.server.ConduitWrapper;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;

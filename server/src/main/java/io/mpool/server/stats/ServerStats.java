@@ -1,4 +1,4 @@
-package io.mpool.server.connection;
+package io.mpool.server.stats;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,4 +1,4 @@
-package io.mpool.server.connection;
+package io.mpool.server.stats;
 
 import java.util.concurrent.atomic.LongAdder;
 
@@ -29,7 +29,7 @@ public final class ResetDelays {
     }
 
     /** A deferred reset ran {@code micros} after its request ended (never the zero bucket). */
-    void recordDeferred(long micros) {
+    public void recordDeferred(long micros) {
         int bucket = 1;
         while (bucket < UPPER_BOUNDS_MICROS.length && micros > UPPER_BOUNDS_MICROS[bucket]) {
             bucket++;

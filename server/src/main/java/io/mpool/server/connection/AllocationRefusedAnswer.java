@@ -1,6 +1,9 @@
-package io.mpool.server.transport;
+package io.mpool.server.connection;
 
 import io.mpool.server.connection.ConnectionBufferPool;
+import io.mpool.server.transport.RefusalLog;
+import io.mpool.server.transport.RequestFramingConduit;
+import io.mpool.server.transport.RequestTracker;
 import java.util.function.Consumer;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;

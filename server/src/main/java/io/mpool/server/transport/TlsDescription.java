@@ -1,4 +1,4 @@
-package io.mpool.server.connection;
+package io.mpool.server.transport;
 
 /** What a connection's TLS session tells the admin view (the transport layer's handshake watch). */
 public interface TlsDescription {

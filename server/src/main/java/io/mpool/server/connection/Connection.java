@@ -1,0 +1,239 @@
+package io.mpool.server.connection;
+
+import io.mpool.mempool.ArenaExhaustedException;
+import io.mpool.server.config.RequestLimits;
+import io.mpool.server.transport.AccessLogHandler;
+import io.mpool.server.transport.Admission;
+import io.mpool.server.transport.ConnectionWatchdog;
+import io.mpool.server.transport.RequestFramingConduit;
+import io.mpool.server.transport.RequestTracker;
+import io.mpool.server.transport.TlsHandshake;
+import io.mpool.server.transport.TrackedHandler;
+import io.undertow.server.HttpHandler;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.xnio.ChannelListener;
+import org.xnio.IoUtils;
+import org.xnio.StreamConnection;
+
+/**
+ * One accepted connection and everything it owns, from accept to the last page given back: its
+ * place in the listener's limit, TLS, the read and write timeouts ({@link ConnectionWatchdog}),
+ * the framing check ({@link RequestFramingConduit}), which request runs ({@link RequestTracker}),
+ * its memory ({@link ConnectionBufferPool}; none when the listener shares one pool) and Undertow's
+ * HTTP/1.1 over all of it. It is in its listener's {@link ConnectionRegistry} from accept until it
+ * is closed and its memory is back; {@link #closed()} is the one place it is torn down, whether the
+ * channel's close listener or the sweep saw the close first.
+ *
+ * <p>Life: {@link #accept} (admitted, wrapped, set up, registered) → requests (Undertow; the pool
+ * resets after each) → {@link #sweep} once a second (timeouts; an idle connection gives its memory
+ * back) → {@link #closed()} (the place freed, TLS closed, the pool destroyed once nothing is open,
+ * then the registry forgets it).
+ */
+public final class Connection implements ChannelListener<StreamConnection> {
+    private static final Logger LOG = Logger.getLogger(Connection.class.getName());
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(Connection.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Listener listener;
+    private final long id;
+    /** The socket as accepted: beneath TLS when there is TLS (the sweep checks it, TLS may not see a reset). */
+    private final StreamConnection raw;
+    private final Admission.Slot slot;
+    private final RequestTracker tracker;
+    /** What Undertow reads and writes: {@link #raw}, or the TLS channel over it. */
+    private StreamConnection channel;
+    private TlsHandshake handshake;
+    private ConnectionWatchdog watchdog;
+    /** This connection's memory, or null: the listener's shared pool, or none yet. */
+    private ConnectionBufferPool pool;
+    private volatile boolean closed;
+
+    private Connection(Listener listener, long id, StreamConnection raw, Admission.Slot slot) {
+        this.listener = listener;
+        this.id = id;
+        this.raw = raw;
+        this.channel = raw;
+        this.slot = slot;
+        this.tracker = new RequestTracker(listener.stats()).onFirstRequest(slot::headArrived);
+    }
+
+    /**
+     * A newly accepted channel: admitted (or refused, answered and closed), TLS-wrapped when the
+     * listener has TLS (the engine's buffers from the connection's pool), the timeouts and the
+     * framing check put beneath Undertow on the decrypted side, registered, and served.
+     */
+    static void accept(Listener listener, StreamConnection raw) {
+        if (listener.stopping().getAsBoolean()) {
+            IoUtils.safeClose(raw);
+            return;
+        }
+        Admission.Slot slot = listener.admission().admit(raw);
+        if (slot != null) {
+            new Connection(listener, listener.registry().nextId(), raw, slot).open();
+        }
+    }
+
+    private void open() {
+        Listener on = listener;
+        if (on.tls() != null) {
+            if (on.pooled()) { // the engine's buffers come from the pool: it comes first
+                pool = openPool(null);
+                if (pool == null) {
+                    slot.closed();
+                    return;
+                }
+            }
+            TlsPacketBuffers packetBuffers = pool == null ? null : pool.tlsPacketBuffers(on.tls().packetSize());
+            handshake = on.tls().wrap(raw, packetBuffers);
+            if (packetBuffers != null) {
+                packetBuffers.describedBy(handshake);
+            }
+            channel = handshake.connection();
+        }
+        RequestLimits limits = on.limits();
+        // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
+        // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
+        watchdog = new ConnectionWatchdog(channel, tracker, limits).expectingHandshake(handshake);
+        watchdog.install();
+        RequestFramingConduit framing = RequestFramingConduit.install(channel, limits.maxRequestLine(),
+                limits.maxHeaderSize(), on.maxBodyBytes(), limits.minBodyRate(), RequestLimits.BODY_RATE_GRACE,
+                tracker).trackingProgress(watchdog);
+        if (on.pooled() && pool == null) {
+            pool = openPool(framing);
+            if (pool == null) {
+                addCloseListener(); // its descriptor is held until the lingering 503 ends
+                return;
+            }
+        }
+        if (pool != null) {
+            pool.onAllocationRefused(new AllocationRefusedAnswer(on.refusals(), pool, channel, tracker, framing));
+        }
+        on.registry().add(this);
+        try {
+            on.http().open(channel, pool != null ? pool : on.sharedBuffers(), on.bufferSize(), rootHandler());
+        } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
+            // The first read could not get memory: the pool has already logged the refusal
+            // (rate-limited), answered 503 and is closing the connection the lingering way;
+            // closing here would reset it.
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "setting up a connection from " + channel.getPeerAddress() + " failed", e);
+            IoUtils.safeClose(channel);
+        } finally {
+            addCloseListener();
+        }
+    }
+
+    /** The handler Undertow runs each request of this connection with. */
+    private HttpHandler rootHandler() {
+        HttpHandler application = listener.accessLog() == null ? listener.application()
+                : new AccessLogHandler(listener.accessLog(), id, listener.application());
+        return listener.countsRequests() ? new RequestScopeHandler(pool, listener.stats(), tracker, application)
+                : new TrackedHandler(tracker, application);
+    }
+
+    /**
+     * The connection's own pool, or null when the arena is exhausted: answered 503 through
+     * {@code framing}, or closed at once without it (before TLS: no plain 503 for a TLS client).
+     */
+    private ConnectionBufferPool openPool(RequestFramingConduit framing) {
+        try {
+            return listener.registry().openPool(id, raw.getPeerAddress(), () -> listener.registry().remove(this));
+        } catch (ArenaExhaustedException e) {
+            listener.refusals().log(e);
+            if (framing == null) {
+                IoUtils.safeClose(raw);
+            } else {
+                framing.refuseConnection(503, "server out of memory for new connections; retry later");
+            }
+            return null;
+        }
+    }
+
+    /**
+     * After Undertow's own set-up: XNIO merges this with Undertow's close listener and runs it
+     * after Undertow's cleanup, when Undertow has closed what it could.
+     */
+    private void addCloseListener() {
+        channel.setCloseListener(this);
+        if (!channel.isOpen()) {
+            closed(); // closed during the set-up: the listener would never run
+        }
+    }
+
+    /** The channel's close listener. */
+    @Override
+    public void handleEvent(StreamConnection closedChannel) {
+        closed();
+    }
+
+    /**
+     * The one teardown, run once whoever sees the close first: the listener's place freed, TLS
+     * closed beneath, the pool destroyed as soon as nothing is open (then the registry forgets
+     * the connection; without a pool, at once).
+     */
+    void closed() {
+        if (!CLOSED.compareAndSet(this, false, true)) {
+            return;
+        }
+        slot.closed();
+        if (handshake != null) {
+            handshake.connectionClosed();
+            IoUtils.safeClose(raw);
+        }
+        if (pool != null) {
+            pool.channelClosed(raw);
+        } else {
+            listener.registry().remove(this);
+        }
+    }
+
+    /**
+     * Once a sweep: a connection whose socket closed behind the close listener's back is torn
+     * down; otherwise its timeouts are checked, and one that served no request since the last
+     * sweep gives its memory back.
+     */
+    void sweep(long now) {
+        if (closed) {
+            return;
+        }
+        if (!raw.isOpen() || !channel.isOpen()) {
+            closed();
+            return;
+        }
+        if (watchdog != null && watchdog.check(now)) {
+            return;
+        }
+        if (pool != null) {
+            pool.releaseRetainedIfIdle();
+        }
+    }
+
+    /** Closes the channel (the close listener tears the connection down). */
+    void close() {
+        IoUtils.safeClose(channel);
+    }
+
+    public long id() {
+        return id;
+    }
+
+    /** This connection's memory, or null when its listener shares one pool. */
+    public ConnectionBufferPool pool() {
+        return pool;
+    }
+
+    /** Whether the channel is still open (not yet torn down). */
+    public boolean isOpen() {
+        return !closed && channel.isOpen();
+    }
+}
