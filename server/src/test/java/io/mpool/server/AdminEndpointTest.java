@@ -52,6 +52,11 @@ class AdminEndpointTest {
         int k = 25;
         try (RawHttp http = fixture.connect()) {
             for (int i = 0; i < k; i++) {
+                if (i == 1) { // looking at the connection alone starts the keeping of its reset history
+                    long only = fixture.server().registry().pools().get(0).id();
+                    assertEquals(0, fixture.admin("/admin/pools/" + only, null).json().path("recentResets").size(),
+                            "no history is kept before someone looks");
+                }
                 byte[] body = ("body " + i).getBytes(StandardCharsets.UTF_8);
                 assertEquals(200, http.exchange(i % 2 == 0 ? RawHttp.get("/bytes/40000")
                         : RawHttp.post("/echo", "text/plain", body)).status());

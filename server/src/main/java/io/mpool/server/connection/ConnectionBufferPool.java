@@ -94,7 +94,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private int refusalBuffers;
     private static final int MAX_REFUSAL_BUFFERS = 4;
     private final ResetHistory history = new ResetHistory(createdMillis);
-    private final RegionHolds holds = new RegionHolds();
+    /** Region memory kept past its request ({@link #hold}); null until the first hold. */
+    private RegionHolds holds;
     /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
     private long bodyBytesInMemory;
     private long bodyBytesOnDisk;
@@ -284,10 +285,12 @@ public final class ConnectionBufferPool implements ByteBufferPool {
      */
     public int reclaimOrphanedBuffers() {
         synchronized (this) {
-            if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0 && holds.isEmpty()) {
+            if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0 && !hasHolds()) {
                 return 0;
             }
-            holds.revokeAll("connection " + id + " (" + remote + ")", stats);
+            if (holds != null) {
+                holds.revokeAll("connection " + id + " (" + remote + ")", stats);
+            }
             int reclaimed = 0;
             for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
                 ByteBuffer buffer = handle.takeBack(); // stale from now on: any later use throws
@@ -324,11 +327,18 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
     }
 
+    private boolean hasHolds() {
+        return holds != null && !holds.isEmpty();
+    }
+
     /** Keeps region memory past the request: see {@link RegionHold}. */
     public RegionHold hold(String what, Runnable onRevoke) {
         synchronized (this) {
             checkOpen();
             RegionHold hold = new RegionHold(this, what, onRevoke);
+            if (holds == null) {
+                holds = new RegionHolds();
+            }
             holds.add(hold);
             return hold;
         }
@@ -337,7 +347,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** {@code hold} was released (lock held): the reset may run now. */
     void holdReleased(RegionHold hold) {
         assert Thread.holdsLock(this) : "connection " + id + ": hold released without its lock";
-        if (holds.remove(hold)) {
+        if (holds != null && holds.remove(hold)) {
             runDeferredWork();
         }
     }
@@ -442,7 +452,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Runs a pending destroy or reset if nothing is open; true if nothing was left waiting. */
     private boolean runDeferredWork() {
         assert Thread.holdsLock(this) : "connection " + id + ": deferred work without its lock";
-        if (requestsRunning > 0 || !holds.isEmpty()) {
+        if (requestsRunning > 0 || hasHolds()) {
             return false;
         }
         if (destroyPending && !destroyed) {
@@ -547,7 +557,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
             return new ConnectionSummary(id, String.valueOf(remote), System.currentTimeMillis() - createdMillis, requests,
                     history.resets(), history.coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
-                    openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds.size(),
+                    openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds == null ? 0 : holds.size(),
                     bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : tls.summary());
         }
     }
@@ -560,7 +570,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         if (requestsRunning > 0) {
             return "a request is running";
         }
-        if (!holds.isEmpty()) {
+        if (hasHolds()) {
             return holds.describe();
         }
         return "running";

@@ -5,11 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one connection's resets did: how many ran, how many request ends they covered, and the last
- * {@link #CAPACITY} in one preallocated array (recording a reset, once per request, allocates
- * nothing; {@link ResetRecord}s are built only when the admin endpoint asks). The array holds ints
- * (times in milliseconds since the connection was accepted, byte counts capped at
- * {@code Integer.MAX_VALUE}): 208 bytes per connection instead of 400, on every idle connection.
+ * What one connection's resets did: how many ran, how many request ends they covered, and, from
+ * the first time someone looks at the connection alone ({@link #snapshot()}: the admin endpoint's
+ * detail, the live view), the last {@link #CAPACITY} in one array (recording a reset, once per
+ * request, allocates nothing; {@link ResetRecord}s are built only when asked). Until then no array:
+ * its 208 bytes were the largest part of an idle connection's heap, on every connection, for a
+ * view of a few. The array holds ints (times in milliseconds since the connection was accepted,
+ * byte counts capped at {@code Integer.MAX_VALUE}).
  * Each reset is also counted in {@link ServerStats} and emitted as a JFR event. Guarded by the
  * connection's lock.
  */
@@ -26,7 +28,8 @@ public final class ResetHistory {
     private static final int COVERED = 5;
     private static final int FIELDS = 6;
 
-    private final int[] records = new int[CAPACITY * FIELDS];
+    /** The last resets, or null until the first {@link #snapshot()}. */
+    private int[] records;
     /** When the connection was accepted (epoch milliseconds): records hold times relative to it. */
     private final long startMillis;
     private long recorded;
@@ -80,6 +83,9 @@ public final class ResetHistory {
     }
 
     private void record(long at, long bytesBefore, int nodeCount, int large, long deferred, int covered) {
+        if (records == null) {
+            return; // nobody has looked at this connection alone: no history kept
+        }
         int base = (int) (recorded++ % CAPACITY) * FIELDS;
         records[base + AT] = capped(at - startMillis);
         records[base + BYTES_BEFORE] = capped(bytesBefore);
@@ -93,8 +99,12 @@ public final class ResetHistory {
         return (int) Math.min(value, Integer.MAX_VALUE);
     }
 
-    /** The recorded resets, oldest first. */
+    /** The recorded resets, oldest first; the first call starts the keeping (and returns none). */
     List<ResetRecord> snapshot() {
+        if (records == null) {
+            records = new int[CAPACITY * FIELDS];
+            return List.of();
+        }
         int size = (int) Math.min(recorded, CAPACITY);
         List<ResetRecord> snapshot = new ArrayList<>(size);
         for (long i = recorded - size; i < recorded; i++) {

@@ -63,7 +63,8 @@ public final class FramingScanner {
     /** Whether the current trailer line's colon has come. */
     private boolean trailerColonSeen;
     private long remaining;
-    private final ChunkSizeLine chunkLine = new ChunkSizeLine();
+    /** The chunk-size line being read; made at the first chunked body (most connections send none). */
+    private ChunkSizeLine chunkLine;
     /** Bytes of chunk data announced so far in the current chunked body. */
     private long chunkedBodyBytes;
     private int trailerBytes;
@@ -235,6 +236,9 @@ public final class FramingScanner {
     }
 
     private void startChunkLine() {
+        if (chunkLine == null) {
+            chunkLine = new ChunkSizeLine();
+        }
         chunkLine.start();
         remaining = 0;
     }

@@ -54,7 +54,11 @@ final class HeadScanner {
     private boolean mayBeTransferEncoding;
     private boolean mayBeContentLength;
     private int valueKind = VALUE_NONE;
-    private final StringBuilder value = new StringBuilder();
+    /**
+     * The value of a Content-Length or Transfer-Encoding line; made at the first such line (a
+     * connection that only sends GETs never has one: every idle connection holds this scanner).
+     */
+    private StringBuilder value;
     /** The last eight bytes of the line, and the one before them (request line version). */
     private long tail;
     private int beforeTail;
@@ -334,6 +338,9 @@ final class HeadScanner {
             } else if (content && nameLength == CONTENT_LENGTH.length) {
                 valueKind = VALUE_CONTENT_LENGTH;
             }
+            if (valueKind != VALUE_NONE && value == null) {
+                value = new StringBuilder();
+            }
             i++;
         }
         return i;
@@ -393,7 +400,7 @@ final class HeadScanner {
         mayBeTransferEncoding = true;
         mayBeContentLength = true;
         valueKind = VALUE_NONE;
-        if (value.length() > 0) {
+        if (value != null && value.length() > 0) {
             value.setLength(0);
         }
     }
