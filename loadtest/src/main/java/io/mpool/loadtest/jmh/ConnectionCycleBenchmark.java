@@ -4,7 +4,7 @@ import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionRegistry;
-import io.mpool.server.connection.ServerStats;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DefaultByteBufferPool;
@@ -55,7 +55,7 @@ public class ConnectionCycleBenchmark {
         arena = PageArena.builder().maxBytes(256L << 20).debug(DebugOptions.NONE).build();
         registry = new ConnectionRegistry(arena, BUFFER_SIZE, 8L << 20,
                 new DefaultByteBufferPool(false, BUFFER_SIZE, -1, 4), new ServerStats());
-        connection = registry.open("bench");
+        connection = registry.openPool("bench", () -> { });
         stock = new DefaultByteBufferPool(true, BUFFER_SIZE, -1, 4);
     }
 
@@ -80,7 +80,7 @@ public class ConnectionCycleBenchmark {
 
     @Benchmark
     public int connectionMp() {
-        ConnectionBufferPool fresh = registry.open("bench");
+        ConnectionBufferPool fresh = registry.openPool("bench", () -> { });
         fresh.requestStarted();
         int n = request(fresh);
         fresh.requestEnded();

@@ -79,8 +79,11 @@ public final class ConnectionRegistry {
                 onDestroyed);
     }
 
-    /** A pool not tied to a connection (tests of the pool alone); {@code onDestroyed} as above. */
-    ConnectionBufferPool openPool(Object remote, Runnable onDestroyed) {
+    /**
+     * A pool not tied to a connection (tests and benchmarks of the pool alone), not in the
+     * registry; {@code onDestroyed} as above.
+     */
+    public ConnectionBufferPool openPool(Object remote, Runnable onDestroyed) {
         return openPool(nextId(), remote, onDestroyed);
     }
 
