@@ -25,8 +25,15 @@ final class LargeList {
     private LargeAllocation large;
     /** Entries no longer on the list, kept for reuse. */
     private LargeAllocation spareEntries;
-    /** Large blocks kept across resets for the pool's next requests. */
+    /**
+     * Large blocks kept across resets for the pool's next requests: {@link RetainedBlocks#NONE}
+     * until the first block is kept, and again once an idle pool gives them back (its arrays are a
+     * hundred bytes on every idle connection otherwise).
+     */
     private RetainedBlocks retained = RetainedBlocks.NONE;
+    /** How many blocks, of at most how many bytes, {@link #retainOnReset} lets the list keep. */
+    private int retainMaxBlocks;
+    private int retainMaxBlockBytes;
     /** Requested bytes of the live large allocations. */
     private long bytesInUse;
     /** Capacity of the live large allocations' blocks. */
@@ -118,7 +125,7 @@ final class LargeList {
         while (entry != null) {
             LargeAllocation next = entry.next;
             if (entry.live()) {
-                if (retain && retained.accepts(entry.block)) {
+                if (retain && keeps(entry.block)) {
                     retain(entry);
                 } else {
                     release(entry);
@@ -129,6 +136,17 @@ final class LargeList {
             entry = next;
         }
         large = null;
+    }
+
+    /** Whether {@code block} is kept at a reset; the first one kept makes the retained set. */
+    private boolean keeps(ArenaBlock block) {
+        if (retained == RetainedBlocks.NONE) {
+            if (retainMaxBlocks == 0) {
+                return false;
+            }
+            retained = new RetainedBlocks(retainMaxBlocks, retainMaxBlockBytes);
+        }
+        return retained.accepts(block);
     }
 
     /** Keeps an entry's block for the pool's next allocations instead of releasing it. */
@@ -153,7 +171,9 @@ final class LargeList {
     /** Replaces the retained blocks by an empty set with these limits (0 blocks: retain none). */
     void retainOnReset(int maxBlocks, int maxBlockBytes) {
         releaseRetained();
-        retained = maxBlocks == 0 ? RetainedBlocks.NONE : new RetainedBlocks(maxBlocks, maxBlockBytes);
+        retained = RetainedBlocks.NONE;
+        retainMaxBlocks = maxBlocks;
+        retainMaxBlockBytes = maxBlockBytes;
     }
 
     /** Gives every retained block back to the arena; returns how many there were. */
@@ -161,9 +181,15 @@ final class LargeList {
         return retained.releaseAll(arena, owner);
     }
 
-    /** Forgets the spare entries and the views they remember (destroy, or an idle pool). */
+    /**
+     * Forgets the spare entries and the views they remember, and the retained set once it is
+     * empty (destroy, or an idle pool).
+     */
     void dropSpareEntries() {
         spareEntries = null;
+        if (retained.count() == 0) {
+            retained = RetainedBlocks.NONE;
+        }
     }
 
     int retainedCount() {
