@@ -54,6 +54,11 @@ public final class RawHttp implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** This client's port: the server shows the connection's remote address as {@code /127.0.0.1:<port>}. */
+    public int localPort() {
+        return socket.getLocalPort();
+    }
+
     /** A socket connected to the server on loopback, reads timing out after {@code timeoutMillis}. */
     public static Socket socket(int port, int timeoutMillis) throws IOException {
         Socket socket = new Socket();

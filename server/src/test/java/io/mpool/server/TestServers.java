@@ -2,8 +2,8 @@ package io.mpool.server;
 
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ConnectionRegistry;
-import io.mpool.server.stats.ServerStats;
 import io.mpool.server.demo.Routes;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.server.HttpHandler;
 
 /**

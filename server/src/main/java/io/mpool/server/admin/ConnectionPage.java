@@ -38,7 +38,10 @@ public record ConnectionPage(String sort, String order, int offset, int limit, i
 
     private static final Map<String, Comparator<ConnectionSummary>> SORTS = Map.of(
             "bytes", Comparator.comparingLong(ConnectionSummary::bytesReserved),
-            "age", Comparator.comparingLong(ConnectionSummary::ageMillis),
+            // Ids are given in accept order, so they order ages exactly; the ages themselves are read
+            // at slightly different moments per row and could swap two connections accepted in
+            // the same millisecond.
+            "age", Comparator.comparingLong(ConnectionSummary::id).reversed(),
             "requests", Comparator.comparingLong(ConnectionSummary::requests),
             "id", Comparator.comparingLong(ConnectionSummary::id));
 

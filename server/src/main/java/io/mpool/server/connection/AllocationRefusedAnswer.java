@@ -1,6 +1,5 @@
 package io.mpool.server.connection;
 
-import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestTracker;

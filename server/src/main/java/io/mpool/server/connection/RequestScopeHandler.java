@@ -1,8 +1,6 @@
 package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
-import io.mpool.server.connection.ConnectionBufferPool;
-import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.stats.ServerStats;
 import io.mpool.server.transport.RequestTracker;
 import io.undertow.server.ConduitWrapper;

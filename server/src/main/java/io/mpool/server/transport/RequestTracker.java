@@ -1,7 +1,7 @@
 package io.mpool.server.transport;
 
-import io.mpool.server.stats.ServerStats;
 import io.mpool.server.framing.FramingViolation;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.server.protocol.http.PipeliningBufferingStreamSinkConduit;

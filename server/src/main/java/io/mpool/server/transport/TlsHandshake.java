@@ -1,7 +1,6 @@
 package io.mpool.server.transport;
 
 import io.mpool.server.stats.ServerStats;
-import io.mpool.server.transport.TlsDescription;
 import javax.net.ssl.SSLSession;
 import org.xnio.IoUtils;
 import org.xnio.ssl.SslConnection;
