@@ -11,7 +11,7 @@ import java.lang.management.OperatingSystemMXBean;
  * resolved when the server starts:
  * <pre>
  *   max-connections      = fd limit - fds open once both listeners are bound
- *                          - {@value AdminListener#MAX_CONNECTIONS} (admin connections) - {@value #SPARE_FDS} (spare)
+ *                          - {@value #ADMIN_MAX_CONNECTIONS} (admin connections) - {@value #SPARE_FDS} (spare)
  *   max-unfinished-heads = min(max-connections / 2, arena-max / (2 * (4096 + buffer-size)))
  *   max-unfinished-heads-per-ip = min(max-unfinished-heads, max({@value #MIN_AUTO_HEADS_PER_IP}, max-unfinished-heads / 4))
  * </pre>
