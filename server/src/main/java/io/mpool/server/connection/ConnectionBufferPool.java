@@ -118,9 +118,9 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     // ---- ByteBufferPool ----
 
     /**
-     * A {@link #getBufferSize()}-byte direct buffer of this connection: the head buffer (2 KB) when
-     * no request runs, else a connection buffer; after the arena refused a running request, a heap
-     * buffer for its 503.
+     * A direct buffer of this connection: the 2 KB head buffer when no request runs (if buffers are
+     * larger than it), else a {@link #getBufferSize()}-byte connection buffer; after the arena
+     * refused a running request, a heap buffer for its 503.
      *
      * @throws IllegalStateException   once the connection is closing (Undertow treats this as
      *                                 "connection closing"), or when the connection would pass

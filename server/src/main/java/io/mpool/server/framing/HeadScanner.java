@@ -9,10 +9,11 @@ import java.util.Locale;
  * and header lines) to its empty line, checks the rules that decide where the message ends, and
  * says how the body is framed.
  *
- * <p>It builds no strings: a header name is matched against {@code Transfer-Encoding} and
- * {@code Content-Length} as it goes by, and only the values of those two headers are kept. The
- * request target and every other header value are skipped to their line's end in a tight loop,
- * so a head of plain GETs costs about one comparison per byte and no allocation.
+ * <p>A header name is matched against {@code Transfer-Encoding} and {@code Content-Length} as it
+ * goes by, and only the values of those two headers are kept (the one string it builds is a
+ * Transfer-Encoding value, to check its codings). The request target and every other header value
+ * are skipped to their line's end in a tight loop, so a head of plain GETs costs about one
+ * comparison per byte and no allocation.
  */
 final class HeadScanner {
     /** How the body after a complete head is framed. */
