@@ -57,7 +57,7 @@ final class LargeAllocation {
         this.lastView = buffer;
     }
 
-    /** Empties the slot (its block was released or retained); the view may serve again. */
+    /** Empties the slot (its block was released or cached); the view may serve again. */
     void clear() {
         block = null;
         buffer = null;

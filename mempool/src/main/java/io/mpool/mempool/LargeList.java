@@ -7,7 +7,7 @@ import java.util.List;
  * A pool's {@code large} list: the allocations above the pool's small limit, each its own arena
  * block (nginx keeps this, {@code ngx_pool_large_t} and {@code ngx_palloc_large}, apart from block
  * handling too). It also owns what only large blocks have: the blocks kept across resets
- * ({@link RetainedBlocks}) and the byte counts of live large allocations.
+ * ({@link CachedBlocks}) and the byte counts of live large allocations.
  *
  * <p>Entries that leave the list go on a spare list and serve later allocations, so steady-state
  * large allocations create no entry objects. Not thread-safe: owned by one {@link MpPool}.
@@ -26,14 +26,14 @@ final class LargeList {
     /** Entries no longer on the list, kept for reuse. */
     private LargeAllocation spareEntries;
     /**
-     * Large blocks kept across resets for the pool's next requests: {@link RetainedBlocks#NONE}
+     * Large blocks kept across resets for the pool's next requests: {@link CachedBlocks#NONE}
      * until the first block is kept, and again once an idle pool gives them back (its arrays are a
      * hundred bytes on every idle connection otherwise).
      */
-    private RetainedBlocks retained = RetainedBlocks.NONE;
-    /** How many blocks, of at most how many bytes, {@link #retainOnReset} lets the list keep. */
-    private int retainMaxBlocks;
-    private int retainMaxBlockBytes;
+    private CachedBlocks cached = CachedBlocks.NONE;
+    /** How many blocks, of at most how many bytes, {@link #cacheOnReset} lets the list keep. */
+    private int cacheMaxBlocks;
+    private int cacheMaxBlockBytes;
     /** Requested bytes of the live large allocations. */
     private long bytesInUse;
     /** Capacity of the live large allocations' blocks. */
@@ -46,7 +46,7 @@ final class LargeList {
     }
 
     /**
-     * ngx_palloc_large: a block from the arena (or a retained one of the same size class),
+     * ngx_palloc_large: a block from the arena (or a cached one of the same size class),
      * recorded in an empty slot among the first entries or in a new entry at the head.
      *
      * @throws ArenaExhaustedException when the arena cannot give the block; nothing changes then
@@ -54,11 +54,11 @@ final class LargeList {
     ByteBuffer allocate(int size) {
         ArenaBlock block;
         ByteBuffer buffer = null;
-        int retainedIndex = debug.noPooling() ? -1 : retained.find(size);
-        if (retainedIndex >= 0) {
-            block = retained.blockAt(retainedIndex);
-            buffer = retained.viewAt(retainedIndex, size); // reusing it saves a DirectByteBuffer slice
-            retained.removeAt(retainedIndex);
+        int cachedIndex = debug.noPooling() ? -1 : cached.find(size);
+        if (cachedIndex >= 0) {
+            block = cached.blockAt(cachedIndex);
+            buffer = cached.viewAt(cachedIndex, size); // reusing it saves a DirectByteBuffer slice
+            cached.removeAt(cachedIndex);
             if (debug.poison()) {
                 MemoryFill.poisonFresh(block.memory, block.memory.capacity());
             }
@@ -118,15 +118,15 @@ final class LargeList {
 
     /**
      * Empties the list (reset and destroy): every live block goes back to the arena, or, if
-     * {@code retain} and the retained blocks accept it, is kept for the pool's next allocations.
+     * {@code cache} and the cached blocks accept it, is kept for the pool's next allocations.
      */
-    void releaseAll(boolean retain) {
+    void releaseAll(boolean cache) {
         LargeAllocation entry = large;
         while (entry != null) {
             LargeAllocation next = entry.next;
             if (entry.live()) {
-                if (retain && keeps(entry.block)) {
-                    retain(entry);
+                if (cache && keeps(entry.block)) {
+                    cache(entry);
                 } else {
                     release(entry);
                 }
@@ -138,26 +138,26 @@ final class LargeList {
         large = null;
     }
 
-    /** Whether {@code block} is kept at a reset; the first one kept makes the retained set. */
+    /** Whether {@code block} is kept at a reset; the first one kept makes the cached set. */
     private boolean keeps(ArenaBlock block) {
-        if (retained == RetainedBlocks.NONE) {
-            if (retainMaxBlocks == 0) {
+        if (cached == CachedBlocks.NONE) {
+            if (cacheMaxBlocks == 0) {
                 return false;
             }
-            retained = new RetainedBlocks(retainMaxBlocks, retainMaxBlockBytes);
+            cached = new CachedBlocks(cacheMaxBlocks, cacheMaxBlockBytes);
         }
-        return retained.accepts(block);
+        return cached.accepts(block);
     }
 
     /** Keeps an entry's block for the pool's next allocations instead of releasing it. */
-    private void retain(LargeAllocation entry) {
+    private void cache(LargeAllocation entry) {
         ArenaBlock block = entry.block;
         if (debug.poison()) {
             MemoryFill.poisonFreed(block.memory, block.memory.capacity());
         }
         bytesInUse -= entry.size;
         bytesReserved -= block.memory.capacity();
-        retained.add(block, entry.buffer);
+        cached.add(block, entry.buffer);
         entry.clear();
     }
 
@@ -168,37 +168,37 @@ final class LargeList {
         entry.clear();
     }
 
-    /** Replaces the retained blocks by an empty set with these limits (0 blocks: retain none). */
-    void retainOnReset(int maxBlocks, int maxBlockBytes) {
-        releaseRetained();
-        retained = RetainedBlocks.NONE;
-        retainMaxBlocks = maxBlocks;
-        retainMaxBlockBytes = maxBlockBytes;
+    /** Replaces the cached blocks by an empty set with these limits (0 blocks: cache none). */
+    void cacheOnReset(int maxBlocks, int maxBlockBytes) {
+        releaseCached();
+        cached = CachedBlocks.NONE;
+        cacheMaxBlocks = maxBlocks;
+        cacheMaxBlockBytes = maxBlockBytes;
     }
 
-    /** Gives every retained block back to the arena; returns how many there were. */
-    int releaseRetained() {
-        return retained.releaseAll(arena, owner);
+    /** Gives every cached block back to the arena; returns how many there were. */
+    int releaseCached() {
+        return cached.releaseAll(arena, owner);
     }
 
     /**
-     * Forgets the spare entries and the views they remember, and the retained set once it is
+     * Forgets the spare entries and the views they remember, and the cached set once it is
      * empty (destroy, or an idle pool).
      */
     void dropSpareEntries() {
         spareEntries = null;
-        if (retained.count() == 0) {
-            retained = RetainedBlocks.NONE;
+        if (cached.count() == 0) {
+            cached = CachedBlocks.NONE;
         }
     }
 
-    int retainedCount() {
-        return retained.count();
+    int cachedCount() {
+        return cached.count();
     }
 
-    /** Capacity of the retained blocks. */
-    long retainedBytes() {
-        return retained.bytes();
+    /** Capacity of the cached blocks. */
+    long cachedBytes() {
+        return cached.bytes();
     }
 
     /** Requested bytes of the live large allocations. */
@@ -206,7 +206,7 @@ final class LargeList {
         return bytesInUse;
     }
 
-    /** Capacity of the live large allocations' blocks (retained blocks not included). */
+    /** Capacity of the live large allocations' blocks (cached blocks not included). */
     long bytesReserved() {
         return bytesReserved;
     }
@@ -225,7 +225,7 @@ final class LargeList {
     }
 
     /**
-     * Checks the list against its counters and the arena, and the retained blocks.
+     * Checks the list against its counters and the arena, and the cached blocks.
      *
      * @throws IllegalStateException naming {@code pool} and the broken invariant
      */
@@ -241,7 +241,7 @@ final class LargeList {
                 reserved += entry.block.memory.capacity();
             }
         }
-        retained.check(pool);
+        cached.check(pool);
         if (used != bytesInUse) {
             throw new IllegalStateException(pool + ": largeBytesInUse=" + bytesInUse
                     + " but live entries account for " + used);

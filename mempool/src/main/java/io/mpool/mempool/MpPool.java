@@ -70,12 +70,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #allocateKept}) and {@code current = head}. Nodes are kept: the next request on the same
  * owner allocates without touching the arena. Unlike nginx, cleanups do run at reset: a handler
  * registered for a request must not outlive it. An owner may opt in to keeping a few large blocks
- * across resets ({@link #retainOnReset}).
+ * across resets ({@link #cacheOnReset}).
  *
  * <h2>Release nodes</h2>
  * nginx frees an idle keep-alive connection's header buffer and keeps a small pool; here an idle
  * owner can keep nothing: when nothing but the kept bytes is in use (after a reset, no large
- * allocation live, no cleanup pending), every node (the head too) and every retained block goes
+ * allocation live, no cleanup pending), every node (the head too) and every cached block goes
  * back to the arena and the kept bytes are forgotten. The pool stays live and empty; its next
  * allocation takes a head node again, and {@link #allocateKept} may be called again first.
  *
@@ -110,8 +110,8 @@ public final class MpPool implements AutoCloseable {
     public static final int FAILED_LIMIT = 4;
     /** ngx_palloc_large: {@code if (n++ > 3) break;} scans at most 5 entries for an empty slot. */
     public static final int LARGE_SLOT_SCAN = LargeList.LARGE_SLOT_SCAN;
-    /** The most blocks {@link #retainOnReset} may keep: a bound on what an idle owner can hold. */
-    public static final int MAX_RETAINED_BLOCKS = 64;
+    /** The most blocks {@link #cacheOnReset} may keep: a bound on what an idle owner can hold. */
+    public static final int MAX_CACHED_BLOCKS = 64;
 
     private static final AtomicLong IDS = new AtomicLong();
 
@@ -124,7 +124,7 @@ public final class MpPool implements AutoCloseable {
     private Node head;
     private Node current;
     private int nodeCount;
-    /** The allocations above {@code max}, and the blocks kept across resets ({@link #retainOnReset}). */
+    /** The allocations above {@code max}, and the blocks kept across resets ({@link #cacheOnReset}). */
     private final LargeList large;
     private final Cleanups cleanups = new Cleanups();
     private boolean destroyed;
@@ -349,30 +349,30 @@ public final class MpPool implements AutoCloseable {
      * default: nginx's reset frees every large block), so an owner that allocates the same buffers
      * request after request skips the arena and the scrub of memory changing owners. Safe as the
      * nodes are: only after a reset, only by this pool; the view last handed out for a block is
-     * handed out again (cleared). {@link #releaseRetained()} gives them back; destroy always does.
+     * handed out again (cleared). {@link #releaseCached()} gives them back; destroy always does.
      *
      * @throws IllegalArgumentException for maxBlocks outside 0..64 or a negative byte limit
      */
-    public MpPool retainOnReset(int maxBlocks, int maxBlockBytes) {
+    public MpPool cacheOnReset(int maxBlocks, int maxBlockBytes) {
         checkLive();
-        if (maxBlocks < 0 || maxBlocks > MAX_RETAINED_BLOCKS) {
-            throw new IllegalArgumentException("maxBlocks=" + maxBlocks + " (expected: 0.." + MAX_RETAINED_BLOCKS + ")");
+        if (maxBlocks < 0 || maxBlocks > MAX_CACHED_BLOCKS) {
+            throw new IllegalArgumentException("maxBlocks=" + maxBlocks + " (expected: 0.." + MAX_CACHED_BLOCKS + ")");
         }
         if (maxBlockBytes < 0) {
             throw new IllegalArgumentException("maxBlockBytes=" + maxBlockBytes + " (expected: >= 0)");
         }
-        large.retainOnReset(maxBlocks, maxBlockBytes);
+        large.cacheOnReset(maxBlocks, maxBlockBytes);
         return this;
     }
 
-    /** Gives every retained block back to the arena; returns how many there were. */
-    public int releaseRetained() {
-        return large.releaseRetained();
+    /** Gives every cached block back to the arena; returns how many there were. */
+    public int releaseCached() {
+        return large.releaseCached();
     }
 
     /** Blocks kept across resets for reuse, held from the arena but not in use. */
-    public int retainedCount() {
-        return large.retainedCount();
+    public int cachedCount() {
+        return large.cachedCount();
     }
 
     // ---- cleanups ----
@@ -393,7 +393,7 @@ public final class MpPool implements AutoCloseable {
 
     /**
      * Releases everything allocated since the last reset: runs the cleanups, gives the large
-     * blocks back to the arena (but for those {@link #retainOnReset} lets it keep), rewinds every
+     * blocks back to the arena (but for those {@link #cacheOnReset} lets it keep), rewinds every
      * node. The nodes stay with the pool.
      *
      * @throws RuntimeException the first exception a cleanup threw, after the reset is complete
@@ -431,7 +431,7 @@ public final class MpPool implements AutoCloseable {
         checkLive();
         RuntimeException failure = cleanups.runAll();
         large.releaseAll(false);
-        large.releaseRetained();
+        large.releaseCached();
         large.dropSpareEntries();
         for (Node node = head; node != null; node = node.next) {
             arena.release(node.page, this);
@@ -444,7 +444,7 @@ public final class MpPool implements AutoCloseable {
     }
 
     /**
-     * For an owner going idle: gives every node (the head too), the kept bytes and every retained
+     * For an owner going idle: gives every node (the head too), the kept bytes and every cached
      * block back to the arena if nothing but the kept bytes is in use (no allocation since the
      * last reset, no cleanup pending). The pool stays live and empty ({@code nodeCount() == 0},
      * {@code bytesReserved() == 0}); its next allocation of any kind, {@link #allocateKept}
@@ -460,7 +460,7 @@ public final class MpPool implements AutoCloseable {
             return false;
         }
         large.releaseAll(false); // only empty slots are left on it
-        large.releaseRetained();
+        large.releaseCached();
         large.dropSpareEntries(); // and the views they remember: an idle pool keeps little heap
         for (Node node = head; node != null; node = node.next) {
             arena.release(node.page, this);
@@ -507,9 +507,9 @@ public final class MpPool implements AutoCloseable {
         return nodeBytesInUse + large.bytesInUse();
     }
 
-    /** Arena memory this pool holds now: its nodes, its live large blocks and its retained blocks. */
+    /** Arena memory this pool holds now: its nodes, its live large blocks and its cached blocks. */
     public long bytesReserved() {
-        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + large.bytesReserved() + large.retainedBytes();
+        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + large.bytesReserved() + large.cachedBytes();
     }
 
     public long resets() {
@@ -544,7 +544,7 @@ public final class MpPool implements AutoCloseable {
         List<PoolStats.LargeStats> entries = new ArrayList<>();
         large.addStats(entries);
         return new PoolStats(name, nodes, currentIndex, entries, cleanups.count(), smallAllocations,
-                largeAllocations, bytesRequested, bytesInUse(), bytesReserved(), large.retainedCount(), resets,
+                largeAllocations, bytesRequested, bytesInUse(), bytesReserved(), large.cachedCount(), resets,
                 Math.max(highWaterBytes, bytesInUse()), destroyed);
     }
 

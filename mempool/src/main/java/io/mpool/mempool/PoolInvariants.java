@@ -54,9 +54,9 @@ final class PoolInvariants {
                     + " nodeCount=" + pool.nodeCount() + " node bytesInUse=" + pool.nodeBytesInUse()
                     + " keptBytes=" + pool.keptBytes());
         }
-        if (large.liveCount() != 0 || large.retainedCount() != 0) {
+        if (large.liveCount() != 0 || large.cachedCount() != 0) {
             throw new IllegalStateException(name + ": no head node but " + large.liveCount()
-                    + " live large blocks and " + large.retainedCount() + " retained ones");
+                    + " live large blocks and " + large.cachedCount() + " cached ones");
         }
         large.check(name);
         pool.arena().checkInvariants();

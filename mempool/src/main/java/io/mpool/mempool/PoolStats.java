@@ -14,8 +14,8 @@ import java.util.List;
  * @param largeAllocations  large allocations served since the pool was created
  * @param bytesRequested    bytes asked for since the pool was created
  * @param bytesInUse        bytes handed out since the last reset (alignment padding included)
- * @param bytesReserved     arena memory held now: nodes, live large blocks and retained blocks
- * @param retainedBlocks    large blocks kept across resets for reuse ({@link MpPool#retainOnReset})
+ * @param bytesReserved     arena memory held now: nodes, live large blocks and cached blocks
+ * @param cachedBlocks    large blocks kept across resets for reuse ({@link MpPool#cacheOnReset})
  * @param resets            resets so far
  * @param highWaterBytes    the most bytes in use at any moment between two resets
  * @param destroyed         whether the pool was destroyed
@@ -31,7 +31,7 @@ public record PoolStats(
         long bytesRequested,
         long bytesInUse,
         long bytesReserved,
-        int retainedBlocks,
+        int cachedBlocks,
         long resets,
         long highWaterBytes,
         boolean destroyed) {
@@ -65,7 +65,7 @@ public record PoolStats(
                 + " large=" + largeCount() + "/" + large.size() + " cleanups=" + cleanupCount
                 + " small=" + smallAllocations + " largeAllocations=" + largeAllocations
                 + " bytesRequested=" + bytesRequested + " bytesInUse=" + bytesInUse
-                + " bytesReserved=" + bytesReserved + " retained=" + retainedBlocks + " resets=" + resets
+                + " bytesReserved=" + bytesReserved + " cached=" + cachedBlocks + " resets=" + resets
                 + " highWaterBytes=" + highWaterBytes + " destroyed=" + destroyed;
     }
 }

@@ -55,7 +55,7 @@ class MpPoolModelTest {
     private static void runSequence(PageArena arena, SplittableRandom random, int steps) {
         MpPool pool = MpPool.create(arena, random.nextBoolean() ? MpPool.DEFAULT_MAX : 1 + random.nextInt(4096));
         if (random.nextInt(3) == 0) {
-            pool.retainOnReset(random.nextInt(5), 1 << random.nextInt(18));
+            pool.cacheOnReset(random.nextInt(5), 1 << random.nextInt(18));
         }
         List<Live> live = new ArrayList<>();
         Live kept = null;
@@ -133,8 +133,8 @@ class MpPoolModelTest {
         assertEquals(largeBytes, stats.largeBytes());
         assertTrue(stats.bytesInUse() >= smallBytes + largeBytes, "in use covers every live byte");
         assertEquals(stats.nodes().size(), arena.stats().pagesInUse(), "one page per node, nothing else");
-        assertEquals(largeLive + pool.retainedCount(), arena.stats().largeBlocksInUse(),
-                "live large blocks plus retained ones");
+        assertEquals(largeLive + pool.cachedCount(), arena.stats().largeBlocksInUse(),
+                "live large blocks plus cached ones");
         for (Live l : live) {
             checkMark(l);
         }

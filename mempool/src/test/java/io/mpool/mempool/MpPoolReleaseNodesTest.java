@@ -24,8 +24,8 @@ class MpPoolReleaseNodesTest {
     private final PageArena arena = leaks.newArena(16 << 20);
 
     @Test
-    void anIdlePoolGivesEveryNodeAndRetainedBlockBackAndStaysAlive() {
-        try (MpPool pool = MpPool.create(arena, MpPool.DEFAULT_MAX, "idle").retainOnReset(2, 16384)) {
+    void anIdlePoolGivesEveryNodeAndCachedBlockBackAndStaysAlive() {
+        try (MpPool pool = MpPool.create(arena, MpPool.DEFAULT_MAX, "idle").cacheOnReset(2, 16384)) {
             pool.allocateKept(2048);
             for (int i = 0; i < 5; i++) {
                 pool.allocate(3000); // five more nodes
@@ -33,7 +33,7 @@ class MpPoolReleaseNodesTest {
             pool.allocate(10_000);
             pool.reset();
             assertEquals(6, pool.nodeCount());
-            assertEquals(1, pool.retainedCount());
+            assertEquals(1, pool.cachedCount());
             assertEquals(6, arena.stats().pagesInUse());
 
             assertTrue(pool.releaseNodes());
@@ -42,7 +42,7 @@ class MpPoolReleaseNodesTest {
             assertEquals(0, pool.bytesReserved());
             assertEquals(0, pool.bytesInUse());
             assertEquals(0, pool.keptBytes(), "the kept bytes went with the head node");
-            assertEquals(0, pool.retainedCount());
+            assertEquals(0, pool.cachedCount());
             assertEquals(0, arena.stats().outstandingBlocks(), "no page and no block while the pool lives");
             assertFalse(pool.isDestroyed());
             PoolStats stats = pool.stats();

@@ -213,42 +213,42 @@ class MpPoolTest {
     }
 
     @Test
-    void retainOnResetKeepsAFewBlocksForThisPoolOnly() {
-        try (MpPool pool = MpPool.create(arena).retainOnReset(2, 16384)) {
+    void cacheOnResetKeepsAFewBlocksForThisPoolOnly() {
+        try (MpPool pool = MpPool.create(arena).cacheOnReset(2, 16384)) {
             ByteBuffer first = pool.allocate(10_000);
             pool.allocate(10_000);
             pool.allocate(10_000);
-            pool.allocate(50_000); // 64 KB class: above the byte limit, never retained
+            pool.allocate(50_000); // 64 KB class: above the byte limit, never cached
             assertEquals(4, arena.stats().largeBlocksInUse());
             PageArenaTest.fillWith(first, (byte) 0x42);
             pool.reset();
-            assertEquals(2, pool.retainedCount());
-            assertEquals(2, pool.stats().retainedBlocks());
+            assertEquals(2, pool.cachedCount());
+            assertEquals(2, pool.stats().cachedBlocks());
             assertEquals(2, arena.stats().largeBlocksInUse(), "two kept, two given back");
             assertEquals(4096 + 2 * 16384, pool.bytesReserved());
             assertEquals(0, pool.bytesInUse());
             assertEquals(0, pool.stats().largeCount());
-            pool.allocate(12_000); // same class: a retained block, no arena traffic
-            assertEquals(1, pool.retainedCount());
+            pool.allocate(12_000); // same class: a cached block, no arena traffic
+            assertEquals(1, pool.cachedCount());
             assertEquals(2, arena.stats().largeBlocksInUse());
-            pool.allocate(5_000); // 8 KB class: none retained, from the arena
+            pool.allocate(5_000); // 8 KB class: none cached, from the arena
             assertEquals(3, arena.stats().largeBlocksInUse());
-            assertEquals(1, pool.releaseRetained());
+            assertEquals(1, pool.releaseCached());
             assertEquals(2, arena.stats().largeBlocksInUse());
             pool.checkInvariants();
         }
-        assertEquals(0, arena.stats().outstandingBlocks(), "destroy gives retained blocks back too");
+        assertEquals(0, arena.stats().outstandingBlocks(), "destroy gives cached blocks back too");
     }
 
     @Test
-    void retainOnResetRejectsBadLimits() {
+    void cacheOnResetRejectsBadLimits() {
         try (MpPool pool = MpPool.create(arena, MpPool.DEFAULT_MAX, "p")) {
             assertEquals("maxBlocks=65 (expected: 0..64)",
-                    assertThrows(IllegalArgumentException.class, () -> pool.retainOnReset(65, 1)).getMessage());
+                    assertThrows(IllegalArgumentException.class, () -> pool.cacheOnReset(65, 1)).getMessage());
             assertEquals("maxBlocks=-1 (expected: 0..64)",
-                    assertThrows(IllegalArgumentException.class, () -> pool.retainOnReset(-1, 1)).getMessage());
+                    assertThrows(IllegalArgumentException.class, () -> pool.cacheOnReset(-1, 1)).getMessage());
             assertEquals("maxBlockBytes=-1 (expected: >= 0)",
-                    assertThrows(IllegalArgumentException.class, () -> pool.retainOnReset(1, -1)).getMessage());
+                    assertThrows(IllegalArgumentException.class, () -> pool.cacheOnReset(1, -1)).getMessage());
         }
     }
 

@@ -82,7 +82,7 @@ class AdminViewTest {
                 previous = held;
                 assertTrue(row.path("poolNodes").get(0).has("failed"), row.toString());
                 assertEquals(row.path("poolNodes").size(), row.path("nodes").asInt(), "nodes: their count, as unpaged");
-                assertTrue(row.has("retainedBlocks"), row.toString());
+                assertTrue(row.has("cachedBlocks"), row.toString());
                 if (row.path("id").asLong() == busyId) {
                     busyRow = row;
                 }

@@ -15,15 +15,15 @@ import java.util.List;
  *
  * @param summary        the connection's summary, written as the row's own fields
  * @param poolNodes      the pool's nodes, head first (empty once the pool is destroyed)
- * @param retainedBlocks large blocks the pool keeps across resets for its next request
+ * @param cachedBlocks large blocks the pool keeps across resets for its next request
  * @param highWaterBytes the most bytes in use at any moment between two resets
  */
 public record ConnectionRow(@JsonUnwrapped ConnectionSummary summary, List<PoolStats.NodeStats> poolNodes,
-                            int retainedBlocks, long highWaterBytes) {
+                            int cachedBlocks, long highWaterBytes) {
 
     static ConnectionRow of(ConnectionDetail detail) {
         PoolStats pool = detail.pool();
         return pool == null ? new ConnectionRow(detail.connection(), List.of(), 0, 0)
-                : new ConnectionRow(detail.connection(), pool.nodes(), pool.retainedBlocks(), pool.highWaterBytes());
+                : new ConnectionRow(detail.connection(), pool.nodes(), pool.cachedBlocks(), pool.highWaterBytes());
     }
 }

@@ -214,7 +214,7 @@ public final class Connection implements ChannelListener<StreamConnection> {
             return;
         }
         if (pool != null) {
-            pool.releaseRetainedIfIdle();
+            pool.releaseIdleMemory();
         }
     }
 

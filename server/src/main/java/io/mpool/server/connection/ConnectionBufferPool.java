@@ -310,11 +310,11 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /**
      * If no request ran since the last call and nothing is open, gives back everything: the free
-     * connection buffers, the blocks the pool retained across resets and the pool's nodes, head
+     * connection buffers, the blocks the pool cached across resets and the pool's nodes, head
      * buffer included (nginx frees an idle keep-alive connection's header buffer too). An idle
      * keep-alive connection then holds no arena memory; its next request takes a node again.
      */
-    void releaseRetainedIfIdle() {
+    void releaseIdleMemory() {
         synchronized (this) {
             if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0
                     && openBuffers == 0 && pendingRequestEnds == 0) {
@@ -531,7 +531,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
 
     /** Nothing is open: everything but the node (and its head buffer) goes back (lock held). */
     private void giveBackIdleMemory() {
-        pool.releaseRetained();
+        pool.releaseCached();
         buffers.releaseFree();
         if (tls != null) {
             tls.blocks().releaseFree();

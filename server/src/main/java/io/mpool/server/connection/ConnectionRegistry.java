@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ConnectionRegistry {
     /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
-    static final int RETAINED_BUFFERS = 4;
+    static final int CACHED_BUFFERS = 4;
 
     private final PageArena arena;
     private final int bufferSize;
@@ -69,7 +69,7 @@ public final class ConnectionRegistry {
             // Keeping a few buffer-sized blocks across resets saves every request two arena
             // round trips and the scrub of memory changing hands; the sweep gives them back
             // when the connection goes idle.
-            pool = MpPool.create(arena, MpPool.NODE_SIZE, "conn-" + id).retainOnReset(RETAINED_BUFFERS, bufferSize);
+            pool = MpPool.create(arena, MpPool.NODE_SIZE, "conn-" + id).cacheOnReset(CACHED_BUFFERS, bufferSize);
         } catch (ArenaExhaustedException e) {
             stats.arenaRejections.increment(); // only the arena's refusal counts as one
             throw e;

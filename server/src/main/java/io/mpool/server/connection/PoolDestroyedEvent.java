@@ -37,7 +37,7 @@ final class PoolDestroyedEvent extends Event {
     long resetsCoalesced;
 
     @Label("Bytes Reserved")
-    @Description("Arena memory the pool held when it was destroyed (nodes, live and retained blocks)")
+    @Description("Arena memory the pool held when it was destroyed (nodes, live and cached blocks)")
     @DataAmount
     long bytesReserved;
 

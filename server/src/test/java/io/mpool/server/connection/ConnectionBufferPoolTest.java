@@ -140,8 +140,8 @@ class ConnectionBufferPoolTest {
             }
         }
         assertEquals(MpPool.NODE_SIZE + 16384, connection.summary().bytesReserved(), "the node and the kept buffer");
-        connection.releaseRetainedIfIdle(); // notes the request count
-        connection.releaseRetainedIfIdle(); // no request since: idle
+        connection.releaseIdleMemory(); // notes the request count
+        connection.releaseIdleMemory(); // no request since: idle
         assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffer back");
         assertEquals(0, arena.stats().pagesInUse(), "and its node, head buffer included");
         assertEquals(0, connection.summary().bytesReserved());
@@ -192,8 +192,8 @@ class ConnectionBufferPoolTest {
         assertEquals(resetsBefore + 2, connection.summary().resets());
         assertEquals(3, arena.stats().largeBlocksInUse(),
                 "closed buffers stay with the connection: the two held and the one the second request took for its answer");
-        connection.releaseRetainedIfIdle(); // first sweep: notes the request count
-        connection.releaseRetainedIfIdle(); // next sweep, no request in between: idle
+        connection.releaseIdleMemory(); // first sweep: notes the request count
+        connection.releaseIdleMemory(); // next sweep, no request in between: idle
         assertEquals(0, arena.stats().largeBlocksInUse(), "an idle connection gives its buffers back");
         assertEquals(0, connection.summary().bytesReserved(), "nor its node");
         connection.connectionClosed();
@@ -254,7 +254,7 @@ class ConnectionBufferPoolTest {
     }
 
     @Test
-    void retainedBuffersServeTheNextRequestWithoutTheArena() {
+    void cachedBuffersServeTheNextRequestWithoutTheArena() {
         ConnectionBufferPool connection = open();
         serveOneRequest(connection); // past its first request, a connection keeps its buffer
         connection.requestStarted();
@@ -262,13 +262,13 @@ class ConnectionBufferPoolTest {
         ByteBuffer memory = first.getBuffer();
         memory.position(100);
         first.close();
-        connection.requestEnded(); // reset: the buffer's block is retained
+        connection.requestEnded(); // reset: the buffer's block is cached
         long reservedBefore = arena.stats().reservedBytes();
         connection.requestStarted();
         PooledByteBuffer second = connection.allocate();
         assertEquals(1, arena.stats().largeBlocksInUse());
         assertEquals(reservedBefore, arena.stats().reservedBytes());
-        assertSame(memory, second.getBuffer(), "the retained block's view is reused, like node memory");
+        assertSame(memory, second.getBuffer(), "the cached block's view is reused, like node memory");
         assertEquals(0, second.getBuffer().position(), "handed out cleared");
         assertThrows(IllegalStateException.class, first::getBuffer, "the old handle stays dead");
         second.close();

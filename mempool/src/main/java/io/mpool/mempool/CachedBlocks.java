@@ -4,12 +4,12 @@ import java.nio.ByteBuffer;
 
 /**
  * The large blocks a pool keeps across resets for its own next allocations
- * ({@link MpPool#retainOnReset}), each with the view last handed out for it. A small array: a
+ * ({@link MpPool#cacheOnReset}), each with the view last handed out for it. A small array: a
  * pool keeps a handful at most, so a linear search by size class is the fastest lookup.
  */
-final class RetainedBlocks {
-    /** Retains nothing; shared by every pool that did not opt in (never mutated). */
-    static final RetainedBlocks NONE = new RetainedBlocks(0, 0);
+final class CachedBlocks {
+    /** Caches nothing; shared by every pool that did not opt in (never mutated). */
+    static final CachedBlocks NONE = new CachedBlocks(0, 0);
 
     private final ArenaBlock[] blocks;
     private final ByteBuffer[] views;
@@ -17,7 +17,7 @@ final class RetainedBlocks {
     private int count;
     private long bytes;
 
-    RetainedBlocks(int limit, int maxBlockBytes) {
+    CachedBlocks(int limit, int maxBlockBytes) {
         this.blocks = new ArenaBlock[limit];
         this.views = new ByteBuffer[limit];
         this.maxBlockBytes = maxBlockBytes;
@@ -27,7 +27,7 @@ final class RetainedBlocks {
         return count;
     }
 
-    /** Capacity of the retained blocks. */
+    /** Capacity of the cached blocks. */
     long bytes() {
         return bytes;
     }
@@ -93,13 +93,13 @@ final class RetainedBlocks {
         long sum = 0;
         for (int i = 0; i < count; i++) {
             if (!blocks[i].inUse()) {
-                throw new IllegalStateException(pool + ": retained block released but still kept: " + blocks[i]);
+                throw new IllegalStateException(pool + ": cached block released but still kept: " + blocks[i]);
             }
             sum += blocks[i].memory.capacity();
         }
         if (sum != bytes || count > blocks.length) {
-            throw new IllegalStateException(pool + ": retained bytes=" + bytes + " but " + count
-                    + " retained blocks hold " + sum + " (limit " + blocks.length + ")");
+            throw new IllegalStateException(pool + ": cached bytes=" + bytes + " but " + count
+                    + " cached blocks hold " + sum + " (limit " + blocks.length + ")");
         }
     }
 }
