@@ -1,6 +1,7 @@
 package io.mpool.loadtest.compare;
 
 import io.mpool.loadtest.generator.LoadResult;
+import io.mpool.server.demo.Routes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +36,18 @@ final class BenchmarkReport {
      * @param args           its options, recorded for {@code --same-as}
      * @param out            the report's path, as given
      * @param charts         per workload id, the Markdown embedding its pictures ({@link ReportCharts})
+     * @param jvmOptions     flags given to every JVM server ({@code --jvm-option}), none by default
+     * @param sections       Markdown written elsewhere ({@code --include}: idle memory, JMH), placed
+     *                       after the targets, each as given
      */
     record Setup(int rounds, int duration, double warmup, List<String> warmups, int ioThreads, Pinning pinning, String loadBefore, String loadAfter,
                  List<String> serverCommands,
-                 String command, List<String> args, String out, Map<String, String> charts) {
+                 String command, List<String> args, String out, Map<String, String> charts, List<String> jvmOptions,
+                 List<String> sections) {
+        Setup {
+            jvmOptions = List.copyOf(jvmOptions);
+            sections = List.copyOf(sections);
+        }
     }
 
     static String render(Map<Workload, List<Measurement>> results, Setup setup) {
@@ -67,9 +76,33 @@ final class BenchmarkReport {
         md.append("## Targets\n\n");
         md.append("mp's CPU per request at or below `--pool undertow`'s (churn: ≤ 1.05×) and stock Undertow's"
                 + " on every workload, heap per request on /hello at or below `--pool undertow`'s; 64 KB echo"
-                + " ≥ 1.5× stock Undertow's and ≥ nginx's req/s, heap ≤ 1/20 of `--pool undertow`'s.\n\n");
+                + " ≥ 1.5× stock Undertow's and ≥ nginx's req/s, heap ≤ 1/20 of `--pool undertow`'s; static files"
+                + " at or below stock Undertow's `ResourceHandler` on every size (against `--pool undertow` and"
+                + " nginx: the ratio, not judged).\n\n");
         targets.forEach(t -> md.append("- ").append(t).append('\n'));
+        md.append('\n');
+        setup.sections().forEach(section -> md.append(section.strip()).append("\n\n"));
+        md.append(WhatIsLeft.render(targets, nginxRatios(results)));
         return md.toString();
+    }
+
+    /**
+     * Per workload and tool measured against nginx, "name, tool: mp / nginx = r×" of the CPU
+     * medians, for the "what is left" section (the JVM's floor is stock Undertow's ratio beside it).
+     */
+    static List<String> nginxRatios(Map<Workload, List<Measurement>> results) {
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<Workload, List<Measurement>> entry : results.entrySet()) {
+            for (String tool : tools(Map.of(entry.getKey(), entry.getValue()))) {
+                List<Measurement> runs = byTool(entry.getValue(), tool);
+                String mp = ratio(runs, "mp", "nginx", Measurement::cpuMicrosPerRequest);
+                if (!mp.equals("–")) {
+                    lines.add(entry.getKey().name() + ", " + tool + ": CPU µs/req mp / nginx = " + mp + "×, stock Undertow"
+                            + " / nginx = " + ratio(runs, "reference", "nginx", Measurement::cpuMicrosPerRequest) + "×");
+                }
+            }
+        }
+        return lines;
     }
 
     private static void header(StringBuilder md, Map<Workload, List<Measurement>> results, Setup setup) {
@@ -78,9 +111,9 @@ final class BenchmarkReport {
                 .append(memory()).append(", ").append(cpu()).append("; ")
                 .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version")).append('\n');
         md.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
-                .append("; JVM servers on their default flags with ").append(setup.ioThreads()).append(" IO thread(s)")
-                .append(setup.pinning().enabled() ? " (a JVM confined to one CPU sees availableProcessors = 1, so its"
-                        + " ergonomics pick SerialGC: the same for all three JVM servers)" : "").append('\n');
+                .append("; JVM servers on ").append(setup.jvmOptions().isEmpty() ? "their default flags"
+                        : "their default flags and `" + String.join(" ", setup.jvmOptions()) + "`")
+                .append(" with ").append(setup.ioThreads()).append(" IO thread(s)").append(collector(setup)).append('\n');
         md.append("- Pinning: ").append(setup.pinning().describe()).append('\n');
         md.append("- Load average (1 / 5 / 15 min): ").append(setup.loadBefore()).append(" at the start, ")
                 .append(setup.loadAfter()).append(" at the end").append(others(results)).append('\n');
@@ -104,10 +137,34 @@ final class BenchmarkReport {
                 + " outside the CPU window; only the two mpool servers have one. p50/p99: the load tool's. RSS: /proc.\n");
         md.append("- Servers: `mp` = mpool (`--pool mp`); `undertow` = the same server with `--pool undertow` (stock"
                 + " `DefaultByteBufferPool`, same handlers); `reference` = stock Undertow written as a user would"
-                + " (`Undertow.builder()`, `setIoThreads`, `getResponseSender().send`, `receiveFullBytes`); `nginx` = nginx"
-                + " 1 worker, whose `/echo` discards the body and answers 1 KB (less work than echoing). Started as:\n");
+                + " (`Undertow.builder()`, `setIoThreads`, `getResponseSender().send`, `receiveFullBytes`; /static/ with"
+                + " `new ResourceHandler(new PathResourceManager(dir))`: `transferTo` from 1 KiB on, no ETag); mp and"
+                + " undertow serve /static/ with `--static-dir` (the same `ResourceHandler`, `transferTo` from "
+                + Routes.STATIC_TRANSFER_MIN_SIZE / 1024 + " KiB on, an ETag from the file's mtime and size); `nginx` ="
+                + " nginx with ").append(setup.ioThreads()).append(" worker(s), whose `/echo` discards the body and answers"
+                + " 1 KB (less work than echoing), /static/ with `sendfile on; tcp_nopush on; etag off`. No server caches"
+                + " open files. Started as:\n");
         setup.serverCommands().forEach(line -> md.append("  - ").append(line).append('\n'));
         md.append('\n');
+    }
+
+    /**
+     * Which collector the JVM servers' ergonomics pick: on one CPU SerialGC; on two or more (and
+     * this much memory) they count as server-class and pick G1, unless a --jvm-option chose.
+     */
+    private static String collector(Setup setup) {
+        if (setup.jvmOptions().stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+            return " (the collector as given: the same for all three JVM servers)";
+        }
+        if (!setup.pinning().enabled()) {
+            return "";
+        }
+        int cpus = CpuSet.parse(setup.pinning().serverCpus()).cpus().size();
+        return cpus == 1
+                ? " (a JVM confined to one CPU sees availableProcessors = 1, so its ergonomics pick SerialGC: the same"
+                        + " for all three JVM servers)"
+                : " (a JVM on " + cpus + " CPUs counts as server-class, so its ergonomics pick G1: the same for all three"
+                        + " JVM servers, but not the SerialGC of a one-CPU run; `--jvm-option=-XX:+UseSerialGC` keeps it)";
     }
 
     /** How much of the server CPUs other processes took during the runs, if known. */
@@ -139,9 +196,10 @@ final class BenchmarkReport {
         md.append("## Server CPU µs per request (").append(tool).append(", median of ").append(rounds).append(" rounds)\n\n");
         md.append("| workload |");
         servers.forEach(s -> md.append(' ').append(s).append(" |"));
-        md.append(" mp / undertow | mp / reference |\n|---|");
+        boolean nginx = servers.contains("nginx");
+        md.append(" mp / undertow | mp / reference |").append(nginx ? " mp / nginx |" : "").append("\n|---|");
         servers.forEach(s -> md.append("---|"));
-        md.append("---|---|\n");
+        md.append(nginx ? "---|---|---|\n" : "---|---|\n");
         for (Map.Entry<Workload, List<Measurement>> entry : results.entrySet()) {
             List<Measurement> runs = byTool(entry.getValue(), tool);
             md.append("| ").append(entry.getKey().name()).append(" |");
@@ -150,7 +208,12 @@ final class BenchmarkReport {
             md.append(' ').append(ratio(runs, "mp", "undertow", Measurement::cpuMicrosPerRequest))
                     .append(roundRange(runs, "mp", "undertow")).append(" | ")
                     .append(ratio(runs, "mp", "reference", Measurement::cpuMicrosPerRequest))
-                    .append(roundRange(runs, "mp", "reference")).append(" |\n");
+                    .append(roundRange(runs, "mp", "reference")).append(" |");
+            if (nginx) {
+                md.append(' ').append(ratio(runs, "mp", "nginx", Measurement::cpuMicrosPerRequest))
+                        .append(roundRange(runs, "mp", "nginx")).append(" |");
+            }
+            md.append('\n');
         }
         md.append("\nRatios are of the medians; in parentheses the ratios within one round: their median, lowest and"
                 + " highest (the servers of a round run back to back, so a round's ratio sees the same background load;"

@@ -56,6 +56,8 @@ public final class Compare implements Callable<Integer> {
     /** However busy the JIT, warm-up ends after this long per server and workload (bounds the whole run). */
     static final int WARMUP_MAX_SECONDS = 30;
     static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + Compare.class.getName();
+    /** The servers' own bound on IO threads (mpool's --io-threads: 1..256). */
+    static final int MAX_IO_THREADS = 256;
 
     @Option(names = "--same-as", paramLabel = "REPORT",
             description = "Run with the options recorded in an earlier report (options given here override them;"
@@ -90,8 +92,14 @@ public final class Compare implements Callable<Integer> {
     List<String> tools;
 
     @Option(names = "--io-threads", defaultValue = "1",
-            description = "IO threads of every JVM server: mp, undertow (--io-threads) and reference (setIoThreads). Default: ${DEFAULT-VALUE}")
+            description = "IO threads of every server: mp, undertow (--io-threads), reference (setIoThreads) and nginx"
+                    + " (worker_processes), e.g. --io-threads 2 --server-cpus 0,1. Default: ${DEFAULT-VALUE}")
     int ioThreads;
+
+    @Option(names = "--jvm-option", paramLabel = "FLAG",
+            description = "One more flag for every JVM server (repeatable), e.g. --jvm-option=-XX:+UseSerialGC to keep"
+                    + " the collector a one-CPU JVM picks when the servers get more CPUs. Default: none")
+    List<String> jvmOptions = new ArrayList<>();
 
     @Option(names = "--no-pin", description = "Do not pin (pinned is the default): servers and load tool share every CPU, and CPU per"
                     + " request is noisier.")
@@ -116,6 +124,11 @@ public final class Compare implements Callable<Integer> {
     @Option(names = "--out", defaultValue = DEFAULT_OUT, description = "Report file, relative to --root; the committed"
             + " report is docs/benchmarks.md. Default: ${DEFAULT-VALUE}")
     Path out;
+
+    @Option(names = "--include", paramLabel = "FILE",
+            description = "A Markdown file, relative to --root, put into the report after the targets (repeatable): e.g."
+                    + " the table of loadtest/scripts/idle-memory.py --out, or JMH figures. Default: none")
+    List<Path> includes = new ArrayList<>();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -159,6 +172,9 @@ public final class Compare implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (ioThreads < 1 || ioThreads > MAX_IO_THREADS) {
+            throw new IllegalArgumentException("--io-threads=" + ioThreads + " (expected: 1.." + MAX_IO_THREADS + ")");
+        }
         Path serverJar = root.resolve("server/target/mpool-server.jar");
         Path loadtestJar = root.resolve("loadtest/target/mpool-loadtest.jar");
         for (Path jar : List.of(serverJar, loadtestJar)) {
@@ -190,16 +206,28 @@ public final class Compare implements Callable<Integer> {
             throw new IllegalArgumentException("--tools=" + String.join(",", tools) + " (expected: wrk (installed) and/or mpool)");
         }
         List<Workload> selected = workloads == null ? Workload.ALL : workloads;
+        List<String> sections = new ArrayList<>();
+        for (Path include : includes) { // read first: a missing file fails before minutes of runs
+            Path file = root.resolve(include);
+            if (!Files.isReadable(file)) {
+                throw new IllegalArgumentException("--include=" + include + " (expected: a readable file under --root "
+                        + root + ")");
+            }
+            sections.add(Files.readString(file));
+        }
         Path work = Files.createTempDirectory("mpool-compare");
+        Path staticDir = StaticFiles.write(work.resolve("static"));
+        StaticFiles.openToOtherUsers(work, staticDir); // nginx's workers run as another user (nobody) when started as root
         List<ServerProcess> running = new ArrayList<>();
         try {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             for (String server : servers) {
-                ServerProcess process = startServer(server, java, serverJar, loadtestJar, work);
+                ServerProcess process = startServer(server, java, serverJar, loadtestJar, work, staticDir);
                 if (process != null) {
                     running.add(process);
                 }
             }
+            checkStaticFiles(selected, running);
             Map<Workload, List<Measurement>> results = new LinkedHashMap<>();
             List<String> warmups = new ArrayList<>();
             for (Workload workload : selected) {
@@ -226,7 +254,7 @@ public final class Compare implements Callable<Integer> {
             String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(rounds, duration, warmup, warmups,
                     ioThreads, pinning, loadBefore, loadAverage(), running.stream().map(s -> s.name + ": `" + String.join(" ", s.command)
                     .replace(root.toAbsolutePath().normalize() + "/", "").replace(work.toString(), "$TMP") + "`").toList(),
-                    COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString(), charts));
+                    COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString(), charts, jvmOptions, sections));
             if (Files.exists(target)) { // keep the hand-written notes below the marker
                 String previous = Files.readString(target);
                 int notes = previous.indexOf(BenchmarkReport.NOTES_MARKER);
@@ -244,22 +272,25 @@ public final class Compare implements Callable<Integer> {
         }
     }
 
-    private ServerProcess startServer(String name, String java, Path serverJar, Path loadtestJar, Path work)
-            throws IOException, InterruptedException {
+    private ServerProcess startServer(String name, String java, Path serverJar, Path loadtestJar, Path work,
+                                      Path staticDir) throws IOException, InterruptedException {
         int port = ServerProcess.freePort();
         Path log = work.resolve(name + ".log");
+        List<String> jvm = new ArrayList<>(List.of(java));
+        jvm.addAll(jvmOptions);
         switch (name) {
             case "mp", "undertow" -> {
                 int admin = ServerProcess.freePort();
-                return ServerProcess.start(name, pinning.server(List.of(java, "-jar", serverJar.toString(), "--host",
-                        "127.0.0.1", "--port", String.valueOf(port), "--admin-port", String.valueOf(admin), "--pool", name,
-                        "--io-threads", String.valueOf(ioThreads))), port, admin, log);
+                jvm.addAll(List.of("-jar", serverJar.toString(), "--host", "127.0.0.1", "--port", String.valueOf(port),
+                        "--admin-port", String.valueOf(admin), "--pool", name, "--io-threads", String.valueOf(ioThreads),
+                        "--static-dir", staticDir.toString()));
+                return ServerProcess.start(name, pinning.server(jvm), port, admin, log);
             }
             case "reference" -> {
                 int admin = ServerProcess.freePort(); // its ReferenceAdmin: requests and heap, for heap B/request
-                return ServerProcess.start(name, pinning.server(List.of(java, "-cp", loadtestJar.toString(),
-                        "io.mpool.loadtest.reference.ReferenceServer", String.valueOf(port), String.valueOf(ioThreads),
-                        String.valueOf(admin))), port, admin, log);
+                jvm.addAll(List.of("-cp", loadtestJar.toString(), "io.mpool.loadtest.reference.ReferenceServer",
+                        String.valueOf(port), String.valueOf(ioThreads), String.valueOf(admin), staticDir.toString()));
+                return ServerProcess.start(name, pinning.server(jvm), port, admin, log);
             }
             case "nginx" -> {
                 Path nginx = Path.of("/usr/sbin/nginx");
@@ -269,8 +300,8 @@ public final class Compare implements Callable<Integer> {
                 }
                 Path prefix = work.resolve("nginx");
                 Files.createDirectories(prefix);
-                String config = Files.readString(root.resolve("loadtest/nginx/nginx.conf.template"))
-                        .replace("__PORT__", String.valueOf(port)).replace("__KILOBYTE__", "x".repeat(1024));
+                String config = nginxConfig(Files.readString(root.resolve("loadtest/nginx/nginx.conf.template")), port,
+                        ioThreads, staticDir);
                 Files.writeString(prefix.resolve("nginx.conf"), config);
                 return ServerProcess.start(name, pinning.server(List.of(nginx.toString(), "-p", prefix.toString(), "-c",
                         prefix.resolve("nginx.conf").toString())), port, -1, log);
@@ -278,6 +309,32 @@ public final class Compare implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--servers: unknown server '" + name
                     + "' (expected: mp, undertow, reference, nginx)");
         }
+    }
+
+    /** The nginx template with its placeholders filled in. */
+    static String nginxConfig(String template, int port, int workers, Path staticDir) {
+        return template.replace("__PORT__", String.valueOf(port)).replace("__WORKERS__", String.valueOf(workers))
+                .replace("__STATIC_DIR__", staticDir.toAbsolutePath().toString())
+                .replace("__KILOBYTE__", "x".repeat(1024));
+    }
+
+    /**
+     * Before anything is timed: every static file a selected workload fetches, once from each
+     * server, byte for byte ({@link StaticFiles#check}); a server that answers anything else stops
+     * the comparison. Reading them also puts the files in the page cache.
+     */
+    private static void checkStaticFiles(List<Workload> selected, List<ServerProcess> running) throws IOException {
+        List<String> files = selected.stream().map(Workload::staticFile).filter(f -> f != null).distinct().toList();
+        if (files.isEmpty()) {
+            return;
+        }
+        for (ServerProcess server : running) {
+            for (String file : files) {
+                StaticFiles.check(server.name, server.port, file);
+            }
+        }
+        System.out.println("static files " + String.join(", ", files) + ": byte for byte the same from "
+                + String.join(", ", running.stream().map(s -> s.name).toList()));
     }
 
     /**
@@ -355,14 +412,15 @@ public final class Compare implements Callable<Integer> {
 
     /** Our generator, in this JVM (pinned with it); no admin sampling during the run, which would cost server CPU. */
     private ToolRun ours(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
-        LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + server.port), workload.connections(),
-                1, Duration.ofSeconds(seconds), workload.pipeline(), 0, workload.mix(), workload.bodySize(), 1024,
-                false, workload.keepAlive(), Duration.ofSeconds(10), Duration.ZERO);
+        String path = workload.mix() == null ? workload.path() : ""; // no mix: a plain GET of the path
+        LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + server.port + path),
+                workload.connections(), 1, Duration.ofSeconds(seconds), workload.pipeline(), 0, workload.mix(),
+                workload.bodySize(), 1024, false, workload.keepAlive(), Duration.ofSeconds(10), Duration.ZERO);
         String command = (pinning.enabled() ? "taskset -c " + pinning.clientCpus() + " " : "")
                 + "java -jar loadtest/target/mpool-loadtest.jar -c " + workload.connections() + " -d " + seconds
-                + " --pipeline " + workload.pipeline() + " --mix " + workload.mix()
+                + " --pipeline " + workload.pipeline() + (workload.mix() == null ? "" : " --mix " + workload.mix())
                 + (workload.bodySize() > 0 ? " --body-size " + workload.bodySize() : "")
-                + (workload.keepAlive() ? "" : " --no-keep-alive") + " --url http://127.0.0.1:PORT";
+                + (workload.keepAlive() ? "" : " --no-keep-alive") + " --url http://127.0.0.1:PORT" + path;
         LoadResult result = LoadRun.run(settings, command, null, null);
         return new ToolRun("mpool-loadtest", result.requests(), result.requestsPerSecond(), result.p50Micros(),
                 result.p99Micros(), result.errorCount(), command, result.latency());

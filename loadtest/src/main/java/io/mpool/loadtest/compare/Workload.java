@@ -11,7 +11,7 @@ import picocli.CommandLine;
  *
  * @param number     1-based position in {@link #ALL}, for {@code --workloads 1,3}
  * @param id         short name, for {@code --workloads hello-64,echo-1k}
- * @param mix        our generator's --mix
+ * @param mix        our generator's --mix; null: a plain GET of {@code path}
  * @param wrkScript  loadtest/wrk script, or null for a plain GET
  * @param wrkEnv     environment for the script (BODY_SIZE, DEPTH)
  */
@@ -54,6 +54,13 @@ record Workload(int number, String id, String name, String path, String mix, int
     private static final Targets WHOLE_BODY = new Targets(1.00, 1.0 / 3, Targets.NONE, Targets.NONE,
             Targets.NONE, 1.0 / 20);
 
+    /**
+     * Static files: mp's CPU per request at or below stock Undertow's {@code ResourceHandler} on
+     * every size; against {@code --pool undertow} and nginx the ratio is reported, not judged.
+     */
+    private static final Targets STATIC_FILE = new Targets(Targets.NONE, 1.00, Targets.NONE, Targets.NONE,
+            Targets.NONE, Targets.NONE);
+
     static final List<Workload> ALL = List.of(
             new Workload(1, "hello-64", "GET /hello, 64 connections", "/hello", "hello", 64, 1, 0, true, null, List.of(),
                     Targets.CPU_PARITY.withHeapVsUndertow(1.00)),
@@ -72,10 +79,34 @@ record Workload(int number, String id, String name, String path, String mix, int
                     "/echo?mode=full", "echo-full", 64, 1, 65536, true, "post.lua", List.of("BODY_SIZE=65536"),
                     WHOLE_BODY),
             new Workload(8, "json-64k", "POST /json 64 KB (whole body, streaming parse), 64 connections", "/json",
-                    "json", 64, 1, 65536, true, "json.lua", List.of("BODY_SIZE=65536"), WHOLE_BODY));
+                    "json", 64, 1, 65536, true, "json.lua", List.of("BODY_SIZE=65536"), WHOLE_BODY),
+            staticFile(9, "1023", "1,023 B", 64),
+            staticFile(10, "1k", "1 KiB", 64),
+            staticFile(11, "64k", "64 KiB", 64),
+            staticFile(12, "1m", "1 MiB", 64),
+            staticFile(13, "1023", "1,023 B", 1000),
+            staticFile(14, "1k", "1 KiB", 1000),
+            staticFile(15, "64k", "64 KiB", 1000),
+            staticFile(16, "1m", "1 MiB", 1000));
 
     Workload {
         wrkEnv = List.copyOf(wrkEnv);
+    }
+
+    /**
+     * {@code GET /static/<size>.bin} ({@link StaticFiles}), keep-alive: mpool's {@code --static-dir}
+     * against stock Undertow's {@code ResourceHandler} and nginx's sendfile. Its mix is null: our
+     * generator GETs the path and checks the status (the body was checked once, before timing).
+     */
+    private static Workload staticFile(int number, String size, String label, int connections) {
+        return new Workload(number, "static-" + size + "-" + connections, "GET a " + label + " static file, "
+                + connections + " connections", StaticFiles.PREFIX + size + ".bin", null, connections, 1, 0, true,
+                null, List.of(), STATIC_FILE);
+    }
+
+    /** The file a static-file workload fetches ({@code 1k.bin}), or null for the others. */
+    String staticFile() {
+        return path.startsWith(StaticFiles.PREFIX) ? path.substring(StaticFiles.PREFIX.length()) : null;
     }
 
     /** A workload by number ({@code 4}) or id ({@code echo-64k}). */

@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 
 /** Runs wrk (when installed) and reads its summary. */
 final class Wrk {
+    /** wrk's --timeout for the static-file workloads (the others keep wrk's 2 s). */
+    static final String STATIC_FILE_TIMEOUT = "30s";
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ");
     private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
@@ -36,6 +38,12 @@ final class Wrk {
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t1", "-c" + workload.connections(), "-d" + seconds + "s",
                 "--latency"));
+        if (workload.staticFile() != null) {
+            // A 1 MiB file to 1,000 connections takes seconds per round trip on two cores: past wrk's
+            // default 2 s timeout those responses would be dropped from the count, not waited for.
+            command.add("--timeout");
+            command.add(STATIC_FILE_TIMEOUT);
+        }
         if (workload.wrkScript() != null) {
             command.add("-s");
             command.add(scripts.resolve(workload.wrkScript()).toString());

@@ -35,7 +35,8 @@ class BenchmarkReportTest {
     private static String render() {
         return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, List.of("hello-64 mp: 30.0 (JIT 40%) → 10.0 (JIT 1%) µs/req, 2.0 s CPU"), 1, new Pinning(true, "0", "1"),
                 "1.00 / 1.00 / 1.00", "2.00 / 1.00 / 1.00", List.of("mp: `taskset -c 0 java -jar ...`"),
-                "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md", Map.of()));
+                "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md", Map.of(), List.of(),
+                List.of("## Idle memory\n\n| server | N |\n")));
     }
 
     @Test
@@ -92,5 +93,38 @@ class BenchmarkReportTest {
         List<Measurement> runs = List.of(run("mp", 1, -1, -1), run("mp", 2, 4, -1), run("mp", 3, 6, -1));
         assertEquals(5.0, BenchmarkReport.median(runs, Measurement::cpuMicrosPerRequest));
         assertEquals(-1.0, BenchmarkReport.median(runs, Measurement::heapBytesPerRequest));
+    }
+
+    @Test
+    void includedSectionsAndWhatIsLeftFollowTheTargets() {
+        String report = render();
+        int targets = report.indexOf("## Targets");
+        int included = report.indexOf("## Idle memory\n\n| server | N |");
+        int left = report.indexOf(WhatIsLeft.HEADING);
+        assertTrue(targets >= 0 && targets < included && included < left, report);
+        assertTrue(report.substring(left).contains("Missed in this run (1 of 3 targets):\n\n- GET /hello, 64 connections,"
+                + " wrk: CPU µs/req mp 10.00 vs undertow 8.00 = 1.25× (target ≤ 1.00: MISSED)\n"), report);
+        assertTrue(report.substring(left).contains("<!-- Template for the notes"), report);
+    }
+
+    @Test
+    void withNginxTheSummaryHasAnMpOverNginxColumnAndWhatIsLeftListsIt() {
+        Map<Workload, List<Measurement>> results = results();
+        List<Measurement> runs = new ArrayList<>(results.get(Workload.parse("hello-64")));
+        for (int round = 1; round <= 3; round++) {
+            runs.add(run("nginx", round, 5, -1));
+        }
+        results.put(Workload.parse("hello-64"), runs);
+        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, List.of(), 2,
+                new Pinning(true, "0,1", "1"), "1 / 1 / 1", "1 / 1 / 1", List.of(), "java ... Compare", List.of(),
+                "docs/x.md", Map.of(), List.of(), List.of()));
+        assertTrue(report.contains("| workload | mp | undertow | reference | nginx | mp / undertow | mp / reference"
+                + " | mp / nginx |\n|---|---|---|---|---|---|---|---|\n"), report);
+        assertTrue(report.contains(" | 2.00 (per round 2.00, 1.80–6.00) |\n"), report);
+        assertTrue(report.contains("- GET /hello, 64 connections, wrk: CPU µs/req mp / nginx = 2.00×, stock Undertow"
+                + " / nginx = 2.50×\n"), report);
+        assertTrue(report.contains("with 2 IO thread(s) (a JVM on 2 CPUs counts as server-class, so its ergonomics"
+                + " pick G1"), report);
+        assertTrue(report.contains("`nginx` = nginx with 2 worker(s)"), report);
     }
 }

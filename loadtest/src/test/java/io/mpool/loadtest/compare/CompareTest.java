@@ -1,7 +1,12 @@
 package io.mpool.loadtest.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,5 +34,36 @@ class CompareTest {
         Compare explicit = new Compare();
         new CommandLine(explicit).parseArgs("--out", "docs/benchmarks.md");
         assertEquals(Path.of("docs/benchmarks.md"), explicit.out);
+    }
+
+    @Test
+    void nginxGetsAWorkerPerIoThreadAndTheStaticDirectory() throws IOException {
+        String template = Files.readString(Path.of("nginx/nginx.conf.template"));
+        String config = Compare.nginxConfig(template, 45001, 2, Path.of("/tmp/x/static"));
+        assertTrue(config.contains("worker_processes 2;"), config);
+        assertTrue(config.contains("listen 127.0.0.1:45001 "), config);
+        assertTrue(config.contains("alias /tmp/x/static/;"), config);
+        assertTrue(config.contains("sendfile on;") && config.contains("tcp_nopush on;") && config.contains("etag off;"),
+                config);
+        assertFalse(config.lines().filter(l -> !l.trim().startsWith("#")).anyMatch(l -> l.contains("open_file_cache")),
+                "no open-file cache on either side");
+        assertFalse(config.contains("__"), "every placeholder filled in: " + config);
+    }
+
+    @Test
+    void ioThreadsOutsideTheServersBoundsAreRefusedBeforeAnythingStarts() {
+        Compare compare = new Compare();
+        new CommandLine(compare).parseArgs("--io-threads", "0", "--root", "/nonexistent");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, compare::call);
+        assertEquals("--io-threads=0 (expected: 1..256)", e.getMessage());
+    }
+
+    @Test
+    void jvmOptionsAndIncludesRepeat() {
+        Compare compare = new Compare();
+        new CommandLine(compare).parseArgs("--jvm-option=-XX:+UseSerialGC", "--jvm-option=-Xss512k",
+                "--include", "a.md", "--include", "b.md");
+        assertEquals(List.of("-XX:+UseSerialGC", "-Xss512k"), compare.jvmOptions);
+        assertEquals(List.of(Path.of("a.md"), Path.of("b.md")), compare.includes);
     }
 }
