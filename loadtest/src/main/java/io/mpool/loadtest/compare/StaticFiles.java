@@ -1,7 +1,9 @@
 package io.mpool.loadtest.compare;
 
 import io.mpool.server.demo.BytesHandler;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -23,6 +25,7 @@ import java.util.Map;
  * compared byte for byte before any run is timed, which also leaves them in the page cache.
  */
 final class StaticFiles {
+    private static final byte[] HEAD_END = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** Where every server serves the directory. */
     static final String PREFIX = "/static/";
     /**
@@ -80,22 +83,24 @@ final class StaticFiles {
     }
 
     /**
-     * Fetches {@code PREFIX + name} from the server on {@code port} with one HTTP/1.1 GET and
-     * checks the answer: status 200, a Content-Length, and a body equal to the file byte for byte.
+     * Fetches {@code PREFIX + name} from the server on {@code port} with one keep-alive HTTP/1.1
+     * GET, as the load tools send it, and checks the answer: status 200, a Content-Length, and a
+     * body equal to the file byte for byte.
      *
+     * @return the whole answer's bytes, head and body: what one response of this workload costs
+     *         the load tool to read from this server
      * @throws IOException naming the server, the file and the first difference
      */
-    static void check(String server, int port, String name) throws IOException {
+    static int check(String server, int port, String name) throws IOException {
         byte[] expected = content(SIZES.get(name));
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
-            out.write(("GET " + PREFIX + name + " HTTP/1.1\r\nHost: compare\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(("GET " + PREFIX + name + " HTTP/1.1\r\nHost: compare\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            byte[] answer = socket.getInputStream().readAllBytes(); // Connection: close ends the stream
-            int headEnd = indexOf(answer, "\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] answer = readAnswer(socket.getInputStream(), expected.length);
+            int headEnd = indexOf(answer, HEAD_END);
             if (headEnd < 0) {
                 throw new IOException(server + ": GET " + PREFIX + name + " answered no complete head ("
                         + answer.length + " bytes)");
@@ -117,7 +122,29 @@ final class StaticFiles {
                 throw new IOException(server + ": GET " + PREFIX + name + " body differs from the file at byte "
                         + mismatch + " (" + body.length + " bytes received, " + expected.length + " expected)");
             }
+            return answer.length;
         }
+    }
+
+    /**
+     * Reads until the head and {@code bodyLength} bytes after it have come, or the server ends the
+     * stream (a server that sends more than promised is caught by the next request's check, not here).
+     */
+    private static byte[] readAnswer(InputStream in, int bodyLength) throws IOException {
+        ByteArrayOutputStream answer = new ByteArrayOutputStream(bodyLength + 1024);
+        byte[] chunk = new byte[64 * 1024];
+        int headEnd = -1;
+        while (headEnd < 0 || answer.size() < headEnd + HEAD_END.length + bodyLength) {
+            int n = in.read(chunk);
+            if (n < 0) {
+                break;
+            }
+            answer.write(chunk, 0, n);
+            if (headEnd < 0) {
+                headEnd = indexOf(answer.toByteArray(), HEAD_END);
+            }
+        }
+        return answer.toByteArray();
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

@@ -15,12 +15,19 @@ final class Wrk {
     static final String STATIC_FILE_TIMEOUT = "30s";
     private static final Pattern RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ");
+    /** "45040 requests in 2.02s, 5.63MB read": every byte wrk received, of partial responses too (base 1024). */
+    private static final Pattern BYTES_READ = Pattern.compile("requests in [^,]+, ([0-9.]+)([KMGT]?)B read");
     private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
     private static final Pattern SOCKET_ERRORS = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
 
-    /** One wrk run: responses, req/s and latency percentiles in microseconds, and the command line. */
-    record Result(long requests, double requestsPerSecond, long p50Micros, long p99Micros, long errors, String command) {
+    /**
+     * One wrk run: responses, req/s and latency percentiles in microseconds, and the command line.
+     *
+     * @param bytesRead what wrk received, rounded as it prints it (three digits), -1 if it printed none
+     */
+    record Result(long requests, double requestsPerSecond, long p50Micros, long p99Micros, long errors, long bytesRead,
+                  String command) {
     }
 
     static boolean installed() {
@@ -95,7 +102,14 @@ final class Wrk {
                 errorCount += Long.parseLong(socketErrors.group(g));
             }
         }
-        return new Result(Long.parseLong(requests.group(1)), Double.parseDouble(rate.group(1)), p50, p99, errorCount, command);
+        Matcher bytes = BYTES_READ.matcher(output);
+        long bytesRead = -1;
+        if (bytes.find()) {
+            int power = bytes.group(2).isEmpty() ? 0 : "KMGT".indexOf(bytes.group(2)) + 1;
+            bytesRead = Math.round(Double.parseDouble(bytes.group(1)) * Math.pow(1024, power));
+        }
+        return new Result(Long.parseLong(requests.group(1)), Double.parseDouble(rate.group(1)), p50, p99, errorCount,
+                bytesRead, command);
     }
 
     private static long micros(double value, String unit) {
