@@ -136,9 +136,9 @@ final class BenchmarkReport {
         if (results.keySet().stream().anyMatch(w -> w.staticFile() != null)) {
             md.append("- Static files under wrk: responses = bytes wrk read / bytes of one answer (head and file, as the"
                     + " byte-for-byte check before timing read it from that server), so the answers wrk was still"
-                    + " receiving when its time was up count for their share, as the server's CPU for them does; wrk"
-                    + " itself counts only finished ones (up to 1,000 MiB in flight at 1 MiB × 1,000 connections);"
-                    + " `--timeout " + Wrk.STATIC_FILE_TIMEOUT + "`. Our generator counts finished responses.\n");
+                    + " receiving when its time was up count for their share, as the server's CPU for them does (wrk"
+                    + " itself counts finished ones only); `--timeout " + Wrk.STATIC_FILE_TIMEOUT + "`, since 1 MiB"
+                    + " to 1,000 connections takes seconds per answer. Our generator counts finished responses.\n");
         }
         md.append("- Heap B/req and GCs: the server's admin endpoint (sum of threads' allocated bytes, GC count), read"
                 + " outside the CPU window; only the two mpool servers have one. p50/p99: the load tool's. RSS: /proc.\n");

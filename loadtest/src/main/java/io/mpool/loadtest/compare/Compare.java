@@ -424,8 +424,8 @@ public final class Compare implements Callable<Integer> {
     /**
      * Responses a static-file run is worth: every byte wrk read over the bytes of one answer. wrk
      * counts only the responses it finished before its time was up, while the server's CPU went
-     * into the partial ones too; with 1,000 connections fetching 1 MiB each, that is up to a
-     * gigabyte, as much as a whole run moves on two cores. Bytes count the partial ones for their share.
+     * into the partial ones too; a run of 1 MiB answers finishes only hundreds, so each partial
+     * one would move the figure by a fraction of a percent. Bytes count them for their share.
      */
     static long answerResponses(long bytesRead, int answerBytes) {
         return Math.round(bytesRead / (double) answerBytes);
