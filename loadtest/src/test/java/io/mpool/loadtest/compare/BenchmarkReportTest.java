@@ -123,6 +123,8 @@ class BenchmarkReportTest {
         assertTrue(report.contains(" | 2.00 (per round 2.00, 1.80–6.00) |\n"), report);
         assertTrue(report.contains("- GET /hello, 64 connections, wrk: CPU µs/req mp / nginx = 2.00×, stock Undertow"
                 + " / nginx = 2.50×\n"), report);
+        assertTrue(report.contains("- GET /hello, 64 connections, wrk: CPU µs/req mp 10.00 vs nginx 5.00 = 2.00× (target"
+                + " ≤ 1.30: MISSED)\n"), report);
         assertTrue(report.contains("with 2 IO thread(s) (a JVM on 2 CPUs counts as server-class, so its ergonomics"
                 + " pick G1"), report);
         assertTrue(report.contains("`nginx` = nginx with 2 worker(s)"), report);
