@@ -40,11 +40,12 @@ final class BenchmarkReport {
      * @param sections       Markdown written elsewhere ({@code --include}: idle memory, JMH), placed
      *                       after the targets, each as given
      */
-    record Setup(int rounds, int duration, double warmup, List<String> warmups, int ioThreads, Pinning pinning, String loadBefore, String loadAfter,
+    record Setup(int rounds, int duration, double warmup, List<String> warmups, List<Integer> ioThreads, Pinning pinning, String loadBefore, String loadAfter,
                  List<String> serverCommands,
                  String command, List<String> args, String out, Map<String, String> charts, List<String> jvmOptions,
                  List<String> sections) {
         Setup {
+            ioThreads = List.copyOf(ioThreads);
             jvmOptions = List.copyOf(jvmOptions);
             sections = List.copyOf(sections);
         }
@@ -71,8 +72,11 @@ final class BenchmarkReport {
             }
             for (String tool : tools(Map.of(entry.getKey(), entry.getValue()))) {
                 targets.addAll(targets(entry.getKey(), tool, byTool(entry.getValue(), tool)));
+                targets.addAll(IoThreadsSection.targets(entry.getKey(), tool, byTool(entry.getValue(), tool),
+                        setup.ioThreads()));
             }
         }
+        md.append(IoThreadsSection.render(results, setup.ioThreads()));
         md.append("## Targets\n\n");
         md.append("mp's CPU per request at or below `--pool undertow`'s and stock Undertow's on every workload,"
                 + " within 1.3× nginx's on /hello and /echo 1 KB and 1.5× on churn; heap per request on /hello at or"
@@ -114,7 +118,7 @@ final class BenchmarkReport {
         md.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
                 .append("; JVM servers on ").append(setup.jvmOptions().isEmpty() ? "their default flags"
                         : "their default flags and `" + String.join(" ", setup.jvmOptions()) + "`")
-                .append(" with ").append(setup.ioThreads()).append(" IO thread(s)").append(collector(setup)).append('\n');
+                .append(" with ").append(IoThreadsSection.describe(setup.ioThreads())).append(collector(setup)).append('\n');
         md.append("- Pinning: ").append(setup.pinning().describe()).append('\n');
         md.append("- Load average (1 / 5 / 15 min): ").append(setup.loadBefore()).append(" at the start, ")
                 .append(setup.loadAfter()).append(" at the end").append(others(results)).append('\n');
@@ -149,7 +153,7 @@ final class BenchmarkReport {
                 + " `new ResourceHandler(new PathResourceManager(dir))`: `transferTo` from 1 KiB on, no ETag); mp and"
                 + " undertow serve /static/ with `--static-dir` (the same `ResourceHandler`, `transferTo` from "
                 + Routes.STATIC_TRANSFER_MIN_SIZE / 1024 + " KiB on, an ETag from the file's mtime and size); `nginx` ="
-                + " nginx with ").append(setup.ioThreads()).append(" worker(s), whose `/echo` discards the body and answers"
+                + " nginx with as many workers as IO threads, whose `/echo` discards the body and answers"
                 + " 1 KB (less work than echoing), /static/ with `sendfile on; tcp_nopush on; etag off`. No server caches"
                 + " open files. Started as:\n");
         setup.serverCommands().forEach(line -> md.append("  - ").append(line).append('\n'));
@@ -166,6 +170,10 @@ final class BenchmarkReport {
         }
         if (!setup.pinning().enabled()) {
             return "";
+        }
+        if (setup.ioThreads().size() > 1) {
+            return " (a JVM confined to one CPU picks SerialGC, one on more CPUs G1: `--jvm-option=-XX:+UseSerialGC`"
+                    + " holds it)";
         }
         int cpus = CpuSet.parse(setup.pinning().serverCpus()).cpus().size();
         return cpus == 1
@@ -280,20 +288,21 @@ final class BenchmarkReport {
         List<String> lines = new ArrayList<>();
         Workload.Targets targets = workload.targets();
         String where = workload.name() + ", " + tool;
-        atMost(lines, where, "CPU µs/req", "undertow", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsUndertow(), "%.2f");
-        atMost(lines, where, "CPU µs/req", "reference", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsReference(), "%.2f");
-        atMost(lines, where, "heap B/req", "undertow", runs, Measurement::heapBytesPerRequest, targets.heapVsUndertow(), "%.0f");
-        atMost(lines, where, "heap B/req", "reference", runs, Measurement::heapBytesPerRequest, targets.heapVsReference(),
+        atMost(lines, where, "CPU µs/req", "mp", "undertow", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsUndertow(), "%.2f");
+        atMost(lines, where, "CPU µs/req", "mp", "reference", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsReference(), "%.2f");
+        atMost(lines, where, "heap B/req", "mp", "undertow", runs, Measurement::heapBytesPerRequest, targets.heapVsUndertow(), "%.0f");
+        atMost(lines, where, "heap B/req", "mp", "reference", runs, Measurement::heapBytesPerRequest, targets.heapVsReference(),
                 "%.0f");
-        atMost(lines, where, "CPU µs/req", "nginx", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsNginx(), "%.2f");
+        atMost(lines, where, "CPU µs/req", "mp", "nginx", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsNginx(), "%.2f");
         atLeast(lines, where, "reference", runs, targets.rateVsReference());
         atLeast(lines, where, "nginx", runs, targets.rateVsNginx());
         return lines;
     }
 
-    private static void atMost(List<String> lines, String where, String figure, String other, List<Measurement> runs,
-                               ToDoubleFunction<Measurement> value, double limit, String format) {
-        double mp = median(only(runs, "mp"), value);
+    /** "where: figure mine x vs other y = r× (target ≤ limit: met|MISSED)", when both have the figure. */
+    static void atMost(List<String> lines, String where, String figure, String mine, String other, List<Measurement> runs,
+                       ToDoubleFunction<Measurement> value, double limit, String format) {
+        double mp = median(only(runs, mine), value);
         double theirs = median(only(runs, other), value);
         if (Double.isNaN(limit) || mp < 0 || theirs <= 0) {
             return;
@@ -302,8 +311,8 @@ final class BenchmarkReport {
         // fraction of a byte (or of a hundredth of a µs) the medians differ by.
         double mpShown = Double.parseDouble(String.format(Locale.ROOT, format, mp));
         double theirsShown = Double.parseDouble(String.format(Locale.ROOT, format, theirs));
-        lines.add(String.format(Locale.ROOT, "%s: %s mp " + format + " vs %s " + format + " = %.2f× (target ≤ %.2f: %s)",
-                where, figure, mp, other, theirs, mp / theirs, limit, mpShown <= limit * theirsShown ? "met" : "MISSED"));
+        lines.add(String.format(Locale.ROOT, "%s: %s %s " + format + " vs %s " + format + " = %.2f× (target ≤ %.2f: %s)",
+                where, figure, mine, mp, other, theirs, mp / theirs, limit, mpShown <= limit * theirsShown ? "met" : "MISSED"));
     }
 
     private static void atLeast(List<String> lines, String where, String other, List<Measurement> runs, double limit) {
@@ -316,7 +325,7 @@ final class BenchmarkReport {
                 theirs, mp / theirs, limit, mp >= limit * theirs ? "met" : "MISSED"));
     }
 
-    private static List<String> tools(Map<Workload, List<Measurement>> results) {
+    static List<String> tools(Map<Workload, List<Measurement>> results) {
         Set<String> tools = new LinkedHashSet<>();
         results.values().forEach(runs -> runs.forEach(m -> tools.add(m.tool())));
         return List.copyOf(tools);
@@ -331,11 +340,11 @@ final class BenchmarkReport {
         return ordered;
     }
 
-    private static List<Measurement> byTool(List<Measurement> runs, String tool) {
+    static List<Measurement> byTool(List<Measurement> runs, String tool) {
         return runs.stream().filter(m -> m.tool().equals(tool)).toList();
     }
 
-    private static List<Measurement> only(List<Measurement> runs, String server) {
+    static List<Measurement> only(List<Measurement> runs, String server) {
         return runs.stream().filter(m -> m.server().equals(server)).toList();
     }
 
@@ -343,7 +352,7 @@ final class BenchmarkReport {
         return String.join(" / ", runs.stream().map(value).toList());
     }
 
-    private static String ratio(List<Measurement> runs, String server, String baseline, ToDoubleFunction<Measurement> value) {
+    static String ratio(List<Measurement> runs, String server, String baseline, ToDoubleFunction<Measurement> value) {
         double mine = median(only(runs, server), value);
         double base = median(only(runs, baseline), value);
         return mine >= 0 && base > 0 ? String.format(Locale.ROOT, "%.2f", mine / base) : "–";

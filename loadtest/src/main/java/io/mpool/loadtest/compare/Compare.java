@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -91,10 +92,12 @@ public final class Compare implements Callable<Integer> {
             description = "Load tools: wrk (skipped when not installed), mpool (our generator, in this JVM). Default: ${DEFAULT-VALUE}")
     List<String> tools;
 
-    @Option(names = "--io-threads", defaultValue = "1",
+    @Option(names = "--io-threads", split = ",", defaultValue = "1", paramLabel = "N",
             description = "IO threads of every server: mp, undertow (--io-threads), reference (setIoThreads) and nginx"
-                    + " (worker_processes), e.g. --io-threads 2 --server-cpus 0,1. Default: ${DEFAULT-VALUE}")
-    int ioThreads;
+                    + " (worker_processes), e.g. --io-threads 2 --server-cpus 0,1. A list (--io-threads 1,2) runs every"
+                    + " server once per count in the same rounds, the ones past the first count named mp@2 and so on,"
+                    + " each pinned to the first N of --server-cpus. Default: ${DEFAULT-VALUE}")
+    List<Integer> ioThreads;
 
     @Option(names = "--jvm-option", paramLabel = "FLAG",
             description = "One more flag for every JVM server (repeatable), e.g. --jvm-option=-XX:+UseSerialGC to keep"
@@ -174,8 +177,11 @@ public final class Compare implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (ioThreads < 1 || ioThreads > MAX_IO_THREADS) {
-            throw new IllegalArgumentException("--io-threads=" + ioThreads + " (expected: 1.." + MAX_IO_THREADS + ")");
+        for (int threads : ioThreads) {
+            if (threads < 1 || threads > MAX_IO_THREADS || ioThreads.indexOf(threads) != ioThreads.lastIndexOf(threads)) {
+                throw new IllegalArgumentException("--io-threads=" + ioThreads.stream().map(String::valueOf)
+                        .collect(Collectors.joining(",")) + " (expected: distinct counts of 1.." + MAX_IO_THREADS + ")");
+            }
         }
         Path serverJar = root.resolve("server/target/mpool-server.jar");
         Path loadtestJar = root.resolve("loadtest/target/mpool-loadtest.jar");
@@ -223,10 +229,14 @@ public final class Compare implements Callable<Integer> {
         List<ServerProcess> running = new ArrayList<>();
         try {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            for (String server : servers) {
-                ServerProcess process = startServer(server, java, serverJar, loadtestJar, work, staticDir);
-                if (process != null) {
-                    running.add(process);
+            for (int i = 0; i < ioThreads.size(); i++) {
+                int threads = ioThreads.get(i);
+                for (String server : servers) {
+                    ServerProcess process = startServer(server, IoThreadsSection.name(server, threads, ioThreads), threads, java,
+                            serverJar, loadtestJar, work, staticDir);
+                    if (process != null) {
+                        running.add(process);
+                    }
                 }
             }
             checkStaticFiles(selected, running);
@@ -274,25 +284,30 @@ public final class Compare implements Callable<Integer> {
         }
     }
 
-    private ServerProcess startServer(String name, String java, Path serverJar, Path loadtestJar, Path work,
-                                      Path staticDir) throws IOException, InterruptedException {
+    /**
+     * Starts one server of kind {@code kind} (mp, undertow, reference, nginx) as {@code name} with
+     * {@code threads} IO threads (nginx: workers); null when nginx is not installed.
+     */
+    private ServerProcess startServer(String kind, String name, int threads, String java, Path serverJar,
+                                      Path loadtestJar, Path work, Path staticDir) throws IOException, InterruptedException {
         int port = ServerProcess.freePort();
         Path log = work.resolve(name + ".log");
         List<String> jvm = new ArrayList<>(List.of(java));
         jvm.addAll(jvmOptions);
-        switch (name) {
+        Pinning placement = serverPinning(threads);
+        switch (kind) {
             case "mp", "undertow" -> {
                 int admin = ServerProcess.freePort();
                 jvm.addAll(List.of("-jar", serverJar.toString(), "--host", "127.0.0.1", "--port", String.valueOf(port),
-                        "--admin-port", String.valueOf(admin), "--pool", name, "--io-threads", String.valueOf(ioThreads),
+                        "--admin-port", String.valueOf(admin), "--pool", kind, "--io-threads", String.valueOf(threads),
                         "--static-dir", staticDir.toString()));
-                return ServerProcess.start(name, pinning.server(jvm), port, admin, log);
+                return ServerProcess.start(name, placement.server(jvm), port, admin, log);
             }
             case "reference" -> {
                 int admin = ServerProcess.freePort(); // its ReferenceAdmin: requests and heap, for heap B/request
                 jvm.addAll(List.of("-cp", loadtestJar.toString(), "io.mpool.loadtest.reference.ReferenceServer",
-                        String.valueOf(port), String.valueOf(ioThreads), String.valueOf(admin), staticDir.toString()));
-                return ServerProcess.start(name, pinning.server(jvm), port, admin, log);
+                        String.valueOf(port), String.valueOf(threads), String.valueOf(admin), staticDir.toString()));
+                return ServerProcess.start(name, placement.server(jvm), port, admin, log);
             }
             case "nginx" -> {
                 Path nginx = Path.of("/usr/sbin/nginx");
@@ -300,17 +315,35 @@ public final class Compare implements Callable<Integer> {
                     System.out.println("nginx is not installed (apt-get install -y nginx-light): skipping it");
                     return null;
                 }
-                Path prefix = work.resolve("nginx");
+                Path prefix = work.resolve(name);
                 Files.createDirectories(prefix);
                 String config = nginxConfig(Files.readString(root.resolve("loadtest/nginx/nginx.conf.template")), port,
-                        ioThreads, staticDir);
+                        threads, staticDir);
                 Files.writeString(prefix.resolve("nginx.conf"), config);
-                return ServerProcess.start(name, pinning.server(List.of(nginx.toString(), "-p", prefix.toString(), "-c",
+                return ServerProcess.start(name, placement.server(List.of(nginx.toString(), "-p", prefix.toString(), "-c",
                         prefix.resolve("nginx.conf").toString())), port, -1, log);
             }
-            default -> throw new IllegalArgumentException("--servers: unknown server '" + name
+            default -> throw new IllegalArgumentException("--servers: unknown server '" + kind
                     + "' (expected: mp, undertow, reference, nginx)");
         }
+    }
+
+    /**
+     * Where a server with {@code threads} IO threads runs: with one count given, on every server
+     * CPU; with several, on the first {@code threads} of them (all, if there are fewer), so that
+     * one IO thread and two are measured on one CPU and on two.
+     */
+    private Pinning serverPinning(int threads) {
+        if (!pinning.enabled() || ioThreads.size() == 1) {
+            return pinning;
+        }
+        return new Pinning(true, firstCpus(serverCpus, threads), clientCpus);
+    }
+
+    /** The first {@code count} CPUs of a taskset list, as a list ("0-3", 2 → "0,1"). */
+    static String firstCpus(String cpus, int count) {
+        List<Integer> all = CpuSet.parse(cpus).cpus();
+        return all.subList(0, Math.min(count, all.size())).stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 
     /** The nginx template with its placeholders filled in. */

@@ -33,7 +33,8 @@ class BenchmarkReportTest {
     }
 
     private static String render() {
-        return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, List.of("hello-64 mp: 30.0 (JIT 40%) → 10.0 (JIT 1%) µs/req, 2.0 s CPU"), 1, new Pinning(true, "0", "1"),
+        return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, List.of("hello-64 mp: 30.0 (JIT 40%) → 10.0 (JIT 1%) µs/req, 2.0 s CPU"), List.of(1),
+                new Pinning(true, "0", "1"),
                 "1.00 / 1.00 / 1.00", "2.00 / 1.00 / 1.00", List.of("mp: `taskset -c 0 java -jar ...`"),
                 "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md", Map.of(), List.of(),
                 List.of("## Idle memory\n\n| server | N |\n")));
@@ -115,7 +116,7 @@ class BenchmarkReportTest {
             runs.add(run("nginx", round, 5, -1));
         }
         results.put(Workload.parse("hello-64"), runs);
-        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, List.of(), 2,
+        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, List.of(), List.of(2),
                 new Pinning(true, "0,1", "1"), "1 / 1 / 1", "1 / 1 / 1", List.of(), "java ... Compare", List.of(),
                 "docs/x.md", Map.of(), List.of(), List.of()));
         assertTrue(report.contains("| workload | mp | undertow | reference | nginx | mp / undertow | mp / reference"
@@ -127,6 +128,32 @@ class BenchmarkReportTest {
                 + " ≤ 1.30: MISSED)\n"), report);
         assertTrue(report.contains("with 2 IO thread(s) (a JVM on 2 CPUs counts as server-class, so its ergonomics"
                 + " pick G1"), report);
-        assertTrue(report.contains("`nginx` = nginx with 2 worker(s)"), report);
+        assertTrue(report.contains("`nginx` = nginx with as many workers as IO threads"), report);
+    }
+
+    /** --io-threads 1,2: mp@2 against mp (1.10×, over 1.05) and against reference@2 (0.90×). */
+    @Test
+    void withTwoThreadCountsEachServerStandsBesideItselfAndMpIsJudgedAgainstBoth() {
+        List<Measurement> runs = new ArrayList<>();
+        for (int round = 1; round <= 3; round++) {
+            runs.add(run("mp", round, 10, -1));
+            runs.add(run("mp@2", round, 11, -1));
+            runs.add(run("reference", round, 11, -1));
+            runs.add(run("reference@2", round, 12.2222, -1));
+        }
+        Map<Workload, List<Measurement>> results = new LinkedHashMap<>();
+        results.put(Workload.parse("hello-64"), runs);
+        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, List.of(), List.of(1, 2),
+                new Pinning(true, "0,1", "1"), "1 / 1 / 1", "1 / 1 / 1", List.of(), "java ... Compare", List.of(),
+                "docs/x.md", Map.of(), List.of(), List.of()));
+        assertTrue(report.contains("with 1, 2 IO threads, every server once per count (`mp@2` is mp with 2;"), report);
+        assertTrue(report.contains("## IO threads: 1 against 2\n"), report);
+        assertTrue(report.contains("| GET /hello, 64 connections | wrk | mp | 2 | 11.00 | 1.10 (per round 1.10, 1.10–1.10) |\n"),
+                report);
+        assertTrue(report.contains("| GET /hello, 64 connections | wrk | reference | 1 | 11.00 |  |\n"), report);
+        assertTrue(report.contains("- GET /hello, 64 connections, wrk: CPU µs/req mp@2 11.00 vs mp 10.00 = 1.10× (target"
+                + " ≤ 1.05: MISSED)\n"), report);
+        assertTrue(report.contains("- GET /hello, 64 connections, wrk: CPU µs/req mp@2 11.00 vs reference@2 12.22 = 0.90×"
+                + " (target ≤ 1.00: met)\n"), report);
     }
 }

@@ -55,7 +55,22 @@ class CompareTest {
         Compare compare = new Compare();
         new CommandLine(compare).parseArgs("--io-threads", "0", "--root", "/nonexistent");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, compare::call);
-        assertEquals("--io-threads=0 (expected: 1..256)", e.getMessage());
+        assertEquals("--io-threads=0 (expected: distinct counts of 1..256)", e.getMessage());
+        Compare twice = new Compare();
+        new CommandLine(twice).parseArgs("--io-threads", "2,2", "--root", "/nonexistent");
+        assertEquals("--io-threads=2,2 (expected: distinct counts of 1..256)",
+                assertThrows(IllegalArgumentException.class, twice::call).getMessage());
+    }
+
+    /** --io-threads 1,2 --server-cpus 0,1: one IO thread on CPU 0, two on CPUs 0 and 1. */
+    @Test
+    void aServerWithNIoThreadsGetsTheFirstNServerCpus() {
+        assertEquals("0", Compare.firstCpus("0,1", 1));
+        assertEquals("0,1", Compare.firstCpus("0,1", 2));
+        assertEquals("2,3", Compare.firstCpus("2-5", 2));
+        assertEquals("0", Compare.firstCpus("0", 2), "no more CPUs than given");
+        assertEquals("mp", IoThreadsSection.name("mp", 1, List.of(1, 2)));
+        assertEquals("nginx@2", IoThreadsSection.name("nginx", 2, List.of(1, 2)));
     }
 
     @Test
