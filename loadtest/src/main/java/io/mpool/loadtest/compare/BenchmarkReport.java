@@ -119,7 +119,9 @@ final class BenchmarkReport {
                 .append("; JVM servers on ").append(setup.jvmOptions().isEmpty() ? "their default flags"
                         : "their default flags and `" + String.join(" ", setup.jvmOptions()) + "`")
                 .append(" with ").append(IoThreadsSection.describe(setup.ioThreads())).append(collector(setup)).append('\n');
-        md.append("- Pinning: ").append(setup.pinning().describe()).append('\n');
+        md.append("- Pinning: ").append(setup.pinning().describe()).append(setup.ioThreads().size() > 1
+                && setup.pinning().enabled() ? "; a server with N IO threads on the first N of the server CPUs (its"
+                + " command below)" : "").append('\n');
         md.append("- Load average (1 / 5 / 15 min): ").append(setup.loadBefore()).append(" at the start, ")
                 .append(setup.loadAfter()).append(" at the end").append(others(results)).append('\n');
         md.append("- **CPU µs/request** (the headline): utime + stime + cutime + cstime of the server process and its"

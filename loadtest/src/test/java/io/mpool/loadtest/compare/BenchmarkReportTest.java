@@ -148,6 +148,8 @@ class BenchmarkReportTest {
                 "docs/x.md", Map.of(), List.of(), List.of()));
         assertTrue(report.contains("with 1, 2 IO threads, every server once per count (`mp@2` is mp with 2;"), report);
         assertTrue(report.contains("## IO threads: 1 against 2\n"), report);
+        assertTrue(report.contains("; a server with N IO threads on the first N of the server CPUs (its command below)\n"),
+                report);
         assertTrue(report.contains("| GET /hello, 64 connections | wrk | mp | 2 | 11.00 | 1.10 (per round 1.10, 1.10–1.10) |\n"),
                 report);
         assertTrue(report.contains("| GET /hello, 64 connections | wrk | reference | 1 | 11.00 |  |\n"), report);
