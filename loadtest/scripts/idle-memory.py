@@ -3,7 +3,7 @@
 
 usage:
   loadtest/scripts/idle-memory.py [--connections 1000,10000] [--runs 2] [--servers mp,reference,nginx]
-                                  [--heap 1g] [--io-threads 1] [--histogram] [--port BASE] [...]
+                                  [--heap 1g] [--io-threads 1] [--histogram] [--port BASE] [--out FILE] [...]
   loadtest/scripts/idle-memory.py PORT ADMIN_PORT [CONNECTIONS] [--token TOKEN]
 
 The first form starts each server in turn on loopback, from the jars of this checkout (build them
@@ -28,7 +28,8 @@ open. The figures are what the N connections added:
             direct memory (mpool's arena), metaspace, code cache, malloc'd native memory. Before
             each reading `jcmd PID System.trim_native_heap` hands the C heap's free memory back;
   total     heap + outside.
-Figures are bytes per connection, medians over the runs. The socket buffers the kernel holds for
+Figures are bytes per connection, medians over the runs, printed as a Markdown section (with
+--out also written to a file, which Compare --include puts into its report). The socket buffers the kernel holds for
 each connection are in none of them (the same for every server). For mp it also prints the
 arena's pages and large blocks in use (/admin/pools). --histogram adds, for the Java servers, the
 top classes of a `jcmd PID GC.class_histogram` diff (before / after, per connection: where the
@@ -452,6 +453,8 @@ def compare(argv):
     parser.add_argument("--port", type=int, default=0,
                         help="base port: a server listens on it, mpool's admin on the next (default: a free one)")
     parser.add_argument("--java", default="java", help="default: %(default)s")
+    parser.add_argument("--out", help="also write the Markdown section (how it was made, the table, ratios to stock"
+                                      " Undertow and nginx) to this file, e.g. for Compare --include")
     args = parser.parse_args(argv)
     try:
         args.connections = [int(n) for n in args.connections.split(",")]
@@ -494,22 +497,63 @@ def compare(argv):
                 if r["histogram"][0] is not None:
                     print_histogram(name, count, r["histogram"], args.top)
 
-    print("\nMedians over %d run(s), bytes per idle keep-alive connection (after one GET /hello each):\n"
-          % args.runs)
-    print("| server | N | heap B/conn | outside-heap B/conn | total B/conn |")
-    print("|---|---:|---:|---:|---:|")
-    for (name, count), runs in results.items():
-        outside = statistics.median(r["outside"] for r in runs)
-        if runs[0]["heap"] is None:
-            heap_text, total = "-", outside
-        else:
-            heap = statistics.median(r["heap"] for r in runs)
-            heap_text, total = "%.0f" % heap, heap + outside
-        print("| %s | %d | %s | %.0f | %.0f |" % (SERVER_NAMES.get(name, name), count, heap_text, outside, total))
-    java_collectors = sorted({c for c in collectors.values() if c})
-    if java_collectors:
-        print("\nJVM heap: %s" % ", ".join(java_collectors))
+    report = markdown(args, argv, results, collectors)
+    print("\n" + report, end="")
+    if args.out:
+        with open(args.out, "w") as out:
+            out.write(report)
+        print("\nwritten to %s (for Compare --include %s)" % (args.out, args.out), flush=True)
     shutil.rmtree(work, ignore_errors=True)
+
+
+def medians(runs):
+    """(heap or None, outside, total) per connection, medians over the runs."""
+    outside = statistics.median(r["outside"] for r in runs)
+    if runs[0]["heap"] is None:
+        return None, outside, outside
+    heap = statistics.median(r["heap"] for r in runs)
+    return heap, outside, heap + outside
+
+
+def markdown(args, argv, results, collectors):
+    """The section a report includes: how it was made, the table, each server against stock Undertow."""
+    lines = ["## Memory per idle keep-alive connection", "",
+             "Made by `loadtest/scripts/idle-memory.py %s` on %s: each server in turn on loopback, a fresh process"
+             " per run, warmed up (%d connections asked once and closed, then %s kept open),"
+             " then N keep-alive connections that sent one GET /hello each and stay open; read %.1f s after the last"
+             " answer (past mpool's once-a-second idle sweep). Heap: retained Java heap after a full GC (`jcmd"
+             " GC.run`, `GC.heap_info`); outside: growth of the resident set of a process whose heap is pre-touched"
+             " and fixed (`-Xms%s -Xmx%s -XX:+AlwaysPreTouch`), so it is all memory outside the heap (nginx: master"
+             " and worker). Per connection, medians of %d run(s); the kernel's socket buffers are in none of them."
+             % (" ".join(argv) if argv else "", time.strftime("%Y-%m-%d"), args.churn,
+                "half the measured number" if args.warmup is None else "%d" % args.warmup, args.idle_wait, args.heap,
+                args.heap, args.runs), "",
+             "| server | N | heap B/conn | outside-heap B/conn | total B/conn | total / stock Undertow's |"
+             " total / nginx's | arena held after the idle sweep |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for (name, count), runs in results.items():
+        heap, outside, total = medians(runs)
+        ratios = []
+        for other in ("reference", "nginx"):
+            theirs = results.get((other, count))
+            theirs_total = medians(theirs)[2] if theirs else None
+            ratios.append("%.2f" % (total / theirs_total) if theirs_total and theirs_total > 0 else "-")
+        held = "-"
+        if runs[0]["arena"][2]:
+            held = "%d B" % statistics.median(a["pagesInUse"] * a["pageSize"] + a["largeBytesInUse"]
+                                               for a in (r["arena"][2] for r in runs))
+        lines.append("| %s | %d | %s | %.0f | %.0f | %s | %s | %s |" % (
+            SERVER_NAMES.get(name, name), count, "-" if heap is None else "%.0f" % heap, outside, total,
+            ratios[0], ratios[1], held))
+    java_collectors = sorted({c for c in collectors.values() if c})
+    lines.append("")
+    if java_collectors:
+        lines.append("JVM heap: %s; %d IO thread(s). %s" % (", ".join(java_collectors), args.io_threads,
+                                                              versions(args, list({n for n, _ in results}))))
+    else:
+        lines.append(versions(args, list({n for n, _ in results})))
+    lines.append("")
+    return "\n".join(lines)
 
 
 def versions(args, servers):

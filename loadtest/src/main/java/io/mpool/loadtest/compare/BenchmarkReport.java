@@ -1,6 +1,7 @@
 package io.mpool.loadtest.compare;
 
 import io.mpool.loadtest.generator.LoadResult;
+import io.mpool.server.demo.Routes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +36,19 @@ final class BenchmarkReport {
      * @param args           its options, recorded for {@code --same-as}
      * @param out            the report's path, as given
      * @param charts         per workload id, the Markdown embedding its pictures ({@link ReportCharts})
+     * @param jvmOptions     flags given to every JVM server ({@code --jvm-option}), none by default
+     * @param sections       Markdown written elsewhere ({@code --include}: idle memory, JMH), placed
+     *                       after the targets, each as given
      */
-    record Setup(int rounds, int duration, double warmup, List<String> warmups, int ioThreads, Pinning pinning, String loadBefore, String loadAfter,
+    record Setup(int rounds, int duration, double warmup, List<String> warmups, List<Integer> ioThreads, Pinning pinning, String loadBefore, String loadAfter,
                  List<String> serverCommands,
-                 String command, List<String> args, String out, Map<String, String> charts) {
+                 String command, List<String> args, String out, Map<String, String> charts, List<String> jvmOptions,
+                 List<String> sections) {
+        Setup {
+            ioThreads = List.copyOf(ioThreads);
+            jvmOptions = List.copyOf(jvmOptions);
+            sections = List.copyOf(sections);
+        }
     }
 
     static String render(Map<Workload, List<Measurement>> results, Setup setup) {
@@ -62,14 +72,42 @@ final class BenchmarkReport {
             }
             for (String tool : tools(Map.of(entry.getKey(), entry.getValue()))) {
                 targets.addAll(targets(entry.getKey(), tool, byTool(entry.getValue(), tool)));
+                targets.addAll(IoThreadsSection.targets(entry.getKey(), tool, byTool(entry.getValue(), tool),
+                        setup.ioThreads()));
             }
         }
+        md.append(IoThreadsSection.render(results, setup.ioThreads()));
         md.append("## Targets\n\n");
-        md.append("mp's CPU per request at or below `--pool undertow`'s (churn: ≤ 1.05×) and stock Undertow's"
-                + " on every workload, heap per request on /hello at or below `--pool undertow`'s; 64 KB echo"
-                + " ≥ 1.5× stock Undertow's and ≥ nginx's req/s, heap ≤ 1/20 of `--pool undertow`'s.\n\n");
+        md.append("mp's CPU per request at or below `--pool undertow`'s and stock Undertow's on every workload,"
+                + " within 1.3× nginx's on /hello and /echo 1 KB and 1.5× on churn; heap per request on /hello at or"
+                + " below `--pool undertow`'s; 64 KB echo"
+                + " ≥ 1.5× stock Undertow's and ≥ nginx's req/s, heap ≤ 1/20 of `--pool undertow`'s; static files"
+                + " at or below stock Undertow's `ResourceHandler` on every size (against `--pool undertow` and"
+                + " nginx: the ratio, not judged).\n\n");
         targets.forEach(t -> md.append("- ").append(t).append('\n'));
+        md.append('\n');
+        setup.sections().forEach(section -> md.append(section.strip()).append("\n\n"));
+        md.append(WhatIsLeft.render(targets, nginxRatios(results)));
         return md.toString();
+    }
+
+    /**
+     * Per workload and tool measured against nginx, "name, tool: mp / nginx = r×" of the CPU
+     * medians, for the "what is left" section (the JVM's floor is stock Undertow's ratio beside it).
+     */
+    static List<String> nginxRatios(Map<Workload, List<Measurement>> results) {
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<Workload, List<Measurement>> entry : results.entrySet()) {
+            for (String tool : tools(Map.of(entry.getKey(), entry.getValue()))) {
+                List<Measurement> runs = byTool(entry.getValue(), tool);
+                String mp = ratio(runs, "mp", "nginx", Measurement::cpuMicrosPerRequest);
+                if (!mp.equals("–")) {
+                    lines.add(entry.getKey().name() + ", " + tool + ": CPU µs/req mp / nginx = " + mp + "×, stock Undertow"
+                            + " / nginx = " + ratio(runs, "reference", "nginx", Measurement::cpuMicrosPerRequest) + "×");
+                }
+            }
+        }
+        return lines;
     }
 
     private static void header(StringBuilder md, Map<Workload, List<Measurement>> results, Setup setup) {
@@ -78,10 +116,12 @@ final class BenchmarkReport {
                 .append(memory()).append(", ").append(cpu()).append("; ")
                 .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version")).append('\n');
         md.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
-                .append("; JVM servers on their default flags with ").append(setup.ioThreads()).append(" IO thread(s)")
-                .append(setup.pinning().enabled() ? " (a JVM confined to one CPU sees availableProcessors = 1, so its"
-                        + " ergonomics pick SerialGC: the same for all three JVM servers)" : "").append('\n');
-        md.append("- Pinning: ").append(setup.pinning().describe()).append('\n');
+                .append("; JVM servers on ").append(setup.jvmOptions().isEmpty() ? "their default flags"
+                        : "their default flags and `" + String.join(" ", setup.jvmOptions()) + "`")
+                .append(" with ").append(IoThreadsSection.describe(setup.ioThreads())).append(collector(setup)).append('\n');
+        md.append("- Pinning: ").append(setup.pinning().describe()).append(setup.ioThreads().size() > 1
+                && setup.pinning().enabled() ? "; a server with N IO threads on the first N of the server CPUs (its"
+                + " command below)" : "").append('\n');
         md.append("- Load average (1 / 5 / 15 min): ").append(setup.loadBefore()).append(" at the start, ")
                 .append(setup.loadAfter()).append(" at the end").append(others(results)).append('\n');
         md.append("- **CPU µs/request** (the headline): utime + stime + cutime + cstime of the server process and its"
@@ -100,14 +140,49 @@ final class BenchmarkReport {
                 .append(Compare.WARMUP_MAX_SECONDS).append(" s); the `JIT %` column shows what was left in the measured"
                         + " runs").append(setup.warmups().isEmpty() ? ".\n" : ". Warm-up slices: "
                         + String.join("; ", setup.warmups()) + ".\n");
+        if (results.keySet().stream().anyMatch(w -> w.staticFile() != null)) {
+            md.append("- Static files under wrk: responses = bytes wrk read / bytes of one answer (head and file, as the"
+                    + " byte-for-byte check before timing read it from that server), so the answers wrk was still"
+                    + " receiving when its time was up count for their share, as the server's CPU for them does (wrk"
+                    + " itself counts finished ones only); `--timeout " + Wrk.STATIC_FILE_TIMEOUT + "`, since 1 MiB"
+                    + " to 1,000 connections takes seconds per answer. Our generator counts finished responses.\n");
+        }
         md.append("- Heap B/req and GCs: the server's admin endpoint (sum of threads' allocated bytes, GC count), read"
                 + " outside the CPU window; only the two mpool servers have one. p50/p99: the load tool's. RSS: /proc.\n");
         md.append("- Servers: `mp` = mpool (`--pool mp`); `undertow` = the same server with `--pool undertow` (stock"
                 + " `DefaultByteBufferPool`, same handlers); `reference` = stock Undertow written as a user would"
-                + " (`Undertow.builder()`, `setIoThreads`, `getResponseSender().send`, `receiveFullBytes`); `nginx` = nginx"
-                + " 1 worker, whose `/echo` discards the body and answers 1 KB (less work than echoing). Started as:\n");
+                + " (`Undertow.builder()`, `setIoThreads`, `getResponseSender().send`, `receiveFullBytes`; /static/ with"
+                + " `new ResourceHandler(new PathResourceManager(dir))`: `transferTo` from 1 KiB on, no ETag); mp and"
+                + " undertow serve /static/ with `--static-dir` (the same `ResourceHandler`, `transferTo` from "
+                + Routes.STATIC_TRANSFER_MIN_SIZE / 1024 + " KiB on, an ETag from the file's mtime and size); `nginx` ="
+                + " nginx with as many workers as IO threads, whose `/echo` discards the body and answers"
+                + " 1 KB (less work than echoing), /static/ with `sendfile on; tcp_nopush on; etag off`. No server caches"
+                + " open files. Started as:\n");
         setup.serverCommands().forEach(line -> md.append("  - ").append(line).append('\n'));
         md.append('\n');
+    }
+
+    /**
+     * Which collector the JVM servers' ergonomics pick: on one CPU SerialGC; on two or more (and
+     * this much memory) they count as server-class and pick G1, unless a --jvm-option chose.
+     */
+    private static String collector(Setup setup) {
+        if (setup.jvmOptions().stream().anyMatch(o -> o.matches("-XX:\\+Use\\w+GC"))) {
+            return " (the collector as given: the same for all three JVM servers)";
+        }
+        if (!setup.pinning().enabled()) {
+            return "";
+        }
+        if (setup.ioThreads().size() > 1) {
+            return " (a JVM confined to one CPU picks SerialGC, one on more CPUs G1: `--jvm-option=-XX:+UseSerialGC`"
+                    + " holds it)";
+        }
+        int cpus = CpuSet.parse(setup.pinning().serverCpus()).cpus().size();
+        return cpus == 1
+                ? " (a JVM confined to one CPU sees availableProcessors = 1, so its ergonomics pick SerialGC: the same"
+                        + " for all three JVM servers)"
+                : " (a JVM on " + cpus + " CPUs counts as server-class, so its ergonomics pick G1: the same for all three"
+                        + " JVM servers, but not the SerialGC of a one-CPU run; `--jvm-option=-XX:+UseSerialGC` keeps it)";
     }
 
     /** How much of the server CPUs other processes took during the runs, if known. */
@@ -139,9 +214,10 @@ final class BenchmarkReport {
         md.append("## Server CPU µs per request (").append(tool).append(", median of ").append(rounds).append(" rounds)\n\n");
         md.append("| workload |");
         servers.forEach(s -> md.append(' ').append(s).append(" |"));
-        md.append(" mp / undertow | mp / reference |\n|---|");
+        boolean nginx = servers.contains("nginx");
+        md.append(" mp / undertow | mp / reference |").append(nginx ? " mp / nginx |" : "").append("\n|---|");
         servers.forEach(s -> md.append("---|"));
-        md.append("---|---|\n");
+        md.append(nginx ? "---|---|---|\n" : "---|---|\n");
         for (Map.Entry<Workload, List<Measurement>> entry : results.entrySet()) {
             List<Measurement> runs = byTool(entry.getValue(), tool);
             md.append("| ").append(entry.getKey().name()).append(" |");
@@ -150,7 +226,12 @@ final class BenchmarkReport {
             md.append(' ').append(ratio(runs, "mp", "undertow", Measurement::cpuMicrosPerRequest))
                     .append(roundRange(runs, "mp", "undertow")).append(" | ")
                     .append(ratio(runs, "mp", "reference", Measurement::cpuMicrosPerRequest))
-                    .append(roundRange(runs, "mp", "reference")).append(" |\n");
+                    .append(roundRange(runs, "mp", "reference")).append(" |");
+            if (nginx) {
+                md.append(' ').append(ratio(runs, "mp", "nginx", Measurement::cpuMicrosPerRequest))
+                        .append(roundRange(runs, "mp", "nginx")).append(" |");
+            }
+            md.append('\n');
         }
         md.append("\nRatios are of the medians; in parentheses the ratios within one round: their median, lowest and"
                 + " highest (the servers of a round run back to back, so a round's ratio sees the same background load;"
@@ -209,19 +290,21 @@ final class BenchmarkReport {
         List<String> lines = new ArrayList<>();
         Workload.Targets targets = workload.targets();
         String where = workload.name() + ", " + tool;
-        atMost(lines, where, "CPU µs/req", "undertow", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsUndertow(), "%.2f");
-        atMost(lines, where, "CPU µs/req", "reference", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsReference(), "%.2f");
-        atMost(lines, where, "heap B/req", "undertow", runs, Measurement::heapBytesPerRequest, targets.heapVsUndertow(), "%.0f");
-        atMost(lines, where, "heap B/req", "reference", runs, Measurement::heapBytesPerRequest, targets.heapVsReference(),
+        atMost(lines, where, "CPU µs/req", "mp", "undertow", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsUndertow(), "%.2f");
+        atMost(lines, where, "CPU µs/req", "mp", "reference", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsReference(), "%.2f");
+        atMost(lines, where, "heap B/req", "mp", "undertow", runs, Measurement::heapBytesPerRequest, targets.heapVsUndertow(), "%.0f");
+        atMost(lines, where, "heap B/req", "mp", "reference", runs, Measurement::heapBytesPerRequest, targets.heapVsReference(),
                 "%.0f");
+        atMost(lines, where, "CPU µs/req", "mp", "nginx", runs, Measurement::cpuMicrosPerRequest, targets.cpuVsNginx(), "%.2f");
         atLeast(lines, where, "reference", runs, targets.rateVsReference());
         atLeast(lines, where, "nginx", runs, targets.rateVsNginx());
         return lines;
     }
 
-    private static void atMost(List<String> lines, String where, String figure, String other, List<Measurement> runs,
-                               ToDoubleFunction<Measurement> value, double limit, String format) {
-        double mp = median(only(runs, "mp"), value);
+    /** "where: figure mine x vs other y = r× (target ≤ limit: met|MISSED)", when both have the figure. */
+    static void atMost(List<String> lines, String where, String figure, String mine, String other, List<Measurement> runs,
+                       ToDoubleFunction<Measurement> value, double limit, String format) {
+        double mp = median(only(runs, mine), value);
         double theirs = median(only(runs, other), value);
         if (Double.isNaN(limit) || mp < 0 || theirs <= 0) {
             return;
@@ -230,8 +313,8 @@ final class BenchmarkReport {
         // fraction of a byte (or of a hundredth of a µs) the medians differ by.
         double mpShown = Double.parseDouble(String.format(Locale.ROOT, format, mp));
         double theirsShown = Double.parseDouble(String.format(Locale.ROOT, format, theirs));
-        lines.add(String.format(Locale.ROOT, "%s: %s mp " + format + " vs %s " + format + " = %.2f× (target ≤ %.2f: %s)",
-                where, figure, mp, other, theirs, mp / theirs, limit, mpShown <= limit * theirsShown ? "met" : "MISSED"));
+        lines.add(String.format(Locale.ROOT, "%s: %s %s " + format + " vs %s " + format + " = %.2f× (target ≤ %.2f: %s)",
+                where, figure, mine, mp, other, theirs, mp / theirs, limit, mpShown <= limit * theirsShown ? "met" : "MISSED"));
     }
 
     private static void atLeast(List<String> lines, String where, String other, List<Measurement> runs, double limit) {
@@ -244,7 +327,7 @@ final class BenchmarkReport {
                 theirs, mp / theirs, limit, mp >= limit * theirs ? "met" : "MISSED"));
     }
 
-    private static List<String> tools(Map<Workload, List<Measurement>> results) {
+    static List<String> tools(Map<Workload, List<Measurement>> results) {
         Set<String> tools = new LinkedHashSet<>();
         results.values().forEach(runs -> runs.forEach(m -> tools.add(m.tool())));
         return List.copyOf(tools);
@@ -259,11 +342,11 @@ final class BenchmarkReport {
         return ordered;
     }
 
-    private static List<Measurement> byTool(List<Measurement> runs, String tool) {
+    static List<Measurement> byTool(List<Measurement> runs, String tool) {
         return runs.stream().filter(m -> m.tool().equals(tool)).toList();
     }
 
-    private static List<Measurement> only(List<Measurement> runs, String server) {
+    static List<Measurement> only(List<Measurement> runs, String server) {
         return runs.stream().filter(m -> m.server().equals(server)).toList();
     }
 
@@ -271,7 +354,7 @@ final class BenchmarkReport {
         return String.join(" / ", runs.stream().map(value).toList());
     }
 
-    private static String ratio(List<Measurement> runs, String server, String baseline, ToDoubleFunction<Measurement> value) {
+    static String ratio(List<Measurement> runs, String server, String baseline, ToDoubleFunction<Measurement> value) {
         double mine = median(only(runs, server), value);
         double base = median(only(runs, baseline), value);
         return mine >= 0 && base > 0 ? String.format(Locale.ROOT, "%.2f", mine / base) : "–";

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -56,6 +57,8 @@ public final class Compare implements Callable<Integer> {
     /** However busy the JIT, warm-up ends after this long per server and workload (bounds the whole run). */
     static final int WARMUP_MAX_SECONDS = 30;
     static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + Compare.class.getName();
+    /** The servers' own bound on IO threads (mpool's --io-threads: 1..256). */
+    static final int MAX_IO_THREADS = 256;
 
     @Option(names = "--same-as", paramLabel = "REPORT",
             description = "Run with the options recorded in an earlier report (options given here override them;"
@@ -89,9 +92,17 @@ public final class Compare implements Callable<Integer> {
             description = "Load tools: wrk (skipped when not installed), mpool (our generator, in this JVM). Default: ${DEFAULT-VALUE}")
     List<String> tools;
 
-    @Option(names = "--io-threads", defaultValue = "1",
-            description = "IO threads of every JVM server: mp, undertow (--io-threads) and reference (setIoThreads). Default: ${DEFAULT-VALUE}")
-    int ioThreads;
+    @Option(names = "--io-threads", split = ",", defaultValue = "1", paramLabel = "N",
+            description = "IO threads of every server: mp, undertow (--io-threads), reference (setIoThreads) and nginx"
+                    + " (worker_processes), e.g. --io-threads 2 --server-cpus 0,1. A list (--io-threads 1,2) runs every"
+                    + " server once per count in the same rounds, the ones past the first count named mp@2 and so on,"
+                    + " each pinned to the first N of --server-cpus. Default: ${DEFAULT-VALUE}")
+    List<Integer> ioThreads;
+
+    @Option(names = "--jvm-option", paramLabel = "FLAG",
+            description = "One more flag for every JVM server (repeatable), e.g. --jvm-option=-XX:+UseSerialGC to keep"
+                    + " the collector a one-CPU JVM picks when the servers get more CPUs. Default: none")
+    List<String> jvmOptions = new ArrayList<>();
 
     @Option(names = "--no-pin", description = "Do not pin (pinned is the default): servers and load tool share every CPU, and CPU per"
                     + " request is noisier.")
@@ -117,6 +128,11 @@ public final class Compare implements Callable<Integer> {
             + " report is docs/benchmarks.md. Default: ${DEFAULT-VALUE}")
     Path out;
 
+    @Option(names = "--include", paramLabel = "FILE",
+            description = "A Markdown file, relative to --root, put into the report after the targets (repeatable): e.g."
+                    + " the table of loadtest/scripts/idle-memory.py --out, or JMH figures. Default: none")
+    List<Path> includes = new ArrayList<>();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -134,6 +150,8 @@ public final class Compare implements Callable<Integer> {
     }
 
     private Pinning pinning;
+    /** Per server and static file, the bytes of one whole answer (head and body), from the check. */
+    private final Map<String, Map<String, Integer>> staticAnswerBytes = new LinkedHashMap<>();
     /** The servers' CPUs, to see how much of them other processes took; null unpinned. */
     private CpuSet serverCpuSet;
 
@@ -159,6 +177,12 @@ public final class Compare implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (int threads : ioThreads) {
+            if (threads < 1 || threads > MAX_IO_THREADS || ioThreads.indexOf(threads) != ioThreads.lastIndexOf(threads)) {
+                throw new IllegalArgumentException("--io-threads=" + ioThreads.stream().map(String::valueOf)
+                        .collect(Collectors.joining(",")) + " (expected: distinct counts of 1.." + MAX_IO_THREADS + ")");
+            }
+        }
         Path serverJar = root.resolve("server/target/mpool-server.jar");
         Path loadtestJar = root.resolve("loadtest/target/mpool-loadtest.jar");
         for (Path jar : List.of(serverJar, loadtestJar)) {
@@ -190,16 +214,32 @@ public final class Compare implements Callable<Integer> {
             throw new IllegalArgumentException("--tools=" + String.join(",", tools) + " (expected: wrk (installed) and/or mpool)");
         }
         List<Workload> selected = workloads == null ? Workload.ALL : workloads;
+        List<String> sections = new ArrayList<>();
+        for (Path include : includes) { // read first: a missing file fails before minutes of runs
+            Path file = root.resolve(include);
+            if (!Files.isReadable(file)) {
+                throw new IllegalArgumentException("--include=" + include + " (expected: a readable file under --root "
+                        + root + ")");
+            }
+            sections.add(Files.readString(file));
+        }
         Path work = Files.createTempDirectory("mpool-compare");
+        Path staticDir = StaticFiles.write(work.resolve("static"));
+        StaticFiles.openToOtherUsers(work, staticDir); // nginx's workers run as another user (nobody) when started as root
         List<ServerProcess> running = new ArrayList<>();
         try {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            for (String server : servers) {
-                ServerProcess process = startServer(server, java, serverJar, loadtestJar, work);
-                if (process != null) {
-                    running.add(process);
+            for (int i = 0; i < ioThreads.size(); i++) {
+                int threads = ioThreads.get(i);
+                for (String server : servers) {
+                    ServerProcess process = startServer(server, IoThreadsSection.name(server, threads, ioThreads), threads, java,
+                            serverJar, loadtestJar, work, staticDir);
+                    if (process != null) {
+                        running.add(process);
+                    }
                 }
             }
+            checkStaticFiles(selected, running);
             Map<Workload, List<Measurement>> results = new LinkedHashMap<>();
             List<String> warmups = new ArrayList<>();
             for (Workload workload : selected) {
@@ -226,7 +266,7 @@ public final class Compare implements Callable<Integer> {
             String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(rounds, duration, warmup, warmups,
                     ioThreads, pinning, loadBefore, loadAverage(), running.stream().map(s -> s.name + ": `" + String.join(" ", s.command)
                     .replace(root.toAbsolutePath().normalize() + "/", "").replace(work.toString(), "$TMP") + "`").toList(),
-                    COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString(), charts));
+                    COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString(), charts, jvmOptions, sections));
             if (Files.exists(target)) { // keep the hand-written notes below the marker
                 String previous = Files.readString(target);
                 int notes = previous.indexOf(BenchmarkReport.NOTES_MARKER);
@@ -244,22 +284,30 @@ public final class Compare implements Callable<Integer> {
         }
     }
 
-    private ServerProcess startServer(String name, String java, Path serverJar, Path loadtestJar, Path work)
-            throws IOException, InterruptedException {
+    /**
+     * Starts one server of kind {@code kind} (mp, undertow, reference, nginx) as {@code name} with
+     * {@code threads} IO threads (nginx: workers); null when nginx is not installed.
+     */
+    private ServerProcess startServer(String kind, String name, int threads, String java, Path serverJar,
+                                      Path loadtestJar, Path work, Path staticDir) throws IOException, InterruptedException {
         int port = ServerProcess.freePort();
         Path log = work.resolve(name + ".log");
-        switch (name) {
+        List<String> jvm = new ArrayList<>(List.of(java));
+        jvm.addAll(jvmOptions);
+        Pinning placement = serverPinning(threads);
+        switch (kind) {
             case "mp", "undertow" -> {
                 int admin = ServerProcess.freePort();
-                return ServerProcess.start(name, pinning.server(List.of(java, "-jar", serverJar.toString(), "--host",
-                        "127.0.0.1", "--port", String.valueOf(port), "--admin-port", String.valueOf(admin), "--pool", name,
-                        "--io-threads", String.valueOf(ioThreads))), port, admin, log);
+                jvm.addAll(List.of("-jar", serverJar.toString(), "--host", "127.0.0.1", "--port", String.valueOf(port),
+                        "--admin-port", String.valueOf(admin), "--pool", kind, "--io-threads", String.valueOf(threads),
+                        "--static-dir", staticDir.toString()));
+                return ServerProcess.start(name, placement.server(jvm), port, admin, log);
             }
             case "reference" -> {
                 int admin = ServerProcess.freePort(); // its ReferenceAdmin: requests and heap, for heap B/request
-                return ServerProcess.start(name, pinning.server(List.of(java, "-cp", loadtestJar.toString(),
-                        "io.mpool.loadtest.reference.ReferenceServer", String.valueOf(port), String.valueOf(ioThreads),
-                        String.valueOf(admin))), port, admin, log);
+                jvm.addAll(List.of("-cp", loadtestJar.toString(), "io.mpool.loadtest.reference.ReferenceServer",
+                        String.valueOf(port), String.valueOf(threads), String.valueOf(admin), staticDir.toString()));
+                return ServerProcess.start(name, placement.server(jvm), port, admin, log);
             }
             case "nginx" -> {
                 Path nginx = Path.of("/usr/sbin/nginx");
@@ -267,17 +315,62 @@ public final class Compare implements Callable<Integer> {
                     System.out.println("nginx is not installed (apt-get install -y nginx-light): skipping it");
                     return null;
                 }
-                Path prefix = work.resolve("nginx");
+                Path prefix = work.resolve(name);
                 Files.createDirectories(prefix);
-                String config = Files.readString(root.resolve("loadtest/nginx/nginx.conf.template"))
-                        .replace("__PORT__", String.valueOf(port)).replace("__KILOBYTE__", "x".repeat(1024));
+                String config = nginxConfig(Files.readString(root.resolve("loadtest/nginx/nginx.conf.template")), port,
+                        threads, staticDir);
                 Files.writeString(prefix.resolve("nginx.conf"), config);
-                return ServerProcess.start(name, pinning.server(List.of(nginx.toString(), "-p", prefix.toString(), "-c",
+                return ServerProcess.start(name, placement.server(List.of(nginx.toString(), "-p", prefix.toString(), "-c",
                         prefix.resolve("nginx.conf").toString())), port, -1, log);
             }
-            default -> throw new IllegalArgumentException("--servers: unknown server '" + name
+            default -> throw new IllegalArgumentException("--servers: unknown server '" + kind
                     + "' (expected: mp, undertow, reference, nginx)");
         }
+    }
+
+    /**
+     * Where a server with {@code threads} IO threads runs: with one count given, on every server
+     * CPU; with several, on the first {@code threads} of them (all, if there are fewer), so that
+     * one IO thread and two are measured on one CPU and on two.
+     */
+    private Pinning serverPinning(int threads) {
+        if (!pinning.enabled() || ioThreads.size() == 1) {
+            return pinning;
+        }
+        return new Pinning(true, firstCpus(serverCpus, threads), clientCpus);
+    }
+
+    /** The first {@code count} CPUs of a taskset list, as a list ("0-3", 2 → "0,1"). */
+    static String firstCpus(String cpus, int count) {
+        List<Integer> all = CpuSet.parse(cpus).cpus();
+        return all.subList(0, Math.min(count, all.size())).stream().map(String::valueOf).collect(Collectors.joining(","));
+    }
+
+    /** The nginx template with its placeholders filled in. */
+    static String nginxConfig(String template, int port, int workers, Path staticDir) {
+        return template.replace("__PORT__", String.valueOf(port)).replace("__WORKERS__", String.valueOf(workers))
+                .replace("__STATIC_DIR__", staticDir.toAbsolutePath().toString())
+                .replace("__KILOBYTE__", "x".repeat(1024));
+    }
+
+    /**
+     * Before anything is timed: every static file a selected workload fetches, once from each
+     * server, byte for byte ({@link StaticFiles#check}); a server that answers anything else stops
+     * the comparison. Reading them also puts the files in the page cache.
+     */
+    private void checkStaticFiles(List<Workload> selected, List<ServerProcess> running) throws IOException {
+        List<String> files = selected.stream().map(Workload::staticFile).filter(f -> f != null).distinct().toList();
+        if (files.isEmpty()) {
+            return;
+        }
+        for (ServerProcess server : running) {
+            for (String file : files) {
+                staticAnswerBytes.computeIfAbsent(server.name, s -> new LinkedHashMap<>())
+                        .put(file, StaticFiles.check(server.name, server.port, file));
+            }
+        }
+        System.out.println("static files " + String.join(", ", files) + ": byte for byte the same from "
+                + String.join(", ", running.stream().map(s -> s.name).toList()));
     }
 
     /**
@@ -349,20 +442,39 @@ public final class Compare implements Callable<Integer> {
 
     private ToolRun wrk(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
         Wrk.Result result = Wrk.run(workload, server.port, seconds, root.resolve("loadtest/wrk"), pinning);
-        return new ToolRun("wrk", result.requests(), result.requestsPerSecond(), result.p50Micros(), result.p99Micros(),
-                result.errors(), result.command(), null);
+        long responses = result.requests();
+        double rate = result.requestsPerSecond();
+        Integer answerBytes = workload.staticFile() == null ? null
+                : staticAnswerBytes.getOrDefault(server.name, Map.of()).get(workload.staticFile());
+        if (answerBytes != null && result.bytesRead() > 0) {
+            responses = answerResponses(result.bytesRead(), answerBytes);
+            rate = responses / (double) seconds;
+        }
+        return new ToolRun("wrk", responses, rate, result.p50Micros(), result.p99Micros(), result.errors(),
+                result.command(), null);
+    }
+
+    /**
+     * Responses a static-file run is worth: every byte wrk read over the bytes of one answer. wrk
+     * counts only the responses it finished before its time was up, while the server's CPU went
+     * into the partial ones too; a run of 1 MiB answers finishes only hundreds, so each partial
+     * one would move the figure by a fraction of a percent. Bytes count them for their share.
+     */
+    static long answerResponses(long bytesRead, int answerBytes) {
+        return Math.round(bytesRead / (double) answerBytes);
     }
 
     /** Our generator, in this JVM (pinned with it); no admin sampling during the run, which would cost server CPU. */
     private ToolRun ours(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
-        LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + server.port), workload.connections(),
-                1, Duration.ofSeconds(seconds), workload.pipeline(), 0, workload.mix(), workload.bodySize(), 1024,
-                false, workload.keepAlive(), Duration.ofSeconds(10), Duration.ZERO);
+        String path = workload.mix() == null ? workload.path() : ""; // no mix: a plain GET of the path
+        LoadSettings settings = new LoadSettings(URI.create("http://127.0.0.1:" + server.port + path),
+                workload.connections(), 1, Duration.ofSeconds(seconds), workload.pipeline(), 0, workload.mix(),
+                workload.bodySize(), 1024, false, workload.keepAlive(), Duration.ofSeconds(10), Duration.ZERO);
         String command = (pinning.enabled() ? "taskset -c " + pinning.clientCpus() + " " : "")
                 + "java -jar loadtest/target/mpool-loadtest.jar -c " + workload.connections() + " -d " + seconds
-                + " --pipeline " + workload.pipeline() + " --mix " + workload.mix()
+                + " --pipeline " + workload.pipeline() + (workload.mix() == null ? "" : " --mix " + workload.mix())
                 + (workload.bodySize() > 0 ? " --body-size " + workload.bodySize() : "")
-                + (workload.keepAlive() ? "" : " --no-keep-alive") + " --url http://127.0.0.1:PORT";
+                + (workload.keepAlive() ? "" : " --no-keep-alive") + " --url http://127.0.0.1:PORT" + path;
         LoadResult result = LoadRun.run(settings, command, null, null);
         return new ToolRun("mpool-loadtest", result.requests(), result.requestsPerSecond(), result.p50Micros(),
                 result.p99Micros(), result.errorCount(), command, result.latency());

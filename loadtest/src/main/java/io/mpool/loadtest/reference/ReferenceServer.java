@@ -6,10 +6,13 @@ import com.sun.net.httpserver.HttpServer;
 import io.mpool.server.demo.BytesHandler;
 import io.mpool.server.demo.JsonCounts;
 import io.undertow.Undertow;
+import io.undertow.server.handlers.resource.PathResourceManager;
+import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32;
 
@@ -20,11 +23,16 @@ import java.util.zip.CRC32;
  * whole body first; {@code /json} parses the {@code byte[]} with the same counting). The optional
  * second argument sets the IO threads ({@code setIoThreads}), so a comparison can give it as many
  * as mpool has; without it, Undertow's default. The optional third serves {@link ReferenceAdmin}
- * on that port (requests and heap bytes, for heap per request):
- * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081 1 9091}
+ * on that port (requests and heap bytes, for heap per request). The optional fourth serves a
+ * directory under {@code /static/} with Undertow's {@code ResourceHandler} over a
+ * {@code PathResourceManager} on its defaults (files from 1 KiB on go out with {@code transferTo},
+ * no ETag, no cache), as a user would write it:
+ * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081 1 9091 /srv/files}
  */
 public final class ReferenceServer {
     private static final JsonFactory JSON = JsonFactory.builder().build();
+    /** Where the optional directory is served, as mpool's demo serves its {@code --static-dir}. */
+    private static final String STATIC_PREFIX = "/static/";
 
     private ReferenceServer() {
     }
@@ -33,6 +41,7 @@ public final class ReferenceServer {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 8081;
         LongAdder requests = new LongAdder();
         HttpServer admin = args.length > 2 ? ReferenceAdmin.start(Integer.parseInt(args[2]), requests) : null;
+        ResourceHandler files = args.length > 3 ? new ResourceHandler(new PathResourceManager(Path.of(args[3]))) : null;
         Undertow.Builder builder = Undertow.builder();
         if (args.length > 1) {
             builder.setIoThreads(Integer.parseInt(args[1]));
@@ -80,6 +89,9 @@ public final class ReferenceServer {
                             bytes[i] = BytesHandler.patternByte(i);
                         }
                         exchange.getResponseSender().send(ByteBuffer.wrap(bytes));
+                    } else if (files != null && path.startsWith(STATIC_PREFIX)) {
+                        exchange.setRelativePath(path.substring(STATIC_PREFIX.length() - 1));
+                        files.handleRequest(exchange);
                     } else {
                         exchange.setStatusCode(404);
                         exchange.getResponseSender().send("not found\n", StandardCharsets.UTF_8);

@@ -33,9 +33,11 @@ class BenchmarkReportTest {
     }
 
     private static String render() {
-        return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, List.of("hello-64 mp: 30.0 (JIT 40%) → 10.0 (JIT 1%) µs/req, 2.0 s CPU"), 1, new Pinning(true, "0", "1"),
+        return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, List.of("hello-64 mp: 30.0 (JIT 40%) → 10.0 (JIT 1%) µs/req, 2.0 s CPU"), List.of(1),
+                new Pinning(true, "0", "1"),
                 "1.00 / 1.00 / 1.00", "2.00 / 1.00 / 1.00", List.of("mp: `taskset -c 0 java -jar ...`"),
-                "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md", Map.of()));
+                "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md", Map.of(), List.of(),
+                List.of("## Idle memory\n\n| server | N |\n")));
     }
 
     @Test
@@ -92,5 +94,68 @@ class BenchmarkReportTest {
         List<Measurement> runs = List.of(run("mp", 1, -1, -1), run("mp", 2, 4, -1), run("mp", 3, 6, -1));
         assertEquals(5.0, BenchmarkReport.median(runs, Measurement::cpuMicrosPerRequest));
         assertEquals(-1.0, BenchmarkReport.median(runs, Measurement::heapBytesPerRequest));
+    }
+
+    @Test
+    void includedSectionsAndWhatIsLeftFollowTheTargets() {
+        String report = render();
+        int targets = report.indexOf("## Targets");
+        int included = report.indexOf("## Idle memory\n\n| server | N |");
+        int left = report.indexOf(WhatIsLeft.HEADING);
+        assertTrue(targets >= 0 && targets < included && included < left, report);
+        assertTrue(report.substring(left).contains("Missed in this run (1 of 3 targets):\n\n- GET /hello, 64 connections,"
+                + " wrk: CPU µs/req mp 10.00 vs undertow 8.00 = 1.25× (target ≤ 1.00: MISSED)\n"), report);
+        assertTrue(report.substring(left).contains("<!-- Template for the notes"), report);
+    }
+
+    @Test
+    void withNginxTheSummaryHasAnMpOverNginxColumnAndWhatIsLeftListsIt() {
+        Map<Workload, List<Measurement>> results = results();
+        List<Measurement> runs = new ArrayList<>(results.get(Workload.parse("hello-64")));
+        for (int round = 1; round <= 3; round++) {
+            runs.add(run("nginx", round, 5, -1));
+        }
+        results.put(Workload.parse("hello-64"), runs);
+        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, List.of(), List.of(2),
+                new Pinning(true, "0,1", "1"), "1 / 1 / 1", "1 / 1 / 1", List.of(), "java ... Compare", List.of(),
+                "docs/x.md", Map.of(), List.of(), List.of()));
+        assertTrue(report.contains("| workload | mp | undertow | reference | nginx | mp / undertow | mp / reference"
+                + " | mp / nginx |\n|---|---|---|---|---|---|---|---|\n"), report);
+        assertTrue(report.contains(" | 2.00 (per round 2.00, 1.80–6.00) |\n"), report);
+        assertTrue(report.contains("- GET /hello, 64 connections, wrk: CPU µs/req mp / nginx = 2.00×, stock Undertow"
+                + " / nginx = 2.50×\n"), report);
+        assertTrue(report.contains("- GET /hello, 64 connections, wrk: CPU µs/req mp 10.00 vs nginx 5.00 = 2.00× (target"
+                + " ≤ 1.30: MISSED)\n"), report);
+        assertTrue(report.contains("with 2 IO thread(s) (a JVM on 2 CPUs counts as server-class, so its ergonomics"
+                + " pick G1"), report);
+        assertTrue(report.contains("`nginx` = nginx with as many workers as IO threads"), report);
+    }
+
+    /** --io-threads 1,2: mp@2 against mp (1.10×, over 1.05) and against reference@2 (0.90×). */
+    @Test
+    void withTwoThreadCountsEachServerStandsBesideItselfAndMpIsJudgedAgainstBoth() {
+        List<Measurement> runs = new ArrayList<>();
+        for (int round = 1; round <= 3; round++) {
+            runs.add(run("mp", round, 10, -1));
+            runs.add(run("mp@2", round, 11, -1));
+            runs.add(run("reference", round, 11, -1));
+            runs.add(run("reference@2", round, 12.2222, -1));
+        }
+        Map<Workload, List<Measurement>> results = new LinkedHashMap<>();
+        results.put(Workload.parse("hello-64"), runs);
+        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, List.of(), List.of(1, 2),
+                new Pinning(true, "0,1", "1"), "1 / 1 / 1", "1 / 1 / 1", List.of(), "java ... Compare", List.of(),
+                "docs/x.md", Map.of(), List.of(), List.of()));
+        assertTrue(report.contains("with 1, 2 IO threads, every server once per count (`mp@2` is mp with 2;"), report);
+        assertTrue(report.contains("## IO threads: 1 against 2\n"), report);
+        assertTrue(report.contains("; a server with N IO threads on the first N of the server CPUs (its command below)\n"),
+                report);
+        assertTrue(report.contains("| GET /hello, 64 connections | wrk | mp | 2 | 11.00 | 1.10 (per round 1.10, 1.10–1.10) |\n"),
+                report);
+        assertTrue(report.contains("| GET /hello, 64 connections | wrk | reference | 1 | 11.00 |  |\n"), report);
+        assertTrue(report.contains("- GET /hello, 64 connections, wrk: CPU µs/req mp@2 11.00 vs mp 10.00 = 1.10× (target"
+                + " ≤ 1.05: MISSED)\n"), report);
+        assertTrue(report.contains("- GET /hello, 64 connections, wrk: CPU µs/req mp@2 11.00 vs reference@2 12.22 = 0.90×"
+                + " (target ≤ 1.00: met)\n"), report);
     }
 }

@@ -1,7 +1,12 @@
 package io.mpool.loadtest.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,5 +34,51 @@ class CompareTest {
         Compare explicit = new Compare();
         new CommandLine(explicit).parseArgs("--out", "docs/benchmarks.md");
         assertEquals(Path.of("docs/benchmarks.md"), explicit.out);
+    }
+
+    @Test
+    void nginxGetsAWorkerPerIoThreadAndTheStaticDirectory() throws IOException {
+        String template = Files.readString(Path.of("nginx/nginx.conf.template"));
+        String config = Compare.nginxConfig(template, 45001, 2, Path.of("/tmp/x/static"));
+        assertTrue(config.contains("worker_processes 2;"), config);
+        assertTrue(config.contains("listen 127.0.0.1:45001 "), config);
+        assertTrue(config.contains("alias /tmp/x/static/;"), config);
+        assertTrue(config.contains("sendfile on;") && config.contains("tcp_nopush on;") && config.contains("etag off;"),
+                config);
+        assertFalse(config.lines().filter(l -> !l.trim().startsWith("#")).anyMatch(l -> l.contains("open_file_cache")),
+                "no open-file cache on either side");
+        assertFalse(config.contains("__"), "every placeholder filled in: " + config);
+    }
+
+    @Test
+    void ioThreadsOutsideTheServersBoundsAreRefusedBeforeAnythingStarts() {
+        Compare compare = new Compare();
+        new CommandLine(compare).parseArgs("--io-threads", "0", "--root", "/nonexistent");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, compare::call);
+        assertEquals("--io-threads=0 (expected: distinct counts of 1..256)", e.getMessage());
+        Compare twice = new Compare();
+        new CommandLine(twice).parseArgs("--io-threads", "2,2", "--root", "/nonexistent");
+        assertEquals("--io-threads=2,2 (expected: distinct counts of 1..256)",
+                assertThrows(IllegalArgumentException.class, twice::call).getMessage());
+    }
+
+    /** --io-threads 1,2 --server-cpus 0,1: one IO thread on CPU 0, two on CPUs 0 and 1. */
+    @Test
+    void aServerWithNIoThreadsGetsTheFirstNServerCpus() {
+        assertEquals("0", Compare.firstCpus("0,1", 1));
+        assertEquals("0,1", Compare.firstCpus("0,1", 2));
+        assertEquals("2,3", Compare.firstCpus("2-5", 2));
+        assertEquals("0", Compare.firstCpus("0", 2), "no more CPUs than given");
+        assertEquals("mp", IoThreadsSection.name("mp", 1, List.of(1, 2)));
+        assertEquals("nginx@2", IoThreadsSection.name("nginx", 2, List.of(1, 2)));
+    }
+
+    @Test
+    void jvmOptionsAndIncludesRepeat() {
+        Compare compare = new Compare();
+        new CommandLine(compare).parseArgs("--jvm-option=-XX:+UseSerialGC", "--jvm-option=-Xss512k",
+                "--include", "a.md", "--include", "b.md");
+        assertEquals(List.of("-XX:+UseSerialGC", "-Xss512k"), compare.jvmOptions);
+        assertEquals(List.of(Path.of("a.md"), Path.of("b.md")), compare.includes);
     }
 }

@@ -2,8 +2,10 @@ package io.mpool.loadtest.compare;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -32,17 +34,20 @@ class WorkloadTest {
 
     @Test
     void anUnknownWorkloadListsTheChoices() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Workload.parse("9"));
-        assertEquals("--workloads=9 (expected: 1..8 or one of hello-64, hello-1000, echo-1k, echo-64k, pipelined-16, churn-16,"
-                + " echo-full-64k, json-64k)",
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Workload.parse("17"));
+        assertEquals("--workloads=17 (expected: 1..16 or one of hello-64, hello-1000, echo-1k, echo-64k, pipelined-16,"
+                + " churn-16, echo-full-64k, json-64k, static-1023-64, static-1k-64, static-64k-64, static-1m-64,"
+                + " static-1023-1000, static-1k-1000, static-64k-1000, static-1m-1000)",
                 e.getMessage());
     }
 
     @Test
-    void everyWorkloadHasIssue10sCpuTargetsAndOnlyChurnIsAllowedFivePercent() {
+    void everyWorkloadButStaticFilesHoldsMpAtOrBelowBothUndertowsChurnIncluded() {
         for (Workload workload : Workload.ALL) {
-            double expected = workload.keepAlive() ? 1.00 : 1.05;
-            assertEquals(expected, workload.targets().cpuVsUndertow(), workload.id());
+            if (workload.staticFile() != null) {
+                continue; // their own targets: the test below
+            }
+            assertEquals(1.00, workload.targets().cpuVsUndertow(), workload.id());
             boolean wholeBody = workload.mix().equals("echo-full") || workload.mix().equals("json");
             assertEquals(wholeBody ? 1.0 / 3 : 1.00, workload.targets().cpuVsReference(), workload.id());
         }
@@ -70,6 +75,33 @@ class WorkloadTest {
         List<String> candidates = new ArrayList<>();
         new Workload.Candidates().forEach(candidates::add);
         assertEquals(List.of("1 hello-64", "2 hello-1000", "3 echo-1k", "4 echo-64k", "5 pipelined-16", "6 churn-16",
-                "7 echo-full-64k", "8 json-64k"), candidates);
+                "7 echo-full-64k", "8 json-64k", "9 static-1023-64", "10 static-1k-64", "11 static-64k-64", "12 static-1m-64",
+                "13 static-1023-1000", "14 static-1k-1000", "15 static-64k-1000", "16 static-1m-1000"), candidates);
+    }
+
+    @Test
+    void nginxCpuTargetsAreOnHelloEcho1kAndChurnOnly() {
+        List<String> withNginx = Workload.ALL.stream().filter(w -> !Double.isNaN(w.targets().cpuVsNginx()))
+                .map(w -> w.id() + " " + w.targets().cpuVsNginx()).toList();
+        assertEquals(List.of("hello-64 1.3", "hello-1000 1.3", "echo-1k 1.3", "churn-16 1.5"), withNginx);
+    }
+
+    @Test
+    void theStaticFileWorkloadsFetchEachFileAt64And1000ConnectionsJudgedAgainstStockUndertowOnly() {
+        List<Workload> files = Workload.ALL.stream().filter(w -> w.staticFile() != null).toList();
+        assertEquals(2 * StaticFiles.SIZES.size(), files.size());
+        for (Workload workload : files) {
+            assertTrue(StaticFiles.SIZES.containsKey(workload.staticFile()), workload.id());
+            assertEquals(StaticFiles.PREFIX + workload.staticFile(), workload.path());
+            assertNull(workload.mix(), "our generator GETs the path");
+            assertNull(workload.wrkScript(), "wrk GETs the path");
+            assertTrue(workload.keepAlive());
+            assertEquals(1.00, workload.targets().cpuVsReference(), workload.id());
+            assertTrue(Double.isNaN(workload.targets().cpuVsUndertow()), workload.id());
+        }
+        assertEquals("/static/1m.bin", Workload.parse("static-1m-1000").path());
+        assertEquals(1000, Workload.parse("static-1m-1000").connections());
+        assertEquals(64, Workload.parse("static-1023-64").connections());
+        assertNull(Workload.parse("hello-64").staticFile());
     }
 }

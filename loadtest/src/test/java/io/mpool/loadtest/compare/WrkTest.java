@@ -45,4 +45,21 @@ class WrkTest {
     void outputWithoutFiguresIsAnError() {
         assertThrows(IOException.class, () -> Wrk.parse("unable to connect to 127.0.0.1:1 Connection refused\n", "wrk ..."));
     }
+
+    @Test
+    void theBytesReadAreParsedInWrksBinaryUnits() throws IOException {
+        assertEquals(Math.round(5.63 * 1024 * 1024), Wrk.parse(PIPELINED, "wrk ...").bytesRead());
+        String gigabytes = PIPELINED.replace("5.63MB read", "1.02GB read");
+        assertEquals(Math.round(1.02 * 1024 * 1024 * 1024), Wrk.parse(gigabytes, "wrk ...").bytesRead());
+        assertEquals(512, Wrk.parse(PIPELINED.replace("5.63MB read", "512.00B read"), "wrk ...").bytesRead());
+        assertEquals(-1, Wrk.parse(PIPELINED.replace(", 5.63MB read", ""), "wrk ...").bytesRead());
+    }
+
+    /** 1,000 answers of 1 MiB and 200 B of head each, and half of one more still coming: 1,000.5 → 1,001. */
+    @Test
+    void aStaticRunIsWorthItsBytesOverOneAnswersBytes() {
+        int answer = 1024 * 1024 + 200;
+        assertEquals(1001, Compare.answerResponses(1000L * answer + answer / 2, answer));
+        assertEquals(0, Compare.answerResponses(answer / 3, answer));
+    }
 }

@@ -34,8 +34,9 @@ class BenchmarkSmokeTest {
                 .shouldFailOnError(true)
                 .build();
         Collection<RunResult> results = new Runner(options).run();
-        // RequestCycle: 5 allocators; Arena: 2 methods x 2 scrub settings; ConnectionCycle: 4.
-        assertEquals(13, results.size(), "benchmark runs: " + results.stream()
+        // RequestCycle: 5 allocators; Arena: 2 methods x 2 scrub settings; ConnectionCycle: 4;
+        // ArenaContention: pages and 16 KB blocks at 1, 2, 4 and 8 threads (run at 1 here).
+        assertEquals(21, results.size(), "benchmark runs: " + results.stream()
                 .map(r -> r.getParams().getBenchmark() + r.getParams().getParamsKeys()).toList());
     }
 }
