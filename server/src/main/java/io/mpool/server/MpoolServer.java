@@ -249,7 +249,7 @@ public final class MpoolServer implements AutoCloseable {
                 .set(Options.BACKLOG, ACCEPT_BACKLOG)
                 .getMap();
         try {
-            accessLog = openAccessLog(config.accessLog());
+            accessLog = AccessLog.open(config.accessLog());
             mainServer = listen(worker, "--host/--port", config.host(), config.port(),
                     accepts.adapter(c -> accept(c, false)), socketOptions);
             if (tls != null) {
@@ -311,14 +311,6 @@ public final class MpoolServer implements AutoCloseable {
         }
     }
 
-    private static AccessLog openAccessLog(String target) throws IOException {
-        try {
-            return AccessLog.open(target);
-        } catch (IOException e) {
-            throw new IOException("cannot open --access-log=" + target + ": " + e, e);
-        }
-    }
-
     /**
      * One accepted connection: its own pool, Undertow's HTTP/1.1 over it ({@link HttpConnections});
      * with TLS, the engine's buffers from that pool, the framing check and watchdog decrypted-side.
@@ -362,7 +354,7 @@ public final class MpoolServer implements AutoCloseable {
         }
         ConnectionBufferPool probed = connection;
         HttpHandler handler = accessLog == null ? application : new AccessLogHandler(accessLog,
-                connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), application);
+                connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), connection, application);
         try {
             http.open(channel, connection != null ? connection : stockPool, config.bufferSize(),
                     new RequestScopeHandler(connection, stats, tracker, handler));
@@ -476,7 +468,7 @@ public final class MpoolServer implements AutoCloseable {
         }
         accepts.stopped();
         metrics.close();
-        String accessLogLine = closeAccessLog();
+        String accessLogLine = AccessLog.closeWithSummary(accessLog);
         ServerStats.Totals totals = stats.snapshot();
         // requests = resets + resetsCoalesced with --pool mp: every request end is covered by one reset.
         String line = "mpool stopped: requests=" + totals.requests() + " resets=" + totals.resets()
@@ -500,13 +492,13 @@ public final class MpoolServer implements AutoCloseable {
         stop(shutdownGrace);
     }
 
-    /** Writes what the access log still holds; its figures for the summary, or nothing when it is off. */
-    private String closeAccessLog() {
-        if (accessLog == null) {
-            return "";
-        }
-        IoUtils.safeClose(accessLog);
-        return " accessLogLines=" + accessLog.written() + " accessLogDropped=" + accessLog.dropped();
+    /**
+     * Opens the access log file again under its name, for log rotation: move the file away (as
+     * logrotate does), then call this; lines from then on go to a new file. The command line
+     * calls it on {@code SIGUSR1}, as nginx reopens its logs. False when the log is not a file.
+     */
+    public boolean reopenAccessLog() throws IOException {
+        return accessLog != null && accessLog.reopen();
     }
 
     private static void sleep() {

@@ -5,6 +5,7 @@ import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.server.MpoolServer;
 import io.mpool.server.MpoolServerBuilder;
 import io.mpool.server.TlsContexts;
+import io.mpool.server.config.AccessLogSettings;
 import io.mpool.server.config.ConnectionLimits;
 import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
@@ -266,9 +267,20 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--access-log",
             defaultValue = "${env:MPOOL_ACCESS_LOG:-" + ServerConfig.DEFAULT_ACCESS_LOG + "}",
-            description = "A line per request (connection, method, path, status, bytes, duration): off, stderr,"
-                    + " stdout or a file to append to (MPOOL_ACCESS_LOG). Default: ${DEFAULT-VALUE}")
+            description = "A line per request: off, stderr, stdout or a file to append to (MPOOL_ACCESS_LOG);"
+                    + " kill -USR1 reopens the file after logrotate moved it. Default: ${DEFAULT-VALUE}")
     String accessLog;
+
+    @Option(names = "--access-log-format",
+            defaultValue = "${env:MPOOL_ACCESS_LOG_FORMAT:-" + AccessLogSettings.DEFAULT_FORMAT + "}",
+            description = "The access log's lines: combined (nginx's), common, json (with connection, duration"
+                    + " and pool bytes) or mpool (MPOOL_ACCESS_LOG_FORMAT). Default: ${DEFAULT-VALUE}")
+    String accessLogFormat;
+
+    @Option(names = "--trusted-proxies", defaultValue = "${env:MPOOL_TRUSTED_PROXIES:-}",
+            description = "Addresses and CIDR blocks (e.g. 10.0.0.0/8,::1) whose X-Forwarded-For or Forwarded"
+                    + " header names the client in the access log (MPOOL_TRUSTED_PROXIES). Default: none")
+    String trustedProxies;
 
     @Option(names = "--static-dir", defaultValue = "${env:MPOOL_STATIC_DIR}",
             description = "Serve the files of this directory under /static/ (ranges, ETag, If-Modified-Since)"
@@ -358,6 +370,7 @@ public final class Main implements Callable<Integer> {
         } finally {
             started.countDown();
         }
+        LogReopenSignal.install(server);
         stopped.await();
         return 0;
     }
@@ -426,6 +439,8 @@ public final class Main implements Callable<Integer> {
                 .setMaxUnfinishedHeadsPerIp(maxUnfinishedHeadsPerIp)
                 .setDebug(debugOptions(debug))
                 .setAccessLog(accessLog)
+                .setAccessLogFormat(accessLogFormat)
+                .setTrustedProxies(trustedProxies)
                 .setShutdownGrace(shutdownGrace);
     }
 

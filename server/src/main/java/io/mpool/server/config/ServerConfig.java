@@ -5,9 +5,6 @@ import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.mempool.PageArena;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -24,8 +21,8 @@ import java.util.Locale;
  *                            refused with 503; 0 = derived ({@link ConnectionLimits})
  * @param maxUnfinishedHeadsPerIp those of them from one client address, more are refused with 503;
  *                            0 = derived ({@link ConnectionLimits})
- * @param accessLog           {@code off}, {@code stderr}, {@code stdout} or a file: where the
- *                            access log goes (one line per request of the main listener)
+ * @param accessLog           the access log (one line per request of the main listener): where
+ *                            it goes, its format, the proxies whose forwarding headers it believes
  */
 public record ServerConfig(
         String host,
@@ -46,7 +43,7 @@ public record ServerConfig(
         int maxConnections,
         int maxUnfinishedHeads,
         int maxUnfinishedHeadsPerIp,
-        String accessLog) {
+        AccessLogSettings accessLog) {
 
     /** Which buffer pool the connections use. */
     public enum PoolKind {
@@ -92,7 +89,7 @@ public record ServerConfig(
     /** Time in-flight requests get when the server stops: well within a container runtime's stop timeout. */
     public static final String DEFAULT_SHUTDOWN_GRACE = "10s";
     /** No access log: a line per request is for debugging and audits, not for every server. */
-    public static final String DEFAULT_ACCESS_LOG = "off";
+    public static final String DEFAULT_ACCESS_LOG = AccessLogSettings.DEFAULT_TARGET;
 
     // Bounds.
 
@@ -164,7 +161,9 @@ public record ServerConfig(
             throw new IllegalArgumentException("--max-unfinished-heads-per-ip=" + maxUnfinishedHeadsPerIp
                     + " (expected: at most --max-unfinished-heads=" + maxUnfinishedHeads + ")");
         }
-        requireAccessLog(accessLog);
+        if (accessLog == null) {
+            throw new IllegalArgumentException("accessLog=null (expected: AccessLogSettings.DEFAULTS or others)");
+        }
         if (adminHost != null && !isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
                     + " --admin-token (or MPOOL_ADMIN_TOKEN) is set: refusing to expose the admin endpoint"
@@ -185,7 +184,7 @@ public record ServerConfig(
                 OptionConverters.ioThreads(DEFAULT_IO_THREADS),
                 DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES,
                 OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS),
-                OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS_PER_IP), DEFAULT_ACCESS_LOG);
+                OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS_PER_IP), AccessLogSettings.DEFAULTS);
     }
 
     public ServerConfig withPool(PoolKind kind) {
@@ -232,7 +231,12 @@ public record ServerConfig(
                 maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
     }
 
-    public ServerConfig withAccessLog(String accessLog) {
+    /** The access log to {@code target}, its format and trusted proxies as they were. */
+    public ServerConfig withAccessLog(String target) {
+        return withAccessLog(accessLog.withTarget(target));
+    }
+
+    public ServerConfig withAccessLog(AccessLogSettings accessLog) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
                 maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
@@ -276,26 +280,6 @@ public record ServerConfig(
     static void requirePort(String flag, int port) {
         if (port < 0 || port > MAX_PORT) {
             throw new IllegalArgumentException(flag + "=" + port + " (expected: 0.." + MAX_PORT + ", 0 = any free port)");
-        }
-    }
-
-    /** {@code off}, {@code stderr}, {@code stdout}, or a file whose directory exists. */
-    private static void requireAccessLog(String accessLog) {
-        if (accessLog == null || accessLog.isBlank()) {
-            throw new IllegalArgumentException("--access-log is empty (expected: off, stderr, stdout or a file)");
-        }
-        if (accessLog.equals("off") || accessLog.equals("stderr") || accessLog.equals("stdout")) {
-            return;
-        }
-        Path file;
-        try {
-            file = Path.of(accessLog).toAbsolutePath();
-        } catch (InvalidPathException e) {
-            throw new IllegalArgumentException("--access-log=" + accessLog + " (expected: off, stderr, stdout or a file)");
-        }
-        if (Files.isDirectory(file) || !Files.isDirectory(file.getParent())) {
-            throw new IllegalArgumentException("--access-log=" + accessLog + " (expected: off, stderr, stdout or a file"
-                    + " in an existing directory)");
         }
     }
 

@@ -542,6 +542,11 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         return id;
     }
 
+    /** Bytes the running request took from the pool since the last reset (on the connection's thread). */
+    public long requestBytesInUse() {
+        return pool.bytesInUse();
+    }
+
     /** The channel the sweep checks, or null before the server watches it. */
     StreamConnection channel() {
         return channel;

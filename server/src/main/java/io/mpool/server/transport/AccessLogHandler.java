@@ -1,5 +1,6 @@
 package io.mpool.server.transport;
 
+import io.mpool.server.connection.ConnectionBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 
@@ -11,11 +12,14 @@ import io.undertow.server.HttpServerExchange;
 public final class AccessLogHandler implements HttpHandler {
     private final AccessLog log;
     private final long connectionId;
+    /** The connection's pool, whose bytes in use the JSON line shows; null on Undertow's stock pool. */
+    private final ConnectionBufferPool connection;
     private final HttpHandler next;
 
-    public AccessLogHandler(AccessLog log, long connectionId, HttpHandler next) {
+    public AccessLogHandler(AccessLog log, long connectionId, ConnectionBufferPool connection, HttpHandler next) {
         this.log = log;
         this.connectionId = connectionId;
+        this.connection = connection;
         this.next = next;
     }
 
@@ -26,8 +30,8 @@ public final class AccessLogHandler implements HttpHandler {
             try {
                 // The target's path as sent, still percent-encoded (the decoded path could hold a
                 // CR LF that forges a line); never the query.
-                log.record(connectionId, done.getRequestMethod().toString(), done.getRequestURI(),
-                        done.getStatusCode(), done.getResponseBytesSent(), System.nanoTime() - start);
+                log.record(done, connectionId, connection == null ? -1 : connection.requestBytesInUse(),
+                        System.nanoTime() - start);
             } finally {
                 nextListener.proceed();
             }

@@ -3,6 +3,7 @@ package io.mpool.server.example;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.MpoolServer;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EmbeddedLogbackTest {
     private static final long EXIT_TIMEOUT_SECONDS = 60;
+    /** jul-to-slf4j's handler: java.util.logging's records into SLF4J. */
+    private static final String JUL_TO_SLF4J = "org.slf4j.bridge.SLF4JBridgeHandler";
     /** The JDK's SimpleFormatter: {@code Dec 06, 2026 10:04:15 PM org.xnio.Xnio <clinit>} then {@code INFO: ...}. */
     private static final Pattern JUL_DEFAULT = Pattern.compile(
             "^([A-Z][a-z]{2} \\d{1,2}, \\d{4} .*|(SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINEST): .*)$");
@@ -47,10 +50,8 @@ class EmbeddedLogbackTest {
                   <root level="INFO"><appender-ref ref="OUT"/></root>
                 </configuration>
                 """);
-        Path julToSlf4j = Files.writeString(dir.resolve("logging.properties"), """
-                handlers = org.slf4j.bridge.SLF4JBridgeHandler
-                .level = INFO
-                """);
+        Path julToSlf4j = Files.writeString(dir.resolve("logging.properties"),
+                "handlers = " + JUL_TO_SLF4J + "\n.level = INFO\n");
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dlogback.configurationFile=" + logback, "-Djava.util.logging.config.file=" + julToSlf4j,
                 "-cp", embedderClasspath(), EmbeddedWithLogback.class.getName(), dir.toString());
@@ -60,7 +61,7 @@ class EmbeddedLogbackTest {
         assertEquals(0, process.exitValue(), output);
 
         List<String> lines = output.lines().toList();
-        assertTrue(lines.stream().anyMatch(l -> l.startsWith("LOGBACK INFO [io.mpool.server.MpoolServer] mpool listening")),
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("LOGBACK INFO [" + MpoolServer.class.getName() + "] mpool listening")),
                 "mpool's own lines through logback:\n" + output);
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("LOGBACK INFO [org.xnio")),
                 "XNIO's lines through logback:\n" + output);
