@@ -29,6 +29,7 @@ import io.mpool.server.transport.ListenerAccepts;
 import io.mpool.server.transport.LogFormat;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
+import io.mpool.server.transport.RequestMetrics;
 import io.mpool.server.transport.RequestScopeHandler;
 import io.mpool.server.transport.RequestTracker;
 import io.mpool.server.transport.TlsHandshake;
@@ -160,6 +161,8 @@ public final class MpoolServer implements AutoCloseable {
     private final SpillFiles spillFiles;
     private final BodyLimits bodyLimits;
     private final ServerMetrics metrics;
+    /** Null when off ({@code setRequestMetrics(false)}). */
+    private final RequestMetrics requestMetrics;
     private final Health health;
     /** The access log, or null when it is off. */
     private AccessLog accessLog;
@@ -201,6 +204,7 @@ public final class MpoolServer implements AutoCloseable {
                         : Math.max(1, config.arenaMaxBytes() / RequestLimits.BODY_MEMORY_ARENA_SHARE), stats));
         this.application = new ApplicationHandler(handler);
         this.metrics = new ServerMetrics(arena, stats, () -> admin == null ? 0 : admin.refusedConnections());
+        this.requestMetrics = config.features().requestMetrics() ? metrics.requestMetrics() : null;
         this.health = new Health(arena, stats, () -> mainServer != null && mainServer.isOpen());
         this.undertowOptions = OptionMap.builder()
                 // Undertow's batching of pipelined responses (what Undertow.builder() sets): the
@@ -357,7 +361,7 @@ public final class MpoolServer implements AutoCloseable {
                 connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), connection, application);
         try {
             http.open(channel, connection != null ? connection : stockPool, config.bufferSize(),
-                    new RequestScopeHandler(connection, stats, tracker, handler));
+                    new RequestScopeHandler(connection, stats, tracker, requestMetrics, handler));
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // The first read could not get memory: the pool has already logged the refusal
             // (rate-limited), answered 503 and is closing the connection the lingering way (see

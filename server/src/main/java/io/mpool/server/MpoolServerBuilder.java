@@ -7,6 +7,7 @@ import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.config.ServerFeatures;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.config.TrustedProxies;
 import io.undertow.server.HttpHandler;
@@ -59,6 +60,8 @@ public final class MpoolServerBuilder {
     private String accessLog = ServerConfig.DEFAULT_ACCESS_LOG;
     private String accessLogFormat = AccessLogSettings.DEFAULT_FORMAT;
     private String trustedProxies = "";
+    private boolean requestMetrics = ServerFeatures.DEFAULT_REQUEST_METRICS;
+    private boolean gzip = ServerFeatures.DEFAULT_GZIP;
     private Duration shutdownGrace = OptionConverters.interval(ServerConfig.DEFAULT_SHUTDOWN_GRACE);
     private String tlsHost;
     private int tlsPort = -1;
@@ -279,6 +282,24 @@ public final class MpoolServerBuilder {
         return this;
     }
 
+    /**
+     * {@code http_server_requests_seconds} on {@code /metrics}: every request timed by method,
+     * status, outcome and route template. Default: on.
+     */
+    public MpoolServerBuilder setRequestMetrics(boolean requestMetrics) {
+        this.requestMetrics = requestMetrics;
+        return this;
+    }
+
+    /**
+     * gzip for text responses (HTML, CSS, JavaScript, JSON, XML, plain text, SVG) of at least
+     * 1 KiB to clients that accept it, with {@code Vary: Accept-Encoding}. Default: off.
+     */
+    public MpoolServerBuilder setGzip(boolean gzip) {
+        this.gzip = gzip;
+        return this;
+    }
+
     /** The allocator's debug modes (poison, no-pooling, paranoid, leak tracking); default: from system properties. */
     public MpoolServerBuilder setDebug(DebugOptions debug) {
         this.debug = debug;
@@ -339,6 +360,7 @@ public final class MpoolServerBuilder {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
                 maxUnfinishedHeads, maxUnfinishedHeadsPerIp, new AccessLogSettings(accessLog,
-                AccessLogSettings.format(accessLogFormat), TrustedProxies.parse(trustedProxies)));
+                AccessLogSettings.format(accessLogFormat), TrustedProxies.parse(trustedProxies)),
+                new ServerFeatures(requestMetrics, gzip));
     }
 }

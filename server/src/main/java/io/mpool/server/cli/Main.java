@@ -11,6 +11,7 @@ import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.config.ServerFeatures;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.demo.Routes;
 import java.io.IOException;
@@ -282,6 +283,19 @@ public final class Main implements Callable<Integer> {
                     + " header names the client in the access log (MPOOL_TRUSTED_PROXIES). Default: none")
     String trustedProxies;
 
+    @Option(names = "--request-metrics", negatable = true,
+            defaultValue = "${env:MPOOL_REQUEST_METRICS:-" + ServerFeatures.DEFAULT_REQUEST_METRICS + "}",
+            fallbackValue = "true",
+            description = "http_server_requests_seconds on /metrics, by method, status, outcome and route"
+                    + " (MPOOL_REQUEST_METRICS). Default: ${DEFAULT-VALUE}")
+    boolean requestMetrics;
+
+    @Option(names = "--gzip", negatable = true, defaultValue = "${env:MPOOL_GZIP:-" + ServerFeatures.DEFAULT_GZIP + "}",
+            fallbackValue = "true",
+            description = "gzip text responses of 1 KiB or more for clients that accept it (MPOOL_GZIP)."
+                    + " Default: ${DEFAULT-VALUE}")
+    boolean gzip;
+
     @Option(names = "--static-dir", defaultValue = "${env:MPOOL_STATIC_DIR}",
             description = "Serve the files of this directory under /static/ (ranges, ETag, If-Modified-Since)"
                     + " (MPOOL_STATIC_DIR). Default: none")
@@ -441,6 +455,8 @@ public final class Main implements Callable<Integer> {
                 .setAccessLog(accessLog)
                 .setAccessLogFormat(accessLogFormat)
                 .setTrustedProxies(trustedProxies)
+                .setRequestMetrics(requestMetrics)
+                .setGzip(gzip)
                 .setShutdownGrace(shutdownGrace);
     }
 

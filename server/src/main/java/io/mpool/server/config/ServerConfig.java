@@ -23,6 +23,7 @@ import java.util.Locale;
  *                            0 = derived ({@link ConnectionLimits})
  * @param accessLog           the access log (one line per request of the main listener): where
  *                            it goes, its format, the proxies whose forwarding headers it believes
+ * @param features            request metrics and gzip, on or off
  */
 public record ServerConfig(
         String host,
@@ -43,7 +44,8 @@ public record ServerConfig(
         int maxConnections,
         int maxUnfinishedHeads,
         int maxUnfinishedHeadsPerIp,
-        AccessLogSettings accessLog) {
+        AccessLogSettings accessLog,
+        ServerFeatures features) {
 
     /** Which buffer pool the connections use. */
     public enum PoolKind {
@@ -164,6 +166,9 @@ public record ServerConfig(
         if (accessLog == null) {
             throw new IllegalArgumentException("accessLog=null (expected: AccessLogSettings.DEFAULTS or others)");
         }
+        if (features == null) {
+            throw new IllegalArgumentException("features=null (expected: ServerFeatures.DEFAULTS or others)");
+        }
         if (adminHost != null && !isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
                     + " --admin-token (or MPOOL_ADMIN_TOKEN) is set: refusing to expose the admin endpoint"
@@ -184,51 +189,52 @@ public record ServerConfig(
                 OptionConverters.ioThreads(DEFAULT_IO_THREADS),
                 DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES,
                 OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS),
-                OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS_PER_IP), AccessLogSettings.DEFAULTS);
+                OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS_PER_IP), AccessLogSettings.DEFAULTS,
+                ServerFeatures.DEFAULTS);
     }
 
     public ServerConfig withPool(PoolKind kind) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public ServerConfig withAdmin(String host, String token) {
         return new ServerConfig(this.host, port, host, adminPort, token, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public ServerConfig withMemory(int bufferSize, long arenaMaxBytes, long connectionMaxBytes) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public ServerConfig withLimits(RequestLimits limits) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     /** Accept-side limits; 0 = derived at start ({@link ConnectionLimits}). */
     public ServerConfig withConnectionLimits(int maxConnections, int maxUnfinishedHeads) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     /** The unfinished-head limit per client address; 0 = derived at start ({@link ConnectionLimits}). */
     public ServerConfig withUnfinishedHeadsPerIp(int maxUnfinishedHeadsPerIp) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     /** The access log to {@code target}, its format and trusted proxies as they were. */
@@ -239,7 +245,13 @@ public record ServerConfig(
     public ServerConfig withAccessLog(AccessLogSettings accessLog) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
+    }
+
+    public ServerConfig withFeatures(ServerFeatures features) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     /** Whether the admin listener runs (an admin host is set). */
@@ -255,7 +267,7 @@ public record ServerConfig(
     public ServerConfig withIoThreads(int ioThreads) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public static boolean isLoopback(String host) {
@@ -294,6 +306,6 @@ public record ServerConfig(
                 + " maxUnfinishedHeadsPerIp=" + ConnectionLimits.show(maxUnfinishedHeadsPerIp) + " " + limits
                 + " admin=" + (adminHost == null ? "off" : "on") + " adminToken=" + (adminToken == null ? "none" : "set")
                 + " debug=[" + debug + "]"
-                + " accessLog=" + accessLog;
+                + " accessLog=" + accessLog + " " + features;
     }
 }

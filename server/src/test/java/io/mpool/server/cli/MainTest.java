@@ -52,7 +52,7 @@ class MainTest {
         assertEquals(new ServerConfig(ServerConfig.DEFAULT_HOST, d.port(), d.adminHost(), d.adminPort(), d.adminToken(),
                 d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),
                 d.ioThreads(), d.workerThreads(), d.limits(), d.debug(), d.maxConnections(), d.maxUnfinishedHeads(),
-                d.maxUnfinishedHeadsPerIp(), d.accessLog()), config,
+                d.maxUnfinishedHeadsPerIp(), d.accessLog(), d.features()), config,
                 "the command line and the embedding API (bar its loopback main listener) agree");
     }
 
@@ -208,7 +208,7 @@ class MainTest {
         "--prot=80                      | unknown option '--prot=80' (did you mean --port?)",
         "--prot                         | unknown option '--prot' (did you mean --port?)",
         "--bufer-size 8k                | unknown option '--bufer-size' (did you mean --buffer-size?)",
-        "--zzz                          | unknown option '--zzz'",
+        "--xqxqxq                       | unknown option '--xqxqxq'",
         "serve                          | unexpected argument 'serve'",
         "--port                         | Missing required parameter for option '--port' (<port>)",
     })
