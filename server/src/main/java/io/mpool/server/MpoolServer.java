@@ -32,6 +32,7 @@ import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestMetrics;
 import io.mpool.server.transport.RequestScopeHandler;
 import io.mpool.server.transport.RequestTracker;
+import io.mpool.server.transport.ResponseCompression;
 import io.mpool.server.transport.TlsHandshake;
 import io.mpool.server.transport.TlsWrapping;
 import io.undertow.Undertow;
@@ -202,7 +203,7 @@ public final class MpoolServer implements AutoCloseable {
         this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
                 spillFiles, new BodyMemoryBudget(bodyMemoryTotal != 0 ? bodyMemoryTotal
                         : Math.max(1, config.arenaMaxBytes() / RequestLimits.BODY_MEMORY_ARENA_SHARE), stats));
-        this.application = new ApplicationHandler(handler);
+        this.application = new ApplicationHandler(config.features().gzip() ? ResponseCompression.gzip(handler) : handler);
         this.metrics = new ServerMetrics(arena, stats, () -> admin == null ? 0 : admin.refusedConnections());
         this.requestMetrics = config.features().requestMetrics() ? metrics.requestMetrics() : null;
         this.health = new Health(arena, stats, () -> mainServer != null && mainServer.isOpen());
