@@ -43,6 +43,12 @@ import java.util.concurrent.locks.LockSupport;
  * ({@link #dropped()}), so a slow disk, or a stderr nobody reads, never slows the server or
  * fills its heap.
  *
+ * <p>Not Undertow's {@code AccessLogHandler}: it formats each line on the IO thread (its
+ * exchange attributes build strings per request), escapes nothing a client writes, and its
+ * {@code DefaultAccessLogReceiver} queues without a bound; here the IO thread only hands over a
+ * record, and the queue is bounded in lines and bytes. Its {@code common} and {@code combined}
+ * patterns are the formats written here, field for field.
+ *
  * <p>Rotation is logrotate's (or any tool's) with a reopen, as nginx does it: move the file, then
  * {@link #reopen()} (the command line does on {@code SIGUSR1}); lines written before the reopen
  * go to the moved file, lines after it to a new one.
