@@ -111,9 +111,13 @@ public final class ServerMetrics implements Closeable {
         }
     }
 
-    /** The timers of the main listener's requests ({@code http_server_requests_seconds}), in these meters. */
+    /**
+     * The timers of the main listener's requests ({@code http_server_requests_seconds}), on
+     * {@code /metrics} only: a JMX timer records into a Dropwizard reservoir that takes a lock,
+     * which every request would then contend for.
+     */
     public RequestMetrics requestMetrics() {
-        return new RequestMetrics(meters);
+        return new RequestMetrics(prometheus);
     }
 
     private void bindArena() {
