@@ -135,6 +135,9 @@ class MainTest {
                 + " java.util.logging level: severe, warning, config, fine, finer, finest))",
         "--access-log=/nonexistent-dir/access.log | --access-log=/nonexistent-dir/access.log (expected: off, stderr,"
                 + " stdout or a file in an existing directory)",
+        "--access-log-format=xml | --access-log-format=xml (expected: common, combined, json or mpool)",
+        "--trusted-proxies=proxy.local | --trusted-proxies=proxy.local (expected: comma-separated addresses or CIDR"
+                + " blocks, e.g. 10.0.0.0/8,192.168.1.10,fd00::/8; not an address: proxy.local)",
         "--debug=verbose        | --debug=verbose (expected: poison, no-pooling, paranoid or leak-tracking)",
         "--body-in-memory-max=-1 | --body-in-memory-max=-1 (expected: bytes, e.g. 16384, 16k, 256m, 1g)",
         "--body-in-memory-max=2g | --body-in-memory-max=2g (expected: 0..1073741824 bytes, 0 = every non-empty body to a temp file)",
