@@ -23,6 +23,8 @@ import io.mpool.server.transport.HttpConnections;
 import io.mpool.server.transport.ListenerAccepts;
 import io.mpool.server.transport.LogFormat;
 import io.mpool.server.transport.RefusalLog;
+import io.mpool.server.transport.RequestMetrics;
+import io.mpool.server.transport.ResponseCompression;
 import io.mpool.server.transport.TlsWrapping;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
@@ -146,6 +148,8 @@ public final class MpoolServer implements AutoCloseable {
     private final SpillFiles spillFiles;
     private final BodyLimits bodyLimits;
     private final ServerMetrics metrics;
+    /** Null when off ({@code setRequestMetrics(false)}). */
+    private final RequestMetrics requestMetrics;
     private final Health health;
     /** The access log, or null when it is off. */
     private AccessLog accessLog;
@@ -183,8 +187,9 @@ public final class MpoolServer implements AutoCloseable {
         this.bodyLimits = new BodyLimits(config.limits().bodyInMemoryMax(), config.limits().bodyTempDir(),
                 spillFiles, new BodyMemoryBudget(bodyMemoryTotal != 0 ? bodyMemoryTotal
                         : Math.max(1, config.arenaMaxBytes() / RequestLimits.BODY_MEMORY_ARENA_SHARE), stats));
-        this.application = new ApplicationHandler(handler);
+        this.application = new ApplicationHandler(config.features().gzip() ? ResponseCompression.gzip(handler) : handler);
         this.metrics = new ServerMetrics(arena, stats, () -> admin == null ? 0 : admin.refusedConnections());
+        this.requestMetrics = config.features().requestMetrics() ? metrics.requestMetrics() : null;
         this.health = new Health(arena, stats, () -> mainServer != null && mainServer.isOpen());
         this.undertowOptions = OptionMap.builder()
                 // Undertow's batching of pipelined responses (what Undertow.builder() sets): the
@@ -233,7 +238,7 @@ public final class MpoolServer implements AutoCloseable {
                 .set(Options.BACKLOG, ACCEPT_BACKLOG)
                 .getMap();
         try {
-            accessLog = openAccessLog(config.accessLog());
+            accessLog = AccessLog.open(config.accessLog());
             mainServer = listen(worker, "--host/--port", config.host(), config.port(),
                     accepts.adapter(listener(null)), socketOptions);
             if (tls != null) {
@@ -295,14 +300,6 @@ public final class MpoolServer implements AutoCloseable {
         }
     }
 
-    private static AccessLog openAccessLog(String target) throws IOException {
-        try {
-            return AccessLog.open(target);
-        } catch (IOException e) {
-            throw new IOException("cannot open --access-log=" + target + ": " + e, e);
-        }
-    }
-
     /**
      * The main listener's connections ({@code tls} null) or the HTTPS listener's: their limits,
      * memory (a region each, or Undertow's shared pool with {@code --pool undertow}), Undertow's
@@ -311,8 +308,8 @@ public final class MpoolServer implements AutoCloseable {
     private Listener listener(TlsWrapping tls) {
         boolean pooled = config.pool() == ServerConfig.PoolKind.MP;
         return new Listener(channel -> limiter.admit(channel), config.limits(), config.limits().maxBodyBytes(), registry,
-                pooled ? null : stockPool, config.bufferSize(), tls, http, application, accessLog, true, stats,
-                refusals, () -> stopping);
+                pooled ? null : stockPool, config.bufferSize(), tls, http, application, accessLog, requestMetrics,
+                true, stats, refusals, () -> stopping);
     }
 
     /** Once a second: timeouts and idle memory of every connection, both listeners'; the arena's trim. */
@@ -374,7 +371,7 @@ public final class MpoolServer implements AutoCloseable {
         }
         accepts.stopped();
         metrics.close();
-        String accessLogLine = closeAccessLog();
+        String accessLogLine = AccessLog.closeWithSummary(accessLog);
         ServerStats.Totals totals = stats.snapshot();
         // requests = resets + resetsCoalesced with --pool mp: every request end is covered by one reset.
         String line = "mpool stopped: requests=" + totals.requests() + " resets=" + totals.resets()
@@ -398,13 +395,13 @@ public final class MpoolServer implements AutoCloseable {
         stop(shutdownGrace);
     }
 
-    /** Writes what the access log still holds; its figures for the summary, or nothing when it is off. */
-    private String closeAccessLog() {
-        if (accessLog == null) {
-            return "";
-        }
-        IoUtils.safeClose(accessLog);
-        return " accessLogLines=" + accessLog.written() + " accessLogDropped=" + accessLog.dropped();
+    /**
+     * Opens the access log file again under its name, for log rotation: move the file away (as
+     * logrotate does), then call this; lines from then on go to a new file. The command line
+     * calls it on {@code SIGUSR1}, as nginx reopens its logs. False when the log is not a file.
+     */
+    public boolean reopenAccessLog() throws IOException {
+        return accessLog != null && accessLog.reopen();
     }
 
     private static void sleep() {

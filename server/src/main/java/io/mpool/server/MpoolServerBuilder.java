@@ -2,11 +2,14 @@ package io.mpool.server;
 
 import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
+import io.mpool.server.config.AccessLogSettings;
 import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.config.ServerFeatures;
 import io.mpool.server.config.TlsSettings;
+import io.mpool.server.config.TrustedProxies;
 import io.undertow.server.HttpHandler;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,6 +58,10 @@ public final class MpoolServerBuilder {
     private int maxUnfinishedHeads = OptionConverters.limit(ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS);
     private int maxUnfinishedHeadsPerIp = OptionConverters.limit(ServerConfig.DEFAULT_MAX_UNFINISHED_HEADS_PER_IP);
     private String accessLog = ServerConfig.DEFAULT_ACCESS_LOG;
+    private String accessLogFormat = AccessLogSettings.DEFAULT_FORMAT;
+    private String trustedProxies = "";
+    private boolean requestMetrics = ServerFeatures.DEFAULT_REQUEST_METRICS;
+    private boolean gzip = ServerFeatures.DEFAULT_GZIP;
     private Duration shutdownGrace = OptionConverters.interval(ServerConfig.DEFAULT_SHUTDOWN_GRACE);
     private String tlsHost;
     private int tlsPort = -1;
@@ -246,9 +253,50 @@ public final class MpoolServerBuilder {
         return this;
     }
 
-    /** {@code off} (default), {@code stderr}, {@code stdout} or a file to append a line per request to. */
+    /**
+     * {@code off} (default), {@code stderr}, {@code stdout} or a file to append a line per request
+     * to. A file is rotated by moving it and then calling {@link MpoolServer#reopenAccessLog()}.
+     */
     public MpoolServerBuilder setAccessLog(String accessLog) {
         this.accessLog = accessLog;
+        return this;
+    }
+
+    /**
+     * The access log's lines: {@code combined} (default, nginx's), {@code common}, {@code json}
+     * (the combined fields, the connection, durations and the request's pool bytes) or
+     * {@code mpool} (the server log's format).
+     */
+    public MpoolServerBuilder setAccessLogFormat(String format) {
+        this.accessLogFormat = format;
+        return this;
+    }
+
+    /**
+     * Proxies (comma-separated addresses and CIDR blocks, e.g. {@code 10.0.0.0/8,::1}) whose
+     * {@code X-Forwarded-For} or {@code Forwarded} header names the client in the access log;
+     * from any other peer those headers are ignored. Default: none.
+     */
+    public MpoolServerBuilder setTrustedProxies(String cidrs) {
+        this.trustedProxies = cidrs;
+        return this;
+    }
+
+    /**
+     * {@code http_server_requests_seconds} on {@code /metrics}: every request timed by method,
+     * status, outcome and route template. Default: on.
+     */
+    public MpoolServerBuilder setRequestMetrics(boolean requestMetrics) {
+        this.requestMetrics = requestMetrics;
+        return this;
+    }
+
+    /**
+     * gzip for text responses (HTML, CSS, JavaScript, JSON, XML, plain text, SVG) of at least
+     * 1 KiB to clients that accept it, with {@code Vary: Accept-Encoding}. Default: off.
+     */
+    public MpoolServerBuilder setGzip(boolean gzip) {
+        this.gzip = gzip;
         return this;
     }
 
@@ -311,6 +359,8 @@ public final class MpoolServerBuilder {
                 bodyMemoryTotal, bodyTempMax);
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, new AccessLogSettings(accessLog,
+                AccessLogSettings.format(accessLogFormat), TrustedProxies.parse(trustedProxies)),
+                new ServerFeatures(requestMetrics, gzip));
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mpool.server.config.AccessLogSettings;
+import io.mpool.server.config.TrustedProxies;
 import io.mpool.server.transport.AccessLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code --access-log}: a line per request, in the log's format, with the connection id the admin endpoint shows. */
+/** {@code --access-log-format mpool}: a line per request, in the log's format, with the connection id the admin endpoint shows. */
 class AccessLogTest {
     /** time, level, logger, then what the request was: the part the test compares exactly. */
     private static final Pattern LINE = Pattern.compile(
@@ -26,7 +28,8 @@ class AccessLogTest {
     Path dir;
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture(config -> config.withAccessLog(dir.resolve("access.log").toString()));
+    final ServerFixture fixture = new ServerFixture(config -> config.withAccessLog(new AccessLogSettings(
+            dir.resolve("access.log").toString(), AccessLogSettings.Format.MPOOL, TrustedProxies.NONE)));
 
     @Test
     void everyRequestGetsALineWithConnectionMethodPathStatusAndBytes() throws Exception {

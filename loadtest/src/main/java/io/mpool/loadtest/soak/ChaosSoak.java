@@ -7,6 +7,7 @@ import io.mpool.loadtest.generator.LoadRun;
 import io.mpool.loadtest.generator.LoadSettings;
 import io.mpool.server.MpoolServer;
 import io.mpool.server.ServerTotals;
+import io.mpool.server.cli.Logging;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,6 +89,7 @@ public final class ChaosSoak implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        Logging.install(); // the server's lines in the command line's one-line format, not the JDK's two-line default
         System.exit(new CommandLine(new ChaosSoak()).execute(args));
     }
 

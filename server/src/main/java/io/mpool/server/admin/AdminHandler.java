@@ -27,7 +27,7 @@ import java.util.Set;
  *   <li>{@code /admin/health/live}, {@code /admin/health/ready}: {@code {"status":"UP"}}, or 503
  *   with {@code "status":"DOWN"} and a {@code "reason"} ({@link Health});</li>
  *   <li>{@code /admin/health}: both, combined (503 if either is DOWN);</li>
- *   <li>{@code /metrics}: every meter in the Prometheus text format ({@link ServerMetrics}).</li>
+ *   <li>{@code /metrics}: every meter in the Prometheus text format, or OpenMetrics when asked ({@link ServerMetrics}).</li>
  *   <li>{@code /admin/pools?sort=&order=&offset=&limit=}: a page of the connections, sorted
  *   ({@link ConnectionPage}), each with its nodes ({@link ConnectionRow});</li>
  *   <li>{@code /admin/}: the live view, an HTML page drawing the above ({@link AdminView}); the
@@ -134,9 +134,10 @@ public final class AdminHandler implements HttpHandler {
                 exchange.dispatch(this);
                 return;
             }
+            ServerMetrics.Scrape scrape = metrics.scrape(exchange.getRequestHeaders().getFirst(Headers.ACCEPT));
             exchange.setStatusCode(200);
-            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, ServerMetrics.CONTENT_TYPE);
-            exchange.getResponseSender().send(ByteBuffer.wrap(metrics.scrape().getBytes(StandardCharsets.UTF_8)));
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, scrape.contentType());
+            exchange.getResponseSender().send(ByteBuffer.wrap(scrape.text().getBytes(StandardCharsets.UTF_8)));
         } else if (path.equals(HEALTH)) {
             Health.Combined combined = health.combined();
             send(exchange, combined.up() ? 200 : 503, combined);

@@ -1,5 +1,6 @@
 package io.mpool.server.admin;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
@@ -15,6 +16,7 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.jmx.JmxConfig;
 import io.micrometer.jmx.JmxMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -23,8 +25,11 @@ import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
 import io.mpool.mempool.SizeClassStats;
 import io.mpool.server.stats.ServerStats;
+import io.mpool.server.transport.RequestMetrics;
 import java.io.Closeable;
+import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -45,6 +50,9 @@ public final class ServerMetrics implements Closeable {
     public static final String JMX_DOMAIN = "mpool";
     /** The Prometheus text format's content type. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    /** OpenMetrics 1.0 text, for a scraper whose {@code Accept} names it (Prometheus does, by default). */
+    public static final String OPENMETRICS_CONTENT_TYPE = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    private static final String OPENMETRICS_MEDIA_TYPE = "application/openmetrics-text";
 
     private final PageArena arena;
     private final PrometheusMeterRegistry prometheus;
@@ -71,6 +79,9 @@ public final class ServerMetrics implements Closeable {
                 return JMX_DOMAIN;
             }
         }, Clock.SYSTEM);
+        // Micrometer's process.cpu.time counts nanoseconds (process_cpu_time_ns_total); the
+        // Prometheus convention, which every dashboard reads, is seconds: bindProcessCpu.
+        prometheus.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
         meters.add(prometheus);
         meters.add(jmx);
         bindArena();
@@ -88,6 +99,25 @@ public final class ServerMetrics implements Closeable {
         new ProcessorMetrics().bindTo(meters);
         new UptimeMetrics().bindTo(meters);
         new FileDescriptorMetrics().bindTo(meters);
+        bindProcessCpu();
+    }
+
+    /** {@code process_cpu_seconds_total}: CPU time the JVM used, in seconds (the Prometheus clients' name). */
+    private void bindProcessCpu() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
+                && os.getProcessCpuTime() >= 0) {
+            FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9).baseUnit("seconds")
+                    .description("CPU time the process used").register(meters);
+        }
+    }
+
+    /**
+     * The timers of the main listener's requests ({@code http_server_requests_seconds}), on
+     * {@code /metrics} only: a JMX timer records into a Dropwizard reservoir that takes a lock,
+     * which every request would then contend for.
+     */
+    public RequestMetrics requestMetrics() {
+        return new RequestMetrics(prometheus);
     }
 
     private void bindArena() {
@@ -216,10 +246,24 @@ public final class ServerMetrics implements Closeable {
     }
 
     /** Every meter in the Prometheus text format; the arena read once, as one snapshot. */
-    public synchronized String scrape() {
+    public String scrape() {
+        return scrape(null).text();
+    }
+
+    /** A scrape and its content type. */
+    public record Scrape(String contentType, String text) {
+    }
+
+    /**
+     * Every meter, in OpenMetrics when {@code accept} (the scraper's {@code Accept} header, null
+     * if none) names it, in the Prometheus text format otherwise; the arena read once.
+     */
+    public synchronized Scrape scrape(String accept) {
+        String contentType = accept != null && accept.toLowerCase(Locale.ROOT).contains(OPENMETRICS_MEDIA_TYPE)
+                ? OPENMETRICS_CONTENT_TYPE : CONTENT_TYPE;
         scrapeSnapshot = arena.stats();
         try {
-            return prometheus.scrape();
+            return new Scrape(contentType, prometheus.scrape(contentType));
         } finally {
             scrapeSnapshot = null;
         }

@@ -5,11 +5,13 @@ import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.server.MpoolServer;
 import io.mpool.server.MpoolServerBuilder;
 import io.mpool.server.TlsContexts;
+import io.mpool.server.config.AccessLogSettings;
 import io.mpool.server.config.ConnectionLimits;
 import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
+import io.mpool.server.config.ServerFeatures;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.demo.Routes;
 import java.io.IOException;
@@ -266,9 +268,33 @@ public final class Main implements Callable<Integer> {
 
     @Option(names = "--access-log",
             defaultValue = "${env:MPOOL_ACCESS_LOG:-" + ServerConfig.DEFAULT_ACCESS_LOG + "}",
-            description = "A line per request (connection, method, path, status, bytes, duration): off, stderr,"
-                    + " stdout or a file to append to (MPOOL_ACCESS_LOG). Default: ${DEFAULT-VALUE}")
+            description = "A line per request: off, stderr, stdout or a file to append to (MPOOL_ACCESS_LOG);"
+                    + " kill -USR1 reopens the file after logrotate moved it. Default: ${DEFAULT-VALUE}")
     String accessLog;
+
+    @Option(names = "--access-log-format",
+            defaultValue = "${env:MPOOL_ACCESS_LOG_FORMAT:-" + AccessLogSettings.DEFAULT_FORMAT + "}",
+            description = "The access log's lines: combined (nginx's), common, json (with connection, duration"
+                    + " and pool bytes) or mpool (MPOOL_ACCESS_LOG_FORMAT). Default: ${DEFAULT-VALUE}")
+    String accessLogFormat;
+
+    @Option(names = "--trusted-proxies", defaultValue = "${env:MPOOL_TRUSTED_PROXIES:-}",
+            description = "Addresses and CIDR blocks (e.g. 10.0.0.0/8,::1) whose X-Forwarded-For or Forwarded"
+                    + " header names the client in the access log (MPOOL_TRUSTED_PROXIES). Default: none")
+    String trustedProxies;
+
+    @Option(names = "--request-metrics", negatable = true,
+            defaultValue = "${env:MPOOL_REQUEST_METRICS:-" + ServerFeatures.DEFAULT_REQUEST_METRICS + "}",
+            fallbackValue = "true",
+            description = "http_server_requests_seconds on /metrics, by method, status, outcome and route"
+                    + " (MPOOL_REQUEST_METRICS). Default: ${DEFAULT-VALUE}")
+    boolean requestMetrics;
+
+    @Option(names = "--gzip", negatable = true, defaultValue = "${env:MPOOL_GZIP:-" + ServerFeatures.DEFAULT_GZIP + "}",
+            fallbackValue = "true",
+            description = "gzip text responses of 1 KiB or more for clients that accept it (MPOOL_GZIP)."
+                    + " Default: ${DEFAULT-VALUE}")
+    boolean gzip;
 
     @Option(names = "--static-dir", defaultValue = "${env:MPOOL_STATIC_DIR}",
             description = "Serve the files of this directory under /static/ (ranges, ETag, If-Modified-Since)"
@@ -358,6 +384,7 @@ public final class Main implements Callable<Integer> {
         } finally {
             started.countDown();
         }
+        LogReopenSignal.install(server);
         stopped.await();
         return 0;
     }
@@ -426,6 +453,10 @@ public final class Main implements Callable<Integer> {
                 .setMaxUnfinishedHeadsPerIp(maxUnfinishedHeadsPerIp)
                 .setDebug(debugOptions(debug))
                 .setAccessLog(accessLog)
+                .setAccessLogFormat(accessLogFormat)
+                .setTrustedProxies(trustedProxies)
+                .setRequestMetrics(requestMetrics)
+                .setGzip(gzip)
                 .setShutdownGrace(shutdownGrace);
     }
 

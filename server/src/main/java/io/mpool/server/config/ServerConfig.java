@@ -5,9 +5,6 @@ import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.mempool.PageArena;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -24,8 +21,9 @@ import java.util.Locale;
  *                            refused with 503; 0 = derived ({@link ConnectionLimits})
  * @param maxUnfinishedHeadsPerIp those of them from one client address, more are refused with 503;
  *                            0 = derived ({@link ConnectionLimits})
- * @param accessLog           {@code off}, {@code stderr}, {@code stdout} or a file: where the
- *                            access log goes (one line per request of the main listener)
+ * @param accessLog           the access log (one line per request of the main listener): where
+ *                            it goes, its format, the proxies whose forwarding headers it believes
+ * @param features            request metrics and gzip, on or off
  */
 public record ServerConfig(
         String host,
@@ -46,7 +44,8 @@ public record ServerConfig(
         int maxConnections,
         int maxUnfinishedHeads,
         int maxUnfinishedHeadsPerIp,
-        String accessLog) {
+        AccessLogSettings accessLog,
+        ServerFeatures features) {
 
     /** Which buffer pool the connections use. */
     public enum PoolKind {
@@ -92,7 +91,7 @@ public record ServerConfig(
     /** Time in-flight requests get when the server stops: well within a container runtime's stop timeout. */
     public static final String DEFAULT_SHUTDOWN_GRACE = "10s";
     /** No access log: a line per request is for debugging and audits, not for every server. */
-    public static final String DEFAULT_ACCESS_LOG = "off";
+    public static final String DEFAULT_ACCESS_LOG = AccessLogSettings.DEFAULT_TARGET;
 
     // Bounds.
 
@@ -164,7 +163,12 @@ public record ServerConfig(
             throw new IllegalArgumentException("--max-unfinished-heads-per-ip=" + maxUnfinishedHeadsPerIp
                     + " (expected: at most --max-unfinished-heads=" + maxUnfinishedHeads + ")");
         }
-        requireAccessLog(accessLog);
+        if (accessLog == null) {
+            throw new IllegalArgumentException("accessLog=null (expected: AccessLogSettings.DEFAULTS or others)");
+        }
+        if (features == null) {
+            throw new IllegalArgumentException("features=null (expected: ServerFeatures.DEFAULTS or others)");
+        }
         if (adminHost != null && !isLoopback(adminHost) && adminToken == null) {
             throw new IllegalArgumentException("--admin-host=" + adminHost + " is not a loopback address and no"
                     + " --admin-token (or MPOOL_ADMIN_TOKEN) is set: refusing to expose the admin endpoint"
@@ -185,57 +189,69 @@ public record ServerConfig(
                 OptionConverters.ioThreads(DEFAULT_IO_THREADS),
                 DEFAULT_WORKER_THREADS, RequestLimits.DEFAULTS, DebugOptions.FROM_SYSTEM_PROPERTIES,
                 OptionConverters.limit(DEFAULT_MAX_CONNECTIONS), OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS),
-                OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS_PER_IP), DEFAULT_ACCESS_LOG);
+                OptionConverters.limit(DEFAULT_MAX_UNFINISHED_HEADS_PER_IP), AccessLogSettings.DEFAULTS,
+                ServerFeatures.DEFAULTS);
     }
 
     public ServerConfig withPool(PoolKind kind) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, kind, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public ServerConfig withAdmin(String host, String token) {
         return new ServerConfig(this.host, port, host, adminPort, token, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public ServerConfig withMemory(int bufferSize, long arenaMaxBytes, long connectionMaxBytes) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public ServerConfig withLimits(RequestLimits limits) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public ServerConfig withDebug(DebugOptions debug) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     /** Accept-side limits; 0 = derived at start ({@link ConnectionLimits}). */
     public ServerConfig withConnectionLimits(int maxConnections, int maxUnfinishedHeads) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     /** The unfinished-head limit per client address; 0 = derived at start ({@link ConnectionLimits}). */
     public ServerConfig withUnfinishedHeadsPerIp(int maxUnfinishedHeadsPerIp) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
-    public ServerConfig withAccessLog(String accessLog) {
+    /** The access log to {@code target}, its format and trusted proxies as they were. */
+    public ServerConfig withAccessLog(String target) {
+        return withAccessLog(accessLog.withTarget(target));
+    }
+
+    public ServerConfig withAccessLog(AccessLogSettings accessLog) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
+    }
+
+    public ServerConfig withFeatures(ServerFeatures features) {
+        return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
+                arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     /** Whether the admin listener runs (an admin host is set). */
@@ -251,7 +267,7 @@ public record ServerConfig(
     public ServerConfig withIoThreads(int ioThreads) {
         return new ServerConfig(host, port, adminHost, adminPort, adminToken, pool, bufferSize, arenaMaxBytes,
                 arenaPolicy, scrub, connectionMaxBytes, ioThreads, workerThreads, limits, debug, maxConnections,
-                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog);
+                maxUnfinishedHeads, maxUnfinishedHeadsPerIp, accessLog, features);
     }
 
     public static boolean isLoopback(String host) {
@@ -279,26 +295,6 @@ public record ServerConfig(
         }
     }
 
-    /** {@code off}, {@code stderr}, {@code stdout}, or a file whose directory exists. */
-    private static void requireAccessLog(String accessLog) {
-        if (accessLog == null || accessLog.isBlank()) {
-            throw new IllegalArgumentException("--access-log is empty (expected: off, stderr, stdout or a file)");
-        }
-        if (accessLog.equals("off") || accessLog.equals("stderr") || accessLog.equals("stdout")) {
-            return;
-        }
-        Path file;
-        try {
-            file = Path.of(accessLog).toAbsolutePath();
-        } catch (InvalidPathException e) {
-            throw new IllegalArgumentException("--access-log=" + accessLog + " (expected: off, stderr, stdout or a file)");
-        }
-        if (Files.isDirectory(file) || !Files.isDirectory(file.getParent())) {
-            throw new IllegalArgumentException("--access-log=" + accessLog + " (expected: off, stderr, stdout or a file"
-                    + " in an existing directory)");
-        }
-    }
-
     /** One line for the startup log. Never prints the token. */
     @Override
     public String toString() {
@@ -310,6 +306,6 @@ public record ServerConfig(
                 + " maxUnfinishedHeadsPerIp=" + ConnectionLimits.show(maxUnfinishedHeadsPerIp) + " " + limits
                 + " admin=" + (adminHost == null ? "off" : "on") + " adminToken=" + (adminToken == null ? "none" : "set")
                 + " debug=[" + debug + "]"
-                + " accessLog=" + accessLog;
+                + " accessLog=" + accessLog + " " + features;
     }
 }

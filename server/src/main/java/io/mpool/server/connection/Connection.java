@@ -136,8 +136,10 @@ public final class Connection implements ChannelListener<StreamConnection> {
     /** The handler Undertow runs each request of this connection with. */
     private HttpHandler rootHandler() {
         HttpHandler application = listener.accessLog() == null ? listener.application()
-                : new AccessLogHandler(listener.accessLog(), id, listener.application());
-        return listener.countsRequests() ? new RequestScopeHandler(pool, listener.stats(), tracker, application)
+                : new AccessLogHandler(listener.accessLog(), id,
+                pool == null ? null : pool::requestBytesInUse, listener.application());
+        return listener.countsRequests()
+                ? new RequestScopeHandler(pool, listener.stats(), tracker, listener.requestMetrics(), application)
                 : new TrackedHandler(tracker, application);
     }
 

@@ -551,6 +551,11 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         return id;
     }
 
+    /** Bytes the running request took from the pool since the last reset (on the connection's thread). */
+    public long requestBytesInUse() {
+        return pool.bytesInUse();
+    }
+
     /** One line per connection for the admin endpoint. */
     public ConnectionSummary summary() {
         synchronized (this) {

@@ -6,6 +6,7 @@ import io.mpool.server.transport.AccessLog;
 import io.mpool.server.transport.Admission;
 import io.mpool.server.transport.HttpConnections;
 import io.mpool.server.transport.RefusalLog;
+import io.mpool.server.transport.RequestMetrics;
 import io.mpool.server.transport.TlsWrapping;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.server.HttpHandler;
@@ -31,6 +32,7 @@ import org.xnio.StreamConnection;
  * @param http           Undertow's HTTP/1.1 set-up, with the listener's options
  * @param application    the handler requests go to
  * @param accessLog      the access log, or null: off
+ * @param requestMetrics the request metrics the main listeners record, or null: none
  * @param countsRequests whether requests count in the server's totals and drain (the main
  *                       listeners), or only tell the framing check which one runs (admin)
  * @param stats          the server's counters
@@ -39,7 +41,7 @@ import org.xnio.StreamConnection;
  */
 public record Listener(Admission admission, RequestLimits limits, long maxBodyBytes, ConnectionRegistry registry,
         ByteBufferPool sharedBuffers, int bufferSize, TlsWrapping tls, HttpConnections http, HttpHandler application,
-        AccessLog accessLog, boolean countsRequests, ServerStats stats, RefusalLog refusals, BooleanSupplier stopping)
+        AccessLog accessLog, RequestMetrics requestMetrics, boolean countsRequests, ServerStats stats, RefusalLog refusals, BooleanSupplier stopping)
         implements ChannelListener<StreamConnection> {
 
     /** One accepted channel: admitted or refused, then set up as a {@link Connection}. */

@@ -2,6 +2,7 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.stats.ServerStats;
+import io.mpool.server.transport.RequestMetrics;
 import io.mpool.server.transport.RequestTracker;
 import io.undertow.server.ConduitWrapper;
 import io.undertow.server.ExchangeCompletionListener;
@@ -27,15 +28,25 @@ public final class RequestScopeHandler implements HttpHandler {
     private final ServerStats stats;
     private final RequestTracker tracker;
     private final HttpHandler next;
+    /** Null when request metrics are off. */
+    private final RequestMetrics requestMetrics;
+    /**
+     * When the running request reached this handler: HTTP/1.1 runs one request of a connection at
+     * a time, and the next one (pipelined) starts only after the previous one's end is recorded.
+     */
+    private long startNanos;
 
     /**
      * {@code connection} is null with {@code --pool undertow}: then only the counts are kept.
-     * {@code tracker} tells this connection's framing check which request is running.
+     * {@code tracker} tells this connection's framing check which request is running;
+     * {@code requestMetrics} (null: off) times every request.
      */
-    public RequestScopeHandler(ConnectionBufferPool connection, ServerStats stats, RequestTracker tracker, HttpHandler next) {
+    public RequestScopeHandler(ConnectionBufferPool connection, ServerStats stats, RequestTracker tracker,
+                               RequestMetrics requestMetrics, HttpHandler next) {
         this.connection = connection;
         this.stats = stats;
         this.tracker = tracker;
+        this.requestMetrics = requestMetrics;
         this.next = next;
     }
 
@@ -50,6 +61,9 @@ public final class RequestScopeHandler implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
+        if (requestMetrics != null) {
+            startNanos = System.nanoTime();
+        }
         stats.inFlight.increment();
         tracker.started(exchange);
         exchange.addExchangeCompleteListener(requestEnd);
@@ -90,6 +104,9 @@ public final class RequestScopeHandler implements HttpHandler {
     }
 
     private void requestEnded(HttpServerExchange completed, ExchangeCompletionListener.NextListener nextListener) {
+        if (requestMetrics != null) {
+            requestMetrics.record(completed, System.nanoTime() - startNanos);
+        }
         stats.inFlight.decrement();
         tracker.ended(completed);
         if (connection == null) {

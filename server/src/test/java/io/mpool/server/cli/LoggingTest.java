@@ -40,7 +40,7 @@ class LoggingTest {
     @Test
     void everyLineHasOneFormatAndSigtermLeavesALineAndASummaryThatAddsUp() throws Exception {
         try (MainProcess main = MainProcess.start(List.of(), Map.of(), "--host=127.0.0.1", "--port=0",
-                "--admin-port=0", "--access-log=stderr")) {
+                "--admin-port=0", "--access-log=stderr", "--access-log-format=mpool")) {
             int port = port(main.awaitLine(line -> LISTENING.matcher(line).find()));
             try (RawHttp http = new RawHttp(port)) {
                 for (int i = 0; i < 5; i++) {

@@ -101,6 +101,11 @@ final class MainProcess implements AutoCloseable {
         return awaitExit();
     }
 
+    /** The process's id, for signals. */
+    long pid() {
+        return process.pid();
+    }
+
     Result awaitExit() throws InterruptedException {
         assertTrue(process.waitFor(EXIT_TIMEOUT_SECONDS, TimeUnit.SECONDS), "Main did not exit: " + output());
         reader.join(TimeUnit.SECONDS.toMillis(EXIT_TIMEOUT_SECONDS));

@@ -52,7 +52,7 @@ class MainTest {
         assertEquals(new ServerConfig(ServerConfig.DEFAULT_HOST, d.port(), d.adminHost(), d.adminPort(), d.adminToken(),
                 d.pool(), d.bufferSize(), d.arenaMaxBytes(), d.arenaPolicy(), d.scrub(), d.connectionMaxBytes(),
                 d.ioThreads(), d.workerThreads(), d.limits(), d.debug(), d.maxConnections(), d.maxUnfinishedHeads(),
-                d.maxUnfinishedHeadsPerIp(), d.accessLog()), config,
+                d.maxUnfinishedHeadsPerIp(), d.accessLog(), d.features()), config,
                 "the command line and the embedding API (bar its loopback main listener) agree");
     }
 
@@ -135,6 +135,9 @@ class MainTest {
                 + " java.util.logging level: severe, warning, config, fine, finer, finest))",
         "--access-log=/nonexistent-dir/access.log | --access-log=/nonexistent-dir/access.log (expected: off, stderr,"
                 + " stdout or a file in an existing directory)",
+        "--access-log-format=xml | --access-log-format=xml (expected: common, combined, json or mpool)",
+        "--trusted-proxies=proxy.local | --trusted-proxies=proxy.local (expected: comma-separated addresses or CIDR"
+                + " blocks, e.g. 10.0.0.0/8,192.168.1.10,fd00::/8; not an address: proxy.local)",
         "--debug=verbose        | --debug=verbose (expected: poison, no-pooling, paranoid or leak-tracking)",
         "--body-in-memory-max=-1 | --body-in-memory-max=-1 (expected: bytes, e.g. 16384, 16k, 256m, 1g)",
         "--body-in-memory-max=2g | --body-in-memory-max=2g (expected: 0..1073741824 bytes, 0 = every non-empty body to a temp file)",
@@ -208,7 +211,7 @@ class MainTest {
         "--prot=80                      | unknown option '--prot=80' (did you mean --port?)",
         "--prot                         | unknown option '--prot' (did you mean --port?)",
         "--bufer-size 8k                | unknown option '--bufer-size' (did you mean --buffer-size?)",
-        "--zzz                          | unknown option '--zzz'",
+        "--xqxqxq                       | unknown option '--xqxqxq'",
         "serve                          | unexpected argument 'serve'",
         "--port                         | Missing required parameter for option '--port' (<port>)",
     })

@@ -3,6 +3,8 @@ package io.mpool.server.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.config.AccessLogSettings;
+import io.mpool.server.config.TrustedProxies;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -64,7 +66,7 @@ class LogFormatTest {
     @MethodSource("fields")
     void aFieldIsEscapedLikeNginxDoes(String field, String shown) {
         StringBuilder line = new StringBuilder();
-        AccessLog.appendEscaped(field, line);
+        AccessLogLine.appendEscaped(field, line, false);
         assertEquals(shown, line.toString());
     }
 
@@ -72,13 +74,13 @@ class LogFormatTest {
     void aFieldIsCutAtItsLimitWithAMark() {
         String limit = "a".repeat(AccessLog.MAX_FIELD_CHARS);
         StringBuilder line = new StringBuilder("x ");
-        AccessLog.appendEscaped(limit, line);
+        AccessLogLine.appendEscaped(limit, line, false);
         assertEquals("x " + limit, line.toString(), "exactly the limit: whole");
         line.setLength(0);
-        AccessLog.appendEscaped(limit + "b", line);
+        AccessLogLine.appendEscaped(limit + "b", line, false);
         assertEquals(limit + "\\...", line.toString());
         line.setLength(0);
-        AccessLog.appendEscaped("a".repeat(AccessLog.MAX_FIELD_CHARS - 3) + "\n", line);
+        AccessLogLine.appendEscaped("a".repeat(AccessLog.MAX_FIELD_CHARS - 3) + "\n", line, false);
         assertEquals("a".repeat(AccessLog.MAX_FIELD_CHARS - 3) + "\\...", line.toString(), "an escape is never split");
     }
 
@@ -87,7 +89,7 @@ class LogFormatTest {
         "1000000, 1.000ms", "1234567890, 1234.567ms"})
     void theAccessLogShowsMillisecondsWithThreeDecimals(long nanos, String shown) {
         StringBuilder line = new StringBuilder();
-        AccessLog.format(new AccessLog.Entry(0, 7, "GET", "/hello", 200, 6, nanos), line);
+        new AccessLogLine(AccessLogSettings.Format.MPOOL, TrustedProxies.NONE).append(AccessLogLineTest.entry(nanos), line);
         assertTrue(line.toString().endsWith(" INFO  [mpool.access] conn=7 GET /hello 200 6B " + shown
                 + System.lineSeparator()), line.toString());
     }
