@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -129,12 +130,9 @@ class LingeringCloseTest {
         return socket;
     }
 
-    private void awaitInFlight(long count) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (fixture.server().stats().inFlight.sum() < count && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(count, fixture.server().stats().inFlight.sum());
+    private void awaitInFlight(long count) {
+        Await.until(count + " request(s) in flight", Duration.ofSeconds(10),
+                () -> fixture.server().stats().inFlight.sum(), inFlight -> inFlight == count);
     }
 
     /** Writes {@code bytes} filler bytes; returns how that ended (the server may refuse them). */

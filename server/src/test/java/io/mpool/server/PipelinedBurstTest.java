@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.connection.ConnectionSummary;
+import io.mpool.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import org.junit.jupiter.api.Test;
@@ -33,14 +34,9 @@ class PipelinedBurstTest {
             for (int i = 0; i < count; i++) {
                 assertEquals(i % 10 == 9 ? "body-" + i : "hello\n", http.read().text(), "response " + i);
             }
-            long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
             var connection = fixture.server().registry().connections().get(0);
-            while ((connection.summary().resetPending() || connection.summary().openBuffers() > 0)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            var summary = connection.summary();
-            assertEquals(0, summary.openBuffers(), summary.toString());
+            var summary = Await.until("the last reset and every buffer back", ServerFixture.SETTLE, connection::summary,
+                    s -> !s.resetPending() && s.openBuffers() == 0);
             assertEquals(count, summary.resets() + summary.resetsCoalesced(), summary.toString());
         }
     }

@@ -62,6 +62,19 @@ public final class RawHttp implements AutoCloseable {
         return socket;
     }
 
+    /**
+     * Tries one connection to {@code port} on loopback: "connected", or "refused: " and why (a
+     * closed listener). What a test waiting for a listener to close observes.
+     */
+    public static String connectOutcome(int port) {
+        try (Socket probe = new Socket()) {
+            probe.connect(new InetSocketAddress(HOST, port), CONNECT_TIMEOUT_MILLIS);
+            return "connected";
+        } catch (IOException refused) {
+            return "refused: " + refused;
+        }
+    }
+
     public static byte[] get(String path) {
         return ("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }

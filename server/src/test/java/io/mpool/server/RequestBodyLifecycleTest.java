@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.demo.Routes;
+import io.mpool.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,8 +54,8 @@ class RequestBodyLifecycleTest {
             RawHttp.Response answer = http.exchange(RawHttp.post("/test/retain", "a/b", body));
             assertEquals(202, answer.status());
             BodyView view = routes.retained.poll(10, TimeUnit.SECONDS);
-            JsonNode connection = awaitConnection(c -> c.path("resetPending").asBoolean()
-                    && c.path("regionHolds").asInt() == 1);
+            JsonNode connection = awaitConnection("a reset pending on one region hold",
+                    c -> c.path("resetPending").asBoolean() && c.path("regionHolds").asInt() == 1);
             assertTrue(connection.path("resetPendingReason").asText().contains("request body (" + size + " bytes)"),
                     connection.toString());
             assertEquals(spilled ? 0 : size, connection.path("bodyBytesInMemory").asLong(), connection.toString());
@@ -75,7 +76,7 @@ class RequestBodyLifecycleTest {
             }, worker).get(10, TimeUnit.SECONDS);
             assertArrayEquals(body, read, "read on a worker after the response, byte for byte");
 
-            connection = awaitConnection(c -> !c.path("resetPending").asBoolean());
+            connection = awaitConnection("no reset pending", c -> !c.path("resetPending").asBoolean());
             assertEquals(0, connection.path("regionHolds").asInt());
             assertEquals(0, connection.path("bodyBytesInMemory").asLong());
             BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
@@ -98,7 +99,7 @@ class RequestBodyLifecycleTest {
         try (RawHttp http = fixture.connect()) {
             assertEquals(202, http.exchange(RawHttp.post("/test/retain", "a/b", new byte[3 * LIMIT])).status());
             view = routes.retained.poll(10, TimeUnit.SECONDS);
-            awaitConnection(c -> c.path("resetPending").asBoolean());
+            awaitConnection("a reset pending", c -> c.path("resetPending").asBoolean());
         }
         fixture.awaitAllPoolsDestroyed();
         assertEquals(1, fixture.server().stats().retainsLeaked.sum(), "counted as a leak");
@@ -151,17 +152,10 @@ class RequestBodyLifecycleTest {
     }
 
     /** Polls the admin view until the one live connection matches {@code condition}. */
-    private JsonNode awaitConnection(Predicate<JsonNode> condition) throws Exception {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        JsonNode connection;
-        do {
-            JsonNode connections = fixture.admin("/admin/pools", null).json().path("connections");
-            connection = connections.size() == 1 ? connections.get(0) : null;
-            if (connection != null && condition.test(connection)) {
-                return connection;
-            }
-            Thread.sleep(10);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("no connection matched in time: " + connection);
+    private JsonNode awaitConnection(String description, Predicate<JsonNode> condition) {
+        JsonNode connections = Await.until("one live connection with " + description, SETTLE,
+                () -> fixture.admin("/admin/pools", null).json().path("connections"),
+                live -> live.size() == 1 && condition.test(live.get(0)));
+        return connections.get(0);
     }
 }
