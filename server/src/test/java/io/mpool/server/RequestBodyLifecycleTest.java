@@ -2,6 +2,7 @@ package io.mpool.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,9 @@ class RequestBodyLifecycleTest {
         assertEquals(1, fixture.server().stats().retainsLeaked.sum(), "counted as a leak");
         IllegalStateException revoked = assertThrows(IllegalStateException.class, () -> view.inputStream().read());
         assertTrue(revoked.getMessage().contains("revoked when its connection closed"), revoked.getMessage());
+        assertFalse(view.release(), "the holder's late release frees nothing: the revoke did");
+        IllegalStateException overReleased = assertThrows(IllegalStateException.class, view::release);
+        assertTrue(overReleased.getMessage().contains("retains=0 revoked"), overReleased.getMessage());
         BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
     }
 
@@ -149,6 +153,37 @@ class RequestBodyLifecycleTest {
         assertEquals(0, totals.path("bodyTempFilesLive").asLong(), totals.toString());
         assertEquals(0, totals.path("bodyTooLarge").asLong(), totals.toString());
         assertEquals(0, totals.path("retainsLeaked").asLong(), totals.toString());
+    }
+
+    @Test
+    void releaseSaysWhetherItFreedTheBodyAndAnOverReleaseThrowsNamingTheView() throws Exception {
+        try (RawHttp http = fixture.connect()) {
+            assertEquals(202, http.exchange(RawHttp.post("/test/retain", "a/b", new byte[1000])).status());
+            BodyView view = routes.retained.poll(10, TimeUnit.SECONDS);
+            long id = awaitConnection("a reset pending", c -> c.path("resetPending").asBoolean()).path("id").asLong();
+            view.retain(); // a second holder
+            assertFalse(view.release(), "the other retain still holds it");
+            assertEquals(3, view.inputStream().read(new byte[3]), "still readable");
+            assertTrue(view.release(), "the last reference: this release freed it");
+            awaitConnection("the reset done", c -> !c.path("resetPending").asBoolean());
+            IllegalStateException over = assertThrows(IllegalStateException.class, view::release);
+            assertEquals("release() on the request body of connection " + id + " (size=1000 inMemory=true references=0"
+                    + " retains=0 requestEnded) without a retain() to pair it with (released once more than retained;"
+                    + " the request's own reference is the server's)", over.getMessage());
+            assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text(), "the connection goes on");
+        }
+    }
+
+    /** A handler cannot drop the request's own reference: the body stays readable for the request. */
+    @Test
+    void aReleaseWithoutARetainDuringTheRequestThrowsAndFreesNothing() throws Exception {
+        try (RawHttp http = fixture.connect()) {
+            RawHttp.Response answer = http.exchange(RawHttp.post("/test/release-unretained", "a/b", new byte[5000]));
+            assertEquals(200, answer.status(), answer.text());
+            assertTrue(answer.text().startsWith("release() on the request body of connection "), answer.text());
+            assertTrue(answer.text().contains("(size=5000 inMemory=true references=1 retains=0)"), answer.text());
+            assertTrue(answer.text().contains("\nread 3 bytes after it"), answer.text());
+        }
     }
 
     /** Polls the admin view until the one live connection matches {@code condition}. */
