@@ -94,7 +94,9 @@ class LingeringCloseTest {
             socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
             socket.setSoTimeout(20_000);
             socket.getOutputStream().write((one.repeat(pipelined) + refused).getBytes(StandardCharsets.US_ASCII));
-            Thread.sleep(500); // the server answers until the socket is full, then holds the rest
+            // The server answers until the socket is full, then holds the rest.
+            Await.until("the answers to fill the socket (the client's window closed)", Duration.ofSeconds(10),
+                    () -> TcpState.of(fixture.port(), socket.getLocalPort()), s -> s != null && s.peerWindowClosed());
             Received received = readAll(socket.getInputStream());
             String text = received.text();
             int answers = 0;

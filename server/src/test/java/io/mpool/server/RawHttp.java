@@ -75,6 +75,11 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** The client's side of the connection: its local port. */
+    public int localPort() {
+        return socket.getLocalPort();
+    }
+
     public static byte[] get(String path) {
         return ("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
