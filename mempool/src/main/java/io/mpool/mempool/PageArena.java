@@ -365,6 +365,14 @@ public final class PageArena {
     }
 
     /**
+     * The outstanding blocks grouped by where they were taken, the site with most blocks first, at
+     * most {@code top} sites ({@link LeakSite}); empty unless leak tracking is on.
+     */
+    public List<LeakSite> leakSites(int top) {
+        return takenAt == null ? List.of() : LeakSite.group(takenAt, top);
+    }
+
+    /**
      * Checks the arena's invariants that hold even while other threads work: the bound, and no
      * negative counters. {@link #checkInvariantsWhenQuiet()} checks the free lists too.
      */
