@@ -81,8 +81,7 @@ class LingeringCloseTest {
      * the socket while the client reads nothing: once it reads, it gets every answer, then the
      * refusal, then an orderly close. (Undertow writes its batch out before it reads the refused
      * head, so this does not reach LingeringClose's retry for a batch the socket would not take:
-     * that needs a refusal from elsewhere, the watchdog's 408 or the arena's 503, while a batch
-     * is held.)
+     * HeldResponsesLingerTest does, with a body refused while a response is held.)
      */
     @RepeatedTest(2)
     void aRefusalBehindPipelinedAnswersThatFillTheSocketComesAfterAllOfThem() throws Exception {
