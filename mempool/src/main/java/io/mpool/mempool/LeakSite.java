@@ -23,6 +23,8 @@ public record LeakSite(List<String> takenAt, int blocks, long bytes) {
      * connection code to the handler; sites that differ only deeper down count as one.
      */
     public static final int FRAMES_PER_SITE = 12;
+    /** Sites a log report lists: a leak's site is among the first few; a full list is for the admin route. */
+    public static final int REPORT_SITES = 10;
 
     /** The outstanding blocks of {@code takenAt} by site, most blocks first (then most bytes), at most {@code top}. */
     static List<LeakSite> group(Map<ArenaBlock, Throwable> takenAt, int top) {

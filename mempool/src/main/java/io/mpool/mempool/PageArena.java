@@ -373,6 +373,14 @@ public final class PageArena {
     }
 
     /**
+     * The outstanding blocks by site for a log ({@link LeakSite#report}, the top
+     * {@value LeakSite#REPORT_SITES}); "" when none is outstanding.
+     */
+    public String leakReport() {
+        return LeakSite.report(this, LeakSite.REPORT_SITES);
+    }
+
+    /**
      * Checks the arena's invariants that hold even while other threads work: the bound, and no
      * negative counters. {@link #checkInvariantsWhenQuiet()} checks the free lists too.
      */

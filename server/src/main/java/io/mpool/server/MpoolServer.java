@@ -2,7 +2,6 @@ package io.mpool.server;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.ArenaStats;
-import io.mpool.mempool.LeakSite;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.admin.AdminHandler;
 import io.mpool.server.admin.AdminListener;
@@ -137,8 +136,6 @@ public final class MpoolServer implements AutoCloseable {
     private static final Duration POOLS_DRAIN_TIMEOUT = Duration.ofSeconds(5);
     /** How long stop waits for the XNIO worker's threads before stopping them hard. */
     private static final Duration WORKER_STOP_TIMEOUT = Duration.ofSeconds(5);
-    /** Leak sites the stop summary lists when memory is still outstanding (with {@code --debug leak-tracking}). */
-    private static final int STOP_LEAK_SITES = 10;
     /**
      * The most {@link #stop} takes after the shutdown grace (pools drained, then the worker
      * stopped): a container's stop timeout must cover the grace plus this.
@@ -491,7 +488,7 @@ public final class MpoolServer implements AutoCloseable {
         if (arena.stats().outstandingBlocks() == 0 && totals.poolsLive() == 0) {
             LOG.info(line);
         } else {
-            line += " (memory still outstanding)" + LeakSite.report(arena, STOP_LEAK_SITES);
+            line += " (memory still outstanding)" + arena.leakReport();
             LOG.log(Level.WARNING, line);
         }
         return line;

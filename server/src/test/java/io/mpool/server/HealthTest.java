@@ -108,7 +108,7 @@ class HealthTest {
                 } catch (SocketException refused) {
                     // this one found the arena exhausted: answered 503 and closed
                 }
-                Thread.sleep(20);
+                fixture.awaitUploadsHeldOrArenaRefusing(holders.size());
             }
             assertTrue(fixture.server().arena().stats().exhaustions() > 0, "the arena ran out within "
                     + MAX_HOLDERS + " uploads: " + fixture.server().arena().stats());

@@ -128,7 +128,7 @@ class JfrEventsTest {
                     } catch (SocketException refused) {
                         // this one found the arena exhausted and was answered 503 and closed
                     }
-                    Thread.sleep(20);
+                    fixture.awaitUploadsHeldOrArenaRefusing(holders.size());
                 }
             } finally {
                 for (Socket socket : holders) {

@@ -60,7 +60,7 @@ class RefusalFloodTest {
                 } catch (IOException tippedOver) {
                     // this one was refused while writing
                 }
-                Thread.sleep(10);
+                fixture.awaitUploadsHeldOrArenaRefusing(holders.size());
             }
             assertTrue(fixture.server().stats().snapshot().arenaRejections() > 0, "the arena ran out");
             for (int i = 0; i < 300; i++) {

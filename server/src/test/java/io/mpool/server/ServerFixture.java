@@ -104,6 +104,21 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
                 totals -> totals.poolsCreated() == totals.poolsDestroyed() && server.registry().size() == 0);
     }
 
+    /**
+     * Waits until the server runs {@code uploads} held uploads (requests in flight), or the arena
+     * has refused memory: what a test that fills the arena with held uploads waits for after each.
+     */
+    public void awaitUploadsHeldOrArenaRefusing(int uploads) {
+        Await.until(uploads + " upload(s) in flight, or the arena refusing", SETTLE,
+                () -> new HeldUploads(server.stats().inFlight.sum(), server.stats().snapshot().arenaRejections(),
+                        server.arena().stats().exhaustions()),
+                held -> held.inFlight() >= uploads || held.arenaRejections() > 0 || held.arenaExhaustions() > 0);
+    }
+
+    /** What {@link #awaitUploadsHeldOrArenaRefusing} sees. */
+    private record HeldUploads(long inFlight, long arenaRejections, long arenaExhaustions) {
+    }
+
     public MpoolServer server() {
         return server;
     }

@@ -237,7 +237,8 @@ class ServerRoutesTest {
             RawHttp http = fixture.connect();
             http.send("POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n");
             http.send(new byte[100_000]);
-            Thread.sleep(50);
+            Await.until(path + "'s handler to run (1 request in flight)", ServerFixture.SETTLE,
+                    () -> fixture.server().stats().inFlight.sum(), inFlight -> inFlight == 1);
             http.abort();
         }
         fixture.awaitNoLivePools();
