@@ -108,7 +108,7 @@ class HealthTest {
                 } catch (SocketException refused) {
                     // this one found the arena exhausted: answered 503 and closed
                 }
-                fixture.awaitUploadsHeldOrArenaRefusing(holders.size());
+                fixture.awaitReadByServer(holders.get(holders.size() - 1));
             }
             assertTrue(fixture.server().arena().stats().exhaustions() > 0, "the arena ran out within "
                     + MAX_HOLDERS + " uploads: " + fixture.server().arena().stats());

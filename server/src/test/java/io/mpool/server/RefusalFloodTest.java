@@ -60,7 +60,7 @@ class RefusalFloodTest {
                 } catch (IOException tippedOver) {
                     // this one was refused while writing
                 }
-                fixture.awaitUploadsHeldOrArenaRefusing(holders.size());
+                fixture.awaitReadByServer(holders.get(holders.size() - 1));
             }
             assertTrue(fixture.server().stats().snapshot().arenaRejections() > 0, "the arena ran out");
             for (int i = 0; i < 300; i++) {

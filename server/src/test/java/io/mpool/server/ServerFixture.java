@@ -105,18 +105,19 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
     }
 
     /**
-     * Waits until the server runs {@code uploads} held uploads (requests in flight), or the arena
-     * has refused memory: what a test that fills the arena with held uploads waits for after each.
+     * Waits until the server has read everything {@code client} sent (its side of the socket has
+     * nothing unread), or closed it: then what the request pins in the arena is pinned. What a
+     * test that fills the arena with held uploads waits for after each.
      */
-    public void awaitUploadsHeldOrArenaRefusing(int uploads) {
-        Await.until(uploads + " upload(s) in flight, or the arena refusing", SETTLE,
-                () -> new HeldUploads(server.stats().inFlight.sum(), server.stats().snapshot().arenaRejections(),
-                        server.arena().stats().exhaustions()),
-                held -> held.inFlight() >= uploads || held.arenaRejections() > 0 || held.arenaExhaustions() > 0);
+    public void awaitReadByServer(Socket client) {
+        Await.until("the server to read all that client port " + client.getLocalPort() + " sent, or close it",
+                SETTLE, () -> new Sides(TcpState.of(client.getLocalPort(), port()), TcpState.of(port(), client.getLocalPort())),
+                sides -> sides.server() == null || sides.client() == null
+                        || sides.client().txQueue() == 0 && sides.server().rxQueue() == 0);
     }
 
-    /** What {@link #awaitUploadsHeldOrArenaRefusing} sees. */
-    private record HeldUploads(long inFlight, long arenaRejections, long arenaExhaustions) {
+    /** Both ends of one loopback connection; the server's is null once it closed. */
+    private record Sides(TcpState client, TcpState server) {
     }
 
     public MpoolServer server() {
