@@ -365,6 +365,22 @@ public final class PageArena {
     }
 
     /**
+     * The outstanding blocks grouped by where they were taken, the site with most blocks first, at
+     * most {@code top} sites ({@link LeakSite}); empty unless leak tracking is on.
+     */
+    public List<LeakSite> leakSites(int top) {
+        return takenAt == null ? List.of() : LeakSite.group(takenAt, top);
+    }
+
+    /**
+     * The outstanding blocks by site for a log ({@link LeakSite#report}, the top
+     * {@value LeakSite#REPORT_SITES}); "" when none is outstanding.
+     */
+    public String leakReport() {
+        return LeakSite.report(this, LeakSite.REPORT_SITES);
+    }
+
+    /**
      * Checks the arena's invariants that hold even while other threads work: the bound, and no
      * negative counters. {@link #checkInvariantsWhenQuiet()} checks the free lists too.
      */

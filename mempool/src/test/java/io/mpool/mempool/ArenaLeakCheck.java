@@ -1,5 +1,6 @@
 package io.mpool.mempool;
 
+import io.mpool.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,7 +47,7 @@ public final class ArenaLeakCheck implements AfterEachCallback {
     }
 
     @Override
-    public void afterEach(ExtensionContext context) throws InterruptedException {
+    public void afterEach(ExtensionContext context) {
         try {
             verifyNoOutstanding();
         } finally {
@@ -55,18 +56,23 @@ public final class ArenaLeakCheck implements AfterEachCallback {
     }
 
     /** Throws {@link AssertionError} naming every outstanding block of every tracked arena. */
-    public void verifyNoOutstanding() throws InterruptedException {
-        long deadline = System.nanoTime() + grace.toNanos();
+    public void verifyNoOutstanding() {
         for (PageArena arena : arenas) {
-            while (arena.stats().outstandingBlocks() != 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            ArenaStats stats = arena.stats();
-            if (stats.outstandingBlocks() != 0) {
-                String sites = arena.outstanding().stream().map(Object::toString)
-                        .collect(Collectors.joining("\n"));
-                throw new AssertionError("arena memory leaked by the test: " + stats + "\n" + sites);
-            }
+            Await.until("the test's arena memory to come back (" + arena.stats() + ")", grace,
+                    () -> new Outstanding(arena.outstanding()), Outstanding::none);
+        }
+    }
+
+    /** What a wait saw: every outstanding block with its site, one a line. */
+    private record Outstanding(List<OutstandingBlock> blocks) {
+        boolean none() {
+            return blocks.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            return "arena memory leaked by the test: " + blocks.size() + " block(s)\n"
+                    + blocks.stream().map(Object::toString).collect(Collectors.joining("\n"));
         }
     }
 }

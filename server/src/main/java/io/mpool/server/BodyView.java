@@ -14,16 +14,36 @@ import java.nio.channels.FileChannel;
  * <ul>
  *   <li>The request holds one reference, dropped when its exchange completes.</li>
  *   <li>{@link #retain()} adds one, for use after the exchange (on a worker, say); each retain
- *   is paired with one {@link #release()}. While any is held, the connection's next reset waits
- *   (the admin view shows {@code resetPending} with the reason).</li>
+ *   is paired with exactly one {@link #release()}, by whoever holds it. While any is held, the
+ *   connection's next reset waits (the admin view shows {@code resetPending} with the reason).</li>
+ *   <li>{@link #release()} never drops the request's own reference: a release without a retain
+ *   to pair it with throws {@link IllegalStateException} naming the view and its counts, and
+ *   frees nothing (a silent over-release would hand memory someone still reads to the next
+ *   request).</li>
  *   <li>After the final release every method but {@link #size()} and {@link #inMemory()} throws
  *   {@link IllegalStateException} naming the connection; the memory belongs to the pool's next
  *   request and the temp file is gone.</li>
  *   <li>{@link #asByteBuffers()} serves only while the request runs (its buffers cannot be
  *   revoked); a retained body is read through {@link #inputStream()}, which checks on every read.</li>
  *   <li>If the connection closes while a retain is still held, the retain is a leak: the view is
- *   revoked (reads throw), counted ({@code retainsLeaked}) and the memory goes back.</li>
+ *   revoked (reads throw), counted ({@code retainsLeaked}) and the memory goes back. The
+ *   holder's late {@link #release()} then returns false; one more than it retained still throws.</li>
  * </ul>
+ *
+ * <p>Idiomatic usage (as Jetty's {@code Retainable}):
+ * <pre>
+ * RequestBody.read(exchange, (ex, body) -&gt; {
+ *     BodyView kept = body.retain();          // this handler now holds one reference
+ *     worker.execute(() -&gt; {
+ *         try (InputStream in = kept.inputStream()) {
+ *             ...
+ *         } finally {
+ *             kept.release();                 // exactly once; true if it freed the body
+ *         }
+ *     });
+ *     Responses.text(ex, 202, "accepted");
+ * });
+ * </pre>
  * Thread-safe: every access takes the view's lock.
  */
 public final class BodyView {
@@ -34,6 +54,8 @@ public final class BodyView {
     private RegionHold hold;
     /** The request's reference plus the retains; 0 = released for good. */
     private int references = 1;
+    /** Retains not yet released; those still held when the view was revoked stay counted here. */
+    private int retains;
     private boolean requestRunning = true;
     private boolean revoked;
 
@@ -100,24 +122,36 @@ public final class BodyView {
         synchronized (this) {
             checkUsable("retain()");
             references++;
+            retains++;
             return this;
         }
     }
 
     /**
-     * Drops one reference; the last one gives the memory to the connection's next reset and
-     * deletes the temp file.
+     * Drops the reference one {@link #retain()} took; the last reference gives the memory to the
+     * connection's next reset and deletes the temp file.
      *
-     * @throws IllegalStateException when every reference is already released
+     * @return true if this release freed the body (it was the last reference), false if another
+     *         reference is still held or the view was already revoked when its connection closed
+     * @throws IllegalStateException on a release without a retain to pair it with (an over-release),
+     *         naming the view and its counts; nothing is freed then
      */
-    public void release() {
+    public boolean release() {
         synchronized (this) {
-            checkUsable("release()");
+            if (retains == 0) {
+                throw new IllegalStateException("release() on " + this + " without a retain() to pair it with"
+                        + " (released once more than retained; the request's own reference is the server's)");
+            }
+            retains--;
+            if (revoked) {
+                return false; // the revoke freed it when the connection closed
+            }
             if (--references > 0) {
-                return;
+                return false;
             }
         }
         finalRelease();
+        return true;
     }
 
     /** The exchange completed: the request's own reference goes. */
@@ -134,7 +168,7 @@ public final class BodyView {
     /** The connection closed with a retain unreleased (its lock held): reads throw from now on. */
     void revoke() {
         synchronized (this) {
-            references = 0;
+            references = 0; // the retains still held stay counted: their late releases are not over-releases
             revoked = true;
         }
         if (spill != null) {
@@ -159,6 +193,16 @@ public final class BodyView {
 
     SpillFile spill() {
         return spill;
+    }
+
+    /** One line: which body, and its counts. */
+    @Override
+    public String toString() {
+        synchronized (this) {
+            return "the request body of " + connection + " (size=" + size + " inMemory=" + inMemory()
+                    + " references=" + references + " retains=" + retains + (revoked ? " revoked" : "")
+                    + (requestRunning ? "" : " requestEnded") + ")";
+        }
     }
 
     private void finalRelease() {

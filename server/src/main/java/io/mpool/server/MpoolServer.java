@@ -383,7 +383,7 @@ public final class MpoolServer implements AutoCloseable {
         if (arena.stats().outstandingBlocks() == 0 && totals.poolsLive() == 0) {
             LOG.info(line);
         } else {
-            line += " (memory still outstanding)";
+            line += " (memory still outstanding)" + arena.leakReport();
             LOG.log(Level.WARNING, line);
         }
         return line;

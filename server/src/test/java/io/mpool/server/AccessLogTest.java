@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.config.AccessLogSettings;
 import io.mpool.server.config.TrustedProxies;
 import io.mpool.server.transport.AccessLog;
-import java.io.IOException;
+import io.mpool.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,15 +89,10 @@ class AccessLogTest {
     }
 
     /** The writer drains every 20 ms: wait (bounded) for the lines, never assert on time. */
-    private List<String> awaitLines(int count) throws IOException, InterruptedException {
+    private List<String> awaitLines(int count) {
         Path file = dir.resolve("access.log");
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        List<String> lines = Files.readAllLines(file);
-        while (lines.size() < count && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            lines = Files.readAllLines(file);
-        }
-        return lines;
+        return Await.until(count + " lines in " + file, ServerFixture.SETTLE,
+                () -> Files.readAllLines(file), lines -> lines.size() >= count);
     }
 
     private static List<String> requests(List<String> lines) {

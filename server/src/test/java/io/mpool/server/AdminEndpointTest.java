@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ResetHistory;
+import io.mpool.testing.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -136,16 +137,9 @@ class AdminEndpointTest {
         ServerConfig.defaults(0, 0).withAdmin("0.0.0.0", "secret"); // with a token it is allowed
     }
 
-    private JsonNode awaitSettled() throws Exception {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        JsonNode connection;
-        do {
-            connection = fixture.admin("/admin/pools", null).json().path("connections").get(0);
-            if (!connection.path("resetPending").asBoolean() && connection.path("openBuffers").asInt() == 0) {
-                return connection;
-            }
-            Thread.sleep(5);
-        } while (System.nanoTime() < deadline);
-        return connection;
+    private JsonNode awaitSettled() {
+        return Await.until("the connection's reset done and its buffers back", ServerFixture.SETTLE,
+                () -> fixture.admin("/admin/pools", null).json().path("connections").get(0),
+                connection -> !connection.path("resetPending").asBoolean() && connection.path("openBuffers").asInt() == 0);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.admin.AdminListener;
+import io.mpool.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -63,11 +64,9 @@ class AdminListenerTest {
             assertFalse(refused.hung(), "closed at once (no lingering: a refusal for too many connections frees its fd)");
             assertEquals(1, fixture.server().admin().refusedConnections());
             held.remove(0).close();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (fixture.server().admin().openConnections() >= AdminListener.MAX_CONNECTIONS
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until("the admin listener to count the close (fewer than " + AdminListener.MAX_CONNECTIONS
+                    + " open)", Duration.ofSeconds(10), () -> fixture.server().admin().openConnections(),
+                    open -> open < AdminListener.MAX_CONNECTIONS);
             try (RawHttp admin = new RawHttp(fixture.server().adminPort())) {
                 assertEquals(200, admin.exchange(HEALTH.getBytes(StandardCharsets.US_ASCII)).status(), "room again");
             }

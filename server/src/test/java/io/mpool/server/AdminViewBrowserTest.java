@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.mpool.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -150,11 +151,9 @@ class AdminViewBrowserTest {
     }
 
     /** Waits (bounded) until every connection holds its node again (its next request is running). */
-    private void awaitOneNodeEach() throws Exception {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (fixture.server().registry().pools().stream().anyMatch(c -> c.summary().nodes() != 1)
-                && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+    private void awaitOneNodeEach() {
+        Await.until("every connection to hold one node", ServerFixture.SETTLE,
+                () -> fixture.server().registry().pools().stream().map(c -> c.summary().nodes()).toList(),
+                nodes -> nodes.stream().allMatch(n -> n == 1));
     }
 }

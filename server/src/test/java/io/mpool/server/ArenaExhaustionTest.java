@@ -40,7 +40,7 @@ class ArenaExhaustionTest {
                 } catch (SocketException refused) {
                     // this one tipped the arena over: it got its 503 and was closed while we wrote
                 }
-                Thread.sleep(20);
+                fixture.awaitReadByServer(holders.get(holders.size() - 1));
             }
             ServerStats.Totals during = fixture.server().stats().snapshot();
             assertTrue(during.arenaRejections() > 0, "the arena ran out within " + MAX_HOLDERS + " uploads: "

@@ -17,6 +17,8 @@ import java.util.function.UnaryOperator;
  * Handlers a test puts in front of the server's routes to use {@link RequestBody} the way an
  * application would: {@code POST /test/throw} throws from its callback; {@code POST /test/retain}
  * retains the body, hands it to the test (as a worker would get it) and answers 202 at once;
+ * {@code POST /test/release-unretained} calls {@code release()} without a retain and answers
+ * what that did and whether the body was still readable after it;
  * {@code POST /test/gated} starts reading its body only when the test completes {@link #gate}, on
  * the IO thread, after that thread has run {@link #beforeRead}; {@code POST /test/full-disk} reads
  * with temp files on a full disk. Every {@code /hello} and every
@@ -55,6 +57,18 @@ final class BodyTestRoutes implements UnaryOperator<HttpHandler> {
                 case "/test/retain" -> RequestBody.read(exchange, server.get().bodyLimits(), (ex, body) -> {
                     retained.add(body.retain());
                     Responses.text(ex, 202, "retained " + body.size() + " bytes");
+                });
+                case "/test/release-unretained" -> RequestBody.read(exchange, server.get().bodyLimits(), (ex, body) -> {
+                    String refused;
+                    try {
+                        body.release();
+                        refused = "released";
+                    } catch (IllegalStateException e) {
+                        refused = e.getMessage();
+                    }
+                    byte[] first = new byte[3];
+                    int read = body.inputStream().read(first); // still the request's: readable
+                    Responses.text(ex, 200, refused + "\nread " + read + " bytes after it");
                 });
                 case "/test/gated" -> {
                     events.add("gated waiting");

@@ -1,7 +1,7 @@
 package io.mpool.server;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.mpool.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -74,19 +74,19 @@ final class BodyTestSupport {
     }
 
     /** Waits (bounded) until no temp file is live, then asserts the directory has none either. */
-    static void awaitNone(MpoolServer server, Path dir) throws InterruptedException {
+    static void awaitNone(MpoolServer server, Path dir) {
         awaitLive(server, dir, 0);
     }
 
     /** Waits (bounded) until the server counts {@code count} live temp files and the directory holds as many. */
-    static void awaitLive(MpoolServer server, Path dir, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        while ((server.stats().bodyTempFilesLive.sum() != count || tempFiles(dir).size() != count)
-                && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(count, server.stats().bodyTempFilesLive.sum(), "temp files the server counts live");
-        assertEquals(count, tempFiles(dir).size(), "temp files in " + dir + ": " + tempFiles(dir));
+    static void awaitLive(MpoolServer server, Path dir, int count) {
+        Await.until(count + " live temp file(s), counted by the server and present in " + dir, SETTLE,
+                () -> new LiveTempFiles(server.stats().bodyTempFilesLive.sum(), tempFiles(dir)),
+                live -> live.counted() == count && live.inDirectory().size() == count);
+    }
+
+    /** What the server counts live and what the directory holds. */
+    private record LiveTempFiles(long counted, List<Path> inDirectory) {
     }
 
     /** A response head, up to and without its empty line. */

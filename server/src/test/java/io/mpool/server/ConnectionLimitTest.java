@@ -3,7 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
+import io.mpool.testing.Await;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -112,11 +112,8 @@ class ConnectionLimitTest {
                 socket.close();
             }
         }
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (fixture.server().stats().connectionsOpen.get() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, fixture.server().stats().connectionsOpen.get(), "every place given back");
+        Await.until("every connection's place given back (connectionsOpen = 0)", ServerFixture.SETTLE,
+                () -> fixture.server().stats().connectionsOpen.get(), open -> open == 0);
         assertEquals(0, fixture.server().stats().unfinishedHeads.get(), "every unfinished head given back");
     }
 
@@ -131,26 +128,16 @@ class ConnectionLimitTest {
      * New connections until one is served (the freed place is counted back when the server has
      * seen the close, a moment later); returns its status, or what the last attempt got.
      */
-    private String servedAfterRoomIsMade() throws IOException, InterruptedException {
-        String last = "";
-        for (int attempt = 0; attempt < 500; attempt++) {
-            RawHttp.Exchange exchange = RawHttp.sendAll(fixture.port(),
-                    "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 10_000);
-            last = exchange.text();
-            if (last.startsWith("HTTP/1.1 200 ")) {
-                return "200";
-            }
-            Thread.sleep(10);
-        }
-        return last;
+    private String servedAfterRoomIsMade() {
+        String served = Await.until("a new connection to be served", ServerFixture.SETTLE,
+                () -> RawHttp.sendAll(fixture.port(), "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                        10_000).text(), answer -> answer.startsWith("HTTP/1.1 200 "));
+        return served.substring("HTTP/1.1 ".length(), "HTTP/1.1 200".length());
     }
 
-    private void awaitUnfinishedHeads(int expected) throws InterruptedException {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (fixture.server().stats().unfinishedHeads.get() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(expected, fixture.server().stats().unfinishedHeads.get(), "connections accepted");
+    private void awaitUnfinishedHeads(int expected) {
+        Await.until(expected + " connections accepted (unfinished heads)", ServerFixture.SETTLE,
+                () -> fixture.server().stats().unfinishedHeads.get(), heads -> heads == expected);
     }
 
     /** Collects every log record. */

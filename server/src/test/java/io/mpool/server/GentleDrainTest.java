@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -25,10 +26,10 @@ class GentleDrainTest {
         try (RawHttp http = fixture.connect()) {
             assertEquals(200, http.exchange(RawHttp.get("/hello")).status(), "keep-alive, now idle");
             CompletableFuture<String> stopped = CompletableFuture.supplyAsync(() -> server.stop(Duration.ofSeconds(10)));
-            while (!server.stats().draining()) {
-                Thread.sleep(5);
-            }
-            Thread.sleep(5); // the stop is under way (without the linger the connection is gone by now)
+            // The stop is under way once the main listener refuses: without the linger the idle
+            // connection is closed right after that.
+            Await.until("the stop to close the main listener", ServerFixture.SETTLE,
+                    () -> RawHttp.connectOutcome(fixture.port()), outcome -> outcome.startsWith("refused"));
             byte[] body = "{\"a\":1}".getBytes(StandardCharsets.US_ASCII);
             RawHttp.Response answer = http.exchange(RawHttp.post("/echo", "application/json", body));
             assertEquals(200, answer.status(), answer.text());

@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.testing.Await;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketException;
@@ -107,7 +108,7 @@ class HealthTest {
                 } catch (SocketException refused) {
                     // this one found the arena exhausted: answered 503 and closed
                 }
-                Thread.sleep(20);
+                fixture.awaitReadByServer(holders.get(holders.size() - 1));
             }
             assertTrue(fixture.server().arena().stats().exhaustions() > 0, "the arena ran out within "
                     + MAX_HOLDERS + " uploads: " + fixture.server().arena().stats());
@@ -145,22 +146,13 @@ class HealthTest {
         }
     }
 
-    private void awaitInFlight(long expected) throws InterruptedException {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (fixture.server().stats().inFlight.sum() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(expected, fixture.server().stats().inFlight.sum(), "requests in flight");
+    private void awaitInFlight(long expected) {
+        Await.until(expected + " request(s) in flight", ServerFixture.SETTLE,
+                () -> fixture.server().stats().inFlight.sum(), inFlight -> inFlight == expected);
     }
 
-    private ServerFixture.AdminAnswer awaitReadyStatus(int status) throws Exception {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        ServerFixture.AdminAnswer ready = fixture.admin("/admin/health/ready", null);
-        while (ready.status() != status && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-            ready = fixture.admin("/admin/health/ready", null);
-        }
-        assertEquals(status, ready.status(), ready.body());
-        return ready;
+    private ServerFixture.AdminAnswer awaitReadyStatus(int status) {
+        return Await.until("/admin/health/ready to answer " + status, ServerFixture.SETTLE,
+                () -> fixture.admin("/admin/health/ready", null), ready -> ready.status() == status);
     }
 }

@@ -1,10 +1,9 @@
 package io.mpool.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.mempool.MpPool;
-import io.mpool.server.connection.ConnectionSummary;
+import io.mpool.testing.Await;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,19 +29,10 @@ class IdleConnectionMemoryTest {
             for (int i = 0; i < count; i++) {
                 silent.add(fixture.connect());
             }
-            long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-            List<ConnectionSummary> summaries = List.of();
-            while (System.nanoTime() < deadline) {
-                summaries = fixture.server().registry().pools().stream().map(c -> c.summary()).toList();
-                if (summaries.size() == count && summaries.stream().allMatch(s -> s.bytesReserved() <= MpPool.NODE_SIZE)) {
-                    break;
-                }
-                Thread.sleep(10);
-            }
-            assertEquals(count, summaries.size());
-            for (ConnectionSummary summary : summaries) {
-                assertTrue(summary.bytesReserved() <= MpPool.NODE_SIZE, summary.toString());
-            }
+            Await.until(count + " connections holding at most a node each", ServerFixture.SETTLE,
+                    () -> fixture.server().registry().pools().stream().map(c -> c.summary()).toList(),
+                    summaries -> summaries.size() == count
+                            && summaries.stream().allMatch(s -> s.bytesReserved() <= MpPool.NODE_SIZE));
             assertEquals(0, fixture.server().arena().stats().largeBlocksInUse(), "no buffer held while waiting");
             awaitNoArenaMemory(count);
             // They still work once they speak.
@@ -75,18 +65,12 @@ class IdleConnectionMemoryTest {
     }
 
     /** Waits (bounded) for the idle sweep to take every connection's memory back, then checks it did. */
-    private void awaitNoArenaMemory(int connections) throws InterruptedException {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        long held = Long.MAX_VALUE;
-        while (System.nanoTime() < deadline) {
-            held = fixture.server().registry().pools().stream().mapToLong(c -> c.summary().bytesReserved()).sum();
-            if (held == 0) {
-                break;
-            }
-            Thread.sleep(50);
-        }
+    private void awaitNoArenaMemory(int connections) {
+        Await.until("the idle sweep to take every connection's memory back (bytes reserved per connection)",
+                ServerFixture.SETTLE, () -> fixture.server().registry().pools().stream()
+                        .map(c -> c.summary().bytesReserved()).toList(),
+                held -> held.stream().allMatch(bytes -> bytes == 0));
         assertEquals(connections, fixture.server().registry().size(), "every connection still open");
-        assertEquals(0, held, "idle connections hold no arena memory");
         assertEquals(0, fixture.server().arena().stats().pagesInUse());
         assertEquals(0, fixture.server().arena().stats().largeBlocksInUse());
     }

@@ -40,14 +40,22 @@ class JfrEventsTest {
         int requests = 4;
         long connectionId;
         List<RecordedEvent> events;
+        long connectedAt;
+        long answeredAt = 0;
+        long closedAt;
+        long destroyedBy;
         try (Recording recording = record()) {
+            connectedAt = System.nanoTime();
             try (RawHttp http = fixture.connect()) {
                 for (int i = 0; i < requests; i++) {
                     assertEquals(200, http.exchange(RawHttp.get("/bytes/1000")).status());
+                    answeredAt = i == 0 ? System.nanoTime() : answeredAt;
                 }
                 connectionId = fixture.admin("/admin/pools", null).json().path("connections").get(0).path("id").asLong();
+                closedAt = System.nanoTime();
             }
             fixture.awaitAllPoolsDestroyed();
+            destroyedBy = System.nanoTime();
             events = stopAndRead(recording);
         }
         List<RecordedEvent> resets = events.stream().filter(e -> e.getEventType().getName().equals("mpool.PoolReset"))
@@ -69,7 +77,13 @@ class JfrEventsTest {
                 "request ends not reset on their own were coalesced: " + resets);
         assertTrue(destroy.getString("remote").contains("127.0.0.1"), destroy.getString("remote"));
         assertTrue(destroy.getLong("bytesReserved") >= 4096, "at least the pool's node: " + destroy);
-        assertTrue(destroy.getDuration("lifetime").toNanos() >= 0);
+        // The pool lived at least from the first answer to the client's close, and at most from
+        // before the connect to after the destroy was seen (whole milliseconds of the wall clock: 1 ms slack).
+        long lifetimeMillis = destroy.getDuration("lifetime").toMillis();
+        long leastMillis = (closedAt - answeredAt) / 1_000_000 - 1;
+        long mostMillis = (destroyedBy - connectedAt) / 1_000_000 + 1;
+        assertTrue(lifetimeMillis >= leastMillis && lifetimeMillis <= mostMillis, "lifetime " + lifetimeMillis
+                + " ms within what the client saw: " + leastMillis + ".." + mostMillis + " ms");
         for (RecordedEvent reset : resets) {
             assertTrue(reset.getLong("bytesInUseBefore") > 0, "each request used pool memory: " + reset);
             assertTrue(reset.getInt("nodes") >= 1, reset.toString());
@@ -114,7 +128,7 @@ class JfrEventsTest {
                     } catch (SocketException refused) {
                         // this one found the arena exhausted and was answered 503 and closed
                     }
-                    Thread.sleep(20);
+                    fixture.awaitReadByServer(holders.get(holders.size() - 1));
                 }
             } finally {
                 for (Socket socket : holders) {

@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -80,8 +81,7 @@ class LingeringCloseTest {
      * the socket while the client reads nothing: once it reads, it gets every answer, then the
      * refusal, then an orderly close. (Undertow writes its batch out before it reads the refused
      * head, so this does not reach LingeringClose's retry for a batch the socket would not take:
-     * that needs a refusal from elsewhere, the watchdog's 408 or the arena's 503, while a batch
-     * is held.)
+     * HeldResponsesLingerTest does, with a body refused while a response is held.)
      */
     @RepeatedTest(2)
     void aRefusalBehindPipelinedAnswersThatFillTheSocketComesAfterAllOfThem() throws Exception {
@@ -93,7 +93,9 @@ class LingeringCloseTest {
             socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
             socket.setSoTimeout(20_000);
             socket.getOutputStream().write((one.repeat(pipelined) + refused).getBytes(StandardCharsets.US_ASCII));
-            Thread.sleep(500); // the server answers until the socket is full, then holds the rest
+            // The server answers until the socket is full, then holds the rest.
+            Await.until("the answers to fill the socket (the client's window closed)", Duration.ofSeconds(10),
+                    () -> TcpState.of(fixture.port(), socket.getLocalPort()), s -> s != null && s.peerWindowClosed());
             Received received = readAll(socket.getInputStream());
             String text = received.text();
             int answers = 0;
@@ -129,12 +131,9 @@ class LingeringCloseTest {
         return socket;
     }
 
-    private void awaitInFlight(long count) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (fixture.server().stats().inFlight.sum() < count && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(count, fixture.server().stats().inFlight.sum());
+    private void awaitInFlight(long count) {
+        Await.until(count + " request(s) in flight", Duration.ofSeconds(10),
+                () -> fixture.server().stats().inFlight.sum(), inFlight -> inFlight == count);
     }
 
     /** Writes {@code bytes} filler bytes; returns how that ended (the server may refuse them). */

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.admin.ServerMetrics;
+import io.mpool.testing.Await;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import org.junit.jupiter.api.Test;
@@ -23,8 +26,10 @@ class MetricsEndpointTest {
     private static final byte[] FRAMING_400 = ("GET /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
             + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
 
+    private final BodyTestRoutes routes = new BodyTestRoutes(() -> this.fixture.server());
+
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture();
+    final ServerFixture fixture = new ServerFixture(UnaryOperator.identity(), routes);
 
     @Test
     void metricsMoveWithRequestsAndMatchTheAdminJson() throws Exception {
@@ -110,12 +115,50 @@ class MetricsEndpointTest {
             assertTrue(cumulative >= previous, "buckets are cumulative: le=" + le + " " + after.samples());
             previous = cumulative;
         }
-        assertTrue(after.value("mpool_reset_delay_seconds_sum") >= 0);
+        // The sum: aResetThatWaitsForARetainedBodyAddsItsWaitToTheDelayHistogram.
 
         assertTrue(after.samples().keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes{area=\"heap\"")),
                 "JVM memory figures");
         assertTrue(after.value("process_uptime_seconds") > 0);
         assertTrue(after.samples().containsKey("jvm_threads_live_threads"));
+    }
+
+    /**
+     * A retained body holds its connection's reset until the test releases it: the histogram gets
+     * one deferred reset whose delay is exactly the one the connection's history shows, and at
+     * least the time the test held the body after it saw the reset pending.
+     */
+    @Test
+    void aResetThatWaitsForARetainedBodyAddsItsWaitToTheDelayHistogram() throws Exception {
+        PrometheusText before = scrape();
+        long heldFrom;
+        long heldUntil;
+        try (RawHttp http = fixture.connect()) {
+            assertEquals(202, http.exchange(RawHttp.post("/test/retain", "a/b", new byte[1000])).status());
+            BodyView view = routes.retained.poll(10, TimeUnit.SECONDS);
+            long id = Await.until("the connection's reset to wait for the retained body", ServerFixture.SETTLE,
+                    () -> fixture.admin("/admin/pools", null).json().path("connections").get(0),
+                    connection -> connection.path("resetPending").asBoolean()).path("id").asLong();
+            heldFrom = System.nanoTime();
+            assertEquals(0, scrape().value("mpool_reset_delay_seconds_sum")
+                    - before.value("mpool_reset_delay_seconds_sum"), "nothing recorded while the reset waits");
+            heldUntil = System.nanoTime();
+            assertTrue(view.release(), "the retain was the last reference");
+            JsonNode resets = Await.until("the deferred reset in the connection's history", ServerFixture.SETTLE,
+                    () -> fixture.admin("/admin/pools/" + id, null).json().path("recentResets"),
+                    recent -> recent.size() == 1);
+            long deferredMicros = resets.get(0).path("deferredMicros").asLong();
+            PrometheusText after = scrape();
+            assertEquals(1, after.count("mpool_resets_total") - before.count("mpool_resets_total"));
+            assertEquals(1, after.count("mpool_resets_deferred_total") - before.count("mpool_resets_deferred_total"));
+            assertEquals(deferredMicros / 1e6, after.value("mpool_reset_delay_seconds_sum")
+                    - before.value("mpool_reset_delay_seconds_sum"), 1e-9, "the histogram's sum is the recorded wait");
+            long heldMicros = (heldUntil - heldFrom) / 1_000;
+            assertTrue(deferredMicros >= heldMicros, "the reset waited " + deferredMicros
+                    + " us, at least the " + heldMicros + " us the test held the body after the reset was pending");
+            assertEquals(0, after.count("mpool_reset_delay_seconds_bucket{le=\"0.0\"}")
+                    - before.count("mpool_reset_delay_seconds_bucket{le=\"0.0\"}"), "not in the zero bucket");
+        }
     }
 
     @Test

@@ -1,11 +1,12 @@
 package io.mpool.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.connection.ConnectionSummary;
+import io.mpool.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -33,14 +34,9 @@ class PipelinedBurstTest {
             for (int i = 0; i < count; i++) {
                 assertEquals(i % 10 == 9 ? "body-" + i : "hello\n", http.read().text(), "response " + i);
             }
-            long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
             var connection = fixture.server().registry().pools().get(0);
-            while ((connection.summary().resetPending() || connection.summary().openBuffers() > 0)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            var summary = connection.summary();
-            assertEquals(0, summary.openBuffers(), summary.toString());
+            var summary = Await.until("the last reset and every buffer back", ServerFixture.SETTLE, connection::summary,
+                    s -> !s.resetPending() && s.openBuffers() == 0);
             assertEquals(count, summary.resets() + summary.resetsCoalesced(), summary.toString());
         }
     }
@@ -51,25 +47,22 @@ class PipelinedBurstTest {
      * destroyed (the fixture checks that no pool is live and no page outstanding after the
      * test). ConnectionBufferPoolTest covers the reclaim of buffers Undertow never closes.
      */
+    /** What a wait for a blocked write sees: the server's socket and the live connections. */
+    private record Blocked(TcpState socket, List<ConnectionSummary> connections) {
+    }
+
     @Test
     void aBatchAbandonedByTheClientIsReclaimedWhenTheConnectionCloses() throws Exception {
         byte[] pair = RawHttp.concat(GET, RawHttp.get("/bytes/60000"));
         byte[] burst = RawHttp.concat(Collections.nCopies(500, pair).toArray(new byte[0][]));
         try (RawHttp http = fixture.connect()) {
             http.send(burst); // about 30 MB of answers, never read
-            long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-            ConnectionSummary summary = null;
-            long requestsBefore = -1;
-            while (System.nanoTime() < deadline) {
-                var live = fixture.server().registry().pools();
-                summary = live.isEmpty() ? null : live.get(0).summary();
-                if (summary != null && summary.openBuffers() > 0 && summary.requests() == requestsBefore) {
-                    break; // the server's writes are blocked with a batch in hand: no request ends
-                }
-                requestsBefore = summary == null ? -1 : summary.requests();
-                Thread.sleep(50);
-            }
-            assertTrue(summary != null && summary.openBuffers() > 0, "the server never blocked on a client that does not read: " + summary);
+            // The server's writes are blocked (the client's window closed) with a batch in hand.
+            Await.until("the server to block on a client that does not read, with buffers in hand",
+                    ServerFixture.SETTLE, () -> new Blocked(TcpState.of(fixture.port(), http.localPort()),
+                            fixture.server().registry().pools().stream().map(c -> c.summary()).toList()),
+                    blocked -> blocked.socket() != null && blocked.socket().peerWindowClosed()
+                            && blocked.connections().size() == 1 && blocked.connections().get(0).openBuffers() > 0);
             http.abort();
         }
         fixture.awaitAllPoolsDestroyed();

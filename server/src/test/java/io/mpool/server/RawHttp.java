@@ -54,17 +54,30 @@ public final class RawHttp implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
-    /** This client's port: the server shows the connection's remote address as {@code /127.0.0.1:<port>}. */
-    public int localPort() {
-        return socket.getLocalPort();
-    }
-
     /** A socket connected to the server on loopback, reads timing out after {@code timeoutMillis}. */
     public static Socket socket(int port, int timeoutMillis) throws IOException {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress(HOST, port), CONNECT_TIMEOUT_MILLIS);
         socket.setSoTimeout(timeoutMillis);
         return socket;
+    }
+
+    /**
+     * Tries one connection to {@code port} on loopback: "connected", or "refused: " and why (a
+     * closed listener). What a test waiting for a listener to close observes.
+     */
+    public static String connectOutcome(int port) {
+        try (Socket probe = new Socket()) {
+            probe.connect(new InetSocketAddress(HOST, port), CONNECT_TIMEOUT_MILLIS);
+            return "connected";
+        } catch (IOException refused) {
+            return "refused: " + refused;
+        }
+    }
+
+    /** The client's side of the connection: its local port. */
+    public int localPort() {
+        return socket.getLocalPort();
     }
 
     public static byte[] get(String path) {

@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.testing.Await;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -59,7 +60,7 @@ class RefusalFloodTest {
                 } catch (IOException tippedOver) {
                     // this one was refused while writing
                 }
-                Thread.sleep(10);
+                fixture.awaitReadByServer(holders.get(holders.size() - 1));
             }
             assertTrue(fixture.server().stats().snapshot().arenaRejections() > 0, "the arena ran out");
             for (int i = 0; i < 300; i++) {
@@ -89,11 +90,8 @@ class RefusalFloodTest {
         assertTrue(warnings <= 3, refused + " refusals logged " + warnings + " warnings: "
                 + snapshot.stream().map(LogRecord::getMessage).toList());
         fixture.awaitAllPoolsDestroyed();
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (fixture.server().openConnections() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, fixture.server().openConnections(), "refused connections are forgotten once closed");
+        Await.until("refused connections to be forgotten once closed (open connections = 0)", ServerFixture.SETTLE,
+                () -> fixture.server().openConnections(), open -> open == 0);
     }
 
     private Socket connect() throws IOException {

@@ -2,12 +2,14 @@ package io.mpool.server;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.demo.Routes;
+import io.mpool.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -53,8 +55,8 @@ class RequestBodyLifecycleTest {
             RawHttp.Response answer = http.exchange(RawHttp.post("/test/retain", "a/b", body));
             assertEquals(202, answer.status());
             BodyView view = routes.retained.poll(10, TimeUnit.SECONDS);
-            JsonNode connection = awaitConnection(c -> c.path("resetPending").asBoolean()
-                    && c.path("regionHolds").asInt() == 1);
+            JsonNode connection = awaitConnection("a reset pending on one region hold",
+                    c -> c.path("resetPending").asBoolean() && c.path("regionHolds").asInt() == 1);
             assertTrue(connection.path("resetPendingReason").asText().contains("request body (" + size + " bytes)"),
                     connection.toString());
             assertEquals(spilled ? 0 : size, connection.path("bodyBytesInMemory").asLong(), connection.toString());
@@ -75,7 +77,7 @@ class RequestBodyLifecycleTest {
             }, worker).get(10, TimeUnit.SECONDS);
             assertArrayEquals(body, read, "read on a worker after the response, byte for byte");
 
-            connection = awaitConnection(c -> !c.path("resetPending").asBoolean());
+            connection = awaitConnection("no reset pending", c -> !c.path("resetPending").asBoolean());
             assertEquals(0, connection.path("regionHolds").asInt());
             assertEquals(0, connection.path("bodyBytesInMemory").asLong());
             BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
@@ -98,12 +100,15 @@ class RequestBodyLifecycleTest {
         try (RawHttp http = fixture.connect()) {
             assertEquals(202, http.exchange(RawHttp.post("/test/retain", "a/b", new byte[3 * LIMIT])).status());
             view = routes.retained.poll(10, TimeUnit.SECONDS);
-            awaitConnection(c -> c.path("resetPending").asBoolean());
+            awaitConnection("a reset pending", c -> c.path("resetPending").asBoolean());
         }
         fixture.awaitAllPoolsDestroyed();
         assertEquals(1, fixture.server().stats().retainsLeaked.sum(), "counted as a leak");
         IllegalStateException revoked = assertThrows(IllegalStateException.class, () -> view.inputStream().read());
         assertTrue(revoked.getMessage().contains("revoked when its connection closed"), revoked.getMessage());
+        assertFalse(view.release(), "the holder's late release frees nothing: the revoke did");
+        IllegalStateException overReleased = assertThrows(IllegalStateException.class, view::release);
+        assertTrue(overReleased.getMessage().contains("retains=0 revoked"), overReleased.getMessage());
         BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
     }
 
@@ -150,18 +155,42 @@ class RequestBodyLifecycleTest {
         assertEquals(0, totals.path("retainsLeaked").asLong(), totals.toString());
     }
 
+    @Test
+    void releaseSaysWhetherItFreedTheBodyAndAnOverReleaseThrowsNamingTheView() throws Exception {
+        try (RawHttp http = fixture.connect()) {
+            assertEquals(202, http.exchange(RawHttp.post("/test/retain", "a/b", new byte[1000])).status());
+            BodyView view = routes.retained.poll(10, TimeUnit.SECONDS);
+            long id = awaitConnection("a reset pending", c -> c.path("resetPending").asBoolean()).path("id").asLong();
+            view.retain(); // a second holder
+            assertFalse(view.release(), "the other retain still holds it");
+            assertEquals(3, view.inputStream().read(new byte[3]), "still readable");
+            assertTrue(view.release(), "the last reference: this release freed it");
+            awaitConnection("the reset done", c -> !c.path("resetPending").asBoolean());
+            IllegalStateException over = assertThrows(IllegalStateException.class, view::release);
+            assertEquals("release() on the request body of connection " + id + " (size=1000 inMemory=true references=0"
+                    + " retains=0 requestEnded) without a retain() to pair it with (released once more than retained;"
+                    + " the request's own reference is the server's)", over.getMessage());
+            assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text(), "the connection goes on");
+        }
+    }
+
+    /** A handler cannot drop the request's own reference: the body stays readable for the request. */
+    @Test
+    void aReleaseWithoutARetainDuringTheRequestThrowsAndFreesNothing() throws Exception {
+        try (RawHttp http = fixture.connect()) {
+            RawHttp.Response answer = http.exchange(RawHttp.post("/test/release-unretained", "a/b", new byte[5000]));
+            assertEquals(200, answer.status(), answer.text());
+            assertTrue(answer.text().startsWith("release() on the request body of connection "), answer.text());
+            assertTrue(answer.text().contains("(size=5000 inMemory=true references=1 retains=0)"), answer.text());
+            assertTrue(answer.text().contains("\nread 3 bytes after it"), answer.text());
+        }
+    }
+
     /** Polls the admin view until the one live connection matches {@code condition}. */
-    private JsonNode awaitConnection(Predicate<JsonNode> condition) throws Exception {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        JsonNode connection;
-        do {
-            JsonNode connections = fixture.admin("/admin/pools", null).json().path("connections");
-            connection = connections.size() == 1 ? connections.get(0) : null;
-            if (connection != null && condition.test(connection)) {
-                return connection;
-            }
-            Thread.sleep(10);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError("no connection matched in time: " + connection);
+    private JsonNode awaitConnection(String description, Predicate<JsonNode> condition) {
+        JsonNode connections = Await.until("one live connection with " + description, SETTLE,
+                () -> fixture.admin("/admin/pools", null).json().path("connections"),
+                live -> live.size() == 1 && condition.test(live.get(0)));
+        return connections.get(0);
     }
 }

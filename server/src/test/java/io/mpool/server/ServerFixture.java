@@ -9,6 +9,7 @@ import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.demo.Routes;
 import io.mpool.server.stats.ServerStats;
+import io.mpool.testing.Await;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
 import java.net.Socket;
@@ -17,6 +18,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -88,29 +90,34 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
         }
     }
 
-    public void awaitNoLivePools() throws InterruptedException {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        while (server.registry().size() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, server.registry().size(), "live pools after the test's connections closed: "
-                + server.registry().pools().stream().map(c -> c.summary().toString()).toList());
+    public void awaitNoLivePools() {
+        Await.until("no live pool after the test's connections closed", SETTLE,
+                () -> server.registry().pools().stream().map(c -> c.summary()).toList(), List::isEmpty);
     }
 
     /**
      * Waits (bounded) until every pool ever created is destroyed and none is live: connections
      * reset while still in the accept queue can be accepted after the registry first reads empty.
      */
-    public ServerStats.Totals awaitAllPoolsDestroyed() throws InterruptedException {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        ServerStats.Totals totals = server.stats().snapshot();
-        while ((totals.poolsCreated() != totals.poolsDestroyed() || server.registry().size() > 0)
-                && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            totals = server.stats().snapshot();
-        }
-        assertEquals(totals.poolsCreated(), totals.poolsDestroyed(), "pools created = destroyed: " + totals);
-        return totals;
+    public ServerStats.Totals awaitAllPoolsDestroyed() {
+        return Await.until("every pool created to be destroyed and none live", SETTLE, server.stats()::snapshot,
+                totals -> totals.poolsCreated() == totals.poolsDestroyed() && server.registry().size() == 0);
+    }
+
+    /**
+     * Waits until the server has read everything {@code client} sent (its side of the socket has
+     * nothing unread), or closed it: then what the request pins in the arena is pinned. What a
+     * test that fills the arena with held uploads waits for after each.
+     */
+    public void awaitReadByServer(Socket client) {
+        Await.until("the server to read all that client port " + client.getLocalPort() + " sent, or close it",
+                SETTLE, () -> new Sides(TcpState.of(client.getLocalPort(), port()), TcpState.of(port(), client.getLocalPort())),
+                sides -> sides.server() == null || sides.client() == null
+                        || sides.client().txQueue() == 0 && sides.server().rxQueue() == 0);
+    }
+
+    /** Both ends of one loopback connection; the server's is null once it closed. */
+    private record Sides(TcpState client, TcpState server) {
     }
 
     public MpoolServer server() {

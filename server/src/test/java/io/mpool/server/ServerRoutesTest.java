@@ -8,6 +8,7 @@ import io.mpool.mempool.MpPool;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.demo.BytesHandler;
+import io.mpool.testing.Await;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -236,7 +237,8 @@ class ServerRoutesTest {
             RawHttp http = fixture.connect();
             http.send("POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Length: 1000000\r\n\r\n");
             http.send(new byte[100_000]);
-            Thread.sleep(50);
+            Await.until(path + "'s handler to run (1 request in flight)", ServerFixture.SETTLE,
+                    () -> fixture.server().stats().inFlight.sum(), inFlight -> inFlight == 1);
             http.abort();
         }
         fixture.awaitNoLivePools();
@@ -276,11 +278,9 @@ class ServerRoutesTest {
         }
     }
 
-    private void awaitOneConnection() throws InterruptedException {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (fixture.server().registry().size() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
+    private void awaitOneConnection() {
+        Await.until("a live connection", ServerFixture.SETTLE, () -> fixture.server().registry().size(),
+                live -> live > 0);
     }
 
     static byte[] pattern(int n) {

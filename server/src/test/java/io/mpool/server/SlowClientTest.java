@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.config.RequestLimits;
+import io.mpool.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -126,10 +127,8 @@ class SlowClientTest {
             try (RawHttp other = fixture.connect()) {
                 assertEquals("hello\n", other.exchange(RawHttp.get("/hello")).text(), "others are served meanwhile");
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (fixture.server().stats().writeTimeouts.sum() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Await.until("the stalled answer's write timeout", Duration.ofSeconds(20),
+                    () -> fixture.server().stats().writeTimeouts.sum(), timeouts -> timeouts > 0);
             assertEquals(1, fixture.server().stats().writeTimeouts.sum(), "the stalled answer timed out");
             long received = 0;
             try {

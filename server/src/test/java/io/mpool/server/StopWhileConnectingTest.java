@@ -2,9 +2,9 @@ package io.mpool.server;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.testing.Await;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -119,16 +119,8 @@ class StopWhileConnectingTest {
     }
 
     /** Until a new connection is refused: the stop has closed the main listener. */
-    private void awaitListenerClosed() throws InterruptedException {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 1_000);
-            } catch (IOException refused) {
-                return;
-            }
-            Thread.sleep(5);
-        }
-        throw new AssertionError("the main listener was not closed");
+    private void awaitListenerClosed() {
+        Await.until("the main listener to refuse a new connection", ServerFixture.SETTLE,
+                () -> RawHttp.connectOutcome(fixture.port()), outcome -> outcome.startsWith("refused"));
     }
 }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.server.stats.ServerStats;
+import io.mpool.testing.Await;
 import io.undertow.protocols.ssl.SslConduit;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,7 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.ToLongFunction;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -177,7 +178,7 @@ class TlsListenerTest {
             assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
             assertTrue(answer.contains("The plain HTTP request was sent to HTTPS port"), answer);
         }
-        awaitTrue(() -> fixture.server().totals().tlsHandshakeFailures() == failuresBefore + 1, "failure counted");
+        awaitTotal("tlsHandshakeFailures", ServerTotals::tlsHandshakeFailures, failuresBefore + 1);
     }
 
     @Test
@@ -190,24 +191,23 @@ class TlsListenerTest {
             socket.getOutputStream().write(noise);
             assertClosedByServer(socket);
         }
-        awaitTrue(() -> fixture.server().totals().tlsHandshakeFailures() == failuresBefore + 1, "failure counted");
+        awaitTotal("tlsHandshakeFailures", ServerTotals::tlsHandshakeFailures, failuresBefore + 1);
     }
 
     @Test
     void clientStoppingMidHandshakeIsClosedAtTheHandshakeTimeout() throws Exception {
         try (Socket socket = plainSocket()) {
-            awaitTrue(() -> fixture.server().totals().unfinishedHeads() == 1, "the handshake counts as an unfinished head");
+            awaitTotal("unfinishedHeads (the handshake counts as one)", ServerTotals::unfinishedHeads, 1);
             // The start of a ClientHello record header, then nothing.
             socket.getOutputStream().write(new byte[] {0x16, 0x03, 0x01});
             socket.getOutputStream().flush();
             socket.setSoTimeout((int) WAIT.toMillis());
             assertClosedByServer(socket);
         }
-        ServerTotals totals = fixture.server().totals();
-        awaitTrue(() -> fixture.server().totals().tlsHandshakeTimeouts() == 1, "timeout counted");
-        awaitTrue(() -> fixture.server().totals().tlsHandshakeFailures() == 1, "failure counted: " + totals);
+        awaitTotal("tlsHandshakeTimeouts", ServerTotals::tlsHandshakeTimeouts, 1);
+        awaitTotal("tlsHandshakeFailures", ServerTotals::tlsHandshakeFailures, 1);
         assertEquals(0, fixture.server().totals().tlsHandshakes());
-        awaitTrue(() -> fixture.server().totals().unfinishedHeads() == 0, "no unfinished head left");
+        awaitTotal("unfinishedHeads", ServerTotals::unfinishedHeads, 0);
     }
 
     @Test
@@ -228,8 +228,9 @@ class TlsListenerTest {
             assertTrue(summary.tls().bufferBytes() >= socket.getSession().getPacketBufferSize(), summary.toString());
             assertTrue(summary.bytesReserved() >= summary.tls().bufferBytes(), summary.toString());
             // Idle: the sweep gives everything back, TLS buffers included.
-            awaitTrue(() -> fixture.server().arena().stats().outstandingBlocks() == 0, "idle TLS connection holds"
-                    + " no arena memory: " + fixture.server().registry().pools().get(0).summary());
+            Await.until("the idle TLS connection to hold no arena memory", WAIT,
+                    () -> fixture.server().registry().pools().get(0).summary(),
+                    idle -> fixture.server().arena().stats().outstandingBlocks() == 0);
             assertEquals(0, fixture.server().registry().pools().get(0).summary().tls().bufferBytes());
             // And it still serves.
             out.write("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -289,13 +290,9 @@ class TlsListenerTest {
         }
     }
 
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            Thread.sleep(20);
-        }
+    /** Waits for one of the server's totals to reach {@code expected}. */
+    private void awaitTotal(String what, ToLongFunction<ServerTotals> total, long expected) {
+        Await.until(what + " = " + expected, WAIT, () -> fixture.server().totals(),
+                totals -> total.applyAsLong(totals) == expected);
     }
 }

@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.mpool.server.transport.ConnectionLimiter;
+import io.mpool.testing.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -87,11 +88,7 @@ class UnfinishedHeadsPerAddressTest {
         }
     }
 
-    private static void await(IntSupplier value, int expected, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (value.getAsInt() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(expected, value.getAsInt(), what);
+    private static void await(IntSupplier value, int expected, String what) {
+        Await.until(what + " = " + expected, ServerFixture.SETTLE, value::getAsInt, seen -> seen == expected);
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.stats.ServerStats;
+import io.mpool.testing.Await;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -153,11 +154,8 @@ class WholeBodyBudgetsTest {
         BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
     }
 
-    private void awaitHandlerRunning() throws InterruptedException {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (fixture.server().stats().inFlight.sum() != 1 && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertEquals(1, fixture.server().stats().inFlight.sum(), "the upload's handler is running");
+    private void awaitHandlerRunning() {
+        Await.until("the upload's handler to run (1 request in flight)", ServerFixture.SETTLE,
+                () -> fixture.server().stats().inFlight.sum(), inFlight -> inFlight == 1);
     }
 }

@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.testing.Await;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -67,12 +68,9 @@ class WholeBodyFairnessTest {
         BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
     }
 
-    private void awaitEvent(String event) throws InterruptedException {
-        long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-        while (!routes.events.contains(event) && System.nanoTime() < deadline) {
-            Thread.sleep(5);
-        }
-        assertTrue(routes.events.contains(event), "expected " + event + ": " + routes.events);
+    private void awaitEvent(String event) {
+        Await.until("the event '" + event + "'", ServerFixture.SETTLE, () -> List.copyOf(routes.events),
+                events -> events.contains(event));
     }
 
     private static void await(CountDownLatch latch) {

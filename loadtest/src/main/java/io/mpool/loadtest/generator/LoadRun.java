@@ -95,10 +95,10 @@ public final class LoadRun {
             running.add(thread);
         }
         int kinds = mix.weights().size();
-        Histogram total = new Histogram(LoadWorker.MAX_LATENCY_MICROS, 3);
+        Histogram total = new Histogram(Latencies.MAX_MICROS, 3);
         Histogram[] byKind = new Histogram[kinds];
         for (int k = 0; k < kinds; k++) {
-            byKind[k] = new Histogram(LoadWorker.MAX_LATENCY_MICROS, 3);
+            byKind[k] = new Histogram(Latencies.MAX_MICROS, 3);
         }
         List<String> kindNames = List.copyOf(mix.weights().keySet());
         long lastCompleted = 0;
@@ -112,9 +112,9 @@ public final class LoadRun {
                 thread.join(Math.max(1, 1000 / running.size()));
             }
             long now = System.currentTimeMillis();
-            Histogram interval = new Histogram(LoadWorker.MAX_LATENCY_MICROS, 3);
+            Histogram interval = new Histogram(Latencies.MAX_MICROS, 3);
             for (LoadWorker worker : workers) {
-                interval.add(worker.recorder.getIntervalHistogram());
+                interval.add(worker.latencies.all.getIntervalHistogram());
             }
             total.add(interval);
             interval.setStartTimeStamp(intervalStart);
@@ -123,9 +123,9 @@ public final class LoadRun {
                 log.outputIntervalHistogram(interval);
             }
             for (int k = 0; k < kinds; k++) {
-                Histogram kindInterval = new Histogram(LoadWorker.MAX_LATENCY_MICROS, 3);
+                Histogram kindInterval = new Histogram(Latencies.MAX_MICROS, 3);
                 for (LoadWorker worker : workers) {
-                    kindInterval.add(worker.recorderByKind[k].getIntervalHistogram());
+                    kindInterval.add(worker.latencies.byKind[k].getIntervalHistogram());
                 }
                 byKind[k].add(kindInterval);
                 if (log != null && kinds > 1) {

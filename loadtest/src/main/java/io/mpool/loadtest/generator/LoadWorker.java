@@ -14,15 +14,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import org.HdrHistogram.Recorder;
 
 /**
  * One selector thread driving its share of the connections: keeps each connection's pipeline
  * full (or, at a fixed rate, sends on schedule), reads and checks responses, records latency.
  */
 final class LoadWorker implements Runnable {
-    /** Largest latency recorded: 60 s, in microseconds. */
-    static final long MAX_LATENCY_MICROS = TimeUnit.SECONDS.toMicros(60);
     /**
      * After a failed connect a connection waits this long before the next: a server that stopped
      * listening gets tens of attempts a second per connection, not a tight loop of thousands.
@@ -34,9 +31,9 @@ final class LoadWorker implements Runnable {
     private final InetSocketAddress address;
     private final Selector selector;
     private final List<ClientConnection> connections = new ArrayList<>();
-    final Recorder recorder = new Recorder(MAX_LATENCY_MICROS, 3);
-    /** Per request kind (index: {@link RequestMix.Template#kind()}): latency, good responses, errors. */
-    final Recorder[] recorderByKind;
+    /** Latency, all together and per request kind (corrected for coordinated omission at a fixed rate). */
+    final Latencies latencies;
+    /** Per request kind (index: {@link RequestMix.Template#kind()}): good responses, errors. */
     final LongAdder[] completedByKind;
     final LongAdder[] errorsByKind;
     final LongAdder completed = new LongAdder();
@@ -55,13 +52,12 @@ final class LoadWorker implements Runnable {
         this.address = address;
         this.selector = Selector.open();
         // At a fixed rate every connection sends every (connections / rate) seconds.
-        this.intervalNanos = settings.rate() > 0 ? (long) (1e9 * settings.connections() / settings.rate()) : 0;
+        this.intervalNanos = Latencies.expectedIntervalNanos(settings.rate(), settings.connections());
         int kinds = mix.weights().size();
-        this.recorderByKind = new Recorder[kinds];
+        this.latencies = new Latencies(kinds, intervalNanos / 1_000);
         this.completedByKind = new LongAdder[kinds];
         this.errorsByKind = new LongAdder[kinds];
         for (int k = 0; k < kinds; k++) {
-            recorderByKind[k] = new Recorder(MAX_LATENCY_MICROS, 3);
             completedByKind[k] = new LongAdder();
             errorsByKind[k] = new LongAdder();
         }
@@ -295,19 +291,12 @@ final class LoadWorker implements Runnable {
     private boolean complete(ClientConnection connection, RequestMix.Template template) {
         long sent = connection.sentAt.pollFirst()[0];
         connection.inFlight.pollFirst();
-        long micros = Math.min(MAX_LATENCY_MICROS, Math.max(1, (System.nanoTime() - sent) / 1_000));
+        latencies.record(template.kind(), (System.nanoTime() - sent) / 1_000);
         int status = connection.parser.status();
         boolean mismatch = settings.verify() && connection.parser.mismatch();
         boolean closeAfter = connection.parser.closeAfter();
         connection.parser.reset();
         connection.parserPrimed = false;
-        if (intervalNanos > 0) {
-            recorder.recordValueWithExpectedInterval(micros, intervalNanos / 1_000);
-            recorderByKind[template.kind()].recordValueWithExpectedInterval(micros, intervalNanos / 1_000);
-        } else {
-            recorder.recordValue(micros);
-            recorderByKind[template.kind()].recordValue(micros);
-        }
         if (status / 100 != 2) {
             error("status " + status, 1);
             errorsByKind[template.kind()].increment();

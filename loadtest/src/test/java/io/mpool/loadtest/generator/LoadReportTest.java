@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.loadtest.DemoServer;
 import io.mpool.server.MpoolServer;
+import io.mpool.testing.Await;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -113,9 +114,8 @@ class LoadReportTest {
                 throw new IllegalStateException(e);
             }
         });
-        while (server.totals().requests() < 100) {
-            Thread.sleep(20);
-        }
+        Await.until("the run to make 100 requests", Duration.ofSeconds(30), server::totals,
+                totals -> totals.requests() >= 100);
         server.stop(Duration.ofSeconds(5));
         assertEquals(0, server.arenaStats().outstandingBlocks(), "arena blocks outstanding after stop");
         LoadResult result = run.get();

@@ -3,6 +3,7 @@ package io.mpool.server.admin;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mpool.mempool.ArenaStats;
+import io.mpool.mempool.LeakSite;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionRegistry;
@@ -28,6 +29,9 @@ import java.util.Set;
  *   with {@code "status":"DOWN"} and a {@code "reason"} ({@link Health});</li>
  *   <li>{@code /admin/health}: both, combined (503 if either is DOWN);</li>
  *   <li>{@code /metrics}: every meter in the Prometheus text format, or OpenMetrics when asked ({@link ServerMetrics}).</li>
+ *   <li>{@code /admin/leaks}: the arena's outstanding blocks grouped by where they were taken,
+ *   the {@value #LEAK_SITES} sites with most blocks first ({@link LeakSite}); sites are recorded
+ *   only with {@code --debug leak-tracking} (else the list is empty and says so).</li>
  *   <li>{@code /admin/pools?sort=&order=&offset=&limit=}: a page of the connections, sorted
  *   ({@link ConnectionPage}), each with its nodes ({@link ConnectionRow});</li>
  *   <li>{@code /admin/}: the live view, an HTML page drawing the above ({@link AdminView}); the
@@ -46,6 +50,9 @@ public final class AdminHandler implements HttpHandler {
     public static final String HEALTH_LIVE = "/admin/health/live";
     public static final String HEALTH_READY = "/admin/health/ready";
     public static final String METRICS = "/metrics";
+    public static final String LEAKS = "/admin/leaks";
+    /** Sites {@code /admin/leaks} lists at most: the largest leaks stand out in the first few. */
+    static final int LEAK_SITES = 20;
     /** The authentication scheme, lower case (compared case-insensitively). */
     private static final String BEARER = "bearer";
     /** Connection ids are positive longs: 18 digits always fit. */
@@ -87,6 +94,16 @@ public final class AdminHandler implements HttpHandler {
                             List<ConnectionRow> connections, long atEpochMillis) {
     }
 
+    /**
+     * What {@code GET /admin/leaks} answers.
+     *
+     * @param leakTracking      whether sites are recorded ({@code --debug leak-tracking})
+     * @param outstandingBlocks blocks of the arena in use now (live connections' memory included)
+     * @param sites             where they were taken, most blocks first; empty without leak tracking
+     */
+    public record LeaksSnapshot(boolean leakTracking, long outstandingBlocks, List<LeakSite> sites) {
+    }
+
     /** What every admin path takes. */
     private static final String ALLOW = "GET, HEAD, OPTIONS";
     /** RFC 9110 section 9's methods and PATCH, case-sensitive: the same set as the public {@code AllowedMethods.KNOWN}. */
@@ -110,7 +127,8 @@ public final class AdminHandler implements HttpHandler {
         }
         if (!isView && !isAdminPath(path)) {
             send(exchange, 404, Map.of("error", "unknown admin path (paths: /admin/pools, "
-                    + "/admin/pools/{id}, /admin/health, /admin/health/live, /admin/health/ready, /metrics)"));
+                    + "/admin/pools/{id}, /admin/health, /admin/health/live, /admin/health/ready, /metrics,"
+                    + " /admin/leaks)"));
             return;
         }
         if (method.equals("OPTIONS")) {
@@ -138,6 +156,13 @@ public final class AdminHandler implements HttpHandler {
             exchange.setStatusCode(200);
             exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, scrape.contentType());
             exchange.getResponseSender().send(ByteBuffer.wrap(scrape.text().getBytes(StandardCharsets.UTF_8)));
+        } else if (path.equals(LEAKS)) {
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(this); // grouping every outstanding block's stack: not on an IO thread
+                return;
+            }
+            send(exchange, 200, new LeaksSnapshot(arena.debug().leakTracking(), arena.stats().outstandingBlocks(),
+                    arena.leakSites(LEAK_SITES)));
         } else if (path.equals(HEALTH)) {
             Health.Combined combined = health.combined();
             send(exchange, combined.up() ? 200 : 503, combined);
@@ -179,7 +204,7 @@ public final class AdminHandler implements HttpHandler {
 
     private static boolean isAdminPath(String path) {
         return path.equals(HEALTH) || path.equals(HEALTH_LIVE) || path.equals(HEALTH_READY) || path.equals(METRICS)
-                || path.equals("/admin/pools") || path.startsWith("/admin/pools/");
+                || path.equals(LEAKS) || path.equals("/admin/pools") || path.startsWith("/admin/pools/");
     }
 
     /** The id a path names, or null if it is not a whole number (letters, a sign, a slash, too long). */

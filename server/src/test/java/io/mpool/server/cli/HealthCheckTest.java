@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.ServerFixture;
 import io.mpool.server.TestServers;
+import io.mpool.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -71,16 +72,13 @@ class HealthCheckTest {
             OutputStream upload = inFlight.getOutputStream();
             upload.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab".getBytes(StandardCharsets.US_ASCII));
             upload.flush();
-            long deadline = System.nanoTime() + ServerFixture.SETTLE.toNanos();
-            while (TestServers.stats(fixture.server()).inFlight.sum() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Await.until("the upload to be in flight", ServerFixture.SETTLE,
+                    () -> TestServers.stats(fixture.server()).inFlight.sum(), requests -> requests > 0);
             int adminPort = fixture.server().adminPort();
             CompletableFuture<String> stopped = CompletableFuture.supplyAsync(
                     () -> fixture.server().stop(Duration.ofSeconds(20)));
-            while (!TestServers.stats(fixture.server()).draining() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
+            Await.until("the server to drain", ServerFixture.SETTLE,
+                    () -> TestServers.stats(fixture.server()).draining(), draining -> draining);
             Probe probe = probe(HOST, fixture.port(), ADMIN_HOST, adminPort, TOKEN);
             assertEquals(1, probe.exit(), probe.out());
             assertTrue(probe.err().startsWith("mpool unhealthy: http://" + ADMIN_HOST + ":" + adminPort

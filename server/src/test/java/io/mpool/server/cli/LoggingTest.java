@@ -5,15 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.MpoolServer;
 import io.mpool.server.RawHttp;
+import io.mpool.testing.Await;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.SimpleFormatter;
 import java.util.regex.Matcher;
@@ -130,17 +131,18 @@ class LoggingTest {
     }
 
     /** GET /hello, retrying the connection until the server listens (bounded). */
-    private static String getHello(int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(MainProcess.EXIT_TIMEOUT_SECONDS);
-        while (true) {
-            try (RawHttp http = new RawHttp(port)) {
-                return http.exchange(RawHttp.get("/hello")).text();
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw notYet;
-                }
-                Thread.sleep(50);
-            }
+    private static String getHello(int port) {
+        String answer = Await.until("the server to listen on " + port + " and answer /hello",
+                Duration.ofSeconds(MainProcess.EXIT_TIMEOUT_SECONDS), () -> helloOrWhyNot(port),
+                seen -> !seen.startsWith("not listening: "));
+        return answer;
+    }
+
+    private static String helloOrWhyNot(int port) {
+        try (RawHttp http = new RawHttp(port)) {
+            return http.exchange(RawHttp.get("/hello")).text();
+        } catch (IOException notYet) {
+            return "not listening: " + notYet;
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.mpool.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -168,18 +169,12 @@ class DockerfileIT {
         return result;
     }
 
-    private static void awaitLine(List<String> output, String text, Process process) throws InterruptedException {
-        long deadline = System.nanoTime() + STARTUP.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (output.stream().anyMatch(l -> l.contains(text))) {
-                return;
-            }
-            if (!process.isAlive()) {
-                throw new AssertionError("the ENTRYPOINT exited with " + process.exitValue() + ": " + output);
-            }
-            Thread.sleep(50);
+    private static void awaitLine(List<String> output, String text, Process process) {
+        List<String> seen = Await.until("a line with '" + text + "' (or the ENTRYPOINT's exit)", STARTUP,
+                () -> List.copyOf(output), lines -> lines.stream().anyMatch(l -> l.contains(text)) || !process.isAlive());
+        if (seen.stream().noneMatch(l -> l.contains(text))) {
+            throw new AssertionError("the ENTRYPOINT exited with " + process.exitValue() + ": " + seen);
         }
-        throw new AssertionError("no '" + text + "' within " + STARTUP + ": " + output);
     }
 
     private static int freePort() throws IOException {

@@ -2,13 +2,13 @@ package io.mpool.server.example;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.server.MpoolServer;
 import io.mpool.server.RawHttp;
 import io.mpool.server.ServerTotals;
+import io.mpool.testing.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -85,14 +85,8 @@ class ExampleApplicationTest {
     }
 
     /** Bounded wait: the server destroys a pool when its connection's close is seen. */
-    private static ServerTotals awaitEveryPoolDestroyed(MpoolServer server) throws InterruptedException {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
-        ServerTotals totals = server.totals();
-        while ((totals.poolsLive() > 0 || server.arenaStats().pagesInUse() > 0) && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-            totals = server.totals();
-        }
-        assertTrue(totals.poolsLive() == 0, "pools still live: " + totals);
-        return totals;
+    private static ServerTotals awaitEveryPoolDestroyed(MpoolServer server) {
+        return Await.until("no pool live and no page in use (arena: " + server.arenaStats() + ")", SETTLE,
+                server::totals, totals -> totals.poolsLive() == 0 && server.arenaStats().pagesInUse() == 0);
     }
 }

@@ -1,0 +1,62 @@
+package io.mpool.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One loopback TCP socket as the kernel sees it, read from Linux's {@code /proc/net/tcp}: what a
+ * test observes to know that a socket is full instead of sleeping and hoping it is.
+ *
+ * <p>A sender whose peer's receive buffer is full has bytes in its send queue and, with nothing
+ * in flight, arms the zero-window probe timer ({@code tr} 4 in {@code /proc/net/tcp}): the socket
+ * will take no more until the peer reads. That is {@link #peerWindowClosed()}.
+ *
+ * @param txQueue bytes in the send queue, not yet acknowledged by the peer
+ * @param rxQueue bytes received and not yet read by the application
+ * @param timer   the kernel's active timer: 0 none, 1 retransmit, 2 keep-alive, 3 TIME_WAIT,
+ *                4 zero-window probe
+ */
+record TcpState(int localPort, int remotePort, long txQueue, long rxQueue, int timer) {
+    /** IPv4 sockets, and the JDK's dual-stack ones (127.0.0.1 as ::ffff:127.0.0.1). */
+    private static final List<Path> PROC_NET = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
+    /** 127.0.0.1 as {@code /proc/net/tcp} prints it (one 32-bit word, host byte order), alone or IPv4-mapped. */
+    private static final String LOOPBACK = "0100007F";
+    /** {@code tr} of a socket probing a peer that advertises a zero window (include/net/tcp.h: ICSK_TIME_PROBE0). */
+    private static final int ZERO_WINDOW_PROBE_TIMER = 4;
+
+    /** True when the peer's receive buffer is full and this socket holds bytes it cannot send. */
+    boolean peerWindowClosed() {
+        return timer == ZERO_WINDOW_PROBE_TIMER && txQueue > 0;
+    }
+
+    /**
+     * The IPv4 loopback socket from {@code localPort} to {@code remotePort}, or null if there is
+     * none (not yet accepted, or already closed).
+     */
+    static TcpState of(int localPort, int remotePort) throws IOException {
+        String local = String.format(Locale.ROOT, LOOPBACK + ":%04X", localPort);
+        String remote = String.format(Locale.ROOT, LOOPBACK + ":%04X", remotePort);
+        for (Path table : PROC_NET) {
+            List<String> lines = Files.readAllLines(table);
+            for (String line : lines.subList(1, lines.size())) {
+                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when ...
+                String[] fields = line.trim().split("\\s+");
+                if (fields[1].endsWith(local) && fields[2].endsWith(remote)) {
+                    String[] queues = fields[4].split(":");
+                    return new TcpState(localPort, remotePort, Long.parseLong(queues[0], 16),
+                            Long.parseLong(queues[1], 16), Integer.parseInt(fields[5].split(":")[0], 16));
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public String toString() {
+        return "tcp 127.0.0.1:" + localPort + " -> 127.0.0.1:" + remotePort + " txQueue=" + txQueue + " rxQueue=" + rxQueue
+                + " timer=" + timer + (peerWindowClosed() ? " (peer window closed)" : "");
+    }
+}
