@@ -27,7 +27,15 @@ class KubernetesTlsOverlayTest {
         Path root = ProjectFiles.root();
         JsonNode kustomization = Fleet.YAML.readTree(root.resolve(OVERLAY + "kustomization.yaml").toFile());
         assertEquals("../kubernetes", kustomization.path("resources").path(0).asText(), kustomization.toString());
-        assertTrue(kustomization.toString().contains("\"port\":\"https\""), "NetworkPolicy opens https: " + kustomization);
+        JsonNode policyPatch = null;
+        for (JsonNode patch : kustomization.path("patches")) {
+            if (patch.path("target").path("kind").asText().equals("NetworkPolicy")) {
+                policyPatch = Fleet.YAML.readTree(patch.path("patch").asText());
+            }
+        }
+        assertNotNull(policyPatch, "a patch of the NetworkPolicy: " + kustomization);
+        assertEquals("https", policyPatch.path(0).path("value").path("ports").path(0).path("port").asText(),
+                "the NetworkPolicy opens https: " + policyPatch);
 
         JsonNode pod = Fleet.YAML.readTree(root.resolve(OVERLAY + "deployment-tls.yaml").toFile())
                 .path("spec").path("template").path("spec");
