@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Dockerfile with podman and runs the image the way a user does: GET /hello, a 64 KB
-# echo, the admin endpoint with and without the token, user 10001 with java as PID 1, the memory
+# echo, GET /hello over HTTPS (a test certificate mounted as a directory, as a Secret is), the
+# admin endpoint with and without the token, user 10001 with java as PID 1, the memory
 # flags the entrypoint derives from the container's limit (512 MiB, 1 GiB, none), the HEALTHCHECK,
 # and SIGTERM draining to exit 143 inside --stop-timeout; then a fleet of three replicas behind
 # nginx, one of them stopped under load. Ends with one "N passed, M failed" line; exits 1 on any
@@ -240,6 +241,14 @@ check_http() {
             "$(cmp "$work/echo.in" "$work/echo.out" 2>&1 | head -1)"
     fi
 
+    # shellcheck disable=SC2154 # tls_port: set by free_port
+    body=$(curl -s --cacert "$work/tls/tls.crt" -w '|%{http_code}' "https://localhost:$tls_port/hello" 2>&1)
+    if [[ $body == $'hello\n|200' ]]; then
+        pass https "GET https://localhost:$tls_port/hello 200 with the mounted certificate"
+    else
+        fail https "GET /hello over HTTPS answered '$body' (expected: hello, 200)"
+    fi
+
     # shellcheck disable=SC2154 # admin_port: set by free_port
     local admin_url="http://127.0.0.1:$admin_port/admin/health"
     code=$(curl -s -o "$work/health" -w '%{http_code}' -H "Authorization: Bearer $token" "$admin_url")
@@ -365,8 +374,18 @@ note "image $image: $((size / 1048576)) MiB"
 token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 free_port port
 free_port admin_port
+free_port tls_port
+# A test certificate for localhost, in a directory mounted read-only like a kubernetes.io/tls Secret.
+mkdir -p "$work/tls"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/tls/tls.key" \
+    -out "$work/tls/tls.crt" -days 2 -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+    >"$work/openssl.log" 2>&1 || abort tls-certificate "openssl could not make a test certificate: $(tail -3 "$work/openssl.log")"
+chmod 755 "$work/tls"
+chmod 644 "$work/tls/tls.key" "$work/tls/tls.crt"   # the image's user 10001 reads them
 name=mpool-smoke-$$
-start "$name" "$port" "$admin_port" --memory 512m || abort start "podman run failed: $(tail -3 "$work/run-$name.log")"
+start "$name" "$port" "$admin_port" --memory 512m -v "$work/tls:/etc/mpool/tls:ro" -e MPOOL_TLS_PORT="$tls_port" \
+    -e MPOOL_TLS_CERT=/etc/mpool/tls/tls.crt -e MPOOL_TLS_KEY=/etc/mpool/tls/tls.key \
+    || abort start "podman run failed: $(tail -3 "$work/run-$name.log")"
 began=$SECONDS
 if await_hello start "$name" "$port"; then
     pass start "/hello answered $((SECONDS - began)) s after podman run"

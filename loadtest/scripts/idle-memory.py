@@ -3,7 +3,7 @@
 
 usage:
   loadtest/scripts/idle-memory.py [--connections 1000,10000] [--runs 2] [--servers mp,reference,nginx]
-                                  [--heap 1g] [--io-threads 1] [--histogram] [--port BASE] [--out FILE] [...]
+                                  [--heap 1g] [--io-threads 1] [--histogram] [--port BASE] [--out FILE] [--tls] [...]
   loadtest/scripts/idle-memory.py PORT ADMIN_PORT [CONNECTIONS] [--token TOKEN]
 
 The first form starts each server in turn on loopback, from the jars of this checkout (build them
@@ -28,6 +28,11 @@ open. The figures are what the N connections added:
             direct memory (mpool's arena), metaspace, code cache, malloc'd native memory. Before
             each reading `jcmd PID System.trim_native_heap` hands the C heap's free memory back;
   total     heap + outside.
+With --tls every connection (warm-up, churn and measured) is HTTPS: TLS 1.3 with a P-256
+certificate made by openssl for the run, the same for all three: mpool's --tls-port, stock
+Undertow's addHttpsListener (ReferenceServer with -Dreference.tls.*) and nginx's `listen ... ssl`.
+The client is Python's ssl module (OpenSSL); the mp figure is after the idle sweep, which gives
+back a TLS connection's packet buffers as it gives back its other buffers.
 Figures are bytes per connection, medians over the runs, printed as a Markdown section (with
 --out also written to a file, which Compare --include puts into its report). The socket buffers the kernel holds for
 each connection are in none of them (the same for every server). For mp it also prints the
@@ -58,6 +63,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import ssl
 import tempfile
 import time
 import urllib.request
@@ -66,6 +72,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 REQUEST = b"GET /hello HTTP/1.1\r\nHost: idle-memory\r\n\r\n"
 BATCH = 100  # connections connected and asked at once, then read: opening 10,000 takes seconds
 SERVER_NAMES = {"mp": "mpool (--pool mp)", "reference": "stock Undertow", "nginx": "nginx"}
+# With --tls: the client context (trusting the run's certificate) and the files; None for plain HTTP.
+TLS_CLIENT = None
+TLS_FILES = None
+# The HTTPS listener of a server started on PORT listens on PORT + TLS_PORT_OFFSET (PORT + 1: admin).
+TLS_PORT_OFFSET = 2
 
 NGINX_CONF = """worker_processes 1;
 worker_rlimit_nofile %(fds)d;
@@ -91,7 +102,19 @@ http {
             return 200 "hello\\n";
         }
     }
-}
+%(tls_server)s}
+"""
+
+NGINX_TLS_SERVER = """    server {
+        listen 127.0.0.1:%(tls_port)d ssl backlog=4096;
+        ssl_certificate %(cert)s;
+        ssl_certificate_key %(key)s;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        location = /hello {
+            default_type text/plain;
+            return 200 "hello\\n";
+        }
+    }
 """
 
 
@@ -104,6 +127,8 @@ def open_connections(port, count):
         batch = []
         for _ in range(min(BATCH, count - len(connections))):
             s = socket.create_connection(("127.0.0.1", port))
+            if TLS_CLIENT is not None:
+                s = TLS_CLIENT.wrap_socket(s, server_hostname="localhost")
             s.sendall(REQUEST)
             batch.append(s)
         for s in batch:
@@ -244,6 +269,8 @@ class Server:
 
     def __init__(self, name, command, port, admin_port, work):
         self.name, self.command, self.port, self.admin_port = name, command, port, admin_port
+        # Where the measured connections go: the HTTPS listener with --tls.
+        self.connect_port = port + TLS_PORT_OFFSET if TLS_CLIENT is not None else port
         self.log_path = os.path.join(work, "%s.log" % name)
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
@@ -288,15 +315,19 @@ def start(name, args, port, work):
     if name == "mp":
         jar = os.path.join(ROOT, "server/target/mpool-server.jar")
         require(jar)
+        tls = ["--tls-port", str(port + TLS_PORT_OFFSET), "--tls-cert", TLS_FILES[0], "--tls-key", TLS_FILES[1]] \
+            if TLS_FILES else []
         return Server(name, [args.java] + java_flags + ["-jar", jar, "--host", "127.0.0.1", "--port", str(port),
                                                         "--admin-port", str(port + 1), "--pool", "mp",
-                                                        "--io-threads", str(args.io_threads)],
+                                                        "--io-threads", str(args.io_threads)] + tls,
                       port, port + 1, work)
     if name == "reference":
         jar = os.path.join(ROOT, "loadtest/target/mpool-loadtest.jar")
         require(jar)
-        return Server(name, [args.java] + java_flags + ["-cp", jar, "io.mpool.loadtest.reference.ReferenceServer",
-                                                        str(port), str(args.io_threads)],
+        tls = ["-Dreference.tls.port=%d" % (port + TLS_PORT_OFFSET), "-Dreference.tls.cert=" + TLS_FILES[0],
+               "-Dreference.tls.key=" + TLS_FILES[1]] if TLS_FILES else []
+        return Server(name, [args.java] + java_flags + tls + ["-cp", jar, "io.mpool.loadtest.reference.ReferenceServer",
+                                                              str(port), str(args.io_threads)],
                       port, None, work)
     if name == "nginx":
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -306,7 +337,9 @@ def start(name, args, port, work):
         os.makedirs(prefix, exist_ok=True)
         most = max(n + warmup_count(args, n) for n in args.connections) + 1024
         with open(os.path.join(prefix, "nginx.conf"), "w") as conf:
-            conf.write(NGINX_CONF % {"port": port, "connections": most,
+            tls_server = NGINX_TLS_SERVER % {"tls_port": port + TLS_PORT_OFFSET, "cert": TLS_FILES[0],
+                                             "key": TLS_FILES[1]} if TLS_FILES else ""
+            conf.write(NGINX_CONF % {"port": port, "connections": most, "tls_server": tls_server,
                                      "fds": resource.getrlimit(resource.RLIMIT_NOFILE)[0]})
         return Server(name, [nginx, "-p", prefix, "-c", os.path.join(prefix, "nginx.conf")], port, None, work)
     raise AssertionError(name)
@@ -327,8 +360,8 @@ def warmup_count(args, count):
 def measure(server, count, args, histogram):
     """One run: warm up, read, open COUNT idle connections, read again. Returns the figures."""
     pid = server.process.pid
-    churn(server.port, args.churn)
-    warmup = open_connections(server.port, warmup_count(args, count))
+    churn(server.connect_port, args.churn)
+    warmup = open_connections(server.connect_port, warmup_count(args, count))
     time.sleep(args.idle_wait)  # the same wait as before the second reading
     before_classes = class_histogram(pid) if histogram and server.java else None
     arena_before = arena(server.admin_port) if server.admin_port else None
@@ -340,7 +373,7 @@ def measure(server, count, args, histogram):
     rss_before, fds_before = rss_bytes(pids), open_fds(pids)
 
     opened = time.time()
-    connections = open_connections(server.port, count)
+    connections = open_connections(server.connect_port, count)
     open_seconds = time.time() - opened
     try:
         arena_right_after = arena(server.admin_port) if server.admin_port else None
@@ -455,6 +488,8 @@ def compare(argv):
     parser.add_argument("--java", default="java", help="default: %(default)s")
     parser.add_argument("--out", help="also write the Markdown section (how it was made, the table, ratios to stock"
                                       " Undertow and nginx) to this file, e.g. for Compare --include")
+    parser.add_argument("--tls", action="store_true",
+                        help="every connection over HTTPS (TLS 1.3, a P-256 certificate made with openssl)")
     args = parser.parse_args(argv)
     try:
         args.connections = [int(n) for n in args.connections.split(",")]
@@ -473,6 +508,8 @@ def compare(argv):
     raise_fd_limit(most + 1024)
 
     work = tempfile.mkdtemp(prefix="idle-memory-")
+    if args.tls:
+        use_tls(work)
     print("idle-memory: N = %s, %d run(s), servers %s; JVMs: -Xms%s -Xmx%s -XX:+AlwaysPreTouch, %d IO thread(s);"
           " wait after the last answer %.1f s; fd limit %d; logs in %s"
           % (args.connections, args.runs, ",".join(servers), args.heap, args.heap, args.io_threads, args.idle_wait,
@@ -517,7 +554,7 @@ def medians(runs):
 
 def markdown(args, argv, results, collectors):
     """The section a report includes: how it was made, the table, each server against stock Undertow."""
-    lines = ["## Memory per idle keep-alive connection", "",
+    lines = ["## Memory per idle keep-alive %sconnection" % ("TLS 1.3 " if args.tls else ""), "",
              "Made by `loadtest/scripts/idle-memory.py %s` on %s: each server in turn on loopback, a fresh process"
              " per run, warmed up (%d connections asked once and closed, then %s kept open),"
              " then N keep-alive connections that sent one GET /hello each and stay open; read %.1f s after the last"
@@ -556,6 +593,18 @@ def markdown(args, argv, results, collectors):
     return "\n".join(lines)
 
 
+def use_tls(work):
+    """Makes a P-256 certificate for localhost in WORK and a client context that trusts it alone."""
+    global TLS_CLIENT, TLS_FILES
+    cert, key = os.path.join(work, "tls.crt"), os.path.join(work, "tls.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], check=True, capture_output=True)
+    TLS_CLIENT = ssl.create_default_context(cafile=cert)
+    TLS_CLIENT.minimum_version = ssl.TLSVersion.TLSv1_3
+    TLS_FILES = (cert, key)
+
+
 def versions(args, servers):
     found = []
     if "mp" in servers or "reference" in servers:
@@ -570,11 +619,12 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with socket.socket() as s:  # the admin port next to it
-        try:
-            s.bind(("127.0.0.1", port + 1))
-        except OSError:
-            return free_port()
+    for offset in (1, TLS_PORT_OFFSET):  # the admin and HTTPS ports next to it
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + offset))
+            except OSError:
+                return free_port()
     return port
 
 

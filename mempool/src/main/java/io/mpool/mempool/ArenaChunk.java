@@ -8,7 +8,8 @@ import java.nio.ByteBuffer;
  * {@link PageArena#trim trim} finds it entirely free and gives it back ({@link #free}). Its pages move between the common reserve and the size classes; the {@link ArenaBlock}
  * that views a range is made the first time the range is carved into a class and reused whenever
  * it is carved into that class again, so re-carving allocates nothing once a chunk has served
- * each class. At most one view per page per list: 767 for a full chunk, a few KB of heap.
+ * each class. At most one view per page per list: 767 for a full chunk in the power-of-two lists,
+ * up to 256 more in each quarter list, a few KB of heap.
  *
  * <p>Only touched under the arena's reservation lock.
  */
@@ -56,11 +57,12 @@ final class ArenaChunk {
 
     /** The (parked) block of {@code list} at arena page {@code page}, made and registered if new. */
     ArenaBlock view(PageArena arena, BlockRegistry registry, int list, int page) {
-        int order = SizeClasses.orderOf(list);
-        int index = (page - firstPage) >> order;
+        // Buddy blocks start at multiples of their size; a quarter class's may start at any page.
+        int stride = SizeClasses.isBuddy(list) ? SizeClasses.pagesOf(list) : 1;
+        int index = (page - firstPage) / stride;
         ArenaBlock[] row = views[list];
         if (row == null) {
-            row = views[list] = new ArenaBlock[pages >> order];
+            row = views[list] = new ArenaBlock[pages / stride];
         }
         ArenaBlock view = row[index];
         if (view == null) {

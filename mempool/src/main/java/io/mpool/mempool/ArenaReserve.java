@@ -65,7 +65,7 @@ final class ArenaReserve {
         if (raced != null) {
             return raced;
         }
-        int order = SizeClasses.orderOf(list);
+        int order = SizeClasses.runOrderOf(list);
         ArenaBlock block = carveFromReserve(list, order);
         if (block == null && reserveChunk(order)) {
             block = carveFromReserve(list, order);
@@ -162,16 +162,16 @@ final class ArenaReserve {
             boolean free = block.isFree();
             if (free || block.inUse()) {
                 (free ? freeByState : inUseByState)[block.list()]++;
-                int order = SizeClasses.orderOf(block.list());
-                cover(coverage, block.firstPage, order, block);
+                int pages = SizeClasses.pagesOf(block.list());
+                cover(coverage, block.firstPage, pages, block);
                 int dirty = dirtyPages.nextSetBit(block.firstPage);
-                if (dirty >= 0 && dirty < block.firstPage + (1 << order)) {
+                if (dirty >= 0 && dirty < block.firstPage + pages) {
                     throw new IllegalStateException("page " + dirty + " of " + block
                             + " is still marked dirty outside the reserve");
                 }
             }
         }
-        reserve.forEachFreeBlock((page, order) -> cover(coverage, page, order, "the common reserve"));
+        reserve.forEachFreeBlock((page, order) -> cover(coverage, page, 1 << order, "the common reserve"));
         long reservedPages = 0;
         for (ArenaChunk chunk : chunks) {
             if (chunk == null) {
@@ -223,8 +223,8 @@ final class ArenaReserve {
         }
     }
 
-    private static void cover(byte[] coverage, int firstPage, int order, Object what) {
-        for (int page = firstPage; page < firstPage + (1 << order); page++) {
+    private static void cover(byte[] coverage, int firstPage, int pages, Object what) {
+        for (int page = firstPage; page < firstPage + pages; page++) {
             if (page >= coverage.length || ++coverage[page] > 1) {
                 throw new IllegalStateException("page " + page + " covered twice or outside every chunk, by " + what);
             }
@@ -235,8 +235,9 @@ final class ArenaReserve {
 
     /**
      * Takes a refill batch for {@code list} from the common reserve (or, if no batch-sized run is
-     * free, the largest run down to one block), carves it into the list's blocks, pushes all but
-     * the lowest and returns that one; null if the reserve has no run of {@code order}.
+     * free, the largest run down to one block's run), carves it into the list's blocks, pushes all
+     * but the lowest and returns that one; null if the reserve has no run of {@code order} (the
+     * smallest run that holds a block, {@link SizeClasses#runOrderOf}).
      */
     private ArenaBlock carveFromReserve(int list, int order) {
         for (int runOrder = Math.max(order, REFILL_ORDER); runOrder >= order; runOrder--) {
@@ -248,25 +249,33 @@ final class ArenaReserve {
         return null;
     }
 
+    /**
+     * Carves the run of {@code 2^runOrder} pages at {@code page} into blocks of {@code list}; the
+     * pages a quarter class's blocks do not fill (3 of 8 for 20 KB blocks, 4 of 64 in a refill
+     * batch) go back to the common reserve.
+     */
     private ArenaBlock carve(int list, int order, int page, int runOrder) {
         ArenaChunk chunk = chunks.get(page / CommonReserve.PAGES_PER_CHUNK);
+        int pages = SizeClasses.pagesOf(list);
+        int blocks = (1 << runOrder) / pages;
+        reserve.freeRun(page + blocks * pages, (1 << runOrder) - blocks * pages);
         ArenaBlock first = chunk.view(arena, registry, list, page);
         // Pushed from the top down, so the list hands blocks out in address order.
-        for (int i = (1 << (runOrder - order)) - 1; i > 0; i--) {
-            ArenaBlock block = chunk.view(arena, registry, list, page + (i << order));
-            unpark(block, order);
+        for (int i = blocks - 1; i > 0; i--) {
+            ArenaBlock block = chunk.view(arena, registry, list, page + i * pages);
+            unpark(block, pages);
             freeLists[list].push(block);
         }
-        unpark(first, order);
-        carvedBlocks[list] += 1 << (runOrder - order);
+        unpark(first, pages);
+        carvedBlocks[list] += blocks;
         return first;
     }
 
-    private void unpark(ArenaBlock block, int order) {
+    private void unpark(ArenaBlock block, int pages) {
         if (!block.markCarved()) {
             throw new IllegalStateException("carved a block that was not parked: " + block);
         }
-        int end = block.firstPage + (1 << order);
+        int end = block.firstPage + pages;
         int dirty = dirtyPages.nextSetBit(block.firstPage);
         if (dirty >= 0 && dirty < end) {
             MemoryFill.zero(block.memory, block.memory.capacity());
@@ -320,7 +329,7 @@ final class ArenaReserve {
     private long drainFreeLists() {
         long pages = 0;
         for (int list = 0; list < SizeClasses.LIST_COUNT; list++) {
-            int order = SizeClasses.orderOf(list);
+            int blockPages = SizeClasses.pagesOf(list);
             BlockStack freeList = freeLists[list];
             for (ArenaBlock block = freeList.pop(); block != null; block = freeList.pop()) {
                 if (!block.markInReserve()) {
@@ -328,11 +337,11 @@ final class ArenaReserve {
                 }
                 if (block.unscrubbedOwner != null) {
                     block.unscrubbedOwner = null;
-                    dirtyPages.set(block.firstPage, block.firstPage + (1 << order));
+                    dirtyPages.set(block.firstPage, block.firstPage + blockPages);
                 }
-                reserve.free(block.firstPage, order);
+                reserve.freeRun(block.firstPage, blockPages);
                 carvedBlocks[list]--;
-                pages += 1 << order;
+                pages += blockPages;
             }
         }
         return pages;

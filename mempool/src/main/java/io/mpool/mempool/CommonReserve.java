@@ -36,7 +36,7 @@ import java.util.BitSet;
  */
 final class CommonReserve {
     /** A whole chunk: {@link SizeClasses#MAX_CACHED_SIZE} / page = 2^8 pages, the largest class. */
-    static final int MAX_ORDER = SizeClasses.COUNT - 1;
+    static final int MAX_ORDER = SizeClasses.MAX_ORDER;
     static final int PAGES_PER_CHUNK = 1 << MAX_ORDER;
 
     /** {@code free[k]} has bit {@code i} set when pages {@code i*2^k .. (i+1)*2^k - 1} are a free block. */
@@ -122,6 +122,21 @@ final class CommonReserve {
             order++;
         }
         free[order].set(page >> order);
+    }
+
+    /**
+     * Gives back a run of {@code pages} pages at {@code page} that need not be a buddy block (a
+     * block of a quarter size class, or what is left of a run such blocks were carved from): as
+     * its binary pieces, each the largest block aligned where it starts that still fits.
+     */
+    void freeRun(int page, int pages) {
+        while (pages > 0) {
+            int order = Math.min(Math.min(Integer.numberOfTrailingZeros(page), MAX_ORDER),
+                    31 - Integer.numberOfLeadingZeros(pages));
+            free(page, order);
+            page += 1 << order;
+            pages -= 1 << order;
+        }
     }
 
     long freePages() {

@@ -14,8 +14,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li><b>Pages</b>: {@value #PAGE_SIZE} bytes, {@value #PAGE_SIZE}-byte aligned in native memory
  *   (pool nodes are pages).</li>
- *   <li><b>Large blocks</b>: page-aligned, in power-of-two size classes from 4 KB to 1 MiB
- *   ({@link SizeClasses}); above 1 MiB a block is reserved for the request and dropped when it
+ *   <li><b>Large blocks</b>: page-aligned, in size classes of whole pages from 4 KB to 1 MiB
+ *   (powers of two, and 20, 24 and 28 KB, where a TLS packet buffer falls: {@link SizeClasses});
+ *   above 1 MiB a block is reserved for the request and dropped when it
  *   comes back.</li>
  * </ul>
  *

@@ -242,7 +242,7 @@ public final class MpoolServer implements AutoCloseable {
             mainServer = listen(worker, "--host/--port", config.host(), config.port(),
                     accepts.adapter(listener(null)), socketOptions);
             if (tls != null) {
-                tlsWrapping = new TlsWrapping(tls.context(), xnio, tls.handshakeTimeout(), stats);
+                tlsWrapping = new TlsWrapping(tls.certificate(), worker, tls.handshakeTimeout(), stats);
                 tlsServer = listen(worker, "--host/--tls-port", tls.host(), tls.port(),
                         accepts.adapter(listener(tlsWrapping)), socketOptions);
             }

@@ -3,6 +3,7 @@ package io.mpool.server;
 import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.server.config.AccessLogSettings;
+import io.mpool.server.config.CertificateSource;
 import io.mpool.server.config.Durations;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
@@ -65,7 +66,7 @@ public final class MpoolServerBuilder {
     private Duration shutdownGrace = OptionConverters.interval(ServerConfig.DEFAULT_SHUTDOWN_GRACE);
     private String tlsHost;
     private int tlsPort = -1;
-    private SSLContext tlsContext;
+    private CertificateSource tlsCertificate;
     private Duration handshakeTimeout = OptionConverters.interval(TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
 
     MpoolServerBuilder() {
@@ -93,13 +94,26 @@ public final class MpoolServerBuilder {
      * engine's buffers come from each connection's pool. One HTTPS listener per server.
      */
     public MpoolServerBuilder addHttpsListener(int port, String host, SSLContext context) {
+        return addHttpsListener(port, host, context == null ? null : CertificateSource.fixed(context));
+    }
+
+    /**
+     * An HTTPS listener as {@link #addHttpsListener(int, String, SSLContext)}, its certificate and
+     * key from {@code certificate}'s files, read again when they change (new connections get the
+     * new certificate; a broken change is logged and the certificate in use kept).
+     */
+    public MpoolServerBuilder addHttpsListener(int port, String host, CertificateFiles certificate) {
+        return addHttpsListener(port, host, certificate == null ? null : certificate.source());
+    }
+
+    private MpoolServerBuilder addHttpsListener(int port, String host, CertificateSource certificate) {
         if (this.tlsHost != null) {
             throw new IllegalStateException("an HTTPS listener is already set (" + this.tlsHost + ":" + this.tlsPort
                     + "); one HTTPS listener per server");
         }
         this.tlsPort = port;
         this.tlsHost = host;
-        this.tlsContext = context;
+        this.tlsCertificate = certificate;
         return this;
     }
 
@@ -339,7 +353,7 @@ public final class MpoolServerBuilder {
         if (tlsHost == null) {
             return null;
         }
-        TlsSettings settings = new TlsSettings(tlsHost, tlsPort, tlsContext, handshakeTimeout);
+        TlsSettings settings = new TlsSettings(tlsHost, tlsPort, tlsCertificate, handshakeTimeout);
         if (tlsPort != 0 && (tlsPort == config.port() || config.adminHost() != null && tlsPort == config.adminPort())) {
             throw new IllegalArgumentException("--tls-port=" + tlsPort + " (expected: a port other than --port's and"
                     + " --admin-port's; 0 = any free port)");

@@ -30,6 +30,8 @@ import io.mpool.server.stats.ServerStats;
  * @param tlsHandshakes           TLS handshakes finished on the HTTPS listener
  * @param tlsHandshakeFailures    HTTPS connections closed before their handshake finished
  * @param tlsHandshakeTimeouts    of those, the ones closed by the handshake timeout
+ * @param certificateReloads      times the HTTPS certificate was read again after its files changed
+ * @param certificateReloadFailures changes of those files refused (logged; the certificate in use kept)
  */
 public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                            long resets, long resetsDeferred, long resetsCoalesced,
@@ -38,7 +40,7 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                            long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
                            long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
                            long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
-                           long tlsHandshakeTimeouts) {
+                           long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures) {
 
     static ServerTotals of(ServerStats.Totals t) {
         return new ServerTotals(t.poolsCreated(), t.poolsDestroyed(), t.poolsLive(), t.requests(), t.resets(),
@@ -46,6 +48,7 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                 t.framingRefusals(), t.blockingRefusals(), t.orphanedBuffersReclaimed(), t.bodyTooLarge(),
                 t.bodySpills(), t.bodySpillBytes(), t.bodyTempFilesLive(), t.retainsLeaked(), t.connectionsOpen(),
                 t.unfinishedHeads(), t.connectionLimitRefusals(), t.unfinishedHeadRefusals(), t.tlsHandshakes(),
-                t.tlsHandshakeFailures(), t.tlsHandshakeTimeouts());
+                t.tlsHandshakeFailures(), t.tlsHandshakeTimeouts(), t.certificateReloads(),
+                t.certificateReloadFailures());
     }
 }

@@ -25,6 +25,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +35,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
@@ -208,6 +211,48 @@ class TlsListenerTest {
         awaitTotal("tlsHandshakeFailures", ServerTotals::tlsHandshakeFailures, 1);
         assertEquals(0, fixture.server().totals().tlsHandshakes());
         awaitTotal("unfinishedHeads", ServerTotals::unfinishedHeads, 0);
+    }
+
+    @Test
+    void aClientSendingItsHelloOneByteASecondIsClosedAtTheHandshakeTimeout() throws Exception {
+        byte[] hello = clientHello();
+        AtomicInteger sent = new AtomicInteger();
+        try (Socket socket = plainSocket()) {
+            // The dribble makes progress all the time: only the handshake's own limit stops it.
+            Thread dribble = new Thread(() -> {
+                try {
+                    OutputStream out = socket.getOutputStream();
+                    for (byte b : hello) {
+                        out.write(b);
+                        out.flush();
+                        sent.incrementAndGet();
+                        Thread.sleep(1_000);
+                    }
+                } catch (IOException | InterruptedException closed) {
+                    // closed by the server: the point
+                }
+            }, "one-byte-a-second");
+            dribble.setDaemon(true);
+            dribble.start();
+            assertClosedByServer(socket);
+            dribble.interrupt();
+        }
+        assertTrue(sent.get() < hello.length, sent + " of " + hello.length + " ClientHello bytes sent before the close");
+        Await.until("the handshake timeout and failure counted", WAIT, () -> fixture.server().totals(),
+                totals -> totals.tlsHandshakeTimeouts() == 1 && totals.tlsHandshakeFailures() == 1);
+        assertEquals(0, fixture.server().totals().tlsHandshakes());
+    }
+
+    /** A client's first flight: the records of a real ClientHello. */
+    private static byte[] clientHello() throws Exception {
+        SSLEngine engine = certificates().clientContext().createSSLEngine("localhost", 443);
+        engine.setUseClientMode(true);
+        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        engine.wrap(ByteBuffer.allocate(0), out);
+        out.flip();
+        byte[] bytes = new byte[out.remaining()];
+        out.get(bytes);
+        return bytes;
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.mpool.loadtest.reference;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.sun.net.httpserver.HttpServer;
+import io.mpool.server.TlsContexts;
 import io.mpool.server.demo.BytesHandler;
 import io.mpool.server.demo.JsonCounts;
 import io.undertow.Undertow;
@@ -27,12 +28,18 @@ import java.util.zip.CRC32;
  * directory under {@code /static/} with Undertow's {@code ResourceHandler} over a
  * {@code PathResourceManager} on its defaults (files from 1 KiB on go out with {@code transferTo},
  * no ETag, no cache), as a user would write it:
- * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081 1 9091 /srv/files}
+ * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081 1 9091 /srv/files}.
+ * With {@code -Dreference.tls.port=8443 -Dreference.tls.cert=cert.pem -Dreference.tls.key=key.pem}
+ * it serves the same routes over HTTPS too ({@code Undertow.builder().addHttpsListener}).
  */
 public final class ReferenceServer {
     private static final JsonFactory JSON = JsonFactory.builder().build();
     /** Where the optional directory is served, as mpool's demo serves its {@code --static-dir}. */
     private static final String STATIC_PREFIX = "/static/";
+    /** System properties that add an HTTPS listener: its port, PEM certificate chain and PKCS#8 key. */
+    static final String TLS_PORT = "reference.tls.port";
+    static final String TLS_CERT = "reference.tls.cert";
+    static final String TLS_KEY = "reference.tls.key";
 
     private ReferenceServer() {
     }
@@ -45,6 +52,13 @@ public final class ReferenceServer {
         Undertow.Builder builder = Undertow.builder();
         if (args.length > 1) {
             builder.setIoThreads(Integer.parseInt(args[1]));
+        }
+        String tlsPort = System.getProperty(TLS_PORT);
+        if (tlsPort != null) {
+            // Undertow's own HTTPS listener with the key mpool is given (its engine buffers from
+            // Undertow's shared 17 KB pool), for side-by-side TLS figures.
+            builder.addHttpsListener(Integer.parseInt(tlsPort), "127.0.0.1", TlsContexts.fromPem(
+                    Path.of(System.getProperty(TLS_CERT)), Path.of(System.getProperty(TLS_KEY))));
         }
         Undertow server = builder
                 .addHttpListener(port, "127.0.0.1")
@@ -100,6 +114,7 @@ public final class ReferenceServer {
                 .build();
         server.start();
         System.out.println("reference Undertow listening on 127.0.0.1:" + port
+                + (tlsPort != null ? " and https://127.0.0.1:" + tlsPort : "")
                 + (args.length > 1 ? " with " + args[1] + " IO thread(s)" : "")
                 + (admin != null ? ", " + ReferenceAdmin.describe(admin.getAddress().getPort()) : ""));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -177,6 +177,10 @@ public final class ServerMetrics implements Closeable {
         counter("mpool.tls.handshakes", "TLS handshakes finished on the HTTPS listener", stats.tlsHandshakes);
         counter("mpool.tls.handshake.failures", "HTTPS connections closed before their handshake finished"
                 + " (timeouts, plain HTTP, bytes that are not TLS)", stats.tlsHandshakeFailures);
+        counter("mpool.tls.certificate.reloads", "HTTPS certificate read again after its files changed",
+                stats.certificateReloads);
+        counter("mpool.tls.certificate.reload.failures", "Changed HTTPS certificate files refused (logged; the"
+                + " certificate in use kept)", stats.certificateReloadFailures);
         refusals("handshake_timeout", "HTTPS connections closed by --handshake-timeout", stats.tlsHandshakeTimeouts::sum);
         bindBodies(stats);
         refusals("framing", "Requests refused by the framing check", stats.framingRefusals::sum);

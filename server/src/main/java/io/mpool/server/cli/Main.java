@@ -2,9 +2,9 @@ package io.mpool.server.cli;
 
 import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
+import io.mpool.server.CertificateFiles;
 import io.mpool.server.MpoolServer;
 import io.mpool.server.MpoolServerBuilder;
-import io.mpool.server.TlsContexts;
 import io.mpool.server.config.AccessLogSettings;
 import io.mpool.server.config.ConnectionLimits;
 import io.mpool.server.config.Durations;
@@ -26,7 +26,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import javax.net.ssl.SSLContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -425,7 +424,7 @@ public final class Main implements Callable<Integer> {
         }
         MpoolServerBuilder builder = MpoolServer.builder();
         if (tlsPort != null) {
-            builder.addHttpsListener(tlsPort, host, tlsContext(System.getenv(KEYSTORE_PASSWORD_VARIABLE)))
+            builder.addHttpsListener(tlsPort, host, tlsCertificate(System.getenv(KEYSTORE_PASSWORD_VARIABLE)))
                     .setHandshakeTimeout(handshakeTimeout);
         } else if (tlsCert != null || tlsKey != null || tlsKeystore != null) {
             throw new IllegalArgumentException("--tls-port is not set (expected: a port for the HTTPS listener, with"
@@ -460,8 +459,8 @@ public final class Main implements Callable<Integer> {
                 .setShutdownGrace(shutdownGrace);
     }
 
-    /** The HTTPS listener's certificate and key, from the PEM files or the keystore. */
-    SSLContext tlsContext(String keystorePassword) {
+    /** The HTTPS listener's certificate and key, from the PEM files or the keystore (read again when they change). */
+    CertificateFiles tlsCertificate(String keystorePassword) {
         if (tlsKeystore != null) {
             if (tlsCert != null || tlsKey != null) {
                 throw new IllegalArgumentException("--tls-keystore=" + tlsKeystore + " (expected: either it or"
@@ -471,13 +470,13 @@ public final class Main implements Callable<Integer> {
                 throw new IllegalArgumentException("--tls-keystore=" + tlsKeystore + " (expected: its password in the"
                         + " environment variable " + KEYSTORE_PASSWORD_VARIABLE + ")");
             }
-            return TlsContexts.fromPkcs12(tlsKeystore, keystorePassword.toCharArray());
+            return CertificateFiles.pkcs12(tlsKeystore, keystorePassword.toCharArray());
         }
         if (tlsCert == null || tlsKey == null) {
             throw new IllegalArgumentException("--tls-port=" + tlsPort + " (expected: --tls-cert and --tls-key, or"
                     + " --tls-keystore)");
         }
-        return TlsContexts.fromPem(tlsCert, tlsKey);
+        return CertificateFiles.pem(tlsCert, tlsKey);
     }
 
     /**

@@ -56,6 +56,9 @@ public final class ServerStats {
     public final LongAdder tlsHandshakeFailures = new LongAdder();
     /** TLS connections closed by the handshake timeout. */
     public final LongAdder tlsHandshakeTimeouts = new LongAdder();
+    /** HTTPS certificate files read again after a change, and changes refused (the old certificate kept). */
+    public final LongAdder certificateReloads = new LongAdder();
+    public final LongAdder certificateReloadFailures = new LongAdder();
     /** Connections the write timeout closed (the client stopped reading). */
     public final LongAdder writeTimeouts = new LongAdder();
     /** Delay of every reset, recorded for the deferred ones only (see {@link ResetDelays}). */
@@ -119,7 +122,7 @@ public final class ServerStats {
                          long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
                          long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
                          long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
-                         long tlsHandshakeTimeouts) {
+                         long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures) {
     }
 
     public Totals snapshot() {
@@ -131,6 +134,7 @@ public final class ServerStats {
                 orphanedBuffersReclaimed.sum(), bodyTooLarge.sum(), bodySpills.sum(), bodySpillBytes.sum(),
                 bodyTempFilesLive.sum(), retainsLeaked.sum(), connectionsOpen.get(), unfinishedHeads.get(),
                 connectionLimitRefusals.sum(), unfinishedHeadRefusals.sum(), tlsHandshakes.sum(),
-                tlsHandshakeFailures.sum(), tlsHandshakeTimeouts.sum());
+                tlsHandshakeFailures.sum(), tlsHandshakeTimeouts.sum(), certificateReloads.sum(),
+                certificateReloadFailures.sum());
     }
 }

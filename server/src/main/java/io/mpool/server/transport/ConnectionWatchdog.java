@@ -116,7 +116,7 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         if (readSince != 0 && reads != null) {
             reads.checkBodyRate(now); // a body that has stopped sending still has to keep the floor
         }
-        if (readSince != 0 && now - readSince > readTimeoutNanos) {
+        if (readSince != 0 && now - readSince > readTimeoutNanos && !idleAfterARequest(reads)) {
             tracker.timedOut(false);
             if (!tracker.responseStarted()) {
                 long millis = TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos);
@@ -133,6 +133,18 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             return true;
         }
         return waitedTooLongBetweenRequests(now);
+    }
+
+    /**
+     * Whether the connection is a keep-alive one between requests, nothing of the next one sent:
+     * the idle timeout's case, not the read timeout's. Over TLS, Undertow's {@code SslConduit}
+     * runs the reader again after a response though no byte came, and that read stamps a wait
+     * that is no stalled read (without this, an idle TLS connection closed at the read timeout
+     * and a plain one at the idle timeout: {@code TlsIdleTimeoutTest}).
+     */
+    private boolean idleAfterARequest(RequestFramingConduit reads) {
+        return reads != null && !reads.closing() && !reads.midMessage() && tracker.requestsStarted() > 0
+                && !tracker.requestRunning() && !tracker.upgraded();
     }
 
     /** The idle and parse timeouts, from what this sweep and the earlier ones saw. */

@@ -1,5 +1,6 @@
 package io.mpool.server.transport;
 
+import io.mpool.server.config.CertificateSource;
 import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
@@ -15,6 +16,7 @@ import javax.net.ssl.SSLSession;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
 import org.xnio.Xnio;
+import org.xnio.XnioWorker;
 import org.xnio.ssl.SslConnection;
 
 /**
@@ -41,7 +43,8 @@ public final class TlsWrapping {
     /** Thread-local cache of Undertow's shared pools (what {@code Undertow.builder()} uses). */
     private static final int SHARED_POOL_THREAD_CACHE = 4;
 
-    private final SSLContext context;
+    /** The certificate new connections get, read again when its files change. */
+    private final CertificateReloader certificate;
     private final Xnio xnio;
     private final int packetSize;
     private final String[] protocols;
@@ -51,15 +54,18 @@ public final class TlsWrapping {
     private final ByteBufferPool sharedPacketBuffers;
 
     /**
-     * TLS with {@code context}'s key and certificate; sets {@value #REJECT_CLIENT_RENEGOTIATION}
-     * to true unless the JVM was given a value.
+     * TLS with {@code certificate}'s key and certificate, its files looked at once a second on
+     * {@code worker} ({@link CertificateReloader}); sets {@value #REJECT_CLIENT_RENEGOTIATION} to
+     * true unless the JVM was given a value.
      */
-    public TlsWrapping(SSLContext context, Xnio xnio, Duration handshakeTimeout, ServerStats stats) {
+    public TlsWrapping(CertificateSource certificate, XnioWorker worker, Duration handshakeTimeout, ServerStats stats) {
         if (System.getProperty(REJECT_CLIENT_RENEGOTIATION) == null) {
             System.setProperty(REJECT_CLIENT_RENEGOTIATION, "true");
         }
-        this.context = context;
-        this.xnio = xnio;
+        this.certificate = new CertificateReloader(certificate, stats);
+        this.certificate.pollEverySecond(worker);
+        this.xnio = worker.getXnio();
+        SSLContext context = certificate.initial();
         this.handshakeTimeoutNanos = handshakeTimeout.toNanos();
         this.stats = stats;
         SSLEngine probe = context.createSSLEngine();
@@ -101,7 +107,7 @@ public final class TlsWrapping {
     public TlsHandshake wrap(StreamConnection channel, ByteBufferPool packetBuffers) {
         PlainHttpOnTlsPort.install(channel);
         UndertowXnioSsl ssl = new UndertowXnioSsl(xnio, OptionMap.EMPTY,
-                packetBuffers == null ? sharedPacketBuffers : packetBuffers, context);
+                packetBuffers == null ? sharedPacketBuffers : packetBuffers, certificate.current());
         SslConnection tlsChannel = ssl.wrapExistingConnection(channel, OptionMap.EMPTY, false);
         SSLEngine engine = UndertowXnioSsl.getSslEngine(tlsChannel);
         SSLParameters parameters = engine.getSSLParameters();

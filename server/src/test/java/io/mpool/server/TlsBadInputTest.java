@@ -1,0 +1,252 @@
+package io.mpool.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mpool.mempool.ArenaStats;
+import io.mpool.server.config.TlsSettings;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Clients that misbehave on the HTTPS listener, over real sockets: a thousand that never finish
+ * their handshake (memory bounded, the next good client served), a TLS alert in the middle of a
+ * request, a client that vanishes in the middle of a record. Each ends with every pool destroyed
+ * and no arena page outstanding (the fixture checks). The handshake timeout is long here, so
+ * nothing is closed by it while a test looks.
+ */
+class TlsBadInputTest {
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final int UNFINISHED_HANDSHAKES = 1_000;
+    /** The start of a ClientHello record: content type 22, version 3.1, then nothing more. */
+    private static final byte[] RECORD_HEADER_START = {0x16, 0x03, 0x01};
+    private static OpensslCertificates ca;
+    private static Path certificate;
+    private static Path key;
+
+    @TempDir
+    static Path shared;
+
+    @RegisterExtension
+    final ServerFixture fixture = new ServerFixture().withTls(new TlsSettings("127.0.0.1", 0,
+            TlsContexts.fromPem(certificate, key), Duration.ofMinutes(5)));
+
+    @BeforeAll
+    static void makeCertificates() throws IOException {
+        ca = OpensslCertificates.createCa(Files.createDirectory(shared.resolve("ca")));
+        OpensslCertificates.Pair pair = ca.issue(7);
+        certificate = Files.writeString(shared.resolve("tls.crt"), pair.certificatePem());
+        key = Files.writeString(shared.resolve("tls.key"), pair.keyPem());
+    }
+
+    @Test
+    void aThousandUnfinishedHandshakesHoldBoundedMemoryAndTheNextClientIsServed() throws Exception {
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (int i = 0; i < UNFINISHED_HANDSHAKES; i++) {
+                Socket socket = plainSocket();
+                stalled.add(socket);
+                socket.getOutputStream().write(RECORD_HEADER_START);
+            }
+            awaitTrue(() -> fixture.server().totals().unfinishedHeads() == UNFINISHED_HANDSHAKES,
+                    "every stalled handshake is an unfinished head");
+            // Each has read its three bytes into a TLS packet buffer by the time the sweep sees it
+            // idle; wait until the arena stops growing: two reads in a row the same.
+            ArenaStats held = awaitSteadyArena();
+            long bytes = held.pagesInUse() * held.pageSize() + held.largeBytesInUse();
+            long perConnection = bytes / UNFINISHED_HANDSHAKES;
+            System.out.println("TLS handshakes stalled after 3 bytes: " + UNFINISHED_HANDSHAKES + " connections hold "
+                    + bytes + " B of the arena, " + perConnection + " B each (" + held + ")");
+            // Bounded: the connection's node and one packet buffer each (a few hold a second one),
+            // nothing per byte sent; a 16,709-byte packet buffer is a 5-page block, not 8.
+            assertEquals(UNFINISHED_HANDSHAKES, held.pagesInUse(), held.toString());
+            assertEquals(5L * held.pageSize() * held.largeBlocksInUse(), held.largeBytesInUse(), held.toString());
+            assertTrue(held.largeBlocksInUse() <= UNFINISHED_HANDSHAKES + UNFINISHED_HANDSHAKES / 100, held.toString());
+            // The next good client is served.
+            try (SSLSocket good = tlsSocket()) {
+                assertTrue(get(good, "/hello").endsWith("hello\n"));
+            }
+        } finally {
+            for (Socket socket : stalled) {
+                socket.close();
+            }
+        }
+        fixture.awaitAllPoolsDestroyed();
+        assertEquals(UNFINISHED_HANDSHAKES, fixture.server().totals().tlsHandshakeFailures());
+    }
+
+    private ArenaStats awaitSteadyArena() throws InterruptedException {
+        ArenaStats last = fixture.server().arena().stats();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            ArenaStats now = fixture.server().arena().stats();
+            if (now.pagesInUse() == last.pagesInUse() && now.largeBytesInUse() == last.largeBytesInUse()) {
+                return now;
+            }
+            last = now;
+        }
+        throw new AssertionError("the arena did not settle within " + WAIT + ": " + last);
+    }
+
+    @Test
+    void aCloseNotifyInTheMiddleOfARequestBodyClosesTheConnection() throws Exception {
+        try (SSLSocket socket = tlsSocket()) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + "x".repeat(50))
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            awaitTrue(() -> fixture.server().totals().requests() == 1, "the request has started");
+            socket.shutdownOutput(); // the close_notify alert, 50 body bytes short
+            String answer = readUntilClosed(socket.getInputStream());
+            assertFalse(answer.contains(" 200 "), answer);
+        }
+        fixture.awaitAllPoolsDestroyed();
+        assertServesTheNextClient();
+    }
+
+    @Test
+    void aFatalAlertInTheMiddleOfARequestClosesTheConnection() throws Exception {
+        Socket raw = plainSocket();
+        try (SSLSocket socket = tlsOver(raw)) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n" + "x".repeat(50))
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            awaitTrue(() -> fixture.server().totals().requests() == 1, "the request has started");
+            // An alert record between the client's records, as a broken or hostile client sends it:
+            // level fatal (2), handshake_failure (40).
+            raw.getOutputStream().write(new byte[] {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28});
+            raw.getOutputStream().flush();
+            String answer = readUntilClosed(raw.getInputStream());
+            assertFalse(answer.contains(" 200 "), answer);
+        }
+        fixture.awaitAllPoolsDestroyed();
+        assertServesTheNextClient();
+    }
+
+    @Test
+    void aClientVanishingInTheMiddleOfARecordGivesItsBuffersBack() throws Exception {
+        Socket raw = plainSocket();
+        try (SSLSocket socket = tlsOver(raw)) {
+            assertTrue(get(socket, "/hello").endsWith("hello\n"));
+            // An application-data record announcing 16,000 bytes, 1,000 of them sent, then a reset:
+            // the server holds the partial record in a packet buffer until the reset arrives.
+            byte[] partial = new byte[5 + 1_000];
+            new Random(11).nextBytes(partial);
+            partial[0] = 0x17;
+            partial[1] = 0x03;
+            partial[2] = 0x03;
+            partial[3] = (byte) (16_000 >> 8);
+            partial[4] = (byte) (16_000 & 0xff);
+            raw.getOutputStream().write(partial);
+            raw.getOutputStream().flush();
+            awaitTrue(() -> fixture.server().registry().pools().get(0).summary().tls().bufferBytes() > 0,
+                    "the partial record is held in a packet buffer");
+            raw.setSoLinger(true, 0);
+            raw.close();
+        }
+        fixture.awaitAllPoolsDestroyed();
+        assertServesTheNextClient();
+    }
+
+    private void assertServesTheNextClient() throws Exception {
+        try (SSLSocket good = tlsSocket()) {
+            assertTrue(get(good, "/hello").endsWith("hello\n"));
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    private Socket plainSocket() throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
+        socket.setSoTimeout((int) WAIT.toMillis());
+        return socket;
+    }
+
+    private SSLSocket tlsSocket() throws IOException, GeneralSecurityException {
+        return tlsOver(plainSocket());
+    }
+
+    /** TLS over {@code raw}, whose own streams stay usable for bytes beneath the records. */
+    private SSLSocket tlsOver(Socket raw) throws IOException, GeneralSecurityException {
+        SSLContext context = ca.clientContext();
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(raw, "localhost",
+                fixture.server().tlsPort(), true);
+        socket.setSoTimeout((int) WAIT.toMillis());
+        socket.startHandshake();
+        return socket;
+    }
+
+    /** One keep-alive GET; its whole answer (Content-Length body). */
+    private static String get(SSLSocket socket, String path) throws IOException {
+        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        InputStream in = socket.getInputStream();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed mid-answer: " + bytes);
+            }
+            bytes.write(b);
+            String text = bytes.toString(StandardCharsets.US_ASCII);
+            int headEnd = text.indexOf("\r\n\r\n");
+            if (headEnd > 0) {
+                String lower = text.toLowerCase(Locale.ROOT);
+                int at = lower.indexOf("content-length: ");
+                int length = Integer.parseInt(lower.substring(at + 16, lower.indexOf("\r\n", at)).trim());
+                bytes.write(in.readNBytes(length));
+                return bytes.toString(StandardCharsets.US_ASCII);
+            }
+        }
+    }
+
+    /** Everything the server sends until it closes (end of stream or a reset), as Latin-1 text. */
+    private static String readUntilClosed(InputStream in) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try {
+            byte[] chunk = new byte[4096];
+            int n;
+            while ((n = in.read(chunk)) >= 0) {
+                bytes.write(chunk, 0, n);
+            }
+        } catch (SocketException reset) {
+            // closed with unread input: a reset is a close too
+        }
+        return bytes.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + WAIT + ": " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
