@@ -8,6 +8,7 @@ import io.mpool.server.admin.AdminListener;
 import io.mpool.server.admin.Health;
 import io.mpool.server.admin.ServerMetrics;
 import io.mpool.server.config.ConnectionLimits;
+import io.mpool.server.config.Http2Settings;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
@@ -24,6 +25,8 @@ import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.AllocationRefusedAnswer;
 import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.ConnectionWatchdog;
+import io.mpool.server.transport.Http2Connections;
+import io.mpool.server.transport.Http2PrefaceConduit;
 import io.mpool.server.transport.HttpConnections;
 import io.mpool.server.transport.ListenerAccepts;
 import io.mpool.server.transport.LogFormat;
@@ -60,9 +63,10 @@ import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
 /**
- * An HTTP/1.1 server on Undertow in which every accepted connection owns its own memory pool (a
- * region of 4 KB pages from one bounded arena, reset after each request and destroyed with the
- * connection), running the application's {@link HttpHandler}; built like {@code Undertow.builder()}:
+ * An HTTP/1.1 and HTTP/2 server on Undertow in which every accepted connection owns its own memory
+ * pool (a region of 4 KB pages from one bounded arena, reset after each request, one per HTTP/2
+ * stream, destroyed with the connection), running the application's {@link HttpHandler}; built like
+ * {@code Undertow.builder()}:
  *
  * <pre>{@code
  * RoutingHandler app = Handlers.routing()
@@ -116,6 +120,8 @@ public final class MpoolServer implements AutoCloseable {
     private final OptionMap undertowOptions;
     /** Undertow's HTTP/1.1 set-up for each accepted connection, with these options. */
     private final HttpConnections http;
+    /** HTTP/2 (h2c by prior knowledge, h2 by ALPN), or null when it is off. */
+    private final Http2Connections h2;
     private final HttpHandler application;
     /** The HTTPS listener's settings, or null: none. */
     private final TlsSettings tls;
@@ -177,10 +183,10 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     MpoolServer(ServerConfig config, HttpHandler handler, Duration shutdownGrace) {
-        this(config, null, handler, shutdownGrace);
+        this(config, null, Http2Settings.defaults(config.limits().maxHeaderSize()), handler, shutdownGrace);
     }
 
-    MpoolServer(ServerConfig config, TlsSettings tls, HttpHandler handler, Duration shutdownGrace) {
+    MpoolServer(ServerConfig config, TlsSettings tls, Http2Settings http2, HttpHandler handler, Duration shutdownGrace) {
         this.tls = tls;
         if (handler == null) {
             throw new IllegalArgumentException("handler=null (expected: the application's HttpHandler)");
@@ -224,6 +230,7 @@ public final class MpoolServer implements AutoCloseable {
                         stats.blockingRefusals))
                 .getMap();
         this.http = new HttpConnections(undertowOptions);
+        this.h2 = http2.enabled() ? new Http2Connections(undertowOptions, http2, config.bufferSize(), stats) : null;
     }
 
     /**
@@ -249,11 +256,11 @@ public final class MpoolServer implements AutoCloseable {
                 .set(Options.BACKLOG, ACCEPT_BACKLOG)
                 .getMap();
         try {
-            accessLog = openAccessLog(config.accessLog());
+            accessLog = AccessLog.open(config.accessLog());
             mainServer = listen(worker, "--host/--port", config.host(), config.port(),
                     accepts.adapter(c -> accept(c, false)), socketOptions);
             if (tls != null) {
-                tlsWrapping = new TlsWrapping(tls.context(), xnio, tls.handshakeTimeout(), stats);
+                tlsWrapping = new TlsWrapping(tls.context(), xnio, tls.handshakeTimeout(), stats, h2 != null);
                 tlsServer = listen(worker, "--host/--tls-port", tls.host(), tls.port(),
                         accepts.adapter(c -> accept(c, true)), socketOptions);
             }
@@ -311,14 +318,6 @@ public final class MpoolServer implements AutoCloseable {
         }
     }
 
-    private static AccessLog openAccessLog(String target) throws IOException {
-        try {
-            return AccessLog.open(target);
-        } catch (IOException e) {
-            throw new IOException("cannot open --access-log=" + target + ": " + e, e);
-        }
-    }
-
     /**
      * One accepted connection: its own pool, Undertow's HTTP/1.1 over it ({@link HttpConnections});
      * with TLS, the engine's buffers from that pool, the framing check and watchdog decrypted-side.
@@ -346,6 +345,7 @@ public final class MpoolServer implements AutoCloseable {
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
         ConnectionWatchdog watchdog = new ConnectionWatchdog(channel, tracker, limits).expectingHandshake(handshake);
         watchdog.install();
+        Http2PrefaceConduit preface = h2 == null ? null : Http2Connections.sniff(channel); // beneath the framing check
         RequestFramingConduit framing = RequestFramingConduit.install(channel, limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes(),
                 limits.minBodyRate(),
                 RequestLimits.BODY_RATE_GRACE, tracker).trackingProgress(watchdog);
@@ -363,6 +363,10 @@ public final class MpoolServer implements AutoCloseable {
         ConnectionBufferPool probed = connection;
         HttpHandler handler = accessLog == null ? application : new AccessLogHandler(accessLog,
                 connection != null ? connection.id() : stockConnectionIds.incrementAndGet(), application);
+        if (preface != null) { // where the protocol is chosen: HTTP/2 once its preface has come, else HTTP/1.1
+            preface.onPreface(after -> h2.open(channel, preface, after, withTls, probed != null ? probed : stockPool,
+                    probed, tracker, handler));
+        }
         try {
             http.open(channel, connection != null ? connection : stockPool, config.bufferSize(),
                     new RequestScopeHandler(connection, stats, tracker, handler));
@@ -530,20 +534,12 @@ public final class MpoolServer implements AutoCloseable {
         return ((InetSocketAddress) tlsServer.getLocalAddress()).getPort();
     }
 
-    /**
-     * The port the admin listener is bound to.
-     *
-     * @throws IllegalStateException when the server has no admin listener
-     */
+    /** The port the admin listener is bound to; {@code IllegalStateException} without one. */
     public int adminPort() {
         return adminAddress().getPort();
     }
 
-    /**
-     * The address the admin listener is bound to.
-     *
-     * @throws IllegalStateException when the server has no admin listener
-     */
+    /** The address the admin listener is bound to; {@code IllegalStateException} without one. */
     public InetSocketAddress adminAddress() {
         if (adminServer == null) {
             throw new IllegalStateException("no admin listener (expected: setAdminListener on the builder, and start())");

@@ -3,6 +3,7 @@ package io.mpool.server;
 import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.server.config.Durations;
+import io.mpool.server.config.Http2Settings;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
@@ -60,6 +61,7 @@ public final class MpoolServerBuilder {
     private int tlsPort = -1;
     private SSLContext tlsContext;
     private Duration handshakeTimeout = OptionConverters.interval(TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
+    private boolean http2 = true;
 
     MpoolServerBuilder() {
     }
@@ -93,6 +95,17 @@ public final class MpoolServerBuilder {
         this.tlsPort = port;
         this.tlsHost = host;
         this.tlsContext = context;
+        return this;
+    }
+
+    /**
+     * HTTP/2 beside HTTP/1.1 (on by default): h2 by ALPN on the HTTPS listener (clients without it
+     * get {@code http/1.1}), h2c with prior knowledge on the main listener. Each stream's memory
+     * is a region of its own within the connection's cap; at most 128 concurrent streams per
+     * connection (nginx's default).
+     */
+    public MpoolServerBuilder setHttp2(boolean http2) {
+        this.http2 = http2;
         return this;
     }
 
@@ -283,7 +296,8 @@ public final class MpoolServerBuilder {
                     : Durations.format(shutdownGrace)) + " (expected: >= 0)");
         }
         ServerConfig config = config();
-        return new MpoolServer(config, tlsSettings(config), handler, shutdownGrace);
+        return new MpoolServer(config, tlsSettings(config), Http2Settings.defaults(config.limits().maxHeaderSize())
+                .withEnabled(http2), handler, shutdownGrace);
     }
 
     /** The HTTPS listener's checked settings, or null without one. */

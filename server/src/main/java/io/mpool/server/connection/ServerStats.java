@@ -58,6 +58,14 @@ public final class ServerStats {
     public final LongAdder tlsHandshakeTimeouts = new LongAdder();
     /** Connections the write timeout closed (the client stopped reading). */
     public final LongAdder writeTimeouts = new LongAdder();
+    /** HTTP/2 streams opened (each with a region of its own). */
+    public final LongAdder h2Streams = new LongAdder();
+    /** HTTP/2 streams the peer reset (RST_STREAM frames received). */
+    public final LongAdder h2StreamsResetByPeer = new LongAdder();
+    /** HTTP/2 streams refused (REFUSED_STREAM): past the concurrent-stream limit, or no memory for their region. */
+    public final LongAdder h2StreamsRefused = new LongAdder();
+    /** HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid reset, CONTINUATION or control-frame floods). */
+    public final LongAdder h2CalmGoaways = new LongAdder();
     /** Delay of every reset, recorded for the deferred ones only (see {@link ResetDelays}). */
     public final ResetDelays resetDelays = new ResetDelays();
 
@@ -119,7 +127,8 @@ public final class ServerStats {
                          long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
                          long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
                          long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
-                         long tlsHandshakeTimeouts) {
+                         long tlsHandshakeTimeouts, long h2Streams, long h2StreamsResetByPeer,
+                         long h2StreamsRefused, long h2CalmGoaways) {
     }
 
     public Totals snapshot() {
@@ -131,6 +140,7 @@ public final class ServerStats {
                 orphanedBuffersReclaimed.sum(), bodyTooLarge.sum(), bodySpills.sum(), bodySpillBytes.sum(),
                 bodyTempFilesLive.sum(), retainsLeaked.sum(), connectionsOpen.get(), unfinishedHeads.get(),
                 connectionLimitRefusals.sum(), unfinishedHeadRefusals.sum(), tlsHandshakes.sum(),
-                tlsHandshakeFailures.sum(), tlsHandshakeTimeouts.sum());
+                tlsHandshakeFailures.sum(), tlsHandshakeTimeouts.sum(), h2Streams.sum(), h2StreamsResetByPeer.sum(),
+                h2StreamsRefused.sum(), h2CalmGoaways.sum());
     }
 }

@@ -98,15 +98,21 @@ public final class AccessLog implements Closeable {
     /**
      * The access log {@code target} names: {@code stderr}, {@code stdout} or a file (appended to,
      * created if missing); null for {@code off}.
+     *
+     * @throws IOException naming {@code --access-log} and the target when the file cannot be opened
      */
     public static AccessLog open(String target) throws IOException {
-        return switch (target) {
-            case "off" -> null;
-            case "stderr" -> new AccessLog(System.err, false);
-            case "stdout" -> new AccessLog(System.out, false);
-            default -> new AccessLog(Files.newOutputStream(Path.of(target), StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.WRITE), true);
-        };
+        try {
+            return switch (target) {
+                case "off" -> null;
+                case "stderr" -> new AccessLog(System.err, false);
+                case "stdout" -> new AccessLog(System.out, false);
+                default -> new AccessLog(Files.newOutputStream(Path.of(target), StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND, StandardOpenOption.WRITE), true);
+            };
+        } catch (IOException e) {
+            throw new IOException("cannot open --access-log=" + target + ": " + e, e);
+        }
     }
 
     /**
