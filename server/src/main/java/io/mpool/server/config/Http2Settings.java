@@ -30,10 +30,20 @@ public record Http2Settings(boolean enabled, int maxConcurrentStreams, int maxHe
     /** The largest initial window HTTP/2 allows (RFC 9113, 6.9.2: 2^31 - 1). */
     private static final int MAX_WINDOW_SIZE = Integer.MAX_VALUE;
 
-    /** HTTP/2 on, with these defaults and the header limit of HTTP/1.1 ({@code --max-header-size}). */
-    public static Http2Settings defaults(int maxHeaderListSize) {
-        return new Http2Settings(true, DEFAULT_MAX_CONCURRENT_STREAMS, maxHeaderListSize, DEFAULT_INITIAL_WINDOW_SIZE,
-                DEFAULT_MAX_RESETS_PER_WINDOW, DEFAULT_RESET_WINDOW);
+    /**
+     * The most header list bytes Undertow 2.3's HTTP/2 takes whatever it is told (its
+     * {@code io.undertow.http2-max-header-size} default), so the most it advertises.
+     */
+    public static final int UNDERTOW_MAX_HEADER_LIST_SIZE = 20_000;
+
+    /**
+     * HTTP/2 on, with these defaults and the header limit of HTTP/1.1 ({@code --max-header-size}),
+     * at most {@link #UNDERTOW_MAX_HEADER_LIST_SIZE}.
+     */
+    public static Http2Settings defaults(int maxHeaderSize) {
+        return new Http2Settings(true, DEFAULT_MAX_CONCURRENT_STREAMS, Math.min(maxHeaderSize,
+                UNDERTOW_MAX_HEADER_LIST_SIZE), DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_RESETS_PER_WINDOW,
+                DEFAULT_RESET_WINDOW);
     }
 
     public Http2Settings {

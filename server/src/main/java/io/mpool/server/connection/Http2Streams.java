@@ -26,6 +26,8 @@ public final class Http2Streams {
     private long bytes;
     /** The live streams, newest first (an intrusive list: no allocation per stream). */
     private StreamRegion newest;
+    /** Set when the connection's HTTP/2 channel has closed: a stream that ends from now on is reclaimed at once. */
+    private boolean closed;
 
     Http2Streams(ConnectionBufferPool connection, PageArena arena, int bufferSize, ServerStats stats, String protocol) {
         this.connection = connection;
@@ -96,12 +98,18 @@ public final class Http2Streams {
      */
     public void connectionClosed() {
         synchronized (connection) {
+            closed = true;
             for (StreamRegion stream = newest; stream != null; ) {
                 StreamRegion next = stream.next;
                 stream.reclaimIfEnded();
                 stream = next;
             }
         }
+    }
+
+    /** Whether the connection's channel has closed (lock held). */
+    boolean closed() {
+        return closed;
     }
 
     /** Arena bytes the live streams hold (lock held). */

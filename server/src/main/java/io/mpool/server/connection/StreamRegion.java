@@ -132,7 +132,11 @@ public final class StreamRegion implements ByteBufferPool, Region {
     public void exchangeEnded() {
         synchronized (connection) {
             ended = true;
-            destroyIfDone();
+            if (streams.closed()) {
+                reclaimIfEnded(); // the channel is gone: what is still out will never come back
+            } else {
+                destroyIfDone();
+            }
         }
     }
 

@@ -80,11 +80,14 @@ public final class Http2Connections {
             channel.getSourceChannel().setConduit(guard); // the framing check and the preface check are out
             Http2Channel http2 = new Http2Channel(channel, protocol, pool, null, false, false, false, options);
             guard.guarding(http2);
-            if (streams != null) {
-                http2.addCloseTask(c -> streams.connectionClosed());
-            }
             Http2StreamListener listener = new Http2StreamListener(root, options, bufferSize, streams,
                     settings.maxConcurrentStreams(), stats);
+            http2.addCloseTask(c -> {
+                listener.connectionClosed();
+                if (streams != null) {
+                    streams.connectionClosed();
+                }
+            });
             tracker.servesStreams(listener);
             http2.getReceiveSetter().set(listener);
             http2.resumeReceives();

@@ -32,6 +32,10 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -95,6 +99,8 @@ final class Http2StreamListener implements ChannelListener<Http2Channel> {
     /** Streams between request and exchange completion (the concurrent-stream limit counts these). */
     private final AtomicInteger running = new AtomicInteger();
     private volatile long opened;
+    /** The exchanges running now, for the connection's close (guarded by this set's lock). */
+    private final Set<HttpServerExchange> exchanges = new HashSet<>();
     private final ExchangeCompletionListener streamEnd = this::streamEnded;
 
     Http2StreamListener(HttpHandler root, OptionMap options, int bufferSize, Http2Streams streams,
@@ -185,6 +191,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel> {
         running.incrementAndGet();
         stats.inFlight.increment();
         stats.requests.increment();
+        synchronized (exchanges) {
+            exchanges.add(exchange);
+        }
         request.setTrailersHandler(trailers -> exchange.putAttachment(HttpAttachments.REQUEST_TRAILERS, trailers));
         request.setMaxStreamSize(maxEntitySize);
         exchange.setRequestScheme(headers.getFirst(Http2Channel.SCHEME));
@@ -241,12 +250,40 @@ final class Http2StreamListener implements ChannelListener<Http2Channel> {
     private void streamEnded(HttpServerExchange exchange, ExchangeCompletionListener.NextListener next) {
         running.decrementAndGet();
         stats.inFlight.decrement();
+        synchronized (exchanges) {
+            exchanges.remove(exchange);
+        }
         try {
             if (exchange.getConnection().getByteBufferPool() instanceof StreamRegion region) {
                 region.exchangeEnded();
             }
         } finally {
             next.proceed();
+        }
+    }
+
+    /**
+     * The connection's channel closed (on its IO thread). Undertow marks each open stream broken
+     * but wakes only readers that asked to be; an exchange waiting for anything else never
+     * completes, and its region would never be destroyed. Each non-blocking exchange (one that
+     * waits for IO-thread events, so nothing touches its memory while this runs on the IO thread)
+     * is ended now: Undertow's end of an exchange on a broken stream fails and completes it. A
+     * blocking one is left to its worker thread, whose read or write on the broken stream fails
+     * and whose handler's return ends it.
+     */
+    void connectionClosed() {
+        List<HttpServerExchange> open;
+        synchronized (exchanges) {
+            open = new ArrayList<>(exchanges);
+        }
+        for (HttpServerExchange exchange : open) {
+            if (!exchange.isBlocking() && !exchange.isComplete()) {
+                try {
+                    exchange.endExchange();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.FINE, "ending an exchange of a closed HTTP/2 connection failed", e);
+                }
+            }
         }
     }
 

@@ -1,0 +1,143 @@
+package io.mpool.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mpool.server.connection.ConnectionSummary;
+import io.mpool.server.connection.ServerStats;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The attacks an HTTP/2 server must survive, crafted frame by frame over h2c ({@link H2Frames}):
+ * each ends with the connection closed by GOAWAY ENHANCE_YOUR_CALM (or the stream refused or
+ * reset), the attack counted, and every region destroyed with no arena page outstanding (the
+ * fixture checks after each test).
+ */
+class Http2DefenceTest {
+    private static final int READ_TIMEOUT_MILLIS = 10_000;
+
+    @RegisterExtension
+    final ServerFixture fixture = new ServerFixture();
+
+    private ServerStats.Totals totals() {
+        return fixture.server().stats().snapshot();
+    }
+
+    @Test
+    void rapidResetClosesTheConnectionWithGoAwayEnhanceYourCalm() throws Exception {
+        try (H2Frames h2 = new H2Frames(fixture.port(), READ_TIMEOUT_MILLIS)) {
+            byte[] block = H2Frames.requestHeaders("GET", "/hello");
+            try {
+                for (int stream = 1; stream < 2 * 1_000; stream += 2) { // 1,000 streams opened and reset at once
+                    h2.headers(stream, block, true);
+                    h2.rstStream(stream, H2Frames.CANCEL);
+                }
+            } catch (IOException closedByTheServer) {
+                // it stopped reading: the GOAWAY below tells why
+            }
+            H2Frames.Frame goAway = h2.goAwayThenClose();
+            assertNotNull(goAway, "a GOAWAY before the close");
+            assertEquals(H2Frames.ENHANCE_YOUR_CALM, goAway.errorCode());
+        }
+        fixture.awaitAllPoolsDestroyed();
+        assertEquals(1, totals().h2CalmGoaways(), totals().toString());
+        assertTrue(totals().h2StreamsResetByPeer() > 200, "resets by the peer counted: " + totals());
+    }
+
+    @Test
+    void continuationFloodOfEmptyFramesClosesWithGoAwayEnhanceYourCalm() throws Exception {
+        try (H2Frames h2 = new H2Frames(fixture.port(), READ_TIMEOUT_MILLIS)) {
+            h2.frame(H2Frames.HEADERS, 0, 1, H2Frames.requestHeaders("GET", "/hello")); // no END_HEADERS
+            try {
+                for (int i = 0; i < 10_000; i++) {
+                    h2.frame(H2Frames.CONTINUATION, 0, 1, new byte[0]);
+                }
+            } catch (IOException closedByTheServer) {
+                // expected once the guard has cut the connection
+            }
+            H2Frames.Frame goAway = h2.goAwayThenClose();
+            assertNotNull(goAway, "a GOAWAY before the close");
+            assertEquals(H2Frames.ENHANCE_YOUR_CALM, goAway.errorCode());
+        }
+        fixture.awaitAllPoolsDestroyed();
+        assertEquals(1, totals().h2CalmGoaways(), totals().toString());
+    }
+
+    @Test
+    void headerBlockPastTheLimitAcrossContinuationsClosesWithGoAwayEnhanceYourCalm() throws Exception {
+        try (H2Frames h2 = new H2Frames(fixture.port(), READ_TIMEOUT_MILLIS)) {
+            h2.frame(H2Frames.HEADERS, 0, 1, H2Frames.requestHeaders("GET", "/hello"));
+            ByteArrayOutputStream junk = new ByteArrayOutputStream();
+            H2Frames.literal(junk, "x-junk", "j".repeat(16_000));
+            try {
+                for (int i = 0; i < 200; i++) { // 3.2 MB of header block, never ended
+                    h2.frame(H2Frames.CONTINUATION, 0, 1, junk.toByteArray());
+                }
+            } catch (IOException closedByTheServer) {
+                // expected once the guard has cut the connection
+            }
+            H2Frames.Frame goAway = h2.goAwayThenClose();
+            assertNotNull(goAway, "a GOAWAY before the close");
+            assertEquals(H2Frames.ENHANCE_YOUR_CALM, goAway.errorCode());
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    @Test
+    void streamsPastTheConcurrentLimitAreRefusedAndTheRestServed() throws Exception {
+        int limit = 128;
+        try (H2Frames h2 = new H2Frames(fixture.port(), READ_TIMEOUT_MILLIS)) {
+            byte[] post = H2Frames.requestHeaders("POST", "/echo");
+            for (int i = 0; i < limit; i++) {
+                h2.headers(1 + 2 * i, post, false); // each waits for its body: 128 streams run at once
+            }
+            int refused = 1 + 2 * limit;
+            h2.headers(refused, post, false);
+            H2Frames.Frame reset = null;
+            while (reset == null) {
+                H2Frames.Frame frame = h2.read();
+                assertNotNull(frame, "connection closed before the refusal");
+                if (frame.type() == H2Frames.RST_STREAM) {
+                    reset = frame;
+                }
+            }
+            assertEquals(refused, reset.stream());
+            assertEquals(H2Frames.REFUSED_STREAM, reset.errorCode());
+            List<ConnectionSummary> connections = fixture.server().registry().connections().stream()
+                    .map(c -> c.summary()).toList();
+            assertEquals(1, connections.size());
+            assertEquals("h2c", connections.get(0).protocol());
+            assertEquals(limit, connections.get(0).streams(), "a region per running stream");
+            byte[] body = "every stream still gets its body".getBytes(StandardCharsets.US_ASCII);
+            h2.data(1, body, true);
+            assertArrayEquals(body, h2.response(1).body());
+        }
+        fixture.awaitAllPoolsDestroyed();
+        assertEquals(1, totals().h2StreamsRefused(), totals().toString());
+    }
+
+    @Test
+    void dataAfterEndStreamClosesTheConnectionWithGoAwayAndFreesItsStreams() throws Exception {
+        try (H2Frames h2 = new H2Frames(fixture.port(), READ_TIMEOUT_MILLIS)) {
+            byte[] body = "body".getBytes(StandardCharsets.US_ASCII);
+            h2.headers(1, H2Frames.requestHeaders("POST", "/echo"), false);
+            h2.data(1, body, true);
+            assertArrayEquals(body, h2.response(1).body());
+            h2.headers(3, H2Frames.requestHeaders("POST", "/echo"), false); // runs, waiting for its body
+            h2.data(1, "after the end".getBytes(StandardCharsets.US_ASCII), false);
+            H2Frames.Frame goAway = h2.goAwayThenClose();
+            assertNotNull(goAway, "a GOAWAY before the close");
+            assertTrue(goAway.errorCode() == H2Frames.PROTOCOL_ERROR || goAway.errorCode() == H2Frames.STREAM_CLOSED,
+                    "a connection error (RFC 9113, 5.1: STREAM_CLOSED): " + goAway.errorCode());
+        }
+        fixture.awaitAllPoolsDestroyed(); // stream 3's region too, though its body never came
+        H2Frames.await(() -> fixture.server().stats().inFlight.sum() == 0, "every stream's exchange ended");
+    }
+}
