@@ -77,6 +77,12 @@ final class H2Frames implements AutoCloseable {
         out.flush();
     }
 
+    /** Bytes as they are: frames built by the caller, in one write. */
+    void raw(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
     static byte[] header(int type, int flags, int stream, int length) {
         return new byte[] {(byte) (length >>> 16), (byte) (length >>> 8), (byte) length, (byte) type, (byte) flags,
                 (byte) (stream >>> 24), (byte) (stream >>> 16), (byte) (stream >>> 8), (byte) stream};

@@ -38,7 +38,10 @@ public final class Http2Streams {
     }
 
     /**
-     * A region for stream {@code streamId}: one arena page to start with, within the connection's cap.
+     * A region for stream {@code streamId}: one arena page to start with, within the connection's
+     * cap. The stream counts as a request running on the connection (the connection's destroy
+     * waits for it, the sweep does not take the connection for idle) until its region's
+     * {@link StreamRegion#exchangeEnded()}.
      *
      * @throws ConnectionCapExceededException when the connection would pass its cap
      * @throws ArenaExhaustedException        when the arena cannot give the page (counted)
@@ -48,11 +51,18 @@ public final class Http2Streams {
         synchronized (connection) {
             connection.checkOpen();
             connection.checkCap(MpPool.NODE_SIZE);
+            try {
+                connection.requestStarted(); // a frame buffer for its response ready, or refused now
+            } catch (RuntimeException e) {
+                connection.requestEnded(); // counted as running even when refused
+                throw e;
+            }
             MpPool pool;
             try {
                 pool = MpPool.create(arena, MpPool.NODE_SIZE, "conn-" + connection.id() + "-stream-" + streamId);
             } catch (ArenaExhaustedException e) {
                 stats.arenaRejections.increment();
+                connection.requestEnded();
                 throw e;
             }
             StreamRegion stream = new StreamRegion(connection, this, streamId, pool, bufferSize, stats);

@@ -34,6 +34,9 @@ public final class StreamRegion implements ByteBufferPool, Region {
     private final ServerStats stats;
     private final RegionHolds holds = new RegionHolds();
     private int openBuffers;
+    /** Whole-body bytes of the stream's request, shown in the connection's figures while the stream lives. */
+    private long bodyBytesInMemory;
+    private long bodyBytesOnDisk;
     private boolean ended;
     private volatile boolean destroyed;
     /** Neighbours in {@link Http2Streams}' list of live streams. */
@@ -118,7 +121,13 @@ public final class StreamRegion implements ByteBufferPool, Region {
 
     @Override
     public void accountBody(long inMemory, long onDisk) {
-        connection.accountBody(inMemory, onDisk);
+        synchronized (connection) {
+            if (!destroyed) {
+                bodyBytesInMemory += inMemory;
+                bodyBytesOnDisk += onDisk;
+                connection.accountBody(inMemory, onDisk);
+            }
+        }
     }
 
     @Override
@@ -131,7 +140,11 @@ public final class StreamRegion implements ByteBufferPool, Region {
     /** The stream's exchange has completed (its response's frames are written): destroy once nothing is out. */
     public void exchangeEnded() {
         synchronized (connection) {
+            if (ended) {
+                return;
+            }
             ended = true;
+            connection.requestEnded();
             if (streams.closed()) {
                 reclaimIfEnded(); // the channel is gone: what is still out will never come back
             } else {
@@ -176,6 +189,7 @@ public final class StreamRegion implements ByteBufferPool, Region {
         }
         long reserved = pool.bytesReserved();
         destroyed = true;
+        connection.accountBody(-bodyBytesInMemory, -bodyBytesOnDisk); // the body went with the region
         try {
             pool.destroy();
         } finally {

@@ -190,7 +190,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel> {
         exchange.addExchangeCompleteListener(streamEnd); // first added, so it runs last; from here on it ends the region
         running.incrementAndGet();
         stats.inFlight.increment();
-        stats.requests.increment();
+        if (region == null) {
+            stats.requests.increment(); // a region's stream is counted by its connection
+        }
         synchronized (exchanges) {
             exchanges.add(exchange);
         }
