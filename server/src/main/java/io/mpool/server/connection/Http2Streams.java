@@ -50,7 +50,9 @@ public final class Http2Streams {
     public StreamRegion open(int streamId) {
         synchronized (connection) {
             connection.checkOpen();
-            connection.checkCap(MpPool.NODE_SIZE);
+            // Its node and a frame buffer for its response: a stream past the cap is refused
+            // alone, before requestStarted, whose refusal would close the whole connection.
+            connection.checkCap(MpPool.NODE_SIZE + bufferSize);
             try {
                 connection.requestStarted(); // a frame buffer for its response ready, or refused now
             } catch (RuntimeException e) {

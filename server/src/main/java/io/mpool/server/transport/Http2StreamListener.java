@@ -1,6 +1,7 @@
 package io.mpool.server.transport;
 
 import io.mpool.mempool.ArenaExhaustedException;
+import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.connection.Http2Streams;
 import io.mpool.server.connection.ServerStats;
 import io.mpool.server.connection.StreamRegion;
@@ -102,6 +103,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel> {
     /** The exchanges running now, for the connection's close (guarded by this set's lock). */
     private final Set<HttpServerExchange> exchanges = new HashSet<>();
     private final ExchangeCompletionListener streamEnd = this::streamEnded;
+    private final HttpHandler refusing = this::handleRefusing;
 
     Http2StreamListener(HttpHandler root, OptionMap options, int bufferSize, Http2Streams streams,
                         int maxConcurrentStreams, ServerStats stats) {
@@ -155,7 +157,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel> {
         StreamRegion region;
         try {
             region = streams == null ? null : streams.open(streamId);
-        } catch (ArenaExhaustedException | IllegalStateException e) { // the cap, the arena, or closing
+        } catch (ArenaExhaustedException | IllegalStateException e) { // the arena, the cap (a subclass), closing
             refuse(channel, request, streamId);
             return;
         }
@@ -219,7 +221,26 @@ final class Http2StreamListener implements ChannelListener<Http2Channel> {
         headers.remove(Http2Channel.PATH);
         headers.remove(Http2Channel.SCHEME);
         headers.remove(Http2Channel.METHOD);
-        Connectors.executeRootHandler(root, exchange);
+        Connectors.executeRootHandler(refusing, exchange);
+    }
+
+    /**
+     * The application, with a stream whose memory the connection's cap or the arena refused
+     * answered 503 (its response not started yet; else the stream is reset), as on HTTP/1.1.
+     */
+    private void handleRefusing(HttpServerExchange exchange) throws Exception {
+        try {
+            root.handleRequest(exchange);
+        } catch (ArenaExhaustedException | ConnectionCapExceededException refused) {
+            if (exchange.isResponseStarted()) {
+                IoUtils.safeClose(exchange.getConnection()); // resets the stream, not the connection
+            } else {
+                exchange.getResponseHeaders().clear();
+                exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+                exchange.endExchange();
+            }
+        }
     }
 
     private void setUpResponse(Http2HeadersStreamSinkChannel sink, HttpServerExchange exchange,
