@@ -61,8 +61,9 @@ class Http2StreamRegionTest {
                 int second = first + 2;
                 h2.headers(first, H2Frames.requestHeaders("POST", "/scratch"), false);
                 h2.headers(second, H2Frames.requestHeaders("POST", "/scratch"), false);
-                H2Frames.await(() -> summary().streams() == 2, "two streams hold their scratch");
-                assertTrue(summary().bytesReserved() >= idle + 2L * SCRATCH, summary().toString());
+                // A stream's region exists from its HEADERS on; its scratch once its handler ran.
+                H2Frames.await(() -> summary().streams() == 2 && summary().bytesReserved() >= idle + 2L * SCRATCH,
+                        "two streams hold their scratch, each in its own region");
                 h2.data(first, "one".getBytes(StandardCharsets.US_ASCII), true);
                 assertEquals("scratch 65536 body 3", new String(h2.response(first).body(), StandardCharsets.US_ASCII));
                 h2.data(second, "two!".getBytes(StandardCharsets.US_ASCII), true);

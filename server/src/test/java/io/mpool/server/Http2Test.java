@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionSummary;
+import io.mpool.server.demo.Routes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -264,6 +265,21 @@ class Http2Test {
         assertEquals(HttpClient.Version.HTTP_1_1, tls.version());
         assertEquals("hello\n", tls.body());
         stopWithEveryPageBack();
+    }
+
+    @Test
+    void withoutHttp2ThePrefaceIsJustABadHttp11Request() throws Exception {
+        MpoolServer server = MpoolServer.builder().addHttpListener(0, "127.0.0.1").setHandler(new Routes(null))
+                .setHttp2(false).build().start();
+        try (Socket socket = RawHttp.socket(server.port(), 10_000)) {
+            socket.getOutputStream().write(H2Frames.PREFACE);
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(answer.startsWith("HTTP/1.1 4") || answer.startsWith("HTTP/1.1 5"), answer);
+        } finally {
+            String stopped = server.stop(Duration.ofSeconds(2));
+            assertTrue(stopped.contains(" pagesOutstanding=0 largeBlocksOutstanding=0 "), stopped);
+        }
+        assertEquals(0, server.totals().h2Streams());
     }
 
     @Test

@@ -24,8 +24,9 @@ import org.xnio.StreamConnection;
  *   {@link Http2Channel} reads through an {@link Http2FrameGuard} straight from the socket (or
  *   the TLS engine), and that guard, Undertow's frame parser and the limits below guard it
  *   instead;</li>
- *   <li>the channel's buffers (frame reads, frame writes, HPACK's buffers) from the connection's
- *   pool, the connection tier, block by block;</li>
+ *   <li>the channel's buffers (frames read, frames written: headers, data, control frames) from
+ *   the connection's pool, the connection tier, block by block (Undertow keeps its HPACK tables
+ *   on the heap);</li>
  *   <li>each stream's exchange on a region of its own ({@link Http2StreamListener}).</li>
  * </ul>
  */
