@@ -71,7 +71,6 @@ public final class Http2Streams {
             bytes += pool.bytesReserved();
             live++;
             opened++;
-            stats.h2Streams.increment();
             stream.next = newest;
             if (newest != null) {
                 newest.prev = stream;

@@ -58,7 +58,7 @@ public final class ServerStats {
     public final LongAdder tlsHandshakeTimeouts = new LongAdder();
     /** Connections the write timeout closed (the client stopped reading). */
     public final LongAdder writeTimeouts = new LongAdder();
-    /** HTTP/2 streams opened (each with a region of its own). */
+    /** HTTP/2 streams served (each with a region of its own; refused ones are not counted here). */
     public final LongAdder h2Streams = new LongAdder();
     /** HTTP/2 streams the peer reset (RST_STREAM frames received). */
     public final LongAdder h2StreamsResetByPeer = new LongAdder();

@@ -161,6 +161,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel> {
             refuse(channel, request, streamId);
             return;
         }
+        stats.h2Streams.increment();
         try {
             serve(channel, request, region);
         } catch (RuntimeException | Error e) {
