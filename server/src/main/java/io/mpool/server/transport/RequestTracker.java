@@ -109,6 +109,11 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         streams = listener;
     }
 
+    /** Whether the connection switched to HTTP/2. */
+    boolean servesStreams() {
+        return streams != null;
+    }
+
     @Override
     public boolean requestRunning() {
         Http2StreamListener h2 = streams;
