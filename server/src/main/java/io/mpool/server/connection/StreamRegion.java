@@ -10,7 +10,9 @@ import java.nio.ByteBuffer;
  * The region of one HTTP/2 stream (nginx's {@code stream->pool}, H2O's per-request pool):
  * everything its exchange takes, the buffers Undertow's response path takes through the exchange's
  * connection ({@code exchange.getConnection().getByteBufferPool()}: the sender's, a blocking
- * stream's), {@code RequestRegion}'s scratch memory and whole request bodies. Its own
+ * stream's), {@code RequestRegion}'s scratch memory and whole request bodies. The frames Undertow
+ * writes for it (HEADERS, DATA) and the read buffers its DATA arrives in are the connection's: its
+ * HTTP/2 channel takes them from the connection's pool. Its own
  * {@link MpPool} from the connection's arena, created when the stream's request arrives and
  * destroyed when its exchange has ended, every buffer it handed out is closed and no
  * {@link RegionHold} is left: a stream never waits for the connection to be quiescent, and a
