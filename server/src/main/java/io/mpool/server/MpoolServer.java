@@ -7,12 +7,14 @@ import io.mpool.server.admin.AdminListener;
 import io.mpool.server.admin.Health;
 import io.mpool.server.admin.ServerMetrics;
 import io.mpool.server.config.ConnectionLimits;
+import io.mpool.server.config.Http2Settings;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ArenaTrim;
 import io.mpool.server.connection.ConnectionRegistry;
+import io.mpool.server.connection.Http2Connections;
 import io.mpool.server.connection.Listener;
 import io.mpool.server.stats.ServerStats;
 import io.mpool.server.transport.AbandonedResponseBuffer;
@@ -50,9 +52,10 @@ import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
 
 /**
- * An HTTP/1.1 server on Undertow in which every accepted connection owns its own memory pool (a
- * region of 4 KB pages from one bounded arena, reset after each request and destroyed with the
- * connection), running the application's {@link HttpHandler}; built like {@code Undertow.builder()}:
+ * An HTTP/1.1 and HTTP/2 server on Undertow in which every accepted connection owns its own memory
+ * pool (a region of 4 KB pages from one bounded arena, reset after each request, one per HTTP/2
+ * stream, destroyed with the connection), running the application's {@link HttpHandler}; built like
+ * {@code Undertow.builder()}:
  *
  * <pre>{@code
  * RoutingHandler app = Handlers.routing()
@@ -104,6 +107,8 @@ public final class MpoolServer implements AutoCloseable {
     private final OptionMap undertowOptions;
     /** Undertow's HTTP/1.1 set-up for each accepted connection, with these options. */
     private final HttpConnections http;
+    /** HTTP/2 (h2c by prior knowledge, h2 by ALPN), or null when it is off. */
+    private final Http2Connections h2;
     private final HttpHandler application;
     /** The HTTPS listener's settings, or null: none. */
     private final TlsSettings tls;
@@ -165,10 +170,10 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     MpoolServer(ServerConfig config, HttpHandler handler, Duration shutdownGrace) {
-        this(config, null, handler, shutdownGrace);
+        this(config, null, Http2Settings.defaults(config.limits().maxHeaderSize()), handler, shutdownGrace);
     }
 
-    MpoolServer(ServerConfig config, TlsSettings tls, HttpHandler handler, Duration shutdownGrace) {
+    MpoolServer(ServerConfig config, TlsSettings tls, Http2Settings http2, HttpHandler handler, Duration shutdownGrace) {
         this.tls = tls;
         if (handler == null) {
             throw new IllegalArgumentException("handler=null (expected: the application's HttpHandler)");
@@ -213,6 +218,7 @@ public final class MpoolServer implements AutoCloseable {
                         stats.blockingRefusals))
                 .getMap();
         this.http = new HttpConnections(undertowOptions);
+        this.h2 = http2.enabled() ? new Http2Connections(undertowOptions, http2, config.bufferSize(), stats) : null;
     }
 
     /**
@@ -242,7 +248,7 @@ public final class MpoolServer implements AutoCloseable {
             mainServer = listen(worker, "--host/--port", config.host(), config.port(),
                     accepts.adapter(listener(null)), socketOptions);
             if (tls != null) {
-                tlsWrapping = new TlsWrapping(tls.certificate(), worker, tls.handshakeTimeout(), stats);
+                tlsWrapping = new TlsWrapping(tls.certificate(), worker, tls.handshakeTimeout(), stats, h2 != null);
                 tlsServer = listen(worker, "--host/--tls-port", tls.host(), tls.port(),
                         accepts.adapter(listener(tlsWrapping)), socketOptions);
             }
@@ -308,8 +314,8 @@ public final class MpoolServer implements AutoCloseable {
     private Listener listener(TlsWrapping tls) {
         boolean pooled = config.pool() == ServerConfig.PoolKind.MP;
         return new Listener(channel -> limiter.admit(channel), config.limits(), config.limits().maxBodyBytes(), registry,
-                pooled ? null : stockPool, config.bufferSize(), tls, http, application, accessLog, requestMetrics,
-                true, stats, refusals, () -> stopping);
+                pooled ? null : stockPool, config.bufferSize(), tls, http, h2, application, accessLog,
+                requestMetrics, true, stats, refusals, () -> stopping);
     }
 
     /** Once a second: timeouts and idle memory of every connection, both listeners'; the arena's trim. */
@@ -425,20 +431,12 @@ public final class MpoolServer implements AutoCloseable {
         return ((InetSocketAddress) tlsServer.getLocalAddress()).getPort();
     }
 
-    /**
-     * The port the admin listener is bound to.
-     *
-     * @throws IllegalStateException when the server has no admin listener
-     */
+    /** The port the admin listener is bound to; {@code IllegalStateException} without one. */
     public int adminPort() {
         return adminAddress().getPort();
     }
 
-    /**
-     * The address the admin listener is bound to.
-     *
-     * @throws IllegalStateException when the server has no admin listener
-     */
+    /** The address the admin listener is bound to; {@code IllegalStateException} without one. */
     public InetSocketAddress adminAddress() {
         if (adminServer == null) {
             throw new IllegalStateException("no admin listener (expected: setAdminListener on the builder, and start())");

@@ -5,6 +5,7 @@ import io.mpool.mempool.ExhaustionPolicy;
 import io.mpool.server.config.AccessLogSettings;
 import io.mpool.server.config.CertificateSource;
 import io.mpool.server.config.Durations;
+import io.mpool.server.config.Http2Settings;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
@@ -68,6 +69,7 @@ public final class MpoolServerBuilder {
     private int tlsPort = -1;
     private CertificateSource tlsCertificate;
     private Duration handshakeTimeout = OptionConverters.interval(TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
+    private boolean http2 = true;
 
     MpoolServerBuilder() {
     }
@@ -114,6 +116,17 @@ public final class MpoolServerBuilder {
         this.tlsPort = port;
         this.tlsHost = host;
         this.tlsCertificate = certificate;
+        return this;
+    }
+
+    /**
+     * HTTP/2 beside HTTP/1.1 (on by default): h2 by ALPN on the HTTPS listener (clients without it
+     * get {@code http/1.1}), h2c with prior knowledge on the main listener. Each stream's memory
+     * is a region of its own within the connection's cap; at most 128 concurrent streams per
+     * connection (nginx's default).
+     */
+    public MpoolServerBuilder setHttp2(boolean http2) {
+        this.http2 = http2;
         return this;
     }
 
@@ -345,7 +358,8 @@ public final class MpoolServerBuilder {
                     : Durations.format(shutdownGrace)) + " (expected: >= 0)");
         }
         ServerConfig config = config();
-        return new MpoolServer(config, tlsSettings(config), handler, shutdownGrace);
+        return new MpoolServer(config, tlsSettings(config), Http2Settings.defaults(config.limits().maxHeaderSize())
+                .withEnabled(http2), handler, shutdownGrace);
     }
 
     /** The HTTPS listener's checked settings, or null without one. */

@@ -35,8 +35,12 @@ import org.xnio.channels.StreamSourceChannel;
  */
 public final class RequestBody implements ChannelListener<StreamSourceChannel> {
     private static final Logger LOG = Logger.getLogger(RequestBody.class.getName());
-    /** Read into when every announced byte is in: the fixed-length channel answers -1. */
-    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+    /**
+     * Read into when every announced byte is in: the fixed-length channel answers -1. One byte, not
+     * none: an HTTP/2 stream's channel answers 0 to a read with no room, and only a read with room
+     * sees its end. A byte read into it is a body longer than its {@code Content-Length}.
+     */
+    private final ByteBuffer endOfBody = ByteBuffer.allocate(1);
     /** First size of the block array; most bodies fit (4 blocks of 16 KB is 64 KB). */
     private static final int INITIAL_BLOCKS = 4;
     /**
@@ -152,6 +156,9 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
                     channel.resumeReads();
                     return;
                 }
+                if (destination == endOfBody) {
+                    throw new IOException("request body longer than its Content-Length " + contentLength);
+                }
                 size += read;
                 readThisEvent += read;
                 if (destination == transfer) {
@@ -207,7 +214,7 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
         }
         long wanted = contentLength >= 0 ? contentLength - capacity : blockSize;
         if (wanted <= 0) {
-            return NOTHING;
+            return endOfBody.clear();
         }
         long room = memoryLimit - capacity;
         if (room > 0) {

@@ -1,6 +1,6 @@
 package io.mpool.server;
 
-import io.mpool.server.connection.ConnectionBufferPool;
+import io.mpool.server.connection.Region;
 import io.mpool.server.connection.RegionHold;
 import io.undertow.server.HttpServerExchange;
 import java.nio.ByteBuffer;
@@ -9,33 +9,33 @@ import java.nio.ByteBuffer;
  * Scratch memory for application code, valid for the current request only.
  *
  * <p>A handler gets it with {@link #of(HttpServerExchange)} and allocates from the connection's
- * pool while its request runs; everything is freed by the reset that follows the request, so handlers never free. A
+ * pool while its request runs (on HTTP/2, from its stream's own pool, destroyed when the stream
+ * ends); everything is freed by the reset that follows the request, so handlers never free. A
  * buffer taken here must not be kept past the request (it is reused by the next one). With the
  * {@code UNDERTOW} pool kind ({@code --pool undertow}) there is no connection pool and allocations come from the heap, so the
  * same handlers run on both servers.
  */
 public final class RequestRegion {
-    private final ConnectionBufferPool connection;
+    private final Region connection;
 
-    private RequestRegion(ConnectionBufferPool connection) {
+    private RequestRegion(Region connection) {
         this.connection = connection;
     }
 
     /**
-     * The region of the exchange's connection, or null when the server runs without pools. Found
+     * The region of the exchange's connection (of its stream on HTTP/2), or null when the server runs without pools. Found
      * through the connection's buffer pool, not an exchange attachment: an attachment makes every
      * one of Undertow's own attachment lookups on the exchange probe a map (7.7% of CPU samples
      * on 1 KB echo).
      */
     public static RequestRegion of(HttpServerExchange exchange) {
-        return exchange.getConnection().getByteBufferPool() instanceof ConnectionBufferPool connection
-                ? new RequestRegion(connection) : null;
+        return exchange.getConnection().getByteBufferPool() instanceof Region region ? new RequestRegion(region) : null;
     }
 
     /** {@code size} bytes from the region, or from the heap when there is no region. */
     public static ByteBuffer allocate(HttpServerExchange exchange, int size) {
-        return exchange.getConnection().getByteBufferPool() instanceof ConnectionBufferPool connection
-                ? connection.allocateFromPool(size, false) : ByteBuffer.allocate(size);
+        return exchange.getConnection().getByteBufferPool() instanceof Region region
+                ? region.allocateFromPool(size, false) : ByteBuffer.allocate(size);
     }
 
     /** {@code size} bytes (position 0, limit size) from the connection's pool. */

@@ -32,6 +32,12 @@ import io.mpool.server.stats.ServerStats;
  * @param tlsHandshakeTimeouts    of those, the ones closed by the handshake timeout
  * @param certificateReloads      times the HTTPS certificate was read again after its files changed
  * @param certificateReloadFailures changes of those files refused (logged; the certificate in use kept)
+ * @param h2Streams               HTTP/2 streams opened (each with a region of its own)
+ * @param h2StreamsResetByPeer    HTTP/2 streams the client reset (RST_STREAM)
+ * @param h2StreamsRefused        HTTP/2 streams refused (REFUSED_STREAM): past the concurrent-stream
+ *                                limit, or no memory for their region
+ * @param h2CalmGoaways           HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid
+ *                                reset, CONTINUATION flood)
  */
 public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                            long resets, long resetsDeferred, long resetsCoalesced,
@@ -40,7 +46,9 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                            long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
                            long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
                            long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
-                           long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures) {
+                           long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures,
+                           long h2Streams, long h2StreamsResetByPeer,
+                           long h2StreamsRefused, long h2CalmGoaways) {
 
     static ServerTotals of(ServerStats.Totals t) {
         return new ServerTotals(t.poolsCreated(), t.poolsDestroyed(), t.poolsLive(), t.requests(), t.resets(),
@@ -49,6 +57,8 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                 t.bodySpills(), t.bodySpillBytes(), t.bodyTempFilesLive(), t.retainsLeaked(), t.connectionsOpen(),
                 t.unfinishedHeads(), t.connectionLimitRefusals(), t.unfinishedHeadRefusals(), t.tlsHandshakes(),
                 t.tlsHandshakeFailures(), t.tlsHandshakeTimeouts(), t.certificateReloads(),
-                t.certificateReloadFailures());
+                t.certificateReloadFailures(),
+                t.h2Streams(), t.h2StreamsResetByPeer(),
+                t.h2StreamsRefused(), t.h2CalmGoaways());
     }
 }

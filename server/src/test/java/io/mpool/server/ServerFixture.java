@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.mempool.ArenaLeakCheck;
+import io.mpool.server.config.Http2Settings;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.demo.Routes;
@@ -50,6 +51,8 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
     private MpoolServer server;
     /** The HTTPS listener's settings, or null: none. */
     private TlsSettings tls;
+    /** HTTP/2's settings, or null: the defaults for the server's config. */
+    private Http2Settings http2;
 
     public ServerFixture() {
         this(UnaryOperator.identity());
@@ -71,10 +74,17 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
         return this;
     }
 
+    /** HTTP/2 with {@code settings} instead of the defaults. */
+    public ServerFixture withHttp2(Http2Settings settings) {
+        this.http2 = settings;
+        return this;
+    }
+
     @Override
     public void beforeEach(ExtensionContext context) throws IOException {
-        server = new MpoolServer(customize.apply(ServerConfig.defaults(0, 0)), tls, wrapRoutes.apply(new Routes(null)),
-                Duration.ofSeconds(10)).start();
+        ServerConfig config = customize.apply(ServerConfig.defaults(0, 0));
+        server = new MpoolServer(config, tls, http2 != null ? http2 : Http2Settings.defaults(config.limits().maxHeaderSize()),
+                wrapRoutes.apply(new Routes(null)), Duration.ofSeconds(10)).start();
         leaks.track(server.arena());
     }
 

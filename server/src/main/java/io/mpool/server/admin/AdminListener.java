@@ -71,7 +71,7 @@ public final class AdminListener implements Closeable {
         this.cap = new AdminConnectionCap(MAX_CONNECTIONS, refusals);
         this.connections = ConnectionRegistry.withoutPools(stats);
         this.listener = new Listener(cap, limits, MAX_BODY_BYTES, connections, buffers, buffers.getBufferSize(), null,
-                new HttpConnections(undertowOptions), handler, null, null, false, stats, refusals, () -> false);
+                new HttpConnections(undertowOptions), null, handler, null, null, false, stats, refusals, () -> false);
     }
 
     /** Accepts admin connections: bind the admin socket with this, on {@link #worker()}. */

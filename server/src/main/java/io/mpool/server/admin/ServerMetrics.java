@@ -182,6 +182,13 @@ public final class ServerMetrics implements Closeable {
         counter("mpool.tls.certificate.reload.failures", "Changed HTTPS certificate files refused (logged; the"
                 + " certificate in use kept)", stats.certificateReloadFailures);
         refusals("handshake_timeout", "HTTPS connections closed by --handshake-timeout", stats.tlsHandshakeTimeouts::sum);
+        counter("mpool.h2.streams", "HTTP/2 streams opened, each with a region of its own", stats.h2Streams);
+        counter("mpool.h2.streams.reset.by.peer", "HTTP/2 streams the client reset (RST_STREAM)",
+                stats.h2StreamsResetByPeer);
+        counter("mpool.h2.streams.refused", "HTTP/2 streams refused past the concurrent-stream limit or"
+                + " without memory for their region (REFUSED_STREAM)", stats.h2StreamsRefused);
+        counter("mpool.h2.goaways.calm", "HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid reset,"
+                + " CONTINUATION flood)", stats.h2CalmGoaways);
         bindBodies(stats);
         refusals("framing", "Requests refused by the framing check", stats.framingRefusals::sum);
         refusals("arena_exhausted", "Allocations the arena refused (answered 503)", stats.arenaRejections::sum);

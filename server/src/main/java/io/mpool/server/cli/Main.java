@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "mpool-server", mixinStandardHelpOptions = true, versionProvider = Main.BuildVersion.class,
         sortOptions = false,
-        description = "HTTP/1.1 server on Undertow with an nginx-style memory pool per connection.%n"
+        description = "HTTP/1.1 and HTTP/2 server on Undertow with an nginx-style memory pool per connection.%n"
                 + "Every option also reads the MPOOL_* environment variable named in its description.%n"
                 + "Sizes take a k, m or g suffix (powers of 1024); durations ms, s, m or h (a bare number is"
                 + " seconds).")
@@ -77,6 +77,11 @@ public final class Main implements Callable<Integer> {
             description = "How long a client may take to finish its TLS handshake (MPOOL_HANDSHAKE_TIMEOUT)."
                     + " Default: ${DEFAULT-VALUE}")
     Duration handshakeTimeout;
+
+    @Option(names = "--http2", negatable = true, defaultValue = "${env:MPOOL_HTTP2:-true}", fallbackValue = "true",
+            description = "HTTP/2 beside HTTP/1.1: h2 by ALPN on the HTTPS listener, h2c with prior knowledge on the"
+                    + " main one; --no-http2 turns it off (MPOOL_HTTP2). Default: on")
+    boolean http2;
 
     @Option(names = "--admin-host",
             defaultValue = "${env:MPOOL_ADMIN_HOST:-" + ServerConfig.DEFAULT_ADMIN_HOST + "}",
@@ -456,7 +461,8 @@ public final class Main implements Callable<Integer> {
                 .setTrustedProxies(trustedProxies)
                 .setRequestMetrics(requestMetrics)
                 .setGzip(gzip)
-                .setShutdownGrace(shutdownGrace);
+                .setShutdownGrace(shutdownGrace)
+                .setHttp2(http2);
     }
 
     /** The HTTPS listener's certificate and key, from the PEM files or the keystore (read again when they change). */

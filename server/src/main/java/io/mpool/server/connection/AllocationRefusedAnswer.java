@@ -38,8 +38,10 @@ public final class AllocationRefusedAnswer implements Consumer<RuntimeException>
             connection.refuseArena();
             return;
         }
-        if (tracker.requestRunning()) {
-            IoUtils.safeClose(channel); // half an answer is out: only a close can end it
+        if (tracker.requestRunning() || tracker.servesStreams()) {
+            // Half an answer is out, or the connection speaks HTTP/2 (an HTTP/1.1 503 would be
+            // garbage to it): only a close can end it.
+            IoUtils.safeClose(channel);
         } else {
             // Straight through the framing check, which owns the socket's reads: a lingering
             // close, so the client gets the 503 even with its request unread.

@@ -5,6 +5,7 @@ import io.mpool.server.config.RequestLimits;
 import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.Admission;
 import io.mpool.server.transport.ConnectionWatchdog;
+import io.mpool.server.transport.Http2PrefaceConduit;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestTracker;
 import io.mpool.server.transport.TlsHandshake;
@@ -105,6 +106,8 @@ public final class Connection implements ChannelListener<StreamConnection> {
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
         watchdog = new ConnectionWatchdog(channel, tracker, limits).expectingHandshake(handshake);
         watchdog.install();
+        // Beneath the framing check: an HTTP/2 preface goes to HTTP/2, anything else up to HTTP/1.1.
+        Http2PrefaceConduit preface = on.http2() == null ? null : Http2Connections.sniff(channel);
         RequestFramingConduit framing = RequestFramingConduit.install(channel, limits.maxRequestLine(),
                 limits.maxHeaderSize(), on.maxBodyBytes(), limits.minBodyRate(), RequestLimits.BODY_RATE_GRACE,
                 tracker).trackingProgress(watchdog);
@@ -119,8 +122,15 @@ public final class Connection implements ChannelListener<StreamConnection> {
             pool.onAllocationRefused(new AllocationRefusedAnswer(on.refusals(), pool, channel, tracker, framing));
         }
         on.registry().add(this);
+        HttpHandler application = applicationHandler();
+        if (preface != null) { // where the protocol is chosen: HTTP/2 once its preface has come
+            StreamConnection served = channel;
+            ConnectionBufferPool memory = pool;
+            preface.onPreface(afterPreface -> on.http2().open(served, preface, afterPreface, on.tls() != null,
+                    memory != null ? memory : on.sharedBuffers(), memory, tracker, application));
+        }
         try {
-            on.http().open(channel, pool != null ? pool : on.sharedBuffers(), on.bufferSize(), rootHandler());
+            on.http().open(channel, pool != null ? pool : on.sharedBuffers(), on.bufferSize(), rootHandler(application));
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // The first read could not get memory: the pool has already logged the refusal
             // (rate-limited), answered 503 and is closing the connection the lingering way;
@@ -133,11 +143,14 @@ public final class Connection implements ChannelListener<StreamConnection> {
         }
     }
 
-    /** The handler Undertow runs each request of this connection with. */
-    private HttpHandler rootHandler() {
-        HttpHandler application = listener.accessLog() == null ? listener.application()
-                : new AccessLogHandler(listener.accessLog(), id,
+    /** The application, with the access log when it is on. */
+    private HttpHandler applicationHandler() {
+        return listener.accessLog() == null ? listener.application() : new AccessLogHandler(listener.accessLog(), id,
                 pool == null ? null : pool::requestBytesInUse, listener.application());
+    }
+
+    /** The handler Undertow runs each HTTP/1.1 request of this connection with. */
+    private HttpHandler rootHandler(HttpHandler application) {
         return listener.countsRequests()
                 ? new RequestScopeHandler(pool, listener.stats(), tracker, listener.requestMetrics(), application)
                 : new TrackedHandler(tracker, application);

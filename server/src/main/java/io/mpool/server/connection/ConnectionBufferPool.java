@@ -48,7 +48,7 @@ import org.xnio.StreamConnection;
  * come from any thread, so every state change takes this connection's lock (uncontended in
  * practice: one request at a time).
  */
-public final class ConnectionBufferPool implements ByteBufferPool {
+public final class ConnectionBufferPool implements ByteBufferPool, Region {
     private static final Logger LOG = Logger.getLogger(ConnectionBufferPool.class.getName());
     /**
      * The buffer request heads are read into, at the start of the pool's node for the connection's
@@ -77,14 +77,13 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     private final ConnectionBuffers buffers;
     /** The TLS engine's packet buffers, a second size class of the connection tier; null without TLS. */
     private TlsPacketBuffers tls;
+    /** The HTTP/2 streams and their regions, or null: an HTTP/1.1 connection. */
+    private Http2Streams streams;
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
     private BufferHandle openHandles;
-    private int openBuffers;
-    private int requestsRunning;
-    private int pendingRequestEnds;
+    private int openBuffers, requestsRunning, pendingRequestEnds;
     private boolean perRequestReset = true;
-    private boolean destroyPending;
-    private boolean destroyed;
+    private boolean destroyPending, destroyed;
     private long requests;
     private long requestsAtLastSweep = -1;
     private boolean capLogged;
@@ -97,8 +96,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     /** Region memory kept past its request ({@link #hold}); null until the first hold. */
     private RegionHolds holds;
     /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
-    private long bodyBytesInMemory;
-    private long bodyBytesOnDisk;
+    private long bodyBytesInMemory, bodyBytesOnDisk;
 
     ConnectionBufferPool(long id, Object remote, MpPool pool, int bufferSize, long maxBytes,
                          ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
@@ -140,7 +138,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     }
                     throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
                 }
-                if (requestsRunning == 0 && readsHeadsIntoHeadBuffer && !headBufferOut) {
+                if (requestsRunning == 0 && readsHeadsIntoHeadBuffer && !headBufferOut && streams == null) {
                     if (headBuffer == null) {
                         headBuffer = pool.allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
                     }
@@ -335,7 +333,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
     public RegionHold hold(String what, Runnable onRevoke) {
         synchronized (this) {
             checkOpen();
-            RegionHold hold = new RegionHold(this, what, onRevoke);
+            RegionHold hold = new RegionHold(this, null, what, onRevoke);
             if (holds == null) {
                 holds = new RegionHolds();
             }
@@ -379,13 +377,19 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
     }
 
-    /** Arena memory this connection holds: its pool's and its connection buffers' (lock held). */
+    /** Arena memory this connection holds: its pool's, its connection buffers', its streams' (lock held). */
     private long bytesReserved() {
-        return destroyed ? 0 : pool.bytesReserved() + buffers.bytes() + tlsBufferBytesLocked();
+        return (destroyed ? 0 : pool.bytesReserved() + buffers.bytes() + (tls == null ? 0 : tls.blocks().bytes()))
+                + (streams == null ? 0 : streams.bytes());
     }
 
-    private long tlsBufferBytesLocked() {
-        return tls == null ? 0 : tls.blocks().bytes();
+    /** Switched to HTTP/2 ({@code h2}/{@code h2c}): no head buffer or per-request reset; a region per stream. */
+    public Http2Streams servesHttp2(String protocol) {
+        synchronized (this) {
+            perRequestReset = false;
+            streams = new Http2Streams(this, pool.arena(), bufferSize, stats, protocol);
+            return streams;
+        }
     }
 
     /**
@@ -421,8 +425,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
     }
 
-    /** @throws ConnectionCapExceededException if {@code size} more bytes would pass the connection's cap */
-    private void checkCap(int size) {
+    /** @throws ConnectionCapExceededException if {@code size} more bytes would pass the connection's cap (lock held) */
+    void checkCap(int size) {
         if (bytesReserved() + size > maxBytes) {
             stats.connectionCapExceeded.increment();
             if (!capLogged) {
@@ -538,7 +542,7 @@ public final class ConnectionBufferPool implements ByteBufferPool {
         }
     }
 
-    private void checkOpen() {
+    void checkOpen() {
         if (destroyed || destroyPending) {
             throw new IllegalStateException("connection " + id + " is closing: its pool "
                     + pool.name() + " takes no more allocations");
@@ -563,7 +567,8 @@ public final class ConnectionBufferPool implements ByteBufferPool {
                     history.resets(), history.coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
                     destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
                     openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds == null ? 0 : holds.size(),
-                    bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : tls.summary());
+                    bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : tls.summary(),
+                    streams == null ? "http/1.1" : streams.protocol(), streams == null ? 0 : streams.live());
         }
     }
 

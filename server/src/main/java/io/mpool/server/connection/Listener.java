@@ -30,6 +30,7 @@ import org.xnio.StreamConnection;
  * @param bufferSize     bytes of each of Undertow's buffers
  * @param tls            TLS on accepted channels, or null: plain HTTP
  * @param http           Undertow's HTTP/1.1 set-up, with the listener's options
+ * @param http2          HTTP/2 (h2c by prior knowledge, h2 by ALPN), or null: HTTP/1.1 only
  * @param application    the handler requests go to
  * @param accessLog      the access log, or null: off
  * @param requestMetrics the request metrics the main listeners record, or null: none
@@ -40,7 +41,8 @@ import org.xnio.StreamConnection;
  * @param stopping       true once the server stops: new connections are closed at once
  */
 public record Listener(Admission admission, RequestLimits limits, long maxBodyBytes, ConnectionRegistry registry,
-        ByteBufferPool sharedBuffers, int bufferSize, TlsWrapping tls, HttpConnections http, HttpHandler application,
+        ByteBufferPool sharedBuffers, int bufferSize, TlsWrapping tls, HttpConnections http, Http2Connections http2,
+        HttpHandler application,
         AccessLog accessLog, RequestMetrics requestMetrics, boolean countsRequests, ServerStats stats, RefusalLog refusals, BooleanSupplier stopping)
         implements ChannelListener<StreamConnection> {
 

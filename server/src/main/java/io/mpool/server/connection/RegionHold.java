@@ -11,14 +11,18 @@ package io.mpool.server.connection;
  * ({@code retainsLeaked}), and gives the memory back.
  */
 public final class RegionHold {
+    /** The connection whose lock guards the hold. */
     private final ConnectionBufferPool connection;
+    /** The HTTP/2 stream whose destroy waits for the hold, or null: the connection's next reset. */
+    private final StreamRegion stream;
     private final String what;
     private final Runnable onRevoke;
     /** Guarded by the connection's lock. */
     private boolean ended;
 
-    RegionHold(ConnectionBufferPool connection, String what, Runnable onRevoke) {
+    RegionHold(ConnectionBufferPool connection, StreamRegion stream, String what, Runnable onRevoke) {
         this.connection = connection;
+        this.stream = stream;
         this.what = what;
         this.onRevoke = onRevoke;
     }
@@ -30,7 +34,11 @@ public final class RegionHold {
                 return;
             }
             ended = true;
-            connection.holdReleased(this);
+            if (stream != null) {
+                stream.holdReleased(this);
+            } else {
+                connection.holdReleased(this);
+            }
         }
     }
 

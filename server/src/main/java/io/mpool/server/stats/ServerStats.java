@@ -61,6 +61,14 @@ public final class ServerStats {
     public final LongAdder certificateReloadFailures = new LongAdder();
     /** Connections the write timeout closed (the client stopped reading). */
     public final LongAdder writeTimeouts = new LongAdder();
+    /** HTTP/2 streams served (each with a region of its own; refused ones are not counted here). */
+    public final LongAdder h2Streams = new LongAdder();
+    /** HTTP/2 streams the peer reset (RST_STREAM frames received). */
+    public final LongAdder h2StreamsResetByPeer = new LongAdder();
+    /** HTTP/2 streams refused (REFUSED_STREAM): past the concurrent-stream limit, or no memory for their region. */
+    public final LongAdder h2StreamsRefused = new LongAdder();
+    /** HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid reset, CONTINUATION or control-frame floods). */
+    public final LongAdder h2CalmGoaways = new LongAdder();
     /** Delay of every reset, recorded for the deferred ones only (see {@link ResetDelays}). */
     public final ResetDelays resetDelays = new ResetDelays();
 
@@ -122,7 +130,9 @@ public final class ServerStats {
                          long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
                          long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
                          long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
-                         long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures) {
+                         long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures,
+                         long h2Streams, long h2StreamsResetByPeer,
+                         long h2StreamsRefused, long h2CalmGoaways) {
     }
 
     public Totals snapshot() {
@@ -135,6 +145,8 @@ public final class ServerStats {
                 bodyTempFilesLive.sum(), retainsLeaked.sum(), connectionsOpen.get(), unfinishedHeads.get(),
                 connectionLimitRefusals.sum(), unfinishedHeadRefusals.sum(), tlsHandshakes.sum(),
                 tlsHandshakeFailures.sum(), tlsHandshakeTimeouts.sum(), certificateReloads.sum(),
-                certificateReloadFailures.sum());
+                certificateReloadFailures.sum(),
+                h2Streams.sum(), h2StreamsResetByPeer.sum(),
+                h2StreamsRefused.sum(), h2CalmGoaways.sum());
     }
 }

@@ -52,6 +52,8 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     private StreamSinkConduit responseConduit;
     /** Run when the first request starts (its head is complete), then dropped; null after. */
     private Runnable firstRequest;
+    /** Set once the connection switched to HTTP/2: its streams stand for its requests. */
+    private volatile StreamCounts streams;
 
     public RequestTracker(ServerStats stats) {
         this.stats = stats;
@@ -94,13 +96,33 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         RUNNING.setRelease(this, running - 1);
     }
 
+    /**
+     * The connection switched to HTTP/2 (its preface came, which counts as its first request
+     * head): from now on a request runs while a stream does, and streams count as requests.
+     */
+    public void servesStreams(StreamCounts listener) {
+        Runnable first = firstRequest;
+        if (first != null) {
+            firstRequest = null;
+            first.run();
+        }
+        streams = listener;
+    }
+
+    /** Whether the connection switched to HTTP/2. */
+    public boolean servesStreams() {
+        return streams != null;
+    }
+
     @Override
     public boolean requestRunning() {
-        return (int) RUNNING.getAcquire(this) > 0;
+        StreamCounts h2 = streams;
+        return h2 != null ? h2.running() > 0 : (int) RUNNING.getAcquire(this) > 0;
     }
 
     int requestsStarted() {
-        return (int) STARTED.getAcquire(this);
+        StreamCounts h2 = streams;
+        return h2 != null ? (int) h2.opened() : (int) STARTED.getAcquire(this);
     }
 
     public boolean upgraded() {

@@ -26,13 +26,14 @@ import org.xnio.ssl.SslConnection;
  * buffer pool is the connection's.
  *
  * <p>TLS 1.3 and 1.2 only (what the JDK supports of them), the JDK's default cipher suites, ALPN
- * offering {@code http/1.1}, no client certificates.
+ * offering {@code h2} (when HTTP/2 is on; the JDK's server picks its first protocol the client
+ * offers) and {@code http/1.1}, no client certificates.
  */
 public final class TlsWrapping {
     /** The protocols offered, newest first; older ones are refused by the handshake. */
     static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
-    /** The only application protocol spoken on the TLS listener. */
     static final String ALPN_HTTP_1_1 = "http/1.1";
+    static final String ALPN_H2 = "h2";
 
     /**
      * The JDK's switch that refuses TLS 1.2 renegotiation started by the client, which makes the
@@ -52,13 +53,17 @@ public final class TlsWrapping {
     private final ServerStats stats;
     /** The engines' buffers with {@code --pool undertow}: Undertow's way, one pool shared by all. */
     private final ByteBufferPool sharedPacketBuffers;
+    /** What ALPN offers, in the server's order of preference. */
+    private final String[] applicationProtocols;
 
     /**
      * TLS with {@code certificate}'s key and certificate, its files looked at once a second on
      * {@code worker} ({@link CertificateReloader}); sets {@value #REJECT_CLIENT_RENEGOTIATION} to
-     * true unless the JVM was given a value.
+     * true unless the JVM was given a value. ALPN offers {@code h2} first when {@code http2}.
      */
-    public TlsWrapping(CertificateSource certificate, XnioWorker worker, Duration handshakeTimeout, ServerStats stats) {
+    public TlsWrapping(CertificateSource certificate, XnioWorker worker, Duration handshakeTimeout, ServerStats stats,
+                       boolean http2) {
+        this.applicationProtocols = http2 ? new String[] {ALPN_H2, ALPN_HTTP_1_1} : new String[] {ALPN_HTTP_1_1};
         if (System.getProperty(REJECT_CLIENT_RENEGOTIATION) == null) {
             System.setProperty(REJECT_CLIENT_RENEGOTIATION, "true");
         }
@@ -112,7 +117,7 @@ public final class TlsWrapping {
         SSLEngine engine = UndertowXnioSsl.getSslEngine(tlsChannel);
         SSLParameters parameters = engine.getSSLParameters();
         parameters.setProtocols(protocols);
-        parameters.setApplicationProtocols(new String[] {ALPN_HTTP_1_1});
+        parameters.setApplicationProtocols(applicationProtocols);
         engine.setSSLParameters(parameters);
         return new TlsHandshake(tlsChannel, handshakeTimeoutNanos, stats);
     }

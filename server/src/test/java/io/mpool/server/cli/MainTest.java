@@ -1,6 +1,7 @@
 package io.mpool.server.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.mempool.ExhaustionPolicy;
@@ -27,6 +28,14 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /** The command line: converters for sizes and durations, their error messages, and the help. */
 class MainTest {
+
+    @Test
+    void http2IsOnByDefaultAndNoHttp2TurnsItOff() {
+        Assumptions.assumeTrue(System.getenv("MPOOL_HTTP2") == null, "MPOOL_HTTP2 is set in this environment");
+        assertTrue(parse().http2);
+        assertFalse(parse("--no-http2").http2);
+        assertTrue(parse("--http2").http2);
+    }
 
     @Test
     void noFlagsGiveTheDocumentedDefaults() {

@@ -1,0 +1,398 @@
+package io.mpool.server.connection;
+
+import io.mpool.mempool.ArenaExhaustedException;
+import io.mpool.server.stats.ServerStats;
+import io.mpool.server.transport.StreamCounts;
+import io.undertow.UndertowOptions;
+import io.undertow.conduits.HeadStreamSinkConduit;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.protocols.http2.AbstractHttp2StreamSourceChannel;
+import io.undertow.protocols.http2.Http2Channel;
+import io.undertow.protocols.http2.Http2HeadersStreamSinkChannel;
+import io.undertow.protocols.http2.Http2StreamSourceChannel;
+import io.undertow.server.Connectors;
+import io.undertow.server.ExchangeCompletionListener;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.SSLSessionInfo;
+import io.undertow.server.protocol.http.HttpAttachments;
+import io.undertow.server.protocol.http2.Http2ServerConnection;
+import io.undertow.util.BadRequestException;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import io.undertow.util.ParameterLimitException;
+import io.undertow.util.ParserUtils;
+import io.undertow.util.Protocols;
+import io.undertow.util.StatusCodes;
+import io.undertow.util.URLUtils;
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.xnio.ChannelListener;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.channels.Channels;
+
+/**
+ * The receive listener of one HTTP/2 connection, in place of Undertow's
+ * {@code Http2ReceiveListener}: it does what that does with each stream's request (checks its
+ * pseudo-headers, makes the exchange, runs the handler), and in addition
+ * <ul>
+ *   <li>gives every stream a region of its own ({@link StreamRegion}): the exchange's connection
+ *   is a {@link Http2ServerConnection} whose {@code getByteBufferPool()} is that region, so the
+ *   buffers Undertow takes for the exchange, {@code RequestRegion} and {@code RequestBody} come
+ *   from it; the region is destroyed when the exchange completes (its frames written) and nothing
+ *   of it is out. Undertow's own listener hands every stream the connection's pool;</li>
+ *   <li>refuses streams past the concurrent-stream limit with RST_STREAM REFUSED_STREAM (Undertow
+ *   advertises SETTINGS_MAX_CONCURRENT_STREAMS but does not enforce it), and streams whose region
+ *   cannot get memory;</li>
+ *   <li>counts each stream as a request (totals, in-flight) without the HTTP/1.1 request scope: an
+ *   HTTP/2 connection is never reset per request, its streams' regions are destroyed instead.</li>
+ * </ul>
+ * The {@code Upgrade: h2c} dance is not offered (clients use prior knowledge or TLS).
+ */
+final class Http2StreamListener implements ChannelListener<Http2Channel>, StreamCounts {
+    private static final Logger LOG = Logger.getLogger(Http2StreamListener.class.getName());
+    /** Undertow's TLS session view of an HTTP/2 connection: its constructor is package-private. */
+    private static final MethodHandle NEW_SSL_SESSION_INFO;
+
+    static {
+        try {
+            Class<?> info = Class.forName("io.undertow.server.protocol.http2.Http2SslSessionInfo", false,
+                    Http2ServerConnection.class.getClassLoader());
+            NEW_SSL_SESSION_INFO = MethodHandles.privateLookupIn(Http2ServerConnection.class, MethodHandles.lookup())
+                    .findConstructor(info, MethodType.methodType(void.class, Http2Channel.class))
+                    .asType(MethodType.methodType(SSLSessionInfo.class, Http2Channel.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ExceptionInInitializerError(new IllegalStateException("this Undertow's HTTP/2 is not what mpool"
+                    + " expects (Undertow 2.3: Http2SslSessionInfo(Http2Channel)): " + e, e));
+        }
+    }
+
+    private final HttpHandler root;
+    private final OptionMap options;
+    private final int bufferSize;
+    /** The streams' regions, or null with {@code --pool undertow} (the connection's pool for all). */
+    private final Http2Streams streams;
+    private final int maxConcurrentStreams;
+    private final ServerStats stats;
+    private final long maxEntitySize;
+    private final String urlCharset;
+    private final boolean decode;
+    private final boolean slashDecoding;
+    private final int maxParameters;
+    private final boolean allowUnescapedCharacters;
+    /** Undertow's path decoding scratch: one per connection, used on its IO thread only. */
+    private final StringBuilder decodeBuffer = new StringBuilder();
+    /** Streams between request and exchange completion (the concurrent-stream limit counts these). */
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile long opened;
+    /** The exchanges running now, for the connection's close (guarded by this set's lock). */
+    private final Set<HttpServerExchange> exchanges = new HashSet<>();
+    private final ExchangeCompletionListener streamEnd = this::streamEnded;
+    private final HttpHandler refusing = this::handleRefusing;
+
+    Http2StreamListener(HttpHandler root, OptionMap options, int bufferSize, Http2Streams streams,
+                        int maxConcurrentStreams, ServerStats stats) {
+        this.root = root;
+        this.options = options;
+        this.bufferSize = bufferSize;
+        this.streams = streams;
+        this.maxConcurrentStreams = maxConcurrentStreams;
+        this.stats = stats;
+        this.maxEntitySize = options.get(UndertowOptions.MAX_ENTITY_SIZE, UndertowOptions.DEFAULT_MAX_ENTITY_SIZE);
+        this.decode = options.get(UndertowOptions.DECODE_URL, true);
+        this.urlCharset = decode ? options.get(UndertowOptions.URL_CHARSET, StandardCharsets.UTF_8.name()) : null;
+        this.slashDecoding = URLUtils.getSlashDecodingFlag(options);
+        this.maxParameters = options.get(UndertowOptions.MAX_PARAMETERS, UndertowOptions.DEFAULT_MAX_PARAMETERS);
+        this.allowUnescapedCharacters = options.get(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, false);
+    }
+
+    /** Streams whose exchange runs now. */
+    @Override
+    public int running() {
+        return running.get();
+    }
+
+    /** Streams whose request came so far (refused ones included). */
+    @Override
+    public long opened() {
+        return opened;
+    }
+
+    @Override
+    public void handleEvent(Http2Channel channel) {
+        try {
+            AbstractHttp2StreamSourceChannel frame = channel.receive();
+            if (frame instanceof Http2StreamSourceChannel request) {
+                handleRequest(channel, request);
+            }
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "HTTP/2 read failed", e);
+            IoUtils.safeClose(channel);
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.WARNING, "HTTP/2 stream handling failed", e);
+            IoUtils.safeClose(channel);
+        }
+    }
+
+    private void handleRequest(Http2Channel channel, Http2StreamSourceChannel request) {
+        opened++;
+        int streamId = request.getStreamId();
+        if (running.get() >= maxConcurrentStreams) {
+            refuse(channel, request, streamId);
+            return;
+        }
+        StreamRegion region;
+        try {
+            region = streams == null ? null : streams.open(streamId);
+        } catch (ArenaExhaustedException | IllegalStateException e) { // the arena, the cap (a subclass), closing
+            refuse(channel, request, streamId);
+            return;
+        }
+        stats.h2Streams.increment();
+        try {
+            serve(channel, request, region);
+        } catch (RuntimeException | Error e) {
+            endRegion(region); // the exchange never started: nothing else ends it
+            throw e;
+        }
+    }
+
+    private void serve(Http2Channel channel, Http2StreamSourceChannel request, StreamRegion region) {
+        int streamId = request.getStreamId();
+        HeaderMap headers = request.getHeaders();
+        if (!validPseudoHeaders(headers)) {
+            channel.sendRstStream(streamId, Http2Channel.ERROR_PROTOCOL_ERROR);
+            drain(request);
+            endRegion(region);
+            return;
+        }
+        Http2ServerConnection connection = region == null
+                ? new Http2ServerConnection(channel, request, options, bufferSize, root)
+                : new StreamConnection(channel, request, options, bufferSize, root, region);
+        HttpServerExchange exchange = new HttpServerExchange(connection, headers,
+                request.getResponseChannel().getHeaders(), maxEntitySize);
+        String path = headers.getFirst(Http2Channel.PATH);
+        if (!Connectors.areRequestHeadersValid(headers) || path == null || path.isEmpty()) {
+            channel.sendGoAway(Http2Channel.ERROR_PROTOCOL_ERROR); // what Undertow's listener does
+            endRegion(region);
+            return;
+        }
+        exchange.addExchangeCompleteListener(streamEnd); // first added, so it runs last; from here on it ends the region
+        running.incrementAndGet();
+        stats.inFlight.increment();
+        if (region == null) {
+            stats.requests.increment(); // a region's stream is counted by its connection
+        }
+        synchronized (exchanges) {
+            exchanges.add(exchange);
+        }
+        request.setTrailersHandler(trailers -> exchange.putAttachment(HttpAttachments.REQUEST_TRAILERS, trailers));
+        request.setMaxStreamSize(maxEntitySize);
+        exchange.setRequestScheme(headers.getFirst(Http2Channel.SCHEME));
+        exchange.setRequestMethod(Methods.fromString(headers.getFirst(Http2Channel.METHOD)));
+        headers.put(Headers.HOST, headers.getFirst(Http2Channel.AUTHORITY));
+        setUpResponse(request.getResponseChannel(), exchange, connection);
+        if (!request.isOpen()) {
+            Connectors.terminateRequest(exchange);
+        } else {
+            request.setCompletionListener(c -> Connectors.terminateRequest(exchange));
+        }
+        try {
+            Connectors.setExchangeRequestPath(exchange, path, urlCharset, decode, slashDecoding, decodeBuffer,
+                    maxParameters);
+        } catch (ParameterLimitException | BadRequestException e) {
+            exchange.setStatusCode(StatusCodes.BAD_REQUEST);
+            exchange.endExchange();
+            return;
+        }
+        headers.remove(Http2Channel.AUTHORITY);
+        headers.remove(Http2Channel.PATH);
+        headers.remove(Http2Channel.SCHEME);
+        headers.remove(Http2Channel.METHOD);
+        Connectors.executeRootHandler(refusing, exchange);
+    }
+
+    /**
+     * The application, with a stream whose memory the connection's cap or the arena refused
+     * answered 503 (its response not started yet; else the stream is reset), as on HTTP/1.1.
+     */
+    private void handleRefusing(HttpServerExchange exchange) throws Exception {
+        try {
+            root.handleRequest(exchange);
+        } catch (ArenaExhaustedException | ConnectionCapExceededException refused) {
+            if (exchange.isResponseStarted()) {
+                IoUtils.safeClose(exchange.getConnection()); // resets the stream, not the connection
+            } else {
+                exchange.getResponseHeaders().clear();
+                exchange.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+                exchange.getResponseHeaders().put(Headers.RETRY_AFTER, "1");
+                exchange.endExchange();
+            }
+        }
+    }
+
+    private void setUpResponse(Http2HeadersStreamSinkChannel sink, HttpServerExchange exchange,
+                               Http2ServerConnection connection) {
+        Http2Channel channel = sink.getChannel();
+        if (channel.getSslSession() != null) {
+            connection.setSslSessionInfo(sslSessionInfo(channel));
+        }
+        sink.setTrailersProducer(() -> {
+            Supplier<HeaderMap> supplier = exchange.getAttachment(HttpAttachments.RESPONSE_TRAILER_SUPPLIER);
+            return supplier != null ? supplier.get() : exchange.getAttachment(HttpAttachments.RESPONSE_TRAILERS);
+        });
+        sink.setCompletionListener(c -> Connectors.terminateResponse(exchange));
+        exchange.setProtocol(Protocols.HTTP_2_0);
+        if (exchange.getRequestMethod().equals(Methods.HEAD)) {
+            exchange.addResponseWrapper((factory, ex) -> new HeadStreamSinkConduit(factory.create(), null, true));
+        }
+    }
+
+    private static SSLSessionInfo sslSessionInfo(Http2Channel channel) {
+        try {
+            return (SSLSessionInfo) NEW_SSL_SESSION_INFO.invokeExact(channel);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void streamEnded(HttpServerExchange exchange, ExchangeCompletionListener.NextListener next) {
+        running.decrementAndGet();
+        stats.inFlight.decrement();
+        synchronized (exchanges) {
+            exchanges.remove(exchange);
+        }
+        try {
+            if (exchange.getConnection().getByteBufferPool() instanceof StreamRegion region) {
+                region.exchangeEnded();
+            }
+        } finally {
+            next.proceed();
+        }
+    }
+
+    /**
+     * The connection's channel closed (on its IO thread). Undertow marks each open stream broken
+     * but wakes only readers that asked to be; an exchange waiting for anything else never
+     * completes, and its region would never be destroyed. Each non-blocking exchange (one that
+     * waits for IO-thread events, so nothing touches its memory while this runs on the IO thread)
+     * is ended now: Undertow's end of an exchange on a broken stream fails and completes it. A
+     * blocking one is left to its worker thread, whose read or write on the broken stream fails
+     * and whose handler's return ends it.
+     */
+    void connectionClosed() {
+        List<HttpServerExchange> open;
+        synchronized (exchanges) {
+            open = new ArrayList<>(exchanges);
+        }
+        for (HttpServerExchange exchange : open) {
+            if (!exchange.isBlocking() && !exchange.isComplete()) {
+                try {
+                    exchange.endExchange();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.FINE, "ending an exchange of a closed HTTP/2 connection failed", e);
+                }
+            }
+        }
+    }
+
+    private void refuse(Http2Channel channel, Http2StreamSourceChannel request, int streamId) {
+        stats.h2StreamsRefused.increment();
+        channel.sendRstStream(streamId, Http2Channel.ERROR_REFUSED_STREAM);
+        drain(request);
+    }
+
+    private static void drain(Http2StreamSourceChannel request) {
+        try {
+            Channels.drain(request, Long.MAX_VALUE);
+        } catch (IOException e) {
+            // expected after the RST_STREAM
+        }
+    }
+
+    private static void endRegion(StreamRegion region) {
+        if (region != null) {
+            region.exchangeEnded();
+        }
+    }
+
+    /**
+     * RFC 9113 8.3.1 as Undertow's listener checks it: one {@code :method}; CONNECT with
+     * {@code :authority} only, any other with one {@code :scheme} and one {@code :path}; no
+     * {@code Connection}; {@code TE} only {@code trailers}; and the characters of each.
+     */
+    private boolean validPseudoHeaders(HeaderMap headers) {
+        if (headers.count(Http2Channel.METHOD) != 1 || headers.contains(Headers.CONNECTION)) {
+            return false;
+        }
+        if (headers.get(Http2Channel.METHOD).contains(Methods.CONNECT_STRING)) {
+            if (headers.contains(Http2Channel.SCHEME) || headers.contains(Http2Channel.PATH)
+                    || headers.count(Http2Channel.AUTHORITY) != 1) {
+                return false;
+            }
+        } else if (headers.count(Http2Channel.SCHEME) != 1 || headers.count(Http2Channel.PATH) != 1) {
+            return false;
+        }
+        if (headers.contains(Headers.TE)) {
+            for (String value : headers.get(Headers.TE)) {
+                if (!value.equals("trailers")) {
+                    return false;
+                }
+            }
+        }
+        return (allowUnescapedCharacters || allBytes(headers.getFirst(Http2Channel.PATH), Kind.TARGET))
+                && allBytes(headers.getFirst(Http2Channel.SCHEME), Kind.SCHEME)
+                && allBytes(headers.getFirst(Http2Channel.AUTHORITY), Kind.TARGET)
+                && allBytes(headers.getFirst(Http2Channel.METHOD), Kind.TOKEN);
+    }
+
+    private enum Kind { TARGET, SCHEME, TOKEN }
+
+    private static boolean allBytes(String value, Kind kind) {
+        if (value == null) {
+            return true;
+        }
+        for (byte b : value.getBytes(StandardCharsets.ISO_8859_1)) {
+            boolean valid = switch (kind) {
+                case TARGET -> ParserUtils.isRequestTargetChar(b);
+                case SCHEME -> Connectors.isValidSchemeCharacter(b);
+                case TOKEN -> Connectors.isValidTokenCharacter(b);
+            };
+            if (!valid) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A stream's connection as its exchange sees it: Undertow's, with the stream's region as its buffer pool. */
+    private static final class StreamConnection extends Http2ServerConnection {
+        private final StreamRegion region;
+
+        StreamConnection(Http2Channel channel, Http2StreamSourceChannel request, OptionMap options, int bufferSize,
+                         HttpHandler root, StreamRegion region) {
+            super(channel, request, options, bufferSize, root);
+            this.region = region;
+        }
+
+        @Override
+        public ByteBufferPool getByteBufferPool() {
+            return region;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.mpool.server.transport;
+
+/**
+ * The streams of an HTTP/2 connection, as its {@link RequestTracker} counts them: on such a
+ * connection a request runs while a stream does, and the streams opened stand for its requests.
+ */
+public interface StreamCounts {
+    /** Streams whose exchange has started and not ended. */
+    int running();
+
+    /** Streams opened since the connection switched to HTTP/2. */
+    long opened();
+}
