@@ -97,6 +97,7 @@ public final class Http2PrefaceConduit extends AbstractStreamSourceConduit<Strea
             return 0;
         }
         state = State.HTTP_1;
+        onPreface = null; // never runs now: its closure is not kept on every HTTP/1.1 connection
         int held = matched - same; // preface bytes of earlier reads
         if (held == 0) {
             return read;
