@@ -574,16 +574,8 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
 
     /** Why a pending reset waits, or null when none is pending (lock held). */
     private String resetPendingReason() {
-        if (pendingRequestEnds == 0) {
-            return null;
-        }
-        if (requestsRunning > 0) {
-            return "a request is running";
-        }
-        if (hasHolds()) {
-            return holds.describe();
-        }
-        return "running";
+        return pendingRequestEnds == 0 ? null : requestsRunning > 0 ? "a request is running"
+                : hasHolds() ? holds.describe() : "running";
     }
 
     /**
