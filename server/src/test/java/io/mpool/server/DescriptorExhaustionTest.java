@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,15 @@ class DescriptorExhaustionTest {
                     // the process is at its limit
                 }
                 used.remove(used.size() - 1).close(); // the client's socket takes this one
-                candidate.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
+                try {
+                    candidate.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
+                } catch (SocketException takenMeanwhile) {
+                    // Another thread of the JVM (a log file, /proc) took the freed descriptor first:
+                    // this attempt shows nothing; try again.
+                    seen = List.of("attempt " + attempt + ": the client could not connect: " + takenMeanwhile);
+                    candidate.close();
+                    continue;
+                }
                 candidate.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
                 long waitUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
