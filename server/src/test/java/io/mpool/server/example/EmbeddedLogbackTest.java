@@ -33,9 +33,14 @@ class EmbeddedLogbackTest {
     private static final long EXIT_TIMEOUT_SECONDS = 60;
     /** jul-to-slf4j's handler: java.util.logging's records into SLF4J. */
     private static final String JUL_TO_SLF4J = "org.slf4j.bridge.SLF4JBridgeHandler";
-    /** The JDK's SimpleFormatter: {@code Dec 06, 2026 10:04:15 PM org.xnio.Xnio <clinit>} then {@code INFO: ...}. */
-    private static final Pattern JUL_DEFAULT = Pattern.compile(
-            "^([A-Z][a-z]{2} \\d{1,2}, \\d{4} .*|(SEVERE|WARNING|INFO|CONFIG|FINE|FINER|FINEST): .*)$");
+    /**
+     * The first line of a record in the JDK's SimpleFormatter format ({@code Dec 06, 2026 10:04:15 PM
+     * org.xnio.Xnio <clinit>}, then {@code INFO: ...}): the date line, which every such record has.
+     * Not the {@code LEVEL:} line alone: the JVM's own warnings (JDK 24+ prints {@code WARNING: A
+     * terminally deprecated method in sun.misc.Unsafe has been called} for jboss-threads) look like it
+     * and are no logging.
+     */
+    private static final Pattern JUL_DEFAULT = Pattern.compile("^[A-Z][a-z]{2} \\d{1,2}, \\d{4} \\d{1,2}:\\d{2}:\\d{2} .*$");
 
     @TempDir
     Path dir;
