@@ -5,12 +5,7 @@ import io.mpool.server.stats.ServerStats;
 import io.undertow.protocols.http2.Http2Channel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.util.logging.Logger;
-import org.xnio.channels.StreamSinkChannel;
-import org.xnio.conduits.AbstractStreamSourceConduit;
-import org.xnio.conduits.ConduitReadableByteChannel;
-import org.xnio.conduits.Conduits;
 import org.xnio.conduits.StreamSourceConduit;
 
 /**
@@ -29,7 +24,7 @@ import org.xnio.conduits.StreamSourceConduit;
  * Once it has cut the connection, nothing more is passed up: the bytes that follow are read and
  * dropped until the GOAWAY is written and the channel closes.
  */
-public final class Http2FrameGuard extends AbstractStreamSourceConduit<StreamSourceConduit> {
+public final class Http2FrameGuard extends InspectingSourceConduit {
     private static final Logger LOG = Logger.getLogger(Http2FrameGuard.class.getName());
 
     /** RFC 9113, 4.1: length (3), type, flags, stream id (4). */
@@ -179,26 +174,6 @@ public final class Http2FrameGuard extends AbstractStreamSourceConduit<StreamSou
             http2.getIoThread().execute(() -> http2.sendGoAway(Http2Channel.ERROR_ENHANCE_YOUR_CALM));
         }
         return false;
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        for (int i = offset; i < offset + length; i++) {
-            if (dsts[i].hasRemaining()) {
-                return read(dsts[i]);
-            }
-        }
-        return 0;
-    }
-
-    @Override
-    public long transferTo(long position, long count, FileChannel target) throws IOException {
-        return target.transferFrom(new ConduitReadableByteChannel(this), position, count);
-    }
-
-    @Override
-    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
-        return Conduits.transfer(this, count, throughBuffer, target);
     }
 
     @Override

@@ -2,14 +2,9 @@ package io.mpool.server.transport;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 import org.xnio.StreamConnection;
-import org.xnio.channels.StreamSinkChannel;
-import org.xnio.conduits.AbstractStreamSourceConduit;
-import org.xnio.conduits.ConduitReadableByteChannel;
-import org.xnio.conduits.Conduits;
 import org.xnio.conduits.StreamSourceConduit;
 
 /**
@@ -26,7 +21,7 @@ import org.xnio.conduits.StreamSourceConduit;
  * passed up: {@code onPreface} runs on the connection's IO thread with the bytes read after it, and
  * takes the connection over for HTTP/2 beneath the framing check ({@link Http2Connections}).
  */
-public final class Http2PrefaceConduit extends AbstractStreamSourceConduit<StreamSourceConduit> {
+public final class Http2PrefaceConduit extends InspectingSourceConduit {
     /** The client connection preface (RFC 9113, 3.4). */
     static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -116,26 +111,6 @@ public final class Http2PrefaceConduit extends AbstractStreamSourceConduit<Strea
             replay = null;
         }
         return count;
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        for (int i = offset; i < offset + length; i++) {
-            if (dsts[i].hasRemaining()) {
-                return read(dsts[i]);
-            }
-        }
-        return 0;
-    }
-
-    @Override
-    public long transferTo(long position, long count, FileChannel target) throws IOException {
-        return target.transferFrom(new ConduitReadableByteChannel(this), position, count);
-    }
-
-    @Override
-    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
-        return Conduits.transfer(this, count, throughBuffer, target);
     }
 
     @Override

@@ -6,19 +6,13 @@ import io.mpool.server.framing.FramingViolation;
 import io.mpool.server.framing.MalformedBodyException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
-import org.xnio.channels.StreamSinkChannel;
-import org.xnio.conduits.AbstractStreamSourceConduit;
-import org.xnio.conduits.ConduitReadableByteChannel;
-import org.xnio.conduits.Conduits;
 import org.xnio.conduits.ReadReadyHandler;
 import org.xnio.conduits.StreamSinkConduit;
-import org.xnio.conduits.StreamSourceConduit;
 
 /**
  * Sits between the socket and Undertow's HTTP parser and passes on only well-framed bytes
@@ -44,7 +38,7 @@ import org.xnio.conduits.StreamSourceConduit;
  * same close. This conduit is the one layer that reads the socket directly, which is why the
  * lingering lives here.
  */
-public final class RequestFramingConduit extends AbstractStreamSourceConduit<StreamSourceConduit> {
+public final class RequestFramingConduit extends InspectingSourceConduit {
     private static final Logger LOG = Logger.getLogger(RequestFramingConduit.class.getName());
 
     /** What the conduit needs from the connection it guards. */
@@ -208,26 +202,6 @@ public final class RequestFramingConduit extends AbstractStreamSourceConduit<Str
         }
         cut = true;
         return stop > start ? stop - start : refuse();
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-        for (int i = offset; i < offset + length; i++) {
-            if (dsts[i].hasRemaining()) {
-                return read(dsts[i]);
-            }
-        }
-        return 0;
-    }
-
-    @Override
-    public long transferTo(long position, long count, FileChannel target) throws IOException {
-        return target.transferFrom(new ConduitReadableByteChannel(this), position, count);
-    }
-
-    @Override
-    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
-        return Conduits.transfer(this, count, throughBuffer, target);
     }
 
     private FramingViolation slowBody() {
