@@ -204,7 +204,7 @@ public final class MpoolServer implements AutoCloseable {
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                 // Undertow's entity limit off (0; its default is 2 MB): the framing check enforces
                 // --max-body-size (413 for a larger Content-Length, or chunk sizes adding up past
-                // it). Undertow 2.3.27 counts a chunked body's framing bytes (size lines, CRLFs)
+                // it). Undertow (2.3.27, 2.4.4) counts a chunked body's framing bytes (size lines, CRLFs)
                 // against its limit, so at our value it cut off chunked bodies within the limit,
                 // without an answer (BodyLimitTest).
                 .set(UndertowOptions.MAX_ENTITY_SIZE, 0L)
@@ -230,6 +230,9 @@ public final class MpoolServer implements AutoCloseable {
     public MpoolServer start() throws IOException {
         AbandonedResponseBuffer.check();
         HttpConnections.check();
+        if (h2 != null) {
+            Http2Connections.check();
+        }
         Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
         worker = xnio.createWorker(OptionMap.builder()
                 .set(Options.WORKER_IO_THREADS, config.ioThreads())

@@ -76,7 +76,14 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
                     .asType(MethodType.methodType(SSLSessionInfo.class, Http2Channel.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new ExceptionInInitializerError(new IllegalStateException("this Undertow's HTTP/2 is not what mpool"
-                    + " expects (Undertow 2.3: Http2SslSessionInfo(Http2Channel)): " + e, e));
+                    + " expects (as in Undertow 2.3.27 to 2.4.4: Http2SslSessionInfo(Http2Channel)): " + e, e));
+        }
+    }
+
+    /** @throws ExceptionInInitializerError (at class load) if Undertow's HTTP/2 is not what this expects */
+    static void check() {
+        if (NEW_SSL_SESSION_INFO == null) {
+            throw new IllegalStateException("Http2SslSessionInfo(Http2Channel) not found");
         }
     }
 
