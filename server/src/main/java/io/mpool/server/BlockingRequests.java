@@ -31,7 +31,7 @@ public final class BlockingRequests {
     public static boolean tryStart(HttpServerExchange exchange) {
         HandlerSettings settings = HandlerSettings.of(exchange);
         if (!settings.blockingPermits.tryAcquire()) {
-            settings.blockingRefusals.increment();
+            settings.blockingRefused();
             return false;
         }
         exchange.addExchangeCompleteListener((ex, next) -> {

@@ -1,7 +1,6 @@
 package io.mpool.server;
 
 import io.mpool.server.stats.ServerStats;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pool memory every whole body held in memory may take together ({@code --body-memory-total}).
@@ -12,7 +11,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class BodyMemoryBudget {
     private final long max;
-    private final AtomicLong inUse;
     private final ServerStats stats;
 
     /** @param max bytes, {@code Long.MAX_VALUE} for no bound */
@@ -21,29 +19,21 @@ final class BodyMemoryBudget {
             throw new IllegalArgumentException("--body-memory-total=" + max + " (expected: > 0 once resolved)");
         }
         this.max = max;
-        this.inUse = stats.bodyMemoryInUse;
         this.stats = stats;
     }
 
     /** Takes {@code bytes} of the budget; false (nothing taken) when that would pass it. */
     boolean tryReserve(long bytes) {
-        long now;
-        do {
-            now = inUse.get();
-            if (now + bytes > max) {
-                return false;
-            }
-        } while (!inUse.compareAndSet(now, now + bytes));
-        return true;
+        return stats.tryReserveBodyMemory(bytes, max);
     }
 
     /** A body went to a temp file early because the budget was taken (counted). */
     void spilledEarly() {
-        stats.bodyMemoryEarlySpills.increment();
+        stats.bodySpilledEarly();
     }
 
     void release(long bytes) {
-        long after = inUse.addAndGet(-bytes);
+        long after = stats.releaseBodyMemory(bytes);
         assert after >= 0 : "body memory budget released below zero: " + after;
     }
 

@@ -1,8 +1,8 @@
 package io.mpool.server;
 
+import io.mpool.server.stats.ServerStats;
 import io.undertow.server.HttpServerExchange;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.LongAdder;
 import org.xnio.Option;
 
 /**
@@ -21,12 +21,17 @@ final class HandlerSettings {
     /** Blocking requests running at once: at most {@code --max-blocking-requests}. */
     final Semaphore blockingPermits;
     /** Counts the 503s when no permit was left (shown on the admin view and metrics). */
-    final LongAdder blockingRefusals;
+    private final ServerStats stats;
 
-    HandlerSettings(BodyLimits bodyLimits, int maxBlockingRequests, LongAdder blockingRefusals) {
+    HandlerSettings(BodyLimits bodyLimits, int maxBlockingRequests, ServerStats stats) {
         this.bodyLimits = bodyLimits;
         this.blockingPermits = new Semaphore(maxBlockingRequests);
-        this.blockingRefusals = blockingRefusals;
+        this.stats = stats;
+    }
+
+    /** A blocking request found no permit left: counted, the caller answers it. */
+    void blockingRefused() {
+        stats.blockingRefused();
     }
 
     /**

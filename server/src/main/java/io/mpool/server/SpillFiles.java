@@ -43,8 +43,7 @@ final class SpillFiles {
     SpillFile create(Path dir) throws IOException {
         SpillFile file = SpillFile.create(dir, this);
         live.add(file);
-        stats.bodyTempFilesLive.increment();
-        stats.bodySpills.increment();
+        stats.bodyTempFileCreated();
         return file;
     }
 
@@ -58,31 +57,26 @@ final class SpillFiles {
      * @throws SpillRefusedException when the live files would pass {@code --body-temp-max}
      */
     void reserve(long bytes) throws SpillRefusedException {
-        long now;
-        do {
-            now = stats.bodyTempBytes.get();
-            if (now + bytes > maxBytes) {
-                stats.bodyTempRefusals.increment();
-                throw new SpillRefusedException("temp files of request bodies hold " + now + " bytes; "
-                        + bytes + " more would pass --body-temp-max=" + maxBytes);
-            }
-        } while (!stats.bodyTempBytes.compareAndSet(now, now + bytes));
+        if (!stats.tryReserveBodyTemp(bytes, maxBytes)) {
+            throw new SpillRefusedException("temp files of request bodies hold " + stats.bodyTempBytes() + " bytes; "
+                    + bytes + " more would pass --body-temp-max=" + maxBytes);
+        }
     }
 
     void spilled(long bytes) {
-        stats.bodySpillBytes.add(bytes);
+        stats.bodySpillWritten(bytes);
     }
 
     /** A write to a temp file failed (a full disk); counted. */
     void writeFailed() {
-        stats.bodyTempWriteFailures.increment();
+        stats.bodyTempWriteFailed();
     }
 
     /** A file is gone: its bytes go back to the budget. */
     void deleted(SpillFile file, long reservedBytes) {
-        stats.bodyTempBytes.addAndGet(-reservedBytes);
+        stats.releaseBodyTemp(reservedBytes);
         if (live.remove(file)) {
-            stats.bodyTempFilesLive.decrement();
+            stats.bodyTempFileDeleted();
         }
     }
 

@@ -42,7 +42,7 @@ final class BodyTestRoutes implements UnaryOperator<HttpHandler> {
     /** The server's body limits, with every temp file written to {@code /dev/full} (each write: ENOSPC). */
     private BodyLimits fullDisk() {
         BodyLimits limits = server.get().bodyLimits();
-        return new BodyLimits(limits.inMemoryMax(), limits.tempDir(), new SpillFiles(server.get().stats(), 0,
+        return new BodyLimits(limits.inMemoryMax(), limits.tempDir(), new SpillFiles(server.get().counters(), 0,
                 path -> FileChannel.open(Path.of("/dev/full"), StandardOpenOption.READ, StandardOpenOption.WRITE)),
                 limits.memory());
     }

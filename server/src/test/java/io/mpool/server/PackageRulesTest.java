@@ -4,6 +4,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
@@ -15,6 +16,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import io.mpool.server.stats.ServerStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -93,6 +95,16 @@ class PackageRulesTest {
         noClasses().that().resideInAPackage("io.mpool.server.framing")
                 .should().dependOnClassesThat().resideInAnyPackage("org.xnio..", "io.undertow..")
                 .because("the framing scanner is pure: it sees bytes, the transport feeds it")
+                .check(SERVER);
+    }
+
+    /** Readers (the admin endpoint, metrics, health) see the counters read-only: they call no {@link ServerStats} method. */
+    @Test
+    void theAdminPackageReadsTheCountersThroughTheReadOnlyView() {
+        noClasses().that().resideInAPackage("io.mpool.server.admin")
+                .should().callMethodWhere(DescribedPredicate.describe("a method of ServerStats (which counts)",
+                        call -> call.getTargetOwner().isEquivalentTo(ServerStats.class)))
+                .because("only a counter's owner counts; readers take ServerMetric")
                 .check(SERVER);
     }
 

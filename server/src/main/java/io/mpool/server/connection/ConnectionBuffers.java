@@ -148,7 +148,7 @@ final class ConnectionBuffers {
         try {
             block = arena.takeLarge(size, owner);
         } catch (ArenaExhaustedException e) {
-            stats.arenaRejections.increment();
+            stats.arenaRejected();
             throw e;
         }
         bytes += block.capacity();

@@ -130,7 +130,7 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
     private boolean frameStarts(int type, int flags, int length) {
         switch (type) {
             case TYPE_RST_STREAM:
-                stats.h2StreamsResetByPeer.increment();
+                stats.h2StreamResetByPeer();
                 long now = System.nanoTime();
                 if (resetsInWindow == 0 || now - resetWindowStart >= resetWindowNanos) {
                     resetWindowStart = now;
@@ -167,7 +167,7 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
 
     /** Closes with GOAWAY ENHANCE_YOUR_CALM (counted); always false. */
     private boolean calm(String why) {
-        stats.h2CalmGoaways.increment();
+        stats.h2CalmGoawaySent();
         Http2Channel http2 = channel;
         LOG.fine(() -> "closing HTTP/2 connection from " + (http2 == null ? "?" : http2.getPeerAddress()) + ": " + why);
         if (http2 != null) {
