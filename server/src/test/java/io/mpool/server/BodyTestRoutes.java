@@ -1,5 +1,7 @@
 package io.mpool.server;
 
+import io.mpool.server.body.BodyLimits;
+import io.mpool.server.body.SpillFiles;
 import io.mpool.server.demo.Responses;
 import io.undertow.server.HttpHandler;
 import io.undertow.util.SameThreadExecutor;

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.body;
 
 import io.mpool.server.stats.ServerStats;
 
@@ -9,12 +9,12 @@ import io.mpool.server.stats.ServerStats;
  * this budget a new block is refused and {@link RequestBody} sends the body to a temp file instead,
  * as if it had passed its own limit. A reservation lasts until the request's memory is reset.
  */
-final class BodyMemoryBudget {
+public final class BodyMemoryBudget {
     private final long max;
     private final ServerStats stats;
 
     /** @param max bytes, {@code Long.MAX_VALUE} for no bound */
-    BodyMemoryBudget(long max, ServerStats stats) {
+    public BodyMemoryBudget(long max, ServerStats stats) {
         if (max <= 0) {
             throw new IllegalArgumentException("--body-memory-total=" + max + " (expected: > 0 once resolved)");
         }
@@ -23,21 +23,21 @@ final class BodyMemoryBudget {
     }
 
     /** Takes {@code bytes} of the budget; false (nothing taken) when that would pass it. */
-    boolean tryReserve(long bytes) {
+    public boolean tryReserve(long bytes) {
         return stats.tryReserveBodyMemory(bytes, max);
     }
 
     /** A body went to a temp file early because the budget was taken (counted). */
-    void spilledEarly() {
+    public void spilledEarly() {
         stats.bodySpilledEarly();
     }
 
-    void release(long bytes) {
+    public void release(long bytes) {
         long after = stats.releaseBodyMemory(bytes);
         assert after >= 0 : "body memory budget released below zero: " + after;
     }
 
-    long max() {
+    public long max() {
         return max;
     }
 }

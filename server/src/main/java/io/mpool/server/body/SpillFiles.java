@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.body;
 
 import io.mpool.server.stats.ServerStats;
 import java.io.IOException;
@@ -13,10 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * metrics, held together under {@code --body-temp-max} bytes, and deleted at server stop should a
  * connection's own cleanup not have run by then.
  */
-final class SpillFiles {
+public final class SpillFiles {
     /** Opens a new temp file's channel (tests put a full disk here). */
     @FunctionalInterface
-    interface Opener {
+    public interface Opener {
         FileChannel open(Path path) throws IOException;
     }
 
@@ -29,18 +29,18 @@ final class SpillFiles {
     private final Set<SpillFile> live = ConcurrentHashMap.newKeySet();
 
     /** @param maxBytes bytes all live files may hold together, 0 = no limit */
-    SpillFiles(ServerStats stats, long maxBytes) {
+    public SpillFiles(ServerStats stats, long maxBytes) {
         this(stats, maxBytes, FILES);
     }
 
-    SpillFiles(ServerStats stats, long maxBytes, Opener opener) {
+    public SpillFiles(ServerStats stats, long maxBytes, Opener opener) {
         this.stats = stats;
         this.maxBytes = maxBytes == 0 ? Long.MAX_VALUE : maxBytes;
         this.opener = opener;
     }
 
     /** A new, empty temp file in {@code dir}, counted live until {@link SpillFile#delete()}. */
-    SpillFile create(Path dir) throws IOException {
+    public SpillFile create(Path dir) throws IOException {
         SpillFile file = SpillFile.create(dir, this);
         live.add(file);
         stats.bodyTempFileCreated();
@@ -68,7 +68,7 @@ final class SpillFiles {
     }
 
     /** A write to a temp file failed (a full disk); counted. */
-    void writeFailed() {
+    public void writeFailed() {
         stats.bodyTempWriteFailed();
     }
 
@@ -96,7 +96,7 @@ final class SpillFiles {
     }
 
     /** The disk budget for request bodies is spent: the request gets 503, the server is fine. */
-    static final class SpillRefusedException extends IOException {
+    public static final class SpillRefusedException extends IOException {
         private static final long serialVersionUID = 1L;
 
         SpillRefusedException(String message) {
