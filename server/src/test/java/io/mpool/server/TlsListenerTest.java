@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionSummary;
-import io.mpool.server.stats.ServerStats;
 import io.mpool.testing.Await;
 import io.undertow.protocols.ssl.SslConduit;
 import java.io.ByteArrayOutputStream;
@@ -282,7 +281,7 @@ class TlsListenerTest {
             out.flush();
             assertTrue(readResponse(in).endsWith("hello\n"));
         }
-        ServerStats.Totals totals = fixture.awaitAllPoolsDestroyed();
+        ServerTotals totals = fixture.awaitAllPoolsDestroyed();
         assertEquals(0, totals.arenaRejections());
     }
 

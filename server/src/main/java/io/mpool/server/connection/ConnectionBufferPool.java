@@ -211,7 +211,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
      * @throws ConnectionCapExceededException when it would pass the connection's cap
      */
     public void requestStarted() {
-        stats.requests.increment();
+        stats.requestStarted();
         try {
             synchronized (this) {
                 requestsRunning++;
@@ -300,7 +300,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
             openHandles = null;
             openBuffers = 0;
             headBufferOut = false;
-            stats.orphanedBuffersReclaimed.add(reclaimed);
+            stats.orphanedBuffersReclaimed(reclaimed);
             runDeferredWork();
             return reclaimed;
         }
@@ -428,7 +428,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     /** @throws ConnectionCapExceededException if {@code size} more bytes would pass the connection's cap (lock held) */
     void checkCap(int size) {
         if (bytesReserved() + size > maxBytes) {
-            stats.connectionCapExceeded.increment();
+            stats.connectionCapRefused();
             if (!capLogged) {
                 capLogged = true;
                 LOG.warning("connection " + id + " (" + remote + ") passed its cap of " + maxBytes
@@ -446,7 +446,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
         try {
             return zeroed ? pool.allocateZeroed(size) : pool.allocate(size);
         } catch (ArenaExhaustedException e) {
-            stats.arenaRejections.increment();
+            stats.arenaRejected();
             throw e;
         }
     }
@@ -479,7 +479,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
                 }
                 pool.destroy();
             } finally {
-                stats.poolsDestroyed.increment();
+                stats.poolDestroyed();
                 onDestroyed.run();
             }
             return true;

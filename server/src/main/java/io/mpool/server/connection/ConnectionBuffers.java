@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  * <p>The buffers Undertow takes with {@code ByteBufferPool.allocate()} belong to objects that live
  * as long as the connection, not to one request: the read buffer that holds the bytes of a
  * pipelined next request, the buffer the response conduit keeps while more pipelined requests
- * follow, the batch of pipelined responses, and (Undertow 2.3) the response conduit's buffer that is
+ * follow, the batch of pipelined responses, and (Undertow 2.3 and 2.4) the response conduit's buffer that is
  * abandoned when the connection switches to batching, held until the connection closes. Under
  * steady pipelining one of them is always open: if they lived in the request's pool, its reset
  * could never run. So each is a block of its own, taken from the arena; a reset neither waits for
@@ -148,7 +148,7 @@ final class ConnectionBuffers {
         try {
             block = arena.takeLarge(size, owner);
         } catch (ArenaExhaustedException e) {
-            stats.arenaRejections.increment();
+            stats.arenaRejected();
             throw e;
         }
         bytes += block.capacity();

@@ -71,10 +71,10 @@ public final class ConnectionRegistry {
             // when the connection goes idle.
             pool = MpPool.create(arena, MpPool.NODE_SIZE, "conn-" + id).cacheOnReset(CACHED_BUFFERS, bufferSize);
         } catch (ArenaExhaustedException e) {
-            stats.arenaRejections.increment(); // only the arena's refusal counts as one
+            stats.arenaRejected(); // only the arena's refusal counts as one
             throw e;
         }
-        stats.poolsCreated.increment();
+        stats.poolCreated();
         return new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes, arrayBacked, stats,
                 onDestroyed);
     }

@@ -64,7 +64,7 @@ public final class RequestScopeHandler implements HttpHandler {
         if (requestMetrics != null) {
             startNanos = System.nanoTime();
         }
-        stats.inFlight.increment();
+        stats.requestEntered();
         tracker.started(exchange);
         exchange.addExchangeCompleteListener(requestEnd);
         if (stats.draining()) {
@@ -74,7 +74,7 @@ public final class RequestScopeHandler implements HttpHandler {
         }
         try {
             if (connection == null) {
-                stats.requests.increment();
+                stats.requestStarted();
             } else {
                 connection.requestStarted(); // may refuse: the request has not started its response
             }
@@ -107,7 +107,7 @@ public final class RequestScopeHandler implements HttpHandler {
         if (requestMetrics != null) {
             requestMetrics.record(completed, System.nanoTime() - startNanos);
         }
-        stats.inFlight.decrement();
+        stats.requestCompleted();
         tracker.ended(completed);
         if (connection == null) {
             nextListener.proceed();

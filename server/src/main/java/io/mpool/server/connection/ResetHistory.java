@@ -53,7 +53,7 @@ public final class ResetHistory {
 
     /** A request ended and its reset had to wait. */
     void deferred(ServerStats stats) {
-        stats.resetsDeferred.increment();
+        stats.resetDeferred();
         if (pendingSinceNanos == 0) {
             pendingSinceNanos = System.nanoTime();
         }
@@ -63,7 +63,7 @@ public final class ResetHistory {
     void coalesced(int requestEnds, ServerStats stats) {
         if (requestEnds > 0) {
             coalesced += requestEnds;
-            stats.resetsCoalesced.add(requestEnds);
+            stats.requestEndsCoalesced(requestEnds);
         }
     }
 
@@ -73,10 +73,10 @@ public final class ResetHistory {
         long deferredMicros = waited ? (System.nanoTime() - pendingSinceNanos) / 1_000 : 0;
         pendingSinceNanos = 0;
         resets++;
-        stats.resets.increment();
+        stats.poolReset();
         coalesced(covered - 1, stats);
         if (waited) {
-            stats.resetDelays.recordDeferred(deferredMicros);
+            stats.deferredResetRan(deferredMicros);
         }
         record(System.currentTimeMillis(), bytesBefore, nodeCount, large, deferredMicros, covered);
         PoolResetEvent.emit(id, bytesBefore, nodeCount, large, deferredMicros, covered);

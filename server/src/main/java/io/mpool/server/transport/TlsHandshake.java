@@ -40,7 +40,7 @@ public final class TlsHandshake implements TlsDescription {
             cipherSuite = session.getCipherSuite();
         }
         finishedNanos = Math.max(1, System.nanoTime());
-        stats.tlsHandshakes.increment();
+        stats.tlsHandshakeFinished();
     }
 
     /** The decrypted side of the connection, what the HTTP layers read and write. */
@@ -62,7 +62,7 @@ public final class TlsHandshake implements TlsDescription {
         if (finishedNanos != 0 || now - startedNanos <= timeoutNanos || !connection.isOpen()) {
             return false;
         }
-        stats.tlsHandshakeTimeouts.increment();
+        stats.tlsHandshakeTimedOut();
         IoUtils.safeClose(connection);
         return true;
     }
@@ -70,7 +70,7 @@ public final class TlsHandshake implements TlsDescription {
     /** The connection closed: a handshake that had not finished failed (counted once). */
     public synchronized void connectionClosed() {
         if (!closeCounted && finishedNanos == 0) {
-            stats.tlsHandshakeFailures.increment();
+            stats.tlsHandshakeFailed();
         }
         closeCounted = true;
     }
