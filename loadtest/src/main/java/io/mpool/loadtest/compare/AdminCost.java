@@ -119,7 +119,7 @@ public final class AdminCost implements Callable<Integer> {
                     LoadResult.ms(withAdmin.getValueAtPercentile(50)), LoadResult.ms(withAdmin.getValueAtPercentile(99)),
                     withAdmin.getTotalCount(), poolsAnswers.sum(), metricsAnswers.sum());
             System.out.printf(Locale.ROOT, "  p99 with / alone %.2f (target: at most %.0f)%n", ratio, TARGET_RATIO);
-            System.out.println("  server: " + String.join(" ", command));
+            System.out.println("  server: " + String.join(" ", command) + " (its log: " + log + ")");
             return 0;
         } finally {
             for (Client client : idle) {
