@@ -286,6 +286,38 @@ class TlsListenerTest {
         assertEquals(0, totals.arenaRejections());
     }
 
+    /**
+     * An idle TLS connection, right after its handshake and again after a request, holds nothing
+     * once the sweep has seen it idle: no packet buffer, no node, as nginx frees an idle
+     * connection's buffers (the engine's own state stays on the heap).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void anIdleTlsConnectionHoldsNoPacketBufferAndNoNodeAfterTheSweep(String protocol) throws Exception {
+        SSLSocket socket = (SSLSocket) certificates().clientContext().getSocketFactory().createSocket();
+        try (socket) {
+            socket.setEnabledProtocols(new String[] {protocol});
+            socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
+            socket.setSoTimeout((int) WAIT.toMillis());
+            socket.startHandshake();
+            awaitNothingHeld("after its handshake");
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"));
+            awaitNothingHeld("after a request");
+            assertEquals(protocol, fixture.server().registry().pools().get(0).summary().tls().protocol());
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    private void awaitNothingHeld(String when) {
+        Await.until("the idle TLS connection to hold no arena memory " + when, WAIT,
+                () -> fixture.server().registry().pools().get(0).summary(),
+                idle -> idle.bytesReserved() == 0 && idle.tls().bufferBytes() == 0
+                        && fixture.server().arena().stats().outstandingBlocks() == 0);
+    }
+
     private SSLSocket tlsSocket() throws IOException, GeneralSecurityException {
         SSLContext context = certificates().clientContext();
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
