@@ -60,8 +60,9 @@ class CompareTest {
         assertTrue(config.contains("ssl_certificate_key /tmp/x/tls/key.pem;"), config);
         assertTrue(config.contains("ssl_protocols TLSv1.2 TLSv1.3;"), config);
         assertFalse(config.contains("__"), "every placeholder filled in: " + config);
-        assertFalse(Compare.nginxConfig(template, 45001, 1, Path.of("/tmp/x/static"), null).contains("ssl"),
-                "plain HTTP without a certificate");
+        String plain = Compare.nginxConfig(template, 45001, 1, Path.of("/tmp/x/static"), null);
+        assertTrue(plain.contains("listen 127.0.0.1:45001 backlog=4096;"), plain);
+        assertFalse(plain.contains("ssl_"), "plain HTTP without a certificate: " + plain);
     }
 
     @Test
