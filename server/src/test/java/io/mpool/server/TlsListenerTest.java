@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -39,6 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
@@ -284,6 +286,28 @@ class TlsListenerTest {
         }
         ServerStats.Totals totals = fixture.awaitAllPoolsDestroyed();
         assertEquals(0, totals.arenaRejections());
+    }
+
+    /** ALPN: the server's first choice the client offers (h2 before http/1.1), and none of ours is refused. */
+    @Test
+    void alpnPicksTheServersFirstChoiceAmongTheOfferedAndRefusesNoneOfOurs() throws Exception {
+        assertEquals("h2", alpn("http/1.1", "h2"));
+        assertEquals("http/1.1", alpn("spdy/3", "http/1.1"));
+        assertThrows(SSLHandshakeException.class, () -> alpn("spdy/3"));
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    /** The protocol the server chose for a client offering {@code offered} over ALPN. */
+    private String alpn(String... offered) throws IOException, GeneralSecurityException {
+        try (SSLSocket socket = (SSLSocket) certificates().clientContext().getSocketFactory().createSocket()) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(offered);
+            socket.setSSLParameters(parameters);
+            socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
+            socket.setSoTimeout((int) WAIT.toMillis());
+            socket.startHandshake();
+            return socket.getApplicationProtocol();
+        }
     }
 
     /**
