@@ -39,6 +39,8 @@ final class ConnectionBuffers {
     private final Object owner;
     private final int size;
     private final ServerStats stats;
+    /** How many free blocks are kept for the next {@link #handOut}: {@link #FREE_MAX} unless {@link #keepFree} said. */
+    private int freeMax = FREE_MAX;
     /** Free blocks; null while there are none (an idle connection holds no array either). */
     private ArenaBlock[] free;
     /** The buffer view of each free block, made once per block (no view per hand-out). */
@@ -52,6 +54,23 @@ final class ConnectionBuffers {
         this.owner = owner;
         this.size = size;
         this.stats = stats;
+    }
+
+    /**
+     * Keeps at most {@code max} free blocks from now on (0: a block given back goes to the arena at
+     * once); free blocks past it go back to the arena now.
+     */
+    void keepFree(int max) {
+        if (max < 0 || max > FREE_MAX) {
+            throw new IllegalArgumentException("max=" + max + " (expected: 0.." + FREE_MAX + " free blocks)");
+        }
+        freeMax = max;
+        while (freeCount > max) {
+            freeCount--;
+            releaseToArena(free[freeCount]);
+            free[freeCount] = null;
+            freeViews[freeCount] = null;
+        }
     }
 
     /** Bytes in each buffer handed out. */
@@ -113,7 +132,7 @@ final class ConnectionBuffers {
     void giveBack(ArenaBlock block, ByteBuffer view) {
         outCount--;
         assert outCount >= 0 : "more connection buffers given back than handed out: " + block;
-        if (freeCount < FREE_MAX) {
+        if (freeCount < freeMax) {
             push(block, view);
         } else {
             releaseToArena(block);

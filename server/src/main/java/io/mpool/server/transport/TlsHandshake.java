@@ -21,6 +21,8 @@ public final class TlsHandshake implements TlsDescription {
     private volatile String protocol;
     private volatile String cipherSuite;
     private boolean closeCounted;
+    /** What runs when the handshake finished ({@link #whenFinished}); null: nothing. */
+    private volatile Runnable onFinished;
 
     /** Watches the handshake of {@code connection} from now on; call before its first read. */
     public TlsHandshake(SslConnection connection, long timeoutNanos, ServerStats stats) {
@@ -41,6 +43,10 @@ public final class TlsHandshake implements TlsDescription {
         }
         finishedNanos = Math.max(1, System.nanoTime());
         stats.tlsHandshakeFinished();
+        Runnable action = onFinished;
+        if (action != null) {
+            action.run();
+        }
     }
 
     /** The decrypted side of the connection, what the HTTP layers read and write. */
@@ -73,6 +79,11 @@ public final class TlsHandshake implements TlsDescription {
             stats.tlsHandshakeFailed();
         }
         closeCounted = true;
+    }
+
+    @Override
+    public void whenFinished(Runnable action) {
+        this.onFinished = action;
     }
 
     @Override
