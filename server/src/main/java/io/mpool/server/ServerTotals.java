@@ -37,7 +37,11 @@ import io.mpool.server.stats.ServerStats;
  * @param h2StreamsRefused        HTTP/2 streams refused (REFUSED_STREAM): past the concurrent-stream
  *                                limit, or no memory for their region
  * @param h2CalmGoaways           HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid
- *                                reset, CONTINUATION flood)
+ *                                reset, CONTINUATION, control-frame and empty-frame floods); by flood:
+ * @param h2RapidResets           of those, rapid reset (RST_STREAM frames past the reset window's bound)
+ * @param h2ContinuationFloods    of those, a header block past its bytes or CONTINUATION frames
+ * @param h2ControlFloods         of those, PING and SETTINGS frames past their bound
+ * @param h2EmptyFrameFloods      of those, DATA frames with no bytes and no END_STREAM, one after another
  */
 public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                            long resets, long resetsDeferred, long resetsCoalesced,
@@ -48,7 +52,8 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                            long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
                            long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures,
                            long h2Streams, long h2StreamsResetByPeer,
-                           long h2StreamsRefused, long h2CalmGoaways) {
+                           long h2StreamsRefused, long h2CalmGoaways, long h2RapidResets,
+                           long h2ContinuationFloods, long h2ControlFloods, long h2EmptyFrameFloods) {
 
     static ServerTotals of(ServerStats.Totals t) {
         return new ServerTotals(t.poolsCreated(), t.poolsDestroyed(), t.poolsLive(), t.requests(), t.resets(),
@@ -59,6 +64,7 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                 t.tlsHandshakeFailures(), t.tlsHandshakeTimeouts(), t.certificateReloads(),
                 t.certificateReloadFailures(),
                 t.h2Streams(), t.h2StreamsResetByPeer(),
-                t.h2StreamsRefused(), t.h2CalmGoaways());
+                t.h2StreamsRefused(), t.h2CalmGoaways(), t.h2RapidResets(), t.h2ContinuationFloods(),
+                t.h2ControlFloods(), t.h2EmptyFrameFloods());
     }
 }

@@ -82,7 +82,7 @@ public final class Http2Connections {
             channel.getSourceChannel().setConduit(guard); // the framing check and the preface check are out
             Http2Channel http2 = new Http2Channel(channel, protocol, pool, null, false, false, false, options);
             guard.guarding(http2);
-            Http2StreamListener listener = new Http2StreamListener(root, options, bufferSize, streams,
+            Http2StreamListener listener = new Http2StreamListener(http2, root, options, bufferSize, streams,
                     settings.maxConcurrentStreams(), stats);
             http2.addCloseTask(c -> {
                 listener.connectionClosed();

@@ -9,6 +9,7 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.http2.AbstractHttp2StreamSourceChannel;
 import io.undertow.protocols.http2.Http2Channel;
 import io.undertow.protocols.http2.Http2HeadersStreamSinkChannel;
+import io.undertow.protocols.http2.Http2StreamSinkChannel;
 import io.undertow.protocols.http2.Http2StreamSourceChannel;
 import io.undertow.server.Connectors;
 import io.undertow.server.ExchangeCompletionListener;
@@ -32,9 +33,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -98,13 +99,18 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     /** Streams between request and exchange completion (the concurrent-stream limit counts these). */
     private final AtomicInteger running = new AtomicInteger();
     private volatile long opened;
-    /** The exchanges running now, for the connection's close (guarded by this set's lock). */
-    private final Set<HttpServerExchange> exchanges = new HashSet<>();
+    /**
+     * The exchanges running now and their responses' streams, for the connection's close and the
+     * watchdog's look at the send windows (guarded by this map's lock).
+     */
+    private final Map<HttpServerExchange, Http2StreamSinkChannel> exchanges = new HashMap<>();
+    private final Http2Channel channel;
     private final ExchangeCompletionListener streamEnd = this::streamEnded;
     private final HttpHandler refusing = this::handleRefusing;
 
-    Http2StreamListener(HttpHandler root, OptionMap options, int bufferSize, Http2Streams streams,
-                        int maxConcurrentStreams, ServerStats stats) {
+    Http2StreamListener(Http2Channel channel, HttpHandler root, OptionMap options, int bufferSize,
+                        Http2Streams streams, int maxConcurrentStreams, ServerStats stats) {
+        this.channel = channel;
         this.root = root;
         this.options = options;
         this.bufferSize = bufferSize;
@@ -129,6 +135,29 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     @Override
     public long opened() {
         return opened;
+    }
+
+    /**
+     * Whether a running stream's response waits for the peer's WINDOW_UPDATE: the connection's
+     * send window or the stream's is used up (a peer that never opens its window stalls the
+     * response with the socket idle, which the write timeout's stamp never sees).
+     */
+    @Override
+    public boolean waitingForWindow() {
+        if (running.get() == 0) {
+            return false;
+        }
+        if (Http2Windows.connectionExhausted(channel)) {
+            return true;
+        }
+        synchronized (exchanges) {
+            for (Http2StreamSinkChannel response : exchanges.values()) {
+                if (Http2Windows.streamExhausted(response)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Override
@@ -197,7 +226,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             stats.requests.increment(); // a region's stream is counted by its connection
         }
         synchronized (exchanges) {
-            exchanges.add(exchange);
+            exchanges.put(exchange, request.getResponseChannel());
         }
         request.setTrailersHandler(trailers -> exchange.putAttachment(HttpAttachments.REQUEST_TRAILERS, trailers));
         request.setMaxStreamSize(maxEntitySize);
@@ -298,7 +327,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     void connectionClosed() {
         List<HttpServerExchange> open;
         synchronized (exchanges) {
-            open = new ArrayList<>(exchanges);
+            open = new ArrayList<>(exchanges.keySet());
         }
         for (HttpServerExchange exchange : open) {
             if (!exchange.isBlocking() && !exchange.isComplete()) {

@@ -67,8 +67,9 @@ public final class ServerStats {
     public final LongAdder h2StreamsResetByPeer = new LongAdder();
     /** HTTP/2 streams refused (REFUSED_STREAM): past the concurrent-stream limit, or no memory for their region. */
     public final LongAdder h2StreamsRefused = new LongAdder();
-    /** HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid reset, CONTINUATION or control-frame floods). */
+    /** HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (any {@link H2Flood}); bump with {@link #h2CalmGoaway}. */
     public final LongAdder h2CalmGoaways = new LongAdder();
+    private final LongAdder[] h2CalmByFlood = new LongAdder[H2Flood.values().length];
     /** Delay of every reset, recorded for the deferred ones only (see {@link ResetDelays}). */
     public final ResetDelays resetDelays = new ResetDelays();
 
@@ -84,7 +85,22 @@ public final class ServerStats {
     private volatile long drainingSinceNanos = NOT_DRAINING;
     private static final long NOT_DRAINING = Long.MIN_VALUE;
 
+    /** The floods an HTTP/2 connection is closed for with GOAWAY ENHANCE_YOUR_CALM. */
+    public enum H2Flood {
+        /** RST_STREAM frames past the reset window's bound (CVE-2023-44487). */
+        RAPID_RESET,
+        /** A header block past its bytes or CONTINUATION frames (CVE-2024-27316 family). */
+        CONTINUATION,
+        /** PING and SETTINGS frames, each of which the server must answer (CVE-2019-9512, -9515). */
+        CONTROL,
+        /** DATA frames with no bytes and no END_STREAM, one after another (CVE-2019-9518). */
+        EMPTY_FRAME
+    }
+
     public ServerStats() {
+        for (int i = 0; i < h2CalmByFlood.length; i++) {
+            h2CalmByFlood[i] = new LongAdder();
+        }
         for (int i = 0; i < framingRefusalsByStatus.length; i++) {
             framingRefusalsByStatus[i] = new LongAdder();
         }
@@ -103,6 +119,17 @@ public final class ServerStats {
     /** Framing refusals answered with {@code FRAMING_STATUSES[index]} (or other statuses at {@link #OTHER_FRAMING_STATUS}). */
     public long framingRefusals(int index) {
         return framingRefusalsByStatus[index].sum();
+    }
+
+    /** An HTTP/2 connection is closed with GOAWAY ENHANCE_YOUR_CALM for {@code flood}. */
+    public void h2CalmGoaway(H2Flood flood) {
+        h2CalmByFlood[flood.ordinal()].increment();
+        h2CalmGoaways.increment();
+    }
+
+    /** HTTP/2 connections closed for {@code flood}. */
+    public long h2CalmGoaways(H2Flood flood) {
+        return h2CalmByFlood[flood.ordinal()].sum();
     }
 
     /** A graceful stop has begun: readiness turns DOWN, answers carry {@code Connection: close}. */
@@ -132,7 +159,8 @@ public final class ServerStats {
                          long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
                          long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures,
                          long h2Streams, long h2StreamsResetByPeer,
-                         long h2StreamsRefused, long h2CalmGoaways) {
+                         long h2StreamsRefused, long h2CalmGoaways, long h2RapidResets,
+                         long h2ContinuationFloods, long h2ControlFloods, long h2EmptyFrameFloods) {
     }
 
     public Totals snapshot() {
@@ -147,6 +175,7 @@ public final class ServerStats {
                 tlsHandshakeFailures.sum(), tlsHandshakeTimeouts.sum(), certificateReloads.sum(),
                 certificateReloadFailures.sum(),
                 h2Streams.sum(), h2StreamsResetByPeer.sum(),
-                h2StreamsRefused.sum(), h2CalmGoaways.sum());
+                h2StreamsRefused.sum(), h2CalmGoaways.sum(), h2CalmGoaways(H2Flood.RAPID_RESET),
+                h2CalmGoaways(H2Flood.CONTINUATION), h2CalmGoaways(H2Flood.CONTROL), h2CalmGoaways(H2Flood.EMPTY_FRAME));
     }
 }

@@ -10,4 +10,7 @@ public interface StreamCounts {
 
     /** Streams opened since the connection switched to HTTP/2. */
     long opened();
+
+    /** Whether a running stream's response waits for the peer to open its flow-control window. */
+    boolean waitingForWindow();
 }
