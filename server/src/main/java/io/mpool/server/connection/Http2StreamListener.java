@@ -44,6 +44,7 @@ import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.channels.Channels;
+import org.xnio.conduits.ReadReadyHandler;
 
 /**
  * The receive listener of one HTTP/2 connection, in place of Undertow's
@@ -236,6 +237,8 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         setUpResponse(request.getResponseChannel(), exchange, connection);
         if (!request.isOpen()) {
             Connectors.terminateRequest(exchange);
+        } else if (connection instanceof StreamConnection stream) {
+            stream.preread(channel, request, () -> Connectors.terminateRequest(exchange)); // ended as it is read
         } else {
             request.setCompletionListener(c -> Connectors.terminateRequest(exchange));
         }
@@ -307,8 +310,8 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             exchanges.remove(exchange);
         }
         try {
-            if (exchange.getConnection().getByteBufferPool() instanceof StreamRegion region) {
-                region.exchangeEnded();
+            if (exchange.getConnection() instanceof StreamConnection stream) {
+                stream.exchangeEnded();
             }
         } finally {
             next.proceed();
@@ -330,6 +333,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             open = new ArrayList<>(exchanges.keySet());
         }
         for (HttpServerExchange exchange : open) {
+            if (exchange.getConnection() instanceof StreamConnection stream) {
+                stream.connectionClosed(); // a reader waiting for its body's copy learns it will not come
+            }
             if (!exchange.isBlocking() && !exchange.isComplete()) {
                 try {
                     exchange.endExchange();
@@ -412,6 +418,8 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     /** A stream's connection as its exchange sees it: Undertow's, with the stream's region as its buffer pool. */
     private static final class StreamConnection extends Http2ServerConnection {
         private final StreamRegion region;
+        /** The request body's copy in the region, or null: no body. */
+        private StreamPreread preread;
 
         StreamConnection(Http2Channel channel, Http2StreamSourceChannel request, OptionMap options, int bufferSize,
                          HttpHandler root, StreamRegion region) {
@@ -422,6 +430,30 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         @Override
         public ByteBufferPool getByteBufferPool() {
             return region;
+        }
+
+        /** The exchange reads its body from a copy in the stream's region ({@link StreamPreread}). */
+        void preread(Http2Channel channel, Http2StreamSourceChannel request, Runnable onEnd) {
+            preread = new StreamPreread(request, channel, region, onEnd);
+            region.preread(preread);
+            getSourceChannel().setConduit(preread);
+            // What the channel's constructor does for its first conduit: read-ready events reach its listener.
+            preread.setReadReadyHandler(new ReadReadyHandler.ChannelListenerHandler<>(getSourceChannel()));
+            preread.start();
+        }
+
+        void connectionClosed() {
+            if (preread != null) {
+                preread.connectionClosed();
+            }
+        }
+
+        /** The exchange has completed: the copy stops, then the region goes once nothing of it is out. */
+        void exchangeEnded() {
+            if (preread != null) {
+                preread.close();
+            }
+            region.exchangeEnded();
         }
     }
 }
