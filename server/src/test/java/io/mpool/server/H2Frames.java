@@ -33,6 +33,7 @@ final class H2Frames implements AutoCloseable {
     static final int END_STREAM = 0x1;
     static final int ACK = 0x1;
     static final int END_HEADERS = 0x4;
+    static final int NO_ERROR = 0x0;
     static final int PROTOCOL_ERROR = 0x1;
     static final int FLOW_CONTROL_ERROR = 0x3;
     static final int STREAM_CLOSED = 0x5;

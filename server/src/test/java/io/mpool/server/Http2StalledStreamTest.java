@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.mempool.MpPool;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionSummary;
@@ -73,6 +74,13 @@ class Http2StalledStreamTest {
             assertTrue(stalled.bytesReserved() >= 63 * KILOBYTE, stalled.toString());
             assertTrue(stalled.bytesReserved() <= 64 * KILOBYTE + 2 * MpPool.NODE_SIZE + 16 * KILOBYTE,
                     "its window's chunks, its node and a response buffer: " + stalled);
+            JsonNode detail = fixture.admin("/admin/pools/" + connection().id(), null).json();
+            JsonNode listed = detail.path("streams").get(0);
+            assertEquals(1, listed.path("id").asInt(), detail.toString());
+            assertEquals("running", listed.path("state").asText());
+            assertEquals(63 * KILOBYTE, listed.path("prereadBytes").asLong());
+            assertTrue(listed.path("bytesReserved").asLong() >= 63 * KILOBYTE, listed.toString());
+            assertTrue(listed.has("ageMillis"), listed.toString());
             release.countDown();
             h2.data(1, kilobyte, true);
             assertEquals("read 65536", new String(h2.response(1).body(), StandardCharsets.US_ASCII));

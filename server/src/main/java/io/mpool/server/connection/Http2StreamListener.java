@@ -100,6 +100,8 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     /** Streams between request and exchange completion (the concurrent-stream limit counts these). */
     private final AtomicInteger running = new AtomicInteger();
     private volatile long opened;
+    /** Set by a graceful stop: new streams are refused, GOAWAY goes once none runs (IO thread). */
+    private volatile boolean goingAway;
     /**
      * The exchanges running now and their responses' streams, for the connection's close and the
      * watchdog's look at the send windows (guarded by this map's lock).
@@ -136,6 +138,26 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     @Override
     public long opened() {
         return opened;
+    }
+
+    /**
+     * Graceful stop. Undertow's GOAWAY closes the connection's write side once it is written, which
+     * would cut the running streams' answers: it is sent when they have ended, and streams the
+     * client opens meanwhile are refused.
+     */
+    @Override
+    public void goAway() {
+        channel.getIoThread().execute(() -> {
+            goingAway = true;
+            goAwayIfIdle();
+        });
+    }
+
+    /** On the IO thread: GOAWAY NO_ERROR once a stop has begun and no stream runs. */
+    private void goAwayIfIdle() {
+        if (goingAway && running.get() == 0) {
+            channel.sendGoAway(Http2Channel.ERROR_NO_ERROR);
+        }
     }
 
     /**
@@ -180,7 +202,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     private void handleRequest(Http2Channel channel, Http2StreamSourceChannel request) {
         opened++;
         int streamId = request.getStreamId();
-        if (running.get() >= maxConcurrentStreams) {
+        if (running.get() >= maxConcurrentStreams || goingAway) {
             refuse(channel, request, streamId);
             return;
         }
@@ -304,7 +326,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     }
 
     private void streamEnded(HttpServerExchange exchange, ExchangeCompletionListener.NextListener next) {
-        running.decrementAndGet();
+        if (running.decrementAndGet() == 0 && goingAway) {
+            channel.getIoThread().execute(this::goAwayIfIdle); // after this exchange's last frames
+        }
         stats.inFlight.decrement();
         synchronized (exchanges) {
             exchanges.remove(exchange);
