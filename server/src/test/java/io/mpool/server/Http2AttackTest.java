@@ -216,6 +216,38 @@ class Http2AttackTest {
     }
 
     /**
+     * A client that reads slowly, opening its window a little at a time for longer than the write
+     * timeout, is not the stalled peer: each window it opens lets a write go out, and the stall
+     * check starts again.
+     */
+    @Test
+    void aClientThatOpensItsWindowSlowlyIsServedPastTheWriteTimeout() throws Exception {
+        int size = 400_000; // about 6 s at 64 KB a second: three write timeouts
+        try (H2Frames h2 = new H2Frames(fixture.port(), READ_TIMEOUT_MILLIS)) {
+            h2.headers(1, H2Frames.requestHeaders("GET", "/bytes/" + size), true);
+            long received = 0;
+            boolean ended = false;
+            while (!ended) {
+                H2Frames.Frame frame = h2.read();
+                assertNotNull(frame, "closed after " + received + " bytes");
+                assertTrue(frame.type() != H2Frames.GOAWAY && frame.type() != H2Frames.RST_STREAM, "closed: " + frame);
+                if (frame.type() == H2Frames.DATA) {
+                    received += frame.payload().length;
+                    ended = (frame.flags() & H2Frames.END_STREAM) != 0;
+                    if (frame.payload().length > 0) {
+                        Thread.sleep(frame.payload().length / 64); // 64 KB a second: a slow reader, not a stalled one
+                        h2.windowUpdate(0, frame.payload().length);
+                        h2.windowUpdate(1, frame.payload().length);
+                    }
+                }
+            }
+            assertEquals(size, received);
+        }
+        fixture.awaitAllPoolsDestroyed();
+        assertEquals(0, fixture.server().stats().writeTimeouts.sum());
+    }
+
+    /**
      * A client that asks for a large answer and never opens its window: the answer stalls on flow
      * control with the socket empty. The stall counts as a write that cannot finish: after the
      * write timeout the connection is closed and the stream's region destroyed.
