@@ -2,6 +2,7 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.stats.ServerStats;
+import io.mpool.server.transport.Http2GoAwayWriter;
 import io.mpool.server.transport.StreamCounts;
 import io.undertow.UndertowOptions;
 import io.undertow.conduits.HeadStreamSinkConduit;
@@ -108,12 +109,17 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
      */
     private final Map<HttpServerExchange, Http2StreamSinkChannel> exchanges = new HashMap<>();
     private final Http2Channel channel;
+    /** Writes the stop's first GOAWAY between Undertow's frames, without closing. */
+    private final Http2GoAwayWriter goAwayWriter;
+    /** The highest stream id taken (IO thread): what the stop's GOAWAY names. */
+    private int lastStreamId;
     private final ExchangeCompletionListener streamEnd = this::streamEnded;
     private final HttpHandler refusing = this::handleRefusing;
 
-    Http2StreamListener(Http2Channel channel, HttpHandler root, OptionMap options, int bufferSize,
+    Http2StreamListener(Http2Channel channel, Http2GoAwayWriter goAwayWriter, HttpHandler root, OptionMap options, int bufferSize,
                         Http2Streams streams, int maxConcurrentStreams, ServerStats stats) {
         this.channel = channel;
+        this.goAwayWriter = goAwayWriter;
         this.root = root;
         this.options = options;
         this.bufferSize = bufferSize;
@@ -141,14 +147,28 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     }
 
     /**
-     * Graceful stop. Undertow's GOAWAY closes the connection's write side once it is written, which
-     * would cut the running streams' answers: it is sent when they have ended, and streams the
-     * client opens meanwhile are refused.
+     * Graceful stop (RFC 9113, 6.8): GOAWAY NO_ERROR naming the last stream taken goes out at once,
+     * between Undertow's frames ({@link Http2GoAwayWriter}), the running streams finish, streams the
+     * client opens meanwhile are refused, and once none runs Undertow's own GOAWAY (the same last
+     * stream id or lower) closes the connection. Undertow's GOAWAY alone closes the write side as
+     * soon as it is written, which would cut the running streams' answers.
      */
     @Override
     public void goAway() {
         channel.getIoThread().execute(() -> {
+            if (goingAway) {
+                return;
+            }
             goingAway = true;
+            if (running.get() > 0) {
+                try {
+                    goAwayWriter.goAway(lastStreamId, Http2Channel.ERROR_NO_ERROR);
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "the stop's GOAWAY could not be written", e);
+                    IoUtils.safeClose(channel);
+                    return;
+                }
+            }
             goAwayIfIdle();
         });
     }
@@ -202,6 +222,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     private void handleRequest(Http2Channel channel, Http2StreamSourceChannel request) {
         opened++;
         int streamId = request.getStreamId();
+        if (!goingAway) {
+            lastStreamId = Math.max(lastStreamId, streamId);
+        }
         if (running.get() >= maxConcurrentStreams || goingAway) {
             refuse(channel, request, streamId);
             return;
