@@ -6,7 +6,6 @@ import io.mpool.server.transport.Http2GoAwayWriter;
 import io.mpool.server.transport.StreamCounts;
 import io.undertow.UndertowOptions;
 import io.undertow.conduits.HeadStreamSinkConduit;
-import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.http2.AbstractHttp2StreamSourceChannel;
 import io.undertow.protocols.http2.Http2Channel;
 import io.undertow.protocols.http2.Http2HeadersStreamSinkChannel;
@@ -24,7 +23,6 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.undertow.util.ParameterLimitException;
-import io.undertow.util.ParserUtils;
 import io.undertow.util.Protocols;
 import io.undertow.util.StatusCodes;
 import io.undertow.util.URLUtils;
@@ -45,7 +43,6 @@ import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.channels.Channels;
-import org.xnio.conduits.ReadReadyHandler;
 
 /**
  * The receive listener of one HTTP/2 connection, in place of Undertow's
@@ -248,7 +245,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     private void serve(Http2Channel channel, Http2StreamSourceChannel request, StreamRegion region) {
         int streamId = request.getStreamId();
         HeaderMap headers = request.getHeaders();
-        if (!validPseudoHeaders(headers)) {
+        if (!Http2RequestChecks.validPseudoHeaders(headers, allowUnescapedCharacters)) {
             channel.sendRstStream(streamId, Http2Channel.ERROR_PROTOCOL_ERROR);
             drain(request);
             endRegion(region);
@@ -256,7 +253,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         }
         Http2ServerConnection connection = region == null
                 ? new Http2ServerConnection(channel, request, options, bufferSize, root)
-                : new StreamConnection(channel, request, options, bufferSize, root, region);
+                : new Http2StreamConnection(channel, request, options, bufferSize, root, region);
         HttpServerExchange exchange = new HttpServerExchange(connection, headers,
                 request.getResponseChannel().getHeaders(), maxEntitySize);
         String path = headers.getFirst(Http2Channel.PATH);
@@ -282,7 +279,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         setUpResponse(request.getResponseChannel(), exchange, connection);
         if (!request.isOpen()) {
             Connectors.terminateRequest(exchange);
-        } else if (connection instanceof StreamConnection stream) {
+        } else if (connection instanceof Http2StreamConnection stream) {
             stream.preread(channel, request, () -> Connectors.terminateRequest(exchange)); // ended as it is read
         } else {
             request.setCompletionListener(c -> Connectors.terminateRequest(exchange));
@@ -357,7 +354,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             exchanges.remove(exchange);
         }
         try {
-            if (exchange.getConnection() instanceof StreamConnection stream) {
+            if (exchange.getConnection() instanceof Http2StreamConnection stream) {
                 stream.exchangeEnded();
             }
         } finally {
@@ -380,7 +377,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             open = new ArrayList<>(exchanges.keySet());
         }
         for (HttpServerExchange exchange : open) {
-            if (exchange.getConnection() instanceof StreamConnection stream) {
+            if (exchange.getConnection() instanceof Http2StreamConnection stream) {
                 stream.connectionClosed(); // a reader waiting for its body's copy learns it will not come
             }
             if (!exchange.isBlocking() && !exchange.isComplete()) {
@@ -413,94 +410,4 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         }
     }
 
-    /**
-     * RFC 9113 8.3.1 as Undertow's listener checks it: one {@code :method}; CONNECT with
-     * {@code :authority} only, any other with one {@code :scheme} and one {@code :path}; no
-     * {@code Connection}; {@code TE} only {@code trailers}; and the characters of each.
-     */
-    private boolean validPseudoHeaders(HeaderMap headers) {
-        if (headers.count(Http2Channel.METHOD) != 1 || headers.contains(Headers.CONNECTION)) {
-            return false;
-        }
-        if (headers.get(Http2Channel.METHOD).contains(Methods.CONNECT_STRING)) {
-            if (headers.contains(Http2Channel.SCHEME) || headers.contains(Http2Channel.PATH)
-                    || headers.count(Http2Channel.AUTHORITY) != 1) {
-                return false;
-            }
-        } else if (headers.count(Http2Channel.SCHEME) != 1 || headers.count(Http2Channel.PATH) != 1) {
-            return false;
-        }
-        if (headers.contains(Headers.TE)) {
-            for (String value : headers.get(Headers.TE)) {
-                if (!value.equals("trailers")) {
-                    return false;
-                }
-            }
-        }
-        return (allowUnescapedCharacters || allBytes(headers.getFirst(Http2Channel.PATH), Kind.TARGET))
-                && allBytes(headers.getFirst(Http2Channel.SCHEME), Kind.SCHEME)
-                && allBytes(headers.getFirst(Http2Channel.AUTHORITY), Kind.TARGET)
-                && allBytes(headers.getFirst(Http2Channel.METHOD), Kind.TOKEN);
-    }
-
-    private enum Kind { TARGET, SCHEME, TOKEN }
-
-    private static boolean allBytes(String value, Kind kind) {
-        if (value == null) {
-            return true;
-        }
-        for (byte b : value.getBytes(StandardCharsets.ISO_8859_1)) {
-            boolean valid = switch (kind) {
-                case TARGET -> ParserUtils.isRequestTargetChar(b);
-                case SCHEME -> Connectors.isValidSchemeCharacter(b);
-                case TOKEN -> Connectors.isValidTokenCharacter(b);
-            };
-            if (!valid) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** A stream's connection as its exchange sees it: Undertow's, with the stream's region as its buffer pool. */
-    private static final class StreamConnection extends Http2ServerConnection {
-        private final StreamRegion region;
-        /** The request body's copy in the region, or null: no body. */
-        private StreamPreread preread;
-
-        StreamConnection(Http2Channel channel, Http2StreamSourceChannel request, OptionMap options, int bufferSize,
-                         HttpHandler root, StreamRegion region) {
-            super(channel, request, options, bufferSize, root);
-            this.region = region;
-        }
-
-        @Override
-        public ByteBufferPool getByteBufferPool() {
-            return region;
-        }
-
-        /** The exchange reads its body from a copy in the stream's region ({@link StreamPreread}). */
-        void preread(Http2Channel channel, Http2StreamSourceChannel request, Runnable onEnd) {
-            preread = new StreamPreread(request, channel, region, onEnd);
-            region.preread(preread);
-            getSourceChannel().setConduit(preread);
-            // What the channel's constructor does for its first conduit: read-ready events reach its listener.
-            preread.setReadReadyHandler(new ReadReadyHandler.ChannelListenerHandler<>(getSourceChannel()));
-            preread.start();
-        }
-
-        void connectionClosed() {
-            if (preread != null) {
-                preread.connectionClosed();
-            }
-        }
-
-        /** The exchange has completed: the copy stops, then the region goes once nothing of it is out. */
-        void exchangeEnded() {
-            if (preread != null) {
-                preread.close();
-            }
-            region.exchangeEnded();
-        }
-    }
 }
