@@ -354,6 +354,7 @@ public final class MpoolServer implements AutoCloseable {
         stats.beginDrain(); // readiness DOWN; answers from now on carry Connection: close
         accepts.stopping();
         IoUtils.safeClose(mainServer, tlsServer);
+        registry.goAwayAll(); // HTTP/2: no new streams, GOAWAY once the running ones have ended
         long start = System.nanoTime();
         long deadline = start + grace.toNanos();
         long idleUntil = start + Math.min(grace.toNanos(), DRAIN_IDLE_LINGER.toNanos());

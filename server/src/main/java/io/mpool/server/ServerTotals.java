@@ -1,5 +1,6 @@
 package io.mpool.server;
 
+import io.mpool.server.stats.H2Flood;
 import io.mpool.server.stats.ServerMetric;
 
 /**
@@ -37,7 +38,11 @@ import io.mpool.server.stats.ServerMetric;
  * @param h2StreamsRefused        HTTP/2 streams refused (REFUSED_STREAM): past the concurrent-stream
  *                                limit, or no memory for their region
  * @param h2CalmGoaways           HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid
- *                                reset, CONTINUATION flood)
+ *                                reset, CONTINUATION, control-frame and empty-frame floods); by flood:
+ * @param h2RapidResets           of those, rapid reset (RST_STREAM frames past the reset window's bound)
+ * @param h2ContinuationFloods    of those, a header block past its bytes or CONTINUATION frames
+ * @param h2ControlFloods         of those, PING and SETTINGS frames past their bound
+ * @param h2EmptyFrameFloods      of those, DATA frames with no bytes and no END_STREAM, one after another
  */
 public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLive, long requests,
                            long resets, long resetsDeferred, long resetsCoalesced,
@@ -48,7 +53,8 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                            long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
                            long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures,
                            long h2Streams, long h2StreamsResetByPeer,
-                           long h2StreamsRefused, long h2CalmGoaways) {
+                           long h2StreamsRefused, long h2CalmGoaways, long h2RapidResets,
+                           long h2ContinuationFloods, long h2ControlFloods, long h2EmptyFrameFloods) {
 
     /**
      * The one snapshot of the server's counters: what {@link MpoolServer#totals()} returns, what the
@@ -65,6 +71,7 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                 m.unfinishedHeads(), m.connectionLimitRefusals(), m.unfinishedHeadRefusals(), m.tlsHandshakes(),
                 m.tlsHandshakeFailures(), m.tlsHandshakeTimeouts(), m.certificateReloads(),
                 m.certificateReloadFailures(), m.h2Streams(), m.h2StreamsResetByPeer(), m.h2StreamsRefused(),
-                m.h2CalmGoaways());
+                m.h2CalmGoaways(), m.h2CalmGoaways(H2Flood.RAPID_RESET), m.h2CalmGoaways(H2Flood.CONTINUATION),
+                m.h2CalmGoaways(H2Flood.CONTROL), m.h2CalmGoaways(H2Flood.EMPTY_FRAME));
     }
 }

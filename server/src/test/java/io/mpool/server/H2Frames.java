@@ -33,8 +33,13 @@ final class H2Frames implements AutoCloseable {
     static final int END_STREAM = 0x1;
     static final int ACK = 0x1;
     static final int END_HEADERS = 0x4;
+    static final int NO_ERROR = 0x0;
     static final int PROTOCOL_ERROR = 0x1;
+    static final int FLOW_CONTROL_ERROR = 0x3;
     static final int STREAM_CLOSED = 0x5;
+    static final int COMPRESSION_ERROR = 0x9;
+    /** The initial flow-control window of a peer that announces none (RFC 9113, 6.9.2). */
+    static final int DEFAULT_WINDOW = 65_535;
     static final int ENHANCE_YOUR_CALM = 0xb;
     static final int REFUSED_STREAM = 0x7;
     static final int CANCEL = 0x8;
@@ -108,6 +113,13 @@ final class H2Frames implements AutoCloseable {
         string(block, value.getBytes(StandardCharsets.ISO_8859_1));
     }
 
+    /** HPACK literal header field with incremental indexing, new name (RFC 7541, 6.2.1): into the dynamic table. */
+    static void indexedLiteral(ByteArrayOutputStream block, String name, String value) {
+        block.write(0x40);
+        string(block, name.getBytes(StandardCharsets.ISO_8859_1));
+        string(block, value.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
     private static void string(ByteArrayOutputStream block, byte[] bytes) {
         integer(block, 7, bytes.length);
         block.writeBytes(bytes);
@@ -169,6 +181,16 @@ final class H2Frames implements AutoCloseable {
             }
         }
         return frame;
+    }
+
+    /** Reads until a frame of {@code type} comes; fails if the connection closes first. */
+    Frame until(int type) throws IOException {
+        for (Frame frame = read(); frame != null; frame = read()) {
+            if (frame.type() == type) {
+                return frame;
+            }
+        }
+        throw new EOFException("connection closed before a frame of type " + type);
     }
 
     /** Reads until {@code stream} ends (END_STREAM or RST_STREAM), giving the window back as DATA comes. */

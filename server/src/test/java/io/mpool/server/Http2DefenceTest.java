@@ -54,6 +54,7 @@ class Http2DefenceTest {
         fixture.awaitAllPoolsDestroyed();
         assertEquals(1, totals().h2CalmGoaways(), totals().toString());
         assertEquals(Http2Settings.DEFAULT_MAX_RESETS_PER_WINDOW + 1, totals().h2StreamsResetByPeer(), totals().toString());
+        assertEquals(1, totals().h2RapidResets(), totals().toString());
     }
 
     @Test
@@ -73,6 +74,7 @@ class Http2DefenceTest {
         }
         fixture.awaitAllPoolsDestroyed();
         assertEquals(1, totals().h2CalmGoaways(), totals().toString());
+        assertEquals(1, totals().h2ContinuationFloods(), totals().toString());
     }
 
     @Test

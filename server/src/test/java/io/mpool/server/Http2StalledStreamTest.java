@@ -3,11 +3,16 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.mpool.mempool.MpPool;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionSummary;
-import io.undertow.UndertowOptions;
+import io.mpool.server.connection.StreamSummary;
+import io.mpool.testing.Await;
 import io.undertow.server.HttpHandler;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -16,24 +21,19 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A stream whose handler does not read its body: what of the connection's memory its unread bytes
  * pin while the connection's other streams go on. Undertow's HTTP/2 hands a stream's DATA to it as
- * views of the connection's read buffers, so a stalled stream keeps the buffers its bytes came in
- * (its body is not copied into its own region, as nginx's preread does); Undertow stops reading
- * the connection at {@link #UNDERTOW_MAX_QUEUED_READ_BUFFERS} queued buffers, which bounds them,
- * and the stream's window (64 KB) bounds its bytes.
+ * views of the connection's read buffers; a stalled stream would keep every buffer its bytes came
+ * in (up to Undertow's 16 queued read buffers). Its body is copied into its own region as it comes
+ * instead (nginx's preread), so the connection's buffers go back at once, and the stream's window
+ * (64 KB) bounds the copy.
  */
 class Http2StalledStreamTest {
-    private static final CountDownLatch RELEASE = new CountDownLatch(1);
-    /** {@code UndertowOptions.MAX_QUEUED_READ_BUFFERS}' default, which the server does not change. */
-    private static final int UNDERTOW_MAX_QUEUED_READ_BUFFERS = UndertowOptions.DEFAULT_MAX_QUEUED_READ_BUFFERS;
-
-    @RegisterExtension
-    final ServerFixture fixture = new ServerFixture(config -> config,
-            routes -> exchange -> (exchange.getRequestPath().equals("/stall") ? STALL : routes).handleRequest(exchange));
+    private static final int KILOBYTE = 1024;
+    private final CountDownLatch release = new CountDownLatch(1);
 
     /** Reads nothing until released, then echoes. */
-    private static final HttpHandler STALL = exchange -> exchange.dispatch(() -> {
+    private final HttpHandler stall = exchange -> exchange.dispatch(() -> {
         try {
-            RELEASE.await();
+            release.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -41,28 +41,125 @@ class Http2StalledStreamTest {
                 done.getResponseSender().send("read " + body.size())));
     });
 
-    private ConnectionSummary summary() {
+    @RegisterExtension
+    final ServerFixture fixture = new ServerFixture(config -> config,
+            routes -> exchange -> (exchange.getRequestPath().equals("/stall") ? stall : routes).handleRequest(exchange));
+
+    private ConnectionBufferPool connection() {
         List<ConnectionBufferPool> connections = fixture.server().registry().pools();
         assertEquals(1, connections.size());
-        return connections.get(0).summary();
+        return connections.get(0);
+    }
+
+    private ConnectionSummary summary() {
+        return connection().summary();
     }
 
     @Test
-    void aStalledStreamPinsAtMostUndertowsQueuedReadBuffersAndTheOtherStreamsGoOn() throws Exception {
+    void aStalledStreamsBodyIsCopiedIntoItsRegionAndPinsNoneOfTheConnectionsBuffers() throws Exception {
         try (H2Frames h2 = new H2Frames(fixture.port(), 10_000)) {
             h2.headers(1, H2Frames.requestHeaders("POST", "/stall"), false);
-            byte[] kilobyte = new byte[1024];
+            byte[] kilobyte = new byte[KILOBYTE];
             for (int i = 0; i < 63; i++) { // within the stream's window: 63 frames of 1 KB
                 h2.data(1, kilobyte, false);
                 h2.headers(3 + 2 * i, H2Frames.requestHeaders("GET", "/hello"), true); // another stream between each
                 assertEquals("hello\n", new String(h2.response(3 + 2 * i).body(), StandardCharsets.US_ASCII));
             }
-            ConnectionSummary stalled = summary(); // 7 buffers (16 KB each) when this was written
-            assertTrue(stalled.openBuffers() <= UNDERTOW_MAX_QUEUED_READ_BUFFERS, stalled.toString());
-            assertTrue(stalled.bytesReserved() < stalled.openBuffers() * 16_384L + 64 * 1024, stalled.toString());
-            RELEASE.countDown();
+            StreamSummary stalled = Await.until("the stalled stream's body copied", Duration.ofSeconds(10),
+                    () -> connection().detail().streams().get(0), stream -> stream.prereadBytes() == 63 * KILOBYTE);
+            // Undertow's views of the read buffers pinned 7 of them (16 KB each) here, none given back.
+            assertEquals(0, summary().openBuffers(), summary().toString());
+            assertEquals(1, stalled.id());
+            assertEquals("running", stalled.state());
+            assertTrue(stalled.bytesReserved() >= 63 * KILOBYTE, stalled.toString());
+            assertTrue(stalled.bytesReserved() <= 64 * KILOBYTE + 2 * MpPool.NODE_SIZE + 16 * KILOBYTE,
+                    "its window's chunks, its node and a response buffer: " + stalled);
+            JsonNode detail = fixture.admin("/admin/pools/" + connection().id(), null).json();
+            JsonNode listed = detail.path("streams").get(0);
+            assertEquals(1, listed.path("id").asInt(), detail.toString());
+            assertEquals("running", listed.path("state").asText());
+            assertEquals(63 * KILOBYTE, listed.path("prereadBytes").asLong());
+            assertTrue(listed.path("bytesReserved").asLong() >= 63 * KILOBYTE, listed.toString());
+            assertTrue(listed.has("ageMillis"), listed.toString());
+            release.countDown();
             h2.data(1, kilobyte, true);
             assertEquals("read 65536", new String(h2.response(1).body(), StandardCharsets.US_ASCII));
+        }
+    }
+
+    /** The copy is bounded by the window: a client that sends past it breaks flow control. */
+    @Test
+    void aClientThatSendsPastTheStreamsWindowHasTheStreamResetWithFlowControlError() throws Exception {
+        try (H2Frames h2 = new H2Frames(fixture.port(), 10_000)) {
+            h2.headers(1, H2Frames.requestHeaders("POST", "/stall"), false);
+            byte[] kilobyte = new byte[KILOBYTE];
+            for (int i = 0; i < 64; i++) { // the whole window (64 KB), then one byte more
+                h2.data(1, kilobyte, false);
+            }
+            h2.data(1, new byte[1], false);
+            H2Frames.Frame reset = h2.until(H2Frames.RST_STREAM);
+            assertEquals(1, reset.stream());
+            assertEquals(H2Frames.FLOW_CONTROL_ERROR, reset.errorCode());
+            release.countDown();
+            h2.headers(3, H2Frames.requestHeaders("GET", "/hello"), true);
+            assertEquals("hello\n", new String(h2.response(3).body(), StandardCharsets.US_ASCII), "the connection goes on");
+        }
+    }
+
+    /**
+     * A body of 16 windows to a handler that reads it: the copy's window updates let the client go
+     * on as the handler reads (the client keeps to its windows, else its stream would be reset),
+     * the copy's chunks are used again, and the echo comes back whole.
+     */
+    @Test
+    void aBodyOfManyWindowsIsCopiedChunkByChunkAndArrivesWhole() throws Exception {
+        try (H2Frames h2 = new H2Frames(fixture.port(), 10_000)) {
+            h2.headers(1, H2Frames.requestHeaders("POST", "/echo"), false);
+            int total = 1024 * KILOBYTE;
+            long streamWindow = H2Frames.DEFAULT_WINDOW;
+            long connectionWindow = H2Frames.DEFAULT_WINDOW;
+            int sent = 0;
+            ByteArrayOutputStream echoed = new ByteArrayOutputStream();
+            boolean ended = false;
+            while (!ended) {
+                int next = (int) Math.min(Math.min(16 * KILOBYTE, total - sent), Math.min(streamWindow, connectionWindow));
+                if (sent < total && next > 0) {
+                    byte[] block = new byte[next];
+                    for (int j = 0; j < next; j++) {
+                        block[j] = (byte) ((sent + j) * 31);
+                    }
+                    h2.data(1, block, sent + next == total);
+                    sent += next;
+                    streamWindow -= next;
+                    connectionWindow -= next;
+                    continue;
+                }
+                H2Frames.Frame frame = h2.read();
+                assertTrue(frame != null && frame.type() != H2Frames.RST_STREAM && frame.type() != H2Frames.GOAWAY,
+                        "the stream goes on: " + frame);
+                if (frame.type() == H2Frames.WINDOW_UPDATE) {
+                    long increment = frame.errorCode() & 0x7fff_ffffL; // the same four bytes
+                    if (frame.stream() == 0) {
+                        connectionWindow += increment;
+                    } else {
+                        streamWindow += increment;
+                    }
+                } else if (frame.type() == H2Frames.DATA && frame.stream() == 1) {
+                    echoed.writeBytes(frame.payload());
+                    if (frame.payload().length > 0) {
+                        h2.windowUpdate(0, frame.payload().length);
+                        h2.windowUpdate(1, frame.payload().length);
+                    }
+                    ended = (frame.flags() & H2Frames.END_STREAM) != 0;
+                }
+            }
+            byte[] body = echoed.toByteArray();
+            assertEquals(total, body.length);
+            for (int j = 0; j < total; j++) {
+                if (body[j] != (byte) (j * 31)) {
+                    throw new AssertionError("byte " + j + " of the echo: " + body[j]);
+                }
+            }
         }
     }
 }

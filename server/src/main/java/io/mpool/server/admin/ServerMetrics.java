@@ -24,6 +24,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
 import io.mpool.mempool.SizeClassStats;
+import io.mpool.server.stats.H2Flood;
 import io.mpool.server.stats.ServerMetric;
 import io.mpool.server.transport.RequestMetrics;
 import java.io.Closeable;
@@ -185,7 +186,12 @@ public final class ServerMetrics implements Closeable {
         counter("mpool.h2.streams.refused", "HTTP/2 streams refused past the concurrent-stream limit or"
                 + " without memory for their region (REFUSED_STREAM)", stats::h2StreamsRefused);
         counter("mpool.h2.goaways.calm", "HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid reset,"
-                + " CONTINUATION flood)", stats::h2CalmGoaways);
+                + " CONTINUATION, control-frame and empty-frame floods)", stats::h2CalmGoaways);
+        for (H2Flood flood : H2Flood.values()) {
+            FunctionCounter.builder("mpool.h2.floods", stats, s -> s.h2CalmGoaways(flood))
+                    .tag("flood", flood.name().toLowerCase(Locale.ROOT))
+                    .description("HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM, by flood").register(meters);
+        }
         bindBodies(stats);
         refusals("framing", "Requests refused by the framing check", stats::framingRefusals);
         refusals("arena_exhausted", "Allocations the arena refused (answered 503)", stats::arenaRejections);

@@ -27,6 +27,22 @@ public record Http2Settings(boolean enabled, int maxConcurrentStreams, int maxHe
     public static final int DEFAULT_MAX_RESETS_PER_WINDOW = 200;
     /** Undertow's {@code UndertowOptions.DEFAULT_RST_FRAMES_TIME_WINDOW} (30,000 ms in 2.3 and 2.4). */
     public static final Duration DEFAULT_RESET_WINDOW = Duration.ofSeconds(30);
+    /**
+     * PING and SETTINGS frames (not acknowledgements) a client may send within the reset window
+     * ({@link #resetWindow()}): each one the server must answer, so a flood of them is answers
+     * queued faster than the peer may read them (CVE-2019-9512 ping flood, CVE-2019-9515 settings
+     * flood). A browser sends one SETTINGS and the odd PING; gRPC's keepalive a PING every few
+     * seconds at most. Jetty's default rate control allows 50 such events a second; this is that
+     * over the 30 s window, rounded down.
+     */
+    public static final int DEFAULT_MAX_CONTROL_FRAMES_PER_WINDOW = 1_000;
+    /**
+     * DATA frames with no bytes and no END_STREAM a client may send one after another (the empty
+     * frames flood, CVE-2019-9518): they carry nothing and cost a frame's work each. Netty's
+     * {@code Http2EmptyDataFrameListener} closes after 2; 10 leaves room for clients that flush an
+     * empty frame now and then. A DATA frame with bytes, or HEADERS, starts the count again.
+     */
+    public static final int DEFAULT_MAX_EMPTY_FRAMES = 10;
     /** The largest initial window HTTP/2 allows (RFC 9113, 6.9.2: 2^31 - 1). */
     private static final int MAX_WINDOW_SIZE = Integer.MAX_VALUE;
 

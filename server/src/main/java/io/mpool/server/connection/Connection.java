@@ -233,6 +233,11 @@ public final class Connection implements ChannelListener<StreamConnection> {
         }
     }
 
+    /** Graceful stop: an HTTP/2 connection refuses new streams and sends GOAWAY once its streams end. */
+    void goAway() {
+        tracker.goAway();
+    }
+
     /** Closes the channel (the close listener tears the connection down). */
     void close() {
         IoUtils.safeClose(channel);

@@ -584,14 +584,15 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
      */
     public ConnectionDetail row() {
         synchronized (this) {
-            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), List.of());
+            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), List.of(), List.of());
         }
     }
 
-    /** The connection in detail: its pool's nodes and large entries, and recent resets. */
+    /** The connection in detail: its pool's nodes and large entries, recent resets, HTTP/2 streams. */
     public ConnectionDetail detail() {
         synchronized (this) {
-            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), history.snapshot());
+            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), history.snapshot(),
+                    streams == null ? List.of() : streams.snapshot());
         }
     }
 }

@@ -106,6 +106,13 @@ public final class ConnectionRegistry {
         }
     }
 
+    /** Graceful stop begins: every HTTP/2 connection goes away once its running streams end. */
+    public void goAwayAll() {
+        for (Connection connection : live.values()) {
+            connection.goAway();
+        }
+    }
+
     /** Closes every connection (each is torn down by its close listener). */
     public void closeAll() {
         for (Connection connection : live.values()) {

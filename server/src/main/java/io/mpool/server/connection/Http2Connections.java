@@ -3,6 +3,7 @@ package io.mpool.server.connection;
 import io.mpool.server.config.Http2Settings;
 import io.mpool.server.stats.ServerStats;
 import io.mpool.server.transport.Http2FrameGuard;
+import io.mpool.server.transport.Http2GoAwayWriter;
 import io.mpool.server.transport.Http2PrefaceConduit;
 import io.mpool.server.transport.RequestTracker;
 import io.undertow.UndertowOptions;
@@ -90,9 +91,11 @@ public final class Http2Connections {
             Http2Streams streams = connection == null ? null : connection.servesHttp2(protocol);
             Http2FrameGuard guard = new Http2FrameGuard(preface.beneath(), afterPreface, settings, stats);
             channel.getSourceChannel().setConduit(guard); // the framing check and the preface check are out
+            Http2GoAwayWriter goAway = new Http2GoAwayWriter(channel.getSinkChannel().getConduit());
+            channel.getSinkChannel().setConduit(goAway);
             Http2Channel http2 = new Http2Channel(channel, protocol, pool, null, false, false, false, options);
             guard.guarding(http2);
-            Http2StreamListener listener = new Http2StreamListener(root, options, bufferSize, streams,
+            Http2StreamListener listener = new Http2StreamListener(http2, goAway, root, options, bufferSize, streams,
                     settings.maxConcurrentStreams(), stats);
             http2.addCloseTask(c -> {
                 listener.connectionClosed();

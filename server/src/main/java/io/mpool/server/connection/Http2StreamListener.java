@@ -2,13 +2,14 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.stats.ServerStats;
+import io.mpool.server.transport.Http2GoAwayWriter;
 import io.mpool.server.transport.StreamCounts;
 import io.undertow.UndertowOptions;
 import io.undertow.conduits.HeadStreamSinkConduit;
-import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.http2.AbstractHttp2StreamSourceChannel;
 import io.undertow.protocols.http2.Http2Channel;
 import io.undertow.protocols.http2.Http2HeadersStreamSinkChannel;
+import io.undertow.protocols.http2.Http2StreamSinkChannel;
 import io.undertow.protocols.http2.Http2StreamSourceChannel;
 import io.undertow.server.Connectors;
 import io.undertow.server.ExchangeCompletionListener;
@@ -22,7 +23,6 @@ import io.undertow.util.HeaderMap;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
 import io.undertow.util.ParameterLimitException;
-import io.undertow.util.ParserUtils;
 import io.undertow.util.Protocols;
 import io.undertow.util.StatusCodes;
 import io.undertow.util.URLUtils;
@@ -32,9 +32,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -105,13 +105,25 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     /** Streams between request and exchange completion (the concurrent-stream limit counts these). */
     private final AtomicInteger running = new AtomicInteger();
     private volatile long opened;
-    /** The exchanges running now, for the connection's close (guarded by this set's lock). */
-    private final Set<HttpServerExchange> exchanges = new HashSet<>();
+    /** Set by a graceful stop: new streams are refused, GOAWAY goes once none runs (IO thread). */
+    private volatile boolean goingAway;
+    /**
+     * The exchanges running now and their responses' streams, for the connection's close and the
+     * watchdog's look at the send windows (guarded by this map's lock).
+     */
+    private final Map<HttpServerExchange, Http2StreamSinkChannel> exchanges = new HashMap<>();
+    private final Http2Channel channel;
+    /** Writes the stop's first GOAWAY between Undertow's frames, without closing. */
+    private final Http2GoAwayWriter goAwayWriter;
+    /** The highest stream id taken (IO thread): what the stop's GOAWAY names. */
+    private int lastStreamId;
     private final ExchangeCompletionListener streamEnd = this::streamEnded;
     private final HttpHandler refusing = this::handleRefusing;
 
-    Http2StreamListener(HttpHandler root, OptionMap options, int bufferSize, Http2Streams streams,
-                        int maxConcurrentStreams, ServerStats stats) {
+    Http2StreamListener(Http2Channel channel, Http2GoAwayWriter goAwayWriter, HttpHandler root, OptionMap options, int bufferSize,
+                        Http2Streams streams, int maxConcurrentStreams, ServerStats stats) {
+        this.channel = channel;
+        this.goAwayWriter = goAwayWriter;
         this.root = root;
         this.options = options;
         this.bufferSize = bufferSize;
@@ -138,6 +150,63 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         return opened;
     }
 
+    /**
+     * Graceful stop (RFC 9113, 6.8): GOAWAY NO_ERROR naming the last stream taken goes out at once,
+     * between Undertow's frames ({@link Http2GoAwayWriter}), the running streams finish, streams the
+     * client opens meanwhile are refused, and once none runs Undertow's own GOAWAY (the same last
+     * stream id or lower) closes the connection. Undertow's GOAWAY alone closes the write side as
+     * soon as it is written, which would cut the running streams' answers.
+     */
+    @Override
+    public void goAway() {
+        channel.getIoThread().execute(() -> {
+            if (goingAway) {
+                return;
+            }
+            goingAway = true;
+            if (running.get() > 0) {
+                try {
+                    goAwayWriter.goAway(lastStreamId, Http2Channel.ERROR_NO_ERROR);
+                } catch (IOException e) {
+                    LOG.log(Level.FINE, "the stop's GOAWAY could not be written", e);
+                    IoUtils.safeClose(channel);
+                    return;
+                }
+            }
+            goAwayIfIdle();
+        });
+    }
+
+    /** On the IO thread: GOAWAY NO_ERROR once a stop has begun and no stream runs. */
+    private void goAwayIfIdle() {
+        if (goingAway && running.get() == 0) {
+            channel.sendGoAway(Http2Channel.ERROR_NO_ERROR);
+        }
+    }
+
+    /**
+     * Whether a running stream's response waits for the peer's WINDOW_UPDATE: the connection's
+     * send window or the stream's is used up (a peer that never opens its window stalls the
+     * response with the socket idle, which the write timeout's stamp never sees).
+     */
+    @Override
+    public boolean waitingForWindow() {
+        if (running.get() == 0) {
+            return false;
+        }
+        if (Http2Windows.connectionExhausted(channel)) {
+            return true;
+        }
+        synchronized (exchanges) {
+            for (Http2StreamSinkChannel response : exchanges.values()) {
+                if (Http2Windows.streamExhausted(response)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     @Override
     public void handleEvent(Http2Channel channel) {
         try {
@@ -157,7 +226,10 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     private void handleRequest(Http2Channel channel, Http2StreamSourceChannel request) {
         opened++;
         int streamId = request.getStreamId();
-        if (running.get() >= maxConcurrentStreams) {
+        if (!goingAway) {
+            lastStreamId = Math.max(lastStreamId, streamId);
+        }
+        if (running.get() >= maxConcurrentStreams || goingAway) {
             refuse(channel, request, streamId);
             return;
         }
@@ -180,7 +252,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     private void serve(Http2Channel channel, Http2StreamSourceChannel request, StreamRegion region) {
         int streamId = request.getStreamId();
         HeaderMap headers = request.getHeaders();
-        if (!validPseudoHeaders(headers)) {
+        if (!Http2RequestChecks.validPseudoHeaders(headers, allowUnescapedCharacters)) {
             channel.sendRstStream(streamId, Http2Channel.ERROR_PROTOCOL_ERROR);
             drain(request);
             endRegion(region);
@@ -188,7 +260,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         }
         Http2ServerConnection connection = region == null
                 ? new Http2ServerConnection(channel, request, options, bufferSize, root)
-                : new StreamConnection(channel, request, options, bufferSize, root, region);
+                : new Http2StreamConnection(channel, request, options, bufferSize, root, region);
         HttpServerExchange exchange = new HttpServerExchange(connection, headers,
                 request.getResponseChannel().getHeaders(), maxEntitySize);
         String path = headers.getFirst(Http2Channel.PATH);
@@ -204,7 +276,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             stats.requestStarted(); // a region's stream is counted by its connection
         }
         synchronized (exchanges) {
-            exchanges.add(exchange);
+            exchanges.put(exchange, request.getResponseChannel());
         }
         request.setTrailersHandler(trailers -> exchange.putAttachment(HttpAttachments.REQUEST_TRAILERS, trailers));
         request.setMaxStreamSize(maxEntitySize);
@@ -214,6 +286,8 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         setUpResponse(request.getResponseChannel(), exchange, connection);
         if (!request.isOpen()) {
             Connectors.terminateRequest(exchange);
+        } else if (connection instanceof Http2StreamConnection stream) {
+            stream.preread(channel, request, () -> Connectors.terminateRequest(exchange)); // ended as it is read
         } else {
             request.setCompletionListener(c -> Connectors.terminateRequest(exchange));
         }
@@ -279,14 +353,16 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     }
 
     private void streamEnded(HttpServerExchange exchange, ExchangeCompletionListener.NextListener next) {
-        running.decrementAndGet();
+        if (running.decrementAndGet() == 0 && goingAway) {
+            channel.getIoThread().execute(this::goAwayIfIdle); // after this exchange's last frames
+        }
         stats.requestCompleted();
         synchronized (exchanges) {
             exchanges.remove(exchange);
         }
         try {
-            if (exchange.getConnection().getByteBufferPool() instanceof StreamRegion region) {
-                region.exchangeEnded();
+            if (exchange.getConnection() instanceof Http2StreamConnection stream) {
+                stream.exchangeEnded();
             }
         } finally {
             next.proceed();
@@ -305,9 +381,12 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     void connectionClosed() {
         List<HttpServerExchange> open;
         synchronized (exchanges) {
-            open = new ArrayList<>(exchanges);
+            open = new ArrayList<>(exchanges.keySet());
         }
         for (HttpServerExchange exchange : open) {
+            if (exchange.getConnection() instanceof Http2StreamConnection stream) {
+                stream.connectionClosed(); // a reader waiting for its body's copy learns it will not come
+            }
             if (!exchange.isBlocking() && !exchange.isComplete()) {
                 try {
                     exchange.endExchange();
@@ -338,68 +417,4 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         }
     }
 
-    /**
-     * RFC 9113 8.3.1 as Undertow's listener checks it: one {@code :method}; CONNECT with
-     * {@code :authority} only, any other with one {@code :scheme} and one {@code :path}; no
-     * {@code Connection}; {@code TE} only {@code trailers}; and the characters of each.
-     */
-    private boolean validPseudoHeaders(HeaderMap headers) {
-        if (headers.count(Http2Channel.METHOD) != 1 || headers.contains(Headers.CONNECTION)) {
-            return false;
-        }
-        if (headers.get(Http2Channel.METHOD).contains(Methods.CONNECT_STRING)) {
-            if (headers.contains(Http2Channel.SCHEME) || headers.contains(Http2Channel.PATH)
-                    || headers.count(Http2Channel.AUTHORITY) != 1) {
-                return false;
-            }
-        } else if (headers.count(Http2Channel.SCHEME) != 1 || headers.count(Http2Channel.PATH) != 1) {
-            return false;
-        }
-        if (headers.contains(Headers.TE)) {
-            for (String value : headers.get(Headers.TE)) {
-                if (!value.equals("trailers")) {
-                    return false;
-                }
-            }
-        }
-        return (allowUnescapedCharacters || allBytes(headers.getFirst(Http2Channel.PATH), Kind.TARGET))
-                && allBytes(headers.getFirst(Http2Channel.SCHEME), Kind.SCHEME)
-                && allBytes(headers.getFirst(Http2Channel.AUTHORITY), Kind.TARGET)
-                && allBytes(headers.getFirst(Http2Channel.METHOD), Kind.TOKEN);
-    }
-
-    private enum Kind { TARGET, SCHEME, TOKEN }
-
-    private static boolean allBytes(String value, Kind kind) {
-        if (value == null) {
-            return true;
-        }
-        for (byte b : value.getBytes(StandardCharsets.ISO_8859_1)) {
-            boolean valid = switch (kind) {
-                case TARGET -> ParserUtils.isRequestTargetChar(b);
-                case SCHEME -> Connectors.isValidSchemeCharacter(b);
-                case TOKEN -> Connectors.isValidTokenCharacter(b);
-            };
-            if (!valid) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** A stream's connection as its exchange sees it: Undertow's, with the stream's region as its buffer pool. */
-    private static final class StreamConnection extends Http2ServerConnection {
-        private final StreamRegion region;
-
-        StreamConnection(Http2Channel channel, Http2StreamSourceChannel request, OptionMap options, int bufferSize,
-                         HttpHandler root, StreamRegion region) {
-            super(channel, request, options, bufferSize, root);
-            this.region = region;
-        }
-
-        @Override
-        public ByteBufferPool getByteBufferPool() {
-            return region;
-        }
-    }
 }

@@ -4,6 +4,8 @@ import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.stats.ServerStats;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The streams of one HTTP/2 connection: a region per stream ({@link StreamRegion}, nginx's
@@ -127,6 +129,16 @@ public final class Http2Streams {
     /** Arena bytes the live streams hold (lock held). */
     long bytes() {
         return bytes;
+    }
+
+    /** The live streams, newest first (lock held: the connection's detail takes it). */
+    List<StreamSummary> snapshot() {
+        List<StreamSummary> live = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (StreamRegion stream = newest; stream != null; stream = stream.next) {
+            live.add(stream.summary(now));
+        }
+        return live;
     }
 
     /** Streams whose region is live: running, or ended with buffers still out. */

@@ -42,6 +42,9 @@ public final class StreamRegion implements ByteBufferPool, Region {
     private long bodyBytesOnDisk;
     private boolean ended;
     private volatile boolean destroyed;
+    private final long createdMillis = System.currentTimeMillis();
+    /** The request body's copy in this region, or null: none (lock held to set). */
+    private StreamPreread preread;
     /** Neighbours in {@link Http2Streams}' list of live streams. */
     StreamRegion prev;
     StreamRegion next;
@@ -174,6 +177,20 @@ public final class StreamRegion implements ByteBufferPool, Region {
             openBuffers = 0; // their handles turn stale with the destroy
             destroyIfDone();
         }
+    }
+
+    /** The request body is copied into this region by {@code preread}. */
+    void preread(StreamPreread copy) {
+        synchronized (connection) {
+            this.preread = copy;
+        }
+    }
+
+    /** The stream as the admin view lists it (lock held). */
+    StreamSummary summary(long nowMillis) {
+        StreamPreread copy = preread;
+        return new StreamSummary(streamId, ended ? "ended" : "running", bytesReserved(),
+                copy == null ? 0 : copy.buffered(), nowMillis - createdMillis);
     }
 
     public boolean destroyed() {

@@ -139,6 +139,9 @@ public interface ServerMetric {
     /** HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid reset, CONTINUATION or control-frame floods). */
     long h2CalmGoaways();
 
+    /** HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM for {@code flood}. */
+    long h2CalmGoaways(H2Flood flood);
+
     /** Whether a graceful stop has begun (one volatile read: checked once per request). */
     boolean draining();
 

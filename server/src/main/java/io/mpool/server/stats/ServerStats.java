@@ -59,11 +59,15 @@ public final class ServerStats implements ServerMetric {
     private final LongAdder h2StreamsResetByPeer = new LongAdder();
     private final LongAdder h2StreamsRefused = new LongAdder();
     private final LongAdder h2CalmGoaways = new LongAdder();
+    private final LongAdder[] h2CalmByFlood = new LongAdder[H2Flood.values().length];
     /** When a graceful stop began ({@link System#nanoTime()}); {@link #NOT_DRAINING} while serving. */
     private volatile long drainingSinceNanos = NOT_DRAINING;
     private static final long NOT_DRAINING = Long.MIN_VALUE;
 
     public ServerStats() {
+        for (int i = 0; i < h2CalmByFlood.length; i++) {
+            h2CalmByFlood[i] = new LongAdder();
+        }
         for (int i = 0; i < framingRefusalsByStatus.length; i++) {
             framingRefusalsByStatus[i] = new LongAdder();
         }
@@ -298,9 +302,15 @@ public final class ServerStats implements ServerMetric {
         h2StreamsRefused.increment();
     }
 
-    /** An HTTP/2 connection was closed with GOAWAY ENHANCE_YOUR_CALM. */
-    public void h2CalmGoawaySent() {
+    /** An HTTP/2 connection is closed with GOAWAY ENHANCE_YOUR_CALM for {@code flood}. */
+    public void h2CalmGoaway(H2Flood flood) {
+        h2CalmByFlood[flood.ordinal()].increment();
         h2CalmGoaways.increment();
+    }
+
+    @Override
+    public long h2CalmGoaways(H2Flood flood) {
+        return h2CalmByFlood[flood.ordinal()].sum();
     }
 
     // ---- graceful stop ----

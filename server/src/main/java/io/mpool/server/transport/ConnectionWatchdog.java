@@ -2,6 +2,8 @@ package io.mpool.server.transport;
 
 import io.mpool.server.config.RequestLimits;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +29,12 @@ import org.xnio.conduits.StreamSinkConduit;
  * the idle timeout) or for the end of a head it has started (closed after the parse timeout,
  * slowloris). Undertow's own idle and parse timeouts re-arm a timer and write four volatile fields
  * per request; here the request path does nothing for them. Accurate to about two seconds.
+ *
+ * <p>An HTTP/2 response can stall with the socket idle: its DATA waits for the peer's
+ * WINDOW_UPDATE, and a peer that never sends one would hold the stream and its region for ever.
+ * The sweep treats that as a write that cannot finish: a response waiting for the window with no
+ * write at all since, for longer than the write timeout, closes the connection (counted as a
+ * write timeout). A client that reads, however slowly, opens its window and lets writes go on.
  */
 public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgress {
     private static final Logger LOG = Logger.getLogger(ConnectionWatchdog.class.getName());
@@ -48,6 +56,20 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
     private volatile long readWaitingSince;
     /** When a write last could not finish, 0 while writes make progress. */
     private volatile long writeBlockedSince;
+    /** Writes done so far (IO thread; read by the sweep, opaque): HTTP/2's window stall is no write at all. */
+    private int writesDone;
+    private static final VarHandle WRITES_DONE;
+    /** Writes done at the last sweep, and when a stall on the peer's window was first seen (sweep thread only). */
+    private int writesAtLastSweep;
+    private long windowStalledSince;
+
+    static {
+        try {
+            WRITES_DONE = MethodHandles.lookup().findVarHandle(ConnectionWatchdog.class, "writesDone", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** The TLS handshake the sweep times, or null: a plain connection. */
     private TlsHandshake handshake;
     /** The connection's framing check, which answers the 408 and closes the lingering way; may be null. */
@@ -111,6 +133,9 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             IoUtils.safeClose(channel); // the client stopped reading
             return true;
         }
+        if (stalledOnWindowTooLong(now)) {
+            return true;
+        }
         long readSince = readWaitingSince;
         RequestFramingConduit reads = framing;
         if (readSince != 0 && reads != null) {
@@ -133,6 +158,28 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             return true;
         }
         return waitedTooLongBetweenRequests(now);
+    }
+
+    /** HTTP/2: a response has waited for the peer's window, with no write since, past the write timeout. */
+    private boolean stalledOnWindowTooLong(long now) {
+        int writes = (int) WRITES_DONE.getOpaque(this);
+        if (writes != writesAtLastSweep || !tracker.waitingForWindow()) {
+            writesAtLastSweep = writes;
+            windowStalledSince = 0;
+            return false;
+        }
+        if (windowStalledSince == 0) {
+            windowStalledSince = now;
+            return false;
+        }
+        if (now - windowStalledSince <= writeTimeoutNanos) {
+            return false;
+        }
+        LOG.fine(() -> "an HTTP/2 response waited for the peer's window past the write timeout: closing the"
+                + " connection from " + channel.getPeerAddress());
+        tracker.timedOut(true);
+        IoUtils.safeClose(channel);
+        return true;
     }
 
     /**
@@ -180,6 +227,7 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
 
         /** Stamps when a write first left bytes behind; clears it once a write took everything. */
         private void stamp(boolean complete) {
+            WRITES_DONE.setOpaque(ConnectionWatchdog.this, writesDone + 1);
             if (complete) {
                 if (writeBlockedSince != 0) {
                     writeBlockedSince = 0;

@@ -2,6 +2,7 @@ package io.mpool.server.transport;
 
 import io.mpool.server.config.Http2Settings;
 import io.mpool.server.stats.ServerStats;
+import io.mpool.server.stats.H2Flood;
 import io.undertow.protocols.http2.Http2Channel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,8 +30,14 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
 
     /** RFC 9113, 4.1: length (3), type, flags, stream id (4). */
     static final int FRAME_HEADER_LENGTH = 9;
+    static final int TYPE_DATA = 0x0;
     static final int TYPE_HEADERS = 0x1;
     static final int TYPE_RST_STREAM = 0x3;
+    static final int TYPE_SETTINGS = 0x4;
+    static final int TYPE_PING = 0x6;
+    /** ACK on SETTINGS and PING, END_STREAM on DATA: the same bit (RFC 9113, 6.1, 6.5, 6.7). */
+    static final int FLAG_ACK = 0x1;
+    static final int FLAG_END_STREAM = 0x1;
     static final int TYPE_CONTINUATION = 0x9;
     static final int FLAG_END_HEADERS = 0x4;
     /**
@@ -58,6 +65,9 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
     private int continuationFrames;
     private long resetWindowStart;
     private int resetsInWindow;
+    private long controlWindowStart;
+    private int controlFramesInWindow;
+    private int emptyFramesInARow;
     private boolean cut;
 
     public Http2FrameGuard(StreamSourceConduit next, ByteBuffer pending, Http2Settings settings, ServerStats stats) {
@@ -137,15 +147,27 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
                     resetsInWindow = 0;
                 }
                 if (++resetsInWindow > settings.maxResetsPerWindow()) {
-                    return calm("more than " + settings.maxResetsPerWindow() + " RST_STREAM frames within "
-                            + settings.resetWindow().toSeconds() + " s (rapid reset)");
+                    return calm(H2Flood.RAPID_RESET, "more than " + settings.maxResetsPerWindow()
+                            + " RST_STREAM frames within " + settings.resetWindow().toSeconds() + " s");
                 }
                 return true;
+            case TYPE_SETTINGS:
+            case TYPE_PING:
+                return (flags & FLAG_ACK) != 0 || controlFrame();
+            case TYPE_DATA:
+                if (length > 0 || (flags & FLAG_END_STREAM) != 0) {
+                    emptyFramesInARow = 0;
+                    return true;
+                }
+                return ++emptyFramesInARow <= Http2Settings.DEFAULT_MAX_EMPTY_FRAMES
+                        || calm(H2Flood.EMPTY_FRAME, "more than " + Http2Settings.DEFAULT_MAX_EMPTY_FRAMES
+                                + " empty DATA frames in a row");
             case TYPE_HEADERS:
+                emptyFramesInARow = 0;
                 headerBlockBytes = (flags & FLAG_END_HEADERS) != 0 ? -1 : length;
                 continuationFrames = 0;
                 return headerBlockBytes <= settings.maxHeaderListSize()
-                        || calm("a header block past " + settings.maxHeaderListSize() + " bytes");
+                        || calm(H2Flood.CONTINUATION, "a header block past " + settings.maxHeaderListSize() + " bytes");
             case TYPE_CONTINUATION:
                 if (headerBlockBytes < 0) {
                     return true; // out of place: Undertow's protocol error
@@ -153,7 +175,7 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
                 headerBlockBytes += length;
                 continuationFrames++;
                 if (headerBlockBytes > settings.maxHeaderListSize() || continuationFrames > MAX_CONTINUATION_FRAMES) {
-                    return calm("a header block past " + settings.maxHeaderListSize() + " bytes or "
+                    return calm(H2Flood.CONTINUATION, "a header block past " + settings.maxHeaderListSize() + " bytes or "
                             + MAX_CONTINUATION_FRAMES + " CONTINUATION frames");
                 }
                 if ((flags & FLAG_END_HEADERS) != 0) {
@@ -165,11 +187,24 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
         }
     }
 
-    /** Closes with GOAWAY ENHANCE_YOUR_CALM (counted); always false. */
-    private boolean calm(String why) {
-        stats.h2CalmGoawaySent();
+    /** A PING or SETTINGS frame the server must answer; false past the window's bound. */
+    private boolean controlFrame() {
+        long now = System.nanoTime();
+        if (controlFramesInWindow == 0 || now - controlWindowStart >= resetWindowNanos) {
+            controlWindowStart = now;
+            controlFramesInWindow = 0;
+        }
+        return ++controlFramesInWindow <= Http2Settings.DEFAULT_MAX_CONTROL_FRAMES_PER_WINDOW
+                || calm(H2Flood.CONTROL, "more than " + Http2Settings.DEFAULT_MAX_CONTROL_FRAMES_PER_WINDOW
+                        + " PING and SETTINGS frames within " + settings.resetWindow().toSeconds() + " s");
+    }
+
+    /** Closes with GOAWAY ENHANCE_YOUR_CALM, counted under {@code flood}; always false. */
+    private boolean calm(H2Flood flood, String why) {
+        stats.h2CalmGoaway(flood);
         Http2Channel http2 = channel;
-        LOG.fine(() -> "closing HTTP/2 connection from " + (http2 == null ? "?" : http2.getPeerAddress()) + ": " + why);
+        LOG.fine(() -> "closing HTTP/2 connection from " + (http2 == null ? "?" : http2.getPeerAddress()) + ": " + why
+                + " (" + flood + ")");
         if (http2 != null) {
             http2.getIoThread().execute(() -> http2.sendGoAway(Http2Channel.ERROR_ENHANCE_YOUR_CALM));
         }

@@ -120,6 +120,20 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         return h2 != null ? h2.running() > 0 : (int) RUNNING.getAcquire(this) > 0;
     }
 
+    /** Graceful stop: on HTTP/2, no new streams and GOAWAY once the running ones end (nothing on HTTP/1.1). */
+    public void goAway() {
+        StreamCounts h2 = streams;
+        if (h2 != null) {
+            h2.goAway();
+        }
+    }
+
+    /** HTTP/2: whether a running stream's response waits for the peer's window (false on HTTP/1.1). */
+    boolean waitingForWindow() {
+        StreamCounts h2 = streams;
+        return h2 != null && h2.waitingForWindow();
+    }
+
     int requestsStarted() {
         StreamCounts h2 = streams;
         return h2 != null ? (int) h2.opened() : (int) STARTED.getAcquire(this);

@@ -10,4 +10,14 @@ public interface StreamCounts {
 
     /** Streams opened since the connection switched to HTTP/2. */
     long opened();
+
+    /**
+     * Graceful stop: streams from now on are refused (REFUSED_STREAM: not processed, safe to
+     * retry elsewhere); once the running ones have ended, GOAWAY NO_ERROR with the last stream id,
+     * and the connection closes.
+     */
+    void goAway();
+
+    /** Whether a running stream's response waits for the peer to open its flow-control window. */
+    boolean waitingForWindow();
 }

@@ -1,0 +1,58 @@
+package io.mpool.server.connection;
+
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.protocols.http2.Http2Channel;
+import io.undertow.protocols.http2.Http2StreamSourceChannel;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.protocol.http2.Http2ServerConnection;
+import org.xnio.OptionMap;
+import org.xnio.conduits.ReadReadyHandler;
+
+/**
+ * A stream's connection as its exchange sees it: Undertow's {@link Http2ServerConnection}, with
+ * the stream's region as its buffer pool (what Undertow's response path, {@code RequestRegion} and
+ * {@code RequestBody} take) and the request body read from its copy in that region
+ * ({@link StreamPreread}). Its end is the stream's: the copy stops, then the region goes once
+ * nothing of it is out.
+ */
+final class Http2StreamConnection extends Http2ServerConnection {
+    private final StreamRegion region;
+    /** The request body's copy in the region, or null: no body. */
+    private StreamPreread preread;
+
+    Http2StreamConnection(Http2Channel channel, Http2StreamSourceChannel request, OptionMap options, int bufferSize,
+                          HttpHandler root, StreamRegion region) {
+        super(channel, request, options, bufferSize, root);
+        this.region = region;
+    }
+
+    @Override
+    public ByteBufferPool getByteBufferPool() {
+        return region;
+    }
+
+    /** The exchange reads its body from a copy in the stream's region; {@code onEnd} runs when it has read its end. */
+    void preread(Http2Channel channel, Http2StreamSourceChannel request, Runnable onEnd) {
+        preread = new StreamPreread(request, channel, region, onEnd);
+        region.preread(preread);
+        getSourceChannel().setConduit(preread);
+        // What the channel's constructor does for its first conduit: read-ready events reach its listener.
+        preread.setReadReadyHandler(new ReadReadyHandler.ChannelListenerHandler<>(getSourceChannel()));
+        preread.start();
+    }
+
+    /** The connection's channel closed: a reader waiting for the body's copy learns it will not come. */
+    void connectionClosed() {
+        if (preread != null) {
+            preread.connectionClosed();
+        }
+    }
+
+    /** The exchange has completed: the copy stops, then the region goes once nothing of it is out. */
+    void exchangeEnded() {
+        if (preread != null) {
+            preread.close();
+        }
+        region.exchangeEnded();
+    }
+}

@@ -1,0 +1,399 @@
+package io.mpool.server.connection;
+
+import io.undertow.protocols.http2.Http2Channel;
+import io.undertow.protocols.http2.Http2StreamSourceChannel;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.nio.channels.FileChannel;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.xnio.ChannelListener;
+import org.xnio.XnioIoThread;
+import org.xnio.XnioWorker;
+import org.xnio.channels.Channels;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.conduits.Conduits;
+import org.xnio.conduits.ReadReadyHandler;
+import org.xnio.conduits.StreamSourceConduit;
+
+/**
+ * A stream's request body copied into the stream's own region as it arrives, as nginx's
+ * {@code preread} does ({@code ngx_http_v2_state_read_data} into {@code stream->preread}), and
+ * the exchange reads it from there. Undertow hands a stream's DATA to it as views of the
+ * connection's read buffers; a handler that does not read would keep those buffers (up to 16) for
+ * as long as it stalls. Here the bytes are taken off the shared buffer on the IO thread the moment
+ * they come, so a stalled stream pins none of the connection's buffers, only its own chunks.
+ *
+ * <p>The stream's flow-control window is ours: Undertow sends a stream's WINDOW_UPDATE when its
+ * channel is read, which here would be as the bytes are copied, and a client could then send
+ * without end to a handler that reads nothing. Undertow's own bookkeeping of the window is held
+ * open ({@link Http2Windows#holdReceiveWindowOpen}) so it never sends one; this class sends it as
+ * the exchange reads, once half the window is read (Undertow's rule). The copy is thus bounded by
+ * the window ({@code --http2} initial window, 64 KB): a client that sends past it breaks flow
+ * control and its stream is reset with FLOW_CONTROL_ERROR. (The connection's window is still
+ * Undertow's, opened as bytes are copied: what each stream may send is bounded by its own.)
+ *
+ * <p>Threads: the copy runs on the connection's IO thread; the exchange reads on the IO thread or
+ * a worker (blocking). Both under this object's lock; {@link #awaitReadable} waits on it.
+ */
+final class StreamPreread implements StreamSourceConduit, ChannelListener<Channel> {
+    private static final Logger LOG = Logger.getLogger(StreamPreread.class.getName());
+    /** Bytes of one chunk of the copy: a page, so a chunk is one arena page outside the region's nodes. */
+    static final int CHUNK_SIZE = 4096;
+
+    private final Http2StreamSourceChannel source;
+    private final Http2Channel channel;
+    private final StreamRegion region;
+    private final int streamId;
+    /** The initial window: what the client may send before the first WINDOW_UPDATE. */
+    private final int window;
+    /** What the exchange runs when the body has been read to its end (Undertow's request termination). */
+    private final Runnable onEnd;
+    /** Chunks holding copied bytes, oldest first: position..limit unread, limit..capacity free. */
+    private final ArrayDeque<ByteBuffer> chunks = new ArrayDeque<>();
+    /** Read chunks kept for the next bytes: the region never frees a chunk, so they are used again. */
+    private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>();
+    /** Bytes copied and not yet read by the exchange (volatile: the admin view reads it under the connection's lock). */
+    private volatile long buffered;
+    /** Bytes received and bytes the client was allowed (the initial window plus every update). */
+    private long received;
+    private long granted;
+    private int readSinceUpdate;
+    /** A WINDOW_UPDATE to send once the lock is let go (sent outside it: Undertow takes its own locks). */
+    private int updateDue;
+    private boolean sourceEnded;
+    private boolean endReported;
+    /** Set when the stream's exchange has ended: the chunks went with the region. */
+    private boolean closed;
+    private IOException failure;
+    private ReadReadyHandler handler;
+    private boolean resumed;
+
+    StreamPreread(Http2StreamSourceChannel source, Http2Channel channel, StreamRegion region, Runnable onEnd) {
+        this.source = source;
+        this.channel = channel;
+        this.region = region;
+        this.streamId = source.getStreamId();
+        this.window = channel.getInitialReceiveWindowSize();
+        this.granted = window;
+        this.onEnd = onEnd;
+    }
+
+    /** Starts copying: from now on the stream's DATA is taken as it comes. */
+    void start() {
+        Http2Windows.holdReceiveWindowOpen(source);
+        source.getReadSetter().set(this);
+        source.resumeReads();
+    }
+
+    // ---- the copy, on the IO thread ----
+
+    @Override
+    public void handleEvent(Channel ignored) {
+        boolean ready;
+        synchronized (this) {
+            if (closed) {
+                drainAfterClose();
+                return;
+            }
+            try {
+                copyAvailable();
+            } catch (IOException | RuntimeException e) {
+                fail(e instanceof IOException io ? io : new IOException(e));
+            }
+            ready = (buffered > 0 || sourceEnded || failure != null);
+            notifyAll();
+        }
+        if (ready) {
+            readReady();
+        }
+    }
+
+    private void copyAvailable() throws IOException {
+        while (!sourceEnded && failure == null) {
+            ByteBuffer chunk = chunkWithRoom();
+            ByteBuffer free = chunk.duplicate().position(chunk.limit()).limit(chunk.capacity());
+            int read = source.read(free);
+            Http2Windows.holdReceiveWindowOpen(source);
+            if (read == -1) {
+                sourceEnded = true;
+                source.suspendReads();
+                return;
+            }
+            if (read == 0) {
+                return;
+            }
+            chunk.limit(chunk.limit() + read);
+            buffered += read;
+            received += read;
+            if (received > granted) {
+                channel.sendRstStream(streamId, Http2Channel.ERROR_FLOW_CONTROL_ERROR);
+                fail(new IOException("stream " + streamId + " sent " + received + " bytes with a window of "
+                        + granted + " (flow control)"));
+                return;
+            }
+        }
+    }
+
+    /** The last chunk if it has room, else a spare or a new one from the region. */
+    private ByteBuffer chunkWithRoom() {
+        ByteBuffer last = chunks.peekLast();
+        if (last != null && last.limit() < last.capacity()) {
+            return last;
+        }
+        ByteBuffer chunk = spare.poll();
+        if (chunk == null) {
+            chunk = region.allocateFromPool(CHUNK_SIZE, false); // the cap or the arena may refuse: the stream fails
+        }
+        chunk.clear().limit(0);
+        chunks.add(chunk);
+        return chunk;
+    }
+
+    private void fail(IOException e) {
+        if (failure == null) {
+            failure = e;
+            LOG.log(Level.FINE, "HTTP/2 stream " + streamId + ": copying its body failed", e);
+            source.suspendReads();
+        }
+    }
+
+    private void drainAfterClose() {
+        try {
+            if (Channels.drain(source, Long.MAX_VALUE) == -1) {
+                source.suspendReads();
+            }
+        } catch (IOException e) {
+            source.suspendReads(); // the stream is gone
+        }
+    }
+
+    private void readReady() {
+        ReadReadyHandler ready;
+        synchronized (this) {
+            ready = resumed ? handler : null;
+        }
+        if (ready != null) {
+            ready.readReady();
+        }
+    }
+
+    /**
+     * The connection's channel has closed: no more bytes will come, and a reader waiting for them
+     * (or Undertow's end of the exchange, which drains the body) gets the failure instead.
+     */
+    void connectionClosed() {
+        synchronized (this) {
+            if (sourceEnded || closed) {
+                return;
+            }
+            fail(new IOException("the HTTP/2 connection of stream " + streamId + " closed before its body's end"));
+            notifyAll();
+        }
+        readReady();
+    }
+
+    /** The stream's exchange has ended (its region is about to go): no more chunks, later DATA dropped. */
+    synchronized void close() {
+        closed = true;
+        chunks.clear();
+        spare.clear();
+        buffered = 0;
+        notifyAll();
+    }
+
+    // ---- what the exchange reads ----
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        int read;
+        boolean end;
+        int update;
+        synchronized (this) {
+            read = take(dst);
+            end = read == -1 && !endReported;
+            if (end) {
+                endReported = true;
+            }
+            update = updateDue;
+            updateDue = 0;
+        }
+        if (update > 0) {
+            channel.sendUpdateWindowSize(streamId, update);
+        }
+        if (end) {
+            onEnd.run();
+        }
+        return read;
+    }
+
+    /** Copies into {@code dst} (lock held); -1 once the body has been read to its end. */
+    private int take(ByteBuffer dst) throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
+        if (closed) {
+            return -1;
+        }
+        int total = 0;
+        while (dst.hasRemaining() && !chunks.isEmpty()) {
+            ByteBuffer chunk = chunks.peek();
+            int count = Math.min(dst.remaining(), chunk.remaining());
+            dst.put(chunk.duplicate().limit(chunk.position() + count));
+            chunk.position(chunk.position() + count);
+            total += count;
+            if (!chunk.hasRemaining()) {
+                if (chunk.limit() < chunk.capacity() && chunks.size() == 1) {
+                    break; // the chunk being filled: the next bytes go on in it
+                }
+                spare.add(chunks.poll());
+            }
+        }
+        if (total == 0) {
+            return sourceEnded ? -1 : 0;
+        }
+        buffered -= total;
+        readSinceUpdate += total;
+        if (readSinceUpdate >= window / 2 && !sourceEnded) {
+            granted += readSinceUpdate;
+            updateDue += readSinceUpdate;
+            readSinceUpdate = 0;
+        }
+        return total;
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offs, int len) throws IOException {
+        long total = 0;
+        for (int i = offs; i < offs + len; i++) {
+            if (!dsts[i].hasRemaining()) {
+                continue;
+            }
+            int read = read(dsts[i]);
+            if (read == -1) {
+                return total == 0 ? -1 : total;
+            }
+            total += read;
+            if (dsts[i].hasRemaining()) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public long transferTo(long position, long count, FileChannel target) throws IOException {
+        ByteBuffer through = ByteBuffer.allocate((int) Math.min(count, CHUNK_SIZE));
+        long total = 0;
+        while (total < count) {
+            through.clear().limit((int) Math.min(through.capacity(), count - total));
+            int read = read(through);
+            if (read <= 0) {
+                return total == 0 ? read : total;
+            }
+            through.flip();
+            while (through.hasRemaining()) {
+                total += target.write(through, position + total);
+            }
+        }
+        return total;
+    }
+
+    @Override
+    public long transferTo(long count, ByteBuffer throughBuffer, StreamSinkChannel target) throws IOException {
+        return Conduits.transfer(this, count, throughBuffer, target);
+    }
+
+    @Override
+    public void terminateReads() throws IOException {
+        source.shutdownReads();
+    }
+
+    @Override
+    public synchronized boolean isReadShutdown() {
+        return closed || endReported;
+    }
+
+    @Override
+    public void resumeReads() {
+        boolean ready;
+        synchronized (this) {
+            resumed = true;
+            ready = buffered > 0 || sourceEnded || failure != null || closed;
+        }
+        if (ready) {
+            source.getIoThread().execute(this::readReady);
+        }
+    }
+
+    @Override
+    public synchronized void suspendReads() {
+        resumed = false;
+    }
+
+    @Override
+    public void wakeupReads() {
+        synchronized (this) {
+            resumed = true;
+        }
+        source.getIoThread().execute(this::readReady);
+    }
+
+    @Override
+    public synchronized boolean isReadResumed() {
+        return resumed;
+    }
+
+    @Override
+    public synchronized void awaitReadable() throws IOException {
+        while (buffered == 0 && !sourceEnded && failure == null && !closed) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("waiting for the body of stream " + streamId);
+            }
+        }
+    }
+
+    @Override
+    public synchronized void awaitReadable(long time, TimeUnit timeUnit) throws IOException {
+        long deadline = System.nanoTime() + timeUnit.toNanos(time);
+        while (buffered == 0 && !sourceEnded && failure == null && !closed) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            try {
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("waiting for the body of stream " + streamId);
+            }
+        }
+    }
+
+    @Override
+    public XnioIoThread getReadThread() {
+        return source.getIoThread();
+    }
+
+    @Override
+    public synchronized void setReadReadyHandler(ReadReadyHandler handler) {
+        this.handler = handler;
+    }
+
+    @Override
+    public XnioWorker getWorker() {
+        return source.getWorker();
+    }
+
+    /** Bytes copied and not read yet, for the admin view. */
+    long buffered() {
+        return buffered;
+    }
+}
