@@ -1,8 +1,8 @@
 package io.mpool.server.transport;
 
 import io.mpool.server.config.Http2Settings;
-import io.mpool.server.stats.ServerStats;
 import io.mpool.server.stats.H2Flood;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.protocols.http2.Http2Channel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
