@@ -55,6 +55,8 @@ public final class Connection implements ChannelListener<StreamConnection> {
     private StreamConnection channel;
     private TlsHandshake handshake;
     private ConnectionWatchdog watchdog;
+    /** The framing check beneath Undertow (null until set up): an idle connection drops its scanner. */
+    private RequestFramingConduit framing;
     /** This connection's memory, or null: the listener's shared pool, or none yet. */
     private ConnectionBufferPool pool;
     private volatile boolean closed;
@@ -108,7 +110,7 @@ public final class Connection implements ChannelListener<StreamConnection> {
         watchdog.install();
         // Beneath the framing check: an HTTP/2 preface goes to HTTP/2, anything else up to HTTP/1.1.
         Http2PrefaceConduit preface = on.http2() == null ? null : Http2Connections.sniff(channel);
-        RequestFramingConduit framing = RequestFramingConduit.install(channel, limits.maxRequestLine(),
+        framing = RequestFramingConduit.install(channel, limits.maxRequestLine(),
                 limits.maxHeaderSize(), on.maxBodyBytes(), limits.minBodyRate(), RequestLimits.BODY_RATE_GRACE,
                 tracker).trackingProgress(watchdog);
         if (on.pooled() && pool == null) {
@@ -162,7 +164,7 @@ public final class Connection implements ChannelListener<StreamConnection> {
      */
     private ConnectionBufferPool openPool(RequestFramingConduit framing) {
         try {
-            return listener.registry().openPool(id, raw.getPeerAddress(), () -> listener.registry().remove(this));
+            return listener.registry().openPool(id, raw, () -> listener.registry().remove(this));
         } catch (ArenaExhaustedException e) {
             listener.refusals().log(e);
             if (framing == null) {
@@ -215,7 +217,7 @@ public final class Connection implements ChannelListener<StreamConnection> {
     /**
      * Once a sweep: a connection whose socket closed behind the close listener's back is torn
      * down; otherwise its timeouts are checked, and one that served no request since the last
-     * sweep gives its memory back.
+     * sweep gives its memory back, its framing scanner included.
      */
     void sweep(long now) {
         if (closed) {
@@ -228,8 +230,9 @@ public final class Connection implements ChannelListener<StreamConnection> {
         if (watchdog != null && watchdog.check(now)) {
             return;
         }
-        if (pool != null) {
-            pool.releaseIdleMemory();
+        if (pool != null && pool.releaseIdleMemory() && framing != null && framing.holdsScanner()) {
+            // Idle: the per-request framing state goes too, on the thread that scans.
+            channel.getIoThread().execute(framing::dropScannerBetweenRequests);
         }
     }
 
@@ -245,6 +248,14 @@ public final class Connection implements ChannelListener<StreamConnection> {
     /** This connection's memory, or null when its listener shares one pool. */
     public ConnectionBufferPool pool() {
         return pool;
+    }
+
+    /**
+     * Whether this connection holds per-request state while no request runs: its framing scanner
+     * (dropped once the sweep finds the connection idle, made again by the next read).
+     */
+    public boolean holdsFramingScanner() {
+        return framing != null && framing.holdsScanner();
     }
 
     /** Whether the channel is still open (not yet torn down). */

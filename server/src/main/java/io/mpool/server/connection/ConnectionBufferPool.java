@@ -2,6 +2,7 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
+import io.mpool.mempool.PageArena;
 import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
@@ -26,19 +27,12 @@ import org.xnio.StreamConnection;
  * </ul>
  *
  * <h2>Life</h2>
- * <ol>
- *   <li>Created on accept (one arena page for the pool's head node).</li>
- *   <li>Undertow takes read/write buffers with {@link #allocate()}: between requests the head
- *   buffer (a request head is read into it), otherwise a connection buffer.</li>
- *   <li>Handlers take scratch memory from the region ({@link #allocateFromPool}) while their request runs, and may
- *   keep some past it with a {@link RegionHold} (a retained request body).</li>
- *   <li>Request end marks a reset <em>pending</em>. It runs as soon as no request is running and no
- *   region hold is left, at once in the common case; buffers Undertow holds never delay it (they
- *   are connection memory). Whichever thread releases the last hold runs it.</li>
- *   <li>Connection close marks a destroy pending; it runs under the same rule, after which every
- *   page is back in the arena and {@link #allocate()} throws. Region holds do not delay it past
- *   the channel's close: they are revoked as leaks ({@link #reclaimOrphanedBuffers()}).</li>
- * </ol>
+ * Created on accept (one arena page for the pool's head node); Undertow takes read/write buffers
+ * with {@link #allocate()}: between requests the head buffer (a request head is read into it),
+ * otherwise a connection buffer. Handlers take scratch memory from the region
+ * ({@link #allocateFromPool}) while their request runs, and may keep some past it with a
+ * {@link RegionHold} (a retained request body). When the reset, the idle release and the destroy
+ * run: {@link PoolLifecycle}.
  *
  * <h2>Ownership of a handed-out buffer</h2>
  * See {@link BufferHandle}: Undertow owns a buffer until it closes the handle; a stale handle
@@ -48,27 +42,30 @@ import org.xnio.StreamConnection;
  * come from any thread, so every state change takes this connection's lock (uncontended in
  * practice: one request at a time).
  */
-public final class ConnectionBufferPool implements ByteBufferPool, Region {
+public final class ConnectionBufferPool extends PoolLifecycle implements ByteBufferPool, Region {
     private static final Logger LOG = Logger.getLogger(ConnectionBufferPool.class.getName());
     /**
-     * The buffer request heads are read into, at the start of the pool's node for the connection's
-     * life (nginx: a 1 KB {@code client_header_buffer_size} buffer); a larger head takes more reads.
+     * The buffer request heads are read into, at the start of the pool's node while the connection
+     * is not idle (nginx: a 1 KB {@code client_header_buffer_size} buffer); a larger head takes more reads.
      */
     static final int HEAD_BUFFER_SIZE = 2048;
+    /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
+    static final int CACHED_BUFFERS = 4;
 
     private final long id;
-    /** The peer, as the channel holds it (a {@code SocketAddress}): made a string only when shown. */
+    /**
+     * The peer: the accepted channel, whose address is made (XNIO makes a new one per call) and
+     * shown only when someone looks; or a label (pools of tests and benchmarks).
+     */
     private final Object remote;
-    private final long createdMillis = System.currentTimeMillis();
     private final MpPool pool;
     private final int bufferSize;
     private final long maxBytes;
     private final ByteBufferPool arrayBacked;
-    private final ServerStats stats;
     private final Runnable onDestroyed;
     private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
 
-    /** Handed out for reads while no request runs (the next head), kept across resets; or null. */
+    /** Handed out for reads while no request runs (the next head), kept across resets; null while idle. */
     private ByteBuffer headBuffer;
     /** Whether heads are read into a head buffer (buffers larger than it); false: into connection buffers. */
     private final boolean readsHeadsIntoHeadBuffer;
@@ -81,36 +78,39 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     private Http2Streams streams;
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
     private BufferHandle openHandles;
-    private int openBuffers, requestsRunning, pendingRequestEnds;
-    private boolean perRequestReset = true;
-    private boolean destroyPending, destroyed;
-    private long requests;
-    private long requestsAtLastSweep = -1;
     private boolean capLogged;
     /** Set once the arena refused this connection mid-request: see {@link #refuseArena()}. */
     private boolean arenaRefused;
     /** Heap buffers handed out since then (the 503's header and body need one or two). */
     private int refusalBuffers;
     private static final int MAX_REFUSAL_BUFFERS = 4;
-    private final ResetHistory history = new ResetHistory(createdMillis);
     /** Region memory kept past its request ({@link #hold}); null until the first hold. */
     private RegionHolds holds;
     /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
     private long bodyBytesInMemory, bodyBytesOnDisk;
 
-    ConnectionBufferPool(long id, Object remote, MpPool pool, int bufferSize, long maxBytes,
+    /**
+     * The memory of connection {@code id}: a pool whose small limit is a whole node (buffers up to
+     * a page are small allocations that fill nodes exactly), named by this object.
+     *
+     * @throws ArenaExhaustedException when the arena cannot give the first node
+     */
+    ConnectionBufferPool(long id, Object remote, PageArena arena, int bufferSize, long maxBytes,
                          ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
+        super(stats);
         this.id = id;
         this.remote = remote;
-        this.pool = pool;
+        // Keeping a few buffer-sized blocks across resets saves every request two arena round
+        // trips and the scrub of memory changing hands; the sweep gives them back when the
+        // connection goes idle. The pool's name is this object's (no string per connection).
+        this.pool = MpPool.create(arena, MpPool.NODE_SIZE, this).cacheOnReset(CACHED_BUFFERS, bufferSize);
         this.bufferSize = bufferSize;
         this.maxBytes = maxBytes;
         this.arrayBacked = arrayBacked;
-        this.stats = stats;
         this.onDestroyed = onDestroyed;
         this.readsHeadsIntoHeadBuffer = bufferSize > HEAD_BUFFER_SIZE;
         this.headBuffer = readsHeadsIntoHeadBuffer ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
-        this.buffers = new ConnectionBuffers(pool.arena(), pool, bufferSize, stats);
+        this.buffers = new ConnectionBuffers(arena, pool, bufferSize, stats);
     }
 
     // ---- ByteBufferPool ----
@@ -138,7 +138,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
                     }
                     throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
                 }
-                if (requestsRunning == 0 && readsHeadsIntoHeadBuffer && !headBufferOut && streams == null) {
+                if (requestsRunning() == 0 && readsHeadsIntoHeadBuffer && !headBufferOut && streams == null) {
                     if (headBuffer == null) {
                         headBuffer = pool.allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
                     }
@@ -150,7 +150,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
                     }
                     openHandles = buffers.handOut(this, openHandles);
                 }
-                openBuffers++;
+                bufferHandedOut();
                 return openHandles;
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
@@ -214,9 +214,8 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
         stats.requests.increment();
         try {
             synchronized (this) {
-                requestsRunning++;
-                requests++;
-                if (!arenaRefused && !destroyPending && !buffers.hasFree()) { // destroyed implies destroyPending
+                requestStarting();
+                if (!arenaRefused && !isClosing() && !buffers.hasFree()) {
                     checkCap(bufferSize);
                     buffers.reserveOne();
                 }
@@ -230,31 +229,21 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     /** The exchange completed: a reset is due as soon as nothing is open. */
     public void requestEnded() {
         synchronized (this) {
-            requestsRunning--;
-            if (perRequestReset) {
-                pendingRequestEnds++;
-            }
-            if (!runDeferredWork() && perRequestReset) {
-                history.deferred(stats);
-            }
+            requestEnding();
         }
     }
 
     /** An upgraded connection has no request boundaries: never reset it per request again. */
     public void disablePerRequestReset() {
         synchronized (this) {
-            perRequestReset = false;
+            stopPerRequestReset();
         }
     }
 
     /** The channel closed: destroy as soon as nothing is open. Idempotent. */
     public void connectionClosed() {
         synchronized (this) {
-            if (destroyPending || destroyed) {
-                return;
-            }
-            destroyPending = true;
-            runDeferredWork();
+            closing();
         }
     }
 
@@ -283,49 +272,57 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
      */
     public int reclaimOrphanedBuffers() {
         synchronized (this) {
-            if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0 && !hasHolds()) {
+            if (state() != State.DESTROY_PENDING || requestsRunning() > 0 || openBuffers() == 0 && !hasHolds()) {
                 return 0;
             }
             if (holds != null) {
-                holds.revokeAll("connection " + id + " (" + remote + ")", stats);
+                holds.revokeAll("connection " + id + " (" + remote() + ")", stats);
             }
             int reclaimed = 0;
             for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
                 ByteBuffer buffer = handle.takeBack(); // stale from now on: any later use throws
                 if (buffer != null) {
-                    handle.giveBackBlock(buffer); // the destroy gives the block back
+                    handle.giveBackBlock(); // the destroy gives the block back
                 }
                 reclaimed++;
             }
             openHandles = null;
-            openBuffers = 0;
             headBufferOut = false;
             stats.orphanedBuffersReclaimed.add(reclaimed);
-            runDeferredWork();
+            buffersTakenBack();
             return reclaimed;
         }
     }
 
     /**
-     * If no request ran since the last call and nothing is open, gives back everything: the free
-     * connection buffers, the blocks the pool cached across resets and the pool's nodes, head
-     * buffer included (nginx frees an idle keep-alive connection's header buffer too). An idle
-     * keep-alive connection then holds no arena memory; its next request takes a node again.
+     * Once a sweep: idle since the last one, it gives its memory back ({@link PoolLifecycle}).
+     *
+     * @return whether the connection is idle (its memory given back, now or by an earlier sweep)
      */
-    void releaseIdleMemory() {
+    boolean releaseIdleMemory() {
         synchronized (this) {
-            if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0
-                    && openBuffers == 0 && pendingRequestEnds == 0) {
-                giveBackIdleMemory();
-                if (pool.releaseNodes()) {
-                    headBuffer = null;
-                }
-            }
-            requestsAtLastSweep = requests;
+            swept();
+            return state() == State.IDLE;
         }
     }
 
-    private boolean hasHolds() {
+    @Override
+    void releaseIdleMemoryNow() {
+        giveBackIdleMemory();
+        if (pool.releaseNodes()) {
+            headBuffer = null; // the next read takes a node again, for a new head buffer
+        }
+    }
+
+    /** Whether the sweep found this connection idle and gave its memory back (nothing taken since). */
+    public boolean isIdle() {
+        synchronized (this) {
+            return state() == State.IDLE;
+        }
+    }
+
+    @Override
+    boolean hasHolds() {
         return holds != null && !holds.isEmpty();
     }
 
@@ -346,7 +343,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     void holdReleased(RegionHold hold) {
         assert Thread.holdsLock(this) : "connection " + id + ": hold released without its lock";
         if (holds != null && holds.remove(hold)) {
-            runDeferredWork();
+            advance();
         }
     }
 
@@ -373,20 +370,25 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     /** Allocates scratch memory for the running request. */
     public ByteBuffer allocateFromPool(int size, boolean zeroed) {
         synchronized (this) {
+            memoryTaken();
             return allocateLocked(size, zeroed);
         }
     }
 
     /** Arena memory this connection holds: its pool's, its connection buffers', its streams' (lock held). */
     private long bytesReserved() {
-        return (destroyed ? 0 : pool.bytesReserved() + buffers.bytes() + (tls == null ? 0 : tls.blocks().bytes()))
-                + (streams == null ? 0 : streams.bytes());
+        return (isDestroyed() ? 0 : connectionBytes()) + (streams == null ? 0 : streams.bytes());
+    }
+
+    /** Its pool's and its connection buffers' (lock held; until the destroy has run). */
+    private long connectionBytes() {
+        return pool.bytesReserved() + buffers.bytes() + (tls == null ? 0 : tls.blocks().bytes());
     }
 
     /** Switched to HTTP/2 ({@code h2}/{@code h2c}): no head buffer or per-request reset; a region per stream. */
     public Http2Streams servesHttp2(String protocol) {
         synchronized (this) {
-            perRequestReset = false;
+            stopPerRequestReset();
             streams = new Http2Streams(this, pool.arena(), bufferSize, stats, protocol);
             return streams;
         }
@@ -420,7 +422,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
                 checkCap(packetSize);
             }
             openHandles = blocks.handOut(this, openHandles);
-            openBuffers++;
+            bufferHandedOut();
             return openHandles;
         }
     }
@@ -431,7 +433,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
             stats.connectionCapExceeded.increment();
             if (!capLogged) {
                 capLogged = true;
-                LOG.warning("connection " + id + " (" + remote + ") passed its cap of " + maxBytes
+                LOG.warning("connection " + id + " (" + remote() + ") passed its cap of " + maxBytes
                         + " bytes (--connection-max-bytes): holding " + bytesReserved()
                         + ", asked for " + size + "; closing it");
             }
@@ -451,55 +453,36 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
         }
     }
 
-    // ---- deferred reset / destroy ----
+    // ---- the reset and the destroy ({@link PoolLifecycle#advance()} decides when) ----
 
-    /** Runs a pending destroy or reset if nothing is open; true if nothing was left waiting. */
-    private boolean runDeferredWork() {
-        assert Thread.holdsLock(this) : "connection " + id + ": deferred work without its lock";
-        if (requestsRunning > 0 || hasHolds()) {
-            return false;
-        }
-        if (destroyPending && !destroyed) {
-            if (openBuffers > 0) {
-                return false; // a destroy gives the node back: it waits for the head buffer too
+    @Override
+    void destroyNow() {
+        long reservedAtDestroy = connectionBytes() + bytesReserved(); // DESTROYED already: its streams' alone
+        bodyBytesInMemory = 0;
+        bodyBytesOnDisk = 0;
+        PoolDestroyedEvent.emit(id, remote(), System.currentTimeMillis() - createdMillis(), requests(),
+                pool.resets(), coalesced(), reservedAtDestroy);
+        try {
+            assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
+            buffers.releaseFree();
+            if (tls != null) {
+                tls.blocks().releaseFree();
             }
-            history.coalesced(pendingRequestEnds, stats);
-            pendingRequestEnds = 0;
-            long reservedAtDestroy = bytesReserved();
-            destroyed = true;
-            bodyBytesInMemory = 0;
-            bodyBytesOnDisk = 0;
-            PoolDestroyedEvent.emit(id, String.valueOf(remote), System.currentTimeMillis() - createdMillis, requests,
-                    history.resets(), history.coalesced(), reservedAtDestroy);
-            try {
-                assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
-                buffers.releaseFree();
-                if (tls != null) {
-                    tls.blocks().releaseFree();
-                }
-                pool.destroy();
-            } finally {
-                stats.poolsDestroyed.increment();
-                onDestroyed.run();
-            }
-            return true;
+            pool.destroy();
+        } finally {
+            stats.poolsDestroyed.increment();
+            onDestroyed.run();
         }
-        if (pendingRequestEnds > 0) {
-            resetNow(); // buffers Undertow holds are connection memory: a reset leaves them alone
-        }
-        return true;
     }
 
-    private void resetNow() {
-        assert Thread.holdsLock(this) : "connection " + id + ": reset without its lock";
+    @Override
+    void resetNow(int requestEnds) {
         long bytesInUseBefore = pool.bytesInUse();
         int nodesBefore = pool.nodeCount();
         int largeBefore = pool.largeCount();
-        int covered = pendingRequestEnds;
-        pendingRequestEnds = 0;
         try {
             pool.reset();
-            if (requests == 1) {
+            if (requests() == 1) {
                 // The connection's first request may be its only one: an idle connection holds its
                 // node alone from now on; its second request takes a buffer again, to keep.
                 buffers.releaseFree();
@@ -507,26 +490,24 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
         } finally {
             bodyBytesInMemory = 0;
             bodyBytesOnDisk = 0;
-            history.reset(id, bytesInUseBefore, nodesBefore, largeBefore, covered, stats);
+            resetDone(id, bytesInUseBefore, nodesBefore, largeBefore, requestEnds);
         }
     }
 
     /** Undertow closed {@code handle} (lock held): its block is free for the connection's next buffer. */
-    void bufferClosed(BufferHandle handle, ByteBuffer buffer) {
+    void bufferClosed(BufferHandle handle) {
         assert Thread.holdsLock(this) : "connection " + id + ": buffer closed without its lock";
         if (openHandles == handle) {
             openHandles = handle.next();
         }
         handle.unlink();
-        openBuffers--;
-        assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
         if (handle.block() == null) {
             headBufferOut = false;
         } else {
-            handle.giveBackBlock(buffer);
+            handle.giveBackBlock();
         }
-        runDeferredWork();
-        if (requests == 0 && openBuffers == 0 && requestsRunning == 0 && !destroyed && !destroyPending) {
+        bufferReturned();
+        if (requests() == 0 && openBuffers() == 0 && !isClosing()) {
             // Undertow reads into a buffer before it knows whether bytes have come; a
             // connection that has not sent a request yet keeps only its node while it waits.
             giveBackIdleMemory();
@@ -543,7 +524,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     }
 
     void checkOpen() {
-        if (destroyed || destroyPending) {
+        if (isClosing()) {
             throw new IllegalStateException("connection " + id + " is closing: its pool "
                     + pool.name() + " takes no more allocations");
         }
@@ -555,6 +536,18 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
         return id;
     }
 
+    /** The name of this connection's pool, too: {@code conn-<id>}. */
+    @Override
+    public String toString() {
+        return "conn-" + id;
+    }
+
+    /** The peer's address as text (made now: the pool keeps none of its own). */
+    private String remote() {
+        return remote instanceof StreamConnection channel ? String.valueOf(channel.getPeerAddress())
+                : String.valueOf(remote);
+    }
+
     /** Bytes the running request took from the pool since the last reset (on the connection's thread). */
     public long requestBytesInUse() {
         return pool.bytesInUse();
@@ -563,10 +556,10 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     /** One line per connection for the admin endpoint. */
     public ConnectionSummary summary() {
         synchronized (this) {
-            return new ConnectionSummary(id, String.valueOf(remote), System.currentTimeMillis() - createdMillis, requests,
-                    history.resets(), history.coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
-                    destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
-                    openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds == null ? 0 : holds.size(),
+            return new ConnectionSummary(id, remote(), System.currentTimeMillis() - createdMillis(), requests(),
+                    pool.resets(), coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
+                    isDestroyed() ? 0 : pool.largeCount(), pool.largeBytes(),
+                    openBuffers(), isResetPending(), isDestroyed(), resetPendingReason(), holds == null ? 0 : holds.size(),
                     bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : tls.summary(),
                     streams == null ? "http/1.1" : streams.protocol(), streams == null ? 0 : streams.live());
         }
@@ -574,7 +567,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
 
     /** Why a pending reset waits, or null when none is pending (lock held). */
     private String resetPendingReason() {
-        return pendingRequestEnds == 0 ? null : requestsRunning > 0 ? "a request is running"
+        return !isResetPending() ? null : requestsRunning() > 0 ? "a request is running"
                 : hasHolds() ? holds.describe() : "running";
     }
 
@@ -584,14 +577,14 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
      */
     public ConnectionDetail row() {
         synchronized (this) {
-            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), List.of());
+            return new ConnectionDetail(summary(), isDestroyed() ? null : pool.stats(), List.of());
         }
     }
 
     /** The connection in detail: its pool's nodes and large entries, and recent resets. */
     public ConnectionDetail detail() {
         synchronized (this) {
-            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), history.snapshot());
+            return new ConnectionDetail(summary(), isDestroyed() ? null : pool.stats(), history().snapshot());
         }
     }
 }

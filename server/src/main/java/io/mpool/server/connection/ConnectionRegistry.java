@@ -1,7 +1,6 @@
 package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
-import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
@@ -19,9 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * pool is made, so that every pool carries its connection's id.
  */
 public final class ConnectionRegistry {
-    /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
-    static final int CACHED_BUFFERS = 4;
-
     private final PageArena arena;
     private final int bufferSize;
     private final long connectionMaxBytes;
@@ -53,10 +49,8 @@ public final class ConnectionRegistry {
     }
 
     /**
-     * A pool for connection {@code id} from {@code remote} (the peer's address as the channel holds
-     * it; shown with {@code String.valueOf}); {@code onDestroyed} runs once its last page is back.
-     * Buffers up to a page are small allocations that fill nodes exactly, so the pool's small limit
-     * is a whole node.
+     * A pool for connection {@code id} from {@code remote} (its accepted channel, whose address is
+     * shown, or a label); {@code onDestroyed} runs once its last page is back.
      *
      * @throws ArenaExhaustedException when the arena cannot give a first node
      */
@@ -64,19 +58,16 @@ public final class ConnectionRegistry {
         if (arena == null) {
             throw new IllegalStateException("this listener's connections have no pools of their own");
         }
-        MpPool pool;
+        ConnectionBufferPool pool;
         try {
-            // Keeping a few buffer-sized blocks across resets saves every request two arena
-            // round trips and the scrub of memory changing hands; the sweep gives them back
-            // when the connection goes idle.
-            pool = MpPool.create(arena, MpPool.NODE_SIZE, "conn-" + id).cacheOnReset(CACHED_BUFFERS, bufferSize);
+            pool = new ConnectionBufferPool(id, remote, arena, bufferSize, connectionMaxBytes, arrayBacked, stats,
+                    onDestroyed);
         } catch (ArenaExhaustedException e) {
             stats.arenaRejections.increment(); // only the arena's refusal counts as one
             throw e;
         }
         stats.poolsCreated.increment();
-        return new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes, arrayBacked, stats,
-                onDestroyed);
+        return pool;
     }
 
     /**
@@ -117,6 +108,11 @@ public final class ConnectionRegistry {
     public ConnectionBufferPool get(long id) {
         Connection connection = live.get(id);
         return connection == null ? null : connection.pool();
+    }
+
+    /** The live connections, in no particular order. */
+    public List<Connection> connections() {
+        return new ArrayList<>(live.values());
     }
 
     /** The pools of the live connections, oldest first. */

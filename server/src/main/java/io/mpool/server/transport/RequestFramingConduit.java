@@ -87,12 +87,21 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private final StreamConnection connection;
     /** The sink beneath Undertow's (taken at install): answers here bypass any response in progress. */
     private final StreamSinkConduit rawSink;
-    private final FramingScanner scanner;
+    private static final long BODY_RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(RequestLimits.BODY_RATE_WINDOW_SECONDS);
+
+    /**
+     * Where the stream is in its framing; null while the connection is idle between requests
+     * ({@link #dropScannerBetweenRequests()}: nginx frees an idle connection's header buffers too),
+     * made again by the next read. Written on the IO thread only; volatile for the sweep's look.
+     */
+    private volatile FramingScanner scanner;
+    private final int maxRequestLine;
+    private final int maxHead;
+    private final long maxBody;
     private final Guarded guarded;
     private ReadProgress progress = NO_PROGRESS_TRACKING;
     private final long minBodyRate;
     private final long bodyRateGraceNanos;
-    private final long bodyRateWindowNanos = TimeUnit.SECONDS.toNanos(RequestLimits.BODY_RATE_WINDOW_SECONDS);
     private long bodyStartNanos;
     private long bodyBytes;
     /**
@@ -124,15 +133,47 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         this.connection = connection;
         this.rawSink = connection.getSinkChannel().getConduit();
         this.upstreamHandler = new ReadReadyHandler.ChannelListenerHandler<>(connection.getSourceChannel());
-        this.scanner = new FramingScanner(maxRequestLine, maxHead, maxBody);
+        this.maxRequestLine = maxRequestLine;
+        this.maxHead = maxHead;
+        this.maxBody = maxBody;
+        this.scanner = new FramingScanner(maxRequestLine, maxHead, maxBody); // checks the limits now
         this.guarded = guarded;
         this.minBodyRate = minBodyRate;
         this.bodyRateGraceNanos = bodyRateGrace.toNanos();
     }
 
-    /** True while a message is under way: a body, or a head of which some bytes have come. */
+    /** True while a message is under way: a body, or a head of which some bytes have come. Any thread. */
     boolean midMessage() {
-        return scanner.midMessage();
+        FramingScanner current = scanner;
+        return current != null && current.midMessage();
+    }
+
+    /** The scanner, made again if the connection went idle (IO thread). */
+    private FramingScanner scanner() {
+        FramingScanner current = scanner;
+        if (current == null) {
+            current = new FramingScanner(maxRequestLine, maxHead, maxBody);
+            scanner = current;
+        }
+        return current;
+    }
+
+    /** Whether the scanner is held (false once an idle connection dropped it). Any thread. */
+    public boolean holdsScanner() {
+        return scanner != null;
+    }
+
+    /**
+     * Drops the scanner if the stream is between messages, well framed, neither cut nor
+     * lingering: a new one would be in the same state, and the next read makes it. For a
+     * connection the sweep found idle; must run on the connection's IO thread (the only one that
+     * scans), so that no read is under way.
+     */
+    public void dropScannerBetweenRequests() {
+        FramingScanner current = scanner;
+        if (current != null && !cut && lingering == null && current.violation() == null && !current.midMessage()) {
+            scanner = null;
+        }
     }
 
     /** True once the connection is being closed the lingering way (it has its own time bound). */
@@ -172,7 +213,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
             // request there is nothing to wait for (nginx lingers on the same condition), and
             // the connection closes at once: a read-ready handler and a timer per connection
             // cost every Connection: close answer.
-            if (scanner.midMessage()) {
+            if (midMessage()) {
                 linger(null);
                 return 0;
             }
@@ -187,13 +228,14 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
             return read;
         }
         progress.readMadeProgress();
-        boolean wasInBody = scanner.inBody();
+        FramingScanner framing = scanner();
+        boolean wasInBody = framing.inBody();
         // Empty lines before a request line are dropped here: Undertow's parser refuses them.
-        int stop = scanner.scanDroppingEmptyLines(dst, start, start + read);
+        int stop = framing.scanDroppingEmptyLines(dst, start, start + read);
         dst.position(stop);
-        if (scanner.violation() == null) {
-            if (minBodyRate > 0 && tooSlow(wasInBody, read)) {
-                scanner.abort(slowBody());
+        if (framing.violation() == null) {
+            if (minBodyRate > 0 && tooSlow(framing, wasInBody, read)) {
+                framing.abort(slowBody());
                 cut = true;
                 dst.position(start);
                 return refuse();
@@ -212,8 +254,8 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
      * Tracks the current body's rate; true once it is below the minimum on average after the
      * grace, or over the last window ({@link RequestLimits#BODY_RATE_WINDOW_SECONDS}).
      */
-    private boolean tooSlow(boolean wasInBody, int read) {
-        if (!scanner.inBody()) {
+    private boolean tooSlow(FramingScanner framing, boolean wasInBody, int read) {
+        if (!framing.inBody()) {
             bodyStartNanos = 0;
             if (windowStartNanos != 0) {
                 windowStartNanos = 0;
@@ -231,7 +273,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         bodyBytes += read;
         windowBytes += read;
         long windowElapsed = now - windowStartNanos;
-        if (windowElapsed >= bodyRateWindowNanos) {
+        if (windowElapsed >= BODY_RATE_WINDOW_NANOS) {
             if (below(windowBytes, windowElapsed)) {
                 return true;
             }
@@ -253,21 +295,21 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
      */
     void checkBodyRate(long now) {
         long windowStart = windowStartNanos;
-        if (minBodyRate > 0 && windowStart != 0 && now - windowStart >= bodyRateWindowNanos && lingering == null) {
+        if (minBodyRate > 0 && windowStart != 0 && now - windowStart >= BODY_RATE_WINDOW_NANOS && lingering == null) {
             connection.getIoThread().execute(this::refuseIfBodyTooSlow);
         }
     }
 
     private void refuseIfBodyTooSlow() {
         long windowStart = windowStartNanos;
-        if (cut || lingering != null || windowStart == 0 || !scanner.inBody()) {
+        if (cut || lingering != null || windowStart == 0 || !scanner().inBody()) {
             return;
         }
         long elapsed = System.nanoTime() - windowStart;
-        if (elapsed < bodyRateWindowNanos || !below(windowBytes, elapsed)) {
+        if (elapsed < BODY_RATE_WINDOW_NANOS || !below(windowBytes, elapsed)) {
             return;
         }
-        scanner.abort(slowBody());
+        scanner().abort(slowBody());
         cut = true;
         try {
             refuse(); // 408 the lingering way while the response has not started
@@ -344,7 +386,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     private int refuse() throws IOException {
-        FramingViolation violation = scanner.violation();
+        FramingViolation violation = scanner().violation();
         if (!reported) {
             reported = true;
             guarded.refused(violation);
@@ -373,7 +415,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
 
     /** A read once the lingering close is over: the refused body's error, or end of stream. */
     private int afterLingering() throws IOException {
-        FramingViolation violation = scanner.violation();
+        FramingViolation violation = scanner().violation();
         if (violation != null && !violation.inHead()) {
             throw new MalformedBodyException(violation);
         }
