@@ -33,7 +33,7 @@ import org.xnio.StreamConnection;
  * back) → {@link #closed()} (the place freed, TLS closed, the pool destroyed once nothing is open,
  * then the registry forgets it).
  */
-public final class Connection implements ChannelListener<StreamConnection> {
+public final class Connection implements ChannelListener<StreamConnection>, PoolOwner {
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
     private static final VarHandle CLOSED;
 
@@ -110,18 +110,13 @@ public final class Connection implements ChannelListener<StreamConnection> {
         watchdog.install();
         // Beneath the framing check: an HTTP/2 preface goes to HTTP/2, anything else up to HTTP/1.1.
         Http2PrefaceConduit preface = on.http2() == null ? null : Http2Connections.sniff(channel);
-        framing = RequestFramingConduit.install(channel, limits.maxRequestLine(),
-                limits.maxHeaderSize(), on.maxBodyBytes(), limits.minBodyRate(), RequestLimits.BODY_RATE_GRACE,
-                tracker).trackingProgress(watchdog);
+        framing = RequestFramingConduit.install(channel, limits, on.maxBodyBytes(), tracker).trackingProgress(watchdog);
         if (on.pooled() && pool == null) {
             pool = openPool(framing);
             if (pool == null) {
                 addCloseListener(); // its descriptor is held until the lingering 503 ends
                 return;
             }
-        }
-        if (pool != null) {
-            pool.onAllocationRefused(new AllocationRefusedAnswer(on.refusals(), pool, channel, tracker, framing));
         }
         on.registry().add(this);
         HttpHandler application = applicationHandler();
@@ -164,7 +159,7 @@ public final class Connection implements ChannelListener<StreamConnection> {
      */
     private ConnectionBufferPool openPool(RequestFramingConduit framing) {
         try {
-            return listener.registry().openPool(id, raw, () -> listener.registry().remove(this));
+            return listener.registry().openPool(id, this);
         } catch (ArenaExhaustedException e) {
             listener.refusals().log(e);
             if (framing == null) {
@@ -185,6 +180,30 @@ public final class Connection implements ChannelListener<StreamConnection> {
         if (!channel.isOpen()) {
             closed(); // closed during the set-up: the listener would never run
         }
+    }
+
+    /**
+     * The pool could not get memory: the server answers 503 and closes if no request is running,
+     * else closes ({@link AllocationRefusedAnswer}). Before the framing check is in place (the TLS
+     * handshake's buffers) the refusal is only thrown.
+     */
+    @Override
+    public void allocationRefused(RuntimeException refusal) {
+        if (framing != null) {
+            AllocationRefusedAnswer.answer(refusal, listener.refusals(), pool, channel, tracker, framing);
+        }
+    }
+
+    /** The pool's last page is back: the registry forgets the connection. */
+    @Override
+    public void poolDestroyed() {
+        listener.registry().remove(this);
+    }
+
+    /** The peer's address (XNIO makes a new one per call: made only when shown). */
+    @Override
+    public String peer() {
+        return String.valueOf(raw.getPeerAddress());
     }
 
     /** The channel's close listener. */

@@ -8,7 +8,6 @@ import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
@@ -53,25 +52,20 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     static final int CACHED_BUFFERS = 4;
 
     private final long id;
-    /**
-     * The peer: the accepted channel, whose address is made (XNIO makes a new one per call) and
-     * shown only when someone looks; or a label (pools of tests and benchmarks).
-     */
-    private final Object remote;
+    /** The connection: told of refusals and of the destroy, asked for the peer's address. */
+    private final PoolOwner owner;
     private final MpPool pool;
     private final int bufferSize;
     private final long maxBytes;
     private final ByteBufferPool arrayBacked;
-    private final Runnable onDestroyed;
-    private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
 
     /** Handed out for reads while no request runs (the next head), kept across resets; null while idle. */
     private ByteBuffer headBuffer;
     /** Whether heads are read into a head buffer (buffers larger than it); false: into connection buffers. */
     private final boolean readsHeadsIntoHeadBuffer;
     private boolean headBufferOut;
-    /** Undertow's buffers but the head buffer: the connection tier. */
-    private final ConnectionBuffers buffers;
+    /** Undertow's buffers but the head buffer: the connection tier; null while idle ({@link #buffers()}). */
+    private ConnectionBuffers buffers;
     /** The TLS engine's packet buffers, a second size class of the connection tier; null without TLS. */
     private TlsPacketBuffers tls;
     /** The HTTP/2 streams and their regions, or null: an HTTP/1.1 connection. */
@@ -95,11 +89,11 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
      *
      * @throws ArenaExhaustedException when the arena cannot give the first node
      */
-    ConnectionBufferPool(long id, Object remote, PageArena arena, int bufferSize, long maxBytes,
-                         ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
+    ConnectionBufferPool(long id, PoolOwner owner, PageArena arena, int bufferSize, long maxBytes,
+                         ByteBufferPool arrayBacked, ServerStats stats) {
         super(stats);
         this.id = id;
-        this.remote = remote;
+        this.owner = owner;
         // Keeping a few buffer-sized blocks across resets saves every request two arena round
         // trips and the scrub of memory changing hands; the sweep gives them back when the
         // connection goes idle. The pool's name is this object's (no string per connection).
@@ -107,10 +101,8 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         this.bufferSize = bufferSize;
         this.maxBytes = maxBytes;
         this.arrayBacked = arrayBacked;
-        this.onDestroyed = onDestroyed;
         this.readsHeadsIntoHeadBuffer = bufferSize > HEAD_BUFFER_SIZE;
         this.headBuffer = readsHeadsIntoHeadBuffer ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
-        this.buffers = new ConnectionBuffers(arena, pool, bufferSize, stats);
     }
 
     // ---- ByteBufferPool ----
@@ -145,7 +137,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                     headBufferOut = true; // between requests Undertow allocates only to read a head
                     openHandles = new BufferHandle(this, headBuffer.clear(), null, null, openHandles);
                 } else {
-                    if (!buffers.hasFree()) {
+                    if (!buffers().hasFree()) {
                         checkCap(bufferSize);
                     }
                     openHandles = buffers.handOut(this, openHandles);
@@ -155,7 +147,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // Undertow does not close a connection whose buffer allocation fails: do it here.
-            onAllocationRefused.accept(e);
+            owner.allocationRefused(e);
             throw e;
         }
     }
@@ -169,14 +161,6 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         synchronized (this) {
             arenaRefused = true;
         }
-    }
-
-    /**
-     * What to do when this connection cannot get memory: the server answers 503 and closes if no
-     * request is running, else closes. Set once, right after the connection is accepted.
-     */
-    public void onAllocationRefused(Consumer<RuntimeException> handler) {
-        this.onAllocationRefused = handler;
     }
 
     @Override
@@ -215,13 +199,13 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         try {
             synchronized (this) {
                 requestStarting();
-                if (!arenaRefused && !isClosing() && !buffers.hasFree()) {
+                if (!arenaRefused && !isClosing() && !buffers().hasFree()) {
                     checkCap(bufferSize);
                     buffers.reserveOne();
                 }
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
-            onAllocationRefused.accept(e);
+            owner.allocationRefused(e);
             throw e;
         }
     }
@@ -309,6 +293,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     @Override
     void releaseIdleMemoryNow() {
         giveBackIdleMemory();
+        buffers = null; // none is out (nothing is open): the next request makes the tier again
         if (pool.releaseNodes()) {
             headBuffer = null; // the next read takes a node again, for a new head buffer
         }
@@ -382,7 +367,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     /** Its pool's and its connection buffers' (lock held; until the destroy has run). */
     private long connectionBytes() {
-        return pool.bytesReserved() + buffers.bytes() + (tls == null ? 0 : tls.blocks().bytes());
+        return pool.bytesReserved() + (buffers == null ? 0 : buffers.bytes()) + (tls == null ? 0 : tls.blocks().bytes());
     }
 
     /** Switched to HTTP/2 ({@code h2}/{@code h2c}): no head buffer or per-request reset; a region per stream. */
@@ -463,15 +448,17 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         PoolDestroyedEvent.emit(id, remote(), System.currentTimeMillis() - createdMillis(), requests(),
                 pool.resets(), coalesced(), reservedAtDestroy);
         try {
-            assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
-            buffers.releaseFree();
+            if (buffers != null) {
+                assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
+                buffers.releaseFree();
+            }
             if (tls != null) {
                 tls.blocks().releaseFree();
             }
             pool.destroy();
         } finally {
             stats.poolsDestroyed.increment();
-            onDestroyed.run();
+            owner.poolDestroyed();
         }
     }
 
@@ -482,7 +469,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         int largeBefore = pool.largeCount();
         try {
             pool.reset();
-            if (requests() == 1) {
+            if (requests() == 1 && buffers != null) {
                 // The connection's first request may be its only one: an idle connection holds its
                 // node alone from now on; its second request takes a buffer again, to keep.
                 buffers.releaseFree();
@@ -517,10 +504,20 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** Nothing is open: everything but the node (and its head buffer) goes back (lock held). */
     private void giveBackIdleMemory() {
         pool.releaseCached();
-        buffers.releaseFree();
+        if (buffers != null) {
+            buffers.releaseFree();
+        }
         if (tls != null) {
             tls.blocks().releaseFree();
         }
+    }
+
+    /** The connection tier, made again after an idle spell (lock held). */
+    private ConnectionBuffers buffers() {
+        if (buffers == null) {
+            buffers = new ConnectionBuffers(pool.arena(), pool, bufferSize, stats);
+        }
+        return buffers;
     }
 
     void checkOpen() {
@@ -544,8 +541,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     /** The peer's address as text (made now: the pool keeps none of its own). */
     private String remote() {
-        return remote instanceof StreamConnection channel ? String.valueOf(channel.getPeerAddress())
-                : String.valueOf(remote);
+        return owner.peer();
     }
 
     /** Bytes the running request took from the pool since the last reset (on the connection's thread). */

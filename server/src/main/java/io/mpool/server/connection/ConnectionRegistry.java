@@ -49,19 +49,17 @@ public final class ConnectionRegistry {
     }
 
     /**
-     * A pool for connection {@code id} from {@code remote} (its accepted channel, whose address is
-     * shown, or a label); {@code onDestroyed} runs once its last page is back.
+     * A pool for connection {@code id}, which {@code owner} is told about (refusals, the destroy).
      *
      * @throws ArenaExhaustedException when the arena cannot give a first node
      */
-    ConnectionBufferPool openPool(long id, Object remote, Runnable onDestroyed) {
+    ConnectionBufferPool openPool(long id, PoolOwner owner) {
         if (arena == null) {
             throw new IllegalStateException("this listener's connections have no pools of their own");
         }
         ConnectionBufferPool pool;
         try {
-            pool = new ConnectionBufferPool(id, remote, arena, bufferSize, connectionMaxBytes, arrayBacked, stats,
-                    onDestroyed);
+            pool = new ConnectionBufferPool(id, owner, arena, bufferSize, connectionMaxBytes, arrayBacked, stats);
         } catch (ArenaExhaustedException e) {
             stats.arenaRejections.increment(); // only the arena's refusal counts as one
             throw e;
@@ -72,10 +70,22 @@ public final class ConnectionRegistry {
 
     /**
      * A pool not tied to a connection (tests and benchmarks of the pool alone), not in the
-     * registry; {@code onDestroyed} as above.
+     * registry, shown with {@code remote} as its peer; {@code onDestroyed} runs once its last page is back.
      */
     public ConnectionBufferPool openPool(Object remote, Runnable onDestroyed) {
-        return openPool(nextId(), remote, onDestroyed);
+        return openPool(nextId(), new LabelledOwner(String.valueOf(remote), onDestroyed));
+    }
+
+    /** The owner of a pool without a connection: refusals are only thrown. */
+    private record LabelledOwner(String peer, Runnable onDestroyed) implements PoolOwner {
+        @Override
+        public void allocationRefused(RuntimeException refusal) {
+        }
+
+        @Override
+        public void poolDestroyed() {
+            onDestroyed.run();
+        }
     }
 
     void add(Connection connection) {

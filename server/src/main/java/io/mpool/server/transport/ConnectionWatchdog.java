@@ -4,7 +4,6 @@ import io.mpool.server.config.RequestLimits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
@@ -33,10 +32,8 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
 
     private final StreamConnection channel;
     private final RequestTracker tracker;
-    private final long readTimeoutNanos;
-    private final long writeTimeoutNanos;
-    private final long parseTimeoutNanos;
-    private final long idleTimeoutNanos;
+    /** The listener's, shared: its timeouts are read at the sweep (no copy of them per connection). */
+    private final RequestLimits limits;
     /** What the connection waited for at the last sweep (sweep thread only). */
     private Waiting waiting = Waiting.NOTHING;
     /** Requests started by then, and when that wait was first seen (sweep thread only). */
@@ -57,10 +54,7 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
     public ConnectionWatchdog(StreamConnection channel, RequestTracker tracker, RequestLimits limits) {
         this.channel = channel;
         this.tracker = tracker;
-        this.readTimeoutNanos = limits.readTimeout().toNanos();
-        this.writeTimeoutNanos = limits.writeTimeout().toNanos();
-        this.parseTimeoutNanos = limits.parseTimeout().toNanos();
-        this.idleTimeoutNanos = limits.idleTimeout().toNanos();
+        this.limits = limits;
     }
 
     /** Closes the connection when {@code handshake} (null: none) runs past its timeout. */
@@ -106,7 +100,7 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             return handshake.checkTimeout(now); // the read and idle timeouts are longer
         }
         long writeSince = writeBlockedSince;
-        if (writeSince != 0 && now - writeSince > writeTimeoutNanos) {
+        if (writeSince != 0 && now - writeSince > limits.writeTimeout().toNanos()) {
             tracker.timedOut(true);
             IoUtils.safeClose(channel); // the client stopped reading
             return true;
@@ -116,10 +110,10 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         if (readSince != 0 && reads != null) {
             reads.checkBodyRate(now); // a body that has stopped sending still has to keep the floor
         }
-        if (readSince != 0 && now - readSince > readTimeoutNanos && !idleAfterARequest(reads)) {
+        if (readSince != 0 && now - readSince > limits.readTimeout().toNanos() && !idleAfterARequest(reads)) {
             tracker.timedOut(false);
             if (!tracker.responseStarted()) {
-                long millis = TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos);
+                long millis = limits.readTimeout().toMillis();
                 String reason = "no request data for " + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms");
                 RequestFramingConduit conduit = framing;
                 if (conduit != null) {
@@ -163,7 +157,7 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             return false;
         }
         boolean head = nowWaiting == Waiting.END_OF_HEAD;
-        if (now - waitingSeenAt <= (head ? parseTimeoutNanos : idleTimeoutNanos)) {
+        if (now - waitingSeenAt <= (head ? limits.parseTimeout() : limits.idleTimeout()).toNanos()) {
             return false;
         }
         LOG.fine(() -> (head ? "request head not complete within the parse timeout" : "idle past the idle timeout")

@@ -6,7 +6,6 @@ import io.mpool.server.framing.FramingViolation;
 import io.mpool.server.framing.MalformedBodyException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.xnio.IoUtils;
@@ -88,6 +87,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     /** The sink beneath Undertow's (taken at install): answers here bypass any response in progress. */
     private final StreamSinkConduit rawSink;
     private static final long BODY_RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(RequestLimits.BODY_RATE_WINDOW_SECONDS);
+    private static final long BODY_RATE_GRACE_NANOS = RequestLimits.BODY_RATE_GRACE.toNanos();
 
     /**
      * Where the stream is in its framing; null while the connection is idle between requests
@@ -95,13 +95,11 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
      * made again by the next read. Written on the IO thread only; volatile for the sweep's look.
      */
     private volatile FramingScanner scanner;
-    private final int maxRequestLine;
-    private final int maxHead;
+    /** The listener's, shared (no copy of its limits per connection). */
+    private final RequestLimits limits;
     private final long maxBody;
     private final Guarded guarded;
     private ReadProgress progress = NO_PROGRESS_TRACKING;
-    private final long minBodyRate;
-    private final long bodyRateGraceNanos;
     private long bodyStartNanos;
     private long bodyBytes;
     /**
@@ -123,23 +121,20 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private volatile ReadReadyHandler upstreamHandler;
 
     /**
-     * @param maxBody       largest request body, 0 = no limit (larger: 413)
-     * @param minBodyRate   bytes per second a body must average once {@code bodyRateGrace} has
-     *                      passed since its first byte, else 408; 0 = no minimum
+     * @param limits  the longest request line and head; the body rate ({@code minBodyRate}: bytes
+     *                per second a body must average once {@link RequestLimits#BODY_RATE_GRACE} has
+     *                passed since its first byte, else 408; 0 = no minimum)
+     * @param maxBody largest request body, 0 = no limit (larger: 413)
      */
-    public RequestFramingConduit(StreamConnection connection, int maxRequestLine, int maxHead, long maxBody,
-                                 long minBodyRate, Duration bodyRateGrace, Guarded guarded) {
+    public RequestFramingConduit(StreamConnection connection, RequestLimits limits, long maxBody, Guarded guarded) {
         super(connection.getSourceChannel().getConduit());
         this.connection = connection;
         this.rawSink = connection.getSinkChannel().getConduit();
         this.upstreamHandler = new ReadReadyHandler.ChannelListenerHandler<>(connection.getSourceChannel());
-        this.maxRequestLine = maxRequestLine;
-        this.maxHead = maxHead;
+        this.limits = limits;
         this.maxBody = maxBody;
-        this.scanner = new FramingScanner(maxRequestLine, maxHead, maxBody); // checks the limits now
+        this.scanner = new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), maxBody); // checks them now
         this.guarded = guarded;
-        this.minBodyRate = minBodyRate;
-        this.bodyRateGraceNanos = bodyRateGrace.toNanos();
     }
 
     /** True while a message is under way: a body, or a head of which some bytes have come. Any thread. */
@@ -152,7 +147,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private FramingScanner scanner() {
         FramingScanner current = scanner;
         if (current == null) {
-            current = new FramingScanner(maxRequestLine, maxHead, maxBody);
+            current = new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), maxBody);
             scanner = current;
         }
         return current;
@@ -189,11 +184,9 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     /** Installs the conduit under whatever reads the connection next (call before Undertow). */
-    public static RequestFramingConduit install(StreamConnection connection, int maxRequestLine, int maxHead,
-                                                long maxBody, long minBodyRate, Duration bodyRateGrace,
+    public static RequestFramingConduit install(StreamConnection connection, RequestLimits limits, long maxBody,
                                                 Guarded guarded) {
-        RequestFramingConduit conduit = new RequestFramingConduit(connection, maxRequestLine, maxHead, maxBody,
-                minBodyRate, bodyRateGrace, guarded);
+        RequestFramingConduit conduit = new RequestFramingConduit(connection, limits, maxBody, guarded);
         connection.getSourceChannel().setConduit(conduit);
         return conduit;
     }
@@ -234,7 +227,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         int stop = framing.scanDroppingEmptyLines(dst, start, start + read);
         dst.position(stop);
         if (framing.violation() == null) {
-            if (minBodyRate > 0 && tooSlow(framing, wasInBody, read)) {
+            if (limits.minBodyRate() > 0 && tooSlow(framing, wasInBody, read)) {
                 framing.abort(slowBody());
                 cut = true;
                 dst.position(start);
@@ -247,7 +240,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     private FramingViolation slowBody() {
-        return new FramingViolation(408, "request body slower than " + minBodyRate + " bytes/s", false);
+        return new FramingViolation(408, "request body slower than " + limits.minBodyRate() + " bytes/s", false);
     }
 
     /**
@@ -281,11 +274,11 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
             windowBytes = 0;
         }
         long elapsed = now - bodyStartNanos;
-        return elapsed > bodyRateGraceNanos && below(bodyBytes, elapsed);
+        return elapsed > BODY_RATE_GRACE_NANOS && below(bodyBytes, elapsed);
     }
 
     private boolean below(long bytes, long nanos) {
-        return bytes * 1_000_000_000.0 / nanos < minBodyRate;
+        return bytes * 1_000_000_000.0 / nanos < limits.minBodyRate();
     }
 
     /**
@@ -295,7 +288,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
      */
     void checkBodyRate(long now) {
         long windowStart = windowStartNanos;
-        if (minBodyRate > 0 && windowStart != 0 && now - windowStart >= BODY_RATE_WINDOW_NANOS && lingering == null) {
+        if (limits.minBodyRate() > 0 && windowStart != 0 && now - windowStart >= BODY_RATE_WINDOW_NANOS && lingering == null) {
             connection.getIoThread().execute(this::refuseIfBodyTooSlow);
         }
     }
