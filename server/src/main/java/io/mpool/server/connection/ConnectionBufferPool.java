@@ -2,8 +2,7 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
-import io.mpool.mempool.PageArena;
-import io.mpool.server.stats.ServerStats;
+import io.mpool.mempool.PoolStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
@@ -54,10 +53,10 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     private final long id;
     /** The connection: told of refusals and of the destroy, asked for the peer's address. */
     private final PoolOwner owner;
-    private final MpPool pool;
-    private final int bufferSize;
-    private final long maxBytes;
-    private final ByteBufferPool arrayBacked;
+    /** Its listener's: the arena, buffer size, per-connection cap, heap buffers (no copy per connection). */
+    private final ConnectionRegistry registry;
+    /** The request tier; null while idle (an empty pool is dropped whole: {@link #pool()} makes it again). */
+    private MpPool pool;
 
     /** Handed out for reads while no request runs (the next head), kept across resets; null while idle. */
     private ByteBuffer headBuffer;
@@ -73,36 +72,41 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
     private BufferHandle openHandles;
     private boolean capLogged;
-    /** Set once the arena refused this connection mid-request: see {@link #refuseArena()}. */
-    private boolean arenaRefused;
-    /** Heap buffers handed out since then (the 503's header and body need one or two). */
-    private int refusalBuffers;
+    /** Heap buffers left for the 503 after a refusal mid-request ({@link #refuseArena()}), or NOT_REFUSED. */
+    private int refusalBuffersLeft = NOT_REFUSED;
+    private static final int NOT_REFUSED = -1;
     private static final int MAX_REFUSAL_BUFFERS = 4;
     /** Region memory kept past its request ({@link #hold}); null until the first hold. */
     private RegionHolds holds;
     /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
     private long bodyBytesInMemory, bodyBytesOnDisk;
 
-    /**
-     * The memory of connection {@code id}: a pool whose small limit is a whole node (buffers up to
-     * a page are small allocations that fill nodes exactly), named by this object.
-     *
-     * @throws ArenaExhaustedException when the arena cannot give the first node
-     */
-    ConnectionBufferPool(long id, PoolOwner owner, PageArena arena, int bufferSize, long maxBytes,
-                         ByteBufferPool arrayBacked, ServerStats stats) {
-        super(stats);
+    /** @throws ArenaExhaustedException when the arena cannot give the pool's first node */
+    ConnectionBufferPool(long id, PoolOwner owner, ConnectionRegistry registry) {
+        super(registry.stats());
         this.id = id;
         this.owner = owner;
-        // Keeping a few buffer-sized blocks across resets saves every request two arena round
-        // trips and the scrub of memory changing hands; the sweep gives them back when the
-        // connection goes idle. The pool's name is this object's (no string per connection).
-        this.pool = MpPool.create(arena, MpPool.NODE_SIZE, this).cacheOnReset(CACHED_BUFFERS, bufferSize);
-        this.bufferSize = bufferSize;
-        this.maxBytes = maxBytes;
-        this.arrayBacked = arrayBacked;
-        this.readsHeadsIntoHeadBuffer = bufferSize > HEAD_BUFFER_SIZE;
+        this.registry = registry;
+        this.readsHeadsIntoHeadBuffer = registry.bufferSize() > HEAD_BUFFER_SIZE;
+        this.pool = newPool();
         this.headBuffer = readsHeadsIntoHeadBuffer ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
+    }
+
+    /**
+     * A pool whose small limit is a whole node (buffers up to a page fill nodes exactly), named by
+     * this object (no string per connection). Keeping a few buffer-sized blocks across resets saves
+     * every request two arena round trips and the scrub of memory changing hands.
+     */
+    private MpPool newPool() {
+        return MpPool.create(registry.arena(), MpPool.NODE_SIZE, this).cacheOnReset(CACHED_BUFFERS, getBufferSize());
+    }
+
+    /** The request tier, made again after an idle spell (lock held). */
+    private MpPool pool() {
+        if (pool == null) {
+            pool = newPool();
+        }
+        return pool;
     }
 
     // ---- ByteBufferPool ----
@@ -122,23 +126,24 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         try {
             synchronized (this) {
                 checkOpen();
-                if (arenaRefused) {
+                if (refusalBuffersLeft != NOT_REFUSED) {
                     // Only to write the refusal, never the arena again, and only a few: a handler
                     // that goes on streaming after the refusal is told the connection is closing.
-                    if (refusalBuffers++ < MAX_REFUSAL_BUFFERS) {
-                        return arrayBacked.allocate();
+                    if (refusalBuffersLeft > 0) {
+                        refusalBuffersLeft--;
+                        return getArrayBackedPool().allocate();
                     }
                     throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
                 }
                 if (requestsRunning() == 0 && readsHeadsIntoHeadBuffer && !headBufferOut && streams == null) {
                     if (headBuffer == null) {
-                        headBuffer = pool.allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
+                        headBuffer = pool().allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
                     }
                     headBufferOut = true; // between requests Undertow allocates only to read a head
                     openHandles = new BufferHandle(this, headBuffer.clear(), null, null, openHandles);
                 } else {
                     if (!buffers().hasFree()) {
-                        checkCap(bufferSize);
+                        checkCap(getBufferSize());
                     }
                     openHandles = buffers.handOut(this, openHandles);
                 }
@@ -159,13 +164,15 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
      */
     public void refuseArena() {
         synchronized (this) {
-            arenaRefused = true;
+            if (refusalBuffersLeft == NOT_REFUSED) {
+                refusalBuffersLeft = MAX_REFUSAL_BUFFERS;
+            }
         }
     }
 
     @Override
     public ByteBufferPool getArrayBackedPool() {
-        return arrayBacked; // Undertow calls .array() on these: heap buffers, not ours
+        return registry.arrayBacked(); // Undertow calls .array() on these: heap buffers, not ours
     }
 
     @Override
@@ -175,7 +182,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     @Override
     public int getBufferSize() {
-        return bufferSize;
+        return registry.bufferSize();
     }
 
     @Override
@@ -199,8 +206,8 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         try {
             synchronized (this) {
                 requestStarting();
-                if (!arenaRefused && !isClosing() && !buffers().hasFree()) {
-                    checkCap(bufferSize);
+                if (refusalBuffersLeft == NOT_REFUSED && !isClosing() && !buffers().hasFree()) {
+                    checkCap(getBufferSize());
                     buffers.reserveOne();
                 }
             }
@@ -260,7 +267,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                 return 0;
             }
             if (holds != null) {
-                holds.revokeAll("connection " + id + " (" + remote() + ")", stats);
+                holds.revokeAll("connection " + id + " (" + owner.peer() + ")", stats);
             }
             int reclaimed = 0;
             for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
@@ -296,6 +303,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         buffers = null; // none is out (nothing is open): the next request makes the tier again
         if (pool.releaseNodes()) {
             headBuffer = null; // the next read takes a node again, for a new head buffer
+            pool = null; // empty: nothing of it is worth keeping on an idle connection
         }
     }
 
@@ -336,7 +344,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     public void addCleanup(Runnable cleanup) {
         synchronized (this) {
             checkOpen();
-            pool.addCleanup(cleanup);
+            pool().addCleanup(cleanup);
         }
     }
 
@@ -349,14 +357,21 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     }
 
     public long maxBytes() {
-        return maxBytes;
+        return registry.connectionMaxBytes();
     }
 
     /** Allocates scratch memory for the running request. */
     public ByteBuffer allocateFromPool(int size, boolean zeroed) {
         synchronized (this) {
+            checkOpen();
+            checkCap(size);
             memoryTaken();
-            return allocateLocked(size, zeroed);
+            try {
+                return zeroed ? pool().allocateZeroed(size) : pool().allocate(size);
+            } catch (ArenaExhaustedException e) {
+                stats.arenaRejections.increment();
+                throw e;
+            }
         }
     }
 
@@ -367,14 +382,14 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     /** Its pool's and its connection buffers' (lock held; until the destroy has run). */
     private long connectionBytes() {
-        return pool.bytesReserved() + (buffers == null ? 0 : buffers.bytes()) + (tls == null ? 0 : tls.blocks().bytes());
+        return (pool == null ? 0 : pool.bytesReserved()) + (buffers == null ? 0 : buffers.bytes()) + (tls == null ? 0 : tls.blocks().bytes());
     }
 
     /** Switched to HTTP/2 ({@code h2}/{@code h2c}): no head buffer or per-request reset; a region per stream. */
     public Http2Streams servesHttp2(String protocol) {
         synchronized (this) {
             stopPerRequestReset();
-            streams = new Http2Streams(this, pool.arena(), bufferSize, stats, protocol);
+            streams = new Http2Streams(this, registry.arena(), getBufferSize(), stats, protocol);
             return streams;
         }
     }
@@ -388,7 +403,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (tls != null) {
                 throw new IllegalStateException("connection " + id + " already has its TLS packet buffers");
             }
-            tls = new TlsPacketBuffers(this, new ConnectionBuffers(pool.arena(), pool, packetSize, stats));
+            tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry.arena(), pool(), packetSize, stats));
             return tls;
         }
     }
@@ -414,27 +429,16 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     /** @throws ConnectionCapExceededException if {@code size} more bytes would pass the connection's cap (lock held) */
     void checkCap(int size) {
+        long maxBytes = maxBytes();
         if (bytesReserved() + size > maxBytes) {
             stats.connectionCapExceeded.increment();
             if (!capLogged) {
                 capLogged = true;
-                LOG.warning("connection " + id + " (" + remote() + ") passed its cap of " + maxBytes
+                LOG.warning("connection " + id + " (" + owner.peer() + ") passed its cap of " + maxBytes
                         + " bytes (--connection-max-bytes): holding " + bytesReserved()
                         + ", asked for " + size + "; closing it");
             }
             throw new ConnectionCapExceededException(id, maxBytes, bytesReserved(), size);
-        }
-    }
-
-    private ByteBuffer allocateLocked(int size, boolean zeroed) {
-        assert Thread.holdsLock(this) : "connection " + id + ": allocation without its lock";
-        checkOpen();
-        checkCap(size);
-        try {
-            return zeroed ? pool.allocateZeroed(size) : pool.allocate(size);
-        } catch (ArenaExhaustedException e) {
-            stats.arenaRejections.increment();
-            throw e;
         }
     }
 
@@ -445,8 +449,8 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         long reservedAtDestroy = connectionBytes() + bytesReserved(); // DESTROYED already: its streams' alone
         bodyBytesInMemory = 0;
         bodyBytesOnDisk = 0;
-        PoolDestroyedEvent.emit(id, remote(), System.currentTimeMillis() - createdMillis(), requests(),
-                pool.resets(), coalesced(), reservedAtDestroy);
+        PoolDestroyedEvent.emit(id, owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
+                resets(), coalesced(), reservedAtDestroy);
         try {
             if (buffers != null) {
                 assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
@@ -455,7 +459,9 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (tls != null) {
                 tls.blocks().releaseFree();
             }
-            pool.destroy();
+            if (pool != null) { // none while idle: it held nothing
+                pool.destroy();
+            }
         } finally {
             stats.poolsDestroyed.increment();
             owner.poolDestroyed();
@@ -464,11 +470,14 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     @Override
     void resetNow(int requestEnds) {
-        long bytesInUseBefore = pool.bytesInUse();
-        int nodesBefore = pool.nodeCount();
-        int largeBefore = pool.largeCount();
+        MpPool request = pool; // null if the request took no memory since an idle spell
+        long bytesInUseBefore = request == null ? 0 : request.bytesInUse();
+        int nodesBefore = request == null ? 0 : request.nodeCount();
+        int largeBefore = request == null ? 0 : request.largeCount();
         try {
-            pool.reset();
+            if (request != null) {
+                request.reset();
+            }
             if (requests() == 1 && buffers != null) {
                 // The connection's first request may be its only one: an idle connection holds its
                 // node alone from now on; its second request takes a buffer again, to keep.
@@ -503,7 +512,9 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     /** Nothing is open: everything but the node (and its head buffer) goes back (lock held). */
     private void giveBackIdleMemory() {
-        pool.releaseCached();
+        if (pool != null) {
+            pool.releaseCached();
+        }
         if (buffers != null) {
             buffers.releaseFree();
         }
@@ -515,7 +526,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** The connection tier, made again after an idle spell (lock held). */
     private ConnectionBuffers buffers() {
         if (buffers == null) {
-            buffers = new ConnectionBuffers(pool.arena(), pool, bufferSize, stats);
+            buffers = new ConnectionBuffers(registry.arena(), pool(), getBufferSize(), stats);
         }
         return buffers;
     }
@@ -523,7 +534,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     void checkOpen() {
         if (isClosing()) {
             throw new IllegalStateException("connection " + id + " is closing: its pool "
-                    + pool.name() + " takes no more allocations");
+                    + this + " takes no more allocations");
         }
     }
 
@@ -539,22 +550,18 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         return "conn-" + id;
     }
 
-    /** The peer's address as text (made now: the pool keeps none of its own). */
-    private String remote() {
-        return owner.peer();
-    }
-
     /** Bytes the running request took from the pool since the last reset (on the connection's thread). */
     public long requestBytesInUse() {
-        return pool.bytesInUse();
+        MpPool request = pool;
+        return request == null ? 0 : request.bytesInUse();
     }
 
     /** One line per connection for the admin endpoint. */
     public ConnectionSummary summary() {
         synchronized (this) {
-            return new ConnectionSummary(id, remote(), System.currentTimeMillis() - createdMillis(), requests(),
-                    pool.resets(), coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
-                    isDestroyed() ? 0 : pool.largeCount(), pool.largeBytes(),
+            return new ConnectionSummary(id, owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
+                    resets(), coalesced(), pool == null ? 0 : pool.nodeCount(), requestBytesInUse(), bytesReserved(),
+                    isDestroyed() || pool == null ? 0 : pool.largeCount(), pool == null ? 0 : pool.largeBytes(),
                     openBuffers(), isResetPending(), isDestroyed(), resetPendingReason(), holds == null ? 0 : holds.size(),
                     bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : tls.summary(),
                     streams == null ? "http/1.1" : streams.protocol(), streams == null ? 0 : streams.live());
@@ -573,14 +580,19 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
      */
     public ConnectionDetail row() {
         synchronized (this) {
-            return new ConnectionDetail(summary(), isDestroyed() ? null : pool.stats(), List.of());
+            return new ConnectionDetail(summary(), poolStats(), List.of());
         }
     }
 
     /** The connection in detail: its pool's nodes and large entries, and recent resets. */
     public ConnectionDetail detail() {
         synchronized (this) {
-            return new ConnectionDetail(summary(), isDestroyed() ? null : pool.stats(), history().snapshot());
+            return new ConnectionDetail(summary(), poolStats(), history().snapshot());
         }
+    }
+
+    /** The request tier's nodes and large entries; none once destroyed or while idle (nothing held). */
+    private PoolStats poolStats() {
+        return isDestroyed() || pool == null ? null : pool.stats();
     }
 }

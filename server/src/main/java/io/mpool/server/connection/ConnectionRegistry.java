@@ -44,6 +44,26 @@ public final class ConnectionRegistry {
         return new ConnectionRegistry(null, 0, 0, null, stats);
     }
 
+    PageArena arena() {
+        return arena;
+    }
+
+    int bufferSize() {
+        return bufferSize;
+    }
+
+    long connectionMaxBytes() {
+        return connectionMaxBytes;
+    }
+
+    ByteBufferPool arrayBacked() {
+        return arrayBacked;
+    }
+
+    ServerStats stats() {
+        return stats;
+    }
+
     long nextId() {
         return ids.incrementAndGet();
     }
@@ -59,7 +79,7 @@ public final class ConnectionRegistry {
         }
         ConnectionBufferPool pool;
         try {
-            pool = new ConnectionBufferPool(id, owner, arena, bufferSize, connectionMaxBytes, arrayBacked, stats);
+            pool = new ConnectionBufferPool(id, owner, this);
         } catch (ArenaExhaustedException e) {
             stats.arenaRejections.increment(); // only the arena's refusal counts as one
             throw e;

@@ -63,6 +63,7 @@ abstract class PoolLifecycle {
     /** Buffers handed to Undertow and not yet closed (or taken back). */
     private int openBuffers;
     private long requests;
+    private long resets;
     /** Whether a request started since the last sweep; true at first, so a new connection gets a sweep's grace. */
     private boolean servedSinceSweep = true;
     /** False once the connection has no request boundaries (an upgrade, HTTP/2). */
@@ -112,6 +113,7 @@ abstract class PoolLifecycle {
             int covered = pendingRequestEnds;
             pendingRequestEnds = 0;
             state = State.OPEN;
+            resets++;
             resetNow(covered); // buffers Undertow holds are connection memory: a reset leaves them alone
         }
         return true;
@@ -244,5 +246,10 @@ abstract class PoolLifecycle {
 
     final long requests() {
         return requests;
+    }
+
+    /** Resets run (each may cover several request ends). */
+    final long resets() {
+        return resets;
     }
 }
