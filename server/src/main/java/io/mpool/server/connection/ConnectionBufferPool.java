@@ -3,6 +3,7 @@ package io.mpool.server.connection;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PoolStats;
+import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
@@ -44,7 +45,8 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     private static final Logger LOG = Logger.getLogger(ConnectionBufferPool.class.getName());
     /**
      * The buffer request heads are read into, at the start of the pool's node while the connection
-     * is not idle (nginx: a 1 KB {@code client_header_buffer_size} buffer); a larger head takes more reads.
+     * is not idle (nginx: a 1 KB {@code client_header_buffer_size} buffer); a larger head takes more
+     * reads. Only when Undertow's buffers are larger than it; else heads go into connection buffers.
      */
     static final int HEAD_BUFFER_SIZE = 2048;
     /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
@@ -60,8 +62,6 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     /** Handed out for reads while no request runs (the next head), kept across resets; null while idle. */
     private ByteBuffer headBuffer;
-    /** Whether heads are read into a head buffer (buffers larger than it); false: into connection buffers. */
-    private final boolean readsHeadsIntoHeadBuffer;
     private boolean headBufferOut;
     /** Undertow's buffers but the head buffer: the connection tier; null while idle ({@link #buffers()}). */
     private ConnectionBuffers buffers;
@@ -81,15 +81,18 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
     private long bodyBytesInMemory, bodyBytesOnDisk;
 
-    /** @throws ArenaExhaustedException when the arena cannot give the pool's first node */
+    /** @throws ArenaExhaustedException when the arena cannot give the first node */
     ConnectionBufferPool(long id, PoolOwner owner, ConnectionRegistry registry) {
-        super(registry.stats());
         this.id = id;
         this.owner = owner;
         this.registry = registry;
-        this.readsHeadsIntoHeadBuffer = registry.bufferSize() > HEAD_BUFFER_SIZE;
         this.pool = newPool();
-        this.headBuffer = readsHeadsIntoHeadBuffer ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
+        this.headBuffer = getBufferSize() > HEAD_BUFFER_SIZE ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
+    }
+
+    @Override
+    ServerStats stats() {
+        return registry.stats();
     }
 
     /**
@@ -135,7 +138,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                     }
                     throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
                 }
-                if (requestsRunning() == 0 && readsHeadsIntoHeadBuffer && !headBufferOut && streams == null) {
+                if (requestsRunning() == 0 && getBufferSize() > HEAD_BUFFER_SIZE && !headBufferOut && streams == null) {
                     if (headBuffer == null) {
                         headBuffer = pool().allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
                     }
@@ -202,7 +205,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
      * @throws ConnectionCapExceededException when it would pass the connection's cap
      */
     public void requestStarted() {
-        stats.requests.increment();
+        stats().requests.increment();
         try {
             synchronized (this) {
                 requestStarting();
@@ -267,7 +270,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                 return 0;
             }
             if (holds != null) {
-                holds.revokeAll("connection " + id + " (" + owner.peer() + ")", stats);
+                holds.revokeAll("connection " + id + " (" + owner.peer() + ")", stats());
             }
             int reclaimed = 0;
             for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
@@ -279,7 +282,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             }
             openHandles = null;
             headBufferOut = false;
-            stats.orphanedBuffersReclaimed.add(reclaimed);
+            stats().orphanedBuffersReclaimed.add(reclaimed);
             buffersTakenBack();
             return reclaimed;
         }
@@ -304,13 +307,6 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         if (pool.releaseNodes()) {
             headBuffer = null; // the next read takes a node again, for a new head buffer
             pool = null; // empty: nothing of it is worth keeping on an idle connection
-        }
-    }
-
-    /** Whether the sweep found this connection idle and gave its memory back (nothing taken since). */
-    public boolean isIdle() {
-        synchronized (this) {
-            return state() == State.IDLE;
         }
     }
 
@@ -369,7 +365,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             try {
                 return zeroed ? pool().allocateZeroed(size) : pool().allocate(size);
             } catch (ArenaExhaustedException e) {
-                stats.arenaRejections.increment();
+                stats().arenaRejections.increment();
                 throw e;
             }
         }
@@ -382,14 +378,15 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     /** Its pool's and its connection buffers' (lock held; until the destroy has run). */
     private long connectionBytes() {
-        return (pool == null ? 0 : pool.bytesReserved()) + (buffers == null ? 0 : buffers.bytes()) + (tls == null ? 0 : tls.blocks().bytes());
+        return (pool == null ? 0 : pool.bytesReserved()) + (buffers == null ? 0 : buffers.bytes())
+                + (tls == null ? 0 : tls.blocks().bytes());
     }
 
     /** Switched to HTTP/2 ({@code h2}/{@code h2c}): no head buffer or per-request reset; a region per stream. */
     public Http2Streams servesHttp2(String protocol) {
         synchronized (this) {
             stopPerRequestReset();
-            streams = new Http2Streams(this, registry.arena(), getBufferSize(), stats, protocol);
+            streams = new Http2Streams(this, registry.arena(), getBufferSize(), stats(), protocol);
             return streams;
         }
     }
@@ -403,7 +400,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (tls != null) {
                 throw new IllegalStateException("connection " + id + " already has its TLS packet buffers");
             }
-            tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry.arena(), pool(), packetSize, stats));
+            tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry.arena(), pool(), packetSize, stats()));
             return tls;
         }
     }
@@ -431,7 +428,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     void checkCap(int size) {
         long maxBytes = maxBytes();
         if (bytesReserved() + size > maxBytes) {
-            stats.connectionCapExceeded.increment();
+            stats().connectionCapExceeded.increment();
             if (!capLogged) {
                 capLogged = true;
                 LOG.warning("connection " + id + " (" + owner.peer() + ") passed its cap of " + maxBytes
@@ -442,7 +439,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         }
     }
 
-    // ---- the reset and the destroy ({@link PoolLifecycle#advance()} decides when) ----
+    // ---- the reset and the destroy (PoolLifecycle.advance() decides when) ----
 
     @Override
     void destroyNow() {
@@ -463,7 +460,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                 pool.destroy();
             }
         } finally {
-            stats.poolsDestroyed.increment();
+            stats().poolsDestroyed.increment();
             owner.poolDestroyed();
         }
     }
@@ -526,7 +523,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** The connection tier, made again after an idle spell (lock held). */
     private ConnectionBuffers buffers() {
         if (buffers == null) {
-            buffers = new ConnectionBuffers(registry.arena(), pool(), getBufferSize(), stats);
+            buffers = new ConnectionBuffers(registry.arena(), pool(), getBufferSize(), stats());
         }
         return buffers;
     }

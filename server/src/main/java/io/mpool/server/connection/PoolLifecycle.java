@@ -10,17 +10,17 @@ import io.mpool.server.stats.ServerStats;
  * and no reference (a separate object would cost 24 bytes on every connection).
  *
  * <pre>
- *            request ends, nothing open: reset at once (stays OPEN)
- *          ┌──────┐
- *          │      ↓     request ends while something is open
- *   ──────> OPEN  ─────────────────────────────────────────> RESET_PENDING
- *   accept  │  ↑  ↖──────────── the last of it closes: reset ──────┘
- *           │  │
- *     sweep │  │ a buffer, a request or an allocation takes memory again
- *           ↓  │
- *           IDLE     no request since the last sweep and nothing open: nodes and buffers given back
+ *           request ends, nothing open: reset at once
+ *           +-----+
+ *           |     v      request ends while something is open
+ *   accept --&gt; OPEN  ---------------------------------------&gt; RESET_PENDING
+ *              |  ^  &lt;------- the last of it closes: reset --------+
+ *        sweep |  | a buffer, a request or an allocation takes memory again
+ *              v  |
+ *              IDLE    (no request since the last sweep, nothing open: nodes, buffers and the
+ *                       request pool itself given back)
  *
- *   any state but DESTROYED ── channel closed ──> DESTROY_PENDING ── nothing open ──> DESTROYED
+ *   any state but DESTROYED --channel closed--&gt; DESTROY_PENDING --nothing open--&gt; DESTROYED
  * </pre>
  *
  * <ul>
@@ -54,7 +54,6 @@ abstract class PoolLifecycle {
         DESTROYED
     }
 
-    final ServerStats stats;
     private final long createdMillis = System.currentTimeMillis();
     private State state = State.OPEN;
     private int requestsRunning;
@@ -71,9 +70,8 @@ abstract class PoolLifecycle {
     /** What the resets did beyond their count; null until a reset waits or covers more than one end, or someone looks. */
     private ResetHistory history;
 
-    PoolLifecycle(ServerStats stats) {
-        this.stats = stats;
-    }
+    /** The server-wide counters (the listener's: not a field of every connection). */
+    abstract ServerStats stats();
 
     /** Whether region holds keep the request's memory (lock held). */
     abstract boolean hasHolds();
@@ -104,7 +102,7 @@ abstract class PoolLifecycle {
                 return false; // a destroy gives the node back: it waits for the head buffer too
             }
             if (pendingRequestEnds > 0) { // covered by the destroy, without a reset of their own
-                history().coalesced(pendingRequestEnds, stats);
+                history().coalesced(pendingRequestEnds, stats());
                 pendingRequestEnds = 0;
             }
             state = State.DESTROYED;
@@ -138,7 +136,7 @@ abstract class PoolLifecycle {
             }
         }
         if (!advance() && perRequestReset) {
-            history().deferred(stats);
+            history().deferred(stats());
         }
     }
 
@@ -195,9 +193,9 @@ abstract class PoolLifecycle {
     /** Connection {@code id}'s reset ran, covering {@code requestEnds}: counted, recorded if anyone looks. */
     final void resetDone(long id, long bytesBefore, int nodeCount, int large, int requestEnds) {
         if (history == null && requestEnds == 1) {
-            ResetHistory.counted(id, bytesBefore, nodeCount, large, stats);
+            ResetHistory.counted(id, bytesBefore, nodeCount, large, stats());
         } else {
-            history().reset(id, bytesBefore, nodeCount, large, requestEnds, stats);
+            history().reset(id, bytesBefore, nodeCount, large, requestEnds, stats());
         }
     }
 

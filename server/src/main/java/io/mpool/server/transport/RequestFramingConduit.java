@@ -114,9 +114,10 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     /** Set once the connection is being closed the lingering way; never cleared. */
     private volatile LingeringClose lingering;
     /**
-     * The read-ready handler of the layers above, held back from the socket while lingering: the
-     * source channel's own (XNIO gives the socket's conduit one at construction and has no
-     * getter), or whatever is set through this conduit later.
+     * The read-ready handler of the layers above, held back from the socket while lingering:
+     * whatever is set through this conduit, or null for the source channel's own (XNIO gives the
+     * socket's conduit one at construction and has no getter: {@link #upstreamHandler()} makes
+     * its like when it is needed, not on every connection).
      */
     private volatile ReadReadyHandler upstreamHandler;
 
@@ -130,7 +131,6 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         super(connection.getSourceChannel().getConduit());
         this.connection = connection;
         this.rawSink = connection.getSinkChannel().getConduit();
-        this.upstreamHandler = new ReadReadyHandler.ChannelListenerHandler<>(connection.getSourceChannel());
         this.limits = limits;
         this.maxBody = maxBody;
         this.scanner = new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), maxBody); // checks them now
@@ -442,16 +442,16 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     void upstreamTerminated() {
-        ReadReadyHandler handler = upstreamHandler;
-        if (handler != null) {
-            handler.terminated();
-        }
+        upstreamHandler().terminated();
     }
 
     void upstreamForceTermination() {
+        upstreamHandler().forceTermination();
+    }
+
+    /** The handler of the layers above: the one set through this conduit, or the source channel's own. */
+    ReadReadyHandler upstreamHandler() {
         ReadReadyHandler handler = upstreamHandler;
-        if (handler != null) {
-            handler.forceTermination();
-        }
+        return handler != null ? handler : new ReadReadyHandler.ChannelListenerHandler<>(connection.getSourceChannel());
     }
 }
