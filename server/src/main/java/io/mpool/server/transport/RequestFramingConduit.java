@@ -86,8 +86,6 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private final StreamConnection connection;
     /** The sink beneath Undertow's (taken at install): answers here bypass any response in progress. */
     private final StreamSinkConduit rawSink;
-    private static final long BODY_RATE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(RequestLimits.BODY_RATE_WINDOW_SECONDS);
-    private static final long BODY_RATE_GRACE_NANOS = RequestLimits.BODY_RATE_GRACE.toNanos();
 
     /**
      * Where the stream is in its framing; null while the connection is idle between requests
@@ -100,14 +98,8 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private final long maxBody;
     private final Guarded guarded;
     private ReadProgress progress = NO_PROGRESS_TRACKING;
-    private long bodyStartNanos;
-    private long bodyBytes;
-    /**
-     * When the body's current rate window began, 0 outside a body; volatile for the sweep's look
-     * ({@link #checkBodyRate}), written once per window.
-     */
-    private volatile long windowStartNanos;
-    private long windowBytes;
+    /** The current body's rate, or null: no body yet, or dropped with the scanner. Volatile for the sweep's look. */
+    private volatile BodyRate bodyRate;
     private boolean cut;
     private boolean reported;
     private boolean answered;
@@ -159,7 +151,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     /**
-     * Drops the scanner if the stream is between messages, well framed, neither cut nor
+     * Drops the scanner (and the body rate) if the stream is between messages, well framed, neither cut nor
      * lingering: a new one would be in the same state, and the next read makes it. For a
      * connection the sweep found idle; must run on the connection's IO thread (the only one that
      * scans), so that no read is under way.
@@ -168,6 +160,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         FramingScanner current = scanner;
         if (current != null && !cut && lingering == null && current.violation() == null && !current.midMessage()) {
             scanner = null;
+            bodyRate = null;
         }
     }
 
@@ -244,41 +237,22 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     /**
-     * Tracks the current body's rate; true once it is below the minimum on average after the
-     * grace, or over the last window ({@link RequestLimits#BODY_RATE_WINDOW_SECONDS}).
+     * Tracks the current body's rate ({@link BodyRate}); true once it is below the minimum on
+     * average after the grace, or over the last window.
      */
     private boolean tooSlow(FramingScanner framing, boolean wasInBody, int read) {
+        BodyRate rate = bodyRate;
         if (!framing.inBody()) {
-            bodyStartNanos = 0;
-            if (windowStartNanos != 0) {
-                windowStartNanos = 0;
+            if (rate != null) {
+                rate.outsideBody();
             }
             return false;
         }
-        long now = System.nanoTime();
-        if (!wasInBody || bodyStartNanos == 0) {
-            bodyStartNanos = now;
-            bodyBytes = 0;
-            windowStartNanos = now;
-            windowBytes = 0;
-            return false;
+        if (rate == null) {
+            rate = new BodyRate();
+            bodyRate = rate;
         }
-        bodyBytes += read;
-        windowBytes += read;
-        long windowElapsed = now - windowStartNanos;
-        if (windowElapsed >= BODY_RATE_WINDOW_NANOS) {
-            if (below(windowBytes, windowElapsed)) {
-                return true;
-            }
-            windowStartNanos = now;
-            windowBytes = 0;
-        }
-        long elapsed = now - bodyStartNanos;
-        return elapsed > BODY_RATE_GRACE_NANOS && below(bodyBytes, elapsed);
-    }
-
-    private boolean below(long bytes, long nanos) {
-        return bytes * 1_000_000_000.0 / nanos < limits.minBodyRate();
+        return rate.tooSlow(wasInBody, read, limits.minBodyRate());
     }
 
     /**
@@ -287,19 +261,16 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
      * otherwise be checked once per byte). Any thread; the check runs on the IO thread.
      */
     void checkBodyRate(long now) {
-        long windowStart = windowStartNanos;
-        if (limits.minBodyRate() > 0 && windowStart != 0 && now - windowStart >= BODY_RATE_WINDOW_NANOS && lingering == null) {
+        BodyRate rate = bodyRate;
+        long windowStart = rate == null ? 0 : rate.windowStartNanos();
+        if (limits.minBodyRate() > 0 && windowStart != 0 && now - windowStart >= BodyRate.WINDOW_NANOS && lingering == null) {
             connection.getIoThread().execute(this::refuseIfBodyTooSlow);
         }
     }
 
     private void refuseIfBodyTooSlow() {
-        long windowStart = windowStartNanos;
-        if (cut || lingering != null || windowStart == 0 || !scanner().inBody()) {
-            return;
-        }
-        long elapsed = System.nanoTime() - windowStart;
-        if (elapsed < BODY_RATE_WINDOW_NANOS || !below(windowBytes, elapsed)) {
+        BodyRate rate = bodyRate;
+        if (cut || lingering != null || rate == null || !scanner().inBody() || !rate.windowTooSlow(limits.minBodyRate())) {
             return;
         }
         scanner().abort(slowBody());
