@@ -51,8 +51,7 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
     private final StreamConnection raw;
     private final Admission.Slot slot;
     private final RequestTracker tracker;
-    /** What Undertow reads and writes: {@link #raw}, or the TLS channel over it. */
-    private StreamConnection channel;
+    /** The TLS layer over {@link #raw}, or null: a plain connection. */
     private TlsHandshake handshake;
     private ConnectionWatchdog watchdog;
     /** The framing check beneath Undertow (null until set up): an idle connection drops its scanner. */
@@ -65,7 +64,6 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
         this.listener = listener;
         this.id = id;
         this.raw = raw;
-        this.channel = raw;
         this.slot = slot;
         this.tracker = new RequestTracker(listener.stats()).onFirstRequest(slot::headArrived);
     }
@@ -101,16 +99,15 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
             if (packetBuffers != null) {
                 packetBuffers.describedBy(handshake);
             }
-            channel = handshake.connection();
         }
         RequestLimits limits = on.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
-        watchdog = new ConnectionWatchdog(channel, tracker, limits).expectingHandshake(handshake);
+        watchdog = new ConnectionWatchdog(channel(), tracker, limits).expectingHandshake(handshake);
         watchdog.install();
         // Beneath the framing check: an HTTP/2 preface goes to HTTP/2, anything else up to HTTP/1.1.
-        Http2PrefaceConduit preface = on.http2() == null ? null : Http2Connections.sniff(channel);
-        framing = RequestFramingConduit.install(channel, limits, on.maxBodyBytes(), tracker).trackingProgress(watchdog);
+        Http2PrefaceConduit preface = on.http2() == null ? null : Http2Connections.sniff(channel());
+        framing = RequestFramingConduit.install(channel(), limits, on.maxBodyBytes(), tracker).trackingProgress(watchdog);
         if (on.pooled() && pool == null) {
             pool = openPool(framing);
             if (pool == null) {
@@ -121,20 +118,20 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
         on.registry().add(this);
         HttpHandler application = applicationHandler();
         if (preface != null) { // where the protocol is chosen: HTTP/2 once its preface has come
-            StreamConnection served = channel;
+            StreamConnection served = channel();
             ConnectionBufferPool memory = pool;
             preface.onPreface(afterPreface -> on.http2().open(served, preface, afterPreface, on.tls() != null,
                     memory != null ? memory : on.sharedBuffers(), memory, tracker, application));
         }
         try {
-            on.http().open(channel, pool != null ? pool : on.sharedBuffers(), on.bufferSize(), rootHandler(application));
+            on.http().open(channel(), pool != null ? pool : on.sharedBuffers(), on.bufferSize(), rootHandler(application));
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // The first read could not get memory: the pool has already logged the refusal
             // (rate-limited), answered 503 and is closing the connection the lingering way;
             // closing here would reset it.
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "setting up a connection from " + channel.getPeerAddress() + " failed", e);
-            IoUtils.safeClose(channel);
+            LOG.log(Level.WARNING, "setting up a connection from " + channel().getPeerAddress() + " failed", e);
+            IoUtils.safeClose(channel());
         } finally {
             addCloseListener();
         }
@@ -176,8 +173,8 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
      * after Undertow's cleanup, when Undertow has closed what it could.
      */
     private void addCloseListener() {
-        channel.setCloseListener(this);
-        if (!channel.isOpen()) {
+        channel().setCloseListener(this);
+        if (!channel().isOpen()) {
             closed(); // closed during the set-up: the listener would never run
         }
     }
@@ -190,7 +187,7 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
     @Override
     public void allocationRefused(RuntimeException refusal) {
         if (framing != null) {
-            AllocationRefusedAnswer.answer(refusal, listener.refusals(), pool, channel, tracker, framing);
+            AllocationRefusedAnswer.answer(refusal, listener.refusals(), pool, channel(), tracker, framing);
         }
     }
 
@@ -242,7 +239,7 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
         if (closed) {
             return;
         }
-        if (!raw.isOpen() || !channel.isOpen()) {
+        if (!raw.isOpen() || !channel().isOpen()) {
             closed();
             return;
         }
@@ -251,13 +248,18 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
         }
         if (pool != null && pool.releaseIdleMemory() && framing != null && framing.holdsScanner()) {
             // Idle: the per-request framing state goes too, on the thread that scans.
-            channel.getIoThread().execute(framing::dropScannerBetweenRequests);
+            channel().getIoThread().execute(framing::dropScannerBetweenRequests);
         }
+    }
+
+    /** What Undertow reads and writes: {@link #raw}, or the TLS channel over it. */
+    private StreamConnection channel() {
+        return handshake == null ? raw : handshake.connection();
     }
 
     /** Closes the channel (the close listener tears the connection down). */
     void close() {
-        IoUtils.safeClose(channel);
+        IoUtils.safeClose(channel());
     }
 
     public long id() {
@@ -279,6 +281,6 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
 
     /** Whether the channel is still open (not yet torn down). */
     public boolean isOpen() {
-        return !closed && channel.isOpen();
+        return !closed && channel().isOpen();
     }
 }

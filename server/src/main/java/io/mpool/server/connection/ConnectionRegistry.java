@@ -7,12 +7,12 @@ import io.undertow.connector.ByteBufferPool;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One listener's live connections, in one map by id: each from its accept until it is closed and
+ * One listener's live connections, in one set: each from its accept until it is closed and
  * its memory is back. The sweep walks it once a second; the admin endpoint reads the pools in
  * it; stop closes every connection in it and waits for it to empty. Also where a connection's
  * pool is made, so that every pool carries its connection's id.
@@ -24,7 +24,11 @@ public final class ConnectionRegistry {
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, Connection> live = new ConcurrentHashMap<>();
+    /**
+     * A set, not a map by id: a boxed id per connection is 24 bytes of every idle connection, for
+     * the admin endpoint's look at one connection ({@link #get}), which walks the set instead.
+     */
+    private final Set<Connection> live = ConcurrentHashMap.newKeySet();
 
     /**
      * Connections with pools of {@code bufferSize}-byte buffers from {@code arena}, each at most
@@ -109,11 +113,11 @@ public final class ConnectionRegistry {
     }
 
     void add(Connection connection) {
-        live.put(connection.id(), connection);
+        live.add(connection);
     }
 
     void remove(Connection connection) {
-        live.remove(connection.id(), connection);
+        live.remove(connection);
     }
 
     /**
@@ -122,33 +126,37 @@ public final class ConnectionRegistry {
      * connection by more than a sweep).
      */
     public void sweep(long now) {
-        for (Connection connection : live.values()) {
+        for (Connection connection : live) {
             connection.sweep(now);
         }
     }
 
     /** Closes every connection (each is torn down by its close listener). */
     public void closeAll() {
-        for (Connection connection : live.values()) {
+        for (Connection connection : live) {
             connection.close();
         }
     }
 
     /** The pool of live connection {@code id}, or null: no such connection, or it has none. */
     public ConnectionBufferPool get(long id) {
-        Connection connection = live.get(id);
-        return connection == null ? null : connection.pool();
+        for (Connection connection : live) {
+            if (connection.id() == id) {
+                return connection.pool();
+            }
+        }
+        return null;
     }
 
     /** The live connections, in no particular order. */
     public List<Connection> connections() {
-        return new ArrayList<>(live.values());
+        return new ArrayList<>(live);
     }
 
     /** The pools of the live connections, oldest first. */
     public List<ConnectionBufferPool> pools() {
         List<ConnectionBufferPool> result = new ArrayList<>(live.size());
-        for (Connection connection : live.values()) {
+        for (Connection connection : live) {
             ConnectionBufferPool pool = connection.pool();
             if (pool != null) {
                 result.add(pool);
