@@ -76,10 +76,8 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     private int refusalBuffersLeft = NOT_REFUSED;
     private static final int NOT_REFUSED = -1;
     private static final int MAX_REFUSAL_BUFFERS = 4;
-    /** Region memory kept past its request ({@link #hold}); null until the first hold. */
+    /** Region memory kept past its request ({@link #hold}) and the whole bodies read; null until the first. */
     private RegionHolds holds;
-    /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
-    private long bodyBytesInMemory, bodyBytesOnDisk;
 
     /** @throws ArenaExhaustedException when the arena cannot give the first node */
     ConnectionBufferPool(long id, PoolOwner owner, ConnectionRegistry registry) {
@@ -315,15 +313,19 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         return holds != null && !holds.isEmpty();
     }
 
+    private RegionHolds holds() {
+        if (holds == null) {
+            holds = new RegionHolds();
+        }
+        return holds;
+    }
+
     /** Keeps region memory past the request: see {@link RegionHold}. */
     public RegionHold hold(String what, Runnable onRevoke) {
         synchronized (this) {
             checkOpen();
             RegionHold hold = new RegionHold(this, null, what, onRevoke);
-            if (holds == null) {
-                holds = new RegionHolds();
-            }
-            holds.add(hold);
+            holds().add(hold);
             return hold;
         }
     }
@@ -347,8 +349,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** Whole-body bytes taken (positive) or given up (negative) in pool memory and on disk. */
     public void accountBody(long inMemory, long onDisk) {
         synchronized (this) {
-            bodyBytesInMemory += inMemory;
-            bodyBytesOnDisk += onDisk;
+            holds().accountBody(inMemory, onDisk);
         }
     }
 
@@ -444,8 +445,9 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     @Override
     void destroyNow() {
         long reservedAtDestroy = connectionBytes() + bytesReserved(); // DESTROYED already: its streams' alone
-        bodyBytesInMemory = 0;
-        bodyBytesOnDisk = 0;
+        if (holds != null) {
+            holds.bodiesGone();
+        }
         PoolDestroyedEvent.emit(id, owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
                 resets(), coalesced(), reservedAtDestroy);
         try {
@@ -481,8 +483,9 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                 buffers.releaseFree();
             }
         } finally {
-            bodyBytesInMemory = 0;
-            bodyBytesOnDisk = 0;
+            if (holds != null) {
+                holds.bodiesGone();
+            }
             resetDone(id, bytesInUseBefore, nodesBefore, largeBefore, requestEnds);
         }
     }
@@ -560,7 +563,8 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                     resets(), coalesced(), pool == null ? 0 : pool.nodeCount(), requestBytesInUse(), bytesReserved(),
                     isDestroyed() || pool == null ? 0 : pool.largeCount(), pool == null ? 0 : pool.largeBytes(),
                     openBuffers(), isResetPending(), isDestroyed(), resetPendingReason(), holds == null ? 0 : holds.size(),
-                    bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : tls.summary(),
+                    holds == null ? 0 : holds.bodyBytesInMemory(), holds == null ? 0 : holds.bodyBytesOnDisk(),
+                    tls == null ? null : tls.summary(),
                     streams == null ? "http/1.1" : streams.protocol(), streams == null ? 0 : streams.live());
         }
     }

@@ -26,8 +26,12 @@ import org.xnio.conduits.StreamSinkConduit;
  * the idle timeout) or for the end of a head it has started (closed after the parse timeout,
  * slowloris). Undertow's own idle and parse timeouts re-arm a timer and write four volatile fields
  * per request; here the request path does nothing for them. Accurate to about two seconds.
+ *
+ * <p>The watchdog is itself the write-side stamp conduit ({@link #install()}): one object per
+ * connection, not two.
  */
-public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgress {
+public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSinkConduit>
+        implements RequestFramingConduit.ReadProgress {
     private static final Logger LOG = Logger.getLogger(ConnectionWatchdog.class.getName());
 
     private final StreamConnection channel;
@@ -52,6 +56,7 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
 
     /** Timeouts of {@code limits}: read, write, parse (a head's arrival) and idle (between requests). */
     public ConnectionWatchdog(StreamConnection channel, RequestTracker tracker, RequestLimits limits) {
+        super(channel.getSinkChannel().getConduit());
         this.channel = channel;
         this.tracker = tracker;
         this.limits = limits;
@@ -63,9 +68,13 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         return this;
     }
 
-    /** Puts the write-side stamp conduit under whatever writes next (call before Undertow). */
+    /**
+     * Puts this watchdog, as the write-side stamp conduit, under whatever writes next: call right
+     * after construction (it writes to the sink conduit the channel had then), before Undertow.
+     */
     public void install() {
-        channel.getSinkChannel().setConduit(new WriteProgressConduit(channel.getSinkChannel().getConduit()));
+        assert channel.getSinkChannel().getConduit() == next : "the channel's sink conduit changed since construction";
+        channel.getSinkChannel().setConduit(this);
     }
 
     @Override
@@ -167,69 +176,65 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
     }
 
     /** Stamps writes that cannot finish; every write that completes clears the stamp. */
-    private final class WriteProgressConduit extends AbstractStreamSinkConduit<StreamSinkConduit> {
-        WriteProgressConduit(StreamSinkConduit next) {
-            super(next);
-        }
+    // ---- the write-side stamp conduit ----
 
-        /** Stamps when a write first left bytes behind; clears it once a write took everything. */
-        private void stamp(boolean complete) {
-            if (complete) {
-                if (writeBlockedSince != 0) {
-                    writeBlockedSince = 0;
-                }
-            } else if (writeBlockedSince == 0) {
-                writeBlockedSince = System.nanoTime();
+    /** Stamps when a write first left bytes behind; clears it once a write took everything. */
+    private void stamp(boolean complete) {
+        if (complete) {
+            if (writeBlockedSince != 0) {
+                writeBlockedSince = 0;
             }
+        } else if (writeBlockedSince == 0) {
+            writeBlockedSince = System.nanoTime();
         }
+    }
 
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            int written = next.write(src);
-            stamp(!src.hasRemaining());
-            return written;
-        }
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        int written = next.write(src);
+        stamp(!src.hasRemaining());
+        return written;
+    }
 
-        @Override
-        public long write(ByteBuffer[] srcs, int offs, int len) throws IOException {
-            long written = next.write(srcs, offs, len);
-            stamp(!srcs[offs + len - 1].hasRemaining());
-            return written;
-        }
+    @Override
+    public long write(ByteBuffer[] srcs, int offs, int len) throws IOException {
+        long written = next.write(srcs, offs, len);
+        stamp(!srcs[offs + len - 1].hasRemaining());
+        return written;
+    }
 
-        @Override
-        public int writeFinal(ByteBuffer src) throws IOException {
-            int written = next.writeFinal(src);
-            stamp(!src.hasRemaining());
-            return written;
-        }
+    @Override
+    public int writeFinal(ByteBuffer src) throws IOException {
+        int written = next.writeFinal(src);
+        stamp(!src.hasRemaining());
+        return written;
+    }
 
-        @Override
-        public long writeFinal(ByteBuffer[] srcs, int offs, int len) throws IOException {
-            long written = next.writeFinal(srcs, offs, len);
-            stamp(!srcs[offs + len - 1].hasRemaining());
-            return written;
-        }
+    @Override
+    public long writeFinal(ByteBuffer[] srcs, int offs, int len) throws IOException {
+        long written = next.writeFinal(srcs, offs, len);
+        stamp(!srcs[offs + len - 1].hasRemaining());
+        return written;
+    }
 
-        @Override
-        public long transferFrom(FileChannel src, long position, long count) throws IOException {
-            long written = next.transferFrom(src, position, count);
-            stamp(written == count);
-            return written;
-        }
+    @Override
+    public long transferFrom(FileChannel src, long position, long count) throws IOException {
+        long written = next.transferFrom(src, position, count);
+        stamp(written == count);
+        return written;
+    }
 
-        @Override
-        public long transferFrom(StreamSourceChannel source, long count, ByteBuffer throughBuffer) throws IOException {
-            long written = next.transferFrom(source, count, throughBuffer);
-            stamp(!throughBuffer.hasRemaining());
-            return written;
-        }
+    @Override
+    public long transferFrom(StreamSourceChannel source, long count, ByteBuffer throughBuffer) throws IOException {
+        long written = next.transferFrom(source, count, throughBuffer);
+        stamp(!throughBuffer.hasRemaining());
+        return written;
+    }
 
-        @Override
-        public boolean flush() throws IOException {
-            boolean flushed = next.flush();
-            stamp(flushed);
-            return flushed;
-        }
+    @Override
+    public boolean flush() throws IOException {
+        boolean flushed = next.flush();
+        stamp(flushed);
+        return flushed;
     }
 }
