@@ -156,7 +156,7 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
      */
     private ConnectionBufferPool openPool(RequestFramingConduit framing) {
         try {
-            return listener.registry().openPool(id, this);
+            return listener.registry().openPool(this);
         } catch (ArenaExhaustedException e) {
             listener.refusals().log(e);
             if (framing == null) {
@@ -262,6 +262,7 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
         IoUtils.safeClose(channel());
     }
 
+    @Override
     public long id() {
         return id;
     }

@@ -52,8 +52,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
     static final int CACHED_BUFFERS = 4;
 
-    private final long id;
-    /** The connection: told of refusals and of the destroy, asked for the peer's address. */
+    /** The connection: told of refusals and of the destroy, asked for its id and the peer's address. */
     private final PoolOwner owner;
     /** Its listener's: the arena, buffer size, per-connection cap, heap buffers (no copy per connection). */
     private final ConnectionRegistry registry;
@@ -80,8 +79,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     private RegionHolds holds;
 
     /** @throws ArenaExhaustedException when the arena cannot give the first node */
-    ConnectionBufferPool(long id, PoolOwner owner, ConnectionRegistry registry) {
-        this.id = id;
+    ConnectionBufferPool(PoolOwner owner, ConnectionRegistry registry) {
         this.owner = owner;
         this.registry = registry;
         this.pool = newPool();
@@ -134,7 +132,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                         refusalBuffersLeft--;
                         return getArrayBackedPool().allocate();
                     }
-                    throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
+                    throw new IllegalStateException("connection " + id() + " is closing after its memory was refused");
                 }
                 if (requestsRunning() == 0 && getBufferSize() > HEAD_BUFFER_SIZE && !headBufferOut && streams == null) {
                     if (headBuffer == null) {
@@ -268,7 +266,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                 return 0;
             }
             if (holds != null) {
-                holds.revokeAll("connection " + id + " (" + owner.peer() + ")", stats());
+                holds.revokeAll("connection " + id() + " (" + owner.peer() + ")", stats());
             }
             int reclaimed = 0;
             for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
@@ -332,7 +330,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     /** {@code hold} was released (lock held): the reset may run now. */
     void holdReleased(RegionHold hold) {
-        assert Thread.holdsLock(this) : "connection " + id + ": hold released without its lock";
+        assert Thread.holdsLock(this) : "connection " + id() + ": hold released without its lock";
         if (holds != null && holds.remove(hold)) {
             advance();
         }
@@ -399,7 +397,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     public TlsPacketBuffers tlsPacketBuffers(int packetSize) {
         synchronized (this) {
             if (tls != null) {
-                throw new IllegalStateException("connection " + id + " already has its TLS packet buffers");
+                throw new IllegalStateException("connection " + id() + " already has its TLS packet buffers");
             }
             tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry.arena(), pool(), packetSize, stats()));
             return tls;
@@ -432,11 +430,11 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             stats().connectionCapExceeded.increment();
             if (!capLogged) {
                 capLogged = true;
-                LOG.warning("connection " + id + " (" + owner.peer() + ") passed its cap of " + maxBytes
+                LOG.warning("connection " + id() + " (" + owner.peer() + ") passed its cap of " + maxBytes
                         + " bytes (--connection-max-bytes): holding " + bytesReserved()
                         + ", asked for " + size + "; closing it");
             }
-            throw new ConnectionCapExceededException(id, maxBytes, bytesReserved(), size);
+            throw new ConnectionCapExceededException(id(), maxBytes, bytesReserved(), size);
         }
     }
 
@@ -448,11 +446,11 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         if (holds != null) {
             holds.bodiesGone();
         }
-        PoolDestroyedEvent.emit(id, owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
+        PoolDestroyedEvent.emit(id(), owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
                 resets(), coalesced(), reservedAtDestroy);
         try {
             if (buffers != null) {
-                assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
+                assert buffers.out() == 0 : "connection " + id() + " destroyed with " + buffers.out() + " buffers out";
                 buffers.releaseFree();
             }
             if (tls != null) {
@@ -486,13 +484,13 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (holds != null) {
                 holds.bodiesGone();
             }
-            resetDone(id, bytesInUseBefore, nodesBefore, largeBefore, requestEnds);
+            resetDone(id(), bytesInUseBefore, nodesBefore, largeBefore, requestEnds);
         }
     }
 
     /** Undertow closed {@code handle} (lock held): its block is free for the connection's next buffer. */
     void bufferClosed(BufferHandle handle) {
-        assert Thread.holdsLock(this) : "connection " + id + ": buffer closed without its lock";
+        assert Thread.holdsLock(this) : "connection " + id() + ": buffer closed without its lock";
         if (openHandles == handle) {
             openHandles = handle.next();
         }
@@ -533,7 +531,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     void checkOpen() {
         if (isClosing()) {
-            throw new IllegalStateException("connection " + id + " is closing: its pool "
+            throw new IllegalStateException("connection " + id() + " is closing: its pool "
                     + this + " takes no more allocations");
         }
     }
@@ -541,13 +539,13 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     // ---- inspection ----
 
     public long id() {
-        return id;
+        return owner.id();
     }
 
     /** The name of this connection's pool, too: {@code conn-<id>}. */
     @Override
     public String toString() {
-        return "conn-" + id;
+        return "conn-" + id();
     }
 
     /** Bytes the running request took from the pool since the last reset (on the connection's thread). */
@@ -559,7 +557,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** One line per connection for the admin endpoint. */
     public ConnectionSummary summary() {
         synchronized (this) {
-            return new ConnectionSummary(id, owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
+            return new ConnectionSummary(id(), owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
                     resets(), coalesced(), pool == null ? 0 : pool.nodeCount(), requestBytesInUse(), bytesReserved(),
                     isDestroyed() || pool == null ? 0 : pool.largeCount(), pool == null ? 0 : pool.largeBytes(),
                     openBuffers(), isResetPending(), isDestroyed(), resetPendingReason(), holds == null ? 0 : holds.size(),

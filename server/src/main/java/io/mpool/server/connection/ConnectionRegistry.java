@@ -73,17 +73,17 @@ public final class ConnectionRegistry {
     }
 
     /**
-     * A pool for connection {@code id}, which {@code owner} is told about (refusals, the destroy).
+     * A pool for connection {@code owner}, which it is told about (refusals, the destroy).
      *
      * @throws ArenaExhaustedException when the arena cannot give a first node
      */
-    ConnectionBufferPool openPool(long id, PoolOwner owner) {
+    ConnectionBufferPool openPool(PoolOwner owner) {
         if (arena == null) {
             throw new IllegalStateException("this listener's connections have no pools of their own");
         }
         ConnectionBufferPool pool;
         try {
-            pool = new ConnectionBufferPool(id, owner, this);
+            pool = new ConnectionBufferPool(owner, this);
         } catch (ArenaExhaustedException e) {
             stats.arenaRejections.increment(); // only the arena's refusal counts as one
             throw e;
@@ -97,11 +97,11 @@ public final class ConnectionRegistry {
      * registry, shown with {@code remote} as its peer; {@code onDestroyed} runs once its last page is back.
      */
     public ConnectionBufferPool openPool(Object remote, Runnable onDestroyed) {
-        return openPool(nextId(), new LabelledOwner(String.valueOf(remote), onDestroyed));
+        return openPool(new LabelledOwner(nextId(), String.valueOf(remote), onDestroyed));
     }
 
     /** The owner of a pool without a connection: refusals are only thrown. */
-    private record LabelledOwner(String peer, Runnable onDestroyed) implements PoolOwner {
+    private record LabelledOwner(long id, String peer, Runnable onDestroyed) implements PoolOwner {
         @Override
         public void allocationRefused(RuntimeException refusal) {
         }

@@ -7,6 +7,9 @@ package io.mpool.server.connection;
  * benchmarks have a label and a callback ({@link ConnectionRegistry#openPool(Object, Runnable)}).
  */
 interface PoolOwner {
+    /** The connection's id, the pool's too. */
+    long id();
+
     /**
      * The pool could not get memory (the arena at its bound, the connection at its cap): answer
      * 503 if a request can still get one, else close. Called on the thread that asked.
