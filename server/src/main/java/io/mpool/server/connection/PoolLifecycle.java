@@ -7,7 +7,7 @@ import io.mpool.server.stats.ServerStats;
  * request, the idle release of the sweep, the destroy after the close. It is the superclass of
  * {@link ConnectionBufferPool}, not an object the pool holds: its counters and its named state
  * live in the pool's own object, so the state machine costs an idle connection no object header
- * and no reference (a separate object would cost 24 bytes on every connection).
+ * and no reference (a separate object would cost 16 to 24 bytes on every connection).
  *
  * <pre>
  *           request ends, nothing open: reset at once
@@ -48,7 +48,7 @@ abstract class PoolLifecycle {
         RESET_PENDING,
         /** Idle since a sweep: nodes and connection buffers are back in the arena until memory is taken again. */
         IDLE,
-        /** The channel closed while something was open: the destroy waits for it. */
+        /** The channel closed: the destroy waits for what is still open (at once if nothing is). */
         DESTROY_PENDING,
         /** Every page is back in the arena; no allocation is served any more. */
         DESTROYED
