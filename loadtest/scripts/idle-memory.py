@@ -9,8 +9,9 @@ usage:
 The first form starts each server in turn on loopback, from the jars of this checkout (build them
 with `mvn -B -q -pl server,loadtest -am package -DskipTests`):
   mp         java -Xms1g -Xmx1g -XX:+AlwaysPreTouch -jar server/target/mpool-server.jar --pool mp --io-threads 1
+             --idle-timeout 3600s (nginx gets keepalive_timeout 3600s: no idle connection closed mid-run)
   reference  stock Undertow as a user writes it (io.mpool.loadtest.reference.ReferenceServer), 1 IO thread,
-             same JVM flags
+             same JVM flags, -Dreference.idleTimeoutMillis=3600000 (Undertow's NO_REQUEST_TIMEOUT, 60 s by default)
   nginx      /usr/sbin/nginx (Debian: apt-get install -y nginx-light), one worker, a config of its own
              in a temp dir answering /hello with `return 200 "hello\\n"`
 For each server, N and run (a fresh server process per run) it warms the server up in two steps:
@@ -75,6 +76,11 @@ SERVER_NAMES = {"mp": "mpool (--pool mp)", "reference": "stock Undertow", "nginx
 # With --tls: the client context (trusting the run's certificate) and the files; None for plain HTTP.
 TLS_CLIENT = None
 TLS_FILES = None
+# How long an idle keep-alive connection may stay open, for nginx (keepalive_timeout) and mpool (--idle-timeout):
+# far longer than opening the connections takes (10,000 TLS handshakes from this script take over a minute on a
+# busy two-core host, past mpool's and stock Undertow's default of 60 s).
+IDLE_TIMEOUT = "3600s"
+IDLE_TIMEOUT_MILLIS = 3600 * 1000  # the same for stock Undertow (ReferenceServer -Dreference.idleTimeoutMillis)
 # The HTTPS listener of a server started on PORT listens on PORT + TLS_PORT_OFFSET (PORT + 1: admin).
 TLS_PORT_OFFSET = 2
 
@@ -88,7 +94,7 @@ events {
 }
 http {
     access_log off;
-    keepalive_timeout 3600s;
+    keepalive_timeout %(idle_timeout)s;
     keepalive_requests 10000000;
     client_body_temp_path body;
     proxy_temp_path proxy;
@@ -319,13 +325,15 @@ def start(name, args, port, work):
             if TLS_FILES else []
         return Server(name, [args.java] + java_flags + ["-jar", jar, "--host", "127.0.0.1", "--port", str(port),
                                                         "--admin-port", str(port + 1), "--pool", "mp",
-                                                        "--io-threads", str(args.io_threads)] + tls,
+                                                        "--io-threads", str(args.io_threads),
+                                                        "--idle-timeout", IDLE_TIMEOUT] + tls,
                       port, port + 1, work)
     if name == "reference":
         jar = os.path.join(ROOT, "loadtest/target/mpool-loadtest.jar")
         require(jar)
         tls = ["-Dreference.tls.port=%d" % (port + TLS_PORT_OFFSET), "-Dreference.tls.cert=" + TLS_FILES[0],
                "-Dreference.tls.key=" + TLS_FILES[1]] if TLS_FILES else []
+        tls.append("-Dreference.idleTimeoutMillis=%d" % IDLE_TIMEOUT_MILLIS)
         return Server(name, [args.java] + java_flags + tls + ["-cp", jar, "io.mpool.loadtest.reference.ReferenceServer",
                                                               str(port), str(args.io_threads)],
                       port, None, work)
@@ -340,6 +348,7 @@ def start(name, args, port, work):
             tls_server = NGINX_TLS_SERVER % {"tls_port": port + TLS_PORT_OFFSET, "cert": TLS_FILES[0],
                                              "key": TLS_FILES[1]} if TLS_FILES else ""
             conf.write(NGINX_CONF % {"port": port, "connections": most, "tls_server": tls_server,
+                                     "idle_timeout": IDLE_TIMEOUT,
                                      "fds": resource.getrlimit(resource.RLIMIT_NOFILE)[0]})
         return Server(name, [nginx, "-p", prefix, "-c", os.path.join(prefix, "nginx.conf")], port, None, work)
     raise AssertionError(name)

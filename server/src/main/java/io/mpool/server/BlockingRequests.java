@@ -1,5 +1,6 @@
 package io.mpool.server;
 
+import io.mpool.server.body.HandlerSettings;
 import io.undertow.server.HttpServerExchange;
 
 /**
@@ -30,12 +31,11 @@ public final class BlockingRequests {
      */
     public static boolean tryStart(HttpServerExchange exchange) {
         HandlerSettings settings = HandlerSettings.of(exchange);
-        if (!settings.blockingPermits.tryAcquire()) {
-            settings.blockingRefusals.increment();
+        if (!settings.tryStartBlocking()) {
             return false;
         }
         exchange.addExchangeCompleteListener((ex, next) -> {
-            settings.blockingPermits.release();
+            settings.blockingEnded();
             next.proceed();
         });
         return true;

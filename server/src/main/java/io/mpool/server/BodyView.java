@@ -1,5 +1,6 @@
 package io.mpool.server;
 
+import io.mpool.server.body.SpillFile;
 import io.mpool.server.connection.RegionHold;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,16 +6,22 @@ import io.mpool.server.admin.AdminHandler;
 import io.mpool.server.admin.AdminListener;
 import io.mpool.server.admin.Health;
 import io.mpool.server.admin.ServerMetrics;
+import io.mpool.server.body.BodyLimits;
+import io.mpool.server.body.BodyMemoryBudget;
+import io.mpool.server.body.HandlerSettings;
+import io.mpool.server.body.SpillFiles;
 import io.mpool.server.config.ConnectionLimits;
 import io.mpool.server.config.Http2Settings;
 import io.mpool.server.config.OptionConverters;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
+import io.mpool.server.connection.ApplicationHandler;
 import io.mpool.server.connection.ArenaTrim;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.connection.Http2Connections;
 import io.mpool.server.connection.Listener;
+import io.mpool.server.stats.ServerMetric;
 import io.mpool.server.stats.ServerStats;
 import io.mpool.server.transport.AbandonedResponseBuffer;
 import io.mpool.server.transport.AcceptRecovery;
@@ -204,7 +210,7 @@ public final class MpoolServer implements AutoCloseable {
                 .set(UndertowOptions.BUFFER_PIPELINED_DATA, true)
                 // Undertow's entity limit off (0; its default is 2 MB): the framing check enforces
                 // --max-body-size (413 for a larger Content-Length, or chunk sizes adding up past
-                // it). Undertow 2.3.27 counts a chunked body's framing bytes (size lines, CRLFs)
+                // it). Undertow (2.3.27, 2.4.4) counts a chunked body's framing bytes (size lines, CRLFs)
                 // against its limit, so at our value it cut off chunked bodies within the limit,
                 // without an answer (BodyLimitTest).
                 .set(UndertowOptions.MAX_ENTITY_SIZE, 0L)
@@ -215,7 +221,7 @@ public final class MpoolServer implements AutoCloseable {
                 // and parse timeouts from the sweep (Undertow's re-arm a timer per request).
                 // What RequestBody and BlockingRequests find through the exchange's connection.
                 .set(HandlerSettings.OPTION, new HandlerSettings(bodyLimits, config.limits().maxBlockingRequests(),
-                        stats.blockingRefusals))
+                        stats))
                 .getMap();
         this.http = new HttpConnections(undertowOptions);
         this.h2 = http2.enabled() ? new Http2Connections(undertowOptions, http2, config.bufferSize(), stats) : null;
@@ -230,6 +236,9 @@ public final class MpoolServer implements AutoCloseable {
     public MpoolServer start() throws IOException {
         AbandonedResponseBuffer.check();
         HttpConnections.check();
+        if (h2 != null) {
+            Http2Connections.check();
+        }
         Xnio xnio = Xnio.getInstance(Undertow.class.getClassLoader());
         worker = xnio.createWorker(OptionMap.builder()
                 .set(Options.WORKER_IO_THREADS, config.ioThreads())
@@ -275,7 +284,7 @@ public final class MpoolServer implements AutoCloseable {
      * limit, heap buffers, its own IO thread ({@link AdminListener}).
      */
     private AcceptingChannel<StreamConnection> startAdmin(Xnio xnio, OptionMap socketOptions) throws IOException {
-        admin = new AdminListener(xnio, new AdminHandler(arena, stats, registry, config.adminToken(), metrics, health), heapPool,
+        admin = new AdminListener(xnio, new AdminHandler(arena, this::totals, registry, config.adminToken(), metrics, health), heapPool,
                 config.limits(), stats, refusals);
         AcceptingChannel<StreamConnection> server = listen(admin.worker(), "--admin-host/--admin-port", config.adminHost(),
                 config.adminPort(), accepts.adapter(admin.listener()), socketOptions);
@@ -350,11 +359,11 @@ public final class MpoolServer implements AutoCloseable {
         long idleUntil = start + Math.min(grace.toNanos(), DRAIN_IDLE_LINGER.toNanos());
         // Idle keep-alive connections stay open a little: a request a client (a proxy) sent on one
         // just as the stop began gets its answer, with Connection: close, instead of a reset.
-        while ((stats.inFlight.sum() > 0 || (System.nanoTime() < idleUntil && registry.size() > 0))
+        while ((stats.inFlight() > 0 || (System.nanoTime() < idleUntil && registry.size() > 0))
                 && System.nanoTime() < deadline) {
             sleep();
         }
-        long unfinished = stats.inFlight.sum();
+        long unfinished = stats.inFlight();
         registry.closeAll();
         long poolDeadline = System.nanoTime() + POOLS_DRAIN_TIMEOUT.toNanos();
         while (registry.size() > 0 && System.nanoTime() < poolDeadline) {
@@ -378,7 +387,7 @@ public final class MpoolServer implements AutoCloseable {
         accepts.stopped();
         metrics.close();
         String accessLogLine = AccessLog.closeWithSummary(accessLog);
-        ServerStats.Totals totals = stats.snapshot();
+        ServerTotals totals = ServerTotals.of(stats);
         // requests = resets + resetsCoalesced with --pool mp: every request end is covered by one reset.
         String line = "mpool stopped: requests=" + totals.requests() + " resets=" + totals.resets()
                 + " resetsCoalesced=" + totals.resetsCoalesced() + " resetsDeferred=" + totals.resetsDeferred()
@@ -459,7 +468,7 @@ public final class MpoolServer implements AutoCloseable {
 
     /** A snapshot of the server's counters since start: requests, resets, pools, refusals. */
     public ServerTotals totals() {
-        return ServerTotals.of(stats.snapshot());
+        return ServerTotals.of(stats);
     }
 
     /** The one-line log format of the server's access log, for an embedder's own log handler. */
@@ -471,7 +480,13 @@ public final class MpoolServer implements AutoCloseable {
         return arena;
     }
 
-    ServerStats stats() {
+    /** The server's counters, read-only (tests read them; only their owners count). */
+    ServerMetric stats() {
+        return stats;
+    }
+
+    /** The counters themselves, for a test that builds one of their owners (a {@code SpillFiles}) by hand. */
+    ServerStats counters() {
         return stats;
     }
 

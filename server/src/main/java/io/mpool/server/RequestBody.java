@@ -1,6 +1,10 @@
 package io.mpool.server;
 
 import io.mpool.mempool.ArenaExhaustedException;
+import io.mpool.server.body.BodyLimits;
+import io.mpool.server.body.HandlerSettings;
+import io.mpool.server.body.SpillFile;
+import io.mpool.server.body.SpillFiles;
 import io.mpool.server.connection.ConnectionCapExceededException;
 import io.mpool.server.framing.MalformedBodyException;
 import io.undertow.server.Connectors;
@@ -110,7 +114,7 @@ public final class RequestBody implements ChannelListener<StreamSourceChannel> {
      *                               through an {@link MpoolServer}
      */
     public static void read(HttpServerExchange exchange, Callback callback) {
-        read(exchange, HandlerSettings.of(exchange).bodyLimits, callback);
+        read(exchange, HandlerSettings.of(exchange).bodyLimits(), callback);
     }
 
     /** {@link #read(HttpServerExchange, Callback)} with limits of the caller's choosing (tests). */

@@ -1,6 +1,6 @@
 package io.mpool.server;
 
-import io.mpool.server.stats.ServerStats;
+import io.mpool.server.stats.ServerMetric;
 
 /**
  * The server's counters since start, one snapshot ({@link MpoolServer#totals()}); the admin
@@ -50,15 +50,21 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                            long h2Streams, long h2StreamsResetByPeer,
                            long h2StreamsRefused, long h2CalmGoaways) {
 
-    static ServerTotals of(ServerStats.Totals t) {
-        return new ServerTotals(t.poolsCreated(), t.poolsDestroyed(), t.poolsLive(), t.requests(), t.resets(),
-                t.resetsDeferred(), t.resetsCoalesced(), t.connectionCapExceeded(), t.arenaRejections(),
-                t.framingRefusals(), t.blockingRefusals(), t.orphanedBuffersReclaimed(), t.bodyTooLarge(),
-                t.bodySpills(), t.bodySpillBytes(), t.bodyTempFilesLive(), t.retainsLeaked(), t.connectionsOpen(),
-                t.unfinishedHeads(), t.connectionLimitRefusals(), t.unfinishedHeadRefusals(), t.tlsHandshakes(),
-                t.tlsHandshakeFailures(), t.tlsHandshakeTimeouts(), t.certificateReloads(),
-                t.certificateReloadFailures(),
-                t.h2Streams(), t.h2StreamsResetByPeer(),
-                t.h2StreamsRefused(), t.h2CalmGoaways());
+    /**
+     * The one snapshot of the server's counters: what {@link MpoolServer#totals()} returns, what the
+     * admin endpoint serialises under {@code totals}, and what the stop summary prints. Each figure
+     * is read once, one after the other.
+     */
+    static ServerTotals of(ServerMetric m) {
+        long created = m.poolsCreated();
+        long destroyed = m.poolsDestroyed();
+        return new ServerTotals(created, destroyed, created - destroyed, m.requests(), m.resets(),
+                m.resetsDeferred(), m.resetsCoalesced(), m.connectionCapExceeded(), m.arenaRejections(),
+                m.framingRefusals(), m.blockingRefusals(), m.orphanedBuffersReclaimed(), m.bodyTooLarge(),
+                m.bodySpills(), m.bodySpillBytes(), m.bodyTempFilesLive(), m.retainsLeaked(), m.connectionsOpen(),
+                m.unfinishedHeads(), m.connectionLimitRefusals(), m.unfinishedHeadRefusals(), m.tlsHandshakes(),
+                m.tlsHandshakeFailures(), m.tlsHandshakeTimeouts(), m.certificateReloads(),
+                m.certificateReloadFailures(), m.h2Streams(), m.h2StreamsResetByPeer(), m.h2StreamsRefused(),
+                m.h2CalmGoaways());
     }
 }

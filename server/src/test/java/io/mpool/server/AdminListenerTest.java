@@ -97,8 +97,8 @@ class AdminListenerTest {
     }
 
     /**
-     * A chunked body within the admin limit: its 405, then the request behind it. Undertow 2.3.27
-     * counts chunk framing against its own entity limit, so at the same value it cut this body off
+     * A chunked body within the admin limit: its 405, then the request behind it. Undertow (2.3.27,
+     * 2.4.4) counts chunk framing against its own entity limit, so at the same value it cut this body off
      * while draining it (and printed a stack trace); the framing check alone enforces the limit.
      */
     @Test

@@ -3,7 +3,6 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mpool.server.stats.ServerStats;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +29,7 @@ class ArenaExhaustionTest {
         List<Socket> holders = new ArrayList<>();
         try {
             // Each held upload pins a read buffer and the handler's buffer in the arena.
-            for (int i = 0; i < MAX_HOLDERS && fixture.server().stats().snapshot().arenaRejections() == 0; i++) {
+            for (int i = 0; i < MAX_HOLDERS && fixture.server().stats().arenaRejections() == 0; i++) {
                 Socket socket = fixture.socket(10_000);
                 holders.add(socket);
                 try {
@@ -42,7 +41,7 @@ class ArenaExhaustionTest {
                 }
                 fixture.awaitReadByServer(holders.get(holders.size() - 1));
             }
-            ServerStats.Totals during = fixture.server().stats().snapshot();
+            ServerTotals during = fixture.server().totals();
             assertTrue(during.arenaRejections() > 0, "the arena ran out within " + MAX_HOLDERS + " uploads: "
                     + during + " " + fixture.server().arena().stats());
             assertTrue(fixture.server().arena().stats().exhaustions() > 0);
@@ -51,7 +50,7 @@ class ArenaExhaustionTest {
                     + refused.text() + " (" + refused.ending() + ") " + during);
             assertTrue(refused.text().contains("\r\nRetry-After: 1\r\n"), refused.text());
             assertTrue(refused.text().contains("\r\nConnection: close\r\n"), refused.text());
-            assertTrue(fixture.server().stats().snapshot().arenaRejections() > during.arenaRejections(),
+            assertTrue(fixture.server().stats().arenaRejections() > during.arenaRejections(),
                     "the refusal is counted");
             assertTrue(fixture.server().arena().stats().reservedBytes() <= ARENA, "the bound holds");
         } finally {
@@ -66,7 +65,7 @@ class ArenaExhaustionTest {
             try (RawHttp http = fixture.connect()) {
                 RawHttp.Response answer = http.exchange(RawHttp.get("/hello"));
                 assertEquals(200, answer.status(), "full service resumes; attempt " + i + " got: " + answer.text()
-                        + " " + fixture.server().arena().stats() + " " + fixture.server().stats().snapshot());
+                        + " " + fixture.server().arena().stats() + " " + fixture.server().totals());
             }
         }
     }

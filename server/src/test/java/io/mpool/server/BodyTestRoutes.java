@@ -1,5 +1,7 @@
 package io.mpool.server;
 
+import io.mpool.server.body.BodyLimits;
+import io.mpool.server.body.SpillFiles;
 import io.mpool.server.demo.Responses;
 import io.undertow.server.HttpHandler;
 import io.undertow.util.SameThreadExecutor;
@@ -42,7 +44,7 @@ final class BodyTestRoutes implements UnaryOperator<HttpHandler> {
     /** The server's body limits, with every temp file written to {@code /dev/full} (each write: ENOSPC). */
     private BodyLimits fullDisk() {
         BodyLimits limits = server.get().bodyLimits();
-        return new BodyLimits(limits.inMemoryMax(), limits.tempDir(), new SpillFiles(server.get().stats(), 0,
+        return new BodyLimits(limits.inMemoryMax(), limits.tempDir(), new SpillFiles(server.get().counters(), 0,
                 path -> FileChannel.open(Path.of("/dev/full"), StandardOpenOption.READ, StandardOpenOption.WRITE)),
                 limits.memory());
     }

@@ -81,7 +81,7 @@ final class BodyTestSupport {
     /** Waits (bounded) until the server counts {@code count} live temp files and the directory holds as many. */
     static void awaitLive(MpoolServer server, Path dir, int count) {
         Await.until(count + " live temp file(s), counted by the server and present in " + dir, SETTLE,
-                () -> new LiveTempFiles(server.stats().bodyTempFilesLive.sum(), tempFiles(dir)),
+                () -> new LiveTempFiles(server.stats().bodyTempFilesLive(), tempFiles(dir)),
                 live -> live.counted() == count && live.inDirectory().size() == count);
     }
 

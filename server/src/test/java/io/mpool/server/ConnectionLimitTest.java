@@ -113,8 +113,8 @@ class ConnectionLimitTest {
             }
         }
         Await.until("every connection's place given back (connectionsOpen = 0)", ServerFixture.SETTLE,
-                () -> fixture.server().stats().connectionsOpen.get(), open -> open == 0);
-        assertEquals(0, fixture.server().stats().unfinishedHeads.get(), "every unfinished head given back");
+                () -> fixture.server().stats().connectionsOpen(), open -> open == 0);
+        assertEquals(0, fixture.server().stats().unfinishedHeads(), "every unfinished head given back");
     }
 
     /** The exact bytes of a refusal at accept. */
@@ -137,7 +137,7 @@ class ConnectionLimitTest {
 
     private void awaitUnfinishedHeads(int expected) {
         Await.until(expected + " connections accepted (unfinished heads)", ServerFixture.SETTLE,
-                () -> fixture.server().stats().unfinishedHeads.get(), heads -> heads == expected);
+                () -> fixture.server().stats().unfinishedHeads(), heads -> heads == expected);
     }
 
     /** Collects every log record. */

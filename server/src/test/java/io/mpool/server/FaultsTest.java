@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.connection.ConnectionBufferPool;
-import io.mpool.server.stats.ServerStats;
 import io.mpool.testing.Await;
 import java.io.IOException;
 import java.net.Socket;
@@ -89,7 +88,7 @@ class FaultsTest {
         } finally {
             executor.shutdownNow();
         }
-        ServerStats.Totals totals = fixture.awaitAllPoolsDestroyed();
+        ServerTotals totals = fixture.awaitAllPoolsDestroyed();
         assertTrue(totals.poolsCreated() >= minPools, "the server saw the connections: " + totals);
         assertEquals(totals.poolsCreated(), totals.poolsDestroyed());
         assertEquals(threadsBefore, serverThreads(), "server threads before and after");

@@ -148,7 +148,7 @@ class HealthTest {
 
     private void awaitInFlight(long expected) {
         Await.until(expected + " request(s) in flight", ServerFixture.SETTLE,
-                () -> fixture.server().stats().inFlight.sum(), inFlight -> inFlight == expected);
+                () -> fixture.server().stats().inFlight(), inFlight -> inFlight == expected);
     }
 
     private ServerFixture.AdminAnswer awaitReadyStatus(int status) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionSummary;
+import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -22,8 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class Http2StalledStreamTest {
     private static final CountDownLatch RELEASE = new CountDownLatch(1);
-    /** {@code UndertowOptions.MAX_QUEUED_READ_BUFFERS}' default in Undertow 2.3. */
-    private static final int UNDERTOW_MAX_QUEUED_READ_BUFFERS = 16;
+    /** {@code UndertowOptions.MAX_QUEUED_READ_BUFFERS}' default, which the server does not change. */
+    private static final int UNDERTOW_MAX_QUEUED_READ_BUFFERS = UndertowOptions.DEFAULT_MAX_QUEUED_READ_BUFFERS;
 
     @RegisterExtension
     final ServerFixture fixture = new ServerFixture(config -> config,

@@ -133,7 +133,7 @@ class LingeringCloseTest {
 
     private void awaitInFlight(long count) {
         Await.until(count + " request(s) in flight", Duration.ofSeconds(10),
-                () -> fixture.server().stats().inFlight.sum(), inFlight -> inFlight == count);
+                () -> fixture.server().stats().inFlight(), inFlight -> inFlight == count);
     }
 
     /** Writes {@code bytes} filler bytes; returns how that ended (the server may refuse them). */

@@ -4,6 +4,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaCodeUnit;
@@ -15,6 +16,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import io.mpool.server.stats.ServerStats;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -29,12 +31,16 @@ import org.junit.jupiter.api.Test;
  *    │                 │
  *    │                 ├──> admin ──> connection ──> transport ──> framing
  *    │                 │                                  (each of them also ──> stats, config)
+ *    │                 └──> body ──> stats
  *    └──> config
  * </pre>
  * <ul>
  *   <li>{@code cli} (the command line): the public API, the demo application, config (flag parsing).</li>
  *   <li>{@code demo} (the demo application): the public API only, like any embedder's application.</li>
- *   <li>api (the root package): any internal package; never cli or demo.</li>
+ *   <li>api (the root package): any internal package; never cli or demo. It holds the API only:
+ *   every top-level class there is public.</li>
+ *   <li>{@code body} (how {@code RequestBody} keeps whole bodies: limits, budgets, temp files): stats;
+ *   used by the API only.</li>
  *   <li>{@code admin} (its listener, endpoint, metrics): connection, transport, stats, config.</li>
  *   <li>{@code connection} (one {@code Connection} per channel, its memory, the registry): transport,
  *   stats, config. It owns what sits on the channel, so it sits above it.</li>
@@ -53,7 +59,7 @@ class PackageRulesTest {
             .importPackages("io.mpool.server");
     private static final String API = "io.mpool.server";
     /** The packages behind the public API. */
-    private static final Set<String> INTERNAL = Set.of("io.mpool.server.config", "io.mpool.server.admin", "io.mpool.server.stats",
+    private static final Set<String> INTERNAL = Set.of("io.mpool.server.config", "io.mpool.server.admin", "io.mpool.server.stats", "io.mpool.server.body",
             "io.mpool.server.transport", "io.mpool.server.connection", "io.mpool.server.framing");
 
     @Test
@@ -66,6 +72,7 @@ class PackageRulesTest {
                 .layer("connection").definedBy("io.mpool.server.connection")
                 .layer("transport").definedBy("io.mpool.server.transport")
                 .layer("framing").definedBy("io.mpool.server.framing")
+                .layer("body").definedBy("io.mpool.server.body")
                 .layer("stats").definedBy("io.mpool.server.stats")
                 .layer("config").definedBy("io.mpool.server.config")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
@@ -81,7 +88,9 @@ class PackageRulesTest {
                 .whereLayer("transport").mayOnlyAccessLayers("framing", "stats", "config")
                 .whereLayer("framing").mayOnlyBeAccessedByLayers("api", "transport")
                 .whereLayer("framing").mayNotAccessAnyLayer()
-                .whereLayer("stats").mayOnlyBeAccessedByLayers("api", "admin", "connection", "transport")
+                .whereLayer("body").mayOnlyBeAccessedByLayers("api")
+                .whereLayer("body").mayOnlyAccessLayers("stats")
+                .whereLayer("stats").mayOnlyBeAccessedByLayers("api", "admin", "connection", "transport", "body")
                 .whereLayer("stats").mayNotAccessAnyLayer()
                 .whereLayer("config").mayOnlyBeAccessedByLayers("cli", "api", "admin", "connection", "transport")
                 .whereLayer("config").mayNotAccessAnyLayer()
@@ -96,11 +105,30 @@ class PackageRulesTest {
                 .check(SERVER);
     }
 
+    /** Readers (the admin endpoint, metrics, health) see the counters read-only: they call no {@link ServerStats} method. */
+    @Test
+    void theAdminPackageReadsTheCountersThroughTheReadOnlyView() {
+        noClasses().that().resideInAPackage("io.mpool.server.admin")
+                .should().callMethodWhere(DescribedPredicate.describe("a method of ServerStats (which counts)",
+                        call -> call.getTargetOwner().isEquivalentTo(ServerStats.class)))
+                .because("only a counter's owner counts; readers take ServerMetric")
+                .check(SERVER);
+    }
+
     @Test
     void theCommandLineLibraryStaysInTheCommandLine() {
         noClasses().that().resideOutsideOfPackage("io.mpool.server.cli")
                 .should().dependOnClassesThat().resideInAPackage("picocli..")
                 .because("picocli is an optional dependency: an embedder does not have it")
+                .check(SERVER);
+    }
+
+    @Test
+    void theRootPackageHoldsTheApiOnly() {
+        classes().that().resideInAPackage(API).and().areTopLevelClasses()
+                .and().doNotHaveSimpleName("package-info")
+                .should().bePublic()
+                .because("the root package is the public API; helpers live in the internal package they belong to")
                 .check(SERVER);
     }
 

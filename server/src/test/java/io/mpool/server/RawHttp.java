@@ -153,6 +153,11 @@ public final class RawHttp implements AutoCloseable {
         return read(in, true);
     }
 
+    /** Reads one response from any stream (a Unix socket's, say): as {@link #read()}. */
+    public static Response readResponse(InputStream in) throws IOException {
+        return read(in, false);
+    }
+
     private static Response read(InputStream in, boolean headRequest) throws IOException {
         String statusLine = line(in);
         if (statusLine == null) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.config.ServerConfig;
-import io.mpool.server.stats.ServerStats;
+import io.mpool.server.stats.ServerMetric;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -41,8 +41,8 @@ class RequestBodyTest {
             "65536, true", "65537, false", "65537, true", "300001, false", "300001, true"})
     void aWholeBodyComesBackByteForByteInMemoryUpToTheLimitThenFromAFile(int size, boolean chunked) throws Exception {
         byte[] body = BodyTestSupport.random(size, size);
-        ServerStats stats = fixture.server().stats();
-        long spillsBefore = stats.bodySpills.sum();
+        ServerMetric stats = fixture.server().stats();
+        long spillsBefore = stats.bodySpills();
         try (RawHttp http = fixture.connect()) {
             byte[] request = chunked ? BodyTestSupport.chunked("/echo?mode=full", body, 7000)
                     : RawHttp.post("/echo?mode=full", "application/x-test", body);
@@ -52,7 +52,7 @@ class RequestBodyTest {
             assertArrayEquals(body, response.body(), "the body back, byte for byte");
             assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text(), "the connection goes on");
         }
-        assertEquals(size > LIMIT ? 1 : 0, stats.bodySpills.sum() - spillsBefore, "spilled only past the limit");
+        assertEquals(size > LIMIT ? 1 : 0, stats.bodySpills() - spillsBefore, "spilled only past the limit");
         BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
     }
 
@@ -69,7 +69,7 @@ class RequestBodyTest {
             long objects = large.chars().filter(c -> c == '{').count();
             assertEquals("{\"bytes\":" + large.length() + ",\"fields\":" + 2 * objects + ",\"depth\":2}\n",
                     answer.text(), "parsed from the temp file on a worker");
-            assertEquals(1, fixture.server().stats().bodySpills.sum());
+            assertEquals(1, fixture.server().stats().bodySpills());
         }
         BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
     }
@@ -152,7 +152,7 @@ class RequestBodyTest {
             assertArrayEquals(big, http.read().body());
             assertEquals("hello\n", http.read().text());
         }
-        assertEquals(2, fixture.server().stats().bodySpills.sum());
+        assertEquals(2, fixture.server().stats().bodySpills());
         BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
     }
 
@@ -188,8 +188,8 @@ class RequestBodyTest {
             }
             BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
         }
-        assertEquals(2, fixture.server().stats().bodySpills.sum());
-        assertEquals(2 * total, fixture.server().stats().bodySpillBytes.sum());
+        assertEquals(2, fixture.server().stats().bodySpills());
+        assertEquals(2 * total, fixture.server().stats().bodySpillBytes());
     }
 
     @Test
@@ -204,7 +204,7 @@ class RequestBodyTest {
             RawHttp.Exchange counted = RawHttp.sendAll(limited.port(), "POST /echo?mode=full HTTP/1.1\r\nHost: t\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n" + chunk + chunk + chunk + "0\r\n\r\n", 20_000);
             assertEquals(List.of(413), counted.statuses(), counted.text());
-            assertEquals(2, limited.stats().bodyTooLarge.sum());
+            assertEquals(2, limited.stats().bodyTooLarge());
             BodyTestSupport.awaitNone(limited, TEMP_DIR);
         } finally {
             limited.stop(Duration.ofSeconds(2));
@@ -224,7 +224,7 @@ class RequestBodyTest {
             RawHttp.Exchange answer = RawHttp.sendAll(server.port(), request, new int[0], 20_000);
             assertEquals(List.of(500), answer.statuses(), answer.text());
             assertTrue(answer.text().contains("the server could not store the request body"), answer.text());
-            assertEquals(0, server.stats().bodyTempFilesLive.sum());
+            assertEquals(0, server.stats().bodyTempFilesLive());
         } finally {
             server.stop(Duration.ofSeconds(2));
         }

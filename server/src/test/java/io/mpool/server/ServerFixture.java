@@ -9,7 +9,6 @@ import io.mpool.server.config.Http2Settings;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.demo.Routes;
-import io.mpool.server.stats.ServerStats;
 import io.mpool.testing.Await;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
@@ -93,7 +92,7 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
         try {
             awaitNoLivePools();
             leaks.afterEach(context);
-            ServerStats.Totals totals = server.stats().snapshot();
+            ServerTotals totals = server.totals();
             assertEquals(totals.poolsCreated(), totals.poolsDestroyed(), "pools created = destroyed: " + totals);
         } finally {
             server.stop(Duration.ofSeconds(2));
@@ -109,8 +108,8 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
      * Waits (bounded) until every pool ever created is destroyed and none is live: connections
      * reset while still in the accept queue can be accepted after the registry first reads empty.
      */
-    public ServerStats.Totals awaitAllPoolsDestroyed() {
-        return Await.until("every pool created to be destroyed and none live", SETTLE, server.stats()::snapshot,
+    public ServerTotals awaitAllPoolsDestroyed() {
+        return Await.until("every pool created to be destroyed and none live", SETTLE, server::totals,
                 totals -> totals.poolsCreated() == totals.poolsDestroyed() && server.registry().size() == 0);
     }
 

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.jar.JarFile;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -79,6 +80,20 @@ class ShadedJarLicensesIT {
         assertEquals(1, sources.size(), "target/mpool-server-<version>-sources.jar: " + sources);
         try (ZipFile jar = new ZipFile(sources.get(0).toFile())) {
             assertNotNull(jar.getEntry("io/mpool/server/MpoolServer.java"), sources.get(0) + " holds the sources");
+        }
+    }
+
+    /** The library jar (what an embedder depends on) names its module for the module path. */
+    @Test
+    void theLibraryJarNamesItsAutomaticModule() throws IOException {
+        List<Path> jars;
+        try (Stream<Path> files = Files.list(Path.of("target"))) {
+            jars = files.filter(p -> p.getFileName().toString().matches("mpool-server-[^-]+(-SNAPSHOT)?\\.jar")).toList();
+        }
+        assertEquals(1, jars.size(), "target/mpool-server-<version>.jar: " + jars);
+        try (JarFile jar = new JarFile(jars.get(0).toFile())) {
+            assertEquals("io.mpool.server", jar.getManifest().getMainAttributes().getValue("Automatic-Module-Name"),
+                    jars.get(0) + " manifest");
         }
     }
 

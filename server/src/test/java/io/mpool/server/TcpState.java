@@ -26,6 +26,8 @@ record TcpState(int localPort, int remotePort, long txQueue, long rxQueue, int t
     private static final String LOOPBACK = "0100007F";
     /** {@code tr} of a socket probing a peer that advertises a zero window (include/net/tcp.h: ICSK_TIME_PROBE0). */
     private static final int ZERO_WINDOW_PROBE_TIMER = 4;
+    /** {@code st} of a listening socket (include/net/tcp_states.h: TCP_LISTEN = 10). */
+    private static final String LISTEN = "0A";
 
     /** True when the peer's receive buffer is full and this socket holds bytes it cannot send. */
     boolean peerWindowClosed() {
@@ -52,6 +54,24 @@ record TcpState(int localPort, int remotePort, long txQueue, long rxQueue, int t
             }
         }
         return null;
+    }
+
+    /**
+     * Connections the kernel has completed for the loopback listener on {@code port} and nobody
+     * has accepted yet (a listening socket's {@code rx_queue}), or -1 if there is no such listener.
+     */
+    static long acceptQueue(int port) throws IOException {
+        String local = String.format(Locale.ROOT, LOOPBACK + ":%04X", port);
+        for (Path table : PROC_NET) {
+            List<String> lines = Files.readAllLines(table);
+            for (String line : lines.subList(1, lines.size())) {
+                String[] fields = line.trim().split("\\s+");
+                if (fields[1].endsWith(local) && fields[3].equals(LISTEN)) {
+                    return Long.parseLong(fields[4].split(":")[1], 16);
+                }
+            }
+        }
+        return -1;
     }
 
     @Override

@@ -3,7 +3,7 @@ package io.mpool.server;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.demo.Routes;
-import io.mpool.server.stats.ServerStats;
+import io.mpool.server.stats.ServerMetric;
 import io.undertow.server.HttpHandler;
 
 /**
@@ -29,7 +29,7 @@ public final class TestServers {
         return builder.config();
     }
 
-    public static ServerStats stats(MpoolServer server) {
+    public static ServerMetric stats(MpoolServer server) {
         return server.stats();
     }
 

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionSummary;
-import io.mpool.server.stats.ServerStats;
 import io.mpool.testing.Await;
 import io.undertow.protocols.ssl.SslConduit;
 import java.io.ByteArrayOutputStream;
@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
@@ -282,8 +283,62 @@ class TlsListenerTest {
             out.flush();
             assertTrue(readResponse(in).endsWith("hello\n"));
         }
-        ServerStats.Totals totals = fixture.awaitAllPoolsDestroyed();
+        ServerTotals totals = fixture.awaitAllPoolsDestroyed();
         assertEquals(0, totals.arenaRejections());
+    }
+
+    /** ALPN: the server's first choice the client offers (h2 before http/1.1), and none of ours is refused. */
+    @Test
+    void alpnPicksTheServersFirstChoiceAmongTheOfferedAndRefusesNoneOfOurs() throws Exception {
+        assertEquals("h2", alpn("http/1.1", "h2"));
+        assertEquals("http/1.1", alpn("spdy/3", "http/1.1"));
+        assertThrows(SSLHandshakeException.class, () -> alpn("spdy/3"));
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    /** The protocol the server chose for a client offering {@code offered} over ALPN. */
+    private String alpn(String... offered) throws IOException, GeneralSecurityException {
+        try (SSLSocket socket = (SSLSocket) certificates().clientContext().getSocketFactory().createSocket()) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(offered);
+            socket.setSSLParameters(parameters);
+            socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
+            socket.setSoTimeout((int) WAIT.toMillis());
+            socket.startHandshake();
+            return socket.getApplicationProtocol();
+        }
+    }
+
+    /**
+     * An idle TLS connection, right after its handshake and again after a request, holds nothing
+     * once the sweep has seen it idle: no packet buffer, no node, as nginx frees an idle
+     * connection's buffers (the engine's own state stays on the heap).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void anIdleTlsConnectionHoldsNoPacketBufferAndNoNodeAfterTheSweep(String protocol) throws Exception {
+        SSLSocket socket = (SSLSocket) certificates().clientContext().getSocketFactory().createSocket();
+        try (socket) {
+            socket.setEnabledProtocols(new String[] {protocol});
+            socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
+            socket.setSoTimeout((int) WAIT.toMillis());
+            socket.startHandshake();
+            awaitNothingHeld("after its handshake");
+            OutputStream out = socket.getOutputStream();
+            out.write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"));
+            awaitNothingHeld("after a request");
+            assertEquals(protocol, fixture.server().registry().pools().get(0).summary().tls().protocol());
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    private void awaitNothingHeld(String when) {
+        Await.until("the idle TLS connection to hold no arena memory " + when, WAIT,
+                () -> fixture.server().registry().pools().get(0).summary(),
+                idle -> idle.bytesReserved() == 0 && idle.tls().bufferBytes() == 0
+                        && fixture.server().arena().stats().outstandingBlocks() == 0);
     }
 
     private SSLSocket tlsSocket() throws IOException, GeneralSecurityException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.connection.ApplicationHandler;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.undertow.Handlers;
 import io.undertow.io.UndertowInputStream;

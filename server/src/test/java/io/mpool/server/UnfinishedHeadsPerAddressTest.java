@@ -42,12 +42,12 @@ class UnfinishedHeadsPerAddressTest {
             for (int i = 0; i < PER_ADDRESS; i++) {
                 silent.add(connectFrom(FIRST));
             }
-            await(() -> fixture.server().stats().unfinishedHeads.get(), PER_ADDRESS, "the first address's heads");
+            await(() -> fixture.server().stats().unfinishedHeads(), PER_ADDRESS, "the first address's heads");
             String refused = exchange(FIRST, HELLO);
             assertEquals(ConnectionLimitTest.answer503("too many connections without a request yet from your address"
                     + " (at most " + PER_ADDRESS + "); retry later"), refused);
             assertEquals(1, limiter.addressRefusals());
-            assertEquals(1, fixture.server().stats().unfinishedHeadRefusals.sum(), "counted like the total's refusals");
+            assertEquals(1, fixture.server().stats().unfinishedHeadRefusals(), "counted like the total's refusals");
 
             silent.add(connectFrom(SECOND));
             assertEquals("HTTP/1.1 200", exchange(SECOND, HELLO).substring(0, 12), "another address still gets in");
@@ -58,7 +58,7 @@ class UnfinishedHeadsPerAddressTest {
             first.getOutputStream().write(HELLO.getBytes(StandardCharsets.US_ASCII));
             assertEquals("HTTP/1.1 200", new String(first.getInputStream().readNBytes(12), StandardCharsets.US_ASCII));
             first.close();
-            await(() -> fixture.server().stats().unfinishedHeads.get(), 2, "unfinished heads after one arrived");
+            await(() -> fixture.server().stats().unfinishedHeads(), 2, "unfinished heads after one arrived");
             assertEquals("HTTP/1.1 200", exchange(FIRST, HELLO).substring(0, 12), "room again for the first address");
         } finally {
             for (Socket socket : silent) {
@@ -66,7 +66,7 @@ class UnfinishedHeadsPerAddressTest {
             }
         }
         await(limiter::addressesWithUnfinishedHeads, 0, "per-address entries once every head is done");
-        await(() -> fixture.server().stats().unfinishedHeads.get(), 0, "unfinished heads at the end");
+        await(() -> fixture.server().stats().unfinishedHeads(), 0, "unfinished heads at the end");
     }
 
     /** A connection to the main listener from {@code localAddress} (any 127.x.y.z is loopback on Linux). */

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mpool.server.stats.ServerStats;
+import io.mpool.server.stats.ServerMetric;
 import io.mpool.testing.Await;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -44,7 +44,7 @@ class WholeBodyBudgetsTest {
         int size = 60 * 1024; // each under the per-body limit: in memory while the budget lasts
         List<RawHttp> clients = new ArrayList<>();
         List<BodyView> views = new ArrayList<>();
-        ServerStats stats = fixture.server().stats();
+        ServerMetric stats = fixture.server().stats();
         try {
             for (int i = 0; i < 5; i++) {
                 RawHttp http = fixture.connect();
@@ -56,11 +56,11 @@ class WholeBodyBudgetsTest {
             List<Boolean> inMemory = views.stream().map(BodyView::inMemory).toList();
             assertEquals(List.of(true, true, false, false, false), inMemory,
                     "two bodies of 60 KB fit 160 KB; the rest spill although each is under the 64 KB limit");
-            assertEquals(3, stats.bodyMemoryEarlySpills.sum());
-            long inUse = stats.bodyMemoryInUse.get();
+            assertEquals(3, stats.bodyMemoryEarlySpills());
+            long inUse = stats.bodyMemoryInUse();
             assertTrue(inUse >= 2L * size && inUse <= MEMORY_TOTAL, "the two bodies' blocks, and the blocks the"
                     + " third had when it spilled (still held until its reset), within the budget: " + inUse);
-            assertEquals(3L * size, stats.bodyTempBytes.get(), "bytes on disk");
+            assertEquals(3L * size, stats.bodyTempBytes(), "bytes on disk");
         } finally {
             views.forEach(BodyView::release);
             for (RawHttp http : clients) {
@@ -68,8 +68,8 @@ class WholeBodyBudgetsTest {
             }
         }
         fixture.awaitNoLivePools();
-        assertEquals(0, stats.bodyMemoryInUse.get(), "given back at the resets");
-        assertEquals(0, stats.bodyTempBytes.get(), "given back with the files");
+        assertEquals(0, stats.bodyMemoryInUse(), "given back at the resets");
+        assertEquals(0, stats.bodyTempBytes(), "given back with the files");
         BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
     }
 
@@ -85,7 +85,7 @@ class WholeBodyBudgetsTest {
                     BodyTestSupport.random(200 * 1024, 2)));
             assertEquals(503, refused.status(), refused.text());
             assertTrue(refused.text().contains("temp space"), refused.text());
-            assertEquals(1, fixture.server().stats().bodyTempRefusals.sum());
+            assertEquals(1, fixture.server().stats().bodyTempRefusals());
             held.release();
         }
         try (RawHttp again = fixture.connect()) {
@@ -109,7 +109,7 @@ class WholeBodyBudgetsTest {
                 assertEquals(200, other.exchange(RawHttp.get("/hello")).status(),
                         "served by the one IO thread after the event that ran the upload's handler");
             }
-            assertEquals(0, fixture.server().stats().bodySpills.sum(), "no file for a head alone");
+            assertEquals(0, fixture.server().stats().bodySpills(), "no file for a head alone");
             assertEquals(0, BodyTestSupport.tempFiles(TEMP_DIR).size());
             out.write(new byte[1]);
             out.flush();
@@ -150,12 +150,12 @@ class WholeBodyBudgetsTest {
         assertEquals(Level.SEVERE, errors.get(0).getLevel());
         assertTrue(errors.get(0).getMessage().contains("No space left on device"), errors.get(0).getMessage());
         assertEquals(null, errors.get(0).getThrown(), "no stack trace");
-        assertEquals(1, fixture.server().stats().bodyTempWriteFailures.sum());
+        assertEquals(1, fixture.server().stats().bodyTempWriteFailures());
         BodyTestSupport.awaitNone(fixture.server(), TEMP_DIR);
     }
 
     private void awaitHandlerRunning() {
         Await.until("the upload's handler to run (1 request in flight)", ServerFixture.SETTLE,
-                () -> fixture.server().stats().inFlight.sum(), inFlight -> inFlight == 1);
+                () -> fixture.server().stats().inFlight(), inFlight -> inFlight == 1);
     }
 }

@@ -31,7 +31,8 @@ import picocli.CommandLine.Option;
  * round (A B C, B C A, C A B, ...) so that no server always runs right after the same one,
  * with wrk (when installed) and our generator pinned to the client CPU, and writes the server's
  * CPU time per request, req/s, p99 and heap per request, their medians and ratios to a Markdown
- * report. {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.compare.Compare --help}
+ * report. With {@code --tls}, every server over HTTPS with one certificate made for the run ({@link Https}).
+ * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.compare.Compare --help}
  */
 @Command(name = "compare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Side-by-side benchmark of mpool, --pool undertow, stock Undertow and nginx: server CPU µs per"
@@ -115,6 +116,14 @@ public final class Compare implements Callable<Integer> {
             description = "taskset -c list for the load tool and this JVM. Default: ${DEFAULT-VALUE}")
     String clientCpus;
 
+    @Option(names = "--tls", description = "Every server over HTTPS with one self-signed certificate made for the run"
+            + " (wrk only; default workloads: hello-64, hello-1000, echo-64k, churn-16).")
+    boolean tls;
+
+    @Option(names = "--ports", paramLabel = "FIRST", defaultValue = "0",
+            description = "Servers listen on FIRST, FIRST+1, ... (0: free ephemeral ports). Default: ${DEFAULT-VALUE}")
+    int firstPort;
+
     @Option(names = "--root", defaultValue = ".", description = "The checkout (jars, scripts). Default: ${DEFAULT-VALUE}")
     Path root;
 
@@ -154,6 +163,10 @@ public final class Compare implements Callable<Integer> {
     private final Map<String, Map<String, Integer>> staticAnswerBytes = new LinkedHashMap<>();
     /** The servers' CPUs, to see how much of them other processes took; null unpinned. */
     private CpuSet serverCpuSet;
+    /** The run's certificate with --tls, else null. */
+    private Https.Certificate certificate;
+    /** Ports handed out so far from --ports. */
+    private int portsUsed;
 
     public static void main(String[] args) {
         CommandLine commandLine = new CommandLine(new Compare());
@@ -183,6 +196,12 @@ public final class Compare implements Callable<Integer> {
                         .collect(Collectors.joining(",")) + " (expected: distinct counts of 1.." + MAX_IO_THREADS + ")");
             }
         }
+        List<Workload> selected = workloads != null ? workloads
+                : tls ? Https.DEFAULT_WORKLOADS.stream().map(Workload::parse).toList() : Workload.ALL;
+        if (tls && selected.stream().anyMatch(w -> w.staticFile() != null)) {
+            throw new IllegalArgumentException("--workloads=" + selected.stream().map(Workload::id)
+                    .collect(Collectors.joining(",")) + " (expected: with --tls, no static-file workload)");
+        }
         Path serverJar = root.resolve("server/target/mpool-server.jar");
         Path loadtestJar = root.resolve("loadtest/target/mpool-loadtest.jar");
         for (Path jar : List.of(serverJar, loadtestJar)) {
@@ -199,6 +218,10 @@ public final class Compare implements Callable<Integer> {
         CpuSet.parse(clientCpus); // a bad list fails here, not in taskset
         String loadBefore = loadAverage();
         pinning.pinThisProcess(); // first, so every thread of this JVM (our generator's too) runs on the client CPUs
+        if (tls && tools.contains("mpool")) {
+            tools = tools.stream().filter(tool -> !tool.equals("mpool")).toList();
+            System.out.println("our generator speaks plain HTTP only: wrk alone measures over HTTPS");
+        }
         boolean wrk = tools.contains("wrk") && Wrk.installed();
         if (tools.contains("wrk") && !wrk) {
             System.out.println("wrk is not installed (apt-get install -y wrk): running our generator only");
@@ -213,7 +236,6 @@ public final class Compare implements Callable<Integer> {
         if (activeTools.isEmpty()) {
             throw new IllegalArgumentException("--tools=" + String.join(",", tools) + " (expected: wrk (installed) and/or mpool)");
         }
-        List<Workload> selected = workloads == null ? Workload.ALL : workloads;
         List<String> sections = new ArrayList<>();
         for (Path include : includes) { // read first: a missing file fails before minutes of runs
             Path file = root.resolve(include);
@@ -227,6 +249,7 @@ public final class Compare implements Callable<Integer> {
         Path staticDir = StaticFiles.write(work.resolve("static"));
         StaticFiles.openToOtherUsers(work, staticDir); // nginx's workers run as another user (nobody) when started as root
         List<ServerProcess> running = new ArrayList<>();
+        certificate = tls ? Https.create(work.resolve("tls")) : null;
         try {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             for (int i = 0; i < ioThreads.size(); i++) {
@@ -240,6 +263,11 @@ public final class Compare implements Callable<Integer> {
                 }
             }
             checkStaticFiles(selected, running);
+            if (tls) {
+                Map<String, Https.Agreed> agreed = Https.checkSame(running, work);
+                System.out.println("TLS agreed with openssl s_client: " + agreed);
+                sections.add(0, Https.reportSection(agreed));
+            }
             Map<Workload, List<Measurement>> results = new LinkedHashMap<>();
             List<String> warmups = new ArrayList<>();
             for (Workload workload : selected) {
@@ -290,24 +318,32 @@ public final class Compare implements Callable<Integer> {
      */
     private ServerProcess startServer(String kind, String name, int threads, String java, Path serverJar,
                                       Path loadtestJar, Path work, Path staticDir) throws IOException, InterruptedException {
-        int port = ServerProcess.freePort();
+        int port = nextPort();
         Path log = work.resolve(name + ".log");
         List<String> jvm = new ArrayList<>(List.of(java));
         jvm.addAll(jvmOptions);
         Pinning placement = serverPinning(threads);
         switch (kind) {
             case "mp", "undertow" -> {
-                int admin = ServerProcess.freePort();
+                int admin = nextPort();
                 jvm.addAll(List.of("-jar", serverJar.toString(), "--host", "127.0.0.1", "--port", String.valueOf(port),
                         "--admin-port", String.valueOf(admin), "--pool", kind, "--io-threads", String.valueOf(threads),
                         "--static-dir", staticDir.toString()));
-                return ServerProcess.start(name, placement.server(jvm), port, admin, log);
+                int served = tls ? nextPort() : port; // what the load tool connects to
+                if (tls) {
+                    jvm.addAll(Https.mpoolFlags(certificate, served));
+                }
+                return ServerProcess.start(name, placement.server(jvm), served, admin, log);
             }
             case "reference" -> {
-                int admin = ServerProcess.freePort(); // its ReferenceAdmin: requests and heap, for heap B/request
+                int admin = nextPort(); // its ReferenceAdmin: requests and heap, for heap B/request
+                int served = tls ? nextPort() : port;
+                if (tls) {
+                    jvm.addAll(Https.referenceFlags(certificate, served));
+                }
                 jvm.addAll(List.of("-cp", loadtestJar.toString(), "io.mpool.loadtest.reference.ReferenceServer",
                         String.valueOf(port), String.valueOf(threads), String.valueOf(admin), staticDir.toString()));
-                return ServerProcess.start(name, placement.server(jvm), port, admin, log);
+                return ServerProcess.start(name, placement.server(jvm), served, admin, log);
             }
             case "nginx" -> {
                 Path nginx = Path.of("/usr/sbin/nginx");
@@ -318,7 +354,7 @@ public final class Compare implements Callable<Integer> {
                 Path prefix = work.resolve(name);
                 Files.createDirectories(prefix);
                 String config = nginxConfig(Files.readString(root.resolve("loadtest/nginx/nginx.conf.template")), port,
-                        threads, staticDir);
+                        threads, staticDir, certificate);
                 Files.writeString(prefix.resolve("nginx.conf"), config);
                 return ServerProcess.start(name, placement.server(List.of(nginx.toString(), "-p", prefix.toString(), "-c",
                         prefix.resolve("nginx.conf").toString())), port, -1, log);
@@ -346,9 +382,16 @@ public final class Compare implements Callable<Integer> {
         return all.subList(0, Math.min(count, all.size())).stream().map(String::valueOf).collect(Collectors.joining(","));
     }
 
-    /** The nginx template with its placeholders filled in. */
-    static String nginxConfig(String template, int port, int workers, Path staticDir) {
+    /** The next port from --ports, or a free ephemeral one without it. */
+    private int nextPort() throws IOException {
+        return firstPort > 0 ? firstPort + portsUsed++ : ServerProcess.freePort();
+    }
+
+    /** The nginx template with its placeholders filled in; HTTPS with {@code certificate} (null: plain HTTP). */
+    static String nginxConfig(String template, int port, int workers, Path staticDir, Https.Certificate certificate) {
+        String[] ssl = Https.nginxDirectives(certificate);
         return template.replace("__PORT__", String.valueOf(port)).replace("__WORKERS__", String.valueOf(workers))
+                .replace("__SSL_DIRECTIVES__", ssl[1]).replace("__SSL__", ssl[0])
                 .replace("__STATIC_DIR__", staticDir.toAbsolutePath().toString())
                 .replace("__KILOBYTE__", "x".repeat(1024));
     }
@@ -441,7 +484,8 @@ public final class Compare implements Callable<Integer> {
     }
 
     private ToolRun wrk(Workload workload, ServerProcess server, int seconds) throws IOException, InterruptedException {
-        Wrk.Result result = Wrk.run(workload, server.port, seconds, root.resolve("loadtest/wrk"), pinning);
+        Wrk.Result result = Wrk.run(workload, (tls ? "https" : "http") + "://127.0.0.1:" + server.port, seconds,
+                root.resolve("loadtest/wrk"), pinning);
         long responses = result.requests();
         double rate = result.requestsPerSecond();
         Integer answerBytes = workload.staticFile() == null ? null

@@ -41,7 +41,8 @@ final class Wrk {
         }
     }
 
-    static Result run(Workload workload, int port, int seconds, Path scripts, Pinning pinning)
+    /** One run of {@code workload} against {@code origin} ({@code http://127.0.0.1:8080} or https). */
+    static Result run(Workload workload, String origin, int seconds, Path scripts, Pinning pinning)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t1", "-c" + workload.connections(), "-d" + seconds + "s",
                 "--latency"));
@@ -59,7 +60,7 @@ final class Wrk {
             command.add("-H");
             command.add("Connection: close");
         }
-        command.add("http://127.0.0.1:" + port + workload.path());
+        command.add(origin + workload.path());
         command = pinning.client(command);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         for (String variable : workload.wrkEnv()) {

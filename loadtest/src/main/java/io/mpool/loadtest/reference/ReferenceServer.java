@@ -7,6 +7,7 @@ import io.mpool.server.TlsContexts;
 import io.mpool.server.demo.BytesHandler;
 import io.mpool.server.demo.JsonCounts;
 import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
 import io.undertow.server.handlers.resource.PathResourceManager;
 import io.undertow.server.handlers.resource.ResourceHandler;
 import io.undertow.util.Headers;
@@ -30,7 +31,10 @@ import java.util.zip.CRC32;
  * no ETag, no cache), as a user would write it:
  * {@code java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 8081 1 9091 /srv/files}.
  * With {@code -Dreference.tls.port=8443 -Dreference.tls.cert=cert.pem -Dreference.tls.key=key.pem}
- * it serves the same routes over HTTPS too ({@code Undertow.builder().addHttpsListener}).
+ * it serves the same routes over HTTPS too ({@code Undertow.builder().addHttpsListener}). With
+ * {@code -Dreference.idleTimeoutMillis=N} it closes a connection idle between requests after N ms
+ * instead of Undertow's 60 s ({@code UndertowOptions.NO_REQUEST_TIMEOUT}), as a measurement that
+ * holds connections open for longer needs.
  */
 public final class ReferenceServer {
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -40,6 +44,7 @@ public final class ReferenceServer {
     static final String TLS_PORT = "reference.tls.port";
     static final String TLS_CERT = "reference.tls.cert";
     static final String TLS_KEY = "reference.tls.key";
+    static final String IDLE_TIMEOUT_MILLIS = "reference.idleTimeoutMillis";
 
     private ReferenceServer() {
     }
@@ -52,6 +57,10 @@ public final class ReferenceServer {
         Undertow.Builder builder = Undertow.builder();
         if (args.length > 1) {
             builder.setIoThreads(Integer.parseInt(args[1]));
+        }
+        Integer idleTimeoutMillis = Integer.getInteger(IDLE_TIMEOUT_MILLIS);
+        if (idleTimeoutMillis != null) {
+            builder.setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, idleTimeoutMillis);
         }
         String tlsPort = System.getProperty(TLS_PORT);
         if (tlsPort != null) {

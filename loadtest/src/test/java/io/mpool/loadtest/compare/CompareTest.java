@@ -39,7 +39,7 @@ class CompareTest {
     @Test
     void nginxGetsAWorkerPerIoThreadAndTheStaticDirectory() throws IOException {
         String template = Files.readString(Path.of("nginx/nginx.conf.template"));
-        String config = Compare.nginxConfig(template, 45001, 2, Path.of("/tmp/x/static"));
+        String config = Compare.nginxConfig(template, 45001, 2, Path.of("/tmp/x/static"), null);
         assertTrue(config.contains("worker_processes 2;"), config);
         assertTrue(config.contains("listen 127.0.0.1:45001 "), config);
         assertTrue(config.contains("alias /tmp/x/static/;"), config);
@@ -48,6 +48,31 @@ class CompareTest {
         assertFalse(config.lines().filter(l -> !l.trim().startsWith("#")).anyMatch(l -> l.contains("open_file_cache")),
                 "no open-file cache on either side");
         assertFalse(config.contains("__"), "every placeholder filled in: " + config);
+    }
+
+    @Test
+    void nginxOverHttpsListensWithSslAndTheRunsCertificate() throws IOException {
+        String template = Files.readString(Path.of("nginx/nginx.conf.template"));
+        String config = Compare.nginxConfig(template, 45001, 1, Path.of("/tmp/x/static"),
+                new Https.Certificate(Path.of("/tmp/x/tls/cert.pem"), Path.of("/tmp/x/tls/key.pem")));
+        assertTrue(config.contains("listen 127.0.0.1:45001 ssl backlog=4096;"), config);
+        assertTrue(config.contains("ssl_certificate /tmp/x/tls/cert.pem;"), config);
+        assertTrue(config.contains("ssl_certificate_key /tmp/x/tls/key.pem;"), config);
+        assertTrue(config.contains("ssl_protocols TLSv1.2 TLSv1.3;"), config);
+        assertFalse(config.contains("__"), "every placeholder filled in: " + config);
+        String plain = Compare.nginxConfig(template, 45001, 1, Path.of("/tmp/x/static"), null);
+        assertTrue(plain.contains("listen 127.0.0.1:45001 backlog=4096;"), plain);
+        assertFalse(plain.contains("ssl_"), "plain HTTP without a certificate: " + plain);
+    }
+
+    @Test
+    void overHttpsNoStaticFileWorkloadRunsAndTheDefaultsAreTheTlsOnes() {
+        Compare compare = new Compare();
+        new CommandLine(compare).parseArgs("--tls", "--workloads", "static-1k-64", "--root", "/nonexistent");
+        assertEquals("--workloads=static-1k-64 (expected: with --tls, no static-file workload)",
+                assertThrows(IllegalArgumentException.class, compare::call).getMessage());
+        assertEquals(List.of("hello-64", "hello-1000", "echo-64k", "churn-16"),
+                Https.DEFAULT_WORKLOADS.stream().map(w -> Workload.parse(w).id()).toList());
     }
 
     @Test

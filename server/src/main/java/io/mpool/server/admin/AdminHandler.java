@@ -7,7 +7,6 @@ import io.mpool.mempool.LeakSite;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionRegistry;
-import io.mpool.server.stats.ServerStats;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -17,6 +16,7 @@ import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The admin endpoint, JSON over its own listener, GET (and HEAD, OPTIONS) only:
@@ -61,7 +61,8 @@ public final class AdminHandler implements HttpHandler {
     private static final int MAX_SHOWN_ID = 64;
 
     private final PageArena arena;
-    private final ServerStats stats;
+    /** The server's totals as the public API gives them ({@code ServerTotals}): serialised, never read here. */
+    private final Supplier<?> totals;
     private final ConnectionRegistry registry;
     /** The token's bytes, or null when no token is required. */
     private final byte[] expectedToken;
@@ -69,10 +70,10 @@ public final class AdminHandler implements HttpHandler {
     private final ServerMetrics metrics;
     private final Health health;
 
-    public AdminHandler(PageArena arena, ServerStats stats, ConnectionRegistry registry, String token,
+    public AdminHandler(PageArena arena, Supplier<?> totals, ConnectionRegistry registry, String token,
                         ServerMetrics metrics, Health health) {
         this.arena = arena;
-        this.stats = stats;
+        this.totals = totals;
         this.registry = registry;
         this.expectedToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         this.metrics = metrics;
@@ -80,7 +81,7 @@ public final class AdminHandler implements HttpHandler {
     }
 
     /** What {@code GET /admin/pools} answers: every live connection, each row as a page lists it. */
-    public record PoolsSnapshot(ArenaStats arena, ServerStats.Totals totals, JvmStats jvm,
+    public record PoolsSnapshot(ArenaStats arena, Object totals, JvmStats jvm,
                                 List<ConnectionRow> connections) {
     }
 
@@ -90,7 +91,7 @@ public final class AdminHandler implements HttpHandler {
      * @param atEpochMillis the server's clock when the snapshot was taken: rates between two
      *                      snapshots divide by the server's time, not the poller's
      */
-    public record PoolsPage(ArenaStats arena, ServerStats.Totals totals, JvmStats jvm, ConnectionPage page,
+    public record PoolsPage(ArenaStats arena, Object totals, JvmStats jvm, ConnectionPage page,
                             List<ConnectionRow> connections, long atEpochMillis) {
     }
 
@@ -174,7 +175,7 @@ public final class AdminHandler implements HttpHandler {
         } else if (path.equals("/admin/pools")) {
             List<ConnectionRow> connections = registry.pools().stream()
                     .map(connection -> ConnectionRow.of(connection.row())).toList();
-            send(exchange, 200, new PoolsSnapshot(arena.stats(), stats.snapshot(), JvmStats.now(), connections));
+            send(exchange, 200, new PoolsSnapshot(arena.stats(), totals.get(), JvmStats.now(), connections));
         } else {
             String id = path.substring("/admin/pools/".length());
             Long number = connectionId(id);
@@ -198,7 +199,7 @@ public final class AdminHandler implements HttpHandler {
             send(exchange, 400, Map.of("error", e.getMessage()));
             return;
         }
-        send(exchange, 200, new PoolsPage(arena.stats(), stats.snapshot(), JvmStats.now(), listing.page(),
+        send(exchange, 200, new PoolsPage(arena.stats(), totals.get(), JvmStats.now(), listing.page(),
                 listing.rows(), System.currentTimeMillis()));
     }
 

@@ -3,7 +3,7 @@ package io.mpool.server.admin;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
-import io.mpool.server.stats.ServerStats;
+import io.mpool.server.stats.ServerMetric;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -31,13 +31,13 @@ public final class Health {
     public static final Duration REFUSAL_WINDOW = Duration.ofSeconds(10);
 
     private final PageArena arena;
-    private final ServerStats stats;
+    private final ServerMetric stats;
     private final BooleanSupplier mainListenerOpen;
     private long refusalsSeen;
     /** When {@link #sample} last saw the refusal count grow; {@code Long.MIN_VALUE} if never. */
     private long lastRefusalNanos = Long.MIN_VALUE;
 
-    public Health(PageArena arena, ServerStats stats, BooleanSupplier mainListenerOpen) {
+    public Health(PageArena arena, ServerMetric stats, BooleanSupplier mainListenerOpen) {
         this.arena = arena;
         this.stats = stats;
         this.mainListenerOpen = mainListenerOpen;
@@ -88,7 +88,7 @@ public final class Health {
         long now = System.nanoTime();
         if (stats.draining()) {
             return Status.down("draining: graceful stop began " + seconds(now - stats.drainingSinceNanos())
-                    + " ago, " + stats.inFlight.sum() + " requests in flight");
+                    + " ago, " + stats.inFlight() + " requests in flight");
         }
         sample(now);
         long sinceRefusal;

@@ -1,7 +1,7 @@
 package io.mpool.server.admin;
 
 import io.mpool.server.stats.ResetDelays;
-import io.mpool.server.stats.ServerStats;
+import io.mpool.server.stats.ServerMetric;
 import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.Exemplars;
@@ -24,10 +24,10 @@ final class ResetDelayCollector implements Collector {
     private static final MetricMetadata METADATA = new MetricMetadata(NAME,
             "Time from the end of a request to its pool's reset (0 when it ran at once)", Unit.SECONDS);
 
-    private final ServerStats stats;
+    private final ServerMetric stats;
     private final double[] upperBounds;
 
-    ResetDelayCollector(ServerStats stats) {
+    ResetDelayCollector(ServerMetric stats) {
         this.stats = stats;
         double[] bounds = ResetDelays.upperBoundsSeconds();
         this.upperBounds = new double[bounds.length + 1];
@@ -37,7 +37,7 @@ final class ResetDelayCollector implements Collector {
 
     @Override
     public MetricSnapshot collect() {
-        ResetDelays.Snapshot delays = stats.resetDelays.snapshot(stats.resets.sum());
+        ResetDelays.Snapshot delays = stats.resetDelays();
         HistogramSnapshot.HistogramDataPointSnapshot point = new HistogramSnapshot.HistogramDataPointSnapshot(
                 ClassicHistogramBuckets.of(upperBounds, delays.counts()), delays.sumSeconds(), Labels.EMPTY,
                 Exemplars.EMPTY, 0L);

@@ -24,15 +24,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
 import io.mpool.mempool.SizeClassStats;
-import io.mpool.server.stats.ServerStats;
+import io.mpool.server.stats.ServerMetric;
 import io.mpool.server.transport.RequestMetrics;
 import java.io.Closeable;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
@@ -65,7 +63,7 @@ public final class ServerMetrics implements Closeable {
     /**
      * @param adminConnectionsRefused admin connections refused at the listener's limit so far
      */
-    public ServerMetrics(PageArena arena, ServerStats stats, LongSupplier adminConnectionsRefused) {
+    public ServerMetrics(PageArena arena, ServerMetric stats, LongSupplier adminConnectionsRefused) {
         this.arena = arena;
         this.prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.jmx = new JmxMeterRegistry(new JmxConfig() {
@@ -88,8 +86,7 @@ public final class ServerMetrics implements Closeable {
         bindServer(stats, adminConnectionsRefused);
         prometheus.getPrometheusRegistry().register(new ResetDelayCollector(stats));
         FunctionTimer.builder("mpool.reset.delay", stats,
-                        s -> s.resetDelays.snapshot(s.resets.sum()).count(),
-                        s -> s.resetDelays.snapshot(s.resets.sum()).sumSeconds(), TimeUnit.SECONDS)
+                        s -> s.resetDelays().count(), s -> s.resetDelays().sumSeconds(), TimeUnit.SECONDS)
                 .description("Time from the end of a request to its pool's reset (0 when it ran at once)")
                 .register(jmx);
         new JvmMemoryMetrics().bindTo(meters);
@@ -158,51 +155,51 @@ public final class ServerMetrics implements Closeable {
         }
     }
 
-    private void bindServer(ServerStats stats, LongSupplier adminConnectionsRefused) {
-        counter("mpool.pools.opened", "Connection pools created, one per accepted connection (poolsCreated; OpenMetrics reserves the _created suffix)", stats.poolsCreated);
+    private void bindServer(ServerMetric stats, LongSupplier adminConnectionsRefused) {
+        counter("mpool.pools.opened", "Connection pools created, one per accepted connection (poolsCreated; OpenMetrics reserves the _created suffix)", stats::poolsCreated);
         counter("mpool.pools.destroyed", "Connection pools destroyed (their pages back in the arena)",
-                stats.poolsDestroyed);
-        Gauge.builder("mpool.pools.live", stats, s -> s.poolsCreated.sum() - s.poolsDestroyed.sum())
+                stats::poolsDestroyed);
+        Gauge.builder("mpool.pools.live", stats, ServerMetric::poolsLive)
                 .description("Connection pools alive now").register(meters);
-        counter("mpool.requests", "Requests started on the main listener", stats.requests);
-        Gauge.builder("mpool.requests.in.flight", stats.inFlight, LongAdder::sum)
+        counter("mpool.requests", "Requests started on the main listener", stats::requests);
+        Gauge.builder("mpool.requests.in.flight", stats, ServerMetric::inFlight)
                 .description("Requests between start and completion now").register(meters);
-        counter("mpool.resets", "Pool resets (one per request end, or fewer when coalesced)", stats.resets);
+        counter("mpool.resets", "Pool resets (one per request end, or fewer when coalesced)", stats::resets);
         counter("mpool.resets.deferred", "Request ends whose reset waited for Undertow to close a buffer",
-                stats.resetsDeferred);
+                stats::resetsDeferred);
         counter("mpool.resets.coalesced", "Request ends covered by another request's reset or by the destroy",
-                stats.resetsCoalesced);
+                stats::resetsCoalesced);
         counter("mpool.buffers.orphaned.reclaimed", "Buffers Undertow still held at close, taken back at destroy",
-                stats.orphanedBuffersReclaimed);
-        counter("mpool.tls.handshakes", "TLS handshakes finished on the HTTPS listener", stats.tlsHandshakes);
+                stats::orphanedBuffersReclaimed);
+        counter("mpool.tls.handshakes", "TLS handshakes finished on the HTTPS listener", stats::tlsHandshakes);
         counter("mpool.tls.handshake.failures", "HTTPS connections closed before their handshake finished"
-                + " (timeouts, plain HTTP, bytes that are not TLS)", stats.tlsHandshakeFailures);
+                + " (timeouts, plain HTTP, bytes that are not TLS)", stats::tlsHandshakeFailures);
         counter("mpool.tls.certificate.reloads", "HTTPS certificate read again after its files changed",
-                stats.certificateReloads);
+                stats::certificateReloads);
         counter("mpool.tls.certificate.reload.failures", "Changed HTTPS certificate files refused (logged; the"
-                + " certificate in use kept)", stats.certificateReloadFailures);
-        refusals("handshake_timeout", "HTTPS connections closed by --handshake-timeout", stats.tlsHandshakeTimeouts::sum);
-        counter("mpool.h2.streams", "HTTP/2 streams opened, each with a region of its own", stats.h2Streams);
+                + " certificate in use kept)", stats::certificateReloadFailures);
+        refusals("handshake_timeout", "HTTPS connections closed by --handshake-timeout", stats::tlsHandshakeTimeouts);
+        counter("mpool.h2.streams", "HTTP/2 streams opened, each with a region of its own", stats::h2Streams);
         counter("mpool.h2.streams.reset.by.peer", "HTTP/2 streams the client reset (RST_STREAM)",
-                stats.h2StreamsResetByPeer);
+                stats::h2StreamsResetByPeer);
         counter("mpool.h2.streams.refused", "HTTP/2 streams refused past the concurrent-stream limit or"
-                + " without memory for their region (REFUSED_STREAM)", stats.h2StreamsRefused);
+                + " without memory for their region (REFUSED_STREAM)", stats::h2StreamsRefused);
         counter("mpool.h2.goaways.calm", "HTTP/2 connections closed with GOAWAY ENHANCE_YOUR_CALM (rapid reset,"
-                + " CONTINUATION flood)", stats.h2CalmGoaways);
+                + " CONTINUATION flood)", stats::h2CalmGoaways);
         bindBodies(stats);
-        refusals("framing", "Requests refused by the framing check", stats.framingRefusals::sum);
-        refusals("arena_exhausted", "Allocations the arena refused (answered 503)", stats.arenaRejections::sum);
+        refusals("framing", "Requests refused by the framing check", stats::framingRefusals);
+        refusals("arena_exhausted", "Allocations the arena refused (answered 503)", stats::arenaRejections);
         refusals("connection_cap", "Connections closed past --connection-max-bytes",
-                stats.connectionCapExceeded::sum);
+                stats::connectionCapExceeded);
         refusals("blocking_limit", "Blocking requests refused at --max-blocking-requests",
-                stats.blockingRefusals::sum);
+                stats::blockingRefusals);
         refusals("admin_connection_limit", "Admin connections refused at the listener's limit", adminConnectionsRefused);
         refusals("read_timeout", "Connections closed by --read-timeout (408 if a request was waiting)",
-                stats.readTimeouts::sum);
-        refusals("write_timeout", "Connections closed by --write-timeout", stats.writeTimeouts::sum);
-        for (int i = 0; i <= ServerStats.FRAMING_STATUSES.length; i++) {
+                stats::readTimeouts);
+        refusals("write_timeout", "Connections closed by --write-timeout", stats::writeTimeouts);
+        for (int i = 0; i <= ServerMetric.FRAMING_STATUSES.length; i++) {
             int index = i;
-            String status = i < ServerStats.FRAMING_STATUSES.length ? String.valueOf(ServerStats.FRAMING_STATUSES[i])
+            String status = i < ServerMetric.FRAMING_STATUSES.length ? String.valueOf(ServerMetric.FRAMING_STATUSES[i])
                     : "other";
             FunctionCounter.builder("mpool.framing.refusals", stats, s -> s.framingRefusals(index))
                     .tag("status", status).description("Requests refused by the framing check, by status")
@@ -211,20 +208,20 @@ public final class ServerMetrics implements Closeable {
     }
 
     /** Whole request bodies: pool memory they hold, temp files, refusals (docs/request-body.md). */
-    private void bindBodies(ServerStats stats) {
-        Gauge.builder("mpool.body.memory.in.use", stats.bodyMemoryInUse, AtomicLong::get).baseUnit(BaseUnits.BYTES)
+    private void bindBodies(ServerMetric stats) {
+        Gauge.builder("mpool.body.memory.in.use", stats, ServerMetric::bodyMemoryInUse).baseUnit(BaseUnits.BYTES)
                 .description("Pool memory whole bodies held in memory take now (--body-memory-total)").register(meters);
         counter("mpool.body.memory.early.spills", "Bodies sent to a temp file early because --body-memory-total"
-                + " was taken", stats.bodyMemoryEarlySpills);
-        counter("mpool.body.spills", "Whole bodies that went to a temp file", stats.bodySpills);
-        counter("mpool.body.spill.written", "Bytes written to temp files of bodies", stats.bodySpillBytes);
-        Gauge.builder("mpool.body.temp.files", stats.bodyTempFilesLive, LongAdder::sum)
+                + " was taken", stats::bodyMemoryEarlySpills);
+        counter("mpool.body.spills", "Whole bodies that went to a temp file", stats::bodySpills);
+        counter("mpool.body.spill.written", "Bytes written to temp files of bodies", stats::bodySpillBytes);
+        Gauge.builder("mpool.body.temp.files", stats, ServerMetric::bodyTempFilesLive)
                 .description("Temp files of bodies that exist now").register(meters);
-        Gauge.builder("mpool.body.temp.bytes", stats.bodyTempBytes, AtomicLong::get).baseUnit(BaseUnits.BYTES)
+        Gauge.builder("mpool.body.temp.bytes", stats, ServerMetric::bodyTempBytes).baseUnit(BaseUnits.BYTES)
                 .description("Bytes in the temp files of bodies that exist now (--body-temp-max)").register(meters);
-        refusals("body_temp_full", "Bodies refused with 503 at --body-temp-max", stats.bodyTempRefusals::sum);
+        refusals("body_temp_full", "Bodies refused with 503 at --body-temp-max", stats::bodyTempRefusals);
         refusals("body_temp_write_failed", "Bodies refused with 503 because their temp file could not be written"
-                + " (a full disk)", stats.bodyTempWriteFailures::sum);
+                + " (a full disk)", stats::bodyTempWriteFailures);
     }
 
     // Micrometer holds a meter's state object weakly and its function strongly: every meter's
@@ -236,8 +233,8 @@ public final class ServerMetrics implements Closeable {
                 .description("Requests or connections refused, by reason: " + description).register(meters);
     }
 
-    private void counter(String name, String description, LongAdder adder) {
-        FunctionCounter.builder(name, this, m -> adder.sum()).description(description).register(meters);
+    private void counter(String name, String description, LongSupplier count) {
+        FunctionCounter.builder(name, this, m -> count.getAsLong()).description(description).register(meters);
     }
 
     private void arenaGauge(String name, String unit, String description, ToDoubleFunction<ArenaStats> value) {

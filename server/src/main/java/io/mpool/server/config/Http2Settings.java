@@ -23,15 +23,15 @@ public record Http2Settings(boolean enabled, int maxConcurrentStreams, int maxHe
     public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 128;
     /** nginx's {@code http2_body_preread_size} default, which nginx sends as the initial window. */
     public static final int DEFAULT_INITIAL_WINDOW_SIZE = 65_536;
-    /** Undertow 2.3's {@code UndertowOptions.DEFAULT_MAX_RST_FRAMES_PER_WINDOW}. */
+    /** Undertow's {@code UndertowOptions.DEFAULT_MAX_RST_FRAMES_PER_WINDOW} (2.3 and 2.4). */
     public static final int DEFAULT_MAX_RESETS_PER_WINDOW = 200;
-    /** Undertow 2.3's {@code UndertowOptions.DEFAULT_RST_FRAMES_TIME_WINDOW} (30,000 ms). */
+    /** Undertow's {@code UndertowOptions.DEFAULT_RST_FRAMES_TIME_WINDOW} (30,000 ms in 2.3 and 2.4). */
     public static final Duration DEFAULT_RESET_WINDOW = Duration.ofSeconds(30);
     /** The largest initial window HTTP/2 allows (RFC 9113, 6.9.2: 2^31 - 1). */
     private static final int MAX_WINDOW_SIZE = Integer.MAX_VALUE;
 
     /**
-     * The most header list bytes Undertow 2.3's HTTP/2 takes whatever it is told (its
+     * The most header list bytes Undertow's HTTP/2 (2.3 and 2.4) takes whatever it is told (its
      * {@code io.undertow.http2-max-header-size} default), so the most it advertises.
      */
     public static final int UNDERTOW_MAX_HEADER_LIST_SIZE = 20_000;

@@ -201,7 +201,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
      * @throws ConnectionCapExceededException when it would pass the connection's cap
      */
     public void requestStarted() {
-        stats().requests.increment();
+        stats().requestStarted();
         try {
             synchronized (this) {
                 requestStarting();
@@ -278,7 +278,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             }
             openHandles = null;
             headBufferOut = false;
-            stats().orphanedBuffersReclaimed.add(reclaimed);
+            stats().orphanedBuffersReclaimed(reclaimed);
             buffersTakenBack();
             return reclaimed;
         }
@@ -364,7 +364,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             try {
                 return zeroed ? pool().allocateZeroed(size) : pool().allocate(size);
             } catch (ArenaExhaustedException e) {
-                stats().arenaRejections.increment();
+                stats().arenaRejected();
                 throw e;
             }
         }
@@ -427,7 +427,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     void checkCap(int size) {
         long maxBytes = maxBytes();
         if (bytesReserved() + size > maxBytes) {
-            stats().connectionCapExceeded.increment();
+            stats().connectionCapRefused();
             if (!capLogged) {
                 capLogged = true;
                 LOG.warning("connection " + id() + " (" + owner.peer() + ") passed its cap of " + maxBytes
@@ -460,7 +460,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                 pool.destroy();
             }
         } finally {
-            stats().poolsDestroyed.increment();
+            stats().poolDestroyed();
             owner.poolDestroyed();
         }
     }

@@ -12,7 +12,7 @@ import io.mpool.server.stats.ServerStats;
  * <p>The buffers Undertow takes with {@code ByteBufferPool.allocate()} belong to objects that live
  * as long as the connection, not to one request: the read buffer that holds the bytes of a
  * pipelined next request, the buffer the response conduit keeps while more pipelined requests
- * follow, the batch of pipelined responses, and (Undertow 2.3) the response conduit's buffer that is
+ * follow, the batch of pipelined responses, and (Undertow 2.3 and 2.4) the response conduit's buffer that is
  * abandoned when the connection switches to batching, held until the connection closes. Under
  * steady pipelining one of them is always open: if they lived in the request's pool, its reset
  * could never run. So each is a block of its own, taken from the arena; a reset neither waits for
@@ -38,6 +38,8 @@ final class ConnectionBuffers {
     private final Object owner;
     private final int size;
     private final ServerStats stats;
+    /** How many free blocks are kept for the next {@link #handOut}: {@link #FREE_MAX} unless {@link #keepFree} said. */
+    private int freeMax = FREE_MAX;
     /** Free blocks; null while there are none (an idle connection holds no array either). */
     private ArenaBlock[] free;
     private int freeCount;
@@ -49,6 +51,22 @@ final class ConnectionBuffers {
         this.owner = owner;
         this.size = size;
         this.stats = stats;
+    }
+
+    /**
+     * Keeps at most {@code max} free blocks from now on (0: a block given back goes to the arena at
+     * once); free blocks past it go back to the arena now.
+     */
+    void keepFree(int max) {
+        if (max < 0 || max > FREE_MAX) {
+            throw new IllegalArgumentException("max=" + max + " (expected: 0.." + FREE_MAX + " free blocks)");
+        }
+        freeMax = max;
+        while (freeCount > max) {
+            freeCount--;
+            releaseToArena(free[freeCount]);
+            free[freeCount] = null;
+        }
     }
 
     /** Bytes in each buffer handed out. */
@@ -108,7 +126,7 @@ final class ConnectionBuffers {
     void giveBack(ArenaBlock block) {
         outCount--;
         assert outCount >= 0 : "more connection buffers given back than handed out: " + block;
-        if (freeCount < FREE_MAX) {
+        if (freeCount < freeMax) {
             push(block);
         } else {
             releaseToArena(block);
@@ -140,7 +158,7 @@ final class ConnectionBuffers {
         try {
             block = arena.takeLarge(size, owner);
         } catch (ArenaExhaustedException e) {
-            stats.arenaRejections.increment();
+            stats.arenaRejected();
             throw e;
         }
         bytes += block.capacity();

@@ -85,10 +85,10 @@ public final class ConnectionRegistry {
         try {
             pool = new ConnectionBufferPool(owner, this);
         } catch (ArenaExhaustedException e) {
-            stats.arenaRejections.increment(); // only the arena's refusal counts as one
+            stats.arenaRejected(); // only the arena's refusal counts as one
             throw e;
         }
-        stats.poolsCreated.increment();
+        stats.poolCreated();
         return pool;
     }
 

@@ -61,6 +61,16 @@ public final class Http2Connections {
                 .getMap();
     }
 
+    /**
+     * Loads what HTTP/2 reaches inside Undertow (its package-private TLS session view), so that an
+     * Undertow whose internals moved fails at server start, not on the first HTTP/2 connection.
+     *
+     * @throws ExceptionInInitializerError naming what is missing
+     */
+    public static void check() {
+        Http2StreamListener.check();
+    }
+
     /** Watches {@code channel}'s first bytes for the HTTP/2 preface; install before the framing check. */
     public static Http2PrefaceConduit sniff(StreamConnection channel) {
         return Http2PrefaceConduit.install(channel);

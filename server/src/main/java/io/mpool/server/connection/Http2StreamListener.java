@@ -76,7 +76,14 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
                     .asType(MethodType.methodType(SSLSessionInfo.class, Http2Channel.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new ExceptionInInitializerError(new IllegalStateException("this Undertow's HTTP/2 is not what mpool"
-                    + " expects (Undertow 2.3: Http2SslSessionInfo(Http2Channel)): " + e, e));
+                    + " expects (as in Undertow 2.3.27 to 2.4.4: Http2SslSessionInfo(Http2Channel)): " + e, e));
+        }
+    }
+
+    /** @throws ExceptionInInitializerError (at class load) if Undertow's HTTP/2 is not what this expects */
+    static void check() {
+        if (NEW_SSL_SESSION_INFO == null) {
+            throw new IllegalStateException("Http2SslSessionInfo(Http2Channel) not found");
         }
     }
 
@@ -161,7 +168,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             refuse(channel, request, streamId);
             return;
         }
-        stats.h2Streams.increment();
+        stats.h2StreamOpened();
         try {
             serve(channel, request, region);
         } catch (RuntimeException | Error e) {
@@ -192,9 +199,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         }
         exchange.addExchangeCompleteListener(streamEnd); // first added, so it runs last; from here on it ends the region
         running.incrementAndGet();
-        stats.inFlight.increment();
+        stats.requestEntered();
         if (region == null) {
-            stats.requests.increment(); // a region's stream is counted by its connection
+            stats.requestStarted(); // a region's stream is counted by its connection
         }
         synchronized (exchanges) {
             exchanges.add(exchange);
@@ -273,7 +280,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
 
     private void streamEnded(HttpServerExchange exchange, ExchangeCompletionListener.NextListener next) {
         running.decrementAndGet();
-        stats.inFlight.decrement();
+        stats.requestCompleted();
         synchronized (exchanges) {
             exchanges.remove(exchange);
         }
@@ -312,7 +319,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     }
 
     private void refuse(Http2Channel channel, Http2StreamSourceChannel request, int streamId) {
-        stats.h2StreamsRefused.increment();
+        stats.h2StreamRefused();
         channel.sendRstStream(streamId, Http2Channel.ERROR_REFUSED_STREAM);
         drain(request);
     }

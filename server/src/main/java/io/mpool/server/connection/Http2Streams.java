@@ -64,7 +64,7 @@ public final class Http2Streams {
             try {
                 pool = MpPool.create(arena, MpPool.NODE_SIZE, "conn-" + connection.id() + "-stream-" + streamId);
             } catch (ArenaExhaustedException e) {
-                stats.arenaRejections.increment();
+                stats.arenaRejected();
                 connection.requestEnded();
                 throw e;
             }

@@ -76,7 +76,7 @@ final class RegionHolds {
             LOG.warning(connection + " closed with " + holds.size() + " region hold(s) never released ("
                     + holds.get(0) + "): revoked, their memory goes back with the pool");
         }
-        stats.retainsLeaked.add(holds.size());
+        stats.retainsRevoked(holds.size());
         for (RegionHold hold : holds) {
             try {
                 hold.revoke();

@@ -60,7 +60,7 @@ public final class RequestScopeHandler
         if (requestMetrics != null) {
             startNanos = System.nanoTime();
         }
-        stats.inFlight.increment();
+        stats.requestEntered();
         tracker.started(exchange);
         exchange.addExchangeCompleteListener(this); // exchangeEvent: the request's end
         if (stats.draining()) {
@@ -70,7 +70,7 @@ public final class RequestScopeHandler
         }
         try {
             if (connection == null) {
-                stats.requests.increment();
+                stats.requestStarted();
             } else {
                 connection.requestStarted(); // may refuse: the request has not started its response
             }
@@ -111,7 +111,7 @@ public final class RequestScopeHandler
         if (requestMetrics != null) {
             requestMetrics.record(completed, System.nanoTime() - startNanos);
         }
-        stats.inFlight.decrement();
+        stats.requestCompleted();
         tracker.ended(completed);
         if (connection == null) {
             nextListener.proceed();

@@ -49,7 +49,7 @@ public final class ResetHistory {
 
     /** A request ended and its reset had to wait. */
     void deferred(ServerStats stats) {
-        stats.resetsDeferred.increment();
+        stats.resetDeferred();
         if (pendingSinceNanos == 0) {
             pendingSinceNanos = System.nanoTime();
         }
@@ -59,7 +59,7 @@ public final class ResetHistory {
     void coalesced(int requestEnds, ServerStats stats) {
         if (requestEnds > 0) {
             coalesced += requestEnds;
-            stats.resetsCoalesced.add(requestEnds);
+            stats.requestEndsCoalesced(requestEnds);
         }
     }
 
@@ -68,10 +68,10 @@ public final class ResetHistory {
         boolean waited = pendingSinceNanos != 0;
         long deferredMicros = waited ? (System.nanoTime() - pendingSinceNanos) / 1_000 : 0;
         pendingSinceNanos = 0;
-        stats.resets.increment();
+        stats.poolReset();
         coalesced(covered - 1, stats);
         if (waited) {
-            stats.resetDelays.recordDeferred(deferredMicros);
+            stats.deferredResetRan(deferredMicros);
         }
         record(System.currentTimeMillis(), bytesBefore, nodeCount, large, deferredMicros, covered);
         PoolResetEvent.emit(id, bytesBefore, nodeCount, large, deferredMicros, covered);
@@ -79,7 +79,7 @@ public final class ResetHistory {
 
     /** Connection {@code id}'s pool was reset for one request end, without waiting, and nobody looks. */
     static void counted(long id, long bytesBefore, int nodeCount, int large, ServerStats stats) {
-        stats.resets.increment();
+        stats.poolReset();
         PoolResetEvent.emit(id, bytesBefore, nodeCount, large, 0, 1);
     }
 

@@ -170,7 +170,7 @@ public final class StreamRegion implements ByteBufferPool, Region {
     void reclaimIfEnded() {
         if (ended && !destroyed) {
             holds.revokeAll("connection " + connection.id() + " stream " + streamId, stats);
-            stats.orphanedBuffersReclaimed.add(openBuffers);
+            stats.orphanedBuffersReclaimed(openBuffers);
             openBuffers = 0; // their handles turn stale with the destroy
             destroyIfDone();
         }
@@ -207,7 +207,7 @@ public final class StreamRegion implements ByteBufferPool, Region {
         try {
             return zeroed ? pool.allocateZeroed(size) : pool.allocate(size);
         } catch (ArenaExhaustedException e) {
-            stats.arenaRejections.increment();
+            stats.arenaRejected();
             throw e;
         } finally {
             streams.reserved(pool.bytesReserved() - before);

@@ -14,6 +14,13 @@ import io.undertow.connector.PooledByteBuffer;
  * bound, {@link #allocate()} throws and the engine closes the connection. Undertow's own
  * fallback (a shared heap pool for a wrap whose buffer is smaller than the packet size) is never
  * reached, since every block here has the packet size.
+ *
+ * <p>Until the handshake has finished, a block the engine closes goes back to the arena at once; only
+ * then does the connection keep free blocks for its next records. A handshake that stalls thus holds
+ * what the engine holds: the block with the bytes that came (none while none came), as nginx's
+ * buffer-releasing OpenSSL does, and not the one Undertow's handshake read took to unwrap into
+ * ({@code SslConduit.doUnwrap} with no reader's buffers: it takes a second block for the plaintext
+ * even when the first holds too little for a record, and closes it empty).
  */
 public final class TlsPacketBuffers implements ByteBufferPool {
     private final ConnectionBufferPool connection;
@@ -27,11 +34,20 @@ public final class TlsPacketBuffers implements ByteBufferPool {
         this.connection = connection;
         this.blocks = blocks;
         this.packetSize = blocks.size();
+        blocks.keepFree(0); // lock held: the connection made this at accept, before its handshake
     }
 
-    /** What the admin view shows of the connection's TLS session. */
+    /** What the admin view shows of the connection's TLS session; its end lets blocks be kept. */
     public void describedBy(TlsDescription session) {
         this.description = session;
+        session.whenFinished(this::handshakeFinished);
+    }
+
+    /** The handshake finished: records follow, and a free block is kept for the next one. */
+    private void handshakeFinished() {
+        synchronized (connection) {
+            blocks.keepFree(ConnectionBuffers.FREE_MAX);
+        }
     }
 
     ConnectionBuffers blocks() {

@@ -13,7 +13,7 @@ import org.xnio.conduits.StreamSinkConduit;
  * When the next request is the first to batch its response ({@code BUFFER_PIPELINED_DATA}), the
  * connection replaces that conduit with a new one ({@code HttpServerConnection.setPipelineBuffer})
  * and nothing closes the old conduit's buffer: it would stay out until the connection closes, one
- * full-size buffer per pipelining connection (Undertow 2.3.27). The old conduit is unreachable from
+ * full-size buffer per pipelining connection (Undertow 2.3.27 and 2.4.4 alike). The old conduit is unreachable from
  * then on, so its buffer is closed here, when the request after the switch starts.
  *
  * <p>Reads Undertow's private field {@code pooledBuffer}; the server checks at start that it is
@@ -33,7 +33,7 @@ public final class AbandonedResponseBuffer {
                     .findVarHandle(conduit, "pooledBuffer", PooledByteBuffer.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("this Undertow's HttpResponseConduit has no field pooledBuffer (expected:"
-                    + " Undertow 2.3); pipelined connections would hold an abandoned buffer each until they close", e);
+                    + " as in Undertow 2.3.27 to 2.4.4); pipelined connections would hold an abandoned buffer each until they close", e);
         }
     }
 

@@ -108,12 +108,12 @@ public final class CertificateReloader {
         try {
             next = source.reload().get();
         } catch (RuntimeException e) {
-            stats.certificateReloadFailures.increment();
+            stats.certificateReloadFailed();
             LOG.warning("TLS certificate not reloaded, new connections keep the one in use: " + e.getMessage());
             return Poll.FAILED;
         }
         current = next;
-        stats.certificateReloads.increment();
+        stats.certificateReloaded();
         LOG.info("TLS certificate reloaded from " + source.files() + ": new connections get it, open ones keep theirs");
         return Poll.RELOADED;
     }

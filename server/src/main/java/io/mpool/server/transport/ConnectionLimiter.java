@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
@@ -89,25 +88,24 @@ public final class ConnectionLimiter implements Admission {
      */
     @Override
     public Slot admit(StreamConnection channel) {
-        AtomicInteger open = stats.connectionsOpen;
-        if (open.incrementAndGet() > maxConnections) {
-            open.decrementAndGet();
-            refuse(channel, stats.connectionLimitRefusals, atConnectionLimit, connectionLimitLine);
+        if (!stats.tryOpenConnection(maxConnections)) {
+            stats.connectionLimitRefused();
+            refuse(channel, atConnectionLimit, connectionLimitLine);
             return null;
         }
-        AtomicInteger unfinished = stats.unfinishedHeads;
-        if (unfinished.incrementAndGet() > maxUnfinishedHeads) {
-            unfinished.decrementAndGet();
-            open.decrementAndGet();
-            refuse(channel, stats.unfinishedHeadRefusals, atHeadLimit, headLimitLine);
+        if (!stats.tryStartUnfinishedHead(maxUnfinishedHeads)) {
+            stats.connectionClosed();
+            stats.unfinishedHeadRefused();
+            refuse(channel, atHeadLimit, headLimitLine);
             return null;
         }
         InetAddress address = channel.getPeerAddress() instanceof InetSocketAddress peer ? peer.getAddress() : null;
         if (address != null && !takeAddressHead(address)) {
-            unfinished.decrementAndGet();
-            open.decrementAndGet();
+            stats.unfinishedHeadEnded();
+            stats.connectionClosed();
             addressRefusals.increment();
-            refuse(channel, stats.unfinishedHeadRefusals, atAddressHeadLimit, addressHeadLimitLine);
+            stats.unfinishedHeadRefused();
+            refuse(channel, atAddressHeadLimit, addressHeadLimitLine);
             return null;
         }
         return new Slot(this, address);
@@ -156,8 +154,7 @@ public final class ConnectionLimiter implements Admission {
         return maxUnfinishedHeads;
     }
 
-    private void refuse(StreamConnection channel, LongAdder counter, byte[] answer, String line) {
-        counter.increment();
+    private void refuse(StreamConnection channel, byte[] answer, String line) {
         refusals.log(line);
         try {
             channel.getSinkChannel().write(ByteBuffer.wrap(answer));
@@ -197,7 +194,7 @@ public final class ConnectionLimiter implements Admission {
         }
 
         private void headDone() {
-            limiter.stats.unfinishedHeads.decrementAndGet();
+            limiter.stats.unfinishedHeadEnded();
             limiter.releaseAddressHead(address);
         }
 
@@ -211,7 +208,7 @@ public final class ConnectionLimiter implements Admission {
             if (was == HEAD_PENDING) {
                 headDone();
             }
-            limiter.stats.connectionsOpen.decrementAndGet();
+            limiter.stats.connectionClosed();
         }
     }
 }

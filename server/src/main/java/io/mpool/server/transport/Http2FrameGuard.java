@@ -12,7 +12,7 @@ import org.xnio.conduits.StreamSourceConduit;
  * What guards an HTTP/2 connection where the HTTP/1.1 framing check guards HTTP/1.1: a conduit
  * beneath Undertow's {@link Http2Channel} that reads every frame's 9-byte header as the bytes pass
  * (payloads are skipped, never copied) and closes the connection with GOAWAY ENHANCE_YOUR_CALM at
- * the first sign of an attack Undertow 2.3 lets through or lets run long:
+ * the first sign of an attack Undertow (2.3 and 2.4) lets through or lets run long:
  * <ul>
  *   <li><b>rapid reset</b> (CVE-2023-44487): more than {@link Http2Settings#maxResetsPerWindow()}
  *   RST_STREAM frames within {@link Http2Settings#resetWindow()} (Undertow's own window, counted
@@ -130,7 +130,7 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
     private boolean frameStarts(int type, int flags, int length) {
         switch (type) {
             case TYPE_RST_STREAM:
-                stats.h2StreamsResetByPeer.increment();
+                stats.h2StreamResetByPeer();
                 long now = System.nanoTime();
                 if (resetsInWindow == 0 || now - resetWindowStart >= resetWindowNanos) {
                     resetWindowStart = now;
@@ -167,7 +167,7 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
 
     /** Closes with GOAWAY ENHANCE_YOUR_CALM (counted); always false. */
     private boolean calm(String why) {
-        stats.h2CalmGoaways.increment();
+        stats.h2CalmGoawaySent();
         Http2Channel http2 = channel;
         LOG.fine(() -> "closing HTTP/2 connection from " + (http2 == null ? "?" : http2.getPeerAddress()) + ": " + why);
         if (http2 != null) {

@@ -54,8 +54,9 @@ public final class HttpConnections {
                     .asType(MethodType.methodType(void.class, Object.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new ExceptionInInitializerError(new IllegalStateException("this Undertow's HTTP/1.1 set-up is not"
-                    + " what mpool expects (Undertow 2.3: RequestParser.instance, HttpReadListener, "
-                    + "HttpServerConnection.setReadListener): " + e, e));
+                    + " what mpool expects (as in Undertow 2.3.27 to 2.4.4: RequestParser.instance(OptionMap), HttpReadListener("
+                    + "HttpServerConnection, RequestParser, ConnectorStatisticsImpl), HttpReadListener.newRequest(), "
+                    + "HttpServerConnection.setReadListener(HttpReadListener)): " + e, e));
         }
     }
 

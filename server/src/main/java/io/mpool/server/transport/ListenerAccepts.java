@@ -8,7 +8,6 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
-import org.xnio.ChannelListeners;
 import org.xnio.StreamConnection;
 import org.xnio.channels.AcceptingChannel;
 
@@ -31,6 +30,9 @@ import org.xnio.channels.AcceptingChannel;
  * </ul>
  * The first of either is logged as one line; all are counted ({@link #failedAfterClose()}). A
  * failure on a listener that is still open is logged in full, as XNIO would.
+ *
+ * <p>Each accepted connection is set up within its IO thread's share per selector turn
+ * ({@link AcceptTurns}): an accept flood cannot starve the thread's keep-alive connections.
  */
 public final class ListenerAccepts {
     /** XNIO's worker threads log through it (jboss-logging's JDK provider); held: JUL keeps loggers weakly. */
@@ -38,6 +40,8 @@ public final class ListenerAccepts {
 
     private final Logger log;
     private final AtomicLong failedAfterClose = new AtomicLong();
+    /** At most a share of new connections set up per selector turn of an IO thread. */
+    private final AcceptTurns turns = new AcceptTurns();
     private final Filter quietHandOvers = this::unlessHandOverRefused;
     private Filter previousFilter;
 
@@ -60,7 +64,7 @@ public final class ListenerAccepts {
                 return;
             }
             if (accepted != null) {
-                ChannelListeners.invokeChannelListener(accepted, open);
+                turns.open(listener, accepted, open);
             }
         };
     }

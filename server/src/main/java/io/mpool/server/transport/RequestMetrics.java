@@ -20,8 +20,11 @@ import java.util.concurrent.TimeUnit;
  * template a {@code RoutingHandler} matched ({@code /greet/{name}}), never the path a client
  * wrote; {@code UNKNOWN} without one. At most {@value #MAX_TEMPLATES} templates are kept apart.
  *
- * <p>Per request: one array read (the timer made at the first request of its kind) and the
+ * <p>Per request: two array reads (the timer made at the first request of its kind) and the
  * timer's record (a count, a sum, a max); no tag objects, no map lookup unless a template matched.
+ * Timers are kept in rows of a hundred statuses of one method, made at first use: a template
+ * answered with one method and one status class holds one row (~0.8 KB), so the worst case (every
+ * template with every method and every status) is reached only by clients that send all of them.
  */
 public final class RequestMetrics {
     /** The meter's name; Prometheus shows it as {@code http_server_requests_seconds}. */
@@ -34,12 +37,15 @@ public final class RequestMetrics {
         Methods.DELETE, Methods.PATCH, Methods.OPTIONS, Methods.TRACE, Methods.CONNECT};
     private static final int MIN_STATUS = 100;
     private static final int STATUSES = 500; // 100..599
-    private static final int SLOTS = (METHODS.length + 1) * (STATUSES + 1);
+    /** Statuses per row: one status class ({@code 2xx}); the last row holds {@code OTHER} alone. */
+    private static final int ROW = 100;
+    private static final int ROWS_PER_METHOD = STATUSES / ROW + 1;
+    private static final int ROWS = (METHODS.length + 1) * ROWS_PER_METHOD;
 
     private final MeterRegistry registry;
-    /** Timers of requests without a template, by {@link #slot}; filled at first use. */
-    private final Timer[] untemplated = new Timer[SLOTS];
-    private final ConcurrentHashMap<String, Timer[]> byTemplate = new ConcurrentHashMap<>();
+    /** Timers of requests without a template, by row and status; rows made at first use. */
+    private final Timer[][] untemplated = new Timer[ROWS][];
+    private final ConcurrentHashMap<String, Timer[][]> byTemplate = new ConcurrentHashMap<>();
 
     public RequestMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -50,24 +56,48 @@ public final class RequestMetrics {
         int method = methodIndex(done.getRequestMethod());
         int status = done.getStatusCode() >= MIN_STATUS && done.getStatusCode() < MIN_STATUS + STATUSES
                 ? done.getStatusCode() - MIN_STATUS : STATUSES;
-        int slot = method * (STATUSES + 1) + status;
         PathTemplateMatch match = done.getAttachment(PathTemplateMatch.ATTACHMENT_KEY);
         String uri = match == null ? UNKNOWN : match.getMatchedTemplate();
-        Timer[] timers = untemplated;
+        Timer[][] rows = untemplated;
         if (match != null) {
-            timers = byTemplate.get(uri);
-            if (timers == null) {
+            rows = byTemplate.get(uri);
+            if (rows == null) {
                 uri = byTemplate.size() >= MAX_TEMPLATES ? OTHER : uri;
-                timers = byTemplate.computeIfAbsent(uri, t -> new Timer[SLOTS]);
+                rows = byTemplate.computeIfAbsent(uri, t -> new Timer[ROWS][]);
             }
         }
-        Timer timer = timers[slot];
+        int rowIndex = method * ROWS_PER_METHOD + status / ROW;
+        Timer[] row = rows[rowIndex];
+        if (row == null) {
+            // A racing thread may make the same row: one of them is kept, the other's timer is
+            // found again in the registry at the next request of its kind.
+            row = new Timer[ROW];
+            rows[rowIndex] = row;
+        }
+        Timer timer = row[status % ROW];
         if (timer == null) {
             // Racing threads get the same timer: the registry returns the one registered first.
             timer = timer(uri, method, status);
-            timers[slot] = timer;
+            row[status % ROW] = timer;
         }
         timer.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Rows of timers made so far, over every template: what this meter holds beside the registry's timers. */
+    int rowsInUse() {
+        int rows = count(untemplated);
+        for (Timer[][] template : byTemplate.values()) {
+            rows += count(template);
+        }
+        return rows;
+    }
+
+    private static int count(Timer[][] rows) {
+        int made = 0;
+        for (Timer[] row : rows) {
+            made += row == null ? 0 : 1;
+        }
+        return made;
     }
 
     private Timer timer(String uri, int method, int status) {

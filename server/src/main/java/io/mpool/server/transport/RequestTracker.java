@@ -139,13 +139,17 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     public void refused(FramingViolation violation) {
         stats.framingRefused(violation.status());
         if (violation.status() == StatusCodes.REQUEST_ENTITY_TOO_LARGE) {
-            stats.bodyTooLarge.increment(); // --max-body-size: announced or counted past it
+            stats.bodyRefusedTooLarge(); // --max-body-size: announced or counted past it
         }
     }
 
     /** The connection's read ({@code write == false}) or write timeout closed it. */
     void timedOut(boolean write) {
-        (write ? stats.writeTimeouts : stats.readTimeouts).increment();
+        if (write) {
+            stats.writeTimedOut();
+        } else {
+            stats.readTimedOut();
+        }
     }
 
     @Override

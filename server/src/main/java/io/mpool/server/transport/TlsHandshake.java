@@ -21,6 +21,8 @@ public final class TlsHandshake implements TlsDescription {
     private volatile String protocol;
     private volatile String cipherSuite;
     private boolean closeCounted;
+    /** What runs when the handshake finished ({@link #whenFinished}); null: nothing. */
+    private volatile Runnable onFinished;
 
     /** Watches the handshake of {@code connection} from now on; call before its first read. */
     public TlsHandshake(SslConnection connection, long timeoutNanos, ServerStats stats) {
@@ -40,7 +42,11 @@ public final class TlsHandshake implements TlsDescription {
             cipherSuite = session.getCipherSuite();
         }
         finishedNanos = Math.max(1, System.nanoTime());
-        stats.tlsHandshakes.increment();
+        stats.tlsHandshakeFinished();
+        Runnable action = onFinished;
+        if (action != null) {
+            action.run();
+        }
     }
 
     /** The decrypted side of the connection, what the HTTP layers read and write. */
@@ -62,7 +68,7 @@ public final class TlsHandshake implements TlsDescription {
         if (finishedNanos != 0 || now - startedNanos <= timeoutNanos || !connection.isOpen()) {
             return false;
         }
-        stats.tlsHandshakeTimeouts.increment();
+        stats.tlsHandshakeTimedOut();
         IoUtils.safeClose(connection);
         return true;
     }
@@ -70,9 +76,14 @@ public final class TlsHandshake implements TlsDescription {
     /** The connection closed: a handshake that had not finished failed (counted once). */
     public synchronized void connectionClosed() {
         if (!closeCounted && finishedNanos == 0) {
-            stats.tlsHandshakeFailures.increment();
+            stats.tlsHandshakeFailed();
         }
         closeCounted = true;
+    }
+
+    @Override
+    public void whenFinished(Runnable action) {
+        this.onFinished = action;
     }
 
     @Override

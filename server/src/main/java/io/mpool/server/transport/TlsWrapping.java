@@ -9,9 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiFunction;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
@@ -54,7 +54,17 @@ public final class TlsWrapping {
     /** The engines' buffers with {@code --pool undertow}: Undertow's way, one pool shared by all. */
     private final ByteBufferPool sharedPacketBuffers;
     /** What ALPN offers, in the server's order of preference. */
-    private final String[] applicationProtocols;
+    private final List<String> applicationProtocols;
+    /**
+     * Whether an engine's own protocols differ from {@link #PROTOCOLS} (a JVM whose security
+     * settings enable TLS 1.1, say): only then is each engine told, since setting them gives every
+     * engine its own copies of the protocol and cipher suite lists (about 300 bytes of heap per
+     * connection, kept while it lives) where the JDK's defaults are shared.
+     */
+    private final boolean setsProtocols;
+    /** ALPN's choice, one function for every engine (no per-connection protocol list). */
+    private final BiFunction<SSLEngine, List<String>, String> applicationProtocolSelector =
+            (engine, offered) -> chooseApplicationProtocol(offered);
 
     /**
      * TLS with {@code certificate}'s key and certificate, its files looked at once a second on
@@ -63,7 +73,7 @@ public final class TlsWrapping {
      */
     public TlsWrapping(CertificateSource certificate, XnioWorker worker, Duration handshakeTimeout, ServerStats stats,
                        boolean http2) {
-        this.applicationProtocols = http2 ? new String[] {ALPN_H2, ALPN_HTTP_1_1} : new String[] {ALPN_HTTP_1_1};
+        this.applicationProtocols = http2 ? List.of(ALPN_H2, ALPN_HTTP_1_1) : List.of(ALPN_HTTP_1_1);
         if (System.getProperty(REJECT_CLIENT_RENEGOTIATION) == null) {
             System.setProperty(REJECT_CLIENT_RENEGOTIATION, "true");
         }
@@ -76,6 +86,7 @@ public final class TlsWrapping {
         SSLEngine probe = context.createSSLEngine();
         probe.setUseClientMode(false);
         this.protocols = enabledProtocols(probe);
+        this.setsProtocols = !Arrays.equals(probe.getEnabledProtocols(), protocols);
         SSLSession session = probe.getSession();
         // The engine unwraps into and wraps from these blocks: one must hold a whole record,
         // ciphertext (packet size) or plaintext (application size), whichever is larger.
@@ -115,10 +126,24 @@ public final class TlsWrapping {
                 packetBuffers == null ? sharedPacketBuffers : packetBuffers, certificate.current());
         SslConnection tlsChannel = ssl.wrapExistingConnection(channel, OptionMap.EMPTY, false);
         SSLEngine engine = UndertowXnioSsl.getSslEngine(tlsChannel);
-        SSLParameters parameters = engine.getSSLParameters();
-        parameters.setProtocols(protocols);
-        parameters.setApplicationProtocols(applicationProtocols);
-        engine.setSSLParameters(parameters);
+        if (setsProtocols) {
+            engine.setEnabledProtocols(protocols);
+        }
+        engine.setHandshakeApplicationProtocolSelector(applicationProtocolSelector);
         return new TlsHandshake(tlsChannel, handshakeTimeoutNanos, stats);
+    }
+
+    /**
+     * The first of ours the client offers over ALPN, in our order ({@code h2} before
+     * {@code http/1.1}); null when it offers none of them, which fails the handshake with
+     * {@code no_application_protocol}, as a server that sets its ALPN protocols on the engine does.
+     */
+    String chooseApplicationProtocol(List<String> offered) {
+        for (String protocol : applicationProtocols) {
+            if (offered.contains(protocol)) {
+                return protocol;
+            }
+        }
+        return null;
     }
 }

@@ -97,7 +97,7 @@ class ConnectionBufferPoolTest {
         ConnectionSummary summary = connection.summary();
         assertEquals(1, summary.resets(), "the reset ran with the head buffer still out: " + summary);
         assertFalse(summary.resetPending());
-        assertEquals(0, stats.snapshot().resetsDeferred());
+        assertEquals(0, stats.resetsDeferred());
         byte[] left = new byte[head.getBuffer().remaining()];
         head.getBuffer().get(left);
         assertEquals("GET /b HTTP/1.1\r\n\r\n", new String(left, StandardCharsets.US_ASCII), "the pipelined bytes survive");
@@ -230,7 +230,7 @@ class ConnectionBufferPoolTest {
         assertEquals(1, live(), "destroy waits for the open buffers");
         assertEquals(2, connection.reclaimOrphanedBuffers());
         assertEquals(0, live(), "destroyed once nothing is open");
-        assertEquals(2, stats.snapshot().orphanedBuffersReclaimed());
+        assertEquals(2, stats.orphanedBuffersReclaimed());
         IllegalStateException stale = assertThrows(IllegalStateException.class, batch::getBuffer);
         assertTrue(stale.getMessage().contains("used after close"), stale.getMessage());
         assertFalse(other.isOpen());
@@ -324,9 +324,9 @@ class ConnectionBufferPoolTest {
         held.close();
         assertEquals(0, live());
         assertEquals(0, arena.stats().outstandingBlocks());
-        assertEquals(1, stats.snapshot().poolsDestroyed());
+        assertEquals(1, stats.poolsDestroyed());
         connection.connectionClosed(); // idempotent
-        assertEquals(1, stats.snapshot().poolsDestroyed());
+        assertEquals(1, stats.poolsDestroyed());
     }
 
     @Test
@@ -341,7 +341,7 @@ class ConnectionBufferPoolTest {
         });
         assertTrue(e.getMessage().contains("connection-max-bytes=1048576"), e.getMessage());
         assertTrue(held.size() >= 60 && held.size() <= 64, "held " + held.size());
-        assertEquals(1, stats.snapshot().connectionCapExceeded());
+        assertEquals(1, stats.connectionCapExceeded());
         held.forEach(PooledByteBuffer::close);
         connection.requestEnded();
         connection.connectionClosed();
@@ -404,7 +404,7 @@ class ConnectionBufferPoolTest {
         assertEquals(0, connection.reclaimOrphanedBuffers(), "no buffers, one hold: revoked");
         assertEquals(0, live(), "destroyed");
         assertEquals(List.of("revoked", "cleanup"), events);
-        assertEquals(1, stats.snapshot().retainsLeaked());
+        assertEquals(1, stats.retainsLeaked());
         hold.release(); // a late release after the revoke is harmless
         assertEquals(0, arena.stats().pagesInUse());
         assertThrows(IllegalStateException.class, () -> connection.hold("late", () -> { }),

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.body;
 
 import java.nio.file.Path;
 
@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * accepted at all is {@code --max-body-size}, enforced (413) by the framing check before any of
  * this runs.
  */
-record BodyLimits(long inMemoryMax, Path tempDir, SpillFiles spillFiles, BodyMemoryBudget memory) {
+public record BodyLimits(long inMemoryMax, Path tempDir, SpillFiles spillFiles, BodyMemoryBudget memory) {
     public BodyLimits {
         if (inMemoryMax < 0) {
             throw new IllegalArgumentException("--body-in-memory-max=" + inMemoryMax + " (expected: >= 0)");

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.body;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,7 +14,7 @@ import java.util.logging.Logger;
  * idempotent and may come from any thread (the request's reset, the view's final release, an
  * abort, the server's stop), whichever is first.
  */
-final class SpillFile {
+public final class SpillFile {
     private static final Logger LOG = Logger.getLogger(SpillFile.class.getName());
     static final String PREFIX = "mpool-body-";
     static final String SUFFIX = ".tmp";
@@ -49,7 +49,7 @@ final class SpillFile {
      * @throws SpillFiles.SpillRefusedException when it would pass the server's disk budget
      * @throws IOException                      when the write fails (a full disk)
      */
-    synchronized void append(ByteBuffer data) throws IOException {
+    public synchronized void append(ByteBuffer data) throws IOException {
         checkLive();
         int bytes = data.remaining();
         owner.reserve(bytes);
@@ -62,27 +62,27 @@ final class SpillFile {
     }
 
     /** Reads into {@code dst} from {@code position}; -1 past the end. */
-    synchronized int read(ByteBuffer dst, long position) throws IOException {
+    public synchronized int read(ByteBuffer dst, long position) throws IOException {
         checkLive();
         return position >= size ? -1 : channel.read(dst, position);
     }
 
-    synchronized long size() {
+    public synchronized long size() {
         return size;
     }
 
     /** The open channel, for a zero-copy send; valid until {@link #delete()}. */
-    synchronized FileChannel channel() throws IOException {
+    public synchronized FileChannel channel() throws IOException {
         checkLive();
         return channel;
     }
 
-    Path path() {
+    public Path path() {
         return path;
     }
 
     /** Closes and removes the file; idempotent. */
-    void delete() {
+    public void delete() {
         long giveBack;
         synchronized (this) {
             if (deleted) {

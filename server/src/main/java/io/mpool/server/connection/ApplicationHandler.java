@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.connection;
 
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -20,16 +20,16 @@ import java.util.Locale;
  * other {@code Upgrade} header ({@code h2c}, which curl sends on its own) is dropped, and the
  * request is served as plain HTTP/1.1, as RFC 9110 section 7.8 lets a server do.
  */
-final class ApplicationHandler implements HttpHandler {
+public final class ApplicationHandler implements HttpHandler {
     /** 501: the server does not implement the protocol the client asked to switch to. */
-    static final int UPGRADE_REFUSED_STATUS = 501;
-    static final String UPGRADE_REFUSED = "protocol upgrades (WebSocket) are not supported by this server:"
+    public static final int UPGRADE_REFUSED_STATUS = 501;
+    public static final String UPGRADE_REFUSED = "protocol upgrades (WebSocket) are not supported by this server:"
             + " plain HTTP/1.1 only\n";
 
     private final HttpHandler plain;
     private final HttpHandler continuing;
 
-    ApplicationHandler(HttpHandler application) {
+    public ApplicationHandler(HttpHandler application) {
         this.plain = application;
         this.continuing = new HttpContinueReadHandler(application);
     }

@@ -1,4 +1,4 @@
-package io.mpool.server;
+package io.mpool.server.body;
 
 import io.mpool.server.stats.ServerStats;
 import java.io.IOException;
@@ -13,10 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * metrics, held together under {@code --body-temp-max} bytes, and deleted at server stop should a
  * connection's own cleanup not have run by then.
  */
-final class SpillFiles {
+public final class SpillFiles {
     /** Opens a new temp file's channel (tests put a full disk here). */
     @FunctionalInterface
-    interface Opener {
+    public interface Opener {
         FileChannel open(Path path) throws IOException;
     }
 
@@ -29,22 +29,21 @@ final class SpillFiles {
     private final Set<SpillFile> live = ConcurrentHashMap.newKeySet();
 
     /** @param maxBytes bytes all live files may hold together, 0 = no limit */
-    SpillFiles(ServerStats stats, long maxBytes) {
+    public SpillFiles(ServerStats stats, long maxBytes) {
         this(stats, maxBytes, FILES);
     }
 
-    SpillFiles(ServerStats stats, long maxBytes, Opener opener) {
+    public SpillFiles(ServerStats stats, long maxBytes, Opener opener) {
         this.stats = stats;
         this.maxBytes = maxBytes == 0 ? Long.MAX_VALUE : maxBytes;
         this.opener = opener;
     }
 
     /** A new, empty temp file in {@code dir}, counted live until {@link SpillFile#delete()}. */
-    SpillFile create(Path dir) throws IOException {
+    public SpillFile create(Path dir) throws IOException {
         SpillFile file = SpillFile.create(dir, this);
         live.add(file);
-        stats.bodyTempFilesLive.increment();
-        stats.bodySpills.increment();
+        stats.bodyTempFileCreated();
         return file;
     }
 
@@ -58,31 +57,26 @@ final class SpillFiles {
      * @throws SpillRefusedException when the live files would pass {@code --body-temp-max}
      */
     void reserve(long bytes) throws SpillRefusedException {
-        long now;
-        do {
-            now = stats.bodyTempBytes.get();
-            if (now + bytes > maxBytes) {
-                stats.bodyTempRefusals.increment();
-                throw new SpillRefusedException("temp files of request bodies hold " + now + " bytes; "
-                        + bytes + " more would pass --body-temp-max=" + maxBytes);
-            }
-        } while (!stats.bodyTempBytes.compareAndSet(now, now + bytes));
+        if (!stats.tryReserveBodyTemp(bytes, maxBytes)) {
+            throw new SpillRefusedException("temp files of request bodies hold " + stats.bodyTempBytes() + " bytes; "
+                    + bytes + " more would pass --body-temp-max=" + maxBytes);
+        }
     }
 
     void spilled(long bytes) {
-        stats.bodySpillBytes.add(bytes);
+        stats.bodySpillWritten(bytes);
     }
 
     /** A write to a temp file failed (a full disk); counted. */
-    void writeFailed() {
-        stats.bodyTempWriteFailures.increment();
+    public void writeFailed() {
+        stats.bodyTempWriteFailed();
     }
 
     /** A file is gone: its bytes go back to the budget. */
     void deleted(SpillFile file, long reservedBytes) {
-        stats.bodyTempBytes.addAndGet(-reservedBytes);
+        stats.releaseBodyTemp(reservedBytes);
         if (live.remove(file)) {
-            stats.bodyTempFilesLive.decrement();
+            stats.bodyTempFileDeleted();
         }
     }
 
@@ -102,7 +96,7 @@ final class SpillFiles {
     }
 
     /** The disk budget for request bodies is spent: the request gets 503, the server is fine. */
-    static final class SpillRefusedException extends IOException {
+    public static final class SpillRefusedException extends IOException {
         private static final long serialVersionUID = 1L;
 
         SpillRefusedException(String message) {

@@ -1,40 +1,58 @@
-package io.mpool.server;
+package io.mpool.server.body;
 
+import io.mpool.server.stats.ServerStats;
 import io.undertow.server.HttpServerExchange;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.LongAdder;
 import org.xnio.Option;
 
 /**
- * What the handlers of one server share ({@link RequestBody}'s limits, {@link BlockingRequests}'
+ * What the handlers of one server share ({@code RequestBody}'s limits, {@code BlockingRequests}'
  * permits), found from any exchange through its connection's Undertow options: the server puts
  * this in the option map every connection of its main listener is opened with. Not an exchange
  * attachment: one attachment makes every one of Undertow's own attachment lookups on the exchange
  * probe a map (7.7% of CPU samples on 1 KB echo).
  */
-final class HandlerSettings {
+public final class HandlerSettings {
     /** The key in the connection's Undertow options. */
-    static final Option<HandlerSettings> OPTION = Option.simple(HandlerSettings.class, "OPTION",
+    public static final Option<HandlerSettings> OPTION = Option.simple(HandlerSettings.class, "OPTION",
             HandlerSettings.class);
 
-    final BodyLimits bodyLimits;
+    private final BodyLimits bodyLimits;
     /** Blocking requests running at once: at most {@code --max-blocking-requests}. */
-    final Semaphore blockingPermits;
+    private final Semaphore blockingPermits;
     /** Counts the 503s when no permit was left (shown on the admin view and metrics). */
-    final LongAdder blockingRefusals;
+    private final ServerStats stats;
 
-    HandlerSettings(BodyLimits bodyLimits, int maxBlockingRequests, LongAdder blockingRefusals) {
+    public HandlerSettings(BodyLimits bodyLimits, int maxBlockingRequests, ServerStats stats) {
         this.bodyLimits = bodyLimits;
         this.blockingPermits = new Semaphore(maxBlockingRequests);
-        this.blockingRefusals = blockingRefusals;
+        this.stats = stats;
+    }
+
+    public BodyLimits bodyLimits() {
+        return bodyLimits;
+    }
+
+    /** Takes a permit for a blocking request; false (counted as a refusal) when every permit is taken. */
+    public boolean tryStartBlocking() {
+        if (blockingPermits.tryAcquire()) {
+            return true;
+        }
+        stats.blockingRefused();
+        return false;
+    }
+
+    /** A blocking request that {@link #tryStartBlocking()} let in has completed: its permit goes back. */
+    public void blockingEnded() {
+        blockingPermits.release();
     }
 
     /**
      * The settings of the server that accepted {@code exchange}'s connection.
      *
-     * @throws IllegalStateException when the connection is not one of an {@link MpoolServer}'s main listener
+     * @throws IllegalStateException when the connection is not one of an {@code MpoolServer}'s main listener
      */
-    static HandlerSettings of(HttpServerExchange exchange) {
+    public static HandlerSettings of(HttpServerExchange exchange) {
         HandlerSettings settings = exchange.getConnection().getUndertowOptions().get(OPTION);
         if (settings == null) {
             throw new IllegalStateException("connection from " + exchange.getSourceAddress()
