@@ -73,6 +73,8 @@ public final class ArenaBlock {
     Object unscrubbedOwner;
     /** The arena it came from and must go back to. */
     final PageArena arena;
+    /** The view {@link #ownerView} hands out, kept with the block from one owner to the next. */
+    private ByteBuffer ownerView;
 
     /** A block the arena does not cache (uncached or fallback): free until handed out. */
     ArenaBlock(PageArena arena, ByteBuffer memory, Kind kind, boolean page) {
@@ -128,6 +130,22 @@ public final class ArenaBlock {
     /** A view of the whole block, position 0, limit = capacity. */
     public ByteBuffer buffer() {
         return memory.duplicate();
+    }
+
+    /**
+     * The first {@code size} bytes as one buffer, cleared: the same object for every owner that asks
+     * for the same size, made once per block (an owner that hands the buffer to code it does not
+     * control, which may keep the reference past the block's release, then keeps no view of its
+     * own alive, and taking a block allocates nothing). Only the owner may touch it, as with any
+     * view of the block.
+     */
+    public ByteBuffer ownerView(int size) {
+        ByteBuffer view = ownerView;
+        if (view == null || view.capacity() != size) {
+            view = memory.slice(0, size);
+            ownerView = view;
+        }
+        return view.clear();
     }
 
     public int capacity() {

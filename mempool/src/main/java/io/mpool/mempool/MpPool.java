@@ -116,7 +116,8 @@ public final class MpPool implements AutoCloseable {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final PageArena arena;
-    private final String name;
+    /** Shown by {@link #name()}: a string, or an object of the owner's whose {@code toString()} names it. */
+    private final Object name;
     private final int max;
     private final DebugOptions debug;
 
@@ -139,7 +140,7 @@ public final class MpPool implements AutoCloseable {
     /** Bytes at the start of the head node that resets keep ({@link #allocateKept}). */
     private int keptBytes;
 
-    private MpPool(PageArena arena, int max, String name) {
+    private MpPool(PageArena arena, int max, Object name) {
         this.arena = arena;
         this.max = max;
         this.name = name;
@@ -150,7 +151,7 @@ public final class MpPool implements AutoCloseable {
 
     /** Takes the head node from the arena (at create, and on the first allocation of an empty pool). */
     private void takeHead() {
-        assert head == null && nodeCount == 0 : name + ": a head node already";
+        assert head == null && nodeCount == 0 : name() + ": a head node already";
         head = new Node(arena.takePage(this), 0);
         current = head;
         nodeCount = 1;
@@ -168,12 +169,13 @@ public final class MpPool implements AutoCloseable {
 
     /**
      * A pool named {@code name} (used in messages and stats) whose small limit is {@code max}.
-     * Takes its first node from the arena.
+     * Takes its first node from the arena. The name may be any object (its {@code toString()} made
+     * only when a message or the stats ask), so a pool per connection keeps no string of its own.
      *
      * @throws IllegalArgumentException for a null arena or name, or max outside 0..NODE_SIZE
      * @throws ArenaExhaustedException  when the arena cannot give the first node
      */
-    public static MpPool create(PageArena arena, int max, String name) {
+    public static MpPool create(PageArena arena, int max, Object name) {
         if (arena == null) {
             throw new IllegalArgumentException("arena=null (expected: a PageArena)");
         }
@@ -231,10 +233,10 @@ public final class MpPool implements AutoCloseable {
         checkLive();
         if (size < 1 || size > NODE_SIZE / 2) {
             throw new IllegalArgumentException("size=" + size + " (expected: 1.." + NODE_SIZE / 2
-                    + ", at most half the head node) in " + name);
+                    + ", at most half the head node) in " + name());
         }
         if (keptBytes > 0 || bytesInUse() > 0) {
-            throw new IllegalStateException("allocateKept(" + size + ") in " + name + ": only once, on an empty pool");
+            throw new IllegalStateException("allocateKept(" + size + ") in " + name() + ": only once, on an empty pool");
         }
         if (head == null) {
             takeHead();
@@ -256,7 +258,7 @@ public final class MpPool implements AutoCloseable {
         checkLive();
         if (size < 0 || size > arena.maxBytes()) {
             throw new IllegalArgumentException("size=" + size + " (expected: 0.." + arena.maxBytes()
-                    + ", the arena's maxBytes) in " + name);
+                    + ", the arena's maxBytes) in " + name());
         }
         if (head == null) {
             takeHead(); // an empty pool: any allocation, small or large, takes its head node first
@@ -328,7 +330,7 @@ public final class MpPool implements AutoCloseable {
     public boolean free(ByteBuffer buffer) {
         checkLive();
         if (buffer == null) {
-            throw new IllegalArgumentException("buffer=null (expected: a buffer of " + name + ")");
+            throw new IllegalArgumentException("buffer=null (expected: a buffer of " + name() + ")");
         }
         if (large.free(buffer)) {
             if (debug.paranoid()) {
@@ -337,7 +339,7 @@ public final class MpPool implements AutoCloseable {
             return true;
         }
         if (buffer.capacity() > max) {
-            throw new IllegalStateException("free of " + buffer + " in " + name
+            throw new IllegalStateException("free of " + buffer + " in " + name()
                     + ": not a live large allocation of this pool (freed twice, freed by reset, or foreign)");
         }
         return false;
@@ -384,7 +386,7 @@ public final class MpPool implements AutoCloseable {
     public void addCleanup(Runnable cleanup) {
         checkLive();
         if (cleanup == null) {
-            throw new IllegalArgumentException("cleanup=null (expected: a Runnable) in " + name);
+            throw new IllegalArgumentException("cleanup=null (expected: a Runnable) in " + name());
         }
         cleanups.add(cleanup);
     }
@@ -487,7 +489,7 @@ public final class MpPool implements AutoCloseable {
     // ---- inspection ----
 
     public String name() {
-        return name;
+        return name.toString();
     }
 
     public int max() {
@@ -543,7 +545,7 @@ public final class MpPool implements AutoCloseable {
         }
         List<PoolStats.LargeStats> entries = new ArrayList<>();
         large.addStats(entries);
-        return new PoolStats(name, nodes, currentIndex, entries, cleanups.count(), smallAllocations,
+        return new PoolStats(name(), nodes, currentIndex, entries, cleanups.count(), smallAllocations,
                 largeAllocations, bytesRequested, bytesInUse(), bytesReserved(), large.cachedCount(), resets,
                 Math.max(highWaterBytes, bytesInUse()), destroyed);
     }
@@ -561,7 +563,7 @@ public final class MpPool implements AutoCloseable {
 
     void checkLive() {
         if (destroyed) {
-            throw new IllegalStateException(name + " is destroyed");
+            throw new IllegalStateException(name() + " is destroyed");
         }
     }
 
@@ -589,7 +591,7 @@ public final class MpPool implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "MpPool[" + name + " max=" + max + " nodes=" + nodeCount() + " bytesInUse=" + bytesInUse()
+        return "MpPool[" + name() + " max=" + max + " nodes=" + nodeCount() + " bytesInUse=" + bytesInUse()
                 + " bytesReserved=" + bytesReserved() + " resets=" + resets + " destroyed=" + destroyed + "]";
     }
 }

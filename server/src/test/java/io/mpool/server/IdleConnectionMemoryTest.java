@@ -1,8 +1,11 @@
 package io.mpool.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.mpool.mempool.MpPool;
+import io.mpool.server.connection.Connection;
+import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.testing.Await;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +60,42 @@ class IdleConnectionMemoryTest {
             awaitNoArenaMemory(count);
             assertEquals("hello\n", idle.get(count - 1).exchange(RawHttp.get("/hello")).text(), "still served");
             assertEquals("hello\n", idle.get(0).exchange(RawHttp.get("/hello")).text(), "and again");
+        } finally {
+            for (RawHttp http : idle) {
+                http.close();
+            }
+        }
+    }
+
+    @Test
+    void idleConnectionsHoldNoPoolBytesAndNoPerRequestState() throws Exception {
+        int count = 20;
+        List<RawHttp> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                RawHttp http = fixture.connect();
+                idle.add(http);
+                assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text());
+            }
+            awaitNoArenaMemory(count);
+            Await.until("the idle sweep to drop every connection's framing scanner", ServerFixture.SETTLE,
+                    () -> fixture.server().registry().connections().stream()
+                            .filter(Connection::holdsFramingScanner).count(),
+                    holding -> holding == 0);
+            for (ConnectionBufferPool pool : fixture.server().registry().pools()) {
+                assertNull(pool.row().pool(), "no request pool kept while idle: " + pool.summary());
+                assertEquals(0, pool.summary().bytesReserved(), "no pool bytes: " + pool.summary());
+                assertEquals(0, pool.summary().openBuffers(), "no buffer out: " + pool.summary());
+            }
+            // The next requests make the scanner again: two pipelined ones, and a refused one,
+            // framed as by the scanner a new connection gets.
+            RawHttp first = idle.get(0);
+            first.send(RawHttp.concat(RawHttp.get("/hello"), RawHttp.get("/hello")));
+            assertEquals("hello\n", first.read().text());
+            assertEquals("hello\n", first.read().text());
+            RawHttp second = idle.get(1);
+            second.send("GET /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n");
+            assertEquals(400, second.read().status(), "Content-Length repeated is still refused");
         } finally {
             for (RawHttp http : idle) {
                 http.close();

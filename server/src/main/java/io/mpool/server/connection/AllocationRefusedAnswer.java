@@ -3,7 +3,6 @@ package io.mpool.server.connection;
 import io.mpool.server.transport.RefusalLog;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestTracker;
-import java.util.function.Consumer;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 
@@ -12,25 +11,14 @@ import org.xnio.StreamConnection;
  * its cap): the running request is answered 503 if its response has not started, a connection
  * between requests is answered 503 the lingering way, a response under way can only be cut off.
  */
-public final class AllocationRefusedAnswer implements Consumer<RuntimeException> {
-    private final RefusalLog refusals;
-    private final ConnectionBufferPool connection;
-    private final StreamConnection channel;
-    private final RequestTracker tracker;
-    private final RequestFramingConduit framing;
-
-    public AllocationRefusedAnswer(RefusalLog refusals, ConnectionBufferPool connection, StreamConnection channel,
-                                   RequestTracker tracker, RequestFramingConduit framing) {
-        this.refusals = refusals;
-        this.connection = connection;
-        this.channel = channel;
-        this.tracker = tracker;
-        this.framing = framing;
+final class AllocationRefusedAnswer {
+    private AllocationRefusedAnswer() {
     }
 
-    @Override
-    public void accept(RuntimeException e) {
-        refusals.log(e);
+    /** Answers {@code refusal} of {@code connection}'s memory (logged, rate-limited, through {@code refusals}). */
+    static void answer(RuntimeException refusal, RefusalLog refusals, ConnectionBufferPool connection,
+                       StreamConnection channel, RequestTracker tracker, RequestFramingConduit framing) {
+        refusals.log(refusal);
         if (tracker.requestRunning() && !tracker.responseStarted()) {
             // The running request is answered 503 by RequestScopeHandler through Undertow
             // (its few bytes from the heap, see ConnectionBufferPool.refuseArena), then

@@ -63,9 +63,9 @@ final class BufferHandle implements PooledByteBuffer {
     }
 
     /** Gives the block back to the blocks it came from (lock held); nothing for the head buffer. */
-    void giveBackBlock(ByteBuffer view) {
+    void giveBackBlock() {
         if (tier != null) {
-            tier.giveBack(block, view);
+            tier.giveBack(block);
         }
     }
 
@@ -97,7 +97,7 @@ final class BufferHandle implements PooledByteBuffer {
                 return; // idempotent: a second close must not free the buffer twice
             }
             buffer = null;
-            pool.bufferClosed(this, current);
+            pool.bufferClosed(this);
         }
     }
 

@@ -33,7 +33,7 @@ import org.xnio.StreamConnection;
  * back) → {@link #closed()} (the place freed, TLS closed, the pool destroyed once nothing is open,
  * then the registry forgets it).
  */
-public final class Connection implements ChannelListener<StreamConnection> {
+public final class Connection implements ChannelListener<StreamConnection>, PoolOwner {
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
     private static final VarHandle CLOSED;
 
@@ -51,10 +51,11 @@ public final class Connection implements ChannelListener<StreamConnection> {
     private final StreamConnection raw;
     private final Admission.Slot slot;
     private final RequestTracker tracker;
-    /** What Undertow reads and writes: {@link #raw}, or the TLS channel over it. */
-    private StreamConnection channel;
+    /** The TLS layer over {@link #raw}, or null: a plain connection. */
     private TlsHandshake handshake;
     private ConnectionWatchdog watchdog;
+    /** The framing check beneath Undertow (null until set up): an idle connection drops its scanner. */
+    private RequestFramingConduit framing;
     /** This connection's memory, or null: the listener's shared pool, or none yet. */
     private ConnectionBufferPool pool;
     private volatile boolean closed;
@@ -63,7 +64,6 @@ public final class Connection implements ChannelListener<StreamConnection> {
         this.listener = listener;
         this.id = id;
         this.raw = raw;
-        this.channel = raw;
         this.slot = slot;
         this.tracker = new RequestTracker(listener.stats()).onFirstRequest(slot::headArrived);
     }
@@ -99,18 +99,15 @@ public final class Connection implements ChannelListener<StreamConnection> {
             if (packetBuffers != null) {
                 packetBuffers.describedBy(handshake);
             }
-            channel = handshake.connection();
         }
         RequestLimits limits = on.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
-        watchdog = new ConnectionWatchdog(channel, tracker, limits).expectingHandshake(handshake);
+        watchdog = new ConnectionWatchdog(channel(), tracker, limits).expectingHandshake(handshake);
         watchdog.install();
         // Beneath the framing check: an HTTP/2 preface goes to HTTP/2, anything else up to HTTP/1.1.
-        Http2PrefaceConduit preface = on.http2() == null ? null : Http2Connections.sniff(channel);
-        RequestFramingConduit framing = RequestFramingConduit.install(channel, limits.maxRequestLine(),
-                limits.maxHeaderSize(), on.maxBodyBytes(), limits.minBodyRate(), RequestLimits.BODY_RATE_GRACE,
-                tracker).trackingProgress(watchdog);
+        Http2PrefaceConduit preface = on.http2() == null ? null : Http2Connections.sniff(channel());
+        framing = RequestFramingConduit.install(channel(), limits, on.maxBodyBytes(), tracker).trackingProgress(watchdog);
         if (on.pooled() && pool == null) {
             pool = openPool(framing);
             if (pool == null) {
@@ -118,26 +115,23 @@ public final class Connection implements ChannelListener<StreamConnection> {
                 return;
             }
         }
-        if (pool != null) {
-            pool.onAllocationRefused(new AllocationRefusedAnswer(on.refusals(), pool, channel, tracker, framing));
-        }
         on.registry().add(this);
         HttpHandler application = applicationHandler();
         if (preface != null) { // where the protocol is chosen: HTTP/2 once its preface has come
-            StreamConnection served = channel;
+            StreamConnection served = channel();
             ConnectionBufferPool memory = pool;
             preface.onPreface(afterPreface -> on.http2().open(served, preface, afterPreface, on.tls() != null,
                     memory != null ? memory : on.sharedBuffers(), memory, tracker, application));
         }
         try {
-            on.http().open(channel, pool != null ? pool : on.sharedBuffers(), on.bufferSize(), rootHandler(application));
+            on.http().open(channel(), pool != null ? pool : on.sharedBuffers(), on.bufferSize(), rootHandler(application));
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // The first read could not get memory: the pool has already logged the refusal
             // (rate-limited), answered 503 and is closing the connection the lingering way;
             // closing here would reset it.
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "setting up a connection from " + channel.getPeerAddress() + " failed", e);
-            IoUtils.safeClose(channel);
+            LOG.log(Level.WARNING, "setting up a connection from " + channel().getPeerAddress() + " failed", e);
+            IoUtils.safeClose(channel());
         } finally {
             addCloseListener();
         }
@@ -162,7 +156,7 @@ public final class Connection implements ChannelListener<StreamConnection> {
      */
     private ConnectionBufferPool openPool(RequestFramingConduit framing) {
         try {
-            return listener.registry().openPool(id, raw.getPeerAddress(), () -> listener.registry().remove(this));
+            return listener.registry().openPool(this);
         } catch (ArenaExhaustedException e) {
             listener.refusals().log(e);
             if (framing == null) {
@@ -179,10 +173,34 @@ public final class Connection implements ChannelListener<StreamConnection> {
      * after Undertow's cleanup, when Undertow has closed what it could.
      */
     private void addCloseListener() {
-        channel.setCloseListener(this);
-        if (!channel.isOpen()) {
+        channel().setCloseListener(this);
+        if (!channel().isOpen()) {
             closed(); // closed during the set-up: the listener would never run
         }
+    }
+
+    /**
+     * The pool could not get memory: the server answers 503 and closes if no request is running,
+     * else closes ({@link AllocationRefusedAnswer}). Before the framing check is in place (the TLS
+     * handshake's buffers) the refusal is only thrown.
+     */
+    @Override
+    public void allocationRefused(RuntimeException refusal) {
+        if (framing != null) {
+            AllocationRefusedAnswer.answer(refusal, listener.refusals(), pool, channel(), tracker, framing);
+        }
+    }
+
+    /** The pool's last page is back: the registry forgets the connection. */
+    @Override
+    public void poolDestroyed() {
+        listener.registry().remove(this);
+    }
+
+    /** The peer's address (XNIO makes a new one per call: made only when shown). */
+    @Override
+    public String peer() {
+        return String.valueOf(raw.getPeerAddress());
     }
 
     /** The channel's close listener. */
@@ -215,21 +233,22 @@ public final class Connection implements ChannelListener<StreamConnection> {
     /**
      * Once a sweep: a connection whose socket closed behind the close listener's back is torn
      * down; otherwise its timeouts are checked, and one that served no request since the last
-     * sweep gives its memory back.
+     * sweep gives its memory back, its framing scanner included.
      */
     void sweep(long now) {
         if (closed) {
             return;
         }
-        if (!raw.isOpen() || !channel.isOpen()) {
+        if (!raw.isOpen() || !channel().isOpen()) {
             closed();
             return;
         }
         if (watchdog != null && watchdog.check(now)) {
             return;
         }
-        if (pool != null) {
-            pool.releaseIdleMemory();
+        if (pool != null && pool.releaseIdleMemory() && framing != null && framing.holdsScanner()) {
+            // Idle: the per-request framing state goes too, on the thread that scans.
+            channel().getIoThread().execute(framing::dropScannerBetweenRequests);
         }
     }
 
@@ -238,11 +257,17 @@ public final class Connection implements ChannelListener<StreamConnection> {
         tracker.goAway();
     }
 
-    /** Closes the channel (the close listener tears the connection down). */
-    void close() {
-        IoUtils.safeClose(channel);
+    /** What Undertow reads and writes: {@link #raw}, or the TLS channel over it. */
+    private StreamConnection channel() {
+        return handshake == null ? raw : handshake.connection();
     }
 
+    /** Closes the channel (the close listener tears the connection down). */
+    void close() {
+        IoUtils.safeClose(channel());
+    }
+
+    @Override
     public long id() {
         return id;
     }
@@ -252,8 +277,16 @@ public final class Connection implements ChannelListener<StreamConnection> {
         return pool;
     }
 
+    /**
+     * Whether this connection holds per-request state while no request runs: its framing scanner
+     * (dropped once the sweep finds the connection idle, made again by the next read).
+     */
+    public boolean holdsFramingScanner() {
+        return framing != null && framing.holdsScanner();
+    }
+
     /** Whether the channel is still open (not yet torn down). */
     public boolean isOpen() {
-        return !closed && channel.isOpen();
+        return !closed && channel().isOpen();
     }
 }

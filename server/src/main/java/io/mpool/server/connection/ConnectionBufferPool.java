@@ -2,12 +2,12 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
+import io.mpool.mempool.PoolStats;
 import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
@@ -26,19 +26,12 @@ import org.xnio.StreamConnection;
  * </ul>
  *
  * <h2>Life</h2>
- * <ol>
- *   <li>Created on accept (one arena page for the pool's head node).</li>
- *   <li>Undertow takes read/write buffers with {@link #allocate()}: between requests the head
- *   buffer (a request head is read into it), otherwise a connection buffer.</li>
- *   <li>Handlers take scratch memory from the region ({@link #allocateFromPool}) while their request runs, and may
- *   keep some past it with a {@link RegionHold} (a retained request body).</li>
- *   <li>Request end marks a reset <em>pending</em>. It runs as soon as no request is running and no
- *   region hold is left, at once in the common case; buffers Undertow holds never delay it (they
- *   are connection memory). Whichever thread releases the last hold runs it.</li>
- *   <li>Connection close marks a destroy pending; it runs under the same rule, after which every
- *   page is back in the arena and {@link #allocate()} throws. Region holds do not delay it past
- *   the channel's close: they are revoked as leaks ({@link #reclaimOrphanedBuffers()}).</li>
- * </ol>
+ * Created on accept (one arena page for the pool's head node); Undertow takes read/write buffers
+ * with {@link #allocate()}: between requests the head buffer (a request head is read into it),
+ * otherwise a connection buffer. Handlers take scratch memory from the region
+ * ({@link #allocateFromPool}) while their request runs, and may keep some past it with a
+ * {@link RegionHold} (a retained request body). When the reset, the idle release and the destroy
+ * run: {@link PoolLifecycle}.
  *
  * <h2>Ownership of a handed-out buffer</h2>
  * See {@link BufferHandle}: Undertow owns a buffer until it closes the handle; a stale handle
@@ -48,69 +41,71 @@ import org.xnio.StreamConnection;
  * come from any thread, so every state change takes this connection's lock (uncontended in
  * practice: one request at a time).
  */
-public final class ConnectionBufferPool implements ByteBufferPool, Region {
+public final class ConnectionBufferPool extends PoolLifecycle implements ByteBufferPool, Region {
     private static final Logger LOG = Logger.getLogger(ConnectionBufferPool.class.getName());
     /**
-     * The buffer request heads are read into, at the start of the pool's node for the connection's
-     * life (nginx: a 1 KB {@code client_header_buffer_size} buffer); a larger head takes more reads.
+     * The buffer request heads are read into, at the start of the pool's node while the connection
+     * is not idle (nginx: a 1 KB {@code client_header_buffer_size} buffer); a larger head takes more
+     * reads. Only when Undertow's buffers are larger than it; else heads go into connection buffers.
      */
     static final int HEAD_BUFFER_SIZE = 2048;
+    /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
+    static final int CACHED_BUFFERS = 4;
 
-    private final long id;
-    /** The peer, as the channel holds it (a {@code SocketAddress}): made a string only when shown. */
-    private final Object remote;
-    private final long createdMillis = System.currentTimeMillis();
-    private final MpPool pool;
-    private final int bufferSize;
-    private final long maxBytes;
-    private final ByteBufferPool arrayBacked;
-    private final ServerStats stats;
-    private final Runnable onDestroyed;
-    private volatile Consumer<RuntimeException> onAllocationRefused = e -> { };
+    /** The connection: told of refusals and of the destroy, asked for its id and the peer's address. */
+    private final PoolOwner owner;
+    /** Its listener's: the arena, buffer size, per-connection cap, heap buffers (no copy per connection). */
+    private final ConnectionRegistry registry;
+    /** The request tier; null while idle (an empty pool is dropped whole: {@link #pool()} makes it again). */
+    private MpPool pool;
 
-    /** Handed out for reads while no request runs (the next head), kept across resets; or null. */
+    /** Handed out for reads while no request runs (the next head), kept across resets; null while idle. */
     private ByteBuffer headBuffer;
-    /** Whether heads are read into a head buffer (buffers larger than it); false: into connection buffers. */
-    private final boolean readsHeadsIntoHeadBuffer;
     private boolean headBufferOut;
-    /** Undertow's buffers but the head buffer: the connection tier. */
-    private final ConnectionBuffers buffers;
+    /** Undertow's buffers but the head buffer: the connection tier; null while idle ({@link #buffers()}). */
+    private ConnectionBuffers buffers;
     /** The TLS engine's packet buffers, a second size class of the connection tier; null without TLS. */
     private TlsPacketBuffers tls;
     /** The HTTP/2 streams and their regions, or null: an HTTP/1.1 connection. */
     private Http2Streams streams;
     /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
     private BufferHandle openHandles;
-    private int openBuffers, requestsRunning, pendingRequestEnds;
-    private boolean perRequestReset = true;
-    private boolean destroyPending, destroyed;
-    private long requests;
-    private long requestsAtLastSweep = -1;
     private boolean capLogged;
-    /** Set once the arena refused this connection mid-request: see {@link #refuseArena()}. */
-    private boolean arenaRefused;
-    /** Heap buffers handed out since then (the 503's header and body need one or two). */
-    private int refusalBuffers;
+    /** Heap buffers left for the 503 after a refusal mid-request ({@link #refuseArena()}), or NOT_REFUSED. */
+    private int refusalBuffersLeft = NOT_REFUSED;
+    private static final int NOT_REFUSED = -1;
     private static final int MAX_REFUSAL_BUFFERS = 4;
-    private final ResetHistory history = new ResetHistory(createdMillis);
-    /** Region memory kept past its request ({@link #hold}); null until the first hold. */
+    /** Region memory kept past its request ({@link #hold}) and the whole bodies read; null until the first. */
     private RegionHolds holds;
-    /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
-    private long bodyBytesInMemory, bodyBytesOnDisk;
 
-    ConnectionBufferPool(long id, Object remote, MpPool pool, int bufferSize, long maxBytes,
-                         ByteBufferPool arrayBacked, ServerStats stats, Runnable onDestroyed) {
-        this.id = id;
-        this.remote = remote;
-        this.pool = pool;
-        this.bufferSize = bufferSize;
-        this.maxBytes = maxBytes;
-        this.arrayBacked = arrayBacked;
-        this.stats = stats;
-        this.onDestroyed = onDestroyed;
-        this.readsHeadsIntoHeadBuffer = bufferSize > HEAD_BUFFER_SIZE;
-        this.headBuffer = readsHeadsIntoHeadBuffer ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
-        this.buffers = new ConnectionBuffers(pool.arena(), pool, bufferSize, stats);
+    /** @throws ArenaExhaustedException when the arena cannot give the first node */
+    ConnectionBufferPool(PoolOwner owner, ConnectionRegistry registry) {
+        this.owner = owner;
+        this.registry = registry;
+        this.pool = newPool();
+        this.headBuffer = getBufferSize() > HEAD_BUFFER_SIZE ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
+    }
+
+    @Override
+    ServerStats stats() {
+        return registry.stats();
+    }
+
+    /**
+     * A pool whose small limit is a whole node (buffers up to a page fill nodes exactly), named by
+     * this object (no string per connection). Keeping a few buffer-sized blocks across resets saves
+     * every request two arena round trips and the scrub of memory changing hands.
+     */
+    private MpPool newPool() {
+        return MpPool.create(registry.arena(), MpPool.NODE_SIZE, this).cacheOnReset(CACHED_BUFFERS, getBufferSize());
+    }
+
+    /** The request tier, made again after an idle spell (lock held). */
+    private MpPool pool() {
+        if (pool == null) {
+            pool = newPool();
+        }
+        return pool;
     }
 
     // ---- ByteBufferPool ----
@@ -130,32 +125,33 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
         try {
             synchronized (this) {
                 checkOpen();
-                if (arenaRefused) {
+                if (refusalBuffersLeft != NOT_REFUSED) {
                     // Only to write the refusal, never the arena again, and only a few: a handler
                     // that goes on streaming after the refusal is told the connection is closing.
-                    if (refusalBuffers++ < MAX_REFUSAL_BUFFERS) {
-                        return arrayBacked.allocate();
+                    if (refusalBuffersLeft > 0) {
+                        refusalBuffersLeft--;
+                        return getArrayBackedPool().allocate();
                     }
-                    throw new IllegalStateException("connection " + id + " is closing after its memory was refused");
+                    throw new IllegalStateException("connection " + id() + " is closing after its memory was refused");
                 }
-                if (requestsRunning == 0 && readsHeadsIntoHeadBuffer && !headBufferOut && streams == null) {
+                if (requestsRunning() == 0 && getBufferSize() > HEAD_BUFFER_SIZE && !headBufferOut && streams == null) {
                     if (headBuffer == null) {
-                        headBuffer = pool.allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
+                        headBuffer = pool().allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
                     }
                     headBufferOut = true; // between requests Undertow allocates only to read a head
                     openHandles = new BufferHandle(this, headBuffer.clear(), null, null, openHandles);
                 } else {
-                    if (!buffers.hasFree()) {
-                        checkCap(bufferSize);
+                    if (!buffers().hasFree()) {
+                        checkCap(getBufferSize());
                     }
                     openHandles = buffers.handOut(this, openHandles);
                 }
-                openBuffers++;
+                bufferHandedOut();
                 return openHandles;
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // Undertow does not close a connection whose buffer allocation fails: do it here.
-            onAllocationRefused.accept(e);
+            owner.allocationRefused(e);
             throw e;
         }
     }
@@ -167,21 +163,15 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
      */
     public void refuseArena() {
         synchronized (this) {
-            arenaRefused = true;
+            if (refusalBuffersLeft == NOT_REFUSED) {
+                refusalBuffersLeft = MAX_REFUSAL_BUFFERS;
+            }
         }
-    }
-
-    /**
-     * What to do when this connection cannot get memory: the server answers 503 and closes if no
-     * request is running, else closes. Set once, right after the connection is accepted.
-     */
-    public void onAllocationRefused(Consumer<RuntimeException> handler) {
-        this.onAllocationRefused = handler;
     }
 
     @Override
     public ByteBufferPool getArrayBackedPool() {
-        return arrayBacked; // Undertow calls .array() on these: heap buffers, not ours
+        return registry.arrayBacked(); // Undertow calls .array() on these: heap buffers, not ours
     }
 
     @Override
@@ -191,7 +181,7 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
 
     @Override
     public int getBufferSize() {
-        return bufferSize;
+        return registry.bufferSize();
     }
 
     @Override
@@ -211,18 +201,17 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
      * @throws ConnectionCapExceededException when it would pass the connection's cap
      */
     public void requestStarted() {
-        stats.requestStarted();
+        stats().requestStarted();
         try {
             synchronized (this) {
-                requestsRunning++;
-                requests++;
-                if (!arenaRefused && !destroyPending && !buffers.hasFree()) { // destroyed implies destroyPending
-                    checkCap(bufferSize);
+                requestStarting();
+                if (refusalBuffersLeft == NOT_REFUSED && !isClosing() && !buffers().hasFree()) {
+                    checkCap(getBufferSize());
                     buffers.reserveOne();
                 }
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
-            onAllocationRefused.accept(e);
+            owner.allocationRefused(e);
             throw e;
         }
     }
@@ -230,31 +219,21 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     /** The exchange completed: a reset is due as soon as nothing is open. */
     public void requestEnded() {
         synchronized (this) {
-            requestsRunning--;
-            if (perRequestReset) {
-                pendingRequestEnds++;
-            }
-            if (!runDeferredWork() && perRequestReset) {
-                history.deferred(stats);
-            }
+            requestEnding();
         }
     }
 
     /** An upgraded connection has no request boundaries: never reset it per request again. */
     public void disablePerRequestReset() {
         synchronized (this) {
-            perRequestReset = false;
+            stopPerRequestReset();
         }
     }
 
     /** The channel closed: destroy as soon as nothing is open. Idempotent. */
     public void connectionClosed() {
         synchronized (this) {
-            if (destroyPending || destroyed) {
-                return;
-            }
-            destroyPending = true;
-            runDeferredWork();
+            closing();
         }
     }
 
@@ -283,50 +262,60 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
      */
     public int reclaimOrphanedBuffers() {
         synchronized (this) {
-            if (destroyed || !destroyPending || requestsRunning > 0 || openBuffers == 0 && !hasHolds()) {
+            if (state() != State.DESTROY_PENDING || requestsRunning() > 0 || openBuffers() == 0 && !hasHolds()) {
                 return 0;
             }
             if (holds != null) {
-                holds.revokeAll("connection " + id + " (" + remote + ")", stats);
+                holds.revokeAll("connection " + id() + " (" + owner.peer() + ")", stats());
             }
             int reclaimed = 0;
             for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
                 ByteBuffer buffer = handle.takeBack(); // stale from now on: any later use throws
                 if (buffer != null) {
-                    handle.giveBackBlock(buffer); // the destroy gives the block back
+                    handle.giveBackBlock(); // the destroy gives the block back
                 }
                 reclaimed++;
             }
             openHandles = null;
-            openBuffers = 0;
             headBufferOut = false;
-            stats.orphanedBuffersReclaimed(reclaimed);
-            runDeferredWork();
+            stats().orphanedBuffersReclaimed(reclaimed);
+            buffersTakenBack();
             return reclaimed;
         }
     }
 
     /**
-     * If no request ran since the last call and nothing is open, gives back everything: the free
-     * connection buffers, the blocks the pool cached across resets and the pool's nodes, head
-     * buffer included (nginx frees an idle keep-alive connection's header buffer too). An idle
-     * keep-alive connection then holds no arena memory; its next request takes a node again.
+     * Once a sweep: idle since the last one, it gives its memory back ({@link PoolLifecycle}).
+     *
+     * @return whether the connection is idle (its memory given back, now or by an earlier sweep)
      */
-    void releaseIdleMemory() {
+    boolean releaseIdleMemory() {
         synchronized (this) {
-            if (!destroyed && !destroyPending && requests == requestsAtLastSweep && requestsRunning == 0
-                    && openBuffers == 0 && pendingRequestEnds == 0) {
-                giveBackIdleMemory();
-                if (pool.releaseNodes()) {
-                    headBuffer = null;
-                }
-            }
-            requestsAtLastSweep = requests;
+            swept();
+            return state() == State.IDLE;
         }
     }
 
-    private boolean hasHolds() {
+    @Override
+    void releaseIdleMemoryNow() {
+        giveBackIdleMemory();
+        buffers = null; // none is out (nothing is open): the next request makes the tier again
+        if (pool.releaseNodes()) {
+            headBuffer = null; // the next read takes a node again, for a new head buffer
+            pool = null; // empty: nothing of it is worth keeping on an idle connection
+        }
+    }
+
+    @Override
+    boolean hasHolds() {
         return holds != null && !holds.isEmpty();
+    }
+
+    private RegionHolds holds() {
+        if (holds == null) {
+            holds = new RegionHolds();
+        }
+        return holds;
     }
 
     /** Keeps region memory past the request: see {@link RegionHold}. */
@@ -334,19 +323,16 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
         synchronized (this) {
             checkOpen();
             RegionHold hold = new RegionHold(this, null, what, onRevoke);
-            if (holds == null) {
-                holds = new RegionHolds();
-            }
-            holds.add(hold);
+            holds().add(hold);
             return hold;
         }
     }
 
     /** {@code hold} was released (lock held): the reset may run now. */
     void holdReleased(RegionHold hold) {
-        assert Thread.holdsLock(this) : "connection " + id + ": hold released without its lock";
+        assert Thread.holdsLock(this) : "connection " + id() + ": hold released without its lock";
         if (holds != null && holds.remove(hold)) {
-            runDeferredWork();
+            advance();
         }
     }
 
@@ -354,40 +340,52 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     public void addCleanup(Runnable cleanup) {
         synchronized (this) {
             checkOpen();
-            pool.addCleanup(cleanup);
+            pool().addCleanup(cleanup);
         }
     }
 
     /** Whole-body bytes taken (positive) or given up (negative) in pool memory and on disk. */
     public void accountBody(long inMemory, long onDisk) {
         synchronized (this) {
-            bodyBytesInMemory += inMemory;
-            bodyBytesOnDisk += onDisk;
+            holds().accountBody(inMemory, onDisk);
         }
     }
 
     public long maxBytes() {
-        return maxBytes;
+        return registry.connectionMaxBytes();
     }
 
     /** Allocates scratch memory for the running request. */
     public ByteBuffer allocateFromPool(int size, boolean zeroed) {
         synchronized (this) {
-            return allocateLocked(size, zeroed);
+            checkOpen();
+            checkCap(size);
+            memoryTaken();
+            try {
+                return zeroed ? pool().allocateZeroed(size) : pool().allocate(size);
+            } catch (ArenaExhaustedException e) {
+                stats().arenaRejected();
+                throw e;
+            }
         }
     }
 
     /** Arena memory this connection holds: its pool's, its connection buffers', its streams' (lock held). */
     private long bytesReserved() {
-        return (destroyed ? 0 : pool.bytesReserved() + buffers.bytes() + (tls == null ? 0 : tls.blocks().bytes()))
-                + (streams == null ? 0 : streams.bytes());
+        return (isDestroyed() ? 0 : connectionBytes()) + (streams == null ? 0 : streams.bytes());
+    }
+
+    /** Its pool's and its connection buffers' (lock held; until the destroy has run). */
+    private long connectionBytes() {
+        return (pool == null ? 0 : pool.bytesReserved()) + (buffers == null ? 0 : buffers.bytes())
+                + (tls == null ? 0 : tls.blocks().bytes());
     }
 
     /** Switched to HTTP/2 ({@code h2}/{@code h2c}): no head buffer or per-request reset; a region per stream. */
     public Http2Streams servesHttp2(String protocol) {
         synchronized (this) {
-            perRequestReset = false;
-            streams = new Http2Streams(this, pool.arena(), bufferSize, stats, protocol);
+            stopPerRequestReset();
+            streams = new Http2Streams(this, registry.arena(), getBufferSize(), stats(), protocol);
             return streams;
         }
     }
@@ -399,9 +397,9 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
     public TlsPacketBuffers tlsPacketBuffers(int packetSize) {
         synchronized (this) {
             if (tls != null) {
-                throw new IllegalStateException("connection " + id + " already has its TLS packet buffers");
+                throw new IllegalStateException("connection " + id() + " already has its TLS packet buffers");
             }
-            tls = new TlsPacketBuffers(this, new ConnectionBuffers(pool.arena(), pool, packetSize, stats));
+            tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry.arena(), pool(), packetSize, stats()));
             return tls;
         }
     }
@@ -420,113 +418,90 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
                 checkCap(packetSize);
             }
             openHandles = blocks.handOut(this, openHandles);
-            openBuffers++;
+            bufferHandedOut();
             return openHandles;
         }
     }
 
     /** @throws ConnectionCapExceededException if {@code size} more bytes would pass the connection's cap (lock held) */
     void checkCap(int size) {
+        long maxBytes = maxBytes();
         if (bytesReserved() + size > maxBytes) {
-            stats.connectionCapRefused();
+            stats().connectionCapRefused();
             if (!capLogged) {
                 capLogged = true;
-                LOG.warning("connection " + id + " (" + remote + ") passed its cap of " + maxBytes
+                LOG.warning("connection " + id() + " (" + owner.peer() + ") passed its cap of " + maxBytes
                         + " bytes (--connection-max-bytes): holding " + bytesReserved()
                         + ", asked for " + size + "; closing it");
             }
-            throw new ConnectionCapExceededException(id, maxBytes, bytesReserved(), size);
+            throw new ConnectionCapExceededException(id(), maxBytes, bytesReserved(), size);
         }
     }
 
-    private ByteBuffer allocateLocked(int size, boolean zeroed) {
-        assert Thread.holdsLock(this) : "connection " + id + ": allocation without its lock";
-        checkOpen();
-        checkCap(size);
+    // ---- the reset and the destroy (PoolLifecycle.advance() decides when) ----
+
+    @Override
+    void destroyNow() {
+        long reservedAtDestroy = connectionBytes() + bytesReserved(); // DESTROYED already: its streams' alone
+        if (holds != null) {
+            holds.bodiesGone();
+        }
+        PoolDestroyedEvent.emit(id(), owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
+                resets(), coalesced(), reservedAtDestroy);
         try {
-            return zeroed ? pool.allocateZeroed(size) : pool.allocate(size);
-        } catch (ArenaExhaustedException e) {
-            stats.arenaRejected();
-            throw e;
-        }
-    }
-
-    // ---- deferred reset / destroy ----
-
-    /** Runs a pending destroy or reset if nothing is open; true if nothing was left waiting. */
-    private boolean runDeferredWork() {
-        assert Thread.holdsLock(this) : "connection " + id + ": deferred work without its lock";
-        if (requestsRunning > 0 || hasHolds()) {
-            return false;
-        }
-        if (destroyPending && !destroyed) {
-            if (openBuffers > 0) {
-                return false; // a destroy gives the node back: it waits for the head buffer too
-            }
-            history.coalesced(pendingRequestEnds, stats);
-            pendingRequestEnds = 0;
-            long reservedAtDestroy = bytesReserved();
-            destroyed = true;
-            bodyBytesInMemory = 0;
-            bodyBytesOnDisk = 0;
-            PoolDestroyedEvent.emit(id, String.valueOf(remote), System.currentTimeMillis() - createdMillis, requests,
-                    history.resets(), history.coalesced(), reservedAtDestroy);
-            try {
-                assert buffers.out() == 0 : "connection " + id + " destroyed with " + buffers.out() + " buffers out";
+            if (buffers != null) {
+                assert buffers.out() == 0 : "connection " + id() + " destroyed with " + buffers.out() + " buffers out";
                 buffers.releaseFree();
-                if (tls != null) {
-                    tls.blocks().releaseFree();
-                }
-                pool.destroy();
-            } finally {
-                stats.poolDestroyed();
-                onDestroyed.run();
             }
-            return true;
+            if (tls != null) {
+                tls.blocks().releaseFree();
+            }
+            if (pool != null) { // none while idle: it held nothing
+                pool.destroy();
+            }
+        } finally {
+            stats().poolDestroyed();
+            owner.poolDestroyed();
         }
-        if (pendingRequestEnds > 0) {
-            resetNow(); // buffers Undertow holds are connection memory: a reset leaves them alone
-        }
-        return true;
     }
 
-    private void resetNow() {
-        assert Thread.holdsLock(this) : "connection " + id + ": reset without its lock";
-        long bytesInUseBefore = pool.bytesInUse();
-        int nodesBefore = pool.nodeCount();
-        int largeBefore = pool.largeCount();
-        int covered = pendingRequestEnds;
-        pendingRequestEnds = 0;
+    @Override
+    void resetNow(int requestEnds) {
+        MpPool request = pool; // null if the request took no memory since an idle spell
+        long bytesInUseBefore = request == null ? 0 : request.bytesInUse();
+        int nodesBefore = request == null ? 0 : request.nodeCount();
+        int largeBefore = request == null ? 0 : request.largeCount();
         try {
-            pool.reset();
-            if (requests == 1) {
+            if (request != null) {
+                request.reset();
+            }
+            if (requests() == 1 && buffers != null) {
                 // The connection's first request may be its only one: an idle connection holds its
                 // node alone from now on; its second request takes a buffer again, to keep.
                 buffers.releaseFree();
             }
         } finally {
-            bodyBytesInMemory = 0;
-            bodyBytesOnDisk = 0;
-            history.reset(id, bytesInUseBefore, nodesBefore, largeBefore, covered, stats);
+            if (holds != null) {
+                holds.bodiesGone();
+            }
+            resetDone(id(), bytesInUseBefore, nodesBefore, largeBefore, requestEnds);
         }
     }
 
     /** Undertow closed {@code handle} (lock held): its block is free for the connection's next buffer. */
-    void bufferClosed(BufferHandle handle, ByteBuffer buffer) {
-        assert Thread.holdsLock(this) : "connection " + id + ": buffer closed without its lock";
+    void bufferClosed(BufferHandle handle) {
+        assert Thread.holdsLock(this) : "connection " + id() + ": buffer closed without its lock";
         if (openHandles == handle) {
             openHandles = handle.next();
         }
         handle.unlink();
-        openBuffers--;
-        assert openBuffers >= 0 : "connection " + id + " closed more buffers than it handed out";
         if (handle.block() == null) {
             headBufferOut = false;
         } else {
-            handle.giveBackBlock(buffer);
+            handle.giveBackBlock();
         }
-        runDeferredWork();
-        if (requests == 0 && openBuffers == 0 && requestsRunning == 0 && !destroyed && !destroyPending) {
+        bufferReturned();
+        if (requests() == 0 && openBuffers() == 0 && !isClosing()) {
             // Undertow reads into a buffer before it knows whether bytes have come; a
             // connection that has not sent a request yet keeps only its node while it waits.
             giveBackIdleMemory();
@@ -535,46 +510,66 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
 
     /** Nothing is open: everything but the node (and its head buffer) goes back (lock held). */
     private void giveBackIdleMemory() {
-        pool.releaseCached();
-        buffers.releaseFree();
+        if (pool != null) {
+            pool.releaseCached();
+        }
+        if (buffers != null) {
+            buffers.releaseFree();
+        }
         if (tls != null) {
             tls.blocks().releaseFree();
         }
     }
 
+    /** The connection tier, made again after an idle spell (lock held). */
+    private ConnectionBuffers buffers() {
+        if (buffers == null) {
+            buffers = new ConnectionBuffers(registry.arena(), pool(), getBufferSize(), stats());
+        }
+        return buffers;
+    }
+
     void checkOpen() {
-        if (destroyed || destroyPending) {
-            throw new IllegalStateException("connection " + id + " is closing: its pool "
-                    + pool.name() + " takes no more allocations");
+        if (isClosing()) {
+            throw new IllegalStateException("connection " + id() + " is closing: its pool "
+                    + this + " takes no more allocations");
         }
     }
 
     // ---- inspection ----
 
     public long id() {
-        return id;
+        return owner.id();
+    }
+
+    /** The name of this connection's pool, too: {@code conn-<id>}. */
+    @Override
+    public String toString() {
+        return "conn-" + id();
     }
 
     /** Bytes the running request took from the pool since the last reset (on the connection's thread). */
     public long requestBytesInUse() {
-        return pool.bytesInUse();
+        MpPool request = pool;
+        return request == null ? 0 : request.bytesInUse();
     }
 
     /** One line per connection for the admin endpoint. */
     public ConnectionSummary summary() {
         synchronized (this) {
-            return new ConnectionSummary(id, String.valueOf(remote), System.currentTimeMillis() - createdMillis, requests,
-                    history.resets(), history.coalesced(), pool.nodeCount(), pool.bytesInUse(), bytesReserved(),
-                    destroyed ? 0 : pool.largeCount(), pool.largeBytes(),
-                    openBuffers, pendingRequestEnds > 0, destroyed, resetPendingReason(), holds == null ? 0 : holds.size(),
-                    bodyBytesInMemory, bodyBytesOnDisk, tls == null ? null : tls.summary(),
+            return new ConnectionSummary(id(), owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
+                    resets(), coalesced(), pool == null ? 0 : pool.nodeCount(), requestBytesInUse(), bytesReserved(),
+                    isDestroyed() || pool == null ? 0 : pool.largeCount(), pool == null ? 0 : pool.largeBytes(),
+                    openBuffers(), isResetPending(), isDestroyed(), resetPendingReason(), holds == null ? 0 : holds.size(),
+                    holds == null ? 0 : holds.bodyBytesInMemory(), holds == null ? 0 : holds.bodyBytesOnDisk(),
+                    tls == null ? null : tls.summary(),
                     streams == null ? "http/1.1" : streams.protocol(), streams == null ? 0 : streams.live());
         }
     }
 
     /** Why a pending reset waits, or null when none is pending (lock held). */
     private String resetPendingReason() {
-        return pendingRequestEnds == 0 ? null : requestsRunning > 0 ? "a request is running"
+        return !isResetPending() ? null : requestsRunning() > 0 ? "a request is running"
                 : hasHolds() ? holds.describe() : "running";
     }
 
@@ -584,15 +579,20 @@ public final class ConnectionBufferPool implements ByteBufferPool, Region {
      */
     public ConnectionDetail row() {
         synchronized (this) {
-            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), List.of(), List.of());
+            return new ConnectionDetail(summary(), poolStats(), List.of(), List.of());
         }
     }
 
     /** The connection in detail: its pool's nodes and large entries, recent resets, HTTP/2 streams. */
     public ConnectionDetail detail() {
         synchronized (this) {
-            return new ConnectionDetail(summary(), destroyed ? null : pool.stats(), history.snapshot(),
+            return new ConnectionDetail(summary(), poolStats(), history().snapshot(),
                     streams == null ? List.of() : streams.snapshot());
         }
+    }
+
+    /** The request tier's nodes and large entries; none once destroyed or while idle (nothing held). */
+    private PoolStats poolStats() {
+        return isDestroyed() || pool == null ? null : pool.stats();
     }
 }

@@ -4,7 +4,6 @@ import io.mpool.mempool.ArenaBlock;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.stats.ServerStats;
-import java.nio.ByteBuffer;
 
 /**
  * Undertow's buffers of one connection: the connection tier of its memory, as nginx keeps a
@@ -43,8 +42,6 @@ final class ConnectionBuffers {
     private int freeMax = FREE_MAX;
     /** Free blocks; null while there are none (an idle connection holds no array either). */
     private ArenaBlock[] free;
-    /** The buffer view of each free block, made once per block (no view per hand-out). */
-    private ByteBuffer[] freeViews;
     private int freeCount;
     private int outCount;
     private long bytes;
@@ -69,7 +66,6 @@ final class ConnectionBuffers {
             freeCount--;
             releaseToArena(free[freeCount]);
             free[freeCount] = null;
-            freeViews[freeCount] = null;
         }
     }
 
@@ -100,8 +96,7 @@ final class ConnectionBuffers {
      */
     void reserveOne() {
         if (freeCount == 0) {
-            ArenaBlock block = takeFromArena();
-            push(block, view(block));
+            push(takeFromArena());
         }
     }
 
@@ -113,27 +108,26 @@ final class ConnectionBuffers {
      */
     BufferHandle handOut(ConnectionBufferPool connection, BufferHandle next) {
         ArenaBlock block;
-        ByteBuffer view;
         if (freeCount > 0) {
             freeCount--;
             block = free[freeCount];
-            view = freeViews[freeCount];
             free[freeCount] = null;
-            freeViews[freeCount] = null;
         } else {
             block = takeFromArena();
-            view = view(block);
         }
         outCount++;
-        return new BufferHandle(connection, view.clear(), block, this, next);
+        // The block's own view: Undertow keeps buffers it wrote in its response conduit's gather
+        // array until its next write, so a view of the connection's own would outlive the block
+        // on every idle connection.
+        return new BufferHandle(connection, block.ownerView(size), block, this, next);
     }
 
     /** Undertow closed the buffer of {@code block} (or its handle was taken back at close). */
-    void giveBack(ArenaBlock block, ByteBuffer view) {
+    void giveBack(ArenaBlock block) {
         outCount--;
         assert outCount >= 0 : "more connection buffers given back than handed out: " + block;
         if (freeCount < freeMax) {
-            push(block, view);
+            push(block);
         } else {
             releaseToArena(block);
         }
@@ -148,17 +142,14 @@ final class ConnectionBuffers {
             releaseToArena(free[freeCount]);
         }
         free = null;
-        freeViews = null;
         return released;
     }
 
-    private void push(ArenaBlock block, ByteBuffer view) {
+    private void push(ArenaBlock block) {
         if (free == null) {
             free = new ArenaBlock[FREE_MAX];
-            freeViews = new ByteBuffer[FREE_MAX];
         }
         free[freeCount] = block;
-        freeViews[freeCount] = view;
         freeCount++;
     }
 
@@ -177,9 +168,5 @@ final class ConnectionBuffers {
     private void releaseToArena(ArenaBlock block) {
         bytes -= block.capacity();
         arena.release(block, owner);
-    }
-
-    private ByteBuffer view(ArenaBlock block) {
-        return block.buffer().limit(size).slice();
     }
 }

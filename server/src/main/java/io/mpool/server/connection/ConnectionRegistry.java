@@ -1,34 +1,34 @@
 package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
-import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One listener's live connections, in one map by id: each from its accept until it is closed and
+ * One listener's live connections, in one set: each from its accept until it is closed and
  * its memory is back. The sweep walks it once a second; the admin endpoint reads the pools in
  * it; stop closes every connection in it and waits for it to empty. Also where a connection's
  * pool is made, so that every pool carries its connection's id.
  */
 public final class ConnectionRegistry {
-    /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
-    static final int CACHED_BUFFERS = 4;
-
     private final PageArena arena;
     private final int bufferSize;
     private final long connectionMaxBytes;
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
     private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, Connection> live = new ConcurrentHashMap<>();
+    /**
+     * A set, not a map by id: a boxed id per connection is 24 bytes of every idle connection, for
+     * the admin endpoint's look at one connection ({@link #get}), which walks the set instead.
+     */
+    private final Set<Connection> live = ConcurrentHashMap.newKeySet();
 
     /**
      * Connections with pools of {@code bufferSize}-byte buffers from {@code arena}, each at most
@@ -48,51 +48,76 @@ public final class ConnectionRegistry {
         return new ConnectionRegistry(null, 0, 0, null, stats);
     }
 
+    PageArena arena() {
+        return arena;
+    }
+
+    int bufferSize() {
+        return bufferSize;
+    }
+
+    long connectionMaxBytes() {
+        return connectionMaxBytes;
+    }
+
+    ByteBufferPool arrayBacked() {
+        return arrayBacked;
+    }
+
+    ServerStats stats() {
+        return stats;
+    }
+
     long nextId() {
         return ids.incrementAndGet();
     }
 
     /**
-     * A pool for connection {@code id} from {@code remote} (the peer's address as the channel holds
-     * it; shown with {@code String.valueOf}); {@code onDestroyed} runs once its last page is back.
-     * Buffers up to a page are small allocations that fill nodes exactly, so the pool's small limit
-     * is a whole node.
+     * A pool for connection {@code owner}, which it is told about (refusals, the destroy).
      *
      * @throws ArenaExhaustedException when the arena cannot give a first node
      */
-    ConnectionBufferPool openPool(long id, Object remote, Runnable onDestroyed) {
+    ConnectionBufferPool openPool(PoolOwner owner) {
         if (arena == null) {
             throw new IllegalStateException("this listener's connections have no pools of their own");
         }
-        MpPool pool;
+        ConnectionBufferPool pool;
         try {
-            // Keeping a few buffer-sized blocks across resets saves every request two arena
-            // round trips and the scrub of memory changing hands; the sweep gives them back
-            // when the connection goes idle.
-            pool = MpPool.create(arena, MpPool.NODE_SIZE, "conn-" + id).cacheOnReset(CACHED_BUFFERS, bufferSize);
+            pool = new ConnectionBufferPool(owner, this);
         } catch (ArenaExhaustedException e) {
             stats.arenaRejected(); // only the arena's refusal counts as one
             throw e;
         }
         stats.poolCreated();
-        return new ConnectionBufferPool(id, remote, pool, bufferSize, connectionMaxBytes, arrayBacked, stats,
-                onDestroyed);
+        return pool;
     }
 
     /**
      * A pool not tied to a connection (tests and benchmarks of the pool alone), not in the
-     * registry; {@code onDestroyed} as above.
+     * registry, shown with {@code remote} as its peer; {@code onDestroyed} runs once its last page is back.
      */
     public ConnectionBufferPool openPool(Object remote, Runnable onDestroyed) {
-        return openPool(nextId(), remote, onDestroyed);
+        return openPool(new LabelledOwner(nextId(), String.valueOf(remote), onDestroyed));
+    }
+
+    /** The owner of a pool without a connection: refusals are only thrown. */
+    private record LabelledOwner(long id, String peer, Runnable onDestroyed) implements PoolOwner {
+        @Override
+        public void allocationRefused(RuntimeException refusal) {
+        }
+
+        @Override
+        public void poolDestroyed() {
+            onDestroyed.run();
+        }
     }
 
     void add(Connection connection) {
-        live.put(connection.id(), connection);
+        live.add(connection);
     }
 
     void remove(Connection connection) {
-        live.remove(connection.id(), connection);
+        live.remove(connection);
     }
 
     /**
@@ -101,35 +126,44 @@ public final class ConnectionRegistry {
      * connection by more than a sweep).
      */
     public void sweep(long now) {
-        for (Connection connection : live.values()) {
+        for (Connection connection : live) {
             connection.sweep(now);
         }
     }
 
     /** Graceful stop begins: every HTTP/2 connection goes away once its running streams end. */
     public void goAwayAll() {
-        for (Connection connection : live.values()) {
+        for (Connection connection : live) {
             connection.goAway();
         }
     }
 
     /** Closes every connection (each is torn down by its close listener). */
     public void closeAll() {
-        for (Connection connection : live.values()) {
+        for (Connection connection : live) {
             connection.close();
         }
     }
 
     /** The pool of live connection {@code id}, or null: no such connection, or it has none. */
     public ConnectionBufferPool get(long id) {
-        Connection connection = live.get(id);
-        return connection == null ? null : connection.pool();
+        for (Connection connection : live) {
+            if (connection.id() == id) {
+                return connection.pool();
+            }
+        }
+        return null;
+    }
+
+    /** The live connections, in no particular order. */
+    public List<Connection> connections() {
+        return new ArrayList<>(live);
     }
 
     /** The pools of the live connections, oldest first. */
     public List<ConnectionBufferPool> pools() {
         List<ConnectionBufferPool> result = new ArrayList<>(live.size());
-        for (Connection connection : live.values()) {
+        for (Connection connection : live) {
             ConnectionBufferPool pool = connection.pool();
             if (pool != null) {
                 result.add(pool);

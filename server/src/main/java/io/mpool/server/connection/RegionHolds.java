@@ -8,16 +8,41 @@ import java.util.logging.Logger;
 
 /**
  * The {@link RegionHold}s of one connection: region memory kept past its request, which a pending
- * reset waits for. Guarded by the owning {@link ConnectionBufferPool}'s lock.
+ * reset waits for; and the whole request bodies read since the last reset, in pool memory and in
+ * temp files (what such holds usually keep). Made at a connection's first hold or body: most
+ * connections never have one. Guarded by the owning {@link ConnectionBufferPool}'s lock.
  */
 final class RegionHolds {
     private static final Logger LOG = Logger.getLogger(ConnectionBufferPool.class.getName());
 
     private final List<RegionHold> holds = new ArrayList<>(0);
     private boolean leakLogged;
+    /** Whole request bodies of the requests since the last reset: bytes in pool memory and in temp files. */
+    private long bodyBytesInMemory;
+    private long bodyBytesOnDisk;
+
+    /** Whole-body bytes taken (positive) or given up (negative) in pool memory and on disk. */
+    void accountBody(long inMemory, long onDisk) {
+        bodyBytesInMemory += inMemory;
+        bodyBytesOnDisk += onDisk;
+    }
+
+    /** The whole bodies went with the reset (or the destroy). */
+    void bodiesGone() {
+        bodyBytesInMemory = 0;
+        bodyBytesOnDisk = 0;
+    }
 
     boolean isEmpty() {
         return holds.isEmpty();
+    }
+
+    long bodyBytesInMemory() {
+        return bodyBytesInMemory;
+    }
+
+    long bodyBytesOnDisk() {
+        return bodyBytesOnDisk;
     }
 
     int size() {

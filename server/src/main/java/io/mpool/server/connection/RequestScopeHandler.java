@@ -22,8 +22,13 @@ import org.xnio.conduits.StreamSinkConduit;
  * newest first, so it runs last: after every handler's own listener, when the response is done.
  * Requests Undertow rejects before this handler (parse errors) never reach it; the connection's
  * close covers them.
+ *
+ * <p>The handler is its own completion listener and response wrapper (each gets the exchange as an
+ * argument): one object per connection, no allocation per request, no lambda object per
+ * connection either.
  */
-public final class RequestScopeHandler implements HttpHandler {
+public final class RequestScopeHandler
+        implements HttpHandler, ExchangeCompletionListener, ConduitWrapper<StreamSinkConduit> {
     private final ConnectionBufferPool connection;
     private final ServerStats stats;
     private final RequestTracker tracker;
@@ -50,15 +55,6 @@ public final class RequestScopeHandler implements HttpHandler {
         this.next = next;
     }
 
-    /** One listener per connection (it gets the exchange as an argument): no allocation per request. */
-    private final ExchangeCompletionListener requestEnd = this::requestEnded;
-    /**
-     * Run when the response starts: a response that starts after a graceful stop began says
-     * {@code Connection: close}. One per connection; added only to requests that still have a
-     * body to read, the ones whose response may start long after they did.
-     */
-    private final ConduitWrapper<StreamSinkConduit> closeWhenDraining = this::closeWhenDraining;
-
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         if (requestMetrics != null) {
@@ -66,11 +62,11 @@ public final class RequestScopeHandler implements HttpHandler {
         }
         stats.requestEntered();
         tracker.started(exchange);
-        exchange.addExchangeCompleteListener(requestEnd);
+        exchange.addExchangeCompleteListener(this); // exchangeEvent: the request's end
         if (stats.draining()) {
             exchange.setPersistent(false); // Undertow answers Connection: close, then closes
         } else if (!exchange.isRequestComplete()) {
-            exchange.addResponseWrapper(closeWhenDraining);
+            exchange.addResponseWrapper(this); // wrap: when the response starts, the drain is checked
         }
         try {
             if (connection == null) {
@@ -96,14 +92,22 @@ public final class RequestScopeHandler implements HttpHandler {
         }
     }
 
-    private StreamSinkConduit closeWhenDraining(ConduitFactory<StreamSinkConduit> factory, HttpServerExchange exchange) {
+    /**
+     * The response starts: one that starts after a graceful stop began says {@code Connection:
+     * close}. Added only to requests that still have a body to read, the ones whose response may
+     * start long after they did.
+     */
+    @Override
+    public StreamSinkConduit wrap(ConduitFactory<StreamSinkConduit> factory, HttpServerExchange exchange) {
         if (stats.draining()) {
             exchange.setPersistent(false); // read by Undertow when it builds the response conduit, next
         }
         return factory.create();
     }
 
-    private void requestEnded(HttpServerExchange completed, ExchangeCompletionListener.NextListener nextListener) {
+    /** The exchange completed: the request ends. */
+    @Override
+    public void exchangeEvent(HttpServerExchange completed, ExchangeCompletionListener.NextListener nextListener) {
         if (requestMetrics != null) {
             requestMetrics.record(completed, System.nanoTime() - startNanos);
         }

@@ -5,15 +5,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What one connection's resets did: how many ran, how many request ends they covered, and, from
- * the first time someone looks at the connection alone ({@link #snapshot()}: the admin endpoint's
+ * What one connection's resets did beyond their count (the pool counts them): how many request
+ * ends they covered without a reset of their own, how long a deferred one waited, and, from the
+ * first time someone looks at the connection alone ({@link #snapshot()}: the admin endpoint's
  * detail, the live view), the last {@link #CAPACITY} in one array (recording a reset, once per
- * request, allocates nothing; {@link ResetRecord}s are built only when asked). Until then no array:
- * its 208 bytes were the largest part of an idle connection's heap, on every connection, for a
- * view of a few. The array holds ints (times in milliseconds since the connection was accepted,
- * byte counts capped at {@code Integer.MAX_VALUE}).
- * Each reset is also counted in {@link ServerStats} and emitted as a JFR event. Guarded by the
- * connection's lock.
+ * request, allocates nothing; {@link ResetRecord}s are built only when asked). The connection
+ * makes its history only when one of these first happens ({@link #counted} counts the plain
+ * reset of a request that needed none): most connections never have one. The array holds ints
+ * (times in milliseconds since the connection was accepted, byte counts capped at
+ * {@code Integer.MAX_VALUE}). Each reset is also counted in {@link ServerStats} and emitted as a
+ * JFR event. Guarded by the connection's lock.
  */
 public final class ResetHistory {
     /** How many resets the admin endpoint can show per connection. */
@@ -33,17 +34,12 @@ public final class ResetHistory {
     /** When the connection was accepted (epoch milliseconds): records hold times relative to it. */
     private final long startMillis;
     private long recorded;
-    private long resets;
     private long coalesced;
     /** When the pending reset was first deferred (System.nanoTime), or 0: only a deferred reset is timed. */
     private long pendingSinceNanos;
 
     ResetHistory(long startMillis) {
         this.startMillis = startMillis;
-    }
-
-    long resets() {
-        return resets;
     }
 
     /** Request ends covered by a reset that ran for another one (or by the destroy). */
@@ -72,7 +68,6 @@ public final class ResetHistory {
         boolean waited = pendingSinceNanos != 0;
         long deferredMicros = waited ? (System.nanoTime() - pendingSinceNanos) / 1_000 : 0;
         pendingSinceNanos = 0;
-        resets++;
         stats.poolReset();
         coalesced(covered - 1, stats);
         if (waited) {
@@ -80,6 +75,12 @@ public final class ResetHistory {
         }
         record(System.currentTimeMillis(), bytesBefore, nodeCount, large, deferredMicros, covered);
         PoolResetEvent.emit(id, bytesBefore, nodeCount, large, deferredMicros, covered);
+    }
+
+    /** Connection {@code id}'s pool was reset for one request end, without waiting, and nobody looks. */
+    static void counted(long id, long bytesBefore, int nodeCount, int large, ServerStats stats) {
+        stats.poolReset();
+        PoolResetEvent.emit(id, bytesBefore, nodeCount, large, 0, 1);
     }
 
     private void record(long at, long bytesBefore, int nodeCount, int large, long deferred, int covered) {

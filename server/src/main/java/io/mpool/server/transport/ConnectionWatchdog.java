@@ -6,7 +6,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
@@ -35,16 +34,18 @@ import org.xnio.conduits.StreamSinkConduit;
  * The sweep treats that as a write that cannot finish: a response waiting for the window with no
  * write at all since, for longer than the write timeout, closes the connection (counted as a
  * write timeout). A client that reads, however slowly, opens its window and lets writes go on.
+ *
+ * <p>The watchdog is itself the write-side stamp conduit ({@link #install()}): one object per
+ * connection, not two.
  */
-public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgress {
+public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSinkConduit>
+        implements RequestFramingConduit.ReadProgress {
     private static final Logger LOG = Logger.getLogger(ConnectionWatchdog.class.getName());
 
     private final StreamConnection channel;
     private final RequestTracker tracker;
-    private final long readTimeoutNanos;
-    private final long writeTimeoutNanos;
-    private final long parseTimeoutNanos;
-    private final long idleTimeoutNanos;
+    /** The listener's, shared: its timeouts are read at the sweep (no copy of them per connection). */
+    private final RequestLimits limits;
     /** What the connection waited for at the last sweep (sweep thread only). */
     private Waiting waiting = Waiting.NOTHING;
     /** Requests started by then, and when that wait was first seen (sweep thread only). */
@@ -77,12 +78,10 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
 
     /** Timeouts of {@code limits}: read, write, parse (a head's arrival) and idle (between requests). */
     public ConnectionWatchdog(StreamConnection channel, RequestTracker tracker, RequestLimits limits) {
+        super(channel.getSinkChannel().getConduit());
         this.channel = channel;
         this.tracker = tracker;
-        this.readTimeoutNanos = limits.readTimeout().toNanos();
-        this.writeTimeoutNanos = limits.writeTimeout().toNanos();
-        this.parseTimeoutNanos = limits.parseTimeout().toNanos();
-        this.idleTimeoutNanos = limits.idleTimeout().toNanos();
+        this.limits = limits;
     }
 
     /** Closes the connection when {@code handshake} (null: none) runs past its timeout. */
@@ -91,9 +90,13 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         return this;
     }
 
-    /** Puts the write-side stamp conduit under whatever writes next (call before Undertow). */
+    /**
+     * Puts this watchdog, as the write-side stamp conduit, under whatever writes next: call right
+     * after construction (it writes to the sink conduit the channel had then), before Undertow.
+     */
     public void install() {
-        channel.getSinkChannel().setConduit(new WriteProgressConduit(channel.getSinkChannel().getConduit()));
+        assert channel.getSinkChannel().getConduit() == next : "the channel's sink conduit changed since construction";
+        channel.getSinkChannel().setConduit(this);
     }
 
     @Override
@@ -128,7 +131,7 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             return handshake.checkTimeout(now); // the read and idle timeouts are longer
         }
         long writeSince = writeBlockedSince;
-        if (writeSince != 0 && now - writeSince > writeTimeoutNanos) {
+        if (writeSince != 0 && now - writeSince > limits.writeTimeout().toNanos()) {
             tracker.timedOut(true);
             IoUtils.safeClose(channel); // the client stopped reading
             return true;
@@ -141,10 +144,10 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         if (readSince != 0 && reads != null) {
             reads.checkBodyRate(now); // a body that has stopped sending still has to keep the floor
         }
-        if (readSince != 0 && now - readSince > readTimeoutNanos && !idleAfterARequest(reads)) {
+        if (readSince != 0 && now - readSince > limits.readTimeout().toNanos() && !idleAfterARequest(reads)) {
             tracker.timedOut(false);
             if (!tracker.responseStarted()) {
-                long millis = TimeUnit.NANOSECONDS.toMillis(readTimeoutNanos);
+                long millis = limits.readTimeout().toMillis();
                 String reason = "no request data for " + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms");
                 RequestFramingConduit conduit = framing;
                 if (conduit != null) {
@@ -172,7 +175,7 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             windowStalledSince = now;
             return false;
         }
-        if (now - windowStalledSince <= writeTimeoutNanos) {
+        if (now - windowStalledSince <= limits.writeTimeout().toNanos()) {
             return false;
         }
         LOG.fine(() -> "an HTTP/2 response waited for the peer's window past the write timeout: closing the"
@@ -210,7 +213,7 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
             return false;
         }
         boolean head = nowWaiting == Waiting.END_OF_HEAD;
-        if (now - waitingSeenAt <= (head ? parseTimeoutNanos : idleTimeoutNanos)) {
+        if (now - waitingSeenAt <= (head ? limits.parseTimeout() : limits.idleTimeout()).toNanos()) {
             return false;
         }
         LOG.fine(() -> (head ? "request head not complete within the parse timeout" : "idle past the idle timeout")
@@ -219,71 +222,66 @@ public final class ConnectionWatchdog implements RequestFramingConduit.ReadProgr
         return true;
     }
 
-    /** Stamps writes that cannot finish; every write that completes clears the stamp. */
-    private final class WriteProgressConduit extends AbstractStreamSinkConduit<StreamSinkConduit> {
-        WriteProgressConduit(StreamSinkConduit next) {
-            super(next);
-        }
+    // ---- the write-side stamp conduit: stamps writes that cannot finish; a complete write clears the stamp ----
 
-        /** Stamps when a write first left bytes behind; clears it once a write took everything. */
-        private void stamp(boolean complete) {
-            WRITES_DONE.setOpaque(ConnectionWatchdog.this, writesDone + 1);
-            if (complete) {
-                if (writeBlockedSince != 0) {
-                    writeBlockedSince = 0;
-                }
-            } else if (writeBlockedSince == 0) {
-                writeBlockedSince = System.nanoTime();
+    /** Stamps when a write first left bytes behind; clears it once a write took everything. */
+    private void stamp(boolean complete) {
+        WRITES_DONE.setOpaque(this, writesDone + 1);
+        if (complete) {
+            if (writeBlockedSince != 0) {
+                writeBlockedSince = 0;
             }
+        } else if (writeBlockedSince == 0) {
+            writeBlockedSince = System.nanoTime();
         }
+    }
 
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            int written = next.write(src);
-            stamp(!src.hasRemaining());
-            return written;
-        }
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        int written = next.write(src);
+        stamp(!src.hasRemaining());
+        return written;
+    }
 
-        @Override
-        public long write(ByteBuffer[] srcs, int offs, int len) throws IOException {
-            long written = next.write(srcs, offs, len);
-            stamp(!srcs[offs + len - 1].hasRemaining());
-            return written;
-        }
+    @Override
+    public long write(ByteBuffer[] srcs, int offs, int len) throws IOException {
+        long written = next.write(srcs, offs, len);
+        stamp(!srcs[offs + len - 1].hasRemaining());
+        return written;
+    }
 
-        @Override
-        public int writeFinal(ByteBuffer src) throws IOException {
-            int written = next.writeFinal(src);
-            stamp(!src.hasRemaining());
-            return written;
-        }
+    @Override
+    public int writeFinal(ByteBuffer src) throws IOException {
+        int written = next.writeFinal(src);
+        stamp(!src.hasRemaining());
+        return written;
+    }
 
-        @Override
-        public long writeFinal(ByteBuffer[] srcs, int offs, int len) throws IOException {
-            long written = next.writeFinal(srcs, offs, len);
-            stamp(!srcs[offs + len - 1].hasRemaining());
-            return written;
-        }
+    @Override
+    public long writeFinal(ByteBuffer[] srcs, int offs, int len) throws IOException {
+        long written = next.writeFinal(srcs, offs, len);
+        stamp(!srcs[offs + len - 1].hasRemaining());
+        return written;
+    }
 
-        @Override
-        public long transferFrom(FileChannel src, long position, long count) throws IOException {
-            long written = next.transferFrom(src, position, count);
-            stamp(written == count);
-            return written;
-        }
+    @Override
+    public long transferFrom(FileChannel src, long position, long count) throws IOException {
+        long written = next.transferFrom(src, position, count);
+        stamp(written == count);
+        return written;
+    }
 
-        @Override
-        public long transferFrom(StreamSourceChannel source, long count, ByteBuffer throughBuffer) throws IOException {
-            long written = next.transferFrom(source, count, throughBuffer);
-            stamp(!throughBuffer.hasRemaining());
-            return written;
-        }
+    @Override
+    public long transferFrom(StreamSourceChannel source, long count, ByteBuffer throughBuffer) throws IOException {
+        long written = next.transferFrom(source, count, throughBuffer);
+        stamp(!throughBuffer.hasRemaining());
+        return written;
+    }
 
-        @Override
-        public boolean flush() throws IOException {
-            boolean flushed = next.flush();
-            stamp(flushed);
-            return flushed;
-        }
+    @Override
+    public boolean flush() throws IOException {
+        boolean flushed = next.flush();
+        stamp(flushed);
+        return flushed;
     }
 }

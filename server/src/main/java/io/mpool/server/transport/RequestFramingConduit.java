@@ -6,7 +6,6 @@ import io.mpool.server.framing.FramingViolation;
 import io.mpool.server.framing.MalformedBodyException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.xnio.IoUtils;
@@ -87,52 +86,82 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private final StreamConnection connection;
     /** The sink beneath Undertow's (taken at install): answers here bypass any response in progress. */
     private final StreamSinkConduit rawSink;
-    private final FramingScanner scanner;
+
+    /**
+     * Where the stream is in its framing; null while the connection is idle between requests
+     * ({@link #dropScannerBetweenRequests()}: nginx frees an idle connection's header buffers too),
+     * made again by the next read. Written on the IO thread only; volatile for the sweep's look.
+     */
+    private volatile FramingScanner scanner;
+    /** The listener's, shared (no copy of its limits per connection). */
+    private final RequestLimits limits;
+    private final long maxBody;
     private final Guarded guarded;
     private ReadProgress progress = NO_PROGRESS_TRACKING;
-    private final long minBodyRate;
-    private final long bodyRateGraceNanos;
-    private final long bodyRateWindowNanos = TimeUnit.SECONDS.toNanos(RequestLimits.BODY_RATE_WINDOW_SECONDS);
-    private long bodyStartNanos;
-    private long bodyBytes;
-    /**
-     * When the body's current rate window began, 0 outside a body; volatile for the sweep's look
-     * ({@link #checkBodyRate}), written once per window.
-     */
-    private volatile long windowStartNanos;
-    private long windowBytes;
+    /** The current body's rate, or null: no body yet, or dropped with the scanner. Volatile for the sweep's look. */
+    private volatile BodyRate bodyRate;
     private boolean cut;
     private boolean reported;
     private boolean answered;
     /** Set once the connection is being closed the lingering way; never cleared. */
     private volatile LingeringClose lingering;
     /**
-     * The read-ready handler of the layers above, held back from the socket while lingering: the
-     * source channel's own (XNIO gives the socket's conduit one at construction and has no
-     * getter), or whatever is set through this conduit later.
+     * The read-ready handler of the layers above, held back from the socket while lingering:
+     * whatever is set through this conduit, or null for the source channel's own (XNIO gives the
+     * socket's conduit one at construction and has no getter: {@link #upstreamHandler()} makes
+     * its like when it is needed, not on every connection).
      */
     private volatile ReadReadyHandler upstreamHandler;
 
     /**
-     * @param maxBody       largest request body, 0 = no limit (larger: 413)
-     * @param minBodyRate   bytes per second a body must average once {@code bodyRateGrace} has
-     *                      passed since its first byte, else 408; 0 = no minimum
+     * @param limits  the longest request line and head; the body rate ({@code minBodyRate}: bytes
+     *                per second a body must average once {@link RequestLimits#BODY_RATE_GRACE} has
+     *                passed since its first byte, else 408; 0 = no minimum)
+     * @param maxBody largest request body, 0 = no limit (larger: 413)
      */
-    public RequestFramingConduit(StreamConnection connection, int maxRequestLine, int maxHead, long maxBody,
-                                 long minBodyRate, Duration bodyRateGrace, Guarded guarded) {
+    public RequestFramingConduit(StreamConnection connection, RequestLimits limits, long maxBody, Guarded guarded) {
         super(connection.getSourceChannel().getConduit());
         this.connection = connection;
         this.rawSink = connection.getSinkChannel().getConduit();
-        this.upstreamHandler = new ReadReadyHandler.ChannelListenerHandler<>(connection.getSourceChannel());
-        this.scanner = new FramingScanner(maxRequestLine, maxHead, maxBody);
+        this.limits = limits;
+        this.maxBody = maxBody;
+        this.scanner = new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), maxBody); // checks them now
         this.guarded = guarded;
-        this.minBodyRate = minBodyRate;
-        this.bodyRateGraceNanos = bodyRateGrace.toNanos();
     }
 
-    /** True while a message is under way: a body, or a head of which some bytes have come. */
+    /** True while a message is under way: a body, or a head of which some bytes have come. Any thread. */
     boolean midMessage() {
-        return scanner.midMessage();
+        FramingScanner current = scanner;
+        return current != null && current.midMessage();
+    }
+
+    /** The scanner, made again if the connection went idle (IO thread). */
+    private FramingScanner scanner() {
+        FramingScanner current = scanner;
+        if (current == null) {
+            current = new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), maxBody);
+            scanner = current;
+        }
+        return current;
+    }
+
+    /** Whether the scanner is held (false once an idle connection dropped it). Any thread. */
+    public boolean holdsScanner() {
+        return scanner != null;
+    }
+
+    /**
+     * Drops the scanner (and the body rate) if the stream is between messages, well framed, neither cut nor
+     * lingering: a new one would be in the same state, and the next read makes it. For a
+     * connection the sweep found idle; must run on the connection's IO thread (the only one that
+     * scans), so that no read is under way.
+     */
+    public void dropScannerBetweenRequests() {
+        FramingScanner current = scanner;
+        if (current != null && !cut && lingering == null && current.violation() == null && !current.midMessage()) {
+            scanner = null;
+            bodyRate = null;
+        }
     }
 
     /** True once the connection is being closed the lingering way (it has its own time bound). */
@@ -148,11 +177,9 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     /** Installs the conduit under whatever reads the connection next (call before Undertow). */
-    public static RequestFramingConduit install(StreamConnection connection, int maxRequestLine, int maxHead,
-                                                long maxBody, long minBodyRate, Duration bodyRateGrace,
+    public static RequestFramingConduit install(StreamConnection connection, RequestLimits limits, long maxBody,
                                                 Guarded guarded) {
-        RequestFramingConduit conduit = new RequestFramingConduit(connection, maxRequestLine, maxHead, maxBody,
-                minBodyRate, bodyRateGrace, guarded);
+        RequestFramingConduit conduit = new RequestFramingConduit(connection, limits, maxBody, guarded);
         connection.getSourceChannel().setConduit(conduit);
         return conduit;
     }
@@ -172,7 +199,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
             // request there is nothing to wait for (nginx lingers on the same condition), and
             // the connection closes at once: a read-ready handler and a timer per connection
             // cost every Connection: close answer.
-            if (scanner.midMessage()) {
+            if (midMessage()) {
                 linger(null);
                 return 0;
             }
@@ -187,13 +214,14 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
             return read;
         }
         progress.readMadeProgress();
-        boolean wasInBody = scanner.inBody();
+        FramingScanner framing = scanner();
+        boolean wasInBody = framing.inBody();
         // Empty lines before a request line are dropped here: Undertow's parser refuses them.
-        int stop = scanner.scanDroppingEmptyLines(dst, start, start + read);
+        int stop = framing.scanDroppingEmptyLines(dst, start, start + read);
         dst.position(stop);
-        if (scanner.violation() == null) {
-            if (minBodyRate > 0 && tooSlow(wasInBody, read)) {
-                scanner.abort(slowBody());
+        if (framing.violation() == null) {
+            if (limits.minBodyRate() > 0 && tooSlow(framing, wasInBody, read)) {
+                framing.abort(slowBody());
                 cut = true;
                 dst.position(start);
                 return refuse();
@@ -205,45 +233,26 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     private FramingViolation slowBody() {
-        return new FramingViolation(408, "request body slower than " + minBodyRate + " bytes/s", false);
+        return new FramingViolation(408, "request body slower than " + limits.minBodyRate() + " bytes/s", false);
     }
 
     /**
-     * Tracks the current body's rate; true once it is below the minimum on average after the
-     * grace, or over the last window ({@link RequestLimits#BODY_RATE_WINDOW_SECONDS}).
+     * Tracks the current body's rate ({@link BodyRate}); true once it is below the minimum on
+     * average after the grace, or over the last window.
      */
-    private boolean tooSlow(boolean wasInBody, int read) {
-        if (!scanner.inBody()) {
-            bodyStartNanos = 0;
-            if (windowStartNanos != 0) {
-                windowStartNanos = 0;
+    private boolean tooSlow(FramingScanner framing, boolean wasInBody, int read) {
+        BodyRate rate = bodyRate;
+        if (!framing.inBody()) {
+            if (rate != null) {
+                rate.outsideBody();
             }
             return false;
         }
-        long now = System.nanoTime();
-        if (!wasInBody || bodyStartNanos == 0) {
-            bodyStartNanos = now;
-            bodyBytes = 0;
-            windowStartNanos = now;
-            windowBytes = 0;
-            return false;
+        if (rate == null) {
+            rate = new BodyRate();
+            bodyRate = rate;
         }
-        bodyBytes += read;
-        windowBytes += read;
-        long windowElapsed = now - windowStartNanos;
-        if (windowElapsed >= bodyRateWindowNanos) {
-            if (below(windowBytes, windowElapsed)) {
-                return true;
-            }
-            windowStartNanos = now;
-            windowBytes = 0;
-        }
-        long elapsed = now - bodyStartNanos;
-        return elapsed > bodyRateGraceNanos && below(bodyBytes, elapsed);
-    }
-
-    private boolean below(long bytes, long nanos) {
-        return bytes * 1_000_000_000.0 / nanos < minBodyRate;
+        return rate.tooSlow(wasInBody, read, limits.minBodyRate());
     }
 
     /**
@@ -252,22 +261,19 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
      * otherwise be checked once per byte). Any thread; the check runs on the IO thread.
      */
     void checkBodyRate(long now) {
-        long windowStart = windowStartNanos;
-        if (minBodyRate > 0 && windowStart != 0 && now - windowStart >= bodyRateWindowNanos && lingering == null) {
+        BodyRate rate = bodyRate;
+        long windowStart = rate == null ? 0 : rate.windowStartNanos();
+        if (limits.minBodyRate() > 0 && windowStart != 0 && now - windowStart >= BodyRate.WINDOW_NANOS && lingering == null) {
             connection.getIoThread().execute(this::refuseIfBodyTooSlow);
         }
     }
 
     private void refuseIfBodyTooSlow() {
-        long windowStart = windowStartNanos;
-        if (cut || lingering != null || windowStart == 0 || !scanner.inBody()) {
+        BodyRate rate = bodyRate;
+        if (cut || lingering != null || rate == null || !scanner().inBody() || !rate.windowTooSlow(limits.minBodyRate())) {
             return;
         }
-        long elapsed = System.nanoTime() - windowStart;
-        if (elapsed < bodyRateWindowNanos || !below(windowBytes, elapsed)) {
-            return;
-        }
-        scanner.abort(slowBody());
+        scanner().abort(slowBody());
         cut = true;
         try {
             refuse(); // 408 the lingering way while the response has not started
@@ -344,7 +350,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     private int refuse() throws IOException {
-        FramingViolation violation = scanner.violation();
+        FramingViolation violation = scanner().violation();
         if (!reported) {
             reported = true;
             guarded.refused(violation);
@@ -373,7 +379,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
 
     /** A read once the lingering close is over: the refused body's error, or end of stream. */
     private int afterLingering() throws IOException {
-        FramingViolation violation = scanner.violation();
+        FramingViolation violation = scanner().violation();
         if (violation != null && !violation.inHead()) {
             throw new MalformedBodyException(violation);
         }
@@ -407,16 +413,16 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     void upstreamTerminated() {
-        ReadReadyHandler handler = upstreamHandler;
-        if (handler != null) {
-            handler.terminated();
-        }
+        upstreamHandler().terminated();
     }
 
     void upstreamForceTermination() {
+        upstreamHandler().forceTermination();
+    }
+
+    /** The handler of the layers above: the one set through this conduit, or the source channel's own. */
+    ReadReadyHandler upstreamHandler() {
         ReadReadyHandler handler = upstreamHandler;
-        if (handler != null) {
-            handler.forceTermination();
-        }
+        return handler != null ? handler : new ReadReadyHandler.ChannelListenerHandler<>(connection.getSourceChannel());
     }
 }
