@@ -139,7 +139,12 @@ final class NginxFront implements AutoCloseable {
             }
         }
 
-        /** The next response, read in the background so that a hang fails the test instead of blocking it. */
+        /**
+         * The next response, read on a thread of its own so that a hang fails the test instead of
+         * blocking it. Not the common pool: with one CPU's parallelism (2 CPUs) a response still
+         * being read there, as a held one is, keeps every later read waiting (seen on Temurin 25;
+         * JDK 17's CompletableFuture starts a thread per task when that parallelism is 1).
+         */
         CompletableFuture<RawHttp.Response> response() {
             return CompletableFuture.supplyAsync(() -> {
                 try {
@@ -147,6 +152,10 @@ final class NginxFront implements AutoCloseable {
                 } catch (IOException e) {
                     throw new IllegalStateException(e);
                 }
+            }, task -> {
+                Thread reader = new Thread(task, "nginx-client-read");
+                reader.setDaemon(true);
+                reader.start();
             });
         }
 
