@@ -120,16 +120,21 @@ public final class Http2GoAwayWriter extends AbstractStreamSinkConduit<StreamSin
         if (!writeGoAwayIfBetweenFrames()) {
             return 0;
         }
+        markPositions(srcs, offs, len);
+        long written = next.write(srcs, offs, len);
+        passed(srcs, offs, len, positions, Math.max(written, 0));
+        writeGoAwayIfBetweenFrames();
+        return written;
+    }
+
+    /** Remembers where each of {@code srcs} starts, so {@link #passed} can follow what a gathering write took. */
+    private void markPositions(ByteBuffer[] srcs, int offs, int len) {
         if (positions.length < len) {
             positions = new int[len];
         }
         for (int i = 0; i < len; i++) {
             positions[i] = srcs[offs + i].position();
         }
-        long written = next.write(srcs, offs, len);
-        passed(srcs, offs, len, positions, Math.max(written, 0));
-        writeGoAwayIfBetweenFrames();
-        return written;
     }
 
     @Override
@@ -148,12 +153,7 @@ public final class Http2GoAwayWriter extends AbstractStreamSinkConduit<StreamSin
         if (!writeGoAwayIfBetweenFrames()) {
             return 0;
         }
-        if (positions.length < len) {
-            positions = new int[len];
-        }
-        for (int i = 0; i < len; i++) {
-            positions[i] = srcs[offs + i].position();
-        }
+        markPositions(srcs, offs, len);
         long written = next.writeFinal(srcs, offs, len);
         passed(srcs, offs, len, positions, Math.max(written, 0));
         return written;
