@@ -9,13 +9,14 @@
 #   WRK_SCRIPT is a file in loadtest/wrk (post.lua with BODY_SIZE=..., pipeline.lua with DEPTH=...);
 #   WRKARGS="Connection: close" adds that header to every request; DURATION=2 makes each run 2 s
 #   (default 3): shorter runs, more rounds, when the host's speed drifts within a minute; WARMUP=25
-#   warms each server for 25 s (default 8) before the first round.
+#   warms each server for 25 s (default 8) before the first round. AB_PORT=20300 moves the first
+#   server's port (default 18300; the next servers take the next ports).
 # e.g. loadtest/scripts/ab.sh 8 64 /hello -- \
 #        "old=java -jar /tmp/old.jar --port PORT --admin-port 0" \
 #        "new=java -jar server/target/mpool-server.jar --port PORT --admin-port 0"
 set -euo pipefail
 if [ $# -lt 4 ]; then
-  sed -n '2,14p' "$0"; exit 2
+  sed -n '2,16p' "$0"; exit 2
 fi
 rounds=$1; conns=$2; path=$3; shift 3
 script=""
@@ -25,7 +26,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)"; exit 2; }
 out=$(mktemp)
 names=(); pids=(); ports=()
-port=18300
+port=${AB_PORT:-18300}
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 for spec in "$@"; do
   name=${spec%%=*}; cmd=${spec#*=}; port=$((port + 1))
