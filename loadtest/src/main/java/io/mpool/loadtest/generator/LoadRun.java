@@ -107,10 +107,14 @@ public final class LoadRun {
         String stoppedEarly = null;
         long intervalStart = startMillis;
         int second = 0;
-        while (running.stream().anyMatch(Thread::isAlive)) {
+        boolean ended;
+        do {
             for (Thread thread : running) {
                 thread.join(Math.max(1, 1000 / running.size()));
             }
+            // Seen before the harvest: once every worker has ended, this harvest takes their last
+            // recordings, so the log holds every counted response.
+            ended = running.stream().noneMatch(Thread::isAlive);
             long now = System.currentTimeMillis();
             Histogram interval = new Histogram(Latencies.MAX_MICROS, 3);
             for (LoadWorker worker : workers) {
@@ -159,7 +163,7 @@ public final class LoadRun {
             if (admin != null) {
                 admin.sample();
             }
-        }
+        } while (!ended);
         double seconds = Math.min(System.nanoTime() - start, duration.toNanos() + DRAIN_NANOS) / 1e9;
         double measured = stoppedEarly != null ? Math.max(seconds, 1e-9) : Math.max(duration.toNanos() / 1e9, 1e-9);
         long requests = workers.stream().mapToLong(w -> w.completed.sum()).sum();
