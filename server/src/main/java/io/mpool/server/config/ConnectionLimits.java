@@ -11,7 +11,9 @@ import java.lang.management.OperatingSystemMXBean;
  * resolved when the server starts:
  * <pre>
  *   max-connections      = fd limit - fds open once both listeners are bound
- *                          - {@value #ADMIN_MAX_CONNECTIONS} (admin connections) - {@value #SPARE_FDS} (spare)
+ *                          - {@value #ADMIN_MAX_CONNECTIONS} (admin connections)
+ *                          - {@value #ACCEPT_PIPE_FDS} per accepting IO thread (its accept-turn pipe, made at its first accept)
+ *                          - {@value #SPARE_FDS} (spare)
  *   max-unfinished-heads = min(max-connections / 2, arena-max / (2 * (4096 + buffer-size)))
  *   max-unfinished-heads-per-ip = min(max-unfinished-heads, max({@value #MIN_AUTO_HEADS_PER_IP}, max-unfinished-heads / 4))
  * </pre>
@@ -34,6 +36,11 @@ public record ConnectionLimits(int maxConnections, int maxUnfinishedHeads, int m
     public static final String AUTO = ServerConfig.AUTO;
     /** Connections the admin listener takes at most (its own small limit, outside max-connections). */
     public static final int ADMIN_MAX_CONNECTIONS = 16;
+    /**
+     * Descriptors of the pipe each accepting IO thread opens at its first accept (the accept
+     * turns' wake-up): not open yet when the limits are resolved, so counted here.
+     */
+    public static final int ACCEPT_PIPE_FDS = 2;
     /** Descriptors kept back beyond the ones open at start and the admin listener's. */
     public static final int SPARE_FDS = 64;
     /** max-connections where the JVM does not report a descriptor limit (not a Unix). */
@@ -58,11 +65,13 @@ public record ConnectionLimits(int maxConnections, int maxUnfinishedHeads, int m
      */
     public static ConnectionLimits resolve(ServerConfig config, long fdLimit, long fdsOpen) {
         int adminConnections = config.adminEnabled() ? ADMIN_MAX_CONNECTIONS : 0;
+        // The main worker's IO threads accept, and the admin listener's one thread.
+        int acceptPipes = ACCEPT_PIPE_FDS * (config.ioThreads() + (config.adminEnabled() ? 1 : 0));
         long fdRoom = fdLimit < 0 ? FALLBACK_MAX_CONNECTIONS
-                : fdLimit - fdsOpen - adminConnections - SPARE_FDS;
+                : fdLimit - fdsOpen - adminConnections - acceptPipes - SPARE_FDS;
         String fds = fdLimit < 0 ? "descriptor limit unknown, " + FALLBACK_MAX_CONNECTIONS
                 : "fd limit " + fdLimit + " - " + fdsOpen + " open - " + adminConnections + " admin - "
-                + SPARE_FDS + " spare = " + fdRoom;
+                + acceptPipes + " accept pipes - " + SPARE_FDS + " spare = " + fdRoom;
         int connections;
         String derivation;
         if (config.maxConnections() > 0) {
