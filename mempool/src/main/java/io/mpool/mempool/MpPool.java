@@ -70,7 +70,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #allocateKept}) and {@code current = head}. Nodes are kept: the next request on the same
  * owner allocates without touching the arena. Unlike nginx, cleanups do run at reset: a handler
  * registered for a request must not outlive it. An owner may opt in to keeping a few large blocks
- * across resets ({@link #cacheOnReset}).
+ * across resets ({@link #cacheOnReset}). A reset that follows one with nothing allocated and no
+ * cleanup added in between finds everything as that one left it: it only counts itself (a few
+ * stores to the pool object), so an owner whose request took no memory pays next to nothing.
  *
  * <h2>Release nodes</h2>
  * nginx frees an idle keep-alive connection's header buffer and keeps a small pool; here an idle
@@ -129,6 +131,13 @@ public final class MpPool implements AutoCloseable {
     private final LargeList large;
     private final Cleanups cleanups = new Cleanups();
     private boolean destroyed;
+    /**
+     * Whether anything was allocated or a cleanup added since the last reset: without it a reset
+     * has nothing to release (the nodes, the large list and the cleanups are as the last reset
+     * left them) and touches nothing but this object. A connection whose request took no region
+     * memory resets so on every request.
+     */
+    private boolean usedSinceReset;
 
     private long smallAllocations;
     private long largeAllocations;
@@ -264,6 +273,7 @@ public final class MpPool implements AutoCloseable {
             takeHead(); // an empty pool: any allocation, small or large, takes its head node first
         }
         bytesRequested += size;
+        usedSinceReset = true; // before the arena may refuse: a partial allocation is rewound too
         ByteBuffer result;
         if (size <= max && !debug.noPooling()) {
             result = allocateSmall(size, alignment);
@@ -389,6 +399,7 @@ public final class MpPool implements AutoCloseable {
             throw new IllegalArgumentException("cleanup=null (expected: a Runnable) in " + name());
         }
         cleanups.add(cleanup);
+        usedSinceReset = true;
     }
 
     // ---- reset and destroy ----
@@ -402,6 +413,15 @@ public final class MpPool implements AutoCloseable {
      */
     public void reset() {
         checkLive();
+        resets++;
+        if (!usedSinceReset) {
+            // Nothing to release: the nodes are rewound, the large list and the cleanups empty.
+            if (debug.paranoid()) {
+                checkInvariants();
+            }
+            return;
+        }
+        usedSinceReset = false;
         RuntimeException failure = cleanups.runAll();
         large.releaseAll(true);
         for (Node node = head; node != null; node = node.next) {
@@ -413,7 +433,6 @@ public final class MpPool implements AutoCloseable {
         }
         current = head;
         nodeBytesInUse = keptBytes;
-        resets++;
         if (debug.paranoid()) {
             checkInvariants();
         }
