@@ -45,6 +45,14 @@ final class PoolResetEvent extends Event {
     @Description("Request ends this reset stood for (more than 1: coalesced)")
     int requestsCovered;
 
+    /**
+     * Whether a recording takes these events now: the reset's figures are worth reading only then
+     * (the event object is not allocated: it does not escape).
+     */
+    static boolean enabled() {
+        return new PoolResetEvent().isEnabled();
+    }
+
     static void emit(long connectionId, long bytesInUseBefore, int nodes, int largeFreed, long deferredMicros,
                      int requestsCovered) {
         PoolResetEvent event = new PoolResetEvent();
