@@ -70,9 +70,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #allocateKept}) and {@code current = head}. Nodes are kept: the next request on the same
  * owner allocates without touching the arena. Unlike nginx, cleanups do run at reset: a handler
  * registered for a request must not outlive it. An owner may opt in to keeping a few large blocks
- * across resets ({@link #cacheOnReset}). A reset that follows one with nothing allocated and no
- * cleanup added in between finds everything as that one left it: it only counts itself (a few
- * stores to the pool object), so an owner whose request took no memory pays next to nothing.
+ * across resets ({@link #cacheOnReset}). A reset with nothing allocated and no cleanup added since
+ * the last one only counts itself: an owner whose request took no memory touches no node or list.
  *
  * <h2>Release nodes</h2>
  * nginx frees an idle keep-alive connection's header buffer and keeps a small pool; here an idle
@@ -131,12 +130,7 @@ public final class MpPool implements AutoCloseable {
     private final LargeList large;
     private final Cleanups cleanups = new Cleanups();
     private boolean destroyed;
-    /**
-     * Whether anything was allocated or a cleanup added since the last reset: without it a reset
-     * has nothing to release (the nodes, the large list and the cleanups are as the last reset
-     * left them) and touches nothing but this object. A connection whose request took no region
-     * memory resets so on every request.
-     */
+    /** Whether anything was allocated or a cleanup added since the last reset (else it has nothing to do). */
     private boolean usedSinceReset;
 
     private long smallAllocations;
@@ -414,8 +408,7 @@ public final class MpPool implements AutoCloseable {
     public void reset() {
         checkLive();
         resets++;
-        if (!usedSinceReset) {
-            // Nothing to release: the nodes are rewound, the large list and the cleanups empty.
+        if (!usedSinceReset) { // the nodes are rewound, the large list and the cleanups empty
             if (debug.paranoid()) {
                 checkInvariants();
             }
@@ -577,31 +570,13 @@ public final class MpPool implements AutoCloseable {
      * @throws IllegalStateException naming the pool and the broken invariant
      */
     public void checkInvariants() {
-        PoolInvariants.check(this);
+        PoolInvariants.check(this, head, current, nodeBytesInUse, large);
     }
 
     void checkLive() {
         if (destroyed) {
             throw new IllegalStateException(name() + " is destroyed");
         }
-    }
-
-    // ---- what PoolInvariants reads ----
-
-    Node head() {
-        return head;
-    }
-
-    Node current() {
-        return current;
-    }
-
-    long nodeBytesInUse() {
-        return nodeBytesInUse;
-    }
-
-    LargeList large() {
-        return large;
     }
 
     private static int align(int offset, int alignment) {

@@ -485,11 +485,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (holds != null) {
                 holds.bodiesGone();
             }
-            if (recorded) {
-                resetDone(id(), bytesInUseBefore, nodesBefore, largeBefore, requestEnds);
-            } else {
-                resetCounted();
-            }
+            resetDone(recorded ? id() : 0, bytesInUseBefore, nodesBefore, largeBefore, requestEnds);
         }
     }
 
@@ -500,11 +496,8 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             openHandles = handle.next();
         }
         handle.unlink();
-        if (handle.block() == null) {
-            headBufferOut = false;
-        } else {
-            handle.giveBackBlock(buffer);
-        }
+        handle.giveBackBlock(buffer); // none to give back for the head buffer
+        headBufferOut &= handle.block() != null;
         bufferReturned();
         if (requests() == 0 && openBuffers() == 0 && !isClosing()) {
             // Undertow reads into a buffer before it knows whether bytes have come; a

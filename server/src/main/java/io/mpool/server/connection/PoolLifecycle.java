@@ -76,7 +76,7 @@ abstract class PoolLifecycle {
     /** Whether region holds keep the request's memory (lock held). */
     abstract boolean hasHolds();
 
-    /** Rewinds the request's memory, covering {@code requestEnds} request ends; calls {@link #resetDone} or {@link #resetCounted} (lock held). */
+    /** Rewinds the request's memory, covering {@code requestEnds} request ends; calls {@link #resetDone} (lock held). */
     abstract void resetNow(int requestEnds);
 
     /** Gives every page back (lock held). */
@@ -193,17 +193,12 @@ abstract class PoolLifecycle {
     /**
      * Whether the reset about to run for {@code requestEnds} is recorded beyond its count: in the
      * history (someone looked, a reset waited or covered more than one end) or as a JFR event.
-     * Only then are its figures read ({@link #resetDone}); else {@link #resetCounted()}: the
-     * figures live in objects a request does not otherwise touch (the large list, the connection),
-     * cold cache lines when a thousand connections take turns.
+     * Only then are its figures read for {@link #resetDone} (else it gets zeros): they live in
+     * objects a request does not otherwise touch (the large list, the connection), cold cache
+     * lines when a thousand connections take turns.
      */
     final boolean resetRecorded(int requestEnds) {
         return history != null || requestEnds != 1 || PoolResetEvent.enabled();
-    }
-
-    /** A reset that covered one request end ran, and nobody records it ({@link #resetRecorded}): counted. */
-    final void resetCounted() {
-        stats().poolReset();
     }
 
     /** Connection {@code id}'s reset ran, covering {@code requestEnds}: counted, recorded if anyone looks. */
