@@ -70,7 +70,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #allocateKept}) and {@code current = head}. Nodes are kept: the next request on the same
  * owner allocates without touching the arena. Unlike nginx, cleanups do run at reset: a handler
  * registered for a request must not outlive it. An owner may opt in to keeping a few large blocks
- * across resets ({@link #cacheOnReset}).
+ * across resets ({@link #cacheOnReset}). A reset with nothing allocated and no cleanup added since
+ * the last one only counts itself: an owner whose request took no memory touches no node or list.
  *
  * <h2>Release nodes</h2>
  * nginx frees an idle keep-alive connection's header buffer and keeps a small pool; here an idle
@@ -129,6 +130,8 @@ public final class MpPool implements AutoCloseable {
     private final LargeList large;
     private final Cleanups cleanups = new Cleanups();
     private boolean destroyed;
+    /** Whether anything was allocated or a cleanup added since the last reset (else it has nothing to do). */
+    private boolean usedSinceReset;
 
     private long smallAllocations;
     private long largeAllocations;
@@ -264,6 +267,7 @@ public final class MpPool implements AutoCloseable {
             takeHead(); // an empty pool: any allocation, small or large, takes its head node first
         }
         bytesRequested += size;
+        usedSinceReset = true; // before the arena may refuse: a partial allocation is rewound too
         ByteBuffer result;
         if (size <= max && !debug.noPooling()) {
             result = allocateSmall(size, alignment);
@@ -389,6 +393,7 @@ public final class MpPool implements AutoCloseable {
             throw new IllegalArgumentException("cleanup=null (expected: a Runnable) in " + name());
         }
         cleanups.add(cleanup);
+        usedSinceReset = true;
     }
 
     // ---- reset and destroy ----
@@ -402,6 +407,14 @@ public final class MpPool implements AutoCloseable {
      */
     public void reset() {
         checkLive();
+        resets++;
+        if (!usedSinceReset) { // the nodes are rewound, the large list and the cleanups empty
+            if (debug.paranoid()) {
+                checkInvariants();
+            }
+            return;
+        }
+        usedSinceReset = false;
         RuntimeException failure = cleanups.runAll();
         large.releaseAll(true);
         for (Node node = head; node != null; node = node.next) {
@@ -413,7 +426,6 @@ public final class MpPool implements AutoCloseable {
         }
         current = head;
         nodeBytesInUse = keptBytes;
-        resets++;
         if (debug.paranoid()) {
             checkInvariants();
         }
@@ -558,31 +570,13 @@ public final class MpPool implements AutoCloseable {
      * @throws IllegalStateException naming the pool and the broken invariant
      */
     public void checkInvariants() {
-        PoolInvariants.check(this);
+        PoolInvariants.check(this, head, current, nodeBytesInUse, large);
     }
 
     void checkLive() {
         if (destroyed) {
             throw new IllegalStateException(name() + " is destroyed");
         }
-    }
-
-    // ---- what PoolInvariants reads ----
-
-    Node head() {
-        return head;
-    }
-
-    Node current() {
-        return current;
-    }
-
-    long nodeBytesInUse() {
-        return nodeBytesInUse;
-    }
-
-    LargeList large() {
-        return large;
     }
 
     private static int align(int offset, int alignment) {

@@ -5,17 +5,18 @@ final class PoolInvariants {
     private PoolInvariants() {
     }
 
-    static void check(MpPool pool) {
+    /** Checks {@code pool}, whose internals are {@code head}, {@code current}, its node bytes in use and its large list. */
+    static void check(MpPool pool, Node head, Node current, long nodeBytesInUse, LargeList large) {
         pool.checkLive();
         String name = pool.name();
-        if (pool.head() == null) {
-            checkEmpty(pool, name);
+        if (head == null) {
+            checkEmpty(pool, name, current, nodeBytesInUse, large);
             return;
         }
         long used = 0;
         int count = 0;
         boolean currentSeen = false;
-        for (Node node = pool.head(); node != null; node = node.next) {
+        for (Node node = head; node != null; node = node.next) {
             if (node.last < 0 || node.last > node.end || node.end != MpPool.NODE_SIZE || node.failed < 0) {
                 throw new IllegalStateException(name + ": node " + node.index + " broken: last="
                         + node.last + " end=" + node.end + " failed=" + node.failed);
@@ -23,12 +24,12 @@ final class PoolInvariants {
             if (!node.page.inUse()) {
                 throw new IllegalStateException(name + ": node " + node.index + " page was released");
             }
-            currentSeen |= node == pool.current();
+            currentSeen |= node == current;
             used += node.last;
             count++;
         }
-        if (pool.head().last < pool.keptBytes()) {
-            throw new IllegalStateException(name + ": head node last=" + pool.head().last + " is inside the "
+        if (head.last < pool.keptBytes()) {
+            throw new IllegalStateException(name + ": head node last=" + head.last + " is inside the "
                     + pool.keptBytes() + " kept bytes");
         }
         if (!currentSeen) {
@@ -37,21 +38,20 @@ final class PoolInvariants {
         if (count != pool.nodeCount()) {
             throw new IllegalStateException(name + ": nodeCount=" + pool.nodeCount() + " but chain has " + count);
         }
-        if (used != pool.nodeBytesInUse()) {
-            throw new IllegalStateException(name + ": node bytesInUse=" + pool.nodeBytesInUse()
+        if (used != nodeBytesInUse) {
+            throw new IllegalStateException(name + ": node bytesInUse=" + nodeBytesInUse
                     + " but the nodes account for " + used);
         }
-        pool.large().check(name);
+        large.check(name);
         pool.arena().checkInvariants();
     }
 
     /** A pool whose nodes {@link MpPool#releaseNodes()} gave back holds nothing from the arena. */
-    private static void checkEmpty(MpPool pool, String name) {
-        LargeList large = pool.large();
-        if (pool.current() != null || pool.nodeCount() != 0 || pool.nodeBytesInUse() != 0
+    private static void checkEmpty(MpPool pool, String name, Node current, long nodeBytesInUse, LargeList large) {
+        if (current != null || pool.nodeCount() != 0 || nodeBytesInUse != 0
                 || pool.keptBytes() != 0) {
-            throw new IllegalStateException(name + ": no head node but current=" + pool.current()
-                    + " nodeCount=" + pool.nodeCount() + " node bytesInUse=" + pool.nodeBytesInUse()
+            throw new IllegalStateException(name + ": no head node but current=" + current
+                    + " nodeCount=" + pool.nodeCount() + " node bytesInUse=" + nodeBytesInUse
                     + " keptBytes=" + pool.keptBytes());
         }
         if (large.liveCount() != 0 || large.cachedCount() != 0) {

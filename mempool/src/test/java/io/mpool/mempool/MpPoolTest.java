@@ -167,6 +167,53 @@ class MpPoolTest {
         }
     }
 
+    @Test
+    void aResetAfterACycleThatTookNothingStillCountsAndTheNextCycleIsRewound() {
+        try (MpPool pool = MpPool.create(arena)) {
+            ByteBuffer kept = pool.allocateKept(2048);
+            pool.reset();
+            pool.reset(); // nothing taken in between: only counted
+            assertEquals(2, pool.stats().resets());
+            assertEquals(2048, pool.bytesInUse(), "the kept bytes stay");
+            pool.allocate(100);
+            pool.allocate(100_000);
+            pool.reset();
+            pool.reset();
+            pool.allocate(100);
+            assertEquals(2048 + 100, pool.stats().nodes().get(0).used(), "rewound to just past the kept bytes");
+            assertEquals(0, arena.stats().largeBlocksInUse());
+            assertEquals(2048, kept.capacity());
+            pool.checkInvariants();
+        }
+    }
+
+    @Test
+    void aCleanupAloneMakesTheNextResetRunIt() {
+        try (MpPool pool = MpPool.create(arena)) {
+            pool.reset();
+            List<String> ran = new ArrayList<>();
+            pool.addCleanup(() -> ran.add("cleanup"));
+            pool.reset();
+            assertEquals(List.of("cleanup"), ran);
+            pool.reset();
+            assertEquals(List.of("cleanup"), ran, "once");
+        }
+    }
+
+    @Test
+    void anAllocationTheArenaRefusedIsStillRewoundByTheNextReset() {
+        PageArena tiny = leaks.newArena(PageArena.PAGE_SIZE);
+        try (MpPool pool = MpPool.create(tiny)) {
+            pool.reset(); // nothing taken: the fast way
+            pool.allocate(100);
+            assertThrows(ArenaExhaustedException.class, () -> pool.allocate(4000)); // needs a second node
+            pool.reset();
+            assertEquals(0, pool.bytesInUse());
+            assertEquals(4000, pool.allocate(4000).capacity(), "the head node is whole again");
+            pool.checkInvariants();
+        }
+    }
+
     // ---- large list ----
 
     @Test

@@ -62,10 +62,13 @@ final class BufferHandle implements PooledByteBuffer {
         return block;
     }
 
-    /** Gives the block back to the blocks it came from (lock held); nothing for the head buffer. */
-    void giveBackBlock() {
+    /**
+     * Gives the block back to the blocks it came from, with {@code view}, the buffer this handle
+     * held (lock held); nothing for the head buffer.
+     */
+    void giveBackBlock(ByteBuffer view) {
         if (tier != null) {
-            tier.giveBack(block);
+            tier.giveBack(block, view);
         }
     }
 
@@ -97,7 +100,7 @@ final class BufferHandle implements PooledByteBuffer {
                 return; // idempotent: a second close must not free the buffer twice
             }
             buffer = null;
-            pool.bufferClosed(this);
+            pool.bufferClosed(this, current);
         }
     }
 

@@ -272,7 +272,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
                 ByteBuffer buffer = handle.takeBack(); // stale from now on: any later use throws
                 if (buffer != null) {
-                    handle.giveBackBlock(); // the destroy gives the block back
+                    handle.giveBackBlock(buffer); // the destroy gives the block back
                 }
                 reclaimed++;
             }
@@ -468,9 +468,10 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     @Override
     void resetNow(int requestEnds) {
         MpPool request = pool; // null if the request took no memory since an idle spell
-        long bytesInUseBefore = request == null ? 0 : request.bytesInUse();
-        int nodesBefore = request == null ? 0 : request.nodeCount();
-        int largeBefore = request == null ? 0 : request.largeCount();
+        boolean recorded = resetRecorded(requestEnds); // else its figures are not read: see there
+        long bytesInUseBefore = recorded && request != null ? request.bytesInUse() : 0;
+        int nodesBefore = recorded && request != null ? request.nodeCount() : 0;
+        int largeBefore = recorded && request != null ? request.largeCount() : 0;
         try {
             if (request != null) {
                 request.reset();
@@ -484,22 +485,19 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (holds != null) {
                 holds.bodiesGone();
             }
-            resetDone(id(), bytesInUseBefore, nodesBefore, largeBefore, requestEnds);
+            resetDone(recorded ? id() : 0, bytesInUseBefore, nodesBefore, largeBefore, requestEnds);
         }
     }
 
-    /** Undertow closed {@code handle} (lock held): its block is free for the connection's next buffer. */
-    void bufferClosed(BufferHandle handle) {
+    /** Undertow closed {@code handle} on {@code buffer} (lock held): its block is free for the connection's next buffer. */
+    void bufferClosed(BufferHandle handle, ByteBuffer buffer) {
         assert Thread.holdsLock(this) : "connection " + id() + ": buffer closed without its lock";
         if (openHandles == handle) {
             openHandles = handle.next();
         }
         handle.unlink();
-        if (handle.block() == null) {
-            headBufferOut = false;
-        } else {
-            handle.giveBackBlock();
-        }
+        handle.giveBackBlock(buffer); // none to give back for the head buffer
+        headBufferOut &= handle.block() != null;
         bufferReturned();
         if (requests() == 0 && openBuffers() == 0 && !isClosing()) {
             // Undertow reads into a buffer before it knows whether bytes have come; a

@@ -4,6 +4,7 @@ import io.mpool.mempool.ArenaBlock;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.stats.ServerStats;
+import java.nio.ByteBuffer;
 
 /**
  * Undertow's buffers of one connection: the connection tier of its memory, as nginx keeps a
@@ -40,7 +41,15 @@ final class ConnectionBuffers {
     private final ServerStats stats;
     /** How many free blocks are kept for the next {@link #handOut}: {@link #FREE_MAX} unless {@link #keepFree} said. */
     private int freeMax = FREE_MAX;
-    /** Free blocks; null while there are none (an idle connection holds no array either). */
+    /**
+     * The free block the next {@link #handOut} takes, and its view, or null: kept in this object
+     * so that a connection with one buffer out at a time (a keep-alive request's response) touches
+     * neither the array nor the block per request, two cold cache lines when a thousand
+     * connections take turns.
+     */
+    private ArenaBlock ready;
+    private ByteBuffer readyView;
+    /** Free blocks past {@link #ready}; null while there are none (an idle connection holds no array either). */
     private ArenaBlock[] free;
     private int freeCount;
     private int outCount;
@@ -62,10 +71,15 @@ final class ConnectionBuffers {
             throw new IllegalArgumentException("max=" + max + " (expected: 0.." + FREE_MAX + " free blocks)");
         }
         freeMax = max;
-        while (freeCount > max) {
+        while (freeCount > 0 && freeCount + 1 > max) {
             freeCount--;
             releaseToArena(free[freeCount]);
             free[freeCount] = null;
+        }
+        if (max == 0 && ready != null) {
+            releaseToArena(ready);
+            ready = null;
+            readyView = null;
         }
     }
 
@@ -76,7 +90,7 @@ final class ConnectionBuffers {
 
     /** Whether a block is ready for the next {@link #handOut}, without asking the arena. */
     boolean hasFree() {
-        return freeCount > 0;
+        return ready != null || freeCount > 0;
     }
 
     /** Blocks Undertow holds. */
@@ -95,7 +109,7 @@ final class ConnectionBuffers {
      * @throws ArenaExhaustedException when the arena cannot give it (counted as an arena rejection)
      */
     void reserveOne() {
-        if (freeCount == 0) {
+        if (!hasFree()) {
             push(takeFromArena());
         }
     }
@@ -107,26 +121,40 @@ final class ConnectionBuffers {
      * @throws ArenaExhaustedException when no block is free and the arena cannot give one
      */
     BufferHandle handOut(ConnectionBufferPool connection, BufferHandle next) {
-        ArenaBlock block;
-        if (freeCount > 0) {
-            freeCount--;
-            block = free[freeCount];
-            free[freeCount] = null;
+        ArenaBlock block = ready;
+        ByteBuffer view;
+        if (block != null) {
+            view = readyView.clear();
+            ready = null;
+            readyView = null;
         } else {
-            block = takeFromArena();
+            if (freeCount > 0) {
+                freeCount--;
+                block = free[freeCount];
+                free[freeCount] = null;
+            } else {
+                block = takeFromArena();
+            }
+            // The block's own view: Undertow keeps buffers it wrote in its response conduit's
+            // gather array until its next write, so a view of the connection's own would outlive
+            // the block on every idle connection.
+            view = block.ownerView(size);
         }
         outCount++;
-        // The block's own view: Undertow keeps buffers it wrote in its response conduit's gather
-        // array until its next write, so a view of the connection's own would outlive the block
-        // on every idle connection.
-        return new BufferHandle(connection, block.ownerView(size), block, this, next);
+        return new BufferHandle(connection, view, block, this, next);
     }
 
-    /** Undertow closed the buffer of {@code block} (or its handle was taken back at close). */
-    void giveBack(ArenaBlock block) {
+    /**
+     * Undertow closed {@code view}, the buffer of {@code block} (or its handle was taken back at
+     * close): the block is kept for the next {@link #handOut} while fewer than the most are free.
+     */
+    void giveBack(ArenaBlock block, ByteBuffer view) {
         outCount--;
         assert outCount >= 0 : "more connection buffers given back than handed out: " + block;
-        if (freeCount < freeMax) {
+        if (ready == null && freeMax > 0) {
+            ready = block;
+            readyView = view;
+        } else if (freeCount + 1 < freeMax) {
             push(block);
         } else {
             releaseToArena(block);
@@ -136,6 +164,12 @@ final class ConnectionBuffers {
     /** Gives every free block back to the arena; returns the bytes given back. */
     long releaseFree() {
         long released = 0;
+        if (ready != null) {
+            released += ready.capacity();
+            releaseToArena(ready);
+            ready = null;
+            readyView = null;
+        }
         while (freeCount > 0) {
             freeCount--;
             released += free[freeCount].capacity();

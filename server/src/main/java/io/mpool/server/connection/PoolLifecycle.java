@@ -190,6 +190,17 @@ abstract class PoolLifecycle {
         perRequestReset = false;
     }
 
+    /**
+     * Whether the reset about to run for {@code requestEnds} is recorded beyond its count: in the
+     * history (someone looked, a reset waited or covered more than one end) or as a JFR event.
+     * Only then are its figures read for {@link #resetDone} (else it gets zeros): they live in
+     * objects a request does not otherwise touch (the large list, the connection), cold cache
+     * lines when a thousand connections take turns.
+     */
+    final boolean resetRecorded(int requestEnds) {
+        return history != null || requestEnds != 1 || PoolResetEvent.enabled();
+    }
+
     /** Connection {@code id}'s reset ran, covering {@code requestEnds}: counted, recorded if anyone looks. */
     final void resetDone(long id, long bytesBefore, int nodeCount, int large, int requestEnds) {
         if (history == null && requestEnds == 1) {

@@ -4,6 +4,7 @@ import jdk.jfr.Category;
 import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -44,6 +45,14 @@ final class PoolResetEvent extends Event {
     @Label("Requests Covered")
     @Description("Request ends this reset stood for (more than 1: coalesced)")
     int requestsCovered;
+
+    /**
+     * Whether a recording takes these events now: the reset's figures are worth reading only then.
+     * Until Flight Recorder has started once, a static read; after that, the event's own check.
+     */
+    static boolean enabled() {
+        return FlightRecorder.isInitialized() && new PoolResetEvent().isEnabled();
+    }
 
     static void emit(long connectionId, long bytesInUseBefore, int nodes, int largeFreed, long deferredMicros,
                      int requestsCovered) {
