@@ -37,6 +37,8 @@ public final class H2Compare implements Callable<Integer> {
     static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + H2Compare.class.getName();
     /** The request body of the echo workloads: 64 KB. */
     static final int ECHO_BODY_BYTES = 64 * 1024;
+    /** The request rate assumed for a server's first run on a workload (the warm-up's, unless --warmup 0). */
+    static final double FIRST_GUESS_PER_SECOND = 1_000;
 
     /** One h2load workload: {@code connections} × {@code streams} on {@code path}, over TLS (h2) or not (h2c). */
     record H2Workload(String id, String path, boolean post, int connections, int streams, boolean tls) {
@@ -74,7 +76,9 @@ public final class H2Compare implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds. Default: ${DEFAULT-VALUE}")
     int rounds;
 
-    @Option(names = {"-d", "--duration"}, defaultValue = "5", description = "Seconds per run. Default: ${DEFAULT-VALUE}")
+    @Option(names = {"-d", "--duration"}, defaultValue = "5",
+            description = "Seconds per run, about: each run asks for as many requests as the server's previous run on"
+                    + " the workload answered in this time (h2load -n). Default: ${DEFAULT-VALUE}")
     int duration;
 
     @Option(names = "--warmup", defaultValue = "2",
@@ -114,6 +118,8 @@ public final class H2Compare implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private int portsUsed;
+    /** The last rate (req/s) per server and workload, for the next run's request count. */
+    private final Map<String, Double> rates = new LinkedHashMap<>();
 
     public static void main(String[] args) {
         CommandLine commandLine = new CommandLine(new H2Compare());
@@ -189,9 +195,12 @@ public final class H2Compare implements Callable<Integer> {
                         Pinning pinning) throws IOException, InterruptedException {
         String url = (workload.tls() ? "https" : "http") + "://127.0.0.1:"
                 + (workload.tls() ? server.tlsPort() : server.process().port) + workload.path();
+        String key = name + " " + workload.id();
+        long requests = requestsFor(rates.getOrDefault(key, FIRST_GUESS_PER_SECOND), seconds, workload);
         long before = server.process().cpuTicks();
-        H2load.Result result = H2load.run(url, workload.connections(), workload.streams(), seconds,
+        H2load.Result result = H2load.run(url, workload.connections(), workload.streams(), requests,
                 workload.post() ? body : null, pinning);
+        rates.put(key, result.requestsPerSecond());
         Thread.sleep(Compare.SETTLE_AFTER_RUN.toMillis());
         long after = server.process().cpuTicks();
         String expected = workload.tls() ? "h2" : "h2c";
@@ -203,6 +212,12 @@ public final class H2Compare implements Callable<Integer> {
         return new Run(name, workload, round, result.done(), result.failed(),
                 Measurement.cpuMicrosPerRequest(ticks, result.done()), result.requestsPerSecond(), result.meanMicros(),
                 result.command());
+    }
+
+    /** A run's request count: {@code seconds} at {@code rate}, and at least two full rounds of every stream. */
+    static long requestsFor(double rate, int seconds, H2Workload workload) {
+        long least = 2L * workload.connections() * workload.streams();
+        return Math.max(least, Math.round(rate * seconds));
     }
 
     private Running start(String kind, Pinning pinning, Https.Certificate certificate, Path work)
@@ -324,8 +339,9 @@ public final class H2Compare implements Callable<Integer> {
             md.append(" |\n");
         }
         md.append("\nnginx (1.22) speaks HTTP/2 by `listen ... http2` (h2c: prior knowledge) and answers `/echo` with")
-                .append(" 1 KB after discarding the body. h2load stops each run at its time with streams under way:")
-                .append(" their CPU counts, their requests do not (negligible in runs of seconds at full rate).\n\n")
+                .append(" 1 KB after discarding the body. Each run is h2load `-n` requests, as many as the server")
+                .append(" answered in `--duration` seconds in its previous run on the workload (h2load's timed runs over")
+                .append(" TLS with 64 connections never exit).\n\n")
                 .append("Commands (the last round):\n\n");
         for (Run run : runs) {
             if (run.round() == runs.stream().mapToInt(Run::round).max().orElse(1)) {
