@@ -167,7 +167,7 @@ class Http2StalledStreamTest {
      * A long body in padded DATA frames to a handler that reads it: the whole frame counts against
      * the windows (RFC 9113, 6.1), and the padding, which no read delivers, is given back too. A
      * client that keeps to its windows would otherwise see the stream's window shrink by every
-     * frame's padding until it stalls (a quarter of each frame here is padding).
+     * frame's padding until it stalls (a fifth of each frame here is padding).
      */
     @Test
     void aPaddedBodyHasItsPaddingGivenBackAndArrivesWhole() throws Exception {

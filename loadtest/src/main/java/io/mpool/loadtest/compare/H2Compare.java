@@ -285,7 +285,6 @@ public final class H2Compare implements Callable<Integer> {
                 http {
                     access_log off;
                     keepalive_requests 10000000;
-                    http2_max_requests 10000000;
                     client_body_temp_path body;
                     proxy_temp_path proxy;
                     fastcgi_temp_path fastcgi;
