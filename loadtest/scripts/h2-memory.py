@@ -14,11 +14,11 @@ and nginx with `listen ... http2`. Every connection speaks h2c with prior knowle
 
 Two measurements per server, each after an unmeasured warm-up of the same shape:
   streams   --held connections (default 20), each with S streams held open (S from --streams):
-            a POST /echo announcing 64 KB (content-length) that has sent 512 bytes of it and waits. mpool
-            and stock Undertow have started the exchange (mpool's /echo echoes what came; stock
-            Undertow's receiveFullBytes collects); nginx holds the stream's body buffer until the
-            whole body has come (its /echo is a proxy_pass that is never reached). The figures are
-            what the connections and their streams added, per connection.
+            a POST /echo?mode=full announcing 64 KB (content-length) that has sent 512 bytes of it and
+            waits: each server reads the whole body before it answers (mpool: RequestBody, its copy
+            in the stream's region; stock Undertow: receiveFullBytes, a byte[] of the announced
+            length; nginx: the stream's body buffer, before a proxy_pass that is never reached).
+            The figures are what the connections and their streams added, per connection.
   idle      --idle connections (default 1000), each after one GET /hello, then 3.5 s idle (past
             mpool's once-a-second idle sweep).
 Figures per connection: heap (retained, after a full GC), outside (RSS growth outside the pre-touched
@@ -79,9 +79,9 @@ class Client:
         return stream
 
     def hold(self, count):
-        """COUNT streams, each a POST /echo announcing ANNOUNCED bytes that has sent SENT of them."""
+        """COUNT streams, each a POST /echo?mode=full announcing ANNOUNCED bytes that has sent SENT of them."""
         for _ in range(count):
-            stream = self.request("POST", "/echo", [("content-length", str(ANNOUNCED))], end=False)
+            stream = self.request("POST", "/echo?mode=full", [("content-length", str(ANNOUNCED))], end=False)
             self.h2.send_data(stream, b"x" * SENT)
         self.flush()
 

@@ -108,6 +108,18 @@ class AdminViewHttp2BrowserTest {
             assertTrue(streams.contains("<td class=\"preread\">5.0 KiB</td>"), "stream 3's preread bytes: " + streams);
 
             chromium.screenshot(url, OUTPUT.resolve("admin-view-h2.png"), 1600, 1100);
+
+            long tlsId = fixture.server().registry().pools().stream().filter(c -> c.summary().tls() != null)
+                    .mapToLong(ConnectionBufferPool::id).findFirst().orElseThrow();
+            String tlsUrl = "http://127.0.0.1:" + fixture.server().adminPort() + "/admin/#token=" + TOKEN
+                    + "&select=" + tlsId;
+            String tlsDetail = between(chromium.dumpDom(tlsUrl), "<div id=\"detail-tls\"", "</section>");
+            assertTrue(tlsDetail.startsWith(">"), "the TLS part of the detail is shown: " + tlsDetail);
+            assertTrue(tlsDetail.contains("<b>h2</b> <span>ALPN</span>"), tlsDetail);
+            assertTrue(tlsDetail.contains("<b>" + tls.getSession().getCipherSuite() + "</b> <span>cipher</span>"),
+                    tlsDetail);
+            assertTrue(between(tlsDetail, "<div id=\"detail-streams\"", ">").contains("hidden"),
+                    "no streams table for a connection that is not HTTP/2: " + tlsDetail);
             release.countDown();
             h2.data(1, new byte[0], true);
             h2.data(3, new byte[0], true);
