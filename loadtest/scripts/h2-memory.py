@@ -26,12 +26,14 @@ heap; nginx: master and worker) and, for mpool, pool (arena bytes in use: pages 
 """
 import argparse
 import importlib.util
+import json
 import os
 import socket
 import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 
 try:
     import h2.config
@@ -127,12 +129,14 @@ class Client:
         im.close_all([self.sock])
 
 
+def pools(admin_port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/admin/pools?limit=1000" % admin_port, timeout=30) as answer:
+        return json.load(answer)
+
+
 def live_streams(admin_port):
     """Streams with a live region over every connection, from /admin/pools."""
-    import json
-    import urllib.request
-    with urllib.request.urlopen("http://127.0.0.1:%d/admin/pools?limit=1000" % admin_port, timeout=30) as answer:
-        return sum(c["streams"] for c in json.load(answer)["connections"])
+    return sum(c["streams"] for c in pools(admin_port)["connections"])
 
 
 def reading(server):
@@ -151,12 +155,15 @@ def held(server, connections, streams):
     clients = [Client(server.port) for _ in range(connections)]
     for client in clients:
         client.hold(streams)
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while server.admin_port and live_streams(server.admin_port) < connections * streams:
         if time.time() > deadline:
-            raise SystemExit("%s: not every held stream arrived within 30 s" % server.name)
+            raise SystemExit("%s: not every held stream arrived within 60 s" % server.name)
         time.sleep(0.1)
     time.sleep(1)  # the others: no count to wait for
+    if server.admin_port and pools(server.admin_port)["totals"]["bodySpills"] > 0:
+        print("  warning: mpool spilled bodies to temp files (past --body-memory-total): fewer held streams,"
+              " or a larger --arena-max", flush=True)
     for client in clients:
         client.drain()
     return clients
@@ -204,7 +211,9 @@ def markdown(args, argv, results):
              " -XX:+AlwaysPreTouch, one IO thread; nginx one worker; medians of %d run(s))." % (
                  " ".join(argv), args.heap, args.heap, args.runs), "",
              "Bytes per connection: heap retained after a full GC + growth of the resident set outside the heap"
-             " = total; pool: mpool's arena bytes in use (part of outside).", "",
+             " = total; pool: mpool's arena bytes in use. The arena keeps the pages the warm-up took and hands them"
+             " out again, so mpool's resident set grows by less than its pool: its pool column is what its"
+             " connections hold.", "",
              "| connections | server | heap | outside | total | pool |", "|---|---|---|---|---|---|"]
     for (shape, name), runs in results.items():
         label = "%d idle (one GET each)" % args.idle if shape == "idle" else "%d, %d stream(s) held each" % (
