@@ -33,6 +33,7 @@ final class H2Frames implements AutoCloseable {
     static final int END_STREAM = 0x1;
     static final int ACK = 0x1;
     static final int END_HEADERS = 0x4;
+    static final int PADDED = 0x8;
     static final int NO_ERROR = 0x0;
     static final int PROTOCOL_ERROR = 0x1;
     static final int FLOW_CONTROL_ERROR = 0x3;
@@ -148,6 +149,14 @@ final class H2Frames implements AutoCloseable {
 
     void data(int stream, byte[] bytes, boolean endStream) throws IOException {
         frame(DATA, endStream ? END_STREAM : 0, stream, bytes);
+    }
+
+    /** DATA with {@code padding} bytes of padding (PADDED: a pad length byte, the data, the padding). */
+    void paddedData(int stream, byte[] bytes, int padding, boolean endStream) throws IOException {
+        byte[] payload = new byte[1 + bytes.length + padding];
+        payload[0] = (byte) padding;
+        System.arraycopy(bytes, 0, payload, 1, bytes.length);
+        frame(DATA, PADDED | (endStream ? END_STREAM : 0), stream, payload);
     }
 
     void rstStream(int stream, int code) throws IOException {

@@ -162,4 +162,92 @@ class Http2StalledStreamTest {
             }
         }
     }
+
+    /**
+     * A long body in padded DATA frames to a handler that reads it: the whole frame counts against
+     * the windows (RFC 9113, 6.1), and the padding, which no read delivers, is given back too. A
+     * client that keeps to its windows would otherwise see the stream's window shrink by every
+     * frame's padding until it stalls (a fifth of each frame here is padding).
+     */
+    @Test
+    void aPaddedBodyHasItsPaddingGivenBackAndArrivesWhole() throws Exception {
+        try (H2Frames h2 = new H2Frames(fixture.port(), 10_000)) {
+            h2.headers(1, H2Frames.requestHeaders("POST", "/echo"), false);
+            byte[] echoed = sendPadded(h2, 1, 256 * KILOBYTE, 1_000, 255, true);
+            assertEquals(256 * KILOBYTE, echoed.length);
+            for (int j = 0; j < echoed.length; j++) {
+                if (echoed[j] != (byte) (j * 31)) {
+                    throw new AssertionError("byte " + j + " of the echo: " + echoed[j]);
+                }
+            }
+        }
+    }
+
+    /** Padding is given back even while the handler reads nothing: it takes no room in the stream's region. */
+    @Test
+    void paddingIsGivenBackWhileTheHandlerReadsNothing() throws Exception {
+        try (H2Frames h2 = new H2Frames(fixture.port(), 10_000)) {
+            h2.headers(1, H2Frames.requestHeaders("POST", "/stall"), false);
+            sendPadded(h2, 1, 400, 1, 255, false); // 400 frames of 257 bytes: 100 KB against a 64 KB window
+            StreamSummary stalled = Await.until("the stalled stream's 400 bytes copied", Duration.ofSeconds(10),
+                    () -> connection().detail().streams().get(0), stream -> stream.prereadBytes() == 400);
+            assertTrue(stalled.bytesReserved() <= 2 * MpPool.NODE_SIZE + 16 * KILOBYTE, stalled.toString());
+            release.countDown();
+            h2.data(1, new byte[0], true);
+            assertEquals("read 400", new String(h2.response(1).body(), StandardCharsets.US_ASCII));
+        }
+    }
+
+    /**
+     * Sends {@code total} bytes ({@code (i * 31)} at position i) on {@code stream} in DATA frames of
+     * {@code perFrame} bytes with {@code padding} bytes of padding each, keeping to the windows the
+     * server gives (whole frames count), ending the stream when {@code end}; returns what the
+     * server echoed on it until its end (nothing when not {@code end}). A window the server never
+     * opens again ends in the read's timeout.
+     */
+    private static byte[] sendPadded(H2Frames h2, int stream, int total, int perFrame, int padding, boolean end)
+            throws Exception {
+        long streamWindow = H2Frames.DEFAULT_WINDOW;
+        long connectionWindow = H2Frames.DEFAULT_WINDOW;
+        int sent = 0;
+        ByteArrayOutputStream echoed = new ByteArrayOutputStream();
+        while (true) {
+            int next = Math.min(perFrame, total - sent);
+            int frameLength = 1 + next + padding;
+            if (sent < total && frameLength <= Math.min(streamWindow, connectionWindow)) {
+                byte[] block = new byte[next];
+                for (int j = 0; j < next; j++) {
+                    block[j] = (byte) ((sent + j) * 31);
+                }
+                h2.paddedData(stream, block, padding, end && sent + next == total);
+                sent += next;
+                streamWindow -= frameLength;
+                connectionWindow -= frameLength;
+                continue;
+            }
+            if (sent == total && !end) {
+                return echoed.toByteArray();
+            }
+            H2Frames.Frame frame = h2.read();
+            assertTrue(frame != null && frame.type() != H2Frames.RST_STREAM && frame.type() != H2Frames.GOAWAY,
+                    "the stream goes on: " + frame);
+            if (frame.type() == H2Frames.WINDOW_UPDATE) {
+                long increment = frame.errorCode() & 0x7fff_ffffL; // the same four bytes
+                if (frame.stream() == 0) {
+                    connectionWindow += increment;
+                } else {
+                    streamWindow += increment;
+                }
+            } else if (frame.type() == H2Frames.DATA && frame.stream() == stream) {
+                echoed.writeBytes(frame.payload());
+                if (frame.payload().length > 0) {
+                    h2.windowUpdate(0, frame.payload().length);
+                    h2.windowUpdate(stream, frame.payload().length);
+                }
+                if ((frame.flags() & H2Frames.END_STREAM) != 0) {
+                    return echoed.toByteArray();
+                }
+            }
+        }
+    }
 }

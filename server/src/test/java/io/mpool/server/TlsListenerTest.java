@@ -269,6 +269,7 @@ class TlsListenerTest {
             assertNotNull(summary.tls(), summary.toString());
             assertEquals(socket.getSession().getProtocol(), summary.tls().protocol());
             assertEquals(socket.getSession().getCipherSuite(), summary.tls().cipherSuite());
+            assertEquals("", summary.tls().alpn(), "the client offered no ALPN protocol");
             assertTrue(summary.tls().handshakeMicros() > 0, summary.toString());
             // The engine's blocks came from this connection's pool and are booked to it.
             assertTrue(summary.tls().bufferBytes() >= socket.getSession().getPacketBufferSize(), summary.toString());

@@ -90,7 +90,8 @@ public final class Compare implements Callable<Integer> {
     List<String> servers;
 
     @Option(names = "--tools", split = ",", defaultValue = "wrk,mpool",
-            description = "Load tools: wrk (skipped when not installed), mpool (our generator, in this JVM). Default: ${DEFAULT-VALUE}")
+            description = "Load tools: wrk (skipped when not installed), mpool (our generator, in this JVM); HTTP/2 with"
+                    + " h2load is H2Compare. Default: ${DEFAULT-VALUE}")
     List<String> tools;
 
     @Option(names = "--io-threads", split = ",", defaultValue = "1", paramLabel = "N",
@@ -234,7 +235,8 @@ public final class Compare implements Callable<Integer> {
             activeTools.add("mpool");
         }
         if (activeTools.isEmpty()) {
-            throw new IllegalArgumentException("--tools=" + String.join(",", tools) + " (expected: wrk (installed) and/or mpool)");
+            throw new IllegalArgumentException("--tools=" + String.join(",", tools) + " (expected: wrk (installed) and/or mpool;"
+                    + " HTTP/2 with h2load: " + H2Compare.COMMAND_PREFIX + ")");
         }
         List<String> sections = new ArrayList<>();
         for (Path include : includes) { // read first: a missing file fails before minutes of runs

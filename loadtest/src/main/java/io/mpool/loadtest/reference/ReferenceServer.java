@@ -34,7 +34,9 @@ import java.util.zip.CRC32;
  * it serves the same routes over HTTPS too ({@code Undertow.builder().addHttpsListener}). With
  * {@code -Dreference.idleTimeoutMillis=N} it closes a connection idle between requests after N ms
  * instead of Undertow's 60 s ({@code UndertowOptions.NO_REQUEST_TIMEOUT}), as a measurement that
- * holds connections open for longer needs.
+ * holds connections open for longer needs. With {@code -Dreference.http2=true} both listeners speak
+ * HTTP/2 too ({@code UndertowOptions.ENABLE_HTTP2}: h2 by ALPN on the HTTPS one, h2c with prior
+ * knowledge or {@code Upgrade} on the plain one), as a user turns it on.
  */
 public final class ReferenceServer {
     private static final JsonFactory JSON = JsonFactory.builder().build();
@@ -45,6 +47,7 @@ public final class ReferenceServer {
     static final String TLS_CERT = "reference.tls.cert";
     static final String TLS_KEY = "reference.tls.key";
     static final String IDLE_TIMEOUT_MILLIS = "reference.idleTimeoutMillis";
+    static final String HTTP2 = "reference.http2";
 
     private ReferenceServer() {
     }
@@ -61,6 +64,9 @@ public final class ReferenceServer {
         Integer idleTimeoutMillis = Integer.getInteger(IDLE_TIMEOUT_MILLIS);
         if (idleTimeoutMillis != null) {
             builder.setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, idleTimeoutMillis);
+        }
+        if (Boolean.getBoolean(HTTP2)) {
+            builder.setServerOption(UndertowOptions.ENABLE_HTTP2, true);
         }
         String tlsPort = System.getProperty(TLS_PORT);
         if (tlsPort != null) {
@@ -125,6 +131,7 @@ public final class ReferenceServer {
         System.out.println("reference Undertow listening on 127.0.0.1:" + port
                 + (tlsPort != null ? " and https://127.0.0.1:" + tlsPort : "")
                 + (args.length > 1 ? " with " + args[1] + " IO thread(s)" : "")
+                + (Boolean.getBoolean(HTTP2) ? ", HTTP/2 on" : "")
                 + (admin != null ? ", " + ReferenceAdmin.describe(admin.getAddress().getPort()) : ""));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();

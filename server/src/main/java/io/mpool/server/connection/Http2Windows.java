@@ -24,7 +24,7 @@ final class Http2Windows {
      * What Undertow is told of a prereading stream's receive window: it sends a WINDOW_UPDATE when
      * the window falls below half its initial size, which from here takes a gigabyte read.
      */
-    private static final int HELD_OPEN = Integer.MAX_VALUE / 2;
+    static final int HELD_OPEN = Integer.MAX_VALUE / 2;
 
     static {
         try {
@@ -53,6 +53,16 @@ final class Http2Windows {
     /** Whether {@code stream}'s send window is used up: its DATA waits for the peer. */
     static boolean streamExhausted(Http2StreamSinkChannel stream) {
         return (int) STREAM_WINDOW.getOpaque(stream) <= 0;
+    }
+
+    /**
+     * What Undertow counts as left of {@code stream}'s receive window: the initial window, or
+     * {@link #HELD_OPEN} once held open, less what it has counted since: the bytes read and each
+     * padded DATA frame's padding and pad length byte, which it counts as the frame's header is
+     * handled ({@code Http2StreamSourceChannel.handleHeaderData}) and never delivers.
+     */
+    static int receiveWindow(Http2StreamSourceChannel stream) {
+        return (int) STREAM_RECEIVE_WINDOW.getOpaque(stream);
     }
 
     /** Undertow will send no WINDOW_UPDATE for {@code stream}: its reader sends them (on the stream's IO thread or reader). */

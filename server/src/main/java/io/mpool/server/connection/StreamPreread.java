@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
+import org.xnio.IoUtils;
 import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
 import org.xnio.channels.Channels;
@@ -37,6 +38,14 @@ import org.xnio.conduits.StreamSourceConduit;
  * control and its stream is reset with FLOW_CONTROL_ERROR. (The connection's window is still
  * Undertow's, opened as bytes are copied: what each stream may send is bounded by its own.)
  *
+ * <p>Padding: a padded DATA frame counts whole against the windows (RFC 9113, 6.1: the pad length
+ * byte and the padding too), but its padding is never delivered, so no read would ever give it
+ * back and the client's window would shrink by it for good, until a long padded body stalls.
+ * Undertow counts a frame's padding as its header is handled (on the connection's window, where
+ * it also gives it back, and on the stream's, held open here): the copy reads that count off the
+ * stream's window after each read ({@link Http2Windows#receiveWindow}) and gives the padding back
+ * with the next WINDOW_UPDATE, whether or not the exchange reads.
+ *
  * <p>Threads: the copy runs on the connection's IO thread; the exchange reads on the IO thread or
  * a worker (blocking). Both under this object's lock; {@link #awaitReadable} waits on it.
  */
@@ -59,10 +68,11 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
     private final ArrayDeque<ByteBuffer> spare = new ArrayDeque<>();
     /** Bytes copied and not yet read by the exchange (volatile: the admin view reads it under the connection's lock). */
     private volatile long buffered;
-    /** Bytes received and bytes the client was allowed (the initial window plus every update). */
+    /** Bytes received (padding too) and bytes the client was allowed (the initial window plus every update). */
     private long received;
     private long granted;
-    private int readSinceUpdate;
+    /** Bytes read by the exchange, and padding, not given back yet: the next WINDOW_UPDATE's increment. */
+    private int owedSinceUpdate;
     /** A WINDOW_UPDATE to send once the lock is let go (sent outside it: Undertow takes its own locks). */
     private int updateDue;
     private boolean sourceEnded;
@@ -85,7 +95,11 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
 
     /** Starts copying: from now on the stream's DATA is taken as it comes. */
     void start() {
+        int paddingBefore = window - Http2Windows.receiveWindow(source); // nothing was read before the copy
         Http2Windows.holdReceiveWindowOpen(source);
+        synchronized (this) {
+            padding(paddingBefore);
+        }
         source.getReadSetter().set(this);
         source.resumeReads();
     }
@@ -95,6 +109,7 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
     @Override
     public void handleEvent(Channel ignored) {
         boolean ready;
+        int update;
         synchronized (this) {
             if (closed) {
                 drainAfterClose();
@@ -106,10 +121,24 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
                 fail(e instanceof IOException io ? io : new IOException(e));
             }
             ready = (buffered > 0 || sourceEnded || failure != null);
+            update = failure == null ? updateDue : 0;
+            updateDue = 0;
             notifyAll();
+        }
+        if (update > 0) {
+            giveBackPadding(update);
         }
         if (ready) {
             readReady();
+        }
+    }
+
+    private void giveBackPadding(int update) {
+        try {
+            channel.sendUpdateWindowSize(streamId, update);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "HTTP/2 stream " + streamId + ": its WINDOW_UPDATE failed", e);
+            IoUtils.safeClose(channel); // as Undertow does when it gives padding back and cannot
         }
     }
 
@@ -118,7 +147,12 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
             ByteBuffer chunk = chunkWithRoom();
             ByteBuffer free = chunk.duplicate().position(chunk.limit()).limit(chunk.capacity());
             int read = source.read(free);
+            int counted = Http2Windows.HELD_OPEN - Http2Windows.receiveWindow(source); // the bytes read and padding
             Http2Windows.holdReceiveWindowOpen(source);
+            padding(counted - Math.max(read, 0));
+            if (failure != null) {
+                return;
+            }
             if (read == -1) {
                 sourceEnded = true;
                 source.suspendReads();
@@ -130,12 +164,47 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
             chunk.limit(chunk.limit() + read);
             buffered += read;
             received += read;
-            if (received > granted) {
-                channel.sendRstStream(streamId, Http2Channel.ERROR_FLOW_CONTROL_ERROR);
-                fail(new IOException("stream " + streamId + " sent " + received + " bytes with a window of "
-                        + granted + " (flow control)"));
+            if (!withinWindow()) {
                 return;
             }
+        }
+    }
+
+    /** Whether the client kept to the stream's window; if not, the stream is reset (lock held). */
+    private boolean withinWindow() {
+        if (received <= granted) {
+            return true;
+        }
+        channel.sendRstStream(streamId, Http2Channel.ERROR_FLOW_CONTROL_ERROR);
+        fail(new IOException("stream " + streamId + " sent " + received + " bytes with a window of "
+                + granted + " (flow control)"));
+        return false;
+    }
+
+    /**
+     * {@code bytes} of padding (and pad length bytes) came: they used the window and are given back
+     * at once, since no read will deliver them (lock held).
+     */
+    private void padding(int bytes) {
+        if (bytes <= 0) {
+            return;
+        }
+        received += bytes;
+        if (withinWindow()) {
+            giveBack(bytes);
+        }
+    }
+
+    /**
+     * Gives {@code bytes} of the window back to the client: a WINDOW_UPDATE is due once half the
+     * window is to be given back (Undertow's rule), none after the body's end (lock held).
+     */
+    private void giveBack(int bytes) {
+        owedSinceUpdate += bytes;
+        if (owedSinceUpdate >= window / 2 && !sourceEnded) {
+            granted += owedSinceUpdate;
+            updateDue += owedSinceUpdate;
+            owedSinceUpdate = 0;
         }
     }
 
@@ -257,12 +326,7 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
             return sourceEnded ? -1 : 0;
         }
         buffered -= total;
-        readSinceUpdate += total;
-        if (readSinceUpdate >= window / 2 && !sourceEnded) {
-            granted += readSinceUpdate;
-            updateDue += readSinceUpdate;
-            readSinceUpdate = 0;
-        }
+        giveBack(total);
         return total;
     }
 

@@ -8,6 +8,9 @@ public interface TlsDescription {
     /** The negotiated cipher suite, or null while the handshake runs. */
     String cipherSuite();
 
+    /** What ALPN agreed on ({@code h2}, {@code http/1.1}), "" when the client offered none, null while the handshake runs. */
+    String applicationProtocol();
+
     /** How long the handshake took in microseconds, or -1 while it runs. */
     long handshakeMicros();
 

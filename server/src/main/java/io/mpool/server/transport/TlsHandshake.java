@@ -1,6 +1,7 @@
 package io.mpool.server.transport;
 
 import io.mpool.server.stats.ServerStats;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
 import javax.net.ssl.SSLSession;
 import org.xnio.IoUtils;
 import org.xnio.ssl.SslConnection;
@@ -20,6 +21,7 @@ public final class TlsHandshake implements TlsDescription {
     private volatile long finishedNanos;
     private volatile String protocol;
     private volatile String cipherSuite;
+    private volatile String applicationProtocol;
     private boolean closeCounted;
     /** What runs when the handshake finished ({@link #whenFinished}); null: nothing. */
     private volatile Runnable onFinished;
@@ -41,6 +43,7 @@ public final class TlsHandshake implements TlsDescription {
             protocol = session.getProtocol();
             cipherSuite = session.getCipherSuite();
         }
+        applicationProtocol = UndertowXnioSsl.getSslEngine(connection).getApplicationProtocol();
         finishedNanos = Math.max(1, System.nanoTime());
         stats.tlsHandshakeFinished();
         Runnable action = onFinished;
@@ -94,6 +97,11 @@ public final class TlsHandshake implements TlsDescription {
     @Override
     public String cipherSuite() {
         return cipherSuite;
+    }
+
+    @Override
+    public String applicationProtocol() {
+        return applicationProtocol;
     }
 
     @Override
