@@ -57,8 +57,9 @@ public final class TlsPacketBuffers implements ByteBufferPool {
     /** The session and the arena bytes of the blocks, out and free (connection lock held). */
     TlsSummary summary() {
         TlsDescription session = description;
-        return session == null ? new TlsSummary(null, null, -1, blocks.bytes())
-                : new TlsSummary(session.protocol(), session.cipherSuite(), session.handshakeMicros(), blocks.bytes());
+        return session == null ? new TlsSummary(null, null, false, -1, blocks.bytes())
+                : new TlsSummary(session.protocol(), session.cipherSuite(), session.resumed(), session.handshakeMicros(),
+                        blocks.bytes());
     }
 
     @Override

@@ -8,6 +8,9 @@ public interface TlsDescription {
     /** The negotiated cipher suite, or null while the handshake runs. */
     String cipherSuite();
 
+    /** Whether the handshake resumed an earlier session; false while it runs. */
+    boolean resumed();
+
     /** How long the handshake took in microseconds, or -1 while it runs. */
     long handshakeMicros();
 

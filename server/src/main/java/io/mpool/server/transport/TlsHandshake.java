@@ -15,11 +15,17 @@ public final class TlsHandshake implements TlsDescription {
     private final SslConnection connection;
     private final ServerStats stats;
     private final long startedNanos = System.nanoTime();
+    /**
+     * The wall clock when the handshake started, in the unit of {@link SSLSession#getCreationTime()}:
+     * a session created before it was resumed ({@link #handshakeFinished}).
+     */
+    private final long startedMillis = System.currentTimeMillis();
     private final long timeoutNanos;
     /** 0 until the handshake finished. */
     private volatile long finishedNanos;
     private volatile String protocol;
     private volatile String cipherSuite;
+    private volatile boolean resumed;
     private boolean closeCounted;
     /** What runs when the handshake finished ({@link #whenFinished}); null: nothing. */
     private volatile Runnable onFinished;
@@ -40,9 +46,13 @@ public final class TlsHandshake implements TlsDescription {
         if (session != null) {
             protocol = session.getProtocol();
             cipherSuite = session.getCipherSuite();
+            resumed = session.getCreationTime() < startedMillis;
         }
         finishedNanos = Math.max(1, System.nanoTime());
         stats.tlsHandshakeFinished();
+        if (resumed) {
+            stats.tlsSessionResumed();
+        }
         Runnable action = onFinished;
         if (action != null) {
             action.run();
@@ -94,6 +104,18 @@ public final class TlsHandshake implements TlsDescription {
     @Override
     public String cipherSuite() {
         return cipherSuite;
+    }
+
+    /**
+     * Whether the handshake resumed an earlier session (a TLS 1.2 session id or ticket, a TLS 1.3
+     * pre-shared key) instead of a full handshake. JSSE does not say so on the server's side; a
+     * resumed session is one it made before this handshake began: its creation time, kept in a
+     * session cache and in a ticket alike, is older than this handshake, where a full handshake makes
+     * its session while it runs.
+     */
+    @Override
+    public boolean resumed() {
+        return resumed;
     }
 
     @Override
