@@ -2,6 +2,7 @@ package io.mpool.server.transport;
 
 import io.mpool.server.stats.ServerStats;
 import javax.net.ssl.SSLSession;
+import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.ssl.SslConnection;
 
@@ -11,31 +12,36 @@ import org.xnio.ssl.SslConnection;
  * without a timer per connection. A connection closed before its handshake finished counts as a
  * handshake failure (a timeout, plain HTTP or random bytes, a client that gave up).
  */
-public final class TlsHandshake implements TlsDescription {
+public final class TlsHandshake implements TlsDescription, ChannelListener<SslConnection> {
     private final SslConnection connection;
-    private final ServerStats stats;
+    /** The listener's TLS: its counters and handshake timeout, shared by its connections. */
+    private final TlsWrapping wrapping;
     private final long startedNanos = System.nanoTime();
     /**
      * The wall clock when the handshake started, in the unit of {@link SSLSession#getCreationTime()}:
      * a session created before it was resumed ({@link #handshakeFinished}).
      */
     private final long startedMillis = System.currentTimeMillis();
-    private final long timeoutNanos;
     /** 0 until the handshake finished. */
     private volatile long finishedNanos;
     private volatile String protocol;
     private volatile String cipherSuite;
     private volatile boolean resumed;
     private boolean closeCounted;
-    /** What runs when the handshake finished ({@link #whenFinished}); null: nothing. */
+    /** What runs when the handshake finished ({@link #whenFinished}); null: nothing, or it ran. */
     private volatile Runnable onFinished;
 
     /** Watches the handshake of {@code connection} from now on; call before its first read. */
-    public TlsHandshake(SslConnection connection, long timeoutNanos, ServerStats stats) {
+    TlsHandshake(SslConnection connection, TlsWrapping wrapping) {
         this.connection = connection;
-        this.timeoutNanos = timeoutNanos;
-        this.stats = stats;
-        connection.getHandshakeSetter().set(c -> handshakeFinished());
+        this.wrapping = wrapping;
+        connection.getHandshakeSetter().set(this); // itself, not a lambda: one object less per connection
+    }
+
+    /** Undertow's handshake listener: the handshake finished. */
+    @Override
+    public void handleEvent(SslConnection finished) {
+        handshakeFinished();
     }
 
     private void handshakeFinished() {
@@ -49,12 +55,14 @@ public final class TlsHandshake implements TlsDescription {
             resumed = session.getCreationTime() < startedMillis;
         }
         finishedNanos = Math.max(1, System.nanoTime());
+        ServerStats stats = wrapping.stats();
         stats.tlsHandshakeFinished();
         if (resumed) {
             stats.tlsSessionResumed();
         }
         Runnable action = onFinished;
         if (action != null) {
+            onFinished = null; // it runs once: an idle connection does not keep it
             action.run();
         }
     }
@@ -75,10 +83,10 @@ public final class TlsHandshake implements TlsDescription {
      * @return true if it was closed
      */
     public boolean checkTimeout(long now) {
-        if (finishedNanos != 0 || now - startedNanos <= timeoutNanos || !connection.isOpen()) {
+        if (finishedNanos != 0 || now - startedNanos <= wrapping.handshakeTimeoutNanos() || !connection.isOpen()) {
             return false;
         }
-        stats.tlsHandshakeTimedOut();
+        wrapping.stats().tlsHandshakeTimedOut();
         IoUtils.safeClose(connection);
         return true;
     }
@@ -86,7 +94,7 @@ public final class TlsHandshake implements TlsDescription {
     /** The connection closed: a handshake that had not finished failed (counted once). */
     public synchronized void connectionClosed() {
         if (!closeCounted && finishedNanos == 0) {
-            stats.tlsHandshakeFailed();
+            wrapping.stats().tlsHandshakeFailed();
         }
         closeCounted = true;
     }
