@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -32,10 +33,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
@@ -387,6 +392,63 @@ class TlsListenerTest {
             assertEquals(protocol, fixture.server().registry().pools().get(0).summary().tls().protocol());
         }
         fixture.awaitAllPoolsDestroyed();
+    }
+
+    /**
+     * An idle TLS connection drops its emptied request pool as a plain one does: nothing the
+     * connection keeps (the engine's packet-buffer tier among it) refers to that pool any more.
+     */
+    @Test
+    void anIdleTlsConnectionKeepsNoReferenceToItsDroppedRequestPool() throws Exception {
+        try (SSLSocket socket = tlsSocket()) {
+            socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"));
+            Object connection = fixture.server().registry().pools().get(0);
+            Field poolField = connection.getClass().getDeclaredField("pool");
+            poolField.setAccessible(true);
+            Object requestPool = poolField.get(connection);
+            assertNotNull(requestPool, "the request's pool right after the request");
+            awaitNothingHeld("after a request");
+            assertNull(poolField.get(connection), "the idle connection dropped its pool");
+            assertFalse(reaches(connection, requestPool), "the idle connection still refers to its dropped pool");
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    /**
+     * Whether {@code target} is reachable from {@code from} through the fields of the server's own
+     * connection-level objects (package {@code io.mpool.server.connection}: the connection's pool,
+     * its buffer tiers, its TLS packet buffers), which is where a dropped pool could be kept.
+     */
+    private static boolean reaches(Object from, Object target) throws IllegalAccessException {
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Object> next = new ArrayDeque<>(List.of(from));
+        while (!next.isEmpty()) {
+            Object object = next.poll();
+            if (object == target) {
+                return true;
+            }
+            if (!seen.add(object) || !inConnectionPackage(object.getClass())) {
+                continue;
+            }
+            for (Class<?> type = object.getClass(); inConnectionPackage(type); type = type.getSuperclass()) {
+                for (Field field : type.getDeclaredFields()) {
+                    if (!field.getType().isPrimitive() && !Modifier.isStatic(field.getModifiers())) {
+                        field.setAccessible(true);
+                        Object value = field.get(object);
+                        if (value != null) {
+                            next.add(value);
+                        }
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean inConnectionPackage(Class<?> type) {
+        return type.getPackageName().equals("io.mpool.server.connection") && !type.isEnum();
     }
 
     private void awaitNothingHeld(String when) {
