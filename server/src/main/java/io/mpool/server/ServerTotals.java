@@ -31,6 +31,8 @@ import io.mpool.server.stats.ServerMetric;
  * @param tlsHandshakes           TLS handshakes finished on the HTTPS listener
  * @param tlsHandshakeFailures    HTTPS connections closed before their handshake finished
  * @param tlsHandshakeTimeouts    of those, the ones closed by the handshake timeout
+ * @param tlsSessionsResumed      of the finished handshakes, those that resumed an earlier session
+ *                                (TLS 1.2 session id or ticket, TLS 1.3 pre-shared key)
  * @param certificateReloads      times the HTTPS certificate was read again after its files changed
  * @param certificateReloadFailures changes of those files refused (logged; the certificate in use kept)
  * @param h2Streams               HTTP/2 streams opened (each with a region of its own)
@@ -51,7 +53,8 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                            long bodySpills, long bodySpillBytes, long bodyTempFilesLive, long retainsLeaked,
                            long connectionsOpen, long unfinishedHeads, long connectionLimitRefusals,
                            long unfinishedHeadRefusals, long tlsHandshakes, long tlsHandshakeFailures,
-                           long tlsHandshakeTimeouts, long certificateReloads, long certificateReloadFailures,
+                           long tlsHandshakeTimeouts, long tlsSessionsResumed, long certificateReloads,
+                           long certificateReloadFailures,
                            long h2Streams, long h2StreamsResetByPeer,
                            long h2StreamsRefused, long h2CalmGoaways, long h2RapidResets,
                            long h2ContinuationFloods, long h2ControlFloods, long h2EmptyFrameFloods) {
@@ -69,7 +72,7 @@ public record ServerTotals(long poolsCreated, long poolsDestroyed, long poolsLiv
                 m.framingRefusals(), m.blockingRefusals(), m.orphanedBuffersReclaimed(), m.bodyTooLarge(),
                 m.bodySpills(), m.bodySpillBytes(), m.bodyTempFilesLive(), m.retainsLeaked(), m.connectionsOpen(),
                 m.unfinishedHeads(), m.connectionLimitRefusals(), m.unfinishedHeadRefusals(), m.tlsHandshakes(),
-                m.tlsHandshakeFailures(), m.tlsHandshakeTimeouts(), m.certificateReloads(),
+                m.tlsHandshakeFailures(), m.tlsHandshakeTimeouts(), m.tlsSessionsResumed(), m.certificateReloads(),
                 m.certificateReloadFailures(), m.h2Streams(), m.h2StreamsResetByPeer(), m.h2StreamsRefused(),
                 m.h2CalmGoaways(), m.h2CalmGoaways(H2Flood.RAPID_RESET), m.h2CalmGoaways(H2Flood.CONTINUATION),
                 m.h2CalmGoaways(H2Flood.CONTROL), m.h2CalmGoaways(H2Flood.EMPTY_FRAME));

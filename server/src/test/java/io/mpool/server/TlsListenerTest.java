@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.testing.Await;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -31,9 +33,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToLongFunction;
@@ -288,6 +295,52 @@ class TlsListenerTest {
         assertEquals(0, totals.arenaRejections());
     }
 
+    /**
+     * A client that connects again with the same SSLContext resumes its session (TLS 1.3: the
+     * ticket's pre-shared key; TLS 1.2: the session id): counted once, and shown on that connection
+     * only; the first, full handshake is not.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+    void aResumedSessionIsCountedAndShownOnItsConnection(String protocol) throws Exception {
+        SSLContext client = certificates().clientContext();
+        try (SSLSocket full = helloOver(client, protocol)) {
+            assertEquals(0, fixture.server().totals().tlsSessionsResumed(), fixture.server().totals().toString());
+            try (SSLSocket resumed = helloOver(client, protocol)) {
+                // The client's own view: the first connection's session, made before the second one.
+                assertEquals(full.getSession().getCreationTime(), resumed.getSession().getCreationTime());
+                ServerTotals totals = fixture.server().totals();
+                assertEquals(2, totals.tlsHandshakes(), totals.toString());
+                assertEquals(1, totals.tlsSessionsResumed(), totals.toString());
+                List<Boolean> flags = fixture.server().registry().pools().stream()
+                        .map(connection -> connection.summary().tls().resumed()).sorted().toList();
+                assertEquals(List.of(false, true), flags);
+                // The same on /admin/pools and /metrics.
+                JsonNode pools = fixture.admin("/admin/pools", null).json();
+                assertEquals(1, pools.path("totals").path("tlsSessionsResumed").asLong(), pools.toString());
+                List<Boolean> shown = new ArrayList<>();
+                pools.path("connections").forEach(row -> shown.add(row.path("tls").path("resumed").asBoolean()));
+                assertEquals(List.of(false, true), shown.stream().sorted().toList(), pools.toString());
+                try (RawHttp admin = new RawHttp(fixture.server().adminPort())) {
+                    PrometheusText metrics = PrometheusText.parse(admin.exchange(RawHttp.get("/metrics")).text());
+                    assertEquals(1, metrics.count("mpool_tls_sessions_resumed_total"));
+                }
+            }
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    /** A connection over {@code context} that has had one {@code /hello} (and with it, TLS 1.3's ticket). */
+    private SSLSocket helloOver(SSLContext context, String protocol) throws IOException {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", fixture.server().tlsPort());
+        socket.setEnabledProtocols(new String[] {protocol});
+        socket.setSoTimeout((int) WAIT.toMillis());
+        socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"));
+        return socket;
+    }
+
     /** ALPN: the server's first choice the client offers (h2 before http/1.1), and none of ours is refused. */
     @Test
     void alpnPicksTheServersFirstChoiceAmongTheOfferedAndRefusesNoneOfOurs() throws Exception {
@@ -340,6 +393,63 @@ class TlsListenerTest {
             assertEquals(protocol, fixture.server().registry().pools().get(0).summary().tls().protocol());
         }
         fixture.awaitAllPoolsDestroyed();
+    }
+
+    /**
+     * An idle TLS connection drops its emptied request pool as a plain one does: nothing the
+     * connection keeps (the engine's packet-buffer tier among it) refers to that pool any more.
+     */
+    @Test
+    void anIdleTlsConnectionKeepsNoReferenceToItsDroppedRequestPool() throws Exception {
+        try (SSLSocket socket = tlsSocket()) {
+            socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"));
+            Object connection = fixture.server().registry().pools().get(0);
+            Field poolField = connection.getClass().getDeclaredField("pool");
+            poolField.setAccessible(true);
+            Object requestPool = poolField.get(connection);
+            assertNotNull(requestPool, "the request's pool right after the request");
+            awaitNothingHeld("after a request");
+            assertNull(poolField.get(connection), "the idle connection dropped its pool");
+            assertFalse(reaches(connection, requestPool), "the idle connection still refers to its dropped pool");
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    /**
+     * Whether {@code target} is reachable from {@code from} through the fields of the server's own
+     * connection-level objects (package {@code io.mpool.server.connection}: the connection's pool,
+     * its buffer tiers, its TLS packet buffers), which is where a dropped pool could be kept.
+     */
+    private static boolean reaches(Object from, Object target) throws IllegalAccessException {
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Object> next = new ArrayDeque<>(List.of(from));
+        while (!next.isEmpty()) {
+            Object object = next.poll();
+            if (object == target) {
+                return true;
+            }
+            if (!seen.add(object) || !inConnectionPackage(object.getClass())) {
+                continue;
+            }
+            for (Class<?> type = object.getClass(); inConnectionPackage(type); type = type.getSuperclass()) {
+                for (Field field : type.getDeclaredFields()) {
+                    if (!field.getType().isPrimitive() && !Modifier.isStatic(field.getModifiers())) {
+                        field.setAccessible(true);
+                        Object value = field.get(object);
+                        if (value != null) {
+                            next.add(value);
+                        }
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean inConnectionPackage(Class<?> type) {
+        return type.getPackageName().equals("io.mpool.server.connection") && !type.isEnum();
     }
 
     private void awaitNothingHeld(String when) {

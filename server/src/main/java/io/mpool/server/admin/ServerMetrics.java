@@ -175,6 +175,8 @@ public final class ServerMetrics implements Closeable {
         counter("mpool.tls.handshakes", "TLS handshakes finished on the HTTPS listener", stats::tlsHandshakes);
         counter("mpool.tls.handshake.failures", "HTTPS connections closed before their handshake finished"
                 + " (timeouts, plain HTTP, bytes that are not TLS)", stats::tlsHandshakeFailures);
+        counter("mpool.tls.sessions.resumed", "TLS handshakes that resumed an earlier session",
+                stats::tlsSessionsResumed);
         counter("mpool.tls.certificate.reloads", "HTTPS certificate read again after its files changed",
                 stats::certificateReloads);
         counter("mpool.tls.certificate.reload.failures", "Changed HTTPS certificate files refused (logged; the"

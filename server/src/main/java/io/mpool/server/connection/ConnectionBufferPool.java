@@ -399,7 +399,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (tls != null) {
                 throw new IllegalStateException("connection " + id() + " already has its TLS packet buffers");
             }
-            tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry.arena(), pool(), packetSize, stats()));
+            tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry.arena(), packetSize, stats()));
             return tls;
         }
     }

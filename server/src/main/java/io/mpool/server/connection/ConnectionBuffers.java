@@ -63,6 +63,18 @@ final class ConnectionBuffers {
     }
 
     /**
+     * Blocks booked to this tier itself: for a tier that outlives the pool of its connection (the
+     * TLS engine's, kept while an idle connection drops its emptied pool), so that neither the tier
+     * nor the arena's free blocks it gave back keep that pool alive.
+     */
+    ConnectionBuffers(PageArena arena, int size, ServerStats stats) {
+        this.arena = arena;
+        this.owner = this;
+        this.size = size;
+        this.stats = stats;
+    }
+
+    /**
      * Keeps at most {@code max} free blocks from now on (0: a block given back goes to the arena at
      * once); free blocks past it go back to the arena now.
      */

@@ -26,14 +26,12 @@ public final class TlsPacketBuffers implements ByteBufferPool {
     private final ConnectionBufferPool connection;
     /** The blocks, guarded by the connection's lock. */
     private final ConnectionBuffers blocks;
-    private final int packetSize;
     /** The session, for the admin view; null until described. */
     private volatile TlsDescription description;
 
     TlsPacketBuffers(ConnectionBufferPool connection, ConnectionBuffers blocks) {
         this.connection = connection;
         this.blocks = blocks;
-        this.packetSize = blocks.size();
         blocks.keepFree(0); // lock held: the connection made this at accept, before its handshake
     }
 
@@ -57,14 +55,14 @@ public final class TlsPacketBuffers implements ByteBufferPool {
     /** The session and the arena bytes of the blocks, out and free (connection lock held). */
     TlsSummary summary() {
         TlsDescription session = description;
-        return session == null ? new TlsSummary(null, null, null, -1, blocks.bytes())
+        return session == null ? new TlsSummary(null, null, null, false, -1, blocks.bytes())
                 : new TlsSummary(session.protocol(), session.cipherSuite(), session.applicationProtocol(),
-                        session.handshakeMicros(), blocks.bytes());
+                        session.resumed(), session.handshakeMicros(), blocks.bytes());
     }
 
     @Override
     public PooledByteBuffer allocate() {
-        return connection.allocateTlsPacketBuffer(blocks, packetSize);
+        return connection.allocateTlsPacketBuffer(blocks, blocks.size());
     }
 
     @Override
@@ -79,7 +77,7 @@ public final class TlsPacketBuffers implements ByteBufferPool {
 
     @Override
     public int getBufferSize() {
-        return packetSize;
+        return blocks.size();
     }
 
     @Override

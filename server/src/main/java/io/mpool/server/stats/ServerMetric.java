@@ -121,6 +121,9 @@ public interface ServerMetric {
     /** HTTPS connections closed by the handshake timeout. */
     long tlsHandshakeTimeouts();
 
+    /** Of the finished handshakes, those that resumed an earlier session instead of a full handshake. */
+    long tlsSessionsResumed();
+
     /** HTTPS certificate files read again after a change. */
     long certificateReloads();
 

@@ -53,6 +53,7 @@ public final class ServerStats implements ServerMetric {
     private final LongAdder tlsHandshakes = new LongAdder();
     private final LongAdder tlsHandshakeFailures = new LongAdder();
     private final LongAdder tlsHandshakeTimeouts = new LongAdder();
+    private final LongAdder tlsSessionsResumed = new LongAdder();
     private final LongAdder certificateReloads = new LongAdder();
     private final LongAdder certificateReloadFailures = new LongAdder();
     private final LongAdder h2Streams = new LongAdder();
@@ -280,6 +281,11 @@ public final class ServerStats implements ServerMetric {
         tlsHandshakeTimeouts.increment();
     }
 
+    /** A finished handshake resumed an earlier session (TLS 1.2 session id or ticket, TLS 1.3 PSK). */
+    public void tlsSessionResumed() {
+        tlsSessionsResumed.increment();
+    }
+
     public void certificateReloaded() {
         certificateReloads.increment();
     }
@@ -487,6 +493,11 @@ public final class ServerStats implements ServerMetric {
     @Override
     public long tlsHandshakeTimeouts() {
         return tlsHandshakeTimeouts.sum();
+    }
+
+    @Override
+    public long tlsSessionsResumed() {
+        return tlsSessionsResumed.sum();
     }
 
     @Override

@@ -11,6 +11,9 @@ public interface TlsDescription {
     /** What ALPN agreed on ({@code h2}, {@code http/1.1}), "" when the client offered none, null while the handshake runs. */
     String applicationProtocol();
 
+    /** Whether the handshake resumed an earlier session; false while it runs. */
+    boolean resumed();
+
     /** How long the handshake took in microseconds, or -1 while it runs. */
     long handshakeMicros();
 

@@ -3,6 +3,7 @@ package io.mpool.server.transport;
 import io.mpool.server.stats.ServerStats;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import javax.net.ssl.SSLSession;
+import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.ssl.SslConnection;
 
@@ -12,26 +13,37 @@ import org.xnio.ssl.SslConnection;
  * without a timer per connection. A connection closed before its handshake finished counts as a
  * handshake failure (a timeout, plain HTTP or random bytes, a client that gave up).
  */
-public final class TlsHandshake implements TlsDescription {
+public final class TlsHandshake implements TlsDescription, ChannelListener<SslConnection> {
     private final SslConnection connection;
-    private final ServerStats stats;
+    /** The listener's TLS: its counters and handshake timeout, shared by its connections. */
+    private final TlsWrapping wrapping;
     private final long startedNanos = System.nanoTime();
-    private final long timeoutNanos;
+    /**
+     * The wall clock when the handshake started, in the unit of {@link SSLSession#getCreationTime()}:
+     * a session created before it was resumed ({@link #handshakeFinished}).
+     */
+    private final long startedMillis = System.currentTimeMillis();
     /** 0 until the handshake finished. */
     private volatile long finishedNanos;
     private volatile String protocol;
     private volatile String cipherSuite;
     private volatile String applicationProtocol;
+    private volatile boolean resumed;
     private boolean closeCounted;
-    /** What runs when the handshake finished ({@link #whenFinished}); null: nothing. */
+    /** What runs when the handshake finished ({@link #whenFinished}); null: nothing, or it ran. */
     private volatile Runnable onFinished;
 
     /** Watches the handshake of {@code connection} from now on; call before its first read. */
-    public TlsHandshake(SslConnection connection, long timeoutNanos, ServerStats stats) {
+    TlsHandshake(SslConnection connection, TlsWrapping wrapping) {
         this.connection = connection;
-        this.timeoutNanos = timeoutNanos;
-        this.stats = stats;
-        connection.getHandshakeSetter().set(c -> handshakeFinished());
+        this.wrapping = wrapping;
+        connection.getHandshakeSetter().set(this); // itself, not a lambda: one object less per connection
+    }
+
+    /** Undertow's handshake listener: the handshake finished. */
+    @Override
+    public void handleEvent(SslConnection finished) {
+        handshakeFinished();
     }
 
     private void handshakeFinished() {
@@ -42,12 +54,18 @@ public final class TlsHandshake implements TlsDescription {
         if (session != null) {
             protocol = session.getProtocol();
             cipherSuite = session.getCipherSuite();
+            resumed = session.getCreationTime() < startedMillis;
         }
         applicationProtocol = UndertowXnioSsl.getSslEngine(connection).getApplicationProtocol();
         finishedNanos = Math.max(1, System.nanoTime());
+        ServerStats stats = wrapping.stats();
         stats.tlsHandshakeFinished();
+        if (resumed) {
+            stats.tlsSessionResumed();
+        }
         Runnable action = onFinished;
         if (action != null) {
+            onFinished = null; // it runs once: an idle connection does not keep it
             action.run();
         }
     }
@@ -68,10 +86,10 @@ public final class TlsHandshake implements TlsDescription {
      * @return true if it was closed
      */
     public boolean checkTimeout(long now) {
-        if (finishedNanos != 0 || now - startedNanos <= timeoutNanos || !connection.isOpen()) {
+        if (finishedNanos != 0 || now - startedNanos <= wrapping.handshakeTimeoutNanos() || !connection.isOpen()) {
             return false;
         }
-        stats.tlsHandshakeTimedOut();
+        wrapping.stats().tlsHandshakeTimedOut();
         IoUtils.safeClose(connection);
         return true;
     }
@@ -79,7 +97,7 @@ public final class TlsHandshake implements TlsDescription {
     /** The connection closed: a handshake that had not finished failed (counted once). */
     public synchronized void connectionClosed() {
         if (!closeCounted && finishedNanos == 0) {
-            stats.tlsHandshakeFailed();
+            wrapping.stats().tlsHandshakeFailed();
         }
         closeCounted = true;
     }
@@ -97,6 +115,18 @@ public final class TlsHandshake implements TlsDescription {
     @Override
     public String cipherSuite() {
         return cipherSuite;
+    }
+
+    /**
+     * Whether the handshake resumed an earlier session (a TLS 1.2 session id or ticket, a TLS 1.3
+     * pre-shared key) instead of a full handshake. JSSE does not say so on the server's side; a
+     * resumed session is one it made before this handshake began: its creation time, kept in a
+     * session cache and in a ticket alike, is older than this handshake, where a full handshake makes
+     * its session while it runs.
+     */
+    @Override
+    public boolean resumed() {
+        return resumed;
     }
 
     @Override

@@ -130,7 +130,17 @@ public final class TlsWrapping {
             engine.setEnabledProtocols(protocols);
         }
         engine.setHandshakeApplicationProtocolSelector(applicationProtocolSelector);
-        return new TlsHandshake(tlsChannel, handshakeTimeoutNanos, stats);
+        return new TlsHandshake(tlsChannel, this);
+    }
+
+    /** How long a handshake may take ({@link TlsHandshake#checkTimeout}). */
+    long handshakeTimeoutNanos() {
+        return handshakeTimeoutNanos;
+    }
+
+    /** Where the listener's handshakes are counted. */
+    ServerStats stats() {
+        return stats;
     }
 
     /**
