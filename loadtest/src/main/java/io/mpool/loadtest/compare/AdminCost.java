@@ -1,5 +1,6 @@
 package io.mpool.loadtest.compare;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.loadtest.generator.LoadResult;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +39,9 @@ public final class AdminCost implements Callable<Integer> {
     private static final String HELLO = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
     /** Latencies up to an hour, in microseconds, 3 significant digits. */
     private static final long HIGHEST_MICROS = TimeUnit.HOURS.toMicros(1);
+    /** The server's --idle-timeout is the run's length and this much more (setup, the last answers). */
+    private static final long IDLE_TIMEOUT_MARGIN_SECONDS = 300;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--server-jar", defaultValue = "server/target/mpool-server.jar", description = "Default: ${DEFAULT-VALUE}")
     Path serverJar;
@@ -87,8 +91,11 @@ public final class AdminCost implements Callable<Integer> {
         int main = port == 0 ? ServerProcess.freePort() : port;
         int admin = adminPort == 0 ? ServerProcess.freePort() : adminPort;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // The idle connections must outlive the run: the server's default --idle-timeout (60 s)
+        // would close them a minute in, and the later rounds would measure an empty server.
+        long idleTimeoutSeconds = IDLE_TIMEOUT_MARGIN_SECONDS + 2L * rounds * phaseSeconds;
         List<String> command = List.of(java, "-jar", serverJar.toString(), "--host", "127.0.0.1", "--port", String.valueOf(main),
-                "--admin-port", String.valueOf(admin));
+                "--admin-port", String.valueOf(admin), "--idle-timeout", idleTimeoutSeconds + "s");
         Path log = Files.createTempFile("admin-cost-server", ".log");
         List<Client> idle = new ArrayList<>();
         try (ServerProcess server = ServerProcess.start("mp", command, main, admin, log)) {
@@ -120,6 +127,13 @@ public final class AdminCost implements Callable<Integer> {
                     withAdmin.getTotalCount(), poolsAnswers.sum(), metricsAnswers.sum());
             System.out.printf(Locale.ROOT, "  p99 with / alone %.2f (target: at most %.0f)%n", ratio, TARGET_RATIO);
             System.out.println("  server: " + String.join(" ", command) + " (its log: " + log + ")");
+            long held = liveConnections(admin);
+            System.out.printf(Locale.ROOT, "  connections the server held at the end: %d (of %d idle + %d probes)%n", held,
+                    connections, probes);
+            if (held < connections) {
+                System.out.println("  VOID: idle connections were closed during the run; the later rounds measured fewer");
+                return 1;
+            }
             return 0;
         } finally {
             for (Client client : idle) {
@@ -241,6 +255,21 @@ public final class AdminCost implements Callable<Integer> {
                 thread.join(TimeUnit.SECONDS.toMillis(30));
             }
         };
+    }
+
+    /** Live connections on the main listener, from {@code /admin/pools?limit=1} ({@code page.total}), built fresh. */
+    private static long liveConnections(int admin) throws IOException {
+        try (Client client = connect(admin)) {
+            client.out().write(("GET /admin/pools?limit=1 HTTP/1.1\r\nHost: t\r\nCache-Control: no-cache\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            client.out().flush();
+            String answer = new String(client.in().readAllBytes(), StandardCharsets.UTF_8);
+            int body = answer.indexOf("\r\n\r\n");
+            if (!answer.startsWith("HTTP/1.1 200") || body < 0) {
+                throw new IOException("/admin/pools?limit=1 answered " + answer.lines().findFirst().orElse("nothing"));
+            }
+            return JSON.readTree(answer.substring(body + 4)).path("page").path("total").asLong(-1);
+        }
     }
 
     private static Client connect(int port) throws IOException {

@@ -16,14 +16,17 @@ import java.util.logging.Logger;
  * <ul>
  *   <li><b>Single flight</b>: one build of the page at a time; every request that arrives while it
  *   runs, and can take it, gets its result.</li>
- *   <li><b>Window</b>: a build starts at least {@code window} after the previous one started, and
- *   only when a request waits for it, so the page costs at most one build per window.</li>
- *   <li><b>Reuse</b>: a request gets the newest page at once if it is at most {@code window} old
+ *   <li><b>Interval</b>: a build starts only when a request waits for it, and at least an
+ *   interval after the previous one started: the {@code window}, or {@value #BUILD_SHARE} times
+ *   as long as the previous build took if that is longer. So the page costs at most one build per
+ *   window, and its builds take at most a {@value #BUILD_SHARE}th of one CPU however long one
+ *   takes (with 100,000 connections, or on a machine busy enough to slow it down).</li>
+ *   <li><b>Reuse</b>: a request gets the newest page at once if it is no older than the interval
  *   and newer than the last one sent on the same connection (a client looping on the page waits
  *   for the next build instead of being sent the same bytes again: the answers a page costs are
  *   bounded by the admin connections, not by how fast they loop).</li>
  *   <li><b>Fresh</b> ({@code Cache-Control: no-cache}): the request gets a page whose build started
- *   after it arrived, waiting at most one window for it.</li>
+ *   after it arrived, waiting at most one interval for it.</li>
  * </ul>
  * Counters stay monotonic: a page only ever replaces an older one (its builds never overlap), and
  * a client is never sent a page older than one it already got.
@@ -33,6 +36,11 @@ import java.util.logging.Logger;
  */
 final class CachedPage {
     private static final Logger LOG = Logger.getLogger(CachedPage.class.getName());
+    /**
+     * A build is followed by at least this many times its own duration before the next may start
+     * (when that is longer than the window): a page's builds take at most a tenth of a CPU.
+     */
+    static final int BUILD_SHARE = 10;
 
     /** Runs a build after a delay (0: now), on a thread that may take time over it. */
     interface Runner {
@@ -75,6 +83,8 @@ final class CachedPage {
     private boolean building;
     private boolean everStarted;
     private long lastStartNanos;
+    /** The least time from one build's start to the next's: the window, or longer after a slow build. */
+    private long intervalNanos;
     private final List<Waiter> waiting = new ArrayList<>();
 
     /**
@@ -94,6 +104,7 @@ final class CachedPage {
         this.build = build;
         this.runner = runner;
         this.onBuild = onBuild;
+        this.intervalNanos = windowNanos;
     }
 
     /**
@@ -106,7 +117,7 @@ final class CachedPage {
     Page request(long lastSequence, boolean fresh, Consumer<Page> answer) {
         long now = nanoClock.getAsLong();
         synchronized (this) {
-            if (!fresh && page != null && page.sequence() > lastSequence && now - page.startNanos() <= windowNanos) {
+            if (!fresh && page != null && page.sequence() > lastSequence && now - page.startNanos() <= intervalNanos) {
                 return page;
             }
             waiting.add(new Waiter(now, fresh, lastSequence, answer));
@@ -121,7 +132,7 @@ final class CachedPage {
             return;
         }
         building = true;
-        long delay = everStarted ? Math.max(0, lastStartNanos + windowNanos - now) : 0;
+        long delay = everStarted ? Math.max(0, lastStartNanos + intervalNanos - now) : 0;
         runner.run(this::build, delay);
     }
 
@@ -139,8 +150,10 @@ final class CachedPage {
             LOG.log(Level.WARNING, "admin page " + name + ": its build failed", e);
             built = new Page(500, AdminJson.error("building " + name + " failed: " + e), sequences.getAsLong(), start);
         }
+        long took = nanoClock.getAsLong() - start;
         List<Waiter> served = new ArrayList<>();
         synchronized (this) {
+            intervalNanos = Math.max(windowNanos, took * BUILD_SHARE);
             if (built.status() == 200) {
                 page = built;
             }

@@ -174,6 +174,26 @@ class CachedPageTest {
     }
 
     @Test
+    void aSlowBuildKeepsTheNextOneTenTimesItsDurationAway() {
+        long took = 300; // a build of 300 on a window of 1,000: the next starts 3,000 after it
+        CachedPage slow = new CachedPage("slow", WINDOW, now::get, sequences::incrementAndGet, () -> {
+            now.addAndGet(took);
+            return new CachedPage.Body(new byte[0], "text/plain");
+        }, (build, delay) -> scheduled.add(new Scheduled(build, now.get() + delay)), () -> builds++);
+        long started = now.get();
+        Answer first = ask(slow, 0, false);
+        runNextBuild();
+        now.addAndGet(2 * WINDOW);
+        Answer newClient = ask(slow, 0, false);
+        assertTrue(newClient.reused, "older than the window, younger than the interval: reused");
+        Answer again = ask(slow, first.sequence(), false);
+        assertNull(again.page);
+        assertEquals(started + took * CachedPage.BUILD_SHARE, scheduled.peek().at());
+        runNextBuild();
+        assertEquals(2, again.sequence());
+    }
+
+    @Test
     void aFailedBuildAnswers500AndIsNotKept() {
         CachedPage failing = new CachedPage("failing", WINDOW, now::get, sequences::incrementAndGet, () -> {
             throw new IllegalStateException("boom");
