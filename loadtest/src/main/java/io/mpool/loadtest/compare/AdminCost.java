@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -111,11 +112,19 @@ public final class AdminCost implements Callable<Integer> {
             Histogram withAdmin = new Histogram(HIGHEST_MICROS, 3);
             LongAdder poolsAnswers = new LongAdder();
             LongAdder metricsAnswers = new LongAdder();
+            ServerCpu aloneCpu = ServerCpu.NONE;
+            ServerCpu withCpu = ServerCpu.NONE;
             for (int round = 1; round <= rounds; round++) {
+                ServerCpu start = ServerCpu.of(server);
                 Histogram a = probe(main, null);
+                ServerCpu middle = ServerCpu.of(server);
                 Histogram b = probe(main, () -> scrapers(admin, poolsAnswers, metricsAnswers));
-                System.out.printf(Locale.ROOT, "  round %d: alone p99 %s, with admin load p99 %s%n", round,
-                        LoadResult.ms(a.getValueAtPercentile(99)), LoadResult.ms(b.getValueAtPercentile(99)));
+                ServerCpu end = ServerCpu.of(server);
+                System.out.printf(Locale.ROOT, "  round %d: alone p99 %s, with admin load p99 %s; server CPU alone %s,"
+                        + " with %s%n", round, LoadResult.ms(a.getValueAtPercentile(99)),
+                        LoadResult.ms(b.getValueAtPercentile(99)), middle.minus(start), end.minus(middle));
+                aloneCpu = aloneCpu.plus(middle.minus(start));
+                withCpu = withCpu.plus(end.minus(middle));
                 alone.add(a);
                 withAdmin.add(b);
             }
@@ -125,6 +134,7 @@ public final class AdminCost implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  with admin load  p50 %s  p99 %s  (%d requests; admin answers: %d /admin/pools, %d /metrics)%n",
                     LoadResult.ms(withAdmin.getValueAtPercentile(50)), LoadResult.ms(withAdmin.getValueAtPercentile(99)),
                     withAdmin.getTotalCount(), poolsAnswers.sum(), metricsAnswers.sum());
+            System.out.printf(Locale.ROOT, "  server CPU, all rounds: alone %s; with admin load %s%n", aloneCpu, withCpu);
             System.out.printf(Locale.ROOT, "  p99 with / alone %.2f (target: at most %.0f)%n", ratio, TARGET_RATIO);
             System.out.println("  server: " + String.join(" ", command) + " (its log: " + log + ")");
             long held = liveConnections(admin);
@@ -156,6 +166,40 @@ public final class AdminCost implements Callable<Integer> {
             return "--phase=" + phaseSeconds + " --rounds=" + rounds + " (expected: 1..3600 seconds, 1..100 rounds)";
         }
         return null;
+    }
+
+    /**
+     * CPU seconds the server used, in all and by its main IO threads, its admin threads and the
+     * garbage collector's threads (by thread name; threads alive when read). CPU time used does
+     * not depend on what else runs on the machine the way a latency does: it is the cost.
+     */
+    private record ServerCpu(double total, double mainIo, double admin, double gc) {
+        static final ServerCpu NONE = new ServerCpu(0, 0, 0, 0);
+        private static final Pattern MAIN_IO = Pattern.compile("mpool I/O-.*");
+        private static final Pattern ADMIN = Pattern.compile("mpool-admin.*");
+        private static final Pattern GC = Pattern.compile("GC Thread.*|G1 .*");
+
+        static ServerCpu of(ServerProcess server) {
+            return new ServerCpu(seconds(server.cpuTicks()), seconds(server.threadTicks(MAIN_IO)),
+                    seconds(server.threadTicks(ADMIN)), seconds(server.threadTicks(GC)));
+        }
+
+        private static double seconds(long ticks) {
+            return (double) ticks / ProcessCpu.TICKS_PER_SECOND;
+        }
+
+        ServerCpu minus(ServerCpu earlier) {
+            return new ServerCpu(total - earlier.total, mainIo - earlier.mainIo, admin - earlier.admin, gc - earlier.gc);
+        }
+
+        ServerCpu plus(ServerCpu other) {
+            return new ServerCpu(total + other.total, mainIo + other.mainIo, admin + other.admin, gc + other.gc);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%.2f s (main IO %.2f, admin %.2f, GC %.2f)", total, mainIo, admin, gc);
+        }
     }
 
     /** Something running beside a phase; closed at its end. */

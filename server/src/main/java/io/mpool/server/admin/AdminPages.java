@@ -137,6 +137,9 @@ final class AdminPages {
     }
 
     private void send(HttpServerExchange exchange, Kind kind, String key, CachedPage.Page page, boolean reused) {
+        if (exchange.isResponseStarted() || !exchange.getConnection().isOpen()) {
+            return; // the client went away (or a timeout answered) while it waited for the build
+        }
         if (page.status() == 200) {
             Map<String, Long> sent = exchange.getConnection().getAttachment(SENT);
             if (sent == null || sent.size() >= MAX_PAGES) {
