@@ -163,7 +163,7 @@ public final class MpoolServerBuilder {
      * default 1 s. Clients asking within it get the last build (with {@code Age}), so the pages
      * cost the same with one scraper or fifty; a request with {@code Cache-Control: no-cache} gets
      * a build started after it arrived, waiting at most this long. A slow build keeps the next one
-     * ten times its duration away when that is longer, so the pages never take more than a tenth
+     * ten times its CPU time away when that is longer, so the pages never take more than a tenth
      * of a CPU each. {@code Duration.ZERO}: a build for every request (still one at a time).
      */
     public MpoolServerBuilder setAdminPageWindow(Duration window) {

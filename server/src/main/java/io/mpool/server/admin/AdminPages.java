@@ -126,7 +126,7 @@ final class AdminPages {
         XnioIoThread timer = exchange.getIoThread();
         synchronized (pages) {
             return pages.computeIfAbsent(key, k -> new CachedPage(k, windowNanos, System::nanoTime,
-                    sequences::incrementAndGet, build, (task, delayNanos) -> {
+                    CachedPage::threadCpuNanos, sequences::incrementAndGet, build, (task, delayNanos) -> {
                         if (delayNanos <= 0) {
                             worker.execute(task);
                         } else {

@@ -1,5 +1,7 @@
 package io.mpool.server.admin;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -18,9 +20,10 @@ import java.util.logging.Logger;
  *   runs, and can take it, gets its result.</li>
  *   <li><b>Interval</b>: a build starts only when a request waits for it, and at least an
  *   interval after the previous one started: the {@code window}, or {@value #BUILD_SHARE} times
- *   as long as the previous build took if that is longer. So the page costs at most one build per
- *   window, and its builds take at most a {@value #BUILD_SHARE}th of one CPU however long one
- *   takes (with 100,000 connections, or on a machine busy enough to slow it down).</li>
+ *   the CPU time the previous build took if that is longer. So the page costs at most one build
+ *   per window, and its builds take at most a {@value #BUILD_SHARE}th of one CPU however long one
+ *   takes (with 100,000 connections). CPU time, not the time on the clock: on a machine busy with
+ *   other work a build takes longer without costing more, and readers would wait for nothing.</li>
  *   <li><b>Reuse</b>: a request gets the newest page at once if it is no older than the interval
  *   and newer than the last one sent on the same connection (a client looping on the page waits
  *   for the next build instead of being sent the same bytes again: the answers a page costs are
@@ -37,7 +40,7 @@ import java.util.logging.Logger;
 final class CachedPage {
     private static final Logger LOG = Logger.getLogger(CachedPage.class.getName());
     /**
-     * A build is followed by at least this many times its own duration before the next may start
+     * A build is followed by at least this many times its CPU time before the next may start
      * (when that is longer than the window): a page's builds take at most a tenth of a CPU.
      */
     static final int BUILD_SHARE = 10;
@@ -72,6 +75,8 @@ final class CachedPage {
     private final String name;
     private final long windowNanos;
     private final LongSupplier nanoClock;
+    /** CPU time of the calling thread, in nanoseconds ({@link #threadCpuNanos()}). */
+    private final LongSupplier cpuClock;
     private final LongSupplier sequences;
     private final Supplier<Body> build;
     private final Runner runner;
@@ -92,14 +97,15 @@ final class CachedPage {
      * @param sequences the listener's build numbers (shared by its pages, increasing)
      * @param onBuild   told of every build as it starts (the builds counter)
      */
-    CachedPage(String name, long windowNanos, LongSupplier nanoClock, LongSupplier sequences, Supplier<Body> build,
-               Runner runner, Runnable onBuild) {
+    CachedPage(String name, long windowNanos, LongSupplier nanoClock, LongSupplier cpuClock, LongSupplier sequences,
+               Supplier<Body> build, Runner runner, Runnable onBuild) {
         if (windowNanos < 0) {
             throw new IllegalArgumentException("windowNanos=" + windowNanos + " (expected: >= 0)");
         }
         this.name = name;
         this.windowNanos = windowNanos;
         this.nanoClock = nanoClock;
+        this.cpuClock = cpuClock;
         this.sequences = sequences;
         this.build = build;
         this.runner = runner;
@@ -143,6 +149,7 @@ final class CachedPage {
             lastStartNanos = start;
         }
         onBuild.run();
+        long cpuStart = cpuClock.getAsLong();
         Page built;
         try {
             built = new Page(200, build.get(), sequences.getAsLong(), start);
@@ -150,7 +157,7 @@ final class CachedPage {
             LOG.log(Level.WARNING, "admin page " + name + ": its build failed", e);
             built = new Page(500, AdminJson.error("building " + name + " failed: " + e), sequences.getAsLong(), start);
         }
-        long took = nanoClock.getAsLong() - start;
+        long took = cpuClock.getAsLong() - cpuStart;
         List<Waiter> served = new ArrayList<>();
         synchronized (this) {
             intervalNanos = Math.max(windowNanos, took * BUILD_SHARE);
@@ -173,6 +180,13 @@ final class CachedPage {
         for (Waiter waiter : served) {
             waiter.answer().accept(built);
         }
+    }
+
+    /** CPU time of the calling thread, or the clock where the JVM does not measure it. */
+    static long threadCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled()
+                ? threads.getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     /** Requests waiting for a build now. */

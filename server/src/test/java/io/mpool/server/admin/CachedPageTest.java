@@ -27,7 +27,7 @@ class CachedPageTest {
     private final AtomicLong sequences = new AtomicLong();
     private final Deque<Scheduled> scheduled = new ArrayDeque<>();
     private int builds;
-    private final CachedPage page = new CachedPage("test", WINDOW, now::get, sequences::incrementAndGet,
+    private final CachedPage page = new CachedPage("test", WINDOW, now::get, now::get, sequences::incrementAndGet,
             () -> new CachedPage.Body(("build " + builds).getBytes(StandardCharsets.UTF_8), "text/plain"),
             (build, delay) -> scheduled.add(new Scheduled(build, now.get() + delay)), () -> builds++);
 
@@ -127,7 +127,7 @@ class CachedPageTest {
     void duringABuildNoCacheWaitsForTheNextAndOthersTakeTheRunningOne() {
         Answer[] during = new Answer[2];
         CachedPage[] racing = new CachedPage[1];
-        racing[0] = new CachedPage("racing", WINDOW, now::get, sequences::incrementAndGet, () -> {
+        racing[0] = new CachedPage("racing", WINDOW, now::get, now::get, sequences::incrementAndGet, () -> {
             if (during[0] == null) { // requests arrive while the first build runs
                 now.addAndGet(5);
                 during[0] = ask(racing[0], 0, false);
@@ -174,9 +174,9 @@ class CachedPageTest {
     }
 
     @Test
-    void aSlowBuildKeepsTheNextOneTenTimesItsDurationAway() {
-        long took = 300; // a build of 300 on a window of 1,000: the next starts 3,000 after it
-        CachedPage slow = new CachedPage("slow", WINDOW, now::get, sequences::incrementAndGet, () -> {
+    void aSlowBuildKeepsTheNextOneTenTimesItsCpuTimeAway() {
+        long took = 300; // a build of 300 (CPU time) on a window of 1,000: the next starts 3,000 after it
+        CachedPage slow = new CachedPage("slow", WINDOW, now::get, now::get, sequences::incrementAndGet, () -> {
             now.addAndGet(took);
             return new CachedPage.Body(new byte[0], "text/plain");
         }, (build, delay) -> scheduled.add(new Scheduled(build, now.get() + delay)), () -> builds++);
@@ -195,7 +195,7 @@ class CachedPageTest {
 
     @Test
     void aFailedBuildAnswers500AndIsNotKept() {
-        CachedPage failing = new CachedPage("failing", WINDOW, now::get, sequences::incrementAndGet, () -> {
+        CachedPage failing = new CachedPage("failing", WINDOW, now::get, now::get, sequences::incrementAndGet, () -> {
             throw new IllegalStateException("boom");
         }, (build, delay) -> scheduled.add(new Scheduled(build, now.get() + delay)), () -> builds++);
         Answer answer = new Answer();
@@ -209,7 +209,7 @@ class CachedPageTest {
     @Test
     void aNegativeWindowIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new CachedPage("x", -1,
-                now::get, sequences::incrementAndGet, () -> null, (build, delay) -> { }, () -> { }));
+                now::get, now::get, sequences::incrementAndGet, () -> null, (build, delay) -> { }, () -> { }));
         assertEquals("windowNanos=-1 (expected: >= 0)", e.getMessage());
     }
 }
