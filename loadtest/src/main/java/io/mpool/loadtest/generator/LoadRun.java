@@ -107,10 +107,15 @@ public final class LoadRun {
         String stoppedEarly = null;
         long intervalStart = startMillis;
         int second = 0;
-        while (running.stream().anyMatch(Thread::isAlive)) {
+        boolean alive = true;
+        while (alive) {
             for (Thread thread : running) {
                 thread.join(Math.max(1, 1000 / running.size()));
             }
+            // Read before collecting: once every worker has ended, this collection takes their
+            // last latencies (a worker ending during the admin sample below, which may wait for
+            // the server's next page build, would otherwise leave them out of the log and the total).
+            alive = running.stream().anyMatch(Thread::isAlive);
             long now = System.currentTimeMillis();
             Histogram interval = new Histogram(Latencies.MAX_MICROS, 3);
             for (LoadWorker worker : workers) {
