@@ -104,6 +104,8 @@ public final class MpoolServer implements AutoCloseable {
 
     private final ServerConfig config;
     private final Duration shutdownGrace;
+    /** How often an admin page may be built ({@link AdminHandler}). */
+    private final Duration adminPageWindow;
     private final PageArena arena;
     private final ServerStats stats = new ServerStats();
     private final ConnectionRegistry registry;
@@ -180,12 +182,18 @@ public final class MpoolServer implements AutoCloseable {
     }
 
     MpoolServer(ServerConfig config, TlsSettings tls, Http2Settings http2, HttpHandler handler, Duration shutdownGrace) {
+        this(config, tls, http2, handler, shutdownGrace, AdminHandler.DEFAULT_PAGE_WINDOW);
+    }
+
+    MpoolServer(ServerConfig config, TlsSettings tls, Http2Settings http2, HttpHandler handler, Duration shutdownGrace,
+                Duration adminPageWindow) {
         this.tls = tls;
         if (handler == null) {
             throw new IllegalArgumentException("handler=null (expected: the application's HttpHandler)");
         }
         this.config = config;
         this.shutdownGrace = shutdownGrace;
+        this.adminPageWindow = adminPageWindow;
         this.arena = PageArena.builder().maxBytes(config.arenaMaxBytes()).policy(config.arenaPolicy())
                 .scrub(config.scrub()).debug(config.debug()).build();
         this.heapPool = new DefaultByteBufferPool(false, config.bufferSize(), -1, STOCK_POOL_THREAD_CACHE);
@@ -284,7 +292,8 @@ public final class MpoolServer implements AutoCloseable {
      * limit, heap buffers, its own IO thread ({@link AdminListener}).
      */
     private AcceptingChannel<StreamConnection> startAdmin(Xnio xnio, OptionMap socketOptions) throws IOException {
-        admin = new AdminListener(xnio, new AdminHandler(arena, this::totals, registry, config.adminToken(), metrics, health), heapPool,
+        admin = new AdminListener(xnio, new AdminHandler(arena, this::totals, registry, config.adminToken(), metrics, health,
+                adminPageWindow), heapPool,
                 config.limits(), stats, refusals);
         AcceptingChannel<StreamConnection> server = listen(admin.worker(), "--admin-host/--admin-port", config.adminHost(),
                 config.adminPort(), accepts.adapter(admin.listener()), socketOptions);

@@ -2,6 +2,7 @@ package io.mpool.server;
 
 import io.mpool.mempool.DebugOptions;
 import io.mpool.mempool.ExhaustionPolicy;
+import io.mpool.server.admin.AdminHandler;
 import io.mpool.server.config.AccessLogSettings;
 import io.mpool.server.config.CertificateSource;
 import io.mpool.server.config.Durations;
@@ -65,6 +66,7 @@ public final class MpoolServerBuilder {
     private boolean requestMetrics = ServerFeatures.DEFAULT_REQUEST_METRICS;
     private boolean gzip = ServerFeatures.DEFAULT_GZIP;
     private Duration shutdownGrace = OptionConverters.interval(ServerConfig.DEFAULT_SHUTDOWN_GRACE);
+    private Duration adminPageWindow = AdminHandler.DEFAULT_PAGE_WINDOW;
     private String tlsHost;
     private int tlsPort = -1;
     private CertificateSource tlsCertificate;
@@ -153,6 +155,19 @@ public final class MpoolServerBuilder {
         this.adminPort = port;
         this.adminHost = host;
         this.adminToken = token;
+        return this;
+    }
+
+    /**
+     * How often the admin listener may build {@code /metrics} and each {@code /admin/pools} page;
+     * default 1 s. Clients asking within it get the last build (with {@code Age}), so the pages
+     * cost the same with one scraper or fifty; a request with {@code Cache-Control: no-cache} gets
+     * a build started after it arrived, waiting at most this long. A slow build keeps the next one
+     * ten times its CPU time away when that is longer, so the pages never take more than a tenth
+     * of a CPU each. {@code Duration.ZERO}: a build for every request (still one at a time).
+     */
+    public MpoolServerBuilder setAdminPageWindow(Duration window) {
+        this.adminPageWindow = window;
         return this;
     }
 
@@ -357,9 +372,13 @@ public final class MpoolServerBuilder {
             throw new IllegalArgumentException("--shutdown-grace=" + (shutdownGrace == null ? null
                     : Durations.format(shutdownGrace)) + " (expected: >= 0)");
         }
+        if (adminPageWindow == null || adminPageWindow.isNegative()) {
+            throw new IllegalArgumentException("--admin-page-window=" + (adminPageWindow == null ? null
+                    : Durations.format(adminPageWindow)) + " (expected: >= 0)");
+        }
         ServerConfig config = config();
         return new MpoolServer(config, tlsSettings(config), Http2Settings.defaults(config.limits().maxHeaderSize())
-                .withEnabled(http2), handler, shutdownGrace);
+                .withEnabled(http2), handler, shutdownGrace, adminPageWindow);
     }
 
     /** The HTTPS listener's checked settings, or null without one. */

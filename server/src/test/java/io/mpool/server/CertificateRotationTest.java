@@ -143,7 +143,7 @@ class CertificateRotationTest {
         assertEquals(1, totals.path("certificateReloads").asLong(), totals.toString());
         assertEquals(failures, totals.path("certificateReloadFailures").asLong(), totals.toString());
         try (RawHttp admin = new RawHttp(fixture.server().adminPort())) {
-            PrometheusText metrics = PrometheusText.parse(admin.exchange(RawHttp.get("/metrics")).text());
+            PrometheusText metrics = PrometheusText.parse(admin.exchange(RawHttp.getFresh("/metrics")).text());
             assertEquals(1, metrics.count("mpool_tls_certificate_reloads_total"));
             assertEquals(failures, metrics.count("mpool_tls_certificate_reload_failures_total"));
         }

@@ -188,7 +188,7 @@ class MetricsEndpointTest {
 
     private PrometheusText scrape() throws Exception {
         try (RawHttp admin = new RawHttp(fixture.server().adminPort())) {
-            RawHttp.Response response = admin.exchange(RawHttp.get("/metrics"));
+            RawHttp.Response response = admin.exchange(RawHttp.getFresh("/metrics"));
             assertEquals(200, response.status(), response.text());
             assertEquals(ServerMetrics.CONTENT_TYPE, response.header("Content-Type"));
             return PrometheusText.parse(response.text());

@@ -84,6 +84,15 @@ public final class RawHttp implements AutoCloseable {
         return ("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * {@code GET path} with {@code Cache-Control: no-cache}: an admin page built after the request
+     * arrived, never one reused from before it (what a test reading a count after an action asks).
+     */
+    public static byte[] getFresh(String path) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: test\r\nCache-Control: no-cache\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
     public static byte[] post(String path, String contentType, byte[] body) {
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: test\r\nContent-Type: " + contentType
                 + "\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);

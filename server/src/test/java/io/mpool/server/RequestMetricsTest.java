@@ -35,7 +35,8 @@ class RequestMetricsTest {
 
     private static RawHttp.Response metrics(ServerFixture fixture, String accept) throws Exception {
         try (RawHttp admin = new RawHttp(fixture.server().adminPort())) {
-            String request = "GET /metrics HTTP/1.1\r\nHost: t\r\n" + (accept == null ? "" : "Accept: " + accept + "\r\n")
+            String request = "GET /metrics HTTP/1.1\r\nHost: t\r\nCache-Control: no-cache\r\n"
+                    + (accept == null ? "" : "Accept: " + accept + "\r\n")
                     + "\r\n";
             RawHttp.Response response = admin.exchange(request.getBytes(StandardCharsets.US_ASCII));
             assertEquals(200, response.status(), response.text());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.mempool.ArenaLeakCheck;
+import io.mpool.server.admin.AdminHandler;
 import io.mpool.server.config.Http2Settings;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
@@ -52,6 +53,7 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
     private TlsSettings tls;
     /** HTTP/2's settings, or null: the defaults for the server's config. */
     private Http2Settings http2;
+    private Duration adminPageWindow = AdminHandler.DEFAULT_PAGE_WINDOW;
 
     public ServerFixture() {
         this(UnaryOperator.identity());
@@ -73,6 +75,12 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
         return this;
     }
 
+    /** Admin pages built at most once per {@code window} instead of the default (the builder's {@code setAdminPageWindow}). */
+    public ServerFixture withAdminPageWindow(Duration window) {
+        this.adminPageWindow = window;
+        return this;
+    }
+
     /** HTTP/2 with {@code settings} instead of the defaults. */
     public ServerFixture withHttp2(Http2Settings settings) {
         this.http2 = settings;
@@ -83,7 +91,7 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
     public void beforeEach(ExtensionContext context) throws IOException {
         ServerConfig config = customize.apply(ServerConfig.defaults(0, 0));
         server = new MpoolServer(config, tls, http2 != null ? http2 : Http2Settings.defaults(config.limits().maxHeaderSize()),
-                wrapRoutes.apply(new Routes(null)), Duration.ofSeconds(10)).start();
+                wrapRoutes.apply(new Routes(null)), Duration.ofSeconds(10), adminPageWindow).start();
         leaks.track(server.arena());
     }
 
@@ -146,10 +154,13 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
         return RawHttp.socket(server.port(), timeoutMillis);
     }
 
-    /** GET on the admin listener; returns status and parsed JSON. */
+    /**
+     * {@code GET path} on the admin listener, its status and JSON, asking for a fresh answer ({@code Cache-Control:
+     * no-cache}: a page built after the request arrived, never one reused from before it).
+     */
     public AdminAnswer admin(String path, String token) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.adminPort() + path))
-                .timeout(Duration.ofSeconds(10));
+                .header("Cache-Control", "no-cache").timeout(Duration.ofSeconds(10));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }

@@ -1,5 +1,6 @@
 package io.mpool.loadtest.compare;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.mpool.loadtest.generator.LoadResult;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -18,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,6 +40,9 @@ public final class AdminCost implements Callable<Integer> {
     private static final String HELLO = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
     /** Latencies up to an hour, in microseconds, 3 significant digits. */
     private static final long HIGHEST_MICROS = TimeUnit.HOURS.toMicros(1);
+    /** The server's --idle-timeout is the run's length and this much more (setup, the last answers). */
+    private static final long IDLE_TIMEOUT_MARGIN_SECONDS = 300;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--server-jar", defaultValue = "server/target/mpool-server.jar", description = "Default: ${DEFAULT-VALUE}")
     Path serverJar;
@@ -87,8 +92,11 @@ public final class AdminCost implements Callable<Integer> {
         int main = port == 0 ? ServerProcess.freePort() : port;
         int admin = adminPort == 0 ? ServerProcess.freePort() : adminPort;
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // The idle connections must outlive the run: the server's default --idle-timeout (60 s)
+        // would close them a minute in, and the later rounds would measure an empty server.
+        long idleTimeoutSeconds = IDLE_TIMEOUT_MARGIN_SECONDS + 2L * rounds * phaseSeconds;
         List<String> command = List.of(java, "-jar", serverJar.toString(), "--host", "127.0.0.1", "--port", String.valueOf(main),
-                "--admin-port", String.valueOf(admin));
+                "--admin-port", String.valueOf(admin), "--idle-timeout", idleTimeoutSeconds + "s");
         Path log = Files.createTempFile("admin-cost-server", ".log");
         List<Client> idle = new ArrayList<>();
         try (ServerProcess server = ServerProcess.start("mp", command, main, admin, log)) {
@@ -104,11 +112,19 @@ public final class AdminCost implements Callable<Integer> {
             Histogram withAdmin = new Histogram(HIGHEST_MICROS, 3);
             LongAdder poolsAnswers = new LongAdder();
             LongAdder metricsAnswers = new LongAdder();
+            ServerCpu aloneCpu = ServerCpu.NONE;
+            ServerCpu withCpu = ServerCpu.NONE;
             for (int round = 1; round <= rounds; round++) {
+                ServerCpu start = ServerCpu.of(server);
                 Histogram a = probe(main, null);
+                ServerCpu middle = ServerCpu.of(server);
                 Histogram b = probe(main, () -> scrapers(admin, poolsAnswers, metricsAnswers));
-                System.out.printf(Locale.ROOT, "  round %d: alone p99 %s, with admin load p99 %s%n", round,
-                        LoadResult.ms(a.getValueAtPercentile(99)), LoadResult.ms(b.getValueAtPercentile(99)));
+                ServerCpu end = ServerCpu.of(server);
+                System.out.printf(Locale.ROOT, "  round %d: alone p99 %s, with admin load p99 %s; server CPU alone %s,"
+                        + " with %s%n", round, LoadResult.ms(a.getValueAtPercentile(99)),
+                        LoadResult.ms(b.getValueAtPercentile(99)), middle.minus(start), end.minus(middle));
+                aloneCpu = aloneCpu.plus(middle.minus(start));
+                withCpu = withCpu.plus(end.minus(middle));
                 alone.add(a);
                 withAdmin.add(b);
             }
@@ -118,8 +134,16 @@ public final class AdminCost implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  with admin load  p50 %s  p99 %s  (%d requests; admin answers: %d /admin/pools, %d /metrics)%n",
                     LoadResult.ms(withAdmin.getValueAtPercentile(50)), LoadResult.ms(withAdmin.getValueAtPercentile(99)),
                     withAdmin.getTotalCount(), poolsAnswers.sum(), metricsAnswers.sum());
+            System.out.printf(Locale.ROOT, "  server CPU, all rounds: alone %s; with admin load %s%n", aloneCpu, withCpu);
             System.out.printf(Locale.ROOT, "  p99 with / alone %.2f (target: at most %.0f)%n", ratio, TARGET_RATIO);
             System.out.println("  server: " + String.join(" ", command) + " (its log: " + log + ")");
+            long held = liveConnections(admin);
+            System.out.printf(Locale.ROOT, "  connections the server held at the end: %d (of %d idle + %d probes)%n", held,
+                    connections, probes);
+            if (held < connections) {
+                System.out.println("  VOID: idle connections were closed during the run; the later rounds measured fewer");
+                return 1;
+            }
             return 0;
         } finally {
             for (Client client : idle) {
@@ -142,6 +166,40 @@ public final class AdminCost implements Callable<Integer> {
             return "--phase=" + phaseSeconds + " --rounds=" + rounds + " (expected: 1..3600 seconds, 1..100 rounds)";
         }
         return null;
+    }
+
+    /**
+     * CPU seconds the server used, in all and by its main IO threads, its admin threads and the
+     * garbage collector's threads (by thread name; threads alive when read). CPU time used does
+     * not depend on what else runs on the machine the way a latency does: it is the cost.
+     */
+    private record ServerCpu(double total, double mainIo, double admin, double gc) {
+        static final ServerCpu NONE = new ServerCpu(0, 0, 0, 0);
+        private static final Pattern MAIN_IO = Pattern.compile("mpool I/O-.*");
+        private static final Pattern ADMIN = Pattern.compile("mpool-admin.*");
+        private static final Pattern GC = Pattern.compile("GC Thread.*|G1 .*");
+
+        static ServerCpu of(ServerProcess server) {
+            return new ServerCpu(seconds(server.cpuTicks()), seconds(server.threadTicks(MAIN_IO)),
+                    seconds(server.threadTicks(ADMIN)), seconds(server.threadTicks(GC)));
+        }
+
+        private static double seconds(long ticks) {
+            return (double) ticks / ProcessCpu.TICKS_PER_SECOND;
+        }
+
+        ServerCpu minus(ServerCpu earlier) {
+            return new ServerCpu(total - earlier.total, mainIo - earlier.mainIo, admin - earlier.admin, gc - earlier.gc);
+        }
+
+        ServerCpu plus(ServerCpu other) {
+            return new ServerCpu(total + other.total, mainIo + other.mainIo, admin + other.admin, gc + other.gc);
+        }
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%.2f s (main IO %.2f, admin %.2f, GC %.2f)", total, mainIo, admin, gc);
+        }
     }
 
     /** Something running beside a phase; closed at its end. */
@@ -241,6 +299,21 @@ public final class AdminCost implements Callable<Integer> {
                 thread.join(TimeUnit.SECONDS.toMillis(30));
             }
         };
+    }
+
+    /** Live connections on the main listener, from {@code /admin/pools?limit=1} ({@code page.total}), built fresh. */
+    private static long liveConnections(int admin) throws IOException {
+        try (Client client = connect(admin)) {
+            client.out().write(("GET /admin/pools?limit=1 HTTP/1.1\r\nHost: t\r\nCache-Control: no-cache\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            client.out().flush();
+            String answer = new String(client.in().readAllBytes(), StandardCharsets.UTF_8);
+            int body = answer.indexOf("\r\n\r\n");
+            if (!answer.startsWith("HTTP/1.1 200") || body < 0) {
+                throw new IOException("/admin/pools?limit=1 answered " + answer.lines().findFirst().orElse("nothing"));
+            }
+            return JSON.readTree(answer.substring(body + 4)).path("page").path("total").asLong(-1);
+        }
     }
 
     private static Client connect(int port) throws IOException {

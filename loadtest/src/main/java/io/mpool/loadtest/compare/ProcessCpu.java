@@ -53,13 +53,21 @@ final class ProcessCpu {
      * has none (nginx), -1 if /proc cannot be read. While they are busy, a JVM is still warming up.
      */
     static long jitTicks(ProcessHandle process) {
+        return threadTicks(process, JIT_THREAD);
+    }
+
+    /**
+     * CPU ticks of the process's threads whose name (as the kernel keeps it: the first 15
+     * characters) matches {@code names}, those alive now; -1 if /proc cannot be read.
+     */
+    static long threadTicks(ProcessHandle process, Pattern names) {
         try (Stream<Path> threads = Files.list(Path.of("/proc", String.valueOf(process.pid()), "task"))) {
             long total = 0;
             for (Path thread : threads.toList()) {
                 try {
                     String stat = Files.readString(thread.resolve("stat"), StandardCharsets.US_ASCII);
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    if (JIT_THREAD.matcher(name).matches()) {
+                    if (names.matcher(name).matches()) {
                         total += ticksOfStat(stat, THREAD_CPU_FIELDS);
                     }
                 } catch (IOException | RuntimeException threadEnded) {

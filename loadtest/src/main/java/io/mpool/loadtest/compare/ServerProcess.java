@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /** A server under test, run as its own process on loopback. */
 final class ServerProcess implements AutoCloseable {
@@ -58,6 +59,11 @@ final class ServerProcess implements AutoCloseable {
     /** CPU ticks of the server's JIT compiler threads so far ({@link ProcessCpu#jitTicks}). */
     long jitTicks() {
         return ProcessCpu.jitTicks(process.toHandle());
+    }
+
+    /** CPU ticks of the server's live threads whose (15-character) name matches {@code names} ({@link ProcessCpu#threadTicks}). */
+    long threadTicks(Pattern names) {
+        return ProcessCpu.threadTicks(process.toHandle(), names);
     }
 
     /** Resident set size of the process, from /proc, or -1. */

@@ -121,7 +121,10 @@ public final class AdminProbe {
      * and JVM figures are the same as in the full list, which with 10,000 connections is megabytes.
      */
     private JsonNode read() throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(topConnection).timeout(Duration.ofSeconds(10));
+        // no-cache: a page built after this read was asked for (the server may reuse a page for
+        // up to its --admin-page-window otherwise), so the counts after the run are the run's.
+        HttpRequest.Builder request = HttpRequest.newBuilder(topConnection).header("Cache-Control", "no-cache")
+                .timeout(Duration.ofSeconds(10));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }

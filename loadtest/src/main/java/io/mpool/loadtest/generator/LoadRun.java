@@ -107,14 +107,15 @@ public final class LoadRun {
         String stoppedEarly = null;
         long intervalStart = startMillis;
         int second = 0;
-        boolean ended;
-        do {
+        boolean alive = true;
+        while (alive) {
             for (Thread thread : running) {
                 thread.join(Math.max(1, 1000 / running.size()));
             }
-            // Seen before the harvest: once every worker has ended, this harvest takes their last
-            // recordings, so the log holds every counted response.
-            ended = running.stream().noneMatch(Thread::isAlive);
+            // Read before collecting: once every worker has ended, this collection takes their
+            // last latencies (a worker ending during the admin sample below, which may wait for
+            // the server's next page build, would otherwise leave them out of the log and the total).
+            alive = running.stream().anyMatch(Thread::isAlive);
             long now = System.currentTimeMillis();
             Histogram interval = new Histogram(Latencies.MAX_MICROS, 3);
             for (LoadWorker worker : workers) {
@@ -163,7 +164,7 @@ public final class LoadRun {
             if (admin != null) {
                 admin.sample();
             }
-        } while (!ended);
+        }
         double seconds = Math.min(System.nanoTime() - start, duration.toNanos() + DRAIN_NANOS) / 1e9;
         double measured = stoppedEarly != null ? Math.max(seconds, 1e-9) : Math.max(duration.toNanos() / 1e9, 1e-9);
         long requests = workers.stream().mapToLong(w -> w.completed.sum()).sum();

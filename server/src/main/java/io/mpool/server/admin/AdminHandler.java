@@ -1,7 +1,5 @@
 package io.mpool.server.admin;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.LeakSite;
 import io.mpool.mempool.PageArena;
@@ -13,6 +11,8 @@ import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,15 +42,20 @@ import java.util.function.Supplier;
  * method 405 with {@code Allow}, OPTIONS 204 with {@code Allow} (the public API's
  * {@code AllowedMethods} rules, which the admin listener sits below).
  * Answers carry counters and sizes only, never request bytes.
+ *
+ * <p>{@code /metrics} and {@code /admin/pools} (and each of its pages) are built at most once per
+ * window and reused by the clients that ask within it ({@link AdminPages}), so their cost does not
+ * grow with the number of scrapers.
  */
 public final class AdminHandler implements HttpHandler {
-    private static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
     /** Paths a deployment's probes and scraper are pointed at: keep them stable. */
     public static final String HEALTH = "/admin/health";
     public static final String HEALTH_LIVE = "/admin/health/live";
     public static final String HEALTH_READY = "/admin/health/ready";
     public static final String METRICS = "/metrics";
     public static final String LEAKS = "/admin/leaks";
+    /** How often a page may be built when the server is not told otherwise ({@link AdminPages}). */
+    public static final Duration DEFAULT_PAGE_WINDOW = AdminPages.DEFAULT_WINDOW;
     /** Sites {@code /admin/leaks} lists at most: the largest leaks stand out in the first few. */
     static final int LEAK_SITES = 20;
     /** The authentication scheme, lower case (compared case-insensitively). */
@@ -69,20 +74,33 @@ public final class AdminHandler implements HttpHandler {
     private final AdminView view = AdminView.load();
     private final ServerMetrics metrics;
     private final Health health;
+    private final AdminPages pages;
 
+    /**
+     * @param pageWindow how often {@code /metrics} and each {@code /admin/pools} page may be built
+     *                   (0: for every request, one at a time); a request within it gets the last
+     *                   build ({@link AdminPages})
+     */
     public AdminHandler(PageArena arena, Supplier<?> totals, ConnectionRegistry registry, String token,
-                        ServerMetrics metrics, Health health) {
+                        ServerMetrics metrics, Health health, Duration pageWindow) {
         this.arena = arena;
         this.totals = totals;
         this.registry = registry;
         this.expectedToken = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         this.metrics = metrics;
         this.health = health;
+        this.pages = new AdminPages(pageWindow);
+        pages.bindTo(metrics.registry());
     }
 
-    /** What {@code GET /admin/pools} answers: every live connection, each row as a page lists it. */
+    /**
+     * What {@code GET /admin/pools} answers: every live connection, each row as a page lists it.
+     *
+     * @param atEpochMillis the server's clock when the snapshot was taken (an answer may be reused
+     *                      for up to the page window: this says when it was built)
+     */
     public record PoolsSnapshot(ArenaStats arena, Object totals, JvmStats jvm,
-                                List<ConnectionRow> connections) {
+                                List<ConnectionRow> connections, long atEpochMillis) {
     }
 
     /**
@@ -147,16 +165,13 @@ public final class AdminHandler implements HttpHandler {
         if (isView) {
             view.send(exchange);
         } else if (path.equals(METRICS)) {
-            if (exchange.isInIoThread()) {
-                // A scrape walks every meter (thread states, GC beans): not on the IO thread
-                // the main listener's connections share.
-                exchange.dispatch(this);
-                return;
-            }
-            ServerMetrics.Scrape scrape = metrics.scrape(exchange.getRequestHeaders().getFirst(Headers.ACCEPT));
-            exchange.setStatusCode(200);
-            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, scrape.contentType());
-            exchange.getResponseSender().send(ByteBuffer.wrap(scrape.text().getBytes(StandardCharsets.UTF_8)));
+            // A scrape walks every meter (thread states, GC beans): built on the admin worker's task thread.
+            String accept = exchange.getRequestHeaders().getFirst(Headers.ACCEPT);
+            String contentType = ServerMetrics.contentType(accept);
+            pages.answer(exchange, AdminPages.Kind.METRICS, METRICS + " " + contentType, () -> {
+                ServerMetrics.Scrape scrape = metrics.scrape(accept);
+                return new CachedPage.Body(scrape.text().getBytes(StandardCharsets.UTF_8), scrape.contentType());
+            });
         } else if (path.equals(LEAKS)) {
             if (exchange.isInIoThread()) {
                 exchange.dispatch(this); // grouping every outstanding block's stack: not on an IO thread
@@ -173,9 +188,7 @@ public final class AdminHandler implements HttpHandler {
         } else if (path.equals("/admin/pools") && ConnectionPage.requested(exchange.getQueryParameters())) {
             sendPage(exchange);
         } else if (path.equals("/admin/pools")) {
-            List<ConnectionRow> connections = registry.pools().stream()
-                    .map(connection -> ConnectionRow.of(connection.row())).toList();
-            send(exchange, 200, new PoolsSnapshot(arena.stats(), totals.get(), JvmStats.now(), connections));
+            pages.answer(exchange, AdminPages.Kind.POOLS, path, this::pools);
         } else {
             String id = path.substring("/admin/pools/".length());
             Long number = connectionId(id);
@@ -191,16 +204,30 @@ public final class AdminHandler implements HttpHandler {
         }
     }
 
+    /** Every live connection, oldest first (a build of {@code /admin/pools}). */
+    private CachedPage.Body pools() {
+        List<ConnectionBufferPool> live = registry.pools();
+        List<ConnectionRow> connections = new ArrayList<>(live.size());
+        for (ConnectionBufferPool connection : live) {
+            connections.add(ConnectionRow.of(connection.row()));
+        }
+        return AdminJson.body(new PoolsSnapshot(arena.stats(), totals.get(), JvmStats.now(), connections,
+                System.currentTimeMillis()));
+    }
+
     private void sendPage(HttpServerExchange exchange) throws Exception {
-        ConnectionPage.Listing listing;
+        ConnectionPage.Query query;
         try {
-            listing = ConnectionPage.list(exchange.getQueryParameters(), registry.pools());
+            query = ConnectionPage.query(exchange.getQueryParameters());
         } catch (IllegalArgumentException e) {
             send(exchange, 400, Map.of("error", e.getMessage()));
             return;
         }
-        send(exchange, 200, new PoolsPage(arena.stats(), totals.get(), JvmStats.now(), listing.page(),
-                listing.rows(), System.currentTimeMillis()));
+        pages.answer(exchange, AdminPages.Kind.POOLS_PAGE, query.key(), () -> {
+            ConnectionPage.Listing listing = ConnectionPage.list(query, registry.pools());
+            return AdminJson.body(new PoolsPage(arena.stats(), totals.get(), JvmStats.now(), listing.page(),
+                    listing.rows(), System.currentTimeMillis()));
+        });
     }
 
     private static boolean isAdminPath(String path) {
@@ -254,10 +281,10 @@ public final class AdminHandler implements HttpHandler {
         return true;
     }
 
-    private static void send(HttpServerExchange exchange, int status, Object body) throws Exception {
-        byte[] json = JSON.writeValueAsBytes(body);
+    private static void send(HttpServerExchange exchange, int status, Object body) {
+        byte[] json = AdminJson.bytes(body);
         exchange.setStatusCode(status);
-        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, AdminJson.CONTENT_TYPE);
         exchange.getResponseSender().send(ByteBuffer.wrap(json));
     }
 }

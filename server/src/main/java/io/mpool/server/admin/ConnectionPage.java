@@ -1,12 +1,10 @@
 package io.mpool.server.admin;
 
 import io.mpool.server.connection.ConnectionBufferPool;
-import io.mpool.server.connection.ConnectionDetail;
 import io.mpool.server.connection.ConnectionSummary;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -51,11 +49,11 @@ public record ConnectionPage(String sort, String order, int offset, int limit, i
     }
 
     /**
-     * The asked-for page of {@code connections}, with one detail per listed connection.
+     * What a query asks for: checked, in lower case, defaults filled in.
      *
      * @throws IllegalArgumentException naming the parameter and its value when one is bad
      */
-    static Listing list(Map<String, Deque<String>> query, List<ConnectionBufferPool> connections) {
+    static Query query(Map<String, Deque<String>> query) {
         String sort = text(query, "sort", "bytes");
         String order = text(query, "order", "desc");
         if (!SORTS.containsKey(sort)) {
@@ -64,34 +62,47 @@ public record ConnectionPage(String sort, String order, int offset, int limit, i
         if (!order.equals("desc") && !order.equals("asc")) {
             throw new IllegalArgumentException("order=" + order + " (expected: desc or asc)");
         }
-        int offset = number(query, "offset", 0, 0, Integer.MAX_VALUE);
-        int limit = number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        return new Query(sort, order, number(query, "offset", 0, 0, Integer.MAX_VALUE),
+                number(query, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT));
+    }
 
-        Map<Long, ConnectionBufferPool> byId = new HashMap<>();
-        List<ConnectionSummary> summaries = new ArrayList<>(connections.size());
+    /** A checked query: two that ask for the same page are equal and have the same {@link #key()}. */
+    record Query(String sort, String order, int offset, int limit) {
+        /** The page as a path: what tells one page apart from another. */
+        String key() {
+            return "/admin/pools?sort=" + sort + "&order=" + order + "&offset=" + offset + "&limit=" + limit;
+        }
+    }
+
+    /** The page {@code query} asks for of {@code connections}, with one row per listed connection. */
+    static Listing list(Query query, List<ConnectionBufferPool> connections) {
+        List<Listed> listed = new ArrayList<>(connections.size());
         int pending = 0;
         long open = 0;
         long reserved = 0;
         for (ConnectionBufferPool connection : connections) {
             ConnectionSummary summary = connection.summary();
-            byId.put(summary.id(), connection);
-            summaries.add(summary);
+            listed.add(new Listed(summary, connection));
             pending += summary.resetPending() ? 1 : 0;
             open += summary.openBuffers();
             reserved += summary.bytesReserved();
         }
-        Comparator<ConnectionSummary> comparator = SORTS.get(sort);
-        if (order.equals("desc")) {
+        Comparator<ConnectionSummary> comparator = SORTS.get(query.sort());
+        if (query.order().equals("desc")) {
             comparator = comparator.reversed();
         }
-        summaries.sort(comparator.thenComparingLong(ConnectionSummary::id));
-        List<ConnectionRow> rows = new ArrayList<>();
-        for (int i = offset; i < summaries.size() && rows.size() < limit; i++) {
-            ConnectionDetail detail = byId.get(summaries.get(i).id()).row();
-            rows.add(ConnectionRow.of(detail));
+        Comparator<ConnectionSummary> byOrder = comparator.thenComparingLong(ConnectionSummary::id);
+        listed.sort((a, b) -> byOrder.compare(a.summary(), b.summary()));
+        List<ConnectionRow> rows = new ArrayList<>(Math.min(query.limit(), listed.size()));
+        for (int i = query.offset(); i < listed.size() && rows.size() < query.limit(); i++) {
+            rows.add(ConnectionRow.of(listed.get(i).connection().row()));
         }
-        return new Listing(new ConnectionPage(sort, order, offset, limit, summaries.size(), pending, open, reserved),
-                rows);
+        return new Listing(new ConnectionPage(query.sort(), query.order(), query.offset(), query.limit(),
+                listed.size(), pending, open, reserved), rows);
+    }
+
+    /** A connection and the summary it is sorted by. */
+    private record Listed(ConnectionSummary summary, ConnectionBufferPool connection) {
     }
 
     /** A page and its rows. */

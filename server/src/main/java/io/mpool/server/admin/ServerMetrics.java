@@ -275,14 +275,19 @@ public final class ServerMetrics implements Closeable {
      * if none) names it, in the Prometheus text format otherwise; the arena read once.
      */
     public synchronized Scrape scrape(String accept) {
-        String contentType = accept != null && accept.toLowerCase(Locale.ROOT).contains(OPENMETRICS_MEDIA_TYPE)
-                ? OPENMETRICS_CONTENT_TYPE : CONTENT_TYPE;
+        String contentType = contentType(accept);
         scrapeSnapshot = arena.stats();
         try {
             return new Scrape(contentType, prometheus.scrape(contentType));
         } finally {
             scrapeSnapshot = null;
         }
+    }
+
+    /** The content type a scrape for {@code accept} (null if none) is written in. */
+    static String contentType(String accept) {
+        return accept != null && accept.toLowerCase(Locale.ROOT).contains(OPENMETRICS_MEDIA_TYPE)
+                ? OPENMETRICS_CONTENT_TYPE : CONTENT_TYPE;
     }
 
     /** The registry holding every meter (Prometheus and JMX beneath it). */

@@ -264,6 +264,13 @@ public final class Main implements Callable<Integer> {
                     + " Default: ${DEFAULT-VALUE}")
     Duration shutdownGrace;
 
+    @Option(names = "--admin-page-window",
+            defaultValue = "${env:MPOOL_ADMIN_PAGE_WINDOW:-" + ServerConfig.DEFAULT_ADMIN_PAGE_WINDOW + "}",
+            description = "How often /metrics and each /admin/pools page may be built; clients asking within it"
+                    + " get the last build, Cache-Control: no-cache waits for a new one; 0 = a build per request"
+                    + " (MPOOL_ADMIN_PAGE_WINDOW). Default: ${DEFAULT-VALUE}")
+    Duration adminPageWindow;
+
     @Option(names = "--log-level", defaultValue = "${env:MPOOL_LOG_LEVEL:-" + Logging.DEFAULT_LEVEL + "}",
             description = "Log level: error, warn, info, debug, trace, off or all (MPOOL_LOG_LEVEL); with"
                     + " -Djava.util.logging.config.file=<file> that file decides, unless this is given."
@@ -462,6 +469,7 @@ public final class Main implements Callable<Integer> {
                 .setRequestMetrics(requestMetrics)
                 .setGzip(gzip)
                 .setShutdownGrace(shutdownGrace)
+                .setAdminPageWindow(adminPageWindow)
                 .setHttp2(http2);
     }
 

@@ -90,6 +90,11 @@ public record ServerConfig(
     public static final String DEFAULT_MAX_UNFINISHED_HEADS_PER_IP = ConnectionLimits.AUTO;
     /** Time in-flight requests get when the server stops: well within a container runtime's stop timeout. */
     public static final String DEFAULT_SHUTDOWN_GRACE = "10s";
+    /**
+     * How often an admin page ({@code /metrics}, {@code /admin/pools}) may be built: a dashboard
+     * polls once a second; Prometheus scrapes every 15 s to a minute.
+     */
+    public static final String DEFAULT_ADMIN_PAGE_WINDOW = "1s";
     /** No access log: a line per request is for debugging and audits, not for every server. */
     public static final String DEFAULT_ACCESS_LOG = AccessLogSettings.DEFAULT_TARGET;
 
