@@ -9,6 +9,7 @@ import java.lang.invoke.MethodType;
 import org.xnio.ChannelListener;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
+import org.xnio.channels.ConnectedChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 
 /**
@@ -84,11 +85,22 @@ public final class HttpConnections {
     /**
      * Serves {@code channel} with {@code root}, its buffers from {@code pool} ({@code bufferSize}
      * each): builds Undertow's connection and read listener and reads the first request, as
-     * {@code HttpOpenListener.handleEvent} does.
+     * {@code HttpOpenListener.handleEvent} does. {@code onClose} runs when the channel closes, after
+     * Undertow's own close handling (whether this returns or throws): it is the close listener of
+     * Undertow's connection, which XNIO already holds, not a second listener XNIO would merge with
+     * it (a merged pair is an object of its own on every connection).
      */
     @SuppressWarnings("unchecked")
-    public void open(StreamConnection channel, ByteBufferPool pool, int bufferSize, HttpHandler root) {
-        HttpServerConnection connection = new HttpServerConnection(channel, pool, root, options, bufferSize, null);
+    public void open(StreamConnection channel, ByteBufferPool pool, int bufferSize, HttpHandler root,
+                     ChannelListener<? super ConnectedChannel> onClose) {
+        HttpServerConnection connection;
+        try {
+            connection = new HttpServerConnection(channel, pool, root, options, bufferSize, null);
+        } catch (RuntimeException | Error e) {
+            channel.setCloseListener(onClose);
+            throw e;
+        }
+        connection.getCloseSetter().set(onClose);
         Object readListener;
         try {
             readListener = NEW_READ_LISTENER.invokeExact(connection, parser, (Object) null);

@@ -21,8 +21,13 @@ import org.xnio.conduits.StreamSinkConduit;
  * writes are release stores, which on x86 are plain stores (no fence per request). The fields live
  * in this object (through {@link VarHandle}s, not one atomic object each), so a request touches one
  * object of its connection here, not four.
+ *
+ * <p>It is a superclass of the connection, not an object the connection holds (as the pool's
+ * state machine is the pool's superclass): an idle connection pays for no object header and no
+ * reference to it. The connection says what happens at its first request head and where the
+ * counters are.
  */
-public final class RequestTracker implements RequestFramingConduit.Guarded {
+public abstract class RequestTracker implements RequestFramingConduit.Guarded {
     private static final VarHandle RUNNING;
     private static final VarHandle STARTED;
     private static final VarHandle CURRENT;
@@ -38,7 +43,6 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         }
     }
 
-    private final ServerStats stats;
     /** Requests between root handler and completion (0 or 1 but while a pipelined one takes over). */
     private int running;
     /** Requests started on this connection (the watchdog's idle check compares it across sweeps). */
@@ -50,26 +54,24 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     private volatile HttpServerConnection http;
     /** The response conduit of the last request; another one means Undertow replaced it. */
     private StreamSinkConduit responseConduit;
-    /** Run when the first request starts (its head is complete), then dropped; null after. */
-    private Runnable firstRequest;
     /** Set once the connection switched to HTTP/2: its streams stand for its requests. */
     private volatile StreamCounts streams;
 
-    public RequestTracker(ServerStats stats) {
-        this.stats = stats;
+    protected RequestTracker() {
     }
 
-    /** Runs {@code action} once, when the connection's first request head is complete. */
-    public RequestTracker onFirstRequest(Runnable action) {
-        this.firstRequest = action;
-        return this;
-    }
+    /** The server's counters (the listener's: not a field of every connection). */
+    protected abstract ServerStats stats();
+
+    /**
+     * The connection's first request head is complete (its first request starts, or its HTTP/2
+     * preface came). Called on the connection's thread, at least once; only the first call counts.
+     */
+    protected abstract void firstHeadArrived();
 
     public void started(HttpServerExchange exchange) {
-        Runnable first = firstRequest;
-        if (first != null) {
-            firstRequest = null;
-            first.run();
+        if (starts == 0) {
+            firstHeadArrived();
         }
         RUNNING.setRelease(this, running + 1);
         STARTED.setRelease(this, starts + 1);
@@ -101,11 +103,7 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
      * head): from now on a request runs while a stream does, and streams count as requests.
      */
     public void servesStreams(StreamCounts listener) {
-        Runnable first = firstRequest;
-        if (first != null) {
-            firstRequest = null;
-            first.run();
-        }
+        firstHeadArrived();
         streams = listener;
     }
 
@@ -151,18 +149,18 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
 
     @Override
     public void refused(FramingViolation violation) {
-        stats.framingRefused(violation.status());
+        stats().framingRefused(violation.status());
         if (violation.status() == StatusCodes.REQUEST_ENTITY_TOO_LARGE) {
-            stats.bodyRefusedTooLarge(); // --max-body-size: announced or counted past it
+            stats().bodyRefusedTooLarge(); // --max-body-size: announced or counted past it
         }
     }
 
     /** The connection's read ({@code write == false}) or write timeout closed it. */
     void timedOut(boolean write) {
         if (write) {
-            stats.writeTimedOut();
+            stats().writeTimedOut();
         } else {
-            stats.readTimedOut();
+            stats().readTimedOut();
         }
     }
 
