@@ -324,7 +324,7 @@ public final class MpoolServer implements AutoCloseable {
      */
     private Listener listener(TlsWrapping tls) {
         boolean pooled = config.pool() == ServerConfig.PoolKind.MP;
-        return new Listener(limiterAdmission, config.limits(), config.limits().maxBodyBytes(), registry,
+        return new Listener(limiterAdmission, config.limits(), registry,
                 pooled ? null : stockPool, config.bufferSize(), tls, http, h2, application, accessLog,
                 requestMetrics, true, stats, refusals, () -> stopping);
     }

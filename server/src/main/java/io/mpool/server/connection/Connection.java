@@ -120,13 +120,12 @@ public final class Connection extends RequestScopeHandler implements ChannelList
                 packetBuffers.describedBy(handshake);
             }
         }
-        RequestLimits limits = on.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
-        watchdog = new ConnectionWatchdog(channel(), this, limits).expectingHandshake(handshake);
+        watchdog = new ConnectionWatchdog(this);
         watchdog.install();
         // The framing check also chooses the protocol: an HTTP/2 preface goes to HTTP/2 (prefaceArrived).
-        framing = RequestFramingConduit.install(channel(), limits, on.maxBodyBytes(), this, on.http2() != null)
+        framing = RequestFramingConduit.install(channel(), on.limits(), this, on.http2() != null)
                 .trackingProgress(watchdog);
         if (on.pooled() && pool == null) {
             pool = openPool(framing);
@@ -291,8 +290,24 @@ public final class Connection extends RequestScopeHandler implements ChannelList
     }
 
     /** What Undertow reads and writes: {@link #raw}, or the TLS channel over it. */
-    private StreamConnection channel() {
+    @Override
+    protected StreamConnection channel() {
         return handshake == null ? raw : handshake.connection();
+    }
+
+    @Override
+    protected RequestLimits limits() {
+        return listener.limits();
+    }
+
+    @Override
+    protected TlsHandshake handshake() {
+        return handshake;
+    }
+
+    @Override
+    protected RequestFramingConduit framing() {
+        return framing;
     }
 
     /** Closes the channel (the close listener tears the connection down). */
@@ -303,6 +318,11 @@ public final class Connection extends RequestScopeHandler implements ChannelList
     @Override
     public long id() {
         return id;
+    }
+
+    @Override
+    public ConnectionRegistry registry() {
+        return listener.registry();
     }
 
     /** This connection's memory, or null when its listener shares one pool. */

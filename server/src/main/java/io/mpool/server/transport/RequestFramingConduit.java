@@ -115,7 +115,6 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private volatile FramingScanner scanner;
     /** The listener's, shared (no copy of its limits per connection). */
     private final RequestLimits limits;
-    private final long maxBody;
     private final Guarded guarded;
     private ReadProgress progress = NO_PROGRESS_TRACKING;
     /** The current body's rate, or null: no body yet, or dropped with the scanner. Volatile for the sweep's look. */
@@ -143,20 +142,20 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private volatile ReadReadyHandler upstreamHandler;
 
     /**
-     * @param limits  the longest request line and head; the body rate ({@code minBodyRate}: bytes
-     *                per second a body must average once {@link RequestLimits#BODY_RATE_GRACE} has
-     *                passed since its first byte, else 408; 0 = no minimum)
-     * @param maxBody largest request body, 0 = no limit (larger: 413)
+     * @param limits  the longest request line and head; the largest body ({@code maxBodyBytes}, 0 =
+     *                no limit; larger: 413); the body rate ({@code minBodyRate}: bytes per second a
+     *                body must average once {@link RequestLimits#BODY_RATE_GRACE} has passed since
+     *                its first byte, else 408; 0 = no minimum)
+     * @param http2Preface whether the first bytes are checked for HTTP/2's preface ({@link #install})
      */
-    public RequestFramingConduit(StreamConnection connection, RequestLimits limits, long maxBody, Guarded guarded,
+    public RequestFramingConduit(StreamConnection connection, RequestLimits limits, Guarded guarded,
                                  boolean http2Preface) {
         super(connection.getSourceChannel().getConduit());
         this.preface = http2Preface ? 0 : HTTP_1;
         this.connection = connection;
         this.rawSink = connection.getSinkChannel().getConduit();
         this.limits = limits;
-        this.maxBody = maxBody;
-        this.scanner = new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), maxBody); // checks them now
+        this.scanner = newScanner(limits); // checks the limits now
         this.guarded = guarded;
     }
 
@@ -170,10 +169,14 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private FramingScanner scanner() {
         FramingScanner current = scanner;
         if (current == null) {
-            current = new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), maxBody);
+            current = newScanner(limits);
             scanner = current;
         }
         return current;
+    }
+
+    private static FramingScanner newScanner(RequestLimits limits) {
+        return new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes());
     }
 
     /** Whether the scanner is held (false once an idle connection dropped it). Any thread. */
@@ -214,9 +217,9 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
      * back from the parser above (which would refuse it as a bad request line) and handed to
      * {@link Guarded#prefaceArrived}; bytes that only began like it are passed up in order.
      */
-    public static RequestFramingConduit install(StreamConnection connection, RequestLimits limits, long maxBody,
-                                                Guarded guarded, boolean http2Preface) {
-        RequestFramingConduit conduit = new RequestFramingConduit(connection, limits, maxBody, guarded, http2Preface);
+    public static RequestFramingConduit install(StreamConnection connection, RequestLimits limits, Guarded guarded,
+                                                boolean http2Preface) {
+        RequestFramingConduit conduit = new RequestFramingConduit(connection, limits, guarded, http2Preface);
         connection.getSourceChannel().setConduit(conduit);
         return conduit;
     }

@@ -1,5 +1,6 @@
 package io.mpool.server.transport;
 
+import io.mpool.server.config.RequestLimits;
 import io.mpool.server.framing.FramingViolation;
 import io.mpool.server.stats.ServerStats;
 import io.undertow.server.HttpServerExchange;
@@ -9,6 +10,7 @@ import io.undertow.util.StatusCodes;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.xnio.StreamConnection;
 import org.xnio.conduits.StreamSinkConduit;
 
 /**
@@ -62,6 +64,18 @@ public abstract class RequestTracker implements RequestFramingConduit.Guarded {
 
     /** The server's counters (the listener's: not a field of every connection). */
     protected abstract ServerStats stats();
+
+    /** What the connection's requests are read from and answered on: the socket, or TLS over it. */
+    protected abstract StreamConnection channel();
+
+    /** The listener's timeouts and limits (the watchdog reads them at the sweep). */
+    protected abstract RequestLimits limits();
+
+    /** The TLS handshake the watchdog times, or null: a plain connection. */
+    protected abstract TlsHandshake handshake();
+
+    /** The framing check, which answers a 408 and closes the lingering way; null until set up. */
+    protected abstract RequestFramingConduit framing();
 
     /**
      * The connection's first request head is complete (its first request starts, or its HTTP/2
