@@ -4,22 +4,25 @@ import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.transport.AccessLogHandler;
 import io.mpool.server.transport.ConnectionWatchdog;
+import io.mpool.server.transport.HttpConnections;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestTracker;
 import io.mpool.server.transport.TlsHandshake;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.protocol.http.HttpServerConnection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
-import org.xnio.channels.ConnectedChannel;
+import org.xnio.conduits.ConduitStreamSourceChannel;
 
 /**
  * One accepted connection and everything it owns, from accept to the last page given back: its
@@ -39,9 +42,11 @@ import org.xnio.channels.ConnectedChannel;
  * one object with the least it needs: it is its own request tracker and root handler (its
  * superclasses {@link RequestTracker} and {@link RequestScopeHandler}, as {@link PoolLifecycle} is
  * its pool's), its own place in the listener's limit (two fields, not an object), its pool's owner,
- * and the close listener of Undertow's connection (not a second listener XNIO would merge).
+ * and the close listener of Undertow's connection (not a second listener XNIO would merge). Once
+ * the sweep finds it idle it also drops Undertow's read listener and parse state, and is the
+ * channel's read listener until the next bytes come ({@link HttpConnections#park}).
  */
-public final class Connection extends RequestScopeHandler implements ChannelListener<ConnectedChannel>, PoolOwner {
+public final class Connection extends RequestScopeHandler implements ChannelListener<Channel>, PoolOwner {
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
     private static final VarHandle PLACE;
     /** {@link #place}: admitted, its first request head not yet complete (it counts as unfinished). */
@@ -239,10 +244,17 @@ public final class Connection extends RequestScopeHandler implements ChannelList
         return String.valueOf(raw.getPeerAddress());
     }
 
-    /** The close listener: of Undertow's connection (after its own close handling), or of the channel. */
+    /**
+     * The close listener (of Undertow's connection, after its own close handling, or of the
+     * channel), and the read listener of a parked connection: its next bytes have come.
+     */
     @Override
-    public void handleEvent(ConnectedChannel closedChannel) {
-        closed();
+    public void handleEvent(Channel channel) {
+        if (channel instanceof ConduitStreamSourceChannel) {
+            listener.http().resume(undertowConnection());
+        } else {
+            closed();
+        }
     }
 
     /**
@@ -284,8 +296,21 @@ public final class Connection extends RequestScopeHandler implements ChannelList
             return;
         }
         if (pool != null && pool.releaseIdleMemory() && framing != null && framing.holdsScanner()) {
-            // Idle: the per-request framing state goes too, on the thread that scans.
-            channel().getIoThread().execute(framing::dropScannerBetweenRequests);
+            // Idle: the per-request state goes too, on the thread that reads.
+            channel().getIoThread().execute(this::dropRequestStateWhileIdle);
+        }
+    }
+
+    /**
+     * On the IO thread, for a connection the sweep found idle: the framing scanner goes, and
+     * Undertow's read listener with its parse state ({@link HttpConnections#park}); the next bytes
+     * make both again. Not while a request runs, after an upgrade or on HTTP/2.
+     */
+    private void dropRequestStateWhileIdle() {
+        framing.dropScannerBetweenRequests();
+        HttpServerConnection http = undertowConnection();
+        if (http != null && !framing.holdsScanner() && !requestRunning() && !upgraded() && !servesStreams()) {
+            HttpConnections.park(http, this);
         }
     }
 

@@ -121,6 +121,11 @@ public abstract class RequestTracker implements RequestFramingConduit.Guarded {
         streams = listener;
     }
 
+    /** The connection's Undertow side (HTTP/1.1), known from its first request on; null before. */
+    protected final HttpServerConnection undertowConnection() {
+        return http;
+    }
+
     /** Whether the connection switched to HTTP/2. */
     public boolean servesStreams() {
         return streams != null;
