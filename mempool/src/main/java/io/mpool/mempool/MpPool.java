@@ -127,7 +127,7 @@ public final class MpPool implements AutoCloseable {
     private int nodeCount;
     /** The allocations above {@code max}, and the blocks kept across resets ({@link #cacheOnReset}). */
     private final LargeList large;
-    private final Cleanups cleanups = new Cleanups();
+    private Cleanups cleanups = Cleanups.NONE; // made at the first addCleanup: most pools register none
     private boolean destroyed;
 
     private long smallAllocations;
@@ -387,6 +387,9 @@ public final class MpPool implements AutoCloseable {
         checkLive();
         if (cleanup == null) {
             throw new IllegalArgumentException("cleanup=null (expected: a Runnable) in " + name());
+        }
+        if (cleanups == Cleanups.NONE) {
+            cleanups = new Cleanups();
         }
         cleanups.add(cleanup);
     }
