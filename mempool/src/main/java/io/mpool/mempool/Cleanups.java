@@ -7,14 +7,17 @@ import java.util.Arrays;
  * once, all of them even when some throw.
  */
 final class Cleanups {
-    private static final Runnable[] NONE = new Runnable[0];
+    private static final Runnable[] NO_HANDLERS = new Runnable[0];
+    /** Shared by every pool that has registered no cleanup (it is never added to: runs and counts nothing). */
+    static final Cleanups NONE = new Cleanups();
     /** First growth of the handler array. */
     private static final int INITIAL_CAPACITY = 4;
 
-    private Runnable[] handlers = NONE;
+    private Runnable[] handlers = NO_HANDLERS;
     private int count;
 
     void add(Runnable cleanup) {
+        assert this != NONE : "a cleanup added to the shared empty list";
         if (count == handlers.length) {
             handlers = Arrays.copyOf(handlers, Math.max(INITIAL_CAPACITY, count * 2));
         }

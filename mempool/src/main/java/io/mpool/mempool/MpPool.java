@@ -128,7 +128,7 @@ public final class MpPool implements AutoCloseable {
     private int nodeCount;
     /** The allocations above {@code max}, and the blocks kept across resets ({@link #cacheOnReset}). */
     private final LargeList large;
-    private final Cleanups cleanups = new Cleanups();
+    private Cleanups cleanups = Cleanups.NONE; // made at the first addCleanup: most pools register none
     private boolean destroyed;
     /** Whether anything was allocated or a cleanup added since the last reset (else it has nothing to do). */
     private boolean usedSinceReset;
@@ -391,6 +391,9 @@ public final class MpPool implements AutoCloseable {
         checkLive();
         if (cleanup == null) {
             throw new IllegalArgumentException("cleanup=null (expected: a Runnable) in " + name());
+        }
+        if (cleanups == Cleanups.NONE) {
+            cleanups = new Cleanups();
         }
         cleanups.add(cleanup);
         usedSinceReset = true;

@@ -26,6 +26,7 @@ import io.mpool.server.stats.ServerStats;
 import io.mpool.server.transport.AbandonedResponseBuffer;
 import io.mpool.server.transport.AcceptRecovery;
 import io.mpool.server.transport.AccessLog;
+import io.mpool.server.transport.Admission;
 import io.mpool.server.transport.ConnectionLimiter;
 import io.mpool.server.transport.HttpConnections;
 import io.mpool.server.transport.ListenerAccepts;
@@ -39,6 +40,7 @@ import io.undertow.UndertowOptions;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -331,10 +333,28 @@ public final class MpoolServer implements AutoCloseable {
      */
     private Listener listener(TlsWrapping tls) {
         boolean pooled = config.pool() == ServerConfig.PoolKind.MP;
-        return new Listener(channel -> limiter.admit(channel), config.limits(), config.limits().maxBodyBytes(), registry,
+        return new Listener(limiterAdmission, config.limits(), registry,
                 pooled ? null : stockPool, config.bufferSize(), tls, http, h2, application, accessLog,
                 requestMetrics, true, stats, refusals, () -> stopping);
     }
+
+    /** The accept limiter, made once the listeners hold their descriptors ({@link #startLimits}). */
+    private final Admission limiterAdmission = new Admission() {
+        @Override
+        public boolean admit(StreamConnection channel, InetAddress address) {
+            return limiter.admit(channel, address);
+        }
+
+        @Override
+        public void headArrived(InetAddress address) {
+            limiter.headArrived(address);
+        }
+
+        @Override
+        public void closed(InetAddress address, boolean headArrived) {
+            limiter.closed(address, headArrived);
+        }
+    };
 
     /** Once a second: timeouts and idle memory of every connection, both listeners'; the arena's trim. */
     private void sweep() {

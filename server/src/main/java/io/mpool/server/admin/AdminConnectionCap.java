@@ -3,6 +3,7 @@ package io.mpool.server.admin;
 import io.mpool.server.transport.Admission;
 import io.mpool.server.transport.DirectAnswer;
 import io.mpool.server.transport.RefusalLog;
+import java.net.InetAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.xnio.StreamConnection;
@@ -26,29 +27,25 @@ final class AdminConnectionCap implements Admission {
     }
 
     @Override
-    public Slot admit(StreamConnection channel) {
+    public boolean admit(StreamConnection channel, InetAddress address) {
         if (open.incrementAndGet() > max) {
             open.decrementAndGet();
             refused.increment();
             refusals.log(atLimit);
             DirectAnswer.sendAndClose(channel, 503, "too many admin connections (at most " + max + "); retry later");
-            return null;
+            return false;
         }
-        return new Slot() {
-            private final AtomicInteger closes = new AtomicInteger();
+        return true;
+    }
 
-            @Override
-            public void headArrived() {
-                // admin connections have no unfinished-head limit
-            }
+    @Override
+    public void headArrived(InetAddress address) {
+        // admin connections have no unfinished-head limit
+    }
 
-            @Override
-            public void closed() {
-                if (closes.getAndIncrement() == 0) {
-                    open.decrementAndGet();
-                }
-            }
-        };
+    @Override
+    public void closed(InetAddress address, boolean headArrived) {
+        open.decrementAndGet();
     }
 
     int open() {

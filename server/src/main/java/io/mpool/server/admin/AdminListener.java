@@ -70,7 +70,7 @@ public final class AdminListener implements Closeable {
                 .getMap();
         this.cap = new AdminConnectionCap(MAX_CONNECTIONS, refusals);
         this.connections = ConnectionRegistry.withoutPools(stats);
-        this.listener = new Listener(cap, limits, MAX_BODY_BYTES, connections, buffers, buffers.getBufferSize(), null,
+        this.listener = new Listener(cap, limits.withMaxBody(MAX_BODY_BYTES), connections, buffers, buffers.getBufferSize(), null,
                 new HttpConnections(undertowOptions), null, handler, null, null, false, stats, refusals, () -> false);
     }
 

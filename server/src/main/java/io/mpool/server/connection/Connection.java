@@ -3,21 +3,26 @@ package io.mpool.server.connection;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.server.transport.AccessLogHandler;
-import io.mpool.server.transport.Admission;
 import io.mpool.server.transport.ConnectionWatchdog;
-import io.mpool.server.transport.Http2PrefaceConduit;
+import io.mpool.server.transport.HttpConnections;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestTracker;
 import io.mpool.server.transport.TlsHandshake;
-import io.mpool.server.transport.TrackedHandler;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.protocol.http.HttpServerConnection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
+import org.xnio.conduits.ConduitStreamSourceChannel;
 
 /**
  * One accepted connection and everything it owns, from accept to the last page given back: its
@@ -32,14 +37,28 @@ import org.xnio.StreamConnection;
  * resets after each) → {@link #sweep} once a second (timeouts; an idle connection gives its memory
  * back) → {@link #closed()} (the place freed, TLS closed, the pool destroyed once nothing is open,
  * then the registry forgets it).
+ *
+ * <p>What an idle connection keeps is what the server pays per connection, so the connection is
+ * one object with the least it needs: it is its own request tracker and root handler (its
+ * superclasses {@link RequestTracker} and {@link RequestScopeHandler}, as {@link PoolLifecycle} is
+ * its pool's), its own place in the listener's limit (two fields, not an object), its pool's owner,
+ * and the close listener of Undertow's connection (not a second listener XNIO would merge). Once
+ * the sweep finds it idle it also drops Undertow's read listener and parse state, and is the
+ * channel's read listener until the next bytes come ({@link HttpConnections#park}).
  */
-public final class Connection implements ChannelListener<StreamConnection>, PoolOwner {
+public final class Connection extends RequestScopeHandler implements ChannelListener<Channel>, PoolOwner {
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
-    private static final VarHandle CLOSED;
+    private static final VarHandle PLACE;
+    /** {@link #place}: admitted, its first request head not yet complete (it counts as unfinished). */
+    private static final int HEAD_PENDING = 0;
+    /** {@link #place}: its first request head is complete. */
+    private static final int HEAD_ARRIVED = 1;
+    /** {@link #place}: closed, its place in the listener's limit given back; torn down. */
+    private static final int CLOSED = 2;
 
     static {
         try {
-            CLOSED = MethodHandles.lookup().findVarHandle(Connection.class, "closed", boolean.class);
+            PLACE = MethodHandles.lookup().findVarHandle(Connection.class, "place", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -49,8 +68,10 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
     private final long id;
     /** The socket as accepted: beneath TLS when there is TLS (the sweep checks it, TLS may not see a reset). */
     private final StreamConnection raw;
-    private final Admission.Slot slot;
-    private final RequestTracker tracker;
+    /** The client's address, as the listener's limit counts it (null: none); the JDK's, not a copy. */
+    private final InetAddress address;
+    /** The application, with the access log when it is on (null until set up). */
+    private HttpHandler application;
     /** The TLS layer over {@link #raw}, or null: a plain connection. */
     private TlsHandshake handshake;
     private ConnectionWatchdog watchdog;
@@ -58,14 +79,14 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
     private RequestFramingConduit framing;
     /** This connection's memory, or null: the listener's shared pool, or none yet. */
     private ConnectionBufferPool pool;
-    private volatile boolean closed;
+    /** Its place in the listener's limit, and whether it is torn down: {@link #HEAD_PENDING}, {@link #HEAD_ARRIVED}, {@link #CLOSED}. */
+    private volatile int place = HEAD_PENDING;
 
-    private Connection(Listener listener, long id, StreamConnection raw, Admission.Slot slot) {
+    private Connection(Listener listener, long id, StreamConnection raw, InetAddress address) {
         this.listener = listener;
         this.id = id;
         this.raw = raw;
-        this.slot = slot;
-        this.tracker = new RequestTracker(listener.stats()).onFirstRequest(slot::headArrived);
+        this.address = address;
     }
 
     /**
@@ -78,10 +99,14 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
             IoUtils.safeClose(raw);
             return;
         }
-        Admission.Slot slot = listener.admission().admit(raw);
-        if (slot != null) {
-            new Connection(listener, listener.registry().nextId(), raw, slot).open();
+        InetAddress address = addressOf(raw.getPeerAddress());
+        if (listener.admission().admit(raw, address)) {
+            new Connection(listener, listener.registry().nextId(), raw, address).open();
         }
+    }
+
+    private static InetAddress addressOf(SocketAddress peer) {
+        return peer instanceof InetSocketAddress socket ? socket.getAddress() : null;
     }
 
     private void open() {
@@ -90,7 +115,7 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
             if (on.pooled()) { // the engine's buffers come from the pool: it comes first
                 pool = openPool(null);
                 if (pool == null) {
-                    slot.closed();
+                    closed(); // never registered: its place is given back
                     return;
                 }
             }
@@ -100,14 +125,13 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
                 packetBuffers.describedBy(handshake);
             }
         }
-        RequestLimits limits = on.limits();
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
-        watchdog = new ConnectionWatchdog(channel(), tracker, limits).expectingHandshake(handshake);
+        watchdog = new ConnectionWatchdog(this);
         watchdog.install();
-        // Beneath the framing check: an HTTP/2 preface goes to HTTP/2, anything else up to HTTP/1.1.
-        Http2PrefaceConduit preface = on.http2() == null ? null : Http2Connections.sniff(channel());
-        framing = RequestFramingConduit.install(channel(), limits, on.maxBodyBytes(), tracker).trackingProgress(watchdog);
+        // The framing check also chooses the protocol: an HTTP/2 preface goes to HTTP/2 (prefaceArrived).
+        framing = RequestFramingConduit.install(channel(), on.limits(), this, on.http2() != null)
+                .trackingProgress(watchdog);
         if (on.pooled() && pool == null) {
             pool = openPool(framing);
             if (pool == null) {
@@ -116,15 +140,10 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
             }
         }
         on.registry().add(this);
-        HttpHandler application = applicationHandler();
-        if (preface != null) { // where the protocol is chosen: HTTP/2 once its preface has come
-            StreamConnection served = channel();
-            ConnectionBufferPool memory = pool;
-            preface.onPreface(afterPreface -> on.http2().open(served, preface, afterPreface, on.tls() != null,
-                    memory != null ? memory : on.sharedBuffers(), memory, tracker, application));
-        }
+        application = applicationHandler();
         try {
-            on.http().open(channel(), pool != null ? pool : on.sharedBuffers(), on.bufferSize(), rootHandler(application));
+            // This connection is the root handler and the close listener of Undertow's connection.
+            on.http().open(channel(), pool != null ? pool : on.sharedBuffers(), on.bufferSize(), this, this);
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // The first read could not get memory: the pool has already logged the refusal
             // (rate-limited), answered 503 and is closing the connection the lingering way;
@@ -133,8 +152,17 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
             LOG.log(Level.WARNING, "setting up a connection from " + channel().getPeerAddress() + " failed", e);
             IoUtils.safeClose(channel());
         } finally {
-            addCloseListener();
+            if (!channel().isOpen()) {
+                closed(); // closed during the set-up: the listener may never run
+            }
         }
+    }
+
+    /** The HTTP/2 preface came (the framing check saw it): HTTP/2 takes the connection over. */
+    @Override
+    public void prefaceArrived(ByteBuffer afterPreface) {
+        listener.http2().open(channel(), framing.beneath(), afterPreface, listener.tls() != null,
+                pool != null ? pool : listener.sharedBuffers(), pool, this, application);
     }
 
     /** The application, with the access log when it is on. */
@@ -143,11 +171,27 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
                 pool == null ? null : pool::requestBytesInUse, listener.application());
     }
 
-    /** The handler Undertow runs each HTTP/1.1 request of this connection with. */
-    private HttpHandler rootHandler(HttpHandler application) {
-        return listener.countsRequests()
-                ? new RequestScopeHandler(pool, listener.stats(), tracker, listener.requestMetrics(), application)
-                : new TrackedHandler(tracker, application);
+    @Override
+    ConnectionBufferPool requestPool() {
+        return pool;
+    }
+
+    @Override
+    Listener listener() {
+        return listener;
+    }
+
+    @Override
+    HttpHandler next() {
+        return application;
+    }
+
+    /** The first request head is complete: the connection no longer counts as unfinished (once). */
+    @Override
+    protected void firstHeadArrived() {
+        if (place == HEAD_PENDING && PLACE.compareAndSet(this, HEAD_PENDING, HEAD_ARRIVED)) {
+            listener.admission().headArrived(address);
+        }
     }
 
     /**
@@ -168,10 +212,7 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
         }
     }
 
-    /**
-     * After Undertow's own set-up: XNIO merges this with Undertow's close listener and runs it
-     * after Undertow's cleanup, when Undertow has closed what it could.
-     */
+    /** Without Undertow's connection (refused before it was set up): the channel's close listener. */
     private void addCloseListener() {
         channel().setCloseListener(this);
         if (!channel().isOpen()) {
@@ -187,7 +228,7 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
     @Override
     public void allocationRefused(RuntimeException refusal) {
         if (framing != null) {
-            AllocationRefusedAnswer.answer(refusal, listener.refusals(), pool, channel(), tracker, framing);
+            AllocationRefusedAnswer.answer(refusal, listener.refusals(), pool, channel(), this, framing);
         }
     }
 
@@ -203,10 +244,17 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
         return String.valueOf(raw.getPeerAddress());
     }
 
-    /** The channel's close listener. */
+    /**
+     * The close listener (of Undertow's connection, after its own close handling, or of the
+     * channel), and the read listener of a parked connection: its next bytes have come.
+     */
     @Override
-    public void handleEvent(StreamConnection closedChannel) {
-        closed();
+    public void handleEvent(Channel channel) {
+        if (channel instanceof ConduitStreamSourceChannel) {
+            listener.http().resume(undertowConnection());
+        } else {
+            closed();
+        }
     }
 
     /**
@@ -215,10 +263,11 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
      * the connection; without a pool, at once).
      */
     void closed() {
-        if (!CLOSED.compareAndSet(this, false, true)) {
+        int was = (int) PLACE.getAndSet(this, CLOSED);
+        if (was == CLOSED) {
             return;
         }
-        slot.closed();
+        listener.admission().closed(address, was == HEAD_ARRIVED);
         if (handshake != null) {
             handshake.connectionClosed();
             IoUtils.safeClose(raw);
@@ -236,7 +285,7 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
      * sweep gives its memory back, its framing scanner included.
      */
     void sweep(long now) {
-        if (closed) {
+        if (place == CLOSED) {
             return;
         }
         if (!raw.isOpen() || !channel().isOpen()) {
@@ -247,19 +296,43 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
             return;
         }
         if (pool != null && pool.releaseIdleMemory() && framing != null && framing.holdsScanner()) {
-            // Idle: the per-request framing state goes too, on the thread that scans.
-            channel().getIoThread().execute(framing::dropScannerBetweenRequests);
+            // Idle: the per-request state goes too, on the thread that reads.
+            channel().getIoThread().execute(this::dropRequestStateWhileIdle);
         }
     }
 
-    /** Graceful stop: an HTTP/2 connection refuses new streams and sends GOAWAY once its streams end. */
-    void goAway() {
-        tracker.goAway();
+    /**
+     * On the IO thread, for a connection the sweep found idle: the framing scanner goes, and
+     * Undertow's read listener with its parse state ({@link HttpConnections#park}); the next bytes
+     * make both again. Not while a request runs, after an upgrade or on HTTP/2.
+     */
+    private void dropRequestStateWhileIdle() {
+        framing.dropScannerBetweenRequests();
+        HttpServerConnection http = undertowConnection();
+        if (http != null && !framing.holdsScanner() && !requestRunning() && !upgraded() && !servesStreams()) {
+            HttpConnections.park(http, this);
+        }
     }
 
     /** What Undertow reads and writes: {@link #raw}, or the TLS channel over it. */
-    private StreamConnection channel() {
+    @Override
+    protected StreamConnection channel() {
         return handshake == null ? raw : handshake.connection();
+    }
+
+    @Override
+    protected RequestLimits limits() {
+        return listener.limits();
+    }
+
+    @Override
+    protected TlsHandshake handshake() {
+        return handshake;
+    }
+
+    @Override
+    protected RequestFramingConduit framing() {
+        return framing;
     }
 
     /** Closes the channel (the close listener tears the connection down). */
@@ -270,6 +343,11 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
     @Override
     public long id() {
         return id;
+    }
+
+    @Override
+    public ConnectionRegistry registry() {
+        return listener.registry();
     }
 
     /** This connection's memory, or null when its listener shares one pool. */
@@ -287,6 +365,6 @@ public final class Connection implements ChannelListener<StreamConnection>, Pool
 
     /** Whether the channel is still open (not yet torn down). */
     public boolean isOpen() {
-        return !closed && channel().isOpen();
+        return place != CLOSED && channel().isOpen();
     }
 }

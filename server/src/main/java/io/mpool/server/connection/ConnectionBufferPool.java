@@ -52,10 +52,8 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
     static final int CACHED_BUFFERS = 4;
 
-    /** The connection: told of refusals and of the destroy, asked for its id and the peer's address. */
+    /** The connection: told of refusals and the destroy; asked for its id, peer and listener's registry. */
     private final PoolOwner owner;
-    /** Its listener's: the arena, buffer size, per-connection cap, heap buffers (no copy per connection). */
-    private final ConnectionRegistry registry;
     /** The request tier; null while idle (an empty pool is dropped whole: {@link #pool()} makes it again). */
     private MpPool pool;
 
@@ -72,23 +70,27 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     private BufferHandle openHandles;
     private boolean capLogged;
     /** Heap buffers left for the 503 after a refusal mid-request ({@link #refuseArena()}), or NOT_REFUSED. */
-    private int refusalBuffersLeft = NOT_REFUSED;
-    private static final int NOT_REFUSED = -1;
-    private static final int MAX_REFUSAL_BUFFERS = 4;
+    private byte refusalBuffersLeft = NOT_REFUSED;
+    private static final byte NOT_REFUSED = -1;
+    private static final byte MAX_REFUSAL_BUFFERS = 4;
     /** Region memory kept past its request ({@link #hold}) and the whole bodies read; null until the first. */
     private RegionHolds holds;
 
     /** @throws ArenaExhaustedException when the arena cannot give the first node */
-    ConnectionBufferPool(PoolOwner owner, ConnectionRegistry registry) {
+    ConnectionBufferPool(PoolOwner owner) {
         this.owner = owner;
-        this.registry = registry;
         this.pool = newPool();
         this.headBuffer = getBufferSize() > HEAD_BUFFER_SIZE ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
     }
 
+    /** The arena, buffer size, per-connection cap, heap buffers: the listener's, not referenced from every pool. */
+    private ConnectionRegistry registry() {
+        return owner.registry();
+    }
+
     @Override
     ServerStats stats() {
-        return registry.stats();
+        return registry().stats();
     }
 
     /**
@@ -97,7 +99,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
      * every request two arena round trips and the scrub of memory changing hands.
      */
     private MpPool newPool() {
-        return MpPool.create(registry.arena(), MpPool.NODE_SIZE, this).cacheOnReset(CACHED_BUFFERS, getBufferSize());
+        return MpPool.create(registry().arena(), MpPool.NODE_SIZE, this).cacheOnReset(CACHED_BUFFERS, getBufferSize());
     }
 
     /** The request tier, made again after an idle spell (lock held). */
@@ -171,7 +173,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     @Override
     public ByteBufferPool getArrayBackedPool() {
-        return registry.arrayBacked(); // Undertow calls .array() on these: heap buffers, not ours
+        return registry().arrayBacked(); // Undertow calls .array() on these: heap buffers, not ours
     }
 
     @Override
@@ -181,7 +183,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     @Override
     public int getBufferSize() {
-        return registry.bufferSize();
+        return registry().bufferSize();
     }
 
     @Override
@@ -352,7 +354,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     }
 
     public long maxBytes() {
-        return registry.connectionMaxBytes();
+        return registry().connectionMaxBytes();
     }
 
     /** Allocates scratch memory for the running request. */
@@ -385,7 +387,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     public Http2Streams servesHttp2(String protocol) {
         synchronized (this) {
             stopPerRequestReset();
-            streams = new Http2Streams(this, registry.arena(), getBufferSize(), stats(), protocol);
+            streams = new Http2Streams(this, registry().arena(), getBufferSize(), stats(), protocol);
             return streams;
         }
     }
@@ -399,7 +401,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (tls != null) {
                 throw new IllegalStateException("connection " + id() + " already has its TLS packet buffers");
             }
-            tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry.arena(), packetSize, stats()));
+            tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry().arena(), packetSize, stats()));
             return tls;
         }
     }
@@ -522,7 +524,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** The connection tier, made again after an idle spell (lock held). */
     private ConnectionBuffers buffers() {
         if (buffers == null) {
-            buffers = new ConnectionBuffers(registry.arena(), pool(), getBufferSize(), stats());
+            buffers = new ConnectionBuffers(registry().arena(), pool(), getBufferSize(), stats());
         }
         return buffers;
     }

@@ -83,7 +83,7 @@ public final class ConnectionRegistry {
         }
         ConnectionBufferPool pool;
         try {
-            pool = new ConnectionBufferPool(owner, this);
+            pool = new ConnectionBufferPool(owner);
         } catch (ArenaExhaustedException e) {
             stats.arenaRejected(); // only the arena's refusal counts as one
             throw e;
@@ -97,11 +97,12 @@ public final class ConnectionRegistry {
      * registry, shown with {@code remote} as its peer; {@code onDestroyed} runs once its last page is back.
      */
     public ConnectionBufferPool openPool(Object remote, Runnable onDestroyed) {
-        return openPool(new LabelledOwner(nextId(), String.valueOf(remote), onDestroyed));
+        return openPool(new LabelledOwner(nextId(), String.valueOf(remote), onDestroyed, this));
     }
 
     /** The owner of a pool without a connection: refusals are only thrown. */
-    private record LabelledOwner(long id, String peer, Runnable onDestroyed) implements PoolOwner {
+    private record LabelledOwner(long id, String peer, Runnable onDestroyed, ConnectionRegistry registry)
+            implements PoolOwner {
         @Override
         public void allocationRefused(RuntimeException refusal) {
         }

@@ -4,7 +4,6 @@ import io.mpool.server.config.Http2Settings;
 import io.mpool.server.stats.ServerStats;
 import io.mpool.server.transport.Http2FrameGuard;
 import io.mpool.server.transport.Http2GoAwayWriter;
-import io.mpool.server.transport.Http2PrefaceConduit;
 import io.mpool.server.transport.RequestTracker;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
@@ -14,16 +13,17 @@ import java.nio.ByteBuffer;
 import org.xnio.IoUtils;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
+import org.xnio.conduits.StreamSourceConduit;
 
 /**
  * HTTP/2 on an accepted connection: h2c with prior knowledge on the plain listener, h2 after ALPN
- * on the TLS one, both recognised by the client preface ({@link Http2PrefaceConduit}) beneath the
- * HTTP/1.1 framing check. When the preface has come, {@link #open} takes the connection over from
- * Undertow's HTTP/1.1 (which has read nothing: the preface was held back from it), as Undertow's
- * own prior-knowledge path does, but with
+ * on the TLS one, both recognised by the client preface, which the HTTP/1.1 framing check
+ * ({@code RequestFramingConduit}) looks for in a connection's first bytes. When the preface has
+ * come, {@link #open} takes the connection over from Undertow's HTTP/1.1 (which has read nothing:
+ * the preface was held back from it), as Undertow's own prior-knowledge path does, but with
  * <ul>
- *   <li>the HTTP/1.1 framing check and the preface check taken out of the read path: Undertow's
- *   {@link Http2Channel} reads through an {@link Http2FrameGuard} straight from the socket (or
+ *   <li>the HTTP/1.1 framing check (its preface check with it) taken out of the read path:
+ *   Undertow's {@link Http2Channel} reads through an {@link Http2FrameGuard} straight from the socket (or
  *   the TLS engine), and that guard, Undertow's frame parser and the limits below guard it
  *   instead;</li>
  *   <li>the channel's buffers (frames read, frames written: headers, data, control frames) from
@@ -72,25 +72,21 @@ public final class Http2Connections {
         Http2StreamListener.check();
     }
 
-    /** Watches {@code channel}'s first bytes for the HTTP/2 preface; install before the framing check. */
-    public static Http2PrefaceConduit sniff(StreamConnection channel) {
-        return Http2PrefaceConduit.install(channel);
-    }
-
     /**
-     * Serves {@code channel} as HTTP/2 from now on (on its IO thread, once {@code preface} has seen
-     * the client preface; {@code afterPreface}: the bytes read after it): the channel's buffers
+     * Serves {@code channel} as HTTP/2 from now on, reading {@code beneath} the framing check (on its
+     * IO thread, once that check has seen the client preface; {@code afterPreface}: the bytes read
+     * after it): the channel's buffers
      * from {@code pool}, each stream's from a region of {@code connection} (null with
      * {@code --pool undertow}: every buffer from {@code pool}), the streams counted by
      * {@code tracker} for the idle timeout.
      */
-    public void open(StreamConnection channel, Http2PrefaceConduit preface, ByteBuffer afterPreface, boolean tls,
+    public void open(StreamConnection channel, StreamSourceConduit beneath, ByteBuffer afterPreface, boolean tls,
                      ByteBufferPool pool, ConnectionBufferPool connection, RequestTracker tracker, HttpHandler root) {
         String protocol = tls ? H2 : H2C;
         try {
             Http2Streams streams = connection == null ? null : connection.servesHttp2(protocol);
-            Http2FrameGuard guard = new Http2FrameGuard(preface.beneath(), afterPreface, settings, stats);
-            channel.getSourceChannel().setConduit(guard); // the framing check and the preface check are out
+            Http2FrameGuard guard = new Http2FrameGuard(beneath, afterPreface, settings, stats);
+            channel.getSourceChannel().setConduit(guard); // the framing check (and its preface check) is out
             Http2GoAwayWriter goAway = new Http2GoAwayWriter(channel.getSinkChannel().getConduit());
             channel.getSinkChannel().setConduit(goAway);
             Http2Channel http2 = new Http2Channel(channel, protocol, pool, null, false, false, false, options);

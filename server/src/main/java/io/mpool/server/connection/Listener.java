@@ -22,8 +22,8 @@ import org.xnio.StreamConnection;
  * listener are three of these; nothing else differs between their connections.
  *
  * @param admission      the accept-side limit
- * @param limits         read, write, parse and idle timeouts, request line, head and body limits
- * @param maxBodyBytes   the largest request body the framing check lets through
+ * @param limits         read, write, parse and idle timeouts, request line, head and body limits (the
+ *                       largest request body the framing check lets through)
  * @param registry       where the listener's live connections are (one map; the sweep walks it)
  * @param sharedBuffers  null: every connection gets a region of its own from {@code registry};
  *                       otherwise the one buffer pool all connections take from (Undertow's way)
@@ -40,7 +40,7 @@ import org.xnio.StreamConnection;
  * @param refusals       the rate-limited log of memory refusals
  * @param stopping       true once the server stops: new connections are closed at once
  */
-public record Listener(Admission admission, RequestLimits limits, long maxBodyBytes, ConnectionRegistry registry,
+public record Listener(Admission admission, RequestLimits limits, ConnectionRegistry registry,
         ByteBufferPool sharedBuffers, int bufferSize, TlsWrapping tls, HttpConnections http, Http2Connections http2,
         HttpHandler application,
         AccessLog accessLog, RequestMetrics requestMetrics, boolean countsRequests, ServerStats stats, RefusalLog refusals, BooleanSupplier stopping)

@@ -10,6 +10,9 @@ interface PoolOwner {
     /** The connection's id, the pool's too. */
     long id();
 
+    /** The connection's listener's registry: what every pool of the listener shares (arena, sizes, cap). */
+    ConnectionRegistry registry();
+
     /**
      * The pool could not get memory (the arena at its bound, the connection at its cap): answer
      * 503 if a request can still get one, else close. Called on the thread that asked.

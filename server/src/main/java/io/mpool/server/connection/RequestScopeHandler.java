@@ -15,66 +15,74 @@ import org.xnio.IoUtils;
 import org.xnio.conduits.StreamSinkConduit;
 
 /**
- * The root handler of a pooled connection: counts the request as open from entry until the
- * exchange completes, then hands over to the routes.
+ * The root handler of a connection: counts the request as open from entry until the exchange
+ * completes, then hands over to the routes. On a listener that does not count requests (the admin
+ * listener's) it only tells the framing check which request runs.
  *
  * <p>The completion listener is added before any other, and Undertow runs completion listeners
  * newest first, so it runs last: after every handler's own listener, when the response is done.
  * Requests Undertow rejects before this handler (parse errors) never reach it; the connection's
  * close covers them.
  *
- * <p>The handler is its own completion listener and response wrapper (each gets the exchange as an
- * argument): one object per connection, no allocation per request, no lambda object per
- * connection either.
+ * <p>It is a superclass of {@link Connection}, and its own completion listener and response wrapper
+ * (each gets the exchange as an argument): the connection is the root handler Undertow holds, so a
+ * connection pays for no handler object, no reference to one and no lambda, and a request allocates
+ * nothing here.
  */
-public final class RequestScopeHandler
+public abstract class RequestScopeHandler extends RequestTracker
         implements HttpHandler, ExchangeCompletionListener, ConduitWrapper<StreamSinkConduit> {
-    private final ConnectionBufferPool connection;
-    private final ServerStats stats;
-    private final RequestTracker tracker;
-    private final HttpHandler next;
-    /** Null when request metrics are off. */
-    private final RequestMetrics requestMetrics;
     /**
      * When the running request reached this handler: HTTP/1.1 runs one request of a connection at
      * a time, and the next one (pipelined) starts only after the previous one's end is recorded.
      */
     private long startNanos;
 
-    /**
-     * {@code connection} is null with {@code --pool undertow}: then only the counts are kept.
-     * {@code tracker} tells this connection's framing check which request is running;
-     * {@code requestMetrics} (null: off) times every request.
-     */
-    public RequestScopeHandler(ConnectionBufferPool connection, ServerStats stats, RequestTracker tracker,
-                               RequestMetrics requestMetrics, HttpHandler next) {
-        this.connection = connection;
-        this.stats = stats;
-        this.tracker = tracker;
-        this.requestMetrics = requestMetrics;
-        this.next = next;
+    RequestScopeHandler() {
+    }
+
+    /** The connection's own memory, or null with {@code --pool undertow}: then only the counts are kept. */
+    abstract ConnectionBufferPool requestPool();
+
+    /** The listener's settings: whether requests count, the metrics (null: off). */
+    abstract Listener listener();
+
+    /** The handler requests go to (the application, with the access log when it is on). */
+    abstract HttpHandler next();
+
+    @Override
+    protected final ServerStats stats() {
+        return listener().stats();
     }
 
     @Override
-    public void handleRequest(HttpServerExchange exchange) throws Exception {
-        if (requestMetrics != null) {
+    public final void handleRequest(HttpServerExchange exchange) throws Exception {
+        Listener on = listener();
+        if (!on.countsRequests()) {
+            started(exchange);
+            exchange.addExchangeCompleteListener(this);
+            next().handleRequest(exchange);
+            return;
+        }
+        ServerStats stats = on.stats();
+        if (on.requestMetrics() != null) {
             startNanos = System.nanoTime();
         }
         stats.requestEntered();
-        tracker.started(exchange);
+        started(exchange);
         exchange.addExchangeCompleteListener(this); // exchangeEvent: the request's end
         if (stats.draining()) {
             exchange.setPersistent(false); // Undertow answers Connection: close, then closes
         } else if (!exchange.isRequestComplete()) {
             exchange.addResponseWrapper(this); // wrap: when the response starts, the drain is checked
         }
+        ConnectionBufferPool connection = requestPool();
         try {
             if (connection == null) {
                 stats.requestStarted();
             } else {
                 connection.requestStarted(); // may refuse: the request has not started its response
             }
-            next.handleRequest(exchange);
+            next().handleRequest(exchange);
         } catch (ArenaExhaustedException | ConnectionCapExceededException refused) {
             // The connection's pool has already refused: counted and logged through the
             // rate-limited refusal log. Undertow would log a stack trace per request (UT005071)
@@ -98,8 +106,8 @@ public final class RequestScopeHandler
      * start long after they did.
      */
     @Override
-    public StreamSinkConduit wrap(ConduitFactory<StreamSinkConduit> factory, HttpServerExchange exchange) {
-        if (stats.draining()) {
+    public final StreamSinkConduit wrap(ConduitFactory<StreamSinkConduit> factory, HttpServerExchange exchange) {
+        if (stats().draining()) {
             exchange.setPersistent(false); // read by Undertow when it builds the response conduit, next
         }
         return factory.create();
@@ -107,12 +115,20 @@ public final class RequestScopeHandler
 
     /** The exchange completed: the request ends. */
     @Override
-    public void exchangeEvent(HttpServerExchange completed, ExchangeCompletionListener.NextListener nextListener) {
+    public final void exchangeEvent(HttpServerExchange completed, ExchangeCompletionListener.NextListener nextListener) {
+        Listener on = listener();
+        if (!on.countsRequests()) {
+            ended(completed);
+            nextListener.proceed();
+            return;
+        }
+        RequestMetrics requestMetrics = on.requestMetrics();
         if (requestMetrics != null) {
             requestMetrics.record(completed, System.nanoTime() - startNanos);
         }
-        stats.requestCompleted();
-        tracker.ended(completed);
+        on.stats().requestCompleted();
+        ended(completed);
+        ConnectionBufferPool connection = requestPool();
         if (connection == null) {
             nextListener.proceed();
             return;
@@ -121,7 +137,7 @@ public final class RequestScopeHandler
         // it may start inside proceed()); buffers Undertow still holds keep the reset pending
         // until they are closed.
         try {
-            if (tracker.upgraded()) { // noted by tracker.ended above
+            if (upgraded()) { // noted by ended above
                 connection.disablePerRequestReset();
             }
             connection.requestEnded();

@@ -3,10 +3,8 @@ package io.mpool.server.transport;
 import io.mpool.server.stats.ServerStats;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 import org.xnio.IoUtils;
@@ -83,32 +81,47 @@ public final class ConnectionLimiter implements Admission {
     }
 
     /**
-     * Admits a newly accepted connection, or refuses it (answered and closed) and returns null.
-     * The caller reports the connection's first request head and its close to the slot.
+     * Admits a newly accepted connection, or refuses it (answered and closed) and returns false.
+     * The caller reports the connection's first request head and its close, each once.
      */
     @Override
-    public Slot admit(StreamConnection channel) {
+    public boolean admit(StreamConnection channel, InetAddress address) {
         if (!stats.tryOpenConnection(maxConnections)) {
             stats.connectionLimitRefused();
             refuse(channel, atConnectionLimit, connectionLimitLine);
-            return null;
+            return false;
         }
         if (!stats.tryStartUnfinishedHead(maxUnfinishedHeads)) {
             stats.connectionClosed();
             stats.unfinishedHeadRefused();
             refuse(channel, atHeadLimit, headLimitLine);
-            return null;
+            return false;
         }
-        InetAddress address = channel.getPeerAddress() instanceof InetSocketAddress peer ? peer.getAddress() : null;
         if (address != null && !takeAddressHead(address)) {
             stats.unfinishedHeadEnded();
             stats.connectionClosed();
             addressRefusals.increment();
             stats.unfinishedHeadRefused();
             refuse(channel, atAddressHeadLimit, addressHeadLimitLine);
-            return null;
+            return false;
         }
-        return new Slot(this, address);
+        return true;
+    }
+
+    /** The connection's first request head is complete: it no longer counts as unfinished. */
+    @Override
+    public void headArrived(InetAddress address) {
+        stats.unfinishedHeadEnded();
+        releaseAddressHead(address);
+    }
+
+    /** The connection closed: its place is free. */
+    @Override
+    public void closed(InetAddress address, boolean headArrived) {
+        if (!headArrived) {
+            headArrived(address);
+        }
+        stats.connectionClosed();
     }
 
     /** One more unfinished head from {@code address}, unless it has its share already. */
@@ -165,50 +178,5 @@ public final class ConnectionLimiter implements Admission {
             // the client is gone already
         }
         IoUtils.safeClose(channel);
-    }
-
-    /** One admitted connection's place in the counts; each change happens once, from any thread. */
-    public static final class Slot implements Admission.Slot {
-        private static final int HEAD_PENDING = 0;
-        private static final int HEAD_ARRIVED = 1;
-        private static final int CLOSED = 2;
-        private static final AtomicIntegerFieldUpdater<Slot> STATE =
-                AtomicIntegerFieldUpdater.newUpdater(Slot.class, "state");
-
-        private final ConnectionLimiter limiter;
-        /** The client's address, null if it has none (then it is not counted per address). */
-        private final InetAddress address;
-        private volatile int state = HEAD_PENDING;
-
-        Slot(ConnectionLimiter limiter, InetAddress address) {
-            this.limiter = limiter;
-            this.address = address;
-        }
-
-        /** The connection's first request head is complete: it no longer counts as unfinished. */
-        @Override
-        public void headArrived() {
-            if (state == HEAD_PENDING && STATE.compareAndSet(this, HEAD_PENDING, HEAD_ARRIVED)) {
-                headDone();
-            }
-        }
-
-        private void headDone() {
-            limiter.stats.unfinishedHeadEnded();
-            limiter.releaseAddressHead(address);
-        }
-
-        /** The connection closed: its place is free. */
-        @Override
-        public void closed() {
-            int was = STATE.getAndSet(this, CLOSED);
-            if (was == CLOSED) {
-                return;
-            }
-            if (was == HEAD_PENDING) {
-                headDone();
-            }
-            limiter.stats.connectionClosed();
-        }
     }
 }

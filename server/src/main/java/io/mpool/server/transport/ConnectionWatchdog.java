@@ -42,10 +42,11 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
         implements RequestFramingConduit.ReadProgress {
     private static final Logger LOG = Logger.getLogger(ConnectionWatchdog.class.getName());
 
-    private final StreamConnection channel;
+    /**
+     * The connection: which request runs, and its channel, TLS handshake, framing check and
+     * listener's limits (read through it at the sweep, not referenced from here as well).
+     */
     private final RequestTracker tracker;
-    /** The listener's, shared: its timeouts are read at the sweep (no copy of them per connection). */
-    private final RequestLimits limits;
     /** What the connection waited for at the last sweep (sweep thread only). */
     private Waiting waiting = Waiting.NOTHING;
     /** Requests started by then, and when that wait was first seen (sweep thread only). */
@@ -71,23 +72,13 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
             throw new ExceptionInInitializerError(e);
         }
     }
-    /** The TLS handshake the sweep times, or null: a plain connection. */
-    private TlsHandshake handshake;
-    /** The connection's framing check, which answers the 408 and closes the lingering way; may be null. */
-    private volatile RequestFramingConduit framing;
-
-    /** Timeouts of {@code limits}: read, write, parse (a head's arrival) and idle (between requests). */
-    public ConnectionWatchdog(StreamConnection channel, RequestTracker tracker, RequestLimits limits) {
-        super(channel.getSinkChannel().getConduit());
-        this.channel = channel;
-        this.tracker = tracker;
-        this.limits = limits;
-    }
-
-    /** Closes the connection when {@code handshake} (null: none) runs past its timeout. */
-    public ConnectionWatchdog expectingHandshake(TlsHandshake handshake) {
-        this.handshake = handshake;
-        return this;
+    /**
+     * Timeouts of {@code connection}'s limits: read, write, parse (a head's arrival) and idle
+     * (between requests), and of its TLS handshake if it has one.
+     */
+    public ConnectionWatchdog(RequestTracker connection) {
+        super(connection.channel().getSinkChannel().getConduit());
+        this.tracker = connection;
     }
 
     /**
@@ -95,6 +86,7 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
      * after construction (it writes to the sink conduit the channel had then), before Undertow.
      */
     public void install() {
+        StreamConnection channel = tracker.channel();
         assert channel.getSinkChannel().getConduit() == next : "the channel's sink conduit changed since construction";
         channel.getSinkChannel().setConduit(this);
     }
@@ -104,11 +96,6 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
         if (readWaitingSince != 0) {
             readWaitingSince = 0;
         }
-    }
-
-    @Override
-    public void readsThrough(RequestFramingConduit conduit) {
-        framing = conduit;
     }
 
     @Override
@@ -124,9 +111,12 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
      * @return true if it was closed
      */
     public boolean check(long now) {
+        StreamConnection channel = tracker.channel();
         if (!channel.isOpen()) {
             return false;
         }
+        RequestLimits limits = tracker.limits();
+        TlsHandshake handshake = tracker.handshake();
         if (handshake != null && !handshake.finished()) {
             return handshake.checkTimeout(now); // the read and idle timeouts are longer
         }
@@ -136,11 +126,11 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
             IoUtils.safeClose(channel); // the client stopped reading
             return true;
         }
-        if (stalledOnWindowTooLong(now)) {
+        if (stalledOnWindowTooLong(now, channel, limits)) {
             return true;
         }
         long readSince = readWaitingSince;
-        RequestFramingConduit reads = framing;
+        RequestFramingConduit reads = tracker.framing();
         if (readSince != 0 && reads != null) {
             reads.checkBodyRate(now); // a body that has stopped sending still has to keep the floor
         }
@@ -149,9 +139,8 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
             if (!tracker.responseStarted()) {
                 long millis = limits.readTimeout().toMillis();
                 String reason = "no request data for " + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms");
-                RequestFramingConduit conduit = framing;
-                if (conduit != null) {
-                    conduit.refuseConnection(408, reason);
+                if (reads != null) {
+                    reads.refuseConnection(408, reason);
                 } else {
                     DirectAnswer.sendAndClose(channel, 408, reason);
                 }
@@ -160,11 +149,11 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
             }
             return true;
         }
-        return waitedTooLongBetweenRequests(now);
+        return waitedTooLongBetweenRequests(now, channel, limits, reads);
     }
 
     /** HTTP/2: a response has waited for the peer's window, with no write since, past the write timeout. */
-    private boolean stalledOnWindowTooLong(long now) {
+    private boolean stalledOnWindowTooLong(long now, StreamConnection channel, RequestLimits limits) {
         int writes = (int) WRITES_DONE.getOpaque(this);
         if (writes != writesAtLastSweep || !tracker.waitingForWindow()) {
             writesAtLastSweep = writes;
@@ -198,8 +187,8 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
     }
 
     /** The idle and parse timeouts, from what this sweep and the earlier ones saw. */
-    private boolean waitedTooLongBetweenRequests(long now) {
-        RequestFramingConduit conduit = framing;
+    private boolean waitedTooLongBetweenRequests(long now, StreamConnection channel, RequestLimits limits,
+                                                 RequestFramingConduit conduit) {
         if (conduit == null || conduit.closing() || tracker.requestRunning() || tracker.upgraded()) {
             waiting = Waiting.NOTHING; // the read and write timeouts, or the lingering close, cover it
             return false;

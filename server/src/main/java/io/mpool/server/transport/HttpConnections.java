@@ -6,9 +6,11 @@ import io.undertow.server.protocol.http.HttpServerConnection;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import org.xnio.ChannelListener;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
+import org.xnio.channels.ConnectedChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
 
 /**
@@ -34,6 +36,9 @@ public final class HttpConnections {
     private static final MethodHandle NEW_READ_LISTENER;
     private static final MethodHandle SET_READ_LISTENER;
     private static final MethodHandle NEW_REQUEST;
+    private static final MethodHandle GET_READ_LISTENER;
+    /** HttpReadListener.requestState: 0 once no request runs and reads are resumed (its own comment). */
+    private static final VarHandle REQUEST_STATE;
 
     static {
         try {
@@ -52,11 +57,17 @@ public final class HttpConnections {
                     .asType(MethodType.methodType(void.class, HttpServerConnection.class, Object.class));
             NEW_REQUEST = undertow.findVirtual(readListener, "newRequest", MethodType.methodType(void.class))
                     .asType(MethodType.methodType(void.class, Object.class));
+            GET_READ_LISTENER = undertow.findVirtual(HttpServerConnection.class, "getReadListener",
+                            MethodType.methodType(readListener))
+                    .asType(MethodType.methodType(Object.class, HttpServerConnection.class));
+            REQUEST_STATE = MethodHandles.privateLookupIn(readListener, MethodHandles.lookup())
+                    .findVarHandle(readListener, "requestState", int.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new ExceptionInInitializerError(new IllegalStateException("this Undertow's HTTP/1.1 set-up is not"
                     + " what mpool expects (as in Undertow 2.3.27 to 2.4.4: RequestParser.instance(OptionMap), HttpReadListener("
                     + "HttpServerConnection, RequestParser, ConnectorStatisticsImpl), HttpReadListener.newRequest(), "
-                    + "HttpServerConnection.setReadListener(HttpReadListener)): " + e, e));
+                    + "HttpReadListener.requestState, HttpServerConnection.setReadListener(HttpReadListener) and "
+                    + "getReadListener()): " + e, e));
         }
     }
 
@@ -84,11 +95,57 @@ public final class HttpConnections {
     /**
      * Serves {@code channel} with {@code root}, its buffers from {@code pool} ({@code bufferSize}
      * each): builds Undertow's connection and read listener and reads the first request, as
-     * {@code HttpOpenListener.handleEvent} does.
+     * {@code HttpOpenListener.handleEvent} does. {@code onClose} runs when the channel closes, after
+     * Undertow's own close handling (whether this returns or throws): it is the close listener of
+     * Undertow's connection, which XNIO already holds, not a second listener XNIO would merge with
+     * it (a merged pair is an object of its own on every connection).
+     */
+    public void open(StreamConnection channel, ByteBufferPool pool, int bufferSize, HttpHandler root,
+                     ChannelListener<? super ConnectedChannel> onClose) {
+        HttpServerConnection connection;
+        try {
+            connection = new HttpServerConnection(channel, pool, root, options, bufferSize, null);
+        } catch (RuntimeException | Error e) {
+            channel.setCloseListener(onClose);
+            throw e;
+        }
+        connection.getCloseSetter().set(onClose);
+        resume(connection);
+    }
+
+    /**
+     * Parks a keep-alive connection idle between requests, as nginx frees an idle connection's
+     * request state: Undertow's read listener goes, and with it its parse state (three string
+     * builders and their arrays, about 280 bytes with the listener), and {@code wakeUp} listens for
+     * the connection's next bytes instead, which it hands to {@link #resume}. Nothing changes
+     * (false) unless the connection is quiet: Undertow's read listener is the channel's, no request
+     * runs or is finishing ({@code requestState} 0), nothing was read ahead. On the connection's IO
+     * thread, which alone reads it.
+     */
+    public static boolean park(HttpServerConnection connection, ChannelListener<? super ConduitStreamSourceChannel> wakeUp) {
+        ConduitStreamSourceChannel source = connection.getChannel().getSourceChannel();
+        try {
+            Object reads = GET_READ_LISTENER.invokeExact(connection);
+            if (reads == null || source.getReadListener() != reads || (int) REQUEST_STATE.getVolatile(reads) != 0
+                    || connection.getExtraBytes() != null || !connection.isOpen()) {
+                return false;
+            }
+            source.setReadListener(wakeUp);
+            SET_READ_LISTENER.invokeExact(connection, (Object) null);
+            return true;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Gives {@code connection} a new read listener, waiting for a request, and lets it read: at open,
+     * and when a parked connection's next bytes come ({@link #park}). On the connection's IO thread.
      */
     @SuppressWarnings("unchecked")
-    public void open(StreamConnection channel, ByteBufferPool pool, int bufferSize, HttpHandler root) {
-        HttpServerConnection connection = new HttpServerConnection(channel, pool, root, options, bufferSize, null);
+    public void resume(HttpServerConnection connection) {
         Object readListener;
         try {
             readListener = NEW_READ_LISTENER.invokeExact(connection, parser, (Object) null);
@@ -100,7 +157,8 @@ public final class HttpConnections {
             throw new IllegalStateException(e);
         }
         ChannelListener<ConduitStreamSourceChannel> reads = (ChannelListener<ConduitStreamSourceChannel>) readListener;
-        channel.getSourceChannel().setReadListener(reads);
-        reads.handleEvent(channel.getSourceChannel());
+        ConduitStreamSourceChannel source = connection.getChannel().getSourceChannel();
+        source.setReadListener(reads);
+        reads.handleEvent(source);
     }
 }

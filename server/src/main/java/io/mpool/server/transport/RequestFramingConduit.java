@@ -6,12 +6,14 @@ import io.mpool.server.framing.FramingViolation;
 import io.mpool.server.framing.MalformedBodyException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
 import org.xnio.conduits.ReadReadyHandler;
 import org.xnio.conduits.StreamSinkConduit;
+import org.xnio.conduits.StreamSourceConduit;
 
 /**
  * Sits between the socket and Undertow's HTTP parser and passes on only well-framed bytes
@@ -60,6 +62,15 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         default boolean flushHeldResponses() throws IOException {
             return true;
         }
+
+        /**
+         * HTTP/2's client preface came (only on a conduit that looks for it): the connection is
+         * HTTP/2's from now on, read beneath this conduit ({@link #beneath()}); {@code afterPreface}
+         * holds the bytes read after the preface. Runs on the connection's IO thread.
+         */
+        default void prefaceArrived(ByteBuffer afterPreface) {
+            throw new IllegalStateException("an HTTP/2 preface on a connection without HTTP/2");
+        }
     }
 
     /** Told whether each read found data, for read timeouts without a timer per read. */
@@ -83,6 +94,15 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         }
     };
 
+    /** The client connection preface of HTTP/2 (RFC 9113, 3.4). */
+    static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** {@link #preface}: HTTP/1.1, decided by the first bytes (or no HTTP/2 on this listener). */
+    private static final byte HTTP_1 = -1;
+    /** {@link #preface}: the preface came; HTTP/2 reads beneath this conduit, nothing is passed up. */
+    private static final byte HTTP_2 = -2;
+    /** {@link #preface}: HTTP/1.1, and bytes held back while they looked like the preface are still to pass up. */
+    private static final byte REPLAYING = -3;
+
     private final StreamConnection connection;
     /** The sink beneath Undertow's (taken at install): answers here bypass any response in progress. */
     private final StreamSinkConduit rawSink;
@@ -95,7 +115,6 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private volatile FramingScanner scanner;
     /** The listener's, shared (no copy of its limits per connection). */
     private final RequestLimits limits;
-    private final long maxBody;
     private final Guarded guarded;
     private ReadProgress progress = NO_PROGRESS_TRACKING;
     /** The current body's rate, or null: no body yet, or dropped with the scanner. Volatile for the sweep's look. */
@@ -103,6 +122,15 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private boolean cut;
     private boolean reported;
     private boolean answered;
+    /**
+     * Where the connection's first bytes stand between HTTP/1.1 and HTTP/2: while undecided, the
+     * preface bytes matched so far (held back from the parser above); then {@link #HTTP_1},
+     * {@link #HTTP_2} or {@link #REPLAYING}. A byte in this object: the check costs an HTTP/1.1
+     * connection no conduit of its own, and one comparison per read once decided.
+     */
+    private byte preface;
+    /** Bytes held back as the preface's start and the read that showed they were not, while {@link #REPLAYING}. */
+    private ByteBuffer replay;
     /** Set once the connection is being closed the lingering way; never cleared. */
     private volatile LingeringClose lingering;
     /**
@@ -114,18 +142,20 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private volatile ReadReadyHandler upstreamHandler;
 
     /**
-     * @param limits  the longest request line and head; the body rate ({@code minBodyRate}: bytes
-     *                per second a body must average once {@link RequestLimits#BODY_RATE_GRACE} has
-     *                passed since its first byte, else 408; 0 = no minimum)
-     * @param maxBody largest request body, 0 = no limit (larger: 413)
+     * @param limits  the longest request line and head; the largest body ({@code maxBodyBytes}, 0 =
+     *                no limit; larger: 413); the body rate ({@code minBodyRate}: bytes per second a
+     *                body must average once {@link RequestLimits#BODY_RATE_GRACE} has passed since
+     *                its first byte, else 408; 0 = no minimum)
+     * @param http2Preface whether the first bytes are checked for HTTP/2's preface ({@link #install})
      */
-    public RequestFramingConduit(StreamConnection connection, RequestLimits limits, long maxBody, Guarded guarded) {
+    public RequestFramingConduit(StreamConnection connection, RequestLimits limits, Guarded guarded,
+                                 boolean http2Preface) {
         super(connection.getSourceChannel().getConduit());
+        this.preface = http2Preface ? 0 : HTTP_1;
         this.connection = connection;
         this.rawSink = connection.getSinkChannel().getConduit();
         this.limits = limits;
-        this.maxBody = maxBody;
-        this.scanner = new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), maxBody); // checks them now
+        this.scanner = newScanner(limits); // checks the limits now
         this.guarded = guarded;
     }
 
@@ -139,10 +169,14 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     private FramingScanner scanner() {
         FramingScanner current = scanner;
         if (current == null) {
-            current = new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), maxBody);
+            current = newScanner(limits);
             scanner = current;
         }
         return current;
+    }
+
+    private static FramingScanner newScanner(RequestLimits limits) {
+        return new FramingScanner(limits.maxRequestLine(), limits.maxHeaderSize(), limits.maxBodyBytes());
     }
 
     /** Whether the scanner is held (false once an idle connection dropped it). Any thread. */
@@ -176,10 +210,16 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         return this;
     }
 
-    /** Installs the conduit under whatever reads the connection next (call before Undertow). */
-    public static RequestFramingConduit install(StreamConnection connection, RequestLimits limits, long maxBody,
-                                                Guarded guarded) {
-        RequestFramingConduit conduit = new RequestFramingConduit(connection, limits, maxBody, guarded);
+    /**
+     * Installs the conduit under whatever reads the connection next (call before Undertow). With
+     * {@code http2Preface}, the first bytes are checked for HTTP/2's client preface, sent first with
+     * prior knowledge on the plain listener and after ALPN {@code h2} on the TLS one: it is held
+     * back from the parser above (which would refuse it as a bad request line) and handed to
+     * {@link Guarded#prefaceArrived}; bytes that only began like it are passed up in order.
+     */
+    public static RequestFramingConduit install(StreamConnection connection, RequestLimits limits, Guarded guarded,
+                                                boolean http2Preface) {
+        RequestFramingConduit conduit = new RequestFramingConduit(connection, limits, guarded, http2Preface);
         connection.getSourceChannel().setConduit(conduit);
         return conduit;
     }
@@ -206,7 +246,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
             return -1;
         }
         int start = dst.position();
-        int read = next.read(dst);
+        int read = preface == HTTP_1 ? next.read(dst) : readFirstBytes(dst);
         if (read <= 0) {
             if (read == 0) {
                 progress.readFoundNothing();
@@ -230,6 +270,71 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         }
         cut = true;
         return stop > start ? stop - start : refuse();
+    }
+
+    /**
+     * A read while the first bytes decide between HTTP/1.1 and HTTP/2 (bytes that match the
+     * preface so far are held back), or while held bytes are passed up: an HTTP/1.1 client's first
+     * byte differs from the preface's, and this runs once for it.
+     */
+    private int readFirstBytes(ByteBuffer dst) throws IOException {
+        if (preface == HTTP_2) {
+            return 0; // HTTP/2 has taken the connection over and reads beneath this conduit
+        }
+        if (preface == REPLAYING) {
+            return readReplay(dst);
+        }
+        int start = dst.position();
+        int read = next.read(dst);
+        if (read <= 0) {
+            return read;
+        }
+        int held = preface; // preface bytes of earlier reads
+        int matched = held;
+        int same = 0;
+        while (same < read && matched < PREFACE.length && dst.get(start + same) == PREFACE[matched]) {
+            same++;
+            matched++;
+        }
+        if (matched == PREFACE.length) {
+            preface = HTTP_2;
+            ByteBuffer after = ByteBuffer.allocate(read - same);
+            after.put(dst.duplicate().position(start + same).limit(start + read)).flip();
+            dst.position(start);
+            next.suspendReads();
+            connection.getIoThread().execute(() -> guarded.prefaceArrived(after));
+            return 0;
+        }
+        if (same == read) {
+            preface = (byte) matched;
+            dst.position(start); // all of it may still be the preface: held back
+            return 0;
+        }
+        if (held == 0) {
+            preface = HTTP_1;
+            return read;
+        }
+        replay = ByteBuffer.allocate(held + read);
+        replay.put(PREFACE, 0, held).put(dst.duplicate().position(start).limit(start + read)).flip();
+        dst.position(start);
+        preface = REPLAYING;
+        return readReplay(dst);
+    }
+
+    private int readReplay(ByteBuffer dst) {
+        int count = Math.min(dst.remaining(), replay.remaining());
+        dst.put(replay.duplicate().limit(replay.position() + count));
+        replay.position(replay.position() + count);
+        if (!replay.hasRemaining()) {
+            replay = null;
+            preface = HTTP_1;
+        }
+        return count;
+    }
+
+    /** The conduit beneath this one (the socket's or the TLS engine's): where HTTP/2 reads once its preface came. */
+    public StreamSourceConduit beneath() {
+        return next;
     }
 
     private FramingViolation slowBody() {
@@ -288,11 +393,11 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
 
     @Override
     public void resumeReads() {
-        if (lingering != null) {
-            return; // the lingering close owns the socket's reads
+        if (lingering != null || preface == HTTP_2) {
+            return; // the lingering close, or HTTP/2, owns the socket's reads
         }
-        if (cut) {
-            next.wakeupReads();
+        if (cut || preface == REPLAYING) {
+            next.wakeupReads(); // bytes are ready here though the socket may have none
         } else {
             next.resumeReads();
         }
@@ -307,7 +412,7 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
 
     @Override
     public void wakeupReads() {
-        if (lingering == null) {
+        if (lingering == null && preface != HTTP_2) {
             next.wakeupReads();
         }
     }

@@ -1,5 +1,6 @@
 package io.mpool.server.transport;
 
+import io.mpool.server.config.RequestLimits;
 import io.mpool.server.framing.FramingViolation;
 import io.mpool.server.stats.ServerStats;
 import io.undertow.server.HttpServerExchange;
@@ -9,6 +10,7 @@ import io.undertow.util.StatusCodes;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.xnio.StreamConnection;
 import org.xnio.conduits.StreamSinkConduit;
 
 /**
@@ -21,8 +23,13 @@ import org.xnio.conduits.StreamSinkConduit;
  * writes are release stores, which on x86 are plain stores (no fence per request). The fields live
  * in this object (through {@link VarHandle}s, not one atomic object each), so a request touches one
  * object of its connection here, not four.
+ *
+ * <p>It is a superclass of the connection, not an object the connection holds (as the pool's
+ * state machine is the pool's superclass): an idle connection pays for no object header and no
+ * reference to it. The connection says what happens at its first request head and where the
+ * counters are.
  */
-public final class RequestTracker implements RequestFramingConduit.Guarded {
+public abstract class RequestTracker implements RequestFramingConduit.Guarded {
     private static final VarHandle RUNNING;
     private static final VarHandle STARTED;
     private static final VarHandle CURRENT;
@@ -38,7 +45,6 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
         }
     }
 
-    private final ServerStats stats;
     /** Requests between root handler and completion (0 or 1 but while a pipelined one takes over). */
     private int running;
     /** Requests started on this connection (the watchdog's idle check compares it across sweeps). */
@@ -50,26 +56,36 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
     private volatile HttpServerConnection http;
     /** The response conduit of the last request; another one means Undertow replaced it. */
     private StreamSinkConduit responseConduit;
-    /** Run when the first request starts (its head is complete), then dropped; null after. */
-    private Runnable firstRequest;
     /** Set once the connection switched to HTTP/2: its streams stand for its requests. */
     private volatile StreamCounts streams;
 
-    public RequestTracker(ServerStats stats) {
-        this.stats = stats;
+    protected RequestTracker() {
     }
 
-    /** Runs {@code action} once, when the connection's first request head is complete. */
-    public RequestTracker onFirstRequest(Runnable action) {
-        this.firstRequest = action;
-        return this;
-    }
+    /** The server's counters (the listener's: not a field of every connection). */
+    protected abstract ServerStats stats();
+
+    /** What the connection's requests are read from and answered on: the socket, or TLS over it. */
+    protected abstract StreamConnection channel();
+
+    /** The listener's timeouts and limits (the watchdog reads them at the sweep). */
+    protected abstract RequestLimits limits();
+
+    /** The TLS handshake the watchdog times, or null: a plain connection. */
+    protected abstract TlsHandshake handshake();
+
+    /** The framing check, which answers a 408 and closes the lingering way; null until set up. */
+    protected abstract RequestFramingConduit framing();
+
+    /**
+     * The connection's first request head is complete (its first request starts, or its HTTP/2
+     * preface came). Called on the connection's thread, at least once; only the first call counts.
+     */
+    protected abstract void firstHeadArrived();
 
     public void started(HttpServerExchange exchange) {
-        Runnable first = firstRequest;
-        if (first != null) {
-            firstRequest = null;
-            first.run();
+        if (starts == 0) {
+            firstHeadArrived();
         }
         RUNNING.setRelease(this, running + 1);
         STARTED.setRelease(this, starts + 1);
@@ -101,12 +117,13 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
      * head): from now on a request runs while a stream does, and streams count as requests.
      */
     public void servesStreams(StreamCounts listener) {
-        Runnable first = firstRequest;
-        if (first != null) {
-            firstRequest = null;
-            first.run();
-        }
+        firstHeadArrived();
         streams = listener;
+    }
+
+    /** The connection's Undertow side (HTTP/1.1), known from its first request on; null before. */
+    protected final HttpServerConnection undertowConnection() {
+        return http;
     }
 
     /** Whether the connection switched to HTTP/2. */
@@ -151,18 +168,18 @@ public final class RequestTracker implements RequestFramingConduit.Guarded {
 
     @Override
     public void refused(FramingViolation violation) {
-        stats.framingRefused(violation.status());
+        stats().framingRefused(violation.status());
         if (violation.status() == StatusCodes.REQUEST_ENTITY_TOO_LARGE) {
-            stats.bodyRefusedTooLarge(); // --max-body-size: announced or counted past it
+            stats().bodyRefusedTooLarge(); // --max-body-size: announced or counted past it
         }
     }
 
     /** The connection's read ({@code write == false}) or write timeout closed it. */
     void timedOut(boolean write) {
         if (write) {
-            stats.writeTimedOut();
+            stats().writeTimedOut();
         } else {
-            stats.readTimedOut();
+            stats().readTimedOut();
         }
     }
 

@@ -39,8 +39,7 @@ class ConnectionWatchdogTransferTest {
             StreamConnection connection = pipe.getLeftSide();
             RecordingSink socket = new RecordingSink(connection.getSinkChannel().getConduit());
             connection.getSinkChannel().setConduit(socket);
-            ConnectionWatchdog watchdog = new ConnectionWatchdog(connection, new RequestTracker(new ServerStats()),
-                    RequestLimits.DEFAULTS);
+            ConnectionWatchdog watchdog = new ConnectionWatchdog(new BareConnection(connection));
             watchdog.install();
             Path file = dir.resolve("file.bin");
             Files.write(file, new byte[100_000]);
@@ -56,6 +55,45 @@ class ConnectionWatchdogTransferTest {
         } finally {
             IoUtils.safeClose(pipe.getLeftSide(), pipe.getRightSide());
             worker.shutdownNow();
+        }
+    }
+
+    /** A plain connection with the default limits, as the watchdog reads it. */
+    private static final class BareConnection extends RequestTracker {
+        private final StreamConnection channel;
+        private final ServerStats stats = new ServerStats();
+
+        BareConnection(StreamConnection channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        protected ServerStats stats() {
+            return stats;
+        }
+
+        @Override
+        protected StreamConnection channel() {
+            return channel;
+        }
+
+        @Override
+        protected RequestLimits limits() {
+            return RequestLimits.DEFAULTS;
+        }
+
+        @Override
+        protected TlsHandshake handshake() {
+            return null;
+        }
+
+        @Override
+        protected RequestFramingConduit framing() {
+            return null;
+        }
+
+        @Override
+        protected void firstHeadArrived() {
         }
     }
 
