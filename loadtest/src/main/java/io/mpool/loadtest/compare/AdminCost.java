@@ -68,6 +68,10 @@ public final class AdminCost implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "2", description = "Rounds of (alone, with admin load). Default: ${DEFAULT-VALUE}")
     int rounds;
 
+    @Option(names = "--warmup-rounds", defaultValue = "1", description = "Rounds run first and left out of the figures"
+            + " (the admin pages' first builds compile their code). Default: ${DEFAULT-VALUE}")
+    int warmupRounds;
+
     @Option(names = "--port", defaultValue = "0", description = "Main port (0: a free one). Default: ${DEFAULT-VALUE}")
     int port;
 
@@ -94,7 +98,7 @@ public final class AdminCost implements Callable<Integer> {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // The idle connections must outlive the run: the server's default --idle-timeout (60 s)
         // would close them a minute in, and the later rounds would measure an empty server.
-        long idleTimeoutSeconds = IDLE_TIMEOUT_MARGIN_SECONDS + 2L * rounds * phaseSeconds;
+        long idleTimeoutSeconds = IDLE_TIMEOUT_MARGIN_SECONDS + 2L * (warmupRounds + rounds) * phaseSeconds;
         List<String> command = List.of(java, "-jar", serverJar.toString(), "--host", "127.0.0.1", "--port", String.valueOf(main),
                 "--admin-port", String.valueOf(admin), "--idle-timeout", idleTimeoutSeconds + "s");
         Path log = Files.createTempFile("admin-cost-server", ".log");
@@ -114,6 +118,12 @@ public final class AdminCost implements Callable<Integer> {
             LongAdder metricsAnswers = new LongAdder();
             ServerCpu aloneCpu = ServerCpu.NONE;
             ServerCpu withCpu = ServerCpu.NONE;
+            for (int round = 1; round <= warmupRounds; round++) {
+                Histogram a = probe(main, null);
+                Histogram b = probe(main, () -> scrapers(admin, new LongAdder(), new LongAdder()));
+                System.out.printf(Locale.ROOT, "  warm-up round %d (left out): alone p99 %s, with admin load p99 %s%n", round,
+                        LoadResult.ms(a.getValueAtPercentile(99)), LoadResult.ms(b.getValueAtPercentile(99)));
+            }
             for (int round = 1; round <= rounds; round++) {
                 ServerCpu start = ServerCpu.of(server);
                 Histogram a = probe(main, null);
@@ -162,8 +172,9 @@ public final class AdminCost implements Callable<Integer> {
         if (probes < 1 || probeRate < 1) {
             return "--probes=" + probes + " --probe-rate=" + probeRate + " (expected: 1 or more each)";
         }
-        if (phaseSeconds < 1 || phaseSeconds > 3600 || rounds < 1 || rounds > 100) {
-            return "--phase=" + phaseSeconds + " --rounds=" + rounds + " (expected: 1..3600 seconds, 1..100 rounds)";
+        if (phaseSeconds < 1 || phaseSeconds > 3600 || rounds < 1 || rounds > 100 || warmupRounds < 0 || warmupRounds > 100) {
+            return "--phase=" + phaseSeconds + " --rounds=" + rounds + " --warmup-rounds=" + warmupRounds
+                    + " (expected: 1..3600 seconds, 1..100 rounds, 0..100 warm-up rounds)";
         }
         return null;
     }
