@@ -37,15 +37,7 @@ class AdminViewHttp2BrowserTest {
     private final CountDownLatch release = new CountDownLatch(1);
 
     /** Reads nothing until released, then reads the body and answers. */
-    private final HttpHandler stall = exchange -> exchange.dispatch(() -> {
-        try {
-            release.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        exchange.dispatch(exchange.getIoThread(), () -> RequestBody.read(exchange, (done, body) ->
-                done.getResponseSender().send("read " + body.size())));
-    });
+    private final HttpHandler stall = StallingHandler.readingAfter(release);
 
     @RegisterExtension
     final ServerFixture fixture = new ServerFixture(config -> config.withAdmin("127.0.0.1", TOKEN),

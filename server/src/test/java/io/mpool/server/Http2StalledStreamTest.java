@@ -31,15 +31,7 @@ class Http2StalledStreamTest {
     private final CountDownLatch release = new CountDownLatch(1);
 
     /** Reads nothing until released, then echoes. */
-    private final HttpHandler stall = exchange -> exchange.dispatch(() -> {
-        try {
-            release.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        exchange.dispatch(exchange.getIoThread(), () -> RequestBody.read(exchange, (done, body) ->
-                done.getResponseSender().send("read " + body.size())));
-    });
+    private final HttpHandler stall = StallingHandler.readingAfter(release);
 
     @RegisterExtension
     final ServerFixture fixture = new ServerFixture(config -> config,
