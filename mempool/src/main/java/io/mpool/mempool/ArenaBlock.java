@@ -3,6 +3,7 @@ package io.mpool.mempool;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * One piece of arena memory handed to an owner: a 4 KB page or a large block.
@@ -133,7 +134,7 @@ public final class ArenaBlock {
     }
 
     /**
-     * The first {@code size} bytes as one buffer, cleared: the same object for every owner that asks
+     * The first {@code size} bytes as one buffer, cleared and big-endian: the same object for every owner that asks
      * for the same size, made once per block (an owner that hands the buffer to code it does not
      * control, which may keep the reference past the block's release, then keeps no view of its
      * own alive, and taking a block allocates nothing). Only the owner may touch it, as with any
@@ -145,7 +146,7 @@ public final class ArenaBlock {
             view = memory.slice(0, size);
             ownerView = view;
         }
-        return view.clear();
+        return view.clear().order(ByteOrder.BIG_ENDIAN);
     }
 
     public int capacity() {

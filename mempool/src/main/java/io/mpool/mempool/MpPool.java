@@ -90,8 +90,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link #allocateKept}) survive resets but not {@code releaseNodes} or {@code destroy}. After
  * that its memory belongs to the next allocation, or to another pool, and the {@link ByteBuffer}
  * object itself may be handed out again, cleared and big-endian, by this pool's next request
- * cycle: a pool remembers the views it handed out and reuses them for the same allocations after
- * a reset, so a repeating cycle creates no garbage (never after {@link #free}, so a second free is
+ * cycle (the kept bytes' view, by the next pool that keeps bytes of the same page): a pool
+ * remembers the views it handed out and reuses them for the same allocations after a reset, so
+ * a repeating cycle creates no garbage (never after {@link #free}, so a second free is
  * still caught; never in no-pooling mode). The pool cannot revoke a buffer, so the owner must drop
  * every reference first (and must not compare buffers of different cycles by identity); the
  * server enforces this with its own buffer handles, and the poison and no-pooling modes
@@ -226,7 +227,8 @@ public final class MpPool implements AutoCloseable {
      * block to just past it). For memory the owner uses in every cycle, such as a connection's
      * request-head buffer, so that no cycle allocates it again. Once per head node, before any
      * other allocation: on a new pool, or on one whose nodes {@link #releaseNodes()} gave back
-     * (which takes a head node from the arena for it).
+     * (which takes a head node from the arena for it). The buffer is the page's own view, the
+     * object the next pool to keep bytes of that page gets too: a pool made per connection makes none.
      *
      * @throws IllegalArgumentException if {@code size} is outside 1..{@value #NODE_SIZE}/2
      * @throws IllegalStateException    if bytes were kept already or the pool is not empty
@@ -249,7 +251,7 @@ public final class MpPool implements AutoCloseable {
         nodeBytesInUse += keptBytes;
         bytesRequested += size;
         smallAllocations++;
-        return head.page.memory.slice(0, size);
+        return head.page.ownerView(size);
     }
 
     /** Bytes kept across resets at the start of the head node ({@link #allocateKept}). */

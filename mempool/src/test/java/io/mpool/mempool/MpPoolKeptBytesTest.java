@@ -1,10 +1,13 @@
 package io.mpool.mempool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.InvalidMarkException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -56,6 +59,26 @@ class MpPoolKeptBytesTest {
         try (MpPool used = MpPool.create(arena)) {
             used.allocate(8);
             assertThrows(IllegalStateException.class, () -> used.allocateKept(64), "not on a pool in use");
+        }
+    }
+
+    @Test
+    void theKeptBytesOfAPageAreOneViewForEveryPoolThatKeepsThemClearedAndBigEndian() {
+        ByteBuffer first;
+        try (MpPool pool = MpPool.create(arena)) {
+            first = pool.allocateKept(2045);
+            first.order(ByteOrder.LITTLE_ENDIAN).position(5).limit(9).mark();
+        }
+        try (MpPool next = MpPool.create(arena)) { // the page just given back is the next one out
+            ByteBuffer kept = next.allocateKept(2045);
+            assertSame(first, kept, "the page's own view, not a new one per pool");
+            assertEquals(0, kept.position());
+            assertEquals(2045, kept.limit());
+            assertEquals(ByteOrder.BIG_ENDIAN, kept.order());
+            assertThrows(InvalidMarkException.class, kept::reset, "the mark is gone");
+            assertTrue(next.releaseNodes());
+            ByteBuffer other = next.allocateKept(64);
+            assertEquals(64, other.capacity(), "another size: a view of that size");
         }
     }
 
