@@ -116,13 +116,16 @@ final class ConnectionBuffers {
     }
 
     /**
-     * Makes sure the next {@link #handOut} needs no arena: takes a block now unless one is free.
+     * Makes sure the next {@link #handOut} needs no arena: takes a block now unless one is free,
+     * as the {@link #ready} one (no free-block array for a connection that has one buffer out at
+     * a time).
      *
      * @throws ArenaExhaustedException when the arena cannot give it (counted as an arena rejection)
      */
     void reserveOne() {
         if (!hasFree()) {
-            push(takeFromArena());
+            ready = takeFromArena();
+            readyView = ready.ownerView(size);
         }
     }
 
