@@ -23,8 +23,8 @@ final class BufferHandle implements PooledByteBuffer {
     private final ArenaBlock block;
     /** The blocks {@link #block} came from and goes back to; null for the head buffer. */
     private final ConnectionBuffers tier;
+    /** The next older open handle: the list is singly linked, so a handle is five references and its header (32 B). */
     private BufferHandle next;
-    private BufferHandle previous;
 
     /**
      * A handle on {@code buffer} (of {@code block} of {@code tier}, or null, null for the head
@@ -37,25 +37,32 @@ final class BufferHandle implements PooledByteBuffer {
         this.block = block;
         this.tier = tier;
         this.next = next;
-        if (next != null) {
-            next.previous = this;
-        }
     }
 
     BufferHandle next() {
         return next;
     }
 
-    /** Takes this handle out of its list (lock held). */
-    void unlink() {
-        if (previous != null) {
-            previous.next = next;
-        }
-        if (next != null) {
-            next.previous = previous;
-        }
+    /**
+     * Takes this handle out of the list that starts at {@code first} (lock held), walking it from
+     * its newest handle: a connection has a few open at most, and the one closed is nearly always
+     * the newest.
+     *
+     * @return the list's first handle afterwards
+     */
+    BufferHandle unlink(BufferHandle first) {
+        BufferHandle rest = next;
         next = null;
-        previous = null;
+        if (first == this) {
+            return rest;
+        }
+        for (BufferHandle handle = first; handle != null; handle = handle.next) {
+            if (handle.next == this) {
+                handle.next = rest;
+                break;
+            }
+        }
+        return first;
     }
 
     ArenaBlock block() {

@@ -494,10 +494,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** Undertow closed {@code handle} on {@code buffer} (lock held): its block is free for the connection's next buffer. */
     void bufferClosed(BufferHandle handle, ByteBuffer buffer) {
         assert Thread.holdsLock(this) : "connection " + id() + ": buffer closed without its lock";
-        if (openHandles == handle) {
-            openHandles = handle.next();
-        }
-        handle.unlink();
+        openHandles = handle.unlink(openHandles);
         handle.giveBackBlock(buffer); // none to give back for the head buffer
         headBufferOut &= handle.block() != null;
         bufferReturned();

@@ -89,6 +89,29 @@ class ConnectionAllocationTest {
         assertEquals(handle, response, "a response buffer: one handle, the block's own view");
     }
 
+    @Test
+    void aHandleIsFiveReferencesWithNoBackLink() {
+        ConnectionBufferPool connection = registry.openPool("test", () -> { });
+        long handle = Long.MAX_VALUE;
+        long five = Long.MAX_VALUE;
+        for (int round = 0; round < ROUNDS; round++) {
+            handle = Math.min(handle, bytes(() -> new BufferHandle(connection, EMPTY, null, null, null)));
+            five = Math.min(five, bytes(FiveReferences::new));
+        }
+        connection.connectionClosed();
+        assertEquals(five, handle, "a handle per buffer Undertow takes: pool, buffer, block, tier and one link");
+    }
+
+    /** The layout a {@link BufferHandle} should have. */
+    @SuppressWarnings("unused")
+    private static final class FiveReferences {
+        private Object pool;
+        private Object buffer;
+        private Object block;
+        private Object tier;
+        private Object next;
+    }
+
     /** Bytes the calling thread allocated while {@code action} ran (its result is kept: it escapes). */
     private long bytes(Supplier<Object> action) {
         long before = threads.getCurrentThreadAllocatedBytes();

@@ -239,6 +239,24 @@ class ConnectionBufferPoolTest {
     }
 
     @Test
+    void handlesClosedInAnyOrderLeaveTheOpenOnesOnTheListTheCloseReclaims() {
+        ConnectionBufferPool connection = open();
+        connection.requestStarted();
+        PooledByteBuffer oldest = connection.allocate();
+        PooledByteBuffer middle = connection.allocate();
+        PooledByteBuffer newest = connection.allocate();
+        PooledByteBuffer last = connection.allocate();
+        middle.close(); // inside the list
+        last.close(); // its first
+        connection.requestEnded();
+        connection.connectionClosed();
+        assertEquals(2, connection.reclaimOrphanedBuffers(), "the two still open, and only those");
+        assertFalse(oldest.isOpen());
+        assertFalse(newest.isOpen());
+        assertEquals(0, live(), "destroyed: every block back");
+    }
+
+    @Test
     void aRunningRequestKeepsAPendingResetWaiting() {
         ConnectionBufferPool connection = open();
         connection.requestStarted();
