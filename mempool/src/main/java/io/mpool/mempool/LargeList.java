@@ -39,10 +39,13 @@ final class LargeList {
     /** Capacity of the live large allocations' blocks. */
     private long bytesReserved;
 
-    LargeList(PageArena arena, Object owner, DebugOptions debug) {
+    /** A list whose resets keep up to {@code cacheMaxBlocks} blocks of at most {@code cacheMaxBlockBytes}. */
+    LargeList(PageArena arena, Object owner, DebugOptions debug, int cacheMaxBlocks, int cacheMaxBlockBytes) {
         this.arena = arena;
         this.owner = owner;
         this.debug = debug;
+        this.cacheMaxBlocks = cacheMaxBlocks;
+        this.cacheMaxBlockBytes = cacheMaxBlockBytes;
     }
 
     /**
@@ -179,17 +182,6 @@ final class LargeList {
     /** Gives every cached block back to the arena; returns how many there were. */
     int releaseCached() {
         return cached.releaseAll(arena, owner);
-    }
-
-    /**
-     * Forgets the spare entries and the views they remember, and the cached set once it is
-     * empty (destroy, or an idle pool).
-     */
-    void dropSpareEntries() {
-        spareEntries = null;
-        if (cached.count() == 0) {
-            cached = CachedBlocks.NONE;
-        }
     }
 
     int cachedCount() {

@@ -35,8 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  *
  * <h2>Initial state</h2>
- * One node (the head, taken from the arena at {@link #create}), {@code current = head}, an empty
- * large list, no cleanups.
+ * One node (the head, taken from the arena at {@link #create}), {@code current = head}, no large
+ * list (made at the first large allocation: {@link LargeAllocations}), no cleanups.
  *
  * <h2>States</h2>
  * <pre>
@@ -100,7 +100,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Not thread-safe: one owner at a time (the server holds a lock per connection).
  */
-public final class MpPool implements AutoCloseable {
+public final class MpPool extends LargeAllocations implements AutoCloseable {
 
     /** A node is one arena page. */
     public static final int NODE_SIZE = PageArena.PAGE_SIZE;
@@ -127,8 +127,6 @@ public final class MpPool implements AutoCloseable {
     private Node head;
     private Node current;
     private int nodeCount;
-    /** The allocations above {@code max}, and the blocks kept across resets ({@link #cacheOnReset}). */
-    private final LargeList large;
     private Cleanups cleanups = Cleanups.NONE; // made at the first addCleanup: most pools register none
     private boolean destroyed;
     /** Whether anything was allocated or a cleanup added since the last reset (else it has nothing to do). */
@@ -149,7 +147,6 @@ public final class MpPool implements AutoCloseable {
         this.max = max;
         this.name = name;
         this.debug = arena.debug();
-        this.large = new LargeList(arena, this, debug);
         takeHead();
     }
 
@@ -280,7 +277,7 @@ public final class MpPool implements AutoCloseable {
                 MemoryFill.poisonFresh(result, size);
             }
         } else {
-            result = large.allocate(size);
+            result = large().allocate(size);
             largeAllocations++;
             if (zeroed) {
                 MemoryFill.zero(result, size);
@@ -338,7 +335,7 @@ public final class MpPool implements AutoCloseable {
         if (buffer == null) {
             throw new IllegalArgumentException("buffer=null (expected: a buffer of " + name() + ")");
         }
-        if (large.free(buffer)) {
+        if (large != null && large.free(buffer)) {
             if (debug.paranoid()) {
                 checkInvariants();
             }
@@ -369,18 +366,8 @@ public final class MpPool implements AutoCloseable {
         if (maxBlockBytes < 0) {
             throw new IllegalArgumentException("maxBlockBytes=" + maxBlockBytes + " (expected: >= 0)");
         }
-        large.cacheOnReset(maxBlocks, maxBlockBytes);
+        keepOnReset(maxBlocks, maxBlockBytes);
         return this;
-    }
-
-    /** Gives every cached block back to the arena; returns how many there were. */
-    public int releaseCached() {
-        return large.releaseCached();
-    }
-
-    /** Blocks kept across resets for reuse, held from the arena but not in use. */
-    public int cachedCount() {
-        return large.cachedCount();
     }
 
     // ---- cleanups ----
@@ -421,7 +408,9 @@ public final class MpPool implements AutoCloseable {
         }
         usedSinceReset = false;
         RuntimeException failure = cleanups.runAll();
-        large.releaseAll(true);
+        if (large != null) {
+            large.releaseAll(true);
+        }
         for (Node node = head; node != null; node = node.next) {
             int start = node == head ? keptBytes : 0;
             if (debug.poison() && node.last > start) {
@@ -449,9 +438,7 @@ public final class MpPool implements AutoCloseable {
     public void destroy() {
         checkLive();
         RuntimeException failure = cleanups.runAll();
-        large.releaseAll(false);
-        large.releaseCached();
-        large.dropSpareEntries();
+        dropLarge();
         for (Node node = head; node != null; node = node.next) {
             arena.release(node.page, this);
         }
@@ -475,12 +462,10 @@ public final class MpPool implements AutoCloseable {
      */
     public boolean releaseNodes() {
         checkLive();
-        if (nodeBytesInUse > keptBytes || large.liveCount() > 0 || cleanups.count() > 0) {
+        if (nodeBytesInUse > keptBytes || largeCount() > 0 || cleanups.count() > 0) {
             return false;
         }
-        large.releaseAll(false); // only empty slots are left on it
-        large.releaseCached();
-        large.dropSpareEntries(); // and the views they remember: an idle pool keeps little heap
+        dropLarge(); // only empty slots, cached blocks and spare entries are left on it
         for (Node node = head; node != null; node = node.next) {
             arena.release(node.page, this);
         }
@@ -513,6 +498,7 @@ public final class MpPool implements AutoCloseable {
         return max;
     }
 
+    @Override
     public PageArena arena() {
         return arena;
     }
@@ -523,12 +509,12 @@ public final class MpPool implements AutoCloseable {
 
     /** Bytes handed out since the last reset, alignment padding included. */
     public long bytesInUse() {
-        return nodeBytesInUse + large.bytesInUse();
+        return nodeBytesInUse + largeBytes();
     }
 
     /** Arena memory this pool holds now: its nodes, its live large blocks and its cached blocks. */
     public long bytesReserved() {
-        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + large.bytesReserved() + large.cachedBytes();
+        return destroyed ? 0 : (long) nodeCount * NODE_SIZE + largeBytesReserved();
     }
 
     public long resets() {
@@ -537,16 +523,6 @@ public final class MpPool implements AutoCloseable {
 
     public int nodeCount() {
         return destroyed ? 0 : nodeCount;
-    }
-
-    /** Requested bytes of the live large allocations, without building a {@link PoolStats}. */
-    public long largeBytes() {
-        return destroyed ? 0 : large.bytesInUse();
-    }
-
-    /** Live entries on the large list (a walk of the list; no snapshot is built). */
-    public int largeCount() {
-        return large.liveCount();
     }
 
     public PoolStats stats() {
@@ -561,9 +537,11 @@ public final class MpPool implements AutoCloseable {
             }
         }
         List<PoolStats.LargeStats> entries = new ArrayList<>();
-        large.addStats(entries);
+        if (large != null) {
+            large.addStats(entries);
+        }
         return new PoolStats(name(), nodes, currentIndex, entries, cleanups.count(), smallAllocations,
-                largeAllocations, bytesRequested, bytesInUse(), bytesReserved(), large.cachedCount(), resets,
+                largeAllocations, bytesRequested, bytesInUse(), bytesReserved(), cachedCount(), resets,
                 Math.max(highWaterBytes, bytesInUse()), destroyed);
     }
 

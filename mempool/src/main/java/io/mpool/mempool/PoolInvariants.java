@@ -42,7 +42,9 @@ final class PoolInvariants {
             throw new IllegalStateException(name + ": node bytesInUse=" + nodeBytesInUse
                     + " but the nodes account for " + used);
         }
-        large.check(name);
+        if (large != null) {
+            large.check(name);
+        }
         pool.arena().checkInvariants();
     }
 
@@ -54,11 +56,10 @@ final class PoolInvariants {
                     + " nodeCount=" + pool.nodeCount() + " node bytesInUse=" + nodeBytesInUse
                     + " keptBytes=" + pool.keptBytes());
         }
-        if (large.liveCount() != 0 || large.cachedCount() != 0) {
-            throw new IllegalStateException(name + ": no head node but " + large.liveCount()
+        if (large != null) {
+            throw new IllegalStateException(name + ": no head node but a large list with " + large.liveCount()
                     + " live large blocks and " + large.cachedCount() + " cached ones");
         }
-        large.check(name);
         pool.arena().checkInvariants();
     }
 }
