@@ -3,6 +3,7 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.config.RequestLimits;
 import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.testing.Await;
@@ -39,8 +40,18 @@ class AdminViewHttp2BrowserTest {
     /** Reads nothing until released, then reads the body and answers. */
     private final HttpHandler stall = StallingHandler.readingAfter(release);
 
+    /**
+     * The read and idle timeouts of the test's server: past any length the test takes. Its TLS
+     * connection sends nothing after its handshake, which the read timeout (30 s by default) rightly
+     * ends; on a loaded host the browser's page loads took the test past 40 s, and the connection
+     * whose session the view is to show was gone.
+     */
+    private static final Duration PAST_THE_TEST = Duration.ofMinutes(10);
+
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture(config -> config.withAdmin("127.0.0.1", TOKEN),
+    final ServerFixture fixture = new ServerFixture(config -> config.withAdmin("127.0.0.1", TOKEN)
+            .withLimits(RequestLimits.DEFAULTS.withTimeouts(PAST_THE_TEST, RequestLimits.DEFAULTS.writeTimeout(),
+                    RequestLimits.DEFAULTS.parseTimeout(), PAST_THE_TEST)),
             routes -> exchange -> (exchange.getRequestPath().equals("/stall") ? stall : routes).handleRequest(exchange))
             .withTls(new TlsSettings("127.0.0.1", 0, TlsContexts.fromPem(certificates().certificatePem(),
                     certificates().keyPem()), HANDSHAKE_TIMEOUT));
@@ -113,12 +124,27 @@ class AdminViewHttp2BrowserTest {
             assertTrue(between(tlsDetail, "<div id=\"detail-streams\"", ">").contains("hidden"),
                     "no streams table for a connection that is not HTTP/2: " + tlsDetail);
             release.countDown();
-            h2.data(1, new byte[0], true);
-            h2.data(3, new byte[0], true);
-            assertEquals("read 3072", new String(h2.response(1).body(), StandardCharsets.US_ASCII));
-            assertEquals("read 5120", new String(h2.response(3).body(), StandardCharsets.US_ASCII));
+            assertEquals("read 3072", endAndAnswer(h2, 1, http2));
+            assertEquals("read 5120", endAndAnswer(h2, 3, http2));
         } finally {
             release.countDown();
+        }
+    }
+
+    /**
+     * Ends {@code stream}'s body and reads its answer; if the connection fails or no answer comes
+     * within the client's read timeout, fails saying what the server's side shows.
+     */
+    private String endAndAnswer(H2Frames h2, int stream, ConnectionBufferPool connection) {
+        try {
+            h2.data(stream, new byte[0], true);
+            return new String(h2.response(stream).body(), StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            boolean live = fixture.server().registry().pools().contains(connection);
+            throw new AssertionError("stream " + stream + "'s answer did not come (" + e + "); the connection is "
+                    + (live ? "live: " + connection.detail().streams() + ", " + connection.summary() : "gone")
+                    + "; read timeouts " + fixture.server().stats().readTimeouts() + ", write timeouts "
+                    + fixture.server().stats().writeTimeouts(), e);
         }
     }
 

@@ -9,6 +9,7 @@ import io.mpool.server.admin.AdminHandler;
 import io.mpool.server.config.Http2Settings;
 import io.mpool.server.config.ServerConfig;
 import io.mpool.server.config.TlsSettings;
+import io.mpool.server.connection.ConnectionRegistry;
 import io.mpool.server.demo.Routes;
 import io.mpool.testing.Await;
 import io.undertow.server.HttpHandler;
@@ -143,6 +144,11 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
 
     public int port() {
         return server.port();
+    }
+
+    /** The main listener's connections, for tests of the connection package (the server's getter is package-private). */
+    public ConnectionRegistry registry() {
+        return server.registry();
     }
 
     public RawHttp connect() throws IOException {

@@ -19,7 +19,7 @@ import java.util.Locale;
  * @param timer   the kernel's active timer: 0 none, 1 retransmit, 2 keep-alive, 3 TIME_WAIT,
  *                4 zero-window probe
  */
-record TcpState(int localPort, int remotePort, long txQueue, long rxQueue, int timer) {
+public record TcpState(int localPort, int remotePort, long txQueue, long rxQueue, int timer) {
     /** IPv4 sockets, and the JDK's dual-stack ones (127.0.0.1 as ::ffff:127.0.0.1). */
     private static final List<Path> PROC_NET = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     /** 127.0.0.1 as {@code /proc/net/tcp} prints it (one 32-bit word, host byte order), alone or IPv4-mapped. */
@@ -38,7 +38,7 @@ record TcpState(int localPort, int remotePort, long txQueue, long rxQueue, int t
      * The IPv4 loopback socket from {@code localPort} to {@code remotePort}, or null if there is
      * none (not yet accepted, or already closed).
      */
-    static TcpState of(int localPort, int remotePort) throws IOException {
+    public static TcpState of(int localPort, int remotePort) throws IOException {
         String local = String.format(Locale.ROOT, LOOPBACK + ":%04X", localPort);
         String remote = String.format(Locale.ROOT, LOOPBACK + ":%04X", remotePort);
         for (Path table : PROC_NET) {

@@ -219,7 +219,9 @@ public final class ChaosSoak implements Callable<Integer> {
         while (System.nanoTime() < deadline) {
             BadCase c = BAD.get(random.nextInt(BAD.size()));
             String got = exchange(port, c.request());
-            String key = c.allowed().contains(got) || REFUSED_AT_ACCEPT.contains(got) ? got : "WRONG " + c.name() + " got " + got;
+            String outcome = got.startsWith(CLOSED) ? CLOSED : got; // "closed (how)" counts as "closed"
+            String key = c.allowed().contains(outcome) || REFUSED_AT_ACCEPT.contains(outcome) ? outcome
+                    : "WRONG " + c.name() + " got " + got;
             outcomes.computeIfAbsent(key, k -> new LongAdder()).increment();
         }
         return null;
@@ -299,44 +301,75 @@ public final class ChaosSoak implements Callable<Integer> {
         return answer == null ? "still open" : answer;
     }
 
-    /** Sends a request, half-closes, returns the first status code or "closed". */
+    /** What {@link #read} and {@link #exchange} say (and begin with) when no answer came. */
+    static final String CLOSED = "closed";
+
+    /**
+     * Sends a request, half-closes, returns the first status code, or "closed" and how: the
+     * connect failed, the server closed (end of stream) or reset the connection before any byte of
+     * an answer, so that a wrong "closed" says which it was.
+     */
     private static String exchange(int port, String request) {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            try {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            } catch (IOException e) {
+                return CLOSED + " (connect failed: " + e + ")";
+            }
             socket.setSoTimeout(20_000);
+            String writeFailed = "";
             try {
                 socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
                 socket.shutdownOutput();
             } catch (IOException e) {
-                // refused early: read the answer
+                writeFailed = ", the request's write failed: " + e; // refused early: read the answer
             }
-            String answer = read(socket.getInputStream());
-            return answer == null ? "hung" : answer;
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            IOException reset = readUntilClosed(socket.getInputStream(), received);
+            String answer = classify(received.toString(StandardCharsets.ISO_8859_1));
+            if (answer.equals(CLOSED)) {
+                return CLOSED + " (" + (reset == null ? "end of stream" : reset.toString()) + " after " + received.size()
+                        + " bytes" + writeFailed + ")";
+            }
+            return answer;
+        } catch (SocketTimeoutException e) {
+            return "hung";
         } catch (IOException e) {
-            return "closed";
+            return CLOSED + " (" + e + ")";
         }
     }
 
     /** Reads until the server closes; returns the status code, a refusal at accept, "closed", or null on a timeout. */
     static String read(InputStream in) {
         ByteArrayOutputStream received = new ByteArrayOutputStream();
+        try {
+            readUntilClosed(in, received); // a reset after (or instead of) an answer ends it too
+        } catch (SocketTimeoutException e) {
+            return null;
+        }
+        return classify(received.toString(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Reads into {@code received} until end of stream (null) or another error than a timeout (returned). */
+    private static IOException readUntilClosed(InputStream in, ByteArrayOutputStream received)
+            throws SocketTimeoutException {
         byte[] buffer = new byte[8192];
         try {
             for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
                 received.write(buffer, 0, n);
             }
-        } catch (SocketTimeoutException e) {
             return null;
+        } catch (SocketTimeoutException e) {
+            throw e;
         } catch (IOException e) {
-            // reset after (or instead of) an answer
+            return e;
         }
-        return classify(received.toString(StandardCharsets.ISO_8859_1));
     }
 
     /** The status code of an answer, a 503 at accept named by its limit, or "closed" if there is none. */
     static String classify(String text) {
         if (!text.startsWith("HTTP/1.") || text.length() < 12) {
-            return "closed";
+            return CLOSED;
         }
         String status = text.substring(9, 12);
         if (status.equals("503") && text.contains("connection limit")) {

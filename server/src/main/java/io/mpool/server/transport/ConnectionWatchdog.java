@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.util.logging.Logger;
 import org.xnio.IoUtils;
 import org.xnio.StreamConnection;
+import org.xnio.XnioIoThread;
 import org.xnio.channels.StreamSourceChannel;
 import org.xnio.conduits.AbstractStreamSinkConduit;
 import org.xnio.conduits.StreamSinkConduit;
@@ -106,9 +107,10 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
     }
 
     /**
-     * Called by the sweep: closes the connection if a read or a write has waited too long.
+     * Called by the sweep: closes the connection if a read or a write has waited too long (a read
+     * on the connection's IO thread, after the reader has read what came meanwhile).
      *
-     * @return true if it was closed
+     * @return true if it was closed, or its read is being timed out
      */
     public boolean check(long now) {
         StreamConnection channel = tracker.channel();
@@ -135,21 +137,41 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
             reads.checkBodyRate(now); // a body that has stopped sending still has to keep the floor
         }
         if (readSince != 0 && now - readSince > limits.readTimeout().toNanos() && !idleAfterARequest(reads)) {
-            tracker.timedOut(false);
-            if (!tracker.responseStarted()) {
-                long millis = limits.readTimeout().toMillis();
-                String reason = "no request data for " + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms");
-                if (reads != null) {
-                    reads.refuseConnection(408, reason);
-                } else {
-                    DirectAnswer.sendAndClose(channel, 408, reason);
-                }
-            } else {
-                IoUtils.safeClose(channel); // idle keep-alive, or the response is under way
-            }
+            // The sweep cannot see the socket: the client's bytes may have come while the
+            // connection's IO thread was busy elsewhere and not read them yet (a request that
+            // sat in the socket buffer was closed unanswered). The IO thread reads first, then
+            // times the read out only if it still waits for the same read.
+            XnioIoThread ioThread = channel.getIoThread();
+            ioThread.execute(() -> {
+                channel.getSourceChannel().wakeupReads(); // queues the reader's turn on this thread
+                ioThread.execute(() -> timeOutReadStill(readSince, channel, limits, reads));
+            });
             return true;
         }
         return waitedTooLongBetweenRequests(now, channel, limits, reads);
+    }
+
+    /**
+     * On the IO thread, once the reader has had its turn: the read timeout, if the connection
+     * still waits for the read stamped {@code readSince} (no byte came since) and is open.
+     */
+    private void timeOutReadStill(long readSince, StreamConnection channel, RequestLimits limits,
+                                  RequestFramingConduit reads) {
+        if (readWaitingSince != readSince || !channel.isOpen()) {
+            return;
+        }
+        tracker.timedOut(false);
+        if (!tracker.responseStarted()) {
+            long millis = limits.readTimeout().toMillis();
+            String reason = "no request data for " + (millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms");
+            if (reads != null) {
+                reads.refuseConnection(408, reason);
+            } else {
+                DirectAnswer.sendAndClose(channel, 408, reason);
+            }
+        } else {
+            IoUtils.safeClose(channel); // idle keep-alive, or the response is under way
+        }
     }
 
     /** HTTP/2: a response has waited for the peer's window, with no write since, past the write timeout. */

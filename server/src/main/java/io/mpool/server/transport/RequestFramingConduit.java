@@ -246,14 +246,10 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
             return -1;
         }
         int start = dst.position();
-        int read = preface == HTTP_1 ? next.read(dst) : readFirstBytes(dst);
+        int read = preface == HTTP_1 ? readReportingProgress(dst) : readFirstBytes(dst);
         if (read <= 0) {
-            if (read == 0) {
-                progress.readFoundNothing();
-            }
             return read;
         }
-        progress.readMadeProgress();
         FramingScanner framing = scanner();
         boolean wasInBody = framing.inBody();
         // Empty lines before a request line are dropped here: Undertow's parser refuses them.
@@ -273,19 +269,36 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
     }
 
     /**
+     * Reads from beneath and tells the read timeouts whether the socket had data: what this conduit
+     * then passes up does not matter (a read that completed the HTTP/2 preface passes up nothing,
+     * and is no stalled read).
+     */
+    private int readReportingProgress(ByteBuffer dst) throws IOException {
+        int read = next.read(dst);
+        if (read > 0) {
+            progress.readMadeProgress();
+        } else if (read == 0) {
+            progress.readFoundNothing();
+        }
+        return read;
+    }
+
+    /**
      * A read while the first bytes decide between HTTP/1.1 and HTTP/2 (bytes that match the
      * preface so far are held back), or while held bytes are passed up: an HTTP/1.1 client's first
-     * byte differs from the preface's, and this runs once for it.
+     * byte differs from the preface's, and this runs once for it. Once the preface has come, the
+     * HTTP/2 connection reads beneath this conduit and nothing here reports its reads: a read of
+     * Undertow's HTTP/1.1 side (which waits for a request that never comes) stamps no stalled read.
      */
     private int readFirstBytes(ByteBuffer dst) throws IOException {
         if (preface == HTTP_2) {
             return 0; // HTTP/2 has taken the connection over and reads beneath this conduit
         }
         if (preface == REPLAYING) {
-            return readReplay(dst);
+            return readReplay(dst); // bytes already read (and reported): handed up now
         }
         int start = dst.position();
-        int read = next.read(dst);
+        int read = readReportingProgress(dst);
         if (read <= 0) {
             return read;
         }

@@ -1,0 +1,100 @@
+package io.mpool.server.connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.mpool.server.RawHttp;
+import io.mpool.server.ServerFixture;
+import io.mpool.server.TcpState;
+import io.mpool.server.config.RequestLimits;
+import io.mpool.testing.Await;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The read timeout, when the connection's IO thread was busy elsewhere: a new connection's first
+ * read finds nothing and stamps its wait; its request then comes, but the thread that would read
+ * it is held up (here by a task that waits; in the chaos soak by the load) while the sweep passes
+ * the read timeout. The sweep cannot see the socket, so it used to close the connection with the
+ * request unread in it: the client, which had sent everything, got no answer. Now the IO thread
+ * reads what came first and times the read out only if nothing did. The IO thread is held and the
+ * sweeps run by hand, at a time past the read timeout.
+ */
+class ReadTimeoutBehindBusyIoThreadTest {
+    private static final byte[] NO_HOST = "GET /hello HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** A sweep's clock one second past the fixture's read timeout (the defaults'). */
+    private static final long PAST_READ_TIMEOUT_NANOS = RequestLimits.DEFAULTS.readTimeout().toNanos() + 1_000_000_000L;
+
+    @RegisterExtension
+    final ServerFixture fixture = new ServerFixture();
+
+    @Test
+    void aRequestThatCameWhileTheIoThreadWasBusyIsAnsweredNotTimedOut() throws Exception {
+        try (Socket socket = RawHttp.socket(fixture.port(), 10_000)) {
+            Connection connection = accepted();
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            // Runs after the connection's set-up, whose first read found nothing and stamped the wait.
+            connection.channel().getIoThread().execute(() -> {
+                held.countDown();
+                awaitQuietly(release);
+            });
+            try {
+                held.await();
+                socket.getOutputStream().write(NO_HOST);
+                socket.shutdownOutput();
+                // The request and the close (its FIN counts one in the queue) unread in the server's socket.
+                Await.until("the request in the server's socket buffer, unread", ServerFixture.SETTLE,
+                        () -> TcpState.of(fixture.port(), socket.getLocalPort()),
+                        server -> server != null && server.rxQueue() == NO_HOST.length + 1);
+                long late = System.nanoTime() + PAST_READ_TIMEOUT_NANOS;
+                fixture.registry().sweep(late);
+                fixture.registry().sweep(late + PAST_READ_TIMEOUT_NANOS);
+            } finally {
+                release.countDown();
+            }
+            String answer = readUntilClosed(socket.getInputStream());
+            assertTrue(answer.startsWith("HTTP/1.1 400 "), "answered (no Host: 400), not closed: [" + answer + "]");
+        }
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsStillClosedAtTheReadTimeout() throws Exception {
+        try (Socket socket = RawHttp.socket(fixture.port(), 10_000)) {
+            Connection connection = accepted();
+            CountDownLatch setUp = new CountDownLatch(1);
+            connection.channel().getIoThread().execute(setUp::countDown); // after its first read
+            setUp.await();
+            fixture.registry().sweep(System.nanoTime() + PAST_READ_TIMEOUT_NANOS);
+            assertEquals("", readUntilClosed(socket.getInputStream()), "closed without an answer (no request)");
+        }
+    }
+
+    private Connection accepted() {
+        return Await.until("the connection accepted", ServerFixture.SETTLE, () -> fixture.registry().connections(),
+                connections -> connections.size() == 1).get(0);
+    }
+
+    private static String readUntilClosed(InputStream in) throws IOException {
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
+            received.write(buffer, 0, n);
+        }
+        return received.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
