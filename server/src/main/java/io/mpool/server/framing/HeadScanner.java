@@ -291,23 +291,26 @@ final class HeadScanner {
 
     /**
      * Header-name bytes from {@code i} up to the colon (taken too), a line end or {@code to}: the
-     * name is matched against the two framing headers only while it may still be one of them.
+     * name is matched against the two framing headers a byte at a time only while it may still be
+     * one of them (most names are neither from their first byte on); the rest of it is skipped to
+     * its colon or line end eight bytes at a time ({@link LineEnds#nextColonOrLineEnd}).
      */
     private int headerName(ByteBuffer bytes, int i, int to) {
         int start = i;
         int position = lineLength;
         boolean transfer = mayBeTransferEncoding;
         boolean content = mayBeContentLength;
-        for (; i < to; i++, position++) {
+        for (; (transfer | content) && i < to; i++, position++) {
             byte b = bytes.get(i);
             if (b == ':' || b == '\r' || b == '\n') {
                 break;
             }
-            if (transfer | content) {
-                byte lower = b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
-                transfer &= position < TRANSFER_ENCODING.length && TRANSFER_ENCODING[position] == lower;
-                content &= position < CONTENT_LENGTH.length && CONTENT_LENGTH[position] == lower;
-            }
+            byte lower = b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
+            transfer &= position < TRANSFER_ENCODING.length && TRANSFER_ENCODING[position] == lower;
+            content &= position < CONTENT_LENGTH.length && CONTENT_LENGTH[position] == lower;
+        }
+        if (!(transfer | content)) {
+            i = LineEnds.nextColonOrLineEnd(bytes, i, to);
         }
         int run = i - start;
         if (run > maxHead - headBytes) {

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 final class LineEnds {
     private static final long CRS = 0x0D0D_0D0D_0D0D_0D0DL;
     private static final long LFS = 0x0A0A_0A0A_0A0A_0A0AL;
+    private static final long COLONS = 0x3A3A_3A3A_3A3A_3A3AL;
     private static final long LOW_SEVEN_BITS = 0x7F7F_7F7F_7F7F_7F7FL;
 
     private LineEnds() {
@@ -24,12 +25,25 @@ final class LineEnds {
 
     /** The absolute index of the first CR or LF in {@code bytes[from, to)}, or {@code to} if none. */
     static int next(ByteBuffer bytes, int from, int to) {
+        return first(bytes, from, to, CRS, (byte) '\r');
+    }
+
+    /**
+     * The absolute index of the first colon, CR or LF in {@code bytes[from, to)}, or {@code to} if
+     * none: the end of a header name.
+     */
+    static int nextColonOrLineEnd(ByteBuffer bytes, int from, int to) {
+        return first(bytes, from, to, COLONS, (byte) ':');
+    }
+
+    /** The first CR, LF or {@code also} (eight copies of it in {@code alsoWord}) in {@code bytes[from, to)}. */
+    private static int first(ByteBuffer bytes, int from, int to, long alsoWord, byte also) {
         int i = from;
         if (to - from >= Long.BYTES) {
             boolean bigEndian = bytes.order() == ByteOrder.BIG_ENDIAN;
             for (; i <= to - Long.BYTES; i += Long.BYTES) {
                 long word = bytes.getLong(i);
-                long found = zeroBytes(word ^ CRS) | zeroBytes(word ^ LFS);
+                long found = zeroBytes(word ^ CRS) | zeroBytes(word ^ LFS) | zeroBytes(word ^ alsoWord);
                 if (found != 0) {
                     int firstBit = bigEndian ? Long.numberOfLeadingZeros(found) : Long.numberOfTrailingZeros(found);
                     return i + firstBit / Byte.SIZE;
@@ -38,7 +52,7 @@ final class LineEnds {
         }
         for (; i < to; i++) {
             byte b = bytes.get(i);
-            if (b == '\r' || b == '\n') {
+            if (b == '\r' || b == '\n' || b == also) {
                 return i;
             }
         }

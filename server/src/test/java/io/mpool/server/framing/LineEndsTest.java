@@ -10,11 +10,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class LineEndsTest {
     /** Bytes next to CR and LF in value, or equal to them but for the high bit: none of them is a line end. */
-    private static final byte[] NEAR_MISSES = {0x00, 0x09, 0x0B, 0x0C, 0x0E, (byte) 0x8A, (byte) 0x8D, (byte) 0xFF, 'a', ' '};
+    private static final byte[] NEAR_MISSES = {0x00, 0x09, 0x0B, 0x0C, 0x0E, 0x39, 0x3B, (byte) 0x8A, (byte) 0x8D,
+        (byte) 0xBA, (byte) 0xFF, 'a', ' '};
 
     /**
-     * Eight bytes at a time finds the same CR or LF as a byte loop, at every offset of an eight-byte
-     * word, in both byte orders, heap and direct, with runs of near misses around it.
+     * Eight bytes at a time finds the same CR or LF (or colon, CR or LF) as a byte loop, at every
+     * offset of an eight-byte word, in both byte orders, heap and direct, with runs of near misses
+     * around it.
      */
     @ParameterizedTest(name = "direct={0} bigEndian={1}")
     @CsvSource({"false,true", "false,false", "true,true", "true,false"})
@@ -26,11 +28,13 @@ class LineEndsTest {
                     .order(bigEndian ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < length; i++) {
                 int pick = random.nextInt(40);
-                bytes.put(i, pick == 0 ? (byte) '\r' : pick == 1 ? (byte) '\n' : NEAR_MISSES[pick % NEAR_MISSES.length]);
+                bytes.put(i, pick == 0 ? (byte) '\r' : pick == 1 ? (byte) '\n' : pick == 2 ? (byte) ':'
+                        : NEAR_MISSES[pick % NEAR_MISSES.length]);
             }
             int from = length == 0 ? 0 : random.nextInt(length);
             int to = from + random.nextInt(length - from + 1);
-            assertEquals(byteLoop(bytes, from, to), LineEnds.next(bytes, from, to), "round " + round);
+            assertEquals(byteLoop(bytes, from, to, false), LineEnds.next(bytes, from, to), "round " + round);
+            assertEquals(byteLoop(bytes, from, to, true), LineEnds.nextColonOrLineEnd(bytes, from, to), "round " + round);
         }
     }
 
@@ -44,9 +48,9 @@ class LineEndsTest {
         assertEquals(0x0203_0405_0607_0809L, LineEnds.bigEndianLong(bytes, 1));
     }
 
-    private static int byteLoop(ByteBuffer bytes, int from, int to) {
+    private static int byteLoop(ByteBuffer bytes, int from, int to, boolean colonToo) {
         for (int i = from; i < to; i++) {
-            if (bytes.get(i) == '\r' || bytes.get(i) == '\n') {
+            if (bytes.get(i) == '\r' || bytes.get(i) == '\n' || (colonToo && bytes.get(i) == ':')) {
                 return i;
             }
         }
