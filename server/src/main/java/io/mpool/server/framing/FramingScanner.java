@@ -69,8 +69,11 @@ public final class FramingScanner {
     private long chunkedBodyBytes;
     private int trailerBytes;
     private FramingViolation violation;
-    /** Where the empty lines before request lines were in the bytes of the current scan. */
-    private final EmptyLineRuns emptyLines = new EmptyLineRuns();
+    /**
+     * Where the empty lines before request lines were in the bytes of the current scan; made at the
+     * first one (most connections never send one, and a read need not touch it then).
+     */
+    private EmptyLineRuns emptyLines;
 
     /** A scanner with no body limit (chunk sizes are still bounded by {@link #MAX_CHUNK_SIZE}). */
     public FramingScanner(int maxRequestLine, int maxHead) {
@@ -120,7 +123,9 @@ public final class FramingScanner {
 
     /** As {@link #scan(byte[], int, int)} over absolute indexes of a buffer (heap or direct). */
     public int scan(ByteBuffer bytes, int from, int to) {
-        emptyLines.clear();
+        if (emptyLines != null) {
+            emptyLines.clear();
+        }
         int i = from;
         while (i < to) {
             if (state == State.FAILED) {
@@ -130,6 +135,9 @@ public final class FramingScanner {
                 if (head.beforeRequestLine()) {
                     int first = head.skipEmptyLines(bytes, i, to);
                     if (first > i) {
+                        if (emptyLines == null) {
+                            emptyLines = new EmptyLineRuns();
+                        }
                         emptyLines.add(i, first);
                     }
                     if (head.violation() != null) {
@@ -174,7 +182,8 @@ public final class FramingScanner {
      * stream was cut there.
      */
     public int scanDroppingEmptyLines(ByteBuffer bytes, int from, int to) {
-        return emptyLines.drop(bytes, scan(bytes, from, to));
+        int end = scan(bytes, from, to);
+        return emptyLines == null ? end : emptyLines.drop(bytes, end);
     }
 
     private int headRefused(int at) {

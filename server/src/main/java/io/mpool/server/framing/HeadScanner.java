@@ -12,8 +12,9 @@ import java.util.Locale;
  * <p>A header name is matched against {@code Transfer-Encoding} and {@code Content-Length} as it
  * goes by, and only the values of those two headers are kept (the one string it builds is a
  * Transfer-Encoding value, to check its codings). The request target and every other header value
- * are skipped to their line's end in a tight loop, so a head of plain GETs costs about one
- * comparison per byte and no allocation.
+ * are skipped to their line's end eight bytes at a time ({@link LineEnds}), so a head of plain GETs
+ * costs a few operations per eight bytes of target and value, a comparison per byte of method and
+ * header name, and no allocation.
  */
 final class HeadScanner {
     /** How the body after a complete head is framed. */
@@ -29,14 +30,6 @@ final class HeadScanner {
     private static final int VALUE_NONE = 0;
     private static final int VALUE_TRANSFER_ENCODING = 1;
     private static final int VALUE_CONTENT_LENGTH = 2;
-
-    /** Bytes a direct buffer is copied out in, to be scanned as an array. */
-    private static final int CHUNK = 256;
-    /**
-     * The array a direct buffer is copied into: one per thread (an IO thread scans thousands of
-     * connections' heads; one array it keeps hot beats one cold array per connection).
-     */
-    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[CHUNK]);
 
     private final int maxRequestLine;
     private final int maxHead;
@@ -85,41 +78,17 @@ final class HeadScanner {
     }
 
     /**
-     * Scans {@code bytes[from, to)} for the rest of the head. Returns the offset just past the
-     * head's final line feed once it is complete (then {@link #body()} says what follows),
-     * {@code -1} if every byte was taken and the head goes on, or the offset of the refused byte
-     * when {@link #violation()} is set: the head's last byte or the byte that crossed a limit, so
-     * the server's parser never sees a complete refused head.
-     *
-     * <p>A direct buffer is copied out a chunk at a time into the scanning thread's array: the scan
-     * runs over a {@code byte[]}, where a run of bytes with no framing meaning (the request target,
-     * a header value other than the two that frame the body) is skipped in a tight loop instead of
-     * a branch per byte.
+     * Scans {@code bytes[from, to)} (absolute indexes of a heap or direct buffer, read in place) for
+     * the rest of the head. Returns the index just past the head's final line feed once it is
+     * complete (then {@link #body()} says what follows), {@code -1} if every byte was taken and the
+     * head goes on, or the index of the refused byte when {@link #violation()} is set: the head's
+     * last byte or the byte that crossed a limit, so the server's parser never sees a complete
+     * refused head.
      */
     int scan(ByteBuffer bytes, int from, int to) {
-        if (bytes.hasArray()) {
-            int offset = bytes.arrayOffset();
-            int end = scan(bytes.array(), offset + from, offset + to);
-            return end == -1 ? -1 : end - offset;
-        }
-        byte[] chunk = SCRATCH.get();
-        for (int i = from; i < to; ) {
-            int n = Math.min(chunk.length, to - i);
-            bytes.get(i, chunk, 0, n);
-            int end = scan(chunk, 0, n);
-            if (end != -1) {
-                return i + end;
-            }
-            i += n;
-        }
-        return -1;
-    }
-
-    /** As {@link #scan(ByteBuffer, int, int)} over {@code bytes[from, to)}. */
-    int scan(byte[] bytes, int from, int to) {
         int i = from;
         while (i < to) {
-            byte b = bytes[i];
+            byte b = bytes.get(i);
             if (!sawCr && b != '\r' && b != '\n') {
                 if (lines == 0) {
                     i = requestLine(bytes, i, to);
@@ -165,51 +134,78 @@ final class HeadScanner {
 
     /**
      * Request-line bytes from {@code i} up to the line's end or {@code to}: counted against both
-     * limits, the last eight kept (the version), the method checked for lower case. Returns where
-     * it stopped: a line end, {@code to}, or the refused byte ({@link #violation()} set).
+     * limits, the last eight kept (the version), the method checked for lower case. The method is
+     * taken a byte at a time; the rest of the line (target and version, no byte of which needs a
+     * look of its own) in one run to its end ({@link LineEnds}), its last nine bytes read after.
+     * Returns where it stopped: a line end, {@code to}, or the refused byte ({@link #violation()}
+     * set).
      */
-    private int requestLine(byte[] bytes, int i, int to) {
-        int head = headBytes;
-        int line = lineLength;
-        long last = tail;
-        int before = beforeTail;
-        try {
-            for (; i < to; i++) {
-                byte b = bytes[i];
-                if (b == '\r' || b == '\n') {
-                    return i;
-                }
-                if (++head > maxHead) {
-                    return refuseHeadSize(i);
-                }
-                if (++line > maxRequestLine) {
-                    return refuse(i, 414, "request line longer than " + maxRequestLine + " bytes");
-                }
-                before = (int) (last >>> 56);
-                last = (last << 8) | (b & 0xFF);
-                if (inMethod) {
-                    if (b == ' ') {
-                        inMethod = false;
-                    } else if (b >= 'a' && b <= 'z') {
-                        methodLowerCase = true;
-                    }
-                }
+    private int requestLine(ByteBuffer bytes, int i, int to) {
+        for (; inMethod && i < to; i++) {
+            byte b = bytes.get(i);
+            if (b == '\r' || b == '\n') {
+                return i;
             }
-            return i;
-        } finally {
-            headBytes = head;
-            lineLength = line;
-            tail = last;
-            beforeTail = before;
+            if (!takeRequestLineBytes(1)) {
+                return refuseRequestLine(i);
+            }
+            keepInTail(b);
+            if (b == ' ') {
+                inMethod = false;
+            } else if (b >= 'a' && b <= 'z') {
+                methodLowerCase = true;
+            }
         }
+        int start = i;
+        int end = LineEnds.next(bytes, start, to);
+        int run = end - start;
+        int headRoom = maxHead - headBytes;
+        int lineRoom = maxRequestLine - lineLength;
+        if (run > headRoom || run > lineRoom) {
+            // The first byte past either limit is refused, the head's limit first on the same byte.
+            return refuseRequestLine(start + Math.min(headRoom, lineRoom));
+        }
+        headBytes += run;
+        lineLength += run;
+        if (run > Long.BYTES) {
+            beforeTail = bytes.get(end - Long.BYTES - 1) & 0xFF;
+            tail = LineEnds.bigEndianLong(bytes, end - Long.BYTES);
+        } else {
+            for (int k = start; k < end; k++) {
+                keepInTail(bytes.get(k));
+            }
+        }
+        return end;
+    }
+
+    /** Counts {@code n} more request-line bytes; false (nothing counted) if either limit would be passed. */
+    private boolean takeRequestLineBytes(int n) {
+        if (n > maxHead - headBytes || n > maxRequestLine - lineLength) {
+            return false;
+        }
+        headBytes += n;
+        lineLength += n;
+        return true;
+    }
+
+    /** Refuses the request-line byte at {@code i}, the first one past a limit: 431 for the head's, else 414. */
+    private int refuseRequestLine(int i) {
+        if (headBytes + 1 > maxHead || maxHead - headBytes <= maxRequestLine - lineLength) {
+            return refuseHeadSize(i);
+        }
+        return refuse(i, 414, "request line longer than " + maxRequestLine + " bytes");
+    }
+
+    /** The request line's last eight bytes so far, and the one before them. */
+    private void keepInTail(byte b) {
+        beforeTail = (int) (tail >>> 56);
+        tail = (tail << 8) | (b & 0xFF);
     }
 
     /** Skips a header value no framing rule reads, up to its line's end or {@code to}. */
-    private int skipValue(byte[] bytes, int i, int to) {
+    private int skipValue(ByteBuffer bytes, int i, int to) {
         int start = i;
-        while (i < to && bytes[i] != '\r' && bytes[i] != '\n') {
-            i++;
-        }
+        i = LineEnds.next(bytes, i, to);
         int run = i - start;
         if (run > maxHead - headBytes) {
             int crossing = start + (maxHead - headBytes); // the first byte past the limit
@@ -295,23 +291,26 @@ final class HeadScanner {
 
     /**
      * Header-name bytes from {@code i} up to the colon (taken too), a line end or {@code to}: the
-     * name is matched against the two framing headers only while it may still be one of them.
+     * name is matched against the two framing headers a byte at a time only while it may still be
+     * one of them (most names are neither from their first byte on); the rest of it is skipped to
+     * its colon or line end eight bytes at a time ({@link LineEnds#nextColonOrLineEnd}).
      */
-    private int headerName(byte[] bytes, int i, int to) {
+    private int headerName(ByteBuffer bytes, int i, int to) {
         int start = i;
         int position = lineLength;
         boolean transfer = mayBeTransferEncoding;
         boolean content = mayBeContentLength;
-        for (; i < to; i++, position++) {
-            byte b = bytes[i];
+        for (; (transfer | content) && i < to; i++, position++) {
+            byte b = bytes.get(i);
             if (b == ':' || b == '\r' || b == '\n') {
                 break;
             }
-            if (transfer | content) {
-                byte lower = b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
-                transfer &= position < TRANSFER_ENCODING.length && TRANSFER_ENCODING[position] == lower;
-                content &= position < CONTENT_LENGTH.length && CONTENT_LENGTH[position] == lower;
-            }
+            byte lower = b >= 'A' && b <= 'Z' ? (byte) (b + ('a' - 'A')) : b;
+            transfer &= position < TRANSFER_ENCODING.length && TRANSFER_ENCODING[position] == lower;
+            content &= position < CONTENT_LENGTH.length && CONTENT_LENGTH[position] == lower;
+        }
+        if (!(transfer | content)) {
+            i = LineEnds.nextColonOrLineEnd(bytes, i, to);
         }
         int run = i - start;
         if (run > maxHead - headBytes) {
@@ -321,15 +320,15 @@ final class HeadScanner {
         }
         if (run > 0) {
             if (lineLength == 0) {
-                folded = bytes[start] == ' ' || bytes[start] == '\t';
+                folded = bytes.get(start) == ' ' || bytes.get(start) == '\t';
             }
-            whitespaceBeforeColon = bytes[i - 1] == ' ' || bytes[i - 1] == '\t';
+            whitespaceBeforeColon = bytes.get(i - 1) == ' ' || bytes.get(i - 1) == '\t';
         }
         headBytes += run;
         lineLength += run;
         mayBeTransferEncoding = transfer;
         mayBeContentLength = content;
-        if (i < to && bytes[i] == ':') {
+        if (i < to && bytes.get(i) == ':') {
             if (++headBytes > maxHead) {
                 return refuseHeadSize(i);
             }

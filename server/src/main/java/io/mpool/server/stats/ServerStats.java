@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Server-wide counters, shared by every connection. The classes that own an event count it here,
- * through the method named for it (one {@code LongAdder} increment: no allocation, as cheap as the
- * field it replaces); everyone else reads them through {@link ServerMetric}, which is what the
+ * through the method named for it (one {@code LongAdder} increment, or for the counts every request
+ * bumps a plain add on the counting thread's own {@link RequestCounters}: no allocation); everyone else reads them through {@link ServerMetric}, which is what the
  * admin endpoint, the metrics and the stop summary are given.
  *
  * <p>Who counts what: the connection registry and pools (pools, requests, resets, refusals by the
@@ -19,9 +19,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ServerStats implements ServerMetric {
     private final LongAdder poolsCreated = new LongAdder();
     private final LongAdder poolsDestroyed = new LongAdder();
-    private final LongAdder requests = new LongAdder();
-    private final LongAdder inFlight = new LongAdder();
-    private final LongAdder resets = new LongAdder();
+    /** Requests, requests in flight and resets: per thread, summed when read (every request counts them). */
+    private final RequestCounters perRequest = new RequestCounters();
     private final LongAdder resetsDeferred = new LongAdder();
     private final LongAdder resetsCoalesced = new LongAdder();
     private final ResetDelays resetDelays = new ResetDelays();
@@ -86,21 +85,21 @@ public final class ServerStats implements ServerMetric {
 
     /** A request of the main listener started (an HTTP/2 stream among them). */
     public void requestStarted() {
-        requests.increment();
+        perRequest.requestStarted();
     }
 
     /** A request entered the root handler; {@link #requestCompleted()} when its exchange completes. */
     public void requestEntered() {
-        inFlight.increment();
+        perRequest.requestEntered();
     }
 
     public void requestCompleted() {
-        inFlight.decrement();
+        perRequest.requestCompleted();
     }
 
     /** A pool was reset at a request's end. */
     public void poolReset() {
-        resets.increment();
+        perRequest.poolReset();
     }
 
     /** A request ended and its reset had to wait for a buffer still open. */
@@ -342,17 +341,17 @@ public final class ServerStats implements ServerMetric {
 
     @Override
     public long requests() {
-        return requests.sum();
+        return perRequest.requests();
     }
 
     @Override
     public long inFlight() {
-        return inFlight.sum();
+        return perRequest.inFlight();
     }
 
     @Override
     public long resets() {
-        return resets.sum();
+        return perRequest.resets();
     }
 
     @Override
@@ -367,7 +366,7 @@ public final class ServerStats implements ServerMetric {
 
     @Override
     public ResetDelays.Snapshot resetDelays() {
-        return resetDelays.snapshot(resets.sum());
+        return resetDelays.snapshot(perRequest.resets());
     }
 
     @Override

@@ -19,7 +19,7 @@ import org.xnio.conduits.StreamSinkConduit;
  *
  * <p>Undertow's timeout conduits re-arm an XNIO timer on every read and every write, which
  * profiling showed at about a tenth of the server's CPU for small requests. Here a read that finds
- * no data and a write that cannot finish only stamp the time they started waiting (a volatile
+ * no data and a write that cannot finish only stamp the time they started waiting (a release
  * store), progress clears the stamp, and the server's once-a-second sweep ({@link #check}) closes
  * connections that waited longer than their timeout: accurate to about a second, free per request.
  * A stalled read of a request whose response has not started is answered 408 first.
@@ -55,20 +55,30 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
     private long waitingSeenAt;
 
     private enum Waiting { NOTHING, NEXT_REQUEST, END_OF_HEAD }
-    /** When a read last found no data, 0 while reads make progress. */
-    private volatile long readWaitingSince;
-    /** When a write last could not finish, 0 while writes make progress. */
-    private volatile long writeBlockedSince;
+    /**
+     * When a read last found no data, 0 while reads make progress. Written on the IO thread by
+     * release stores, read by the sweep's acquire loads ({@link #READ_WAITING_SINCE}): a keep-alive
+     * request sets and clears it once each, and a volatile store would cost a full fence each time
+     * for a stamp the sweep looks at once a second.
+     */
+    private long readWaitingSince;
+    /** When a write last could not finish, 0 while writes make progress (as {@link #readWaitingSince}). */
+    private long writeBlockedSince;
     /** Writes done so far (IO thread; read by the sweep, opaque): HTTP/2's window stall is no write at all. */
     private int writesDone;
     private static final VarHandle WRITES_DONE;
+    private static final VarHandle READ_WAITING_SINCE;
+    private static final VarHandle WRITE_BLOCKED_SINCE;
     /** Writes done at the last sweep, and when a stall on the peer's window was first seen (sweep thread only). */
     private int writesAtLastSweep;
     private long windowStalledSince;
 
     static {
         try {
-            WRITES_DONE = MethodHandles.lookup().findVarHandle(ConnectionWatchdog.class, "writesDone", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WRITES_DONE = lookup.findVarHandle(ConnectionWatchdog.class, "writesDone", int.class);
+            READ_WAITING_SINCE = lookup.findVarHandle(ConnectionWatchdog.class, "readWaitingSince", long.class);
+            WRITE_BLOCKED_SINCE = lookup.findVarHandle(ConnectionWatchdog.class, "writeBlockedSince", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -95,14 +105,14 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
     @Override
     public void readMadeProgress() {
         if (readWaitingSince != 0) {
-            readWaitingSince = 0;
+            READ_WAITING_SINCE.setRelease(this, 0L);
         }
     }
 
     @Override
     public void readFoundNothing() {
         if (readWaitingSince == 0) {
-            readWaitingSince = System.nanoTime();
+            READ_WAITING_SINCE.setRelease(this, System.nanoTime());
         }
     }
 
@@ -122,7 +132,7 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
         if (handshake != null && !handshake.finished()) {
             return handshake.checkTimeout(now); // the read and idle timeouts are longer
         }
-        long writeSince = writeBlockedSince;
+        long writeSince = (long) WRITE_BLOCKED_SINCE.getAcquire(this);
         if (writeSince != 0 && now - writeSince > limits.writeTimeout().toNanos()) {
             tracker.timedOut(true);
             IoUtils.safeClose(channel); // the client stopped reading
@@ -131,7 +141,7 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
         if (stalledOnWindowTooLong(now, channel, limits)) {
             return true;
         }
-        long readSince = readWaitingSince;
+        long readSince = (long) READ_WAITING_SINCE.getAcquire(this);
         RequestFramingConduit reads = tracker.framing();
         if (readSince != 0 && reads != null) {
             reads.checkBodyRate(now); // a body that has stopped sending still has to keep the floor
@@ -240,10 +250,10 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
         WRITES_DONE.setOpaque(this, writesDone + 1);
         if (complete) {
             if (writeBlockedSince != 0) {
-                writeBlockedSince = 0;
+                WRITE_BLOCKED_SINCE.setRelease(this, 0L);
             }
         } else if (writeBlockedSince == 0) {
-            writeBlockedSince = System.nanoTime();
+            WRITE_BLOCKED_SINCE.setRelease(this, System.nanoTime());
         }
     }
 

@@ -9,6 +9,7 @@ import io.mpool.server.CorpusReplayTest;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,10 +193,11 @@ class FramingScannerTest {
     }
 
     /**
-     * The head scanner skips runs of bytes with no framing meaning in a tight loop, over a
-     * {@code byte[]} (a direct buffer is copied out in chunks). How the bytes arrive must not
-     * change the verdict: the same stream whole from a heap array, whole from a direct buffer,
-     * one byte at a time and in random pieces gives the same stop offset and the same violation.
+     * The head scanner skips runs of bytes with no framing meaning eight bytes at a time (in
+     * place, heap or direct, in the buffer's byte order). How the bytes arrive must not change the
+     * verdict: the same stream whole from a heap array, whole from a direct buffer, from a
+     * little-endian slice of a heap buffer, one byte at a time (no run long enough for a word) and
+     * in random pieces gives the same stop offset and the same violation.
      * Streams: H2O's fuzz corpus (1,972 requests, many malformed) and generated heads with long
      * targets and values, under small limits so that both limits are crossed inside a run.
      */
@@ -225,6 +227,12 @@ class FramingScannerTest {
                 buffer.put(stream);
                 assertEquals(stop + 3, direct.scan(buffer, 3, stream.length + 3), what);
                 assertEquals(violation, direct.violation(), what);
+
+                FramingScanner littleEndian = new FramingScanner(limits[0], limits[1]);
+                ByteBuffer slice = ByteBuffer.allocate(stream.length + 8).position(5).slice().order(ByteOrder.LITTLE_ENDIAN);
+                slice.put(stream);
+                assertEquals(stop, littleEndian.scan(slice, 0, stream.length), "little-endian heap slice: " + what);
+                assertEquals(violation, littleEndian.violation(), what);
 
                 assertEquals(stop, inPieces(new FramingScanner(limits[0], limits[1]), stream, () -> 1, violation),
                         "byte by byte: " + what);

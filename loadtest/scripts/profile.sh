@@ -1,0 +1,48 @@
+#!/bin/bash
+# Java profile of servers under the same wrk load, one server at a time, pinned like ab.sh (server
+# `taskset -c 0`, wrk `taskset -c 1`): a warm-up, then Flight Recorder's execution samples every
+# millisecond (the JDK's `profile` settings, sampling 10x as often, mpool's own per-request JFR
+# events off so that recording does not make the reset path read its figures) while wrk measures.
+# Writes OUT/NAME.jfr, OUT/NAME.wrk and a line per server to OUT/summary (requests, CPU us/request);
+# loadtest/scripts/jfr-table.py OUT NAME... then prints the samples per 1,000 requests side by side.
+#
+# usage: loadtest/scripts/profile.sh OUT CONNECTIONS PATH -- NAME=COMMAND ...
+#   COMMAND has PORT where the server's port goes (PROFILE_PORT=22101 by default).
+# e.g. loadtest/scripts/profile.sh /tmp/prof 1000 /hello -- \
+#        "mp=java -jar server/target/mpool-server.jar --port PORT --admin-port 0 --io-threads 1" \
+#        "undertow=java -jar server/target/mpool-server.jar --port PORT --admin-port 0 --io-threads 1 --pool undertow" \
+#        "stock=java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer PORT 1"
+#   WARMUP (s, default 15) and DURATION (s, default 20) set the two wrk runs.
+set -euo pipefail
+if [ $# -lt 5 ]; then
+  sed -n '2,17p' "$0"; exit 2
+fi
+out=$1; conns=$2; path=$3; shift 3
+[ "$1" = "--" ] && shift
+mkdir -p "$out"
+port=${PROFILE_PORT:-22101}
+jdk_settings=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc
+python3 - "$jdk_settings" "$out/settings.jfc" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+text = re.sub(r'(<event name="jdk.ExecutionSample">.*?<setting name="period"[^>]*>)[^<]*', r'\g<1>1 ms', text, flags=re.S)
+off = ''.join('  <event name="%s"><setting name="enabled">false</setting></event>\n' % e
+              for e in ("mpool.PoolReset", "mpool.PoolDestroyed"))
+open(sys.argv[2], "w").write(text.replace("</configuration>", off + "</configuration>"))
+PY
+for spec in "$@"; do
+  name=${spec%%=*}; cmd=${spec#*=}; cmd=${cmd//PORT/$port}
+  taskset -c 0 $cmd > "$out/$name.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port$path" && break; sleep 0.2; done
+  taskset -c 1 wrk -t1 "-c$conns" "-d${WARMUP:-15}s" "http://127.0.0.1:$port$path" > /dev/null
+  jcmd "$pid" JFR.start name=profile "settings=$out/settings.jfc" "filename=$out/$name.jfr" > /dev/null
+  t0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  taskset -c 1 wrk -t1 "-c$conns" "-d${DURATION:-20}s" "http://127.0.0.1:$port$path" > "$out/$name.wrk"
+  t1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  jcmd "$pid" JFR.stop name=profile > /dev/null
+  requests=$(awk '/requests in/ {print $1}' "$out/$name.wrk")
+  echo "$name requests=$requests cpu_us_per_request=$(awk -v a="$t0" -v b="$t1" -v q="$requests" \
+    'BEGIN {printf "%.2f", (b - a) * 10000 / q}')" | tee -a "$out/summary"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+done
