@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.mpool.server.connection.ConnectionBufferPool;
+import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.server.demo.Routes;
+import io.mpool.testing.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +52,36 @@ class StaticDirTest {
             assertEquals(404, http.exchange(RawHttp.get("/static/missing.txt")).status());
             assertEquals(405, http.exchange(RawHttp.post("/static/small.txt", "a/b", new byte[1])).status());
             assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text());
+        }
+    }
+
+    /**
+     * A file larger than a pool buffer goes out behind its head by sendfile alone: a connection
+     * that fetched it holds what one that fetched {@code /hello} holds (its node and the block its
+     * response head was written from), not a second block for the file's first 16 KiB, which
+     * Undertow's transfer reads into a buffer of its own before the head is out. Three requests
+     * each: a connection keeps from its second request on the blocks its responses need at once.
+     */
+    @Test
+    void aFileLargerThanABufferLeavesItsConnectionHoldingWhatAHelloLeaves() throws IOException {
+        assertTrue(LARGE.length > 16 * 1024, "larger than the fixture's pool buffers (the default, 16 KiB)");
+        long afterHello = bytesHeldAfterThree("/hello", "hello\n".getBytes(StandardCharsets.US_ASCII));
+        long afterLarge = bytesHeldAfterThree("/static/large.txt", LARGE);
+        assertEquals(afterHello, afterLarge, "arena bytes a connection holds after three responses: /hello"
+                + " against a file of " + LARGE.length + " bytes");
+    }
+
+    /** Three GETs of {@code path} on one connection, each byte for byte; then its arena bytes, its last request ended. */
+    private long bytesHeldAfterThree(String path, byte[] body) throws IOException {
+        try (RawHttp http = fixture.connect()) {
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(body, http.exchange(RawHttp.get(path)).body());
+            }
+            ConnectionSummary summary = Await.until("the third request's reset on the server", ServerFixture.SETTLE,
+                    () -> fixture.server().registry().pools().stream().map(ConnectionBufferPool::summary)
+                            .filter(s -> s.remote().endsWith(":" + http.localPort())).findFirst().orElse(null),
+                    s -> s != null && s.resets() == 3 && s.openBuffers() == 0);
+            return summary.bytesReserved();
         }
     }
 
