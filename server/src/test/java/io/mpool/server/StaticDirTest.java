@@ -9,8 +9,12 @@ import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.server.demo.Routes;
 import io.mpool.testing.Await;
+import java.io.BufferedInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +73,36 @@ class StaticDirTest {
         long afterLarge = bytesHeldAfterThree("/static/large.txt", LARGE);
         assertEquals(afterHello, afterLarge, "arena bytes a connection holds after three responses: /hello"
                 + " against a file of " + LARGE.length + " bytes");
+    }
+
+    /**
+     * A file the socket cannot take at once: the transfer waits for the client to read, goes on
+     * when it does, and ends the exchange; the bytes are the file's and the connection serves on.
+     */
+    @Test
+    void aLargeFileToAClientThatStopsReadingGoesOnWhenItReads() throws IOException {
+        // Past what the server's send buffer (at most tcp_wmem's maximum) and the client's small receive buffer hold.
+        String[] tcpWmem = Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_wmem")).get(0).trim().split("\\s+");
+        long sendBufferMax = Long.parseLong(tcpWmem[2]); // min, default, max
+        byte[] huge = new byte[(int) Math.min(2 * sendBufferMax + (1 << 20), 64 << 20)];
+        for (int i = 0; i < huge.length; i++) {
+            huge[i] = (byte) (i * 31 + (i >>> 13));
+        }
+        Files.write(dir.resolve("huge.bin"), huge);
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(64 * 1024); // before connecting: the window it offers stays small
+            socket.connect(new InetSocketAddress("127.0.0.1", fixture.port()), 5_000);
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(RawHttp.get("/static/huge.bin"));
+            Await.until("the server's socket to the client to be full", ServerFixture.SETTLE,
+                    () -> TcpState.of(fixture.port(), socket.getLocalPort()), s -> s != null && s.peerWindowClosed());
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            RawHttp.Response response = RawHttp.readResponse(in);
+            assertEquals(200, response.status());
+            assertArrayEquals(huge, response.body());
+            socket.getOutputStream().write(RawHttp.get("/hello"));
+            assertEquals("hello\n", RawHttp.readResponse(in).text());
+        }
     }
 
     /** Three GETs of {@code path} on one connection, each byte for byte; then its arena bytes, its last request ended. */
