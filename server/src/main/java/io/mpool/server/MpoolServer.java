@@ -363,7 +363,7 @@ public final class MpoolServer implements AutoCloseable {
         if (admin != null) {
             admin.connections().sweep(now);
         }
-        arenaTrim.afterSweep(); // after the idle connections gave their pages back
+        arenaTrim.afterSweep(stats.requests()); // after the idle connections gave their pages back
         health.sample(now);
     }
 

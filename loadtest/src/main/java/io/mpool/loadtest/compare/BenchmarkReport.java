@@ -141,11 +141,15 @@ final class BenchmarkReport {
                         + " runs").append(setup.warmups().isEmpty() ? ".\n" : ". Warm-up slices: "
                         + String.join("; ", setup.warmups()) + ".\n");
         if (results.keySet().stream().anyMatch(w -> w.staticFile() != null)) {
-            md.append("- Static files under wrk: responses = bytes wrk read / bytes of one answer (head and file, as the"
-                    + " byte-for-byte check before timing read it from that server), so the answers wrk was still"
-                    + " receiving when its time was up count for their share, as the server's CPU for them does (wrk"
-                    + " itself counts finished ones only); `--timeout " + Wrk.STATIC_FILE_TIMEOUT + "`, since 1 MiB"
-                    + " to 1,000 connections takes seconds per answer. Our generator counts finished responses.\n");
+            md.append("- Static files under wrk: wrk runs " + 2 * MidRunWindow.MARGIN_SECONDS + " s longer, and the"
+                    + " server's CPU and its responses are taken in a window of the run's duration from its second "
+                    + MidRunWindow.MARGIN_SECONDS + ": responses = bytes its peers acknowledged on its sockets in the"
+                    + " window (`ss -ti` `bytes_acked`, sockets open at both ends) / bytes of one answer (head and"
+                    + " file, as the byte-for-byte check before timing read it from that server). Counted over the"
+                    + " whole run by the bytes wrk read, the answers still in socket buffers when wrk stops (up to"
+                    + " one per connection: a 1 MiB answer goes into the socket whole) would be paid for and not"
+                    + " counted. Without `ss`: the bytes wrk read. `--timeout " + Wrk.STATIC_FILE_TIMEOUT + "`, since"
+                    + " 1 MiB to 1,000 connections takes seconds per answer. Our generator counts finished responses.\n");
         }
         md.append("- Heap B/req and GCs: the server's admin endpoint (sum of threads' allocated bytes, GC count), read"
                 + " outside the CPU window; only the two mpool servers have one. p50/p99: the load tool's. RSS: /proc.\n");

@@ -264,7 +264,7 @@ public final class Compare implements Callable<Integer> {
                     }
                 }
             }
-            checkStaticFiles(selected, running);
+            staticAnswerBytes.putAll(StaticFiles.checkAll(selected, running));
             if (tls) {
                 Map<String, Https.Agreed> agreed = Https.checkSame(running, work);
                 System.out.println("TLS agreed with openssl s_client: " + agreed);
@@ -399,26 +399,6 @@ public final class Compare implements Callable<Integer> {
     }
 
     /**
-     * Before anything is timed: every static file a selected workload fetches, once from each
-     * server, byte for byte ({@link StaticFiles#check}); a server that answers anything else stops
-     * the comparison. Reading them also puts the files in the page cache.
-     */
-    private void checkStaticFiles(List<Workload> selected, List<ServerProcess> running) throws IOException {
-        List<String> files = selected.stream().map(Workload::staticFile).filter(f -> f != null).distinct().toList();
-        if (files.isEmpty()) {
-            return;
-        }
-        for (ServerProcess server : running) {
-            for (String file : files) {
-                staticAnswerBytes.computeIfAbsent(server.name, s -> new LinkedHashMap<>())
-                        .put(file, StaticFiles.check(server.name, server.port, file));
-            }
-        }
-        System.out.println("static files " + String.join(", ", files) + ": byte for byte the same from "
-                + String.join(", ", running.stream().map(s -> s.name).toList()));
-    }
-
-    /**
      * Warm-up slices until the server has used {@code --warmup} s of CPU and its JIT compiler threads
      * used at most {@link #WARMUP_JIT_QUIET_PERCENT} of the last slice, or {@link #WARMUP_MAX_SECONDS}
      * have passed; returns the slices for the report, e.g. "99.0 (JIT 40%) → 21.0 (JIT 2%) µs/req, 2.1 s CPU".
@@ -458,6 +438,12 @@ public final class Compare implements Callable<Integer> {
 
     private Measurement measure(String tool, Workload workload, ServerProcess server, int seconds, int round)
             throws IOException, InterruptedException {
+        Integer answerBytes = workload.staticFile() == null ? null
+                : staticAnswerBytes.getOrDefault(server.name, Map.of()).get(workload.staticFile());
+        if (tool.equals("wrk") && answerBytes != null && MidRunWindow.available()) {
+            return MidRunWindow.measure(workload, server, seconds, round, answerBytes, root.resolve("loadtest/wrk"),
+                    pinning, serverCpuSet);
+        }
         AdminProbe probe = server.adminPort > 0 ? new AdminProbe(URI.create("http://127.0.0.1:" + server.adminPort), null) : null;
         if (probe != null) {
             probe.before();
@@ -493,21 +479,11 @@ public final class Compare implements Callable<Integer> {
         Integer answerBytes = workload.staticFile() == null ? null
                 : staticAnswerBytes.getOrDefault(server.name, Map.of()).get(workload.staticFile());
         if (answerBytes != null && result.bytesRead() > 0) {
-            responses = answerResponses(result.bytesRead(), answerBytes);
+            responses = StaticFiles.answers(result.bytesRead(), answerBytes); // no ss: the bytes wrk read
             rate = responses / (double) seconds;
         }
         return new ToolRun("wrk", responses, rate, result.p50Micros(), result.p99Micros(), result.errors(),
                 result.command(), null);
-    }
-
-    /**
-     * Responses a static-file run is worth: every byte wrk read over the bytes of one answer. wrk
-     * counts only the responses it finished before its time was up, while the server's CPU went
-     * into the partial ones too; a run of 1 MiB answers finishes only hundreds, so each partial
-     * one would move the figure by a fraction of a percent. Bytes count them for their share.
-     */
-    static long answerResponses(long bytesRead, int answerBytes) {
-        return Math.round(bytesRead / (double) answerBytes);
     }
 
     /** Our generator, in this JVM (pinned with it); no admin sampling during the run, which would cost server CPU. */

@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -45,6 +46,40 @@ final class StaticFiles {
         sizes.put("64k.bin", 64 * 1024);
         sizes.put("1m.bin", 1024 * 1024);
         return Collections.unmodifiableMap(sizes);
+    }
+
+    /**
+     * Before anything is timed: every static file a selected workload fetches, once from each
+     * server, byte for byte ({@link #check}); a server that answers anything else stops the
+     * comparison. Reading them also puts the files in the page cache.
+     *
+     * @return per server name and file, the bytes of one whole answer (head and body)
+     */
+    static Map<String, Map<String, Integer>> checkAll(List<Workload> selected, List<ServerProcess> running)
+            throws IOException {
+        List<String> files = selected.stream().map(Workload::staticFile).filter(f -> f != null).distinct().toList();
+        Map<String, Map<String, Integer>> answerBytes = new LinkedHashMap<>();
+        if (files.isEmpty()) {
+            return answerBytes;
+        }
+        for (ServerProcess server : running) {
+            for (String file : files) {
+                answerBytes.computeIfAbsent(server.name, s -> new LinkedHashMap<>())
+                        .put(file, check(server.name, server.port, file));
+            }
+        }
+        System.out.println("static files " + String.join(", ", files) + ": byte for byte the same from "
+                + String.join(", ", running.stream().map(s -> s.name).toList()));
+        return answerBytes;
+    }
+
+    /**
+     * Responses {@code bytes} of answers are worth, each {@code answerBytes} long (from {@link #check}),
+     * a partial one for its share: a run of 1 MiB answers sends only thousands, so the one under way
+     * on each connection when a count is taken matters ({@link MidRunWindow}).
+     */
+    static long answers(long bytes, int answerBytes) {
+        return Math.round(bytes / (double) answerBytes);
     }
 
     /** The content of a file of {@code size} bytes: the demo's {@code /bytes} pattern, not all one byte. */

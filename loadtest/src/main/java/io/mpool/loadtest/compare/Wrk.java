@@ -44,6 +44,21 @@ final class Wrk {
     /** One run of {@code workload} against {@code origin} ({@code http://127.0.0.1:8080} or https). */
     static Result run(Workload workload, String origin, int seconds, Path scripts, Pinning pinning)
             throws IOException, InterruptedException {
+        return start(workload, origin, seconds, scripts, pinning).finish();
+    }
+
+    /** A wrk run under way: {@link #finish()} waits for it and reads its summary. */
+    record Running(Process process, String command) {
+        Result finish() throws IOException, InterruptedException {
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            process.waitFor();
+            return parse(output, command);
+        }
+    }
+
+    /** Starts one run of {@code workload} against {@code origin}, as {@link #run} does, and returns while it runs. */
+    static Running start(Workload workload, String origin, int seconds, Path scripts, Pinning pinning)
+            throws IOException {
         List<String> command = new ArrayList<>(List.of("wrk", "-t1", "-c" + workload.connections(), "-d" + seconds + "s",
                 "--latency"));
         if (workload.staticFile() != null) {
@@ -68,10 +83,8 @@ final class Wrk {
             builder.environment().put(kv[0], kv[1]);
         }
         Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        process.waitFor();
         String env = String.join(" ", workload.wrkEnv());
-        return parse(output, (env.isEmpty() ? "" : env + " ") + String.join(" ", command)
+        return new Running(process, (env.isEmpty() ? "" : env + " ") + String.join(" ", command)
                 .replace(scripts.toString(), "loadtest/wrk").replace("Connection: close", "'Connection: close'"));
     }
 

@@ -59,7 +59,7 @@ class WrkTest {
     @Test
     void aStaticRunIsWorthItsBytesOverOneAnswersBytes() {
         int answer = 1024 * 1024 + 200;
-        assertEquals(1001, Compare.answerResponses(1000L * answer + answer / 2, answer));
-        assertEquals(0, Compare.answerResponses(answer / 3, answer));
+        assertEquals(1001, StaticFiles.answers(1000L * answer + answer / 2, answer));
+        assertEquals(0, StaticFiles.answers(answer / 3, answer));
     }
 }

@@ -37,9 +37,10 @@ import org.xnio.IoUtils;
  * {@code lstat} of the file (no symbolic link below the directory, as the resource manager's
  * default refuses them too: one more {@code lstat} per subdirectory) gives its type, size and
  * modification time, from which come {@code Content-Length}, {@code Last-Modified} and the
- * {@code ETag}; the file is then opened without following a link and sent with
- * {@code transferFrom}: its first buffer's worth read behind the head, the rest by
- * {@code sendfile}, as the resource handler sends it. Nothing is cached between requests.
+ * {@code ETag}; the file is then opened without following a link and sent: a file that fits in a
+ * pool buffer read behind the head and written with it, as the resource handler sends it; a larger
+ * one by {@code sendfile} alone once the head is out ({@link FileTransfer}), where the resource
+ * handler reads its first buffer's worth into a second buffer. Nothing is cached between requests.
  *
  * <p>The answer is the one the resource handler gives, header for header and byte for byte.
  * Whatever the plain path does not decide goes to the resource handler unchanged: a missing
@@ -128,6 +129,8 @@ final class StaticFileHandler implements HttpHandler {
         headers.put(Headers.ETAG, etag(lastModified, size).toString());
         if (channel == null) {
             exchange.endExchange(); // HEAD
+        } else if (FileTransfer.sendsFilesByItself(exchange, size)) {
+            FileTransfer.send(exchange, channel, size); // the head alone, then sendfile: no buffer for the body
         } else {
             exchange.getResponseSender().transferFrom(channel, new ClosingCallback(channel));
         }
