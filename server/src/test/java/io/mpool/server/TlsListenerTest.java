@@ -440,6 +440,35 @@ class TlsListenerTest {
     }
 
     /**
+     * An idle TLS connection drops the bookkeeping of its packet-buffer tier with its blocks (an
+     * idle connection's every object is paid per connection); its next request makes it again.
+     */
+    @Test
+    void anIdleTlsConnectionDropsItsPacketBufferTierAndMakesItAgainForTheNextRequest() throws Exception {
+        try (SSLSocket socket = tlsSocket()) {
+            Object connection = fixture.server().registry().pools().get(0);
+            Field tlsField = connection.getClass().getDeclaredField("tls");
+            tlsField.setAccessible(true);
+            Object packetBuffers = tlsField.get(connection);
+            Field blocksField = packetBuffers.getClass().getDeclaredField("blocks");
+            blocksField.setAccessible(true);
+            for (int request = 1; request <= 2; request++) {
+                socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"), "request " + request);
+                awaitNothingHeld("after request " + request);
+                Await.until("the idle connection to drop its packet-buffer tier after request " + request, WAIT,
+                        () -> {
+                            synchronized (connection) {
+                                return blocksField.get(packetBuffers) == null;
+                            }
+                        }, dropped -> dropped);
+            }
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    /**
      * Whether {@code target} is reachable from {@code from} through the fields of the server's own
      * connection-level objects (package {@code io.mpool.server.connection}: the connection's pool,
      * its buffer tiers, its TLS packet buffers), which is where a dropped pool could be kept.
