@@ -416,7 +416,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     PooledByteBuffer allocateTlsPacketBuffer() {
         synchronized (this) {
             checkOpen();
-            ConnectionBuffers blocks = tls.blocksForHandOut();
+            ConnectionBuffers blocks = tls.blocksForHandOut(owner.tlsSession());
             if (!blocks.hasFree()) {
                 checkCap(blocks.size());
             }
@@ -563,7 +563,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                     isDestroyed() || pool == null ? 0 : pool.largeCount(), pool == null ? 0 : pool.largeBytes(),
                     openBuffers(), isResetPending(), isDestroyed(), resetPendingReason(), holds == null ? 0 : holds.size(),
                     holds == null ? 0 : holds.bodyBytesInMemory(), holds == null ? 0 : holds.bodyBytesOnDisk(),
-                    tls == null ? null : tls.summary(),
+                    tls == null ? null : tls.summary(owner.tlsSession()),
                     streams == null ? "http/1.1" : streams.protocol(), streams == null ? 0 : streams.live());
         }
     }

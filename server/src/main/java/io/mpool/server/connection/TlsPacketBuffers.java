@@ -34,35 +34,27 @@ public final class TlsPacketBuffers implements ByteBufferPool {
     private final int packetSize;
     /** The blocks, guarded by the connection's lock; null while none is out or kept (idle). */
     private ConnectionBuffers blocks;
-    /** The session: for the admin view, and whether its records flow yet; null until described. */
-    private volatile TlsDescription description;
 
     TlsPacketBuffers(ConnectionBufferPool connection, int packetSize) {
         this.connection = connection;
         this.packetSize = packetSize;
     }
 
-    /** What the admin view shows of the connection's TLS session; once it has finished, blocks are kept. */
-    public void describedBy(TlsDescription session) {
-        this.description = session;
-    }
-
     /**
      * The blocks the next packet buffer comes from, made again after an idle spell; they keep free
-     * blocks once the handshake has finished (connection lock held).
+     * blocks once {@code session}'s handshake has finished (connection lock held). The session is
+     * the connection's ({@link PoolOwner#tlsSession()}), not a field here: one reference less per
+     * connection.
      */
-    ConnectionBuffers blocksForHandOut() {
+    ConnectionBuffers blocksForHandOut(TlsDescription session) {
         ConnectionBuffers tier = blocks;
         if (tier == null) {
             tier = new ConnectionBuffers(connection.registry().arena(), packetSize, connection.stats());
             tier.keepFree(0);
             blocks = tier;
         }
-        if (!tier.keepsFree()) {
-            TlsDescription session = description;
-            if (session != null && session.finished()) {
-                tier.keepFree(ConnectionBuffers.FREE_MAX); // records follow
-            }
+        if (!tier.keepsFree() && session != null && session.finished()) {
+            tier.keepFree(ConnectionBuffers.FREE_MAX); // records follow
         }
         return tier;
     }
@@ -87,9 +79,8 @@ public final class TlsPacketBuffers implements ByteBufferPool {
         }
     }
 
-    /** The session and the arena bytes of the blocks, out and free (connection lock held). */
-    TlsSummary summary() {
-        TlsDescription session = description;
+    /** {@code session} and the arena bytes of the blocks, out and free (connection lock held). */
+    TlsSummary summary(TlsDescription session) {
         return session == null ? new TlsSummary(null, null, null, false, -1, bytes())
                 : new TlsSummary(session.protocol(), session.cipherSuite(), session.applicationProtocol(),
                         session.resumed(), session.handshakeMicros(), bytes());
