@@ -357,6 +357,28 @@ class TlsListenerTest {
         fixture.awaitAllPoolsDestroyed();
     }
 
+    /**
+     * A client that agreed on {@code http/1.1} over ALPN and then sends HTTP/2's preface gets an
+     * HTTP/1.1 answer, not HTTP/2's SETTINGS: over TLS only ALPN starts HTTP/2 (RFC 9113 3.3), so
+     * the preface check does not run where ALPN decided.
+     */
+    @Test
+    void http2PrefaceAfterAlpnAgreedOnHttp11IsReadAsHttp11() throws Exception {
+        try (SSLSocket socket = (SSLSocket) certificates().clientContext().getSocketFactory().createSocket()) {
+            SSLParameters parameters = socket.getSSLParameters();
+            parameters.setApplicationProtocols(new String[] {"http/1.1"});
+            socket.setSSLParameters(parameters);
+            socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
+            socket.setSoTimeout((int) WAIT.toMillis());
+            socket.startHandshake();
+            assertEquals("http/1.1", socket.getApplicationProtocol());
+            socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            assertEquals("HTTP/1.1 ", new String(socket.getInputStream().readNBytes(9), StandardCharsets.ISO_8859_1));
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
     /** The protocol the server chose for a client offering {@code offered} over ALPN. */
     private String alpn(String... offered) throws IOException, GeneralSecurityException {
         try (SSLSocket socket = (SSLSocket) certificates().clientContext().getSocketFactory().createSocket()) {
@@ -413,6 +435,35 @@ class TlsListenerTest {
             awaitNothingHeld("after a request");
             assertNull(poolField.get(connection), "the idle connection dropped its pool");
             assertFalse(reaches(connection, requestPool), "the idle connection still refers to its dropped pool");
+        }
+        fixture.awaitAllPoolsDestroyed();
+    }
+
+    /**
+     * An idle TLS connection drops the bookkeeping of its packet-buffer tier with its blocks (an
+     * idle connection's every object is paid per connection); its next request makes it again.
+     */
+    @Test
+    void anIdleTlsConnectionDropsItsPacketBufferTierAndMakesItAgainForTheNextRequest() throws Exception {
+        try (SSLSocket socket = tlsSocket()) {
+            Object connection = fixture.server().registry().pools().get(0);
+            Field tlsField = connection.getClass().getDeclaredField("tls");
+            tlsField.setAccessible(true);
+            Object packetBuffers = tlsField.get(connection);
+            Field blocksField = packetBuffers.getClass().getDeclaredField("blocks");
+            blocksField.setAccessible(true);
+            for (int request = 1; request <= 2; request++) {
+                socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"), "request " + request);
+                awaitNothingHeld("after request " + request);
+                Await.until("the idle connection to drop its packet-buffer tier after request " + request, WAIT,
+                        () -> {
+                            synchronized (connection) {
+                                return blocksField.get(packetBuffers) == null;
+                            }
+                        }, dropped -> dropped);
+            }
         }
         fixture.awaitAllPoolsDestroyed();
     }

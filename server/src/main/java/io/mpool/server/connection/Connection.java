@@ -7,6 +7,7 @@ import io.mpool.server.transport.ConnectionWatchdog;
 import io.mpool.server.transport.HttpConnections;
 import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestTracker;
+import io.mpool.server.transport.TlsDescription;
 import io.mpool.server.transport.TlsHandshake;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.protocol.http.HttpServerConnection;
@@ -119,11 +120,7 @@ public final class Connection extends RequestScopeHandler implements ChannelList
                     return;
                 }
             }
-            TlsPacketBuffers packetBuffers = pool == null ? null : pool.tlsPacketBuffers(on.tls().packetSize());
-            handshake = on.tls().wrap(raw, packetBuffers);
-            if (packetBuffers != null) {
-                packetBuffers.describedBy(handshake);
-            }
+            handshake = on.tls().wrap(raw, pool == null ? null : pool.tlsPacketBuffers(on.tls().packetSize()));
         }
         // Read/write timeouts by progress stamps checked in the sweep, not Undertow's timeout
         // conduits (a timer re-armed per read and per write; see ConnectionWatchdog).
@@ -312,6 +309,12 @@ public final class Connection extends RequestScopeHandler implements ChannelList
         if (http != null && !framing.holdsScanner() && !requestRunning() && !upgraded() && !servesStreams()) {
             HttpConnections.park(http, this);
         }
+    }
+
+    /** The TLS session for the pool's packet buffers and the admin view (null: a plain connection). */
+    @Override
+    public TlsDescription tlsSession() {
+        return handshake;
     }
 
     /** What Undertow reads and writes: {@link #raw}, or the TLS channel over it. */

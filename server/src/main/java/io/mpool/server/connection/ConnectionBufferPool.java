@@ -84,7 +84,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     }
 
     /** The arena, buffer size, per-connection cap, heap buffers: the listener's, not referenced from every pool. */
-    private ConnectionRegistry registry() {
+    ConnectionRegistry registry() {
         return owner.registry();
     }
 
@@ -300,7 +300,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     @Override
     void releaseIdleMemoryNow() {
-        giveBackIdleMemory();
+        giveBackIdleMemory(true);
         buffers = null; // none is out (nothing is open): the next request makes the tier again
         if (pool.releaseNodes()) {
             headBuffer = null; // the next read takes a node again, for a new head buffer
@@ -380,7 +380,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     /** Its pool's and its connection buffers' (lock held; until the destroy has run). */
     private long connectionBytes() {
         return (pool == null ? 0 : pool.bytesReserved()) + (buffers == null ? 0 : buffers.bytes())
-                + (tls == null ? 0 : tls.blocks().bytes());
+                + (tls == null ? 0 : tls.bytes());
     }
 
     /** Switched to HTTP/2 ({@code h2}/{@code h2c}): no head buffer or per-request reset; a region per stream. */
@@ -401,7 +401,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (tls != null) {
                 throw new IllegalStateException("connection " + id() + " already has its TLS packet buffers");
             }
-            tls = new TlsPacketBuffers(this, new ConnectionBuffers(registry().arena(), packetSize, stats()));
+            tls = new TlsPacketBuffers(this, packetSize);
             return tls;
         }
     }
@@ -413,11 +413,12 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
      * @throws ConnectionCapExceededException when it would pass the connection's cap
      * @throws ArenaExhaustedException        when the arena is at its bound (counted)
      */
-    PooledByteBuffer allocateTlsPacketBuffer(ConnectionBuffers blocks, int packetSize) {
+    PooledByteBuffer allocateTlsPacketBuffer() {
         synchronized (this) {
             checkOpen();
+            ConnectionBuffers blocks = tls.blocksForHandOut(owner.tlsSession());
             if (!blocks.hasFree()) {
-                checkCap(packetSize);
+                checkCap(blocks.size());
             }
             openHandles = blocks.handOut(this, openHandles);
             bufferHandedOut();
@@ -456,7 +457,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                 buffers.releaseFree();
             }
             if (tls != null) {
-                tls.blocks().releaseFree();
+                tls.releaseFree(true);
             }
             if (pool != null) { // none while idle: it held nothing
                 pool.destroy();
@@ -501,12 +502,12 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         if (requests() == 0 && openBuffers() == 0 && !isClosing()) {
             // Undertow reads into a buffer before it knows whether bytes have come; a
             // connection that has not sent a request yet keeps only its node while it waits.
-            giveBackIdleMemory();
+            giveBackIdleMemory(false);
         }
     }
 
-    /** Nothing is open: everything but the node (and its head buffer) goes back (lock held). */
-    private void giveBackIdleMemory() {
+    /** Nothing is open: all but the node goes back; {@code idle}: the TLS tier's bookkeeping too (lock held). */
+    private void giveBackIdleMemory(boolean idle) {
         if (pool != null) {
             pool.releaseCached();
         }
@@ -514,7 +515,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             buffers.releaseFree();
         }
         if (tls != null) {
-            tls.blocks().releaseFree();
+            tls.releaseFree(idle);
         }
     }
 
@@ -559,7 +560,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
                     isDestroyed() || pool == null ? 0 : pool.largeCount(), pool == null ? 0 : pool.largeBytes(),
                     openBuffers(), isResetPending(), isDestroyed(), resetPendingReason(), holds == null ? 0 : holds.size(),
                     holds == null ? 0 : holds.bodyBytesInMemory(), holds == null ? 0 : holds.bodyBytesOnDisk(),
-                    tls == null ? null : tls.summary(),
+                    tls == null ? null : tls.summary(owner.tlsSession()),
                     streams == null ? "http/1.1" : streams.protocol(), streams == null ? 0 : streams.live());
         }
     }

@@ -95,6 +95,11 @@ final class ConnectionBuffers {
         }
     }
 
+    /** Whether a block given back is kept for the next {@link #handOut} (not: {@code keepFree(0)}). */
+    boolean keepsFree() {
+        return freeMax > 0;
+    }
+
     /** Bytes in each buffer handed out. */
     int size() {
         return size;

@@ -1,5 +1,7 @@
 package io.mpool.server.connection;
 
+import io.mpool.server.transport.TlsDescription;
+
 /**
  * The connection a {@link ConnectionBufferPool} belongs to, as the pool needs it: one reference in
  * the pool instead of a callback object per event (an idle connection pays for every object it
@@ -24,4 +26,9 @@ interface PoolOwner {
 
     /** The peer's address as text, made when asked (messages, the admin view). */
     String peer();
+
+    /** The connection's TLS session as far as its handshake got; null on a plain connection (or none yet). */
+    default TlsDescription tlsSession() {
+        return null;
+    }
 }

@@ -15,6 +15,13 @@ import io.undertow.connector.PooledByteBuffer;
  * fallback (a shared heap pool for a wrap whose buffer is smaller than the packet size) is never
  * reached, since every block here has the packet size.
  *
+ * <p>While a connection is busy, a block the engine closes (three a request: the read of the
+ * request, the read that finds no more, the write of the answer) is kept for its next take, so a
+ * keep-alive request takes none from the arena; the kept blocks go back when the connection goes
+ * idle (the sweep), as nginx frees a connection's TLS buffer when it goes idle and not per read.
+ * An idle connection then holds no block and not even the tier's bookkeeping ({@link #blocks}
+ * is dropped and made again by the next take).
+ *
  * <p>Until the handshake has finished, a block the engine closes goes back to the arena at once; only
  * then does the connection keep free blocks for its next records. A handshake that stalls thus holds
  * what the engine holds: the block with the bytes that came (none while none came), as nginx's
@@ -24,45 +31,64 @@ import io.undertow.connector.PooledByteBuffer;
  */
 public final class TlsPacketBuffers implements ByteBufferPool {
     private final ConnectionBufferPool connection;
-    /** The blocks, guarded by the connection's lock. */
-    private final ConnectionBuffers blocks;
-    /** The session, for the admin view; null until described. */
-    private volatile TlsDescription description;
+    private final int packetSize;
+    /** The blocks, guarded by the connection's lock; null while none is out or kept (idle). */
+    private ConnectionBuffers blocks;
 
-    TlsPacketBuffers(ConnectionBufferPool connection, ConnectionBuffers blocks) {
+    TlsPacketBuffers(ConnectionBufferPool connection, int packetSize) {
         this.connection = connection;
-        this.blocks = blocks;
-        blocks.keepFree(0); // lock held: the connection made this at accept, before its handshake
+        this.packetSize = packetSize;
     }
 
-    /** What the admin view shows of the connection's TLS session; its end lets blocks be kept. */
-    public void describedBy(TlsDescription session) {
-        this.description = session;
-        session.whenFinished(this::handshakeFinished);
+    /**
+     * The blocks the next packet buffer comes from, made again after an idle spell; they keep free
+     * blocks once {@code session}'s handshake has finished (connection lock held). The session is
+     * the connection's ({@link PoolOwner#tlsSession()}), not a field here: one reference less per
+     * connection.
+     */
+    ConnectionBuffers blocksForHandOut(TlsDescription session) {
+        ConnectionBuffers tier = blocks;
+        if (tier == null) {
+            tier = new ConnectionBuffers(connection.registry().arena(), packetSize, connection.stats());
+            tier.keepFree(0);
+            blocks = tier;
+        }
+        if (!tier.keepsFree() && session != null && session.finished()) {
+            tier.keepFree(ConnectionBuffers.FREE_MAX); // records follow
+        }
+        return tier;
     }
 
-    /** The handshake finished: records follow, and a free block is kept for the next one. */
-    private void handshakeFinished() {
-        synchronized (connection) {
-            blocks.keepFree(ConnectionBuffers.FREE_MAX);
+    /** Arena bytes held, out and kept (connection lock held). */
+    long bytes() {
+        ConnectionBuffers tier = blocks;
+        return tier == null ? 0 : tier.bytes();
+    }
+
+    /**
+     * Gives the kept blocks back to the arena; with {@code dropTier} (the connection is idle) the
+     * tier itself goes too when no block is out (connection lock held).
+     */
+    void releaseFree(boolean dropTier) {
+        ConnectionBuffers tier = blocks;
+        if (tier != null) {
+            tier.releaseFree();
+            if (dropTier && tier.out() == 0) {
+                blocks = null;
+            }
         }
     }
 
-    ConnectionBuffers blocks() {
-        return blocks;
-    }
-
-    /** The session and the arena bytes of the blocks, out and free (connection lock held). */
-    TlsSummary summary() {
-        TlsDescription session = description;
-        return session == null ? new TlsSummary(null, null, null, false, -1, blocks.bytes())
+    /** {@code session} and the arena bytes of the blocks, out and free (connection lock held). */
+    TlsSummary summary(TlsDescription session) {
+        return session == null ? new TlsSummary(null, null, null, false, -1, bytes())
                 : new TlsSummary(session.protocol(), session.cipherSuite(), session.applicationProtocol(),
-                        session.resumed(), session.handshakeMicros(), blocks.bytes());
+                        session.resumed(), session.handshakeMicros(), bytes());
     }
 
     @Override
     public PooledByteBuffer allocate() {
-        return connection.allocateTlsPacketBuffer(blocks, blocks.size());
+        return connection.allocateTlsPacketBuffer();
     }
 
     @Override
@@ -77,7 +103,7 @@ public final class TlsPacketBuffers implements ByteBufferPool {
 
     @Override
     public int getBufferSize() {
-        return blocks.size();
+        return packetSize;
     }
 
     @Override

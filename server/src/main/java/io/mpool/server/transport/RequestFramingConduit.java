@@ -71,6 +71,16 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         default void prefaceArrived(ByteBuffer afterPreface) {
             throw new IllegalStateException("an HTTP/2 preface on a connection without HTTP/2");
         }
+
+        /**
+         * Asked once, at the first bytes of a conduit that looks for HTTP/2's preface: false when
+         * the connection's protocol is already decided as HTTP/1.1 (TLS, where ALPN agreed on
+         * {@code http/1.1}: RFC 9113 3.3 starts HTTP/2 over TLS by ALPN only), so its bytes are
+         * not checked for the preface at all.
+         */
+        default boolean mayOpenWithHttp2Preface() {
+            return true;
+        }
     }
 
     /** Told whether each read found data, for read timeouts without a timer per read. */
@@ -303,6 +313,10 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
             return read;
         }
         int held = preface; // preface bytes of earlier reads
+        if (held == 0 && !guarded.mayOpenWithHttp2Preface()) {
+            preface = HTTP_1;
+            return read;
+        }
         int matched = held;
         int same = 0;
         while (same < read && matched < PREFACE.length && dst.get(start + same) == PREFACE[matched]) {

@@ -83,6 +83,13 @@ public abstract class RequestTracker implements RequestFramingConduit.Guarded {
      */
     protected abstract void firstHeadArrived();
 
+    /** False on a TLS connection whose ALPN agreed on {@code http/1.1}: no HTTP/2 preface to look for. */
+    @Override
+    public boolean mayOpenWithHttp2Preface() {
+        TlsHandshake tls = handshake();
+        return tls == null || !TlsWrapping.ALPN_HTTP_1_1.equals(tls.applicationProtocol());
+    }
+
     public void started(HttpServerExchange exchange) {
         if (starts == 0) {
             firstHeadArrived();

@@ -17,9 +17,6 @@ public interface TlsDescription {
     /** How long the handshake took in microseconds, or -1 while it runs. */
     long handshakeMicros();
 
-    /**
-     * Runs {@code action} when the handshake finishes (on the thread that finished it), once; call
-     * before the connection's first read.
-     */
-    void whenFinished(Runnable action);
+    /** Whether the handshake has finished (records of the application follow). */
+    boolean finished();
 }

@@ -18,20 +18,10 @@ public final class TlsHandshake implements TlsDescription, ChannelListener<SslCo
     /** The listener's TLS: its counters and handshake timeout, shared by its connections. */
     private final TlsWrapping wrapping;
     private final long startedNanos = System.nanoTime();
-    /**
-     * The wall clock when the handshake started, in the unit of {@link SSLSession#getCreationTime()}:
-     * a session created before it was resumed ({@link #handshakeFinished}).
-     */
-    private final long startedMillis = System.currentTimeMillis();
     /** 0 until the handshake finished. */
     private volatile long finishedNanos;
-    private volatile String protocol;
-    private volatile String cipherSuite;
-    private volatile String applicationProtocol;
     private volatile boolean resumed;
     private boolean closeCounted;
-    /** What runs when the handshake finished ({@link #whenFinished}); null: nothing, or it ran. */
-    private volatile Runnable onFinished;
 
     /** Watches the handshake of {@code connection} from now on; call before its first read. */
     TlsHandshake(SslConnection connection, TlsWrapping wrapping) {
@@ -46,27 +36,26 @@ public final class TlsHandshake implements TlsDescription, ChannelListener<SslCo
         handshakeFinished();
     }
 
+    /**
+     * What the session agreed on is not copied here: the engine keeps it, and the admin view asks
+     * the engine ({@link #protocol()}), so an idle connection holds one small object for its TLS.
+     */
     private void handshakeFinished() {
         if (finishedNanos != 0) {
             return; // a later handshake (TLS 1.3 key update): the first one counts
         }
+        long finished = Math.max(1, System.nanoTime());
         SSLSession session = connection.getSslSession();
-        if (session != null) {
-            protocol = session.getProtocol();
-            cipherSuite = session.getCipherSuite();
-            resumed = session.getCreationTime() < startedMillis;
-        }
-        applicationProtocol = UndertowXnioSsl.getSslEngine(connection).getApplicationProtocol();
-        finishedNanos = Math.max(1, System.nanoTime());
+        // A resumed session was made before this handshake began (see resumed()). The start in
+        // the session's clock, the wall clock: now less the time the handshake took, rounded up
+        // so that it is never later than the start (a session made during it is never resumed).
+        long startedMillis = System.currentTimeMillis() - (finished - startedNanos + 999_999) / 1_000_000;
+        resumed = session != null && session.getCreationTime() < startedMillis;
+        finishedNanos = finished;
         ServerStats stats = wrapping.stats();
         stats.tlsHandshakeFinished();
         if (resumed) {
             stats.tlsSessionResumed();
-        }
-        Runnable action = onFinished;
-        if (action != null) {
-            onFinished = null; // it runs once: an idle connection does not keep it
-            action.run();
         }
     }
 
@@ -75,6 +64,7 @@ public final class TlsHandshake implements TlsDescription, ChannelListener<SslCo
         return connection;
     }
 
+    @Override
     public boolean finished() {
         return finishedNanos != 0;
     }
@@ -103,18 +93,20 @@ public final class TlsHandshake implements TlsDescription, ChannelListener<SslCo
     }
 
     @Override
-    public void whenFinished(Runnable action) {
-        this.onFinished = action;
-    }
-
-    @Override
     public String protocol() {
-        return protocol;
+        SSLSession session = finishedSession();
+        return session == null ? null : session.getProtocol();
     }
 
     @Override
     public String cipherSuite() {
-        return cipherSuite;
+        SSLSession session = finishedSession();
+        return session == null ? null : session.getCipherSuite();
+    }
+
+    /** The engine's session once the handshake finished; null while it runs. */
+    private SSLSession finishedSession() {
+        return finishedNanos == 0 ? null : connection.getSslSession();
     }
 
     /**
@@ -131,7 +123,7 @@ public final class TlsHandshake implements TlsDescription, ChannelListener<SslCo
 
     @Override
     public String applicationProtocol() {
-        return applicationProtocol;
+        return finishedNanos == 0 ? null : UndertowXnioSsl.getSslEngine(connection).getApplicationProtocol();
     }
 
     @Override

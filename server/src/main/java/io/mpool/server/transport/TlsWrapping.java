@@ -22,8 +22,12 @@ import org.xnio.ssl.SslConnection;
 /**
  * TLS on an accepted channel, with the engine's buffers from a pool chosen per connection:
  * Undertow's public route ({@link UndertowXnioSsl#wrapExistingConnection}) on an
- * {@code UndertowXnioSsl} made for the connection (a few fields; it keeps no state of its own), whose
- * buffer pool is the connection's.
+ * {@code UndertowXnioSsl} made for the connection, whose buffer pool is the connection's. It has to
+ * be one per connection: the pool an engine's conduit takes its buffers from is fixed by the
+ * {@code UndertowXnioSsl} that wraps it (Undertow's {@code UndertowSslConnection}, which takes a pool
+ * of its own, is package-private). It is a few fields and the wrapped connection keeps no reference
+ * to it, so it is garbage at once. With one pool shared by all connections ({@code --pool
+ * undertow}) one {@code UndertowXnioSsl} serves the listener, as in {@code Undertow.builder()}.
  *
  * <p>TLS 1.3 and 1.2 only (what the JDK supports of them), the JDK's default cipher suites, ALPN
  * offering {@code h2} (when HTTP/2 is on; the JDK's server picks its first protocol the client
@@ -53,6 +57,8 @@ public final class TlsWrapping {
     private final ServerStats stats;
     /** The engines' buffers with {@code --pool undertow}: Undertow's way, one pool shared by all. */
     private final ByteBufferPool sharedPacketBuffers;
+    /** What wraps every connection whose engine takes from {@link #sharedPacketBuffers}; null until the first. */
+    private volatile UndertowXnioSsl sharedSsl;
     /** What ALPN offers, in the server's order of preference. */
     private final List<String> applicationProtocols;
     /**
@@ -122,8 +128,9 @@ public final class TlsWrapping {
      */
     public TlsHandshake wrap(StreamConnection channel, ByteBufferPool packetBuffers) {
         PlainHttpOnTlsPort.install(channel);
-        UndertowXnioSsl ssl = new UndertowXnioSsl(xnio, OptionMap.EMPTY,
-                packetBuffers == null ? sharedPacketBuffers : packetBuffers, certificate.current());
+        SSLContext context = certificate.current();
+        UndertowXnioSsl ssl = packetBuffers == null ? sharedSsl(context)
+                : new UndertowXnioSsl(xnio, OptionMap.EMPTY, packetBuffers, context);
         SslConnection tlsChannel = ssl.wrapExistingConnection(channel, OptionMap.EMPTY, false);
         SSLEngine engine = UndertowXnioSsl.getSslEngine(tlsChannel);
         if (setsProtocols) {
@@ -131,6 +138,18 @@ public final class TlsWrapping {
         }
         engine.setHandshakeApplicationProtocolSelector(applicationProtocolSelector);
         return new TlsHandshake(tlsChannel, this);
+    }
+
+    /** The listener's one {@code UndertowXnioSsl} over the shared pool, with the current certificate. */
+    private UndertowXnioSsl sharedSsl(SSLContext context) {
+        UndertowXnioSsl ssl = sharedSsl;
+        if (ssl == null) {
+            ssl = new UndertowXnioSsl(xnio, OptionMap.EMPTY, sharedPacketBuffers, context);
+            sharedSsl = ssl;
+        } else if (ssl.getSslContext() != context) {
+            ssl.updateSSLContext(context); // the certificate was reloaded: new connections get it
+        }
+        return ssl;
     }
 
     /** How long a handshake may take ({@link TlsHandshake#checkTimeout}). */
