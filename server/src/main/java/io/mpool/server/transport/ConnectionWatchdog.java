@@ -120,7 +120,7 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
      * Called by the sweep: closes the connection if a read or a write has waited too long (a read
      * on the connection's IO thread, after the reader has read what came meanwhile).
      *
-     * @return true if it was closed, or its read is being timed out
+     * @return true if it was closed, or is being timed out on its IO thread
      */
     public boolean check(long now) {
         StreamConnection channel = tracker.channel();
@@ -237,10 +237,32 @@ public final class ConnectionWatchdog extends AbstractStreamSinkConduit<StreamSi
         if (now - waitingSeenAt <= (head ? limits.parseTimeout() : limits.idleTimeout()).toNanos()) {
             return false;
         }
-        LOG.fine(() -> (head ? "request head not complete within the parse timeout" : "idle past the idle timeout")
-                + ": closing the connection from " + channel.getPeerAddress());
-        IoUtils.safeClose(channel);
+        // As for the read timeout: the next request (or the head's end) may sit unread in the
+        // socket behind a busy IO thread. The IO thread reads first and closes only if the
+        // connection still waits as the sweeps saw it.
+        XnioIoThread ioThread = channel.getIoThread();
+        ioThread.execute(() -> {
+            channel.getSourceChannel().wakeupReads();
+            ioThread.execute(() -> closeIfStillWaiting(nowWaiting, requests, channel, conduit));
+        });
         return true;
+    }
+
+    /**
+     * On the IO thread, once the reader has had its turn: the idle or parse timeout, if the
+     * connection is open and still waits for what the sweeps saw it wait for after
+     * {@code requests} requests (no request started, no head begun or ended since).
+     */
+    private void closeIfStillWaiting(Waiting seen, int requests, StreamConnection channel,
+                                     RequestFramingConduit conduit) {
+        if (!channel.isOpen() || conduit.closing() || tracker.requestRunning() || tracker.upgraded()
+                || tracker.requestsStarted() != requests
+                || (conduit.midMessage() ? Waiting.END_OF_HEAD : Waiting.NEXT_REQUEST) != seen) {
+            return;
+        }
+        LOG.fine(() -> (seen == Waiting.END_OF_HEAD ? "request head not complete within the parse timeout"
+                : "idle past the idle timeout") + ": closing the connection from " + channel.getPeerAddress());
+        IoUtils.safeClose(channel);
     }
 
     // ---- the write-side stamp conduit: stamps writes that cannot finish; a complete write clears the stamp ----

@@ -24,9 +24,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * the read timeout. The sweep cannot see the socket, so it used to close the connection with the
  * request unread in it: the client, which had sent everything, got no answer. Now the IO thread
  * reads what came first and times the read out only if nothing did. The IO thread is held and the
- * sweeps run by hand, at a time past the read timeout.
+ * sweeps run by hand, at a time past the read timeout. The idle timeout (a keep-alive connection's
+ * next request) is decided the same way.
  */
-class ReadTimeoutBehindBusyIoThreadTest {
+class TimeoutsBehindBusyIoThreadTest {
     private static final byte[] NO_HOST = "GET /hello HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** A sweep's clock one second past the fixture's read timeout (the defaults'). */
     private static final long PAST_READ_TIMEOUT_NANOS = RequestLimits.DEFAULTS.readTimeout().toNanos() + 1_000_000_000L;
@@ -64,6 +65,54 @@ class ReadTimeoutBehindBusyIoThreadTest {
         }
     }
 
+    /**
+     * The idle timeout, likewise: a keep-alive connection's next request came while its IO thread
+     * was busy and the sweep passed the idle timeout; it used to be closed with the request unread.
+     */
+    @Test
+    void aNextRequestThatCameWhileTheIoThreadWasBusyIsAnsweredNotClosedAsIdle() throws Exception {
+        byte[] next = RawHttp.get("/hello");
+        try (Socket socket = RawHttp.socket(fixture.port(), 10_000)) {
+            socket.getOutputStream().write(RawHttp.get("/hello"));
+            assertEquals(200, RawHttp.readResponse(socket.getInputStream()).status(), "the first request");
+            Connection connection = endedItsRequest();
+            long seen = System.nanoTime();
+            fixture.registry().sweep(seen); // sees it wait for its next request
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            connection.channel().getIoThread().execute(() -> {
+                held.countDown();
+                awaitQuietly(release);
+            });
+            try {
+                held.await();
+                socket.getOutputStream().write(next);
+                Await.until("the next request in the server's socket buffer, unread", ServerFixture.SETTLE,
+                        () -> TcpState.of(fixture.port(), socket.getLocalPort()),
+                        server -> server != null && server.rxQueue() == next.length);
+                fixture.registry().sweep(seen + RequestLimits.DEFAULTS.idleTimeout().toNanos() + 1_000_000_000L);
+            } finally {
+                release.countDown();
+            }
+            assertEquals(200, RawHttp.readResponse(socket.getInputStream()).status(),
+                    "the request that came before the idle timeout was acted on is answered");
+        }
+    }
+
+    /** A keep-alive connection that sends nothing more is still closed at the idle timeout. */
+    @Test
+    void anIdleConnectionIsStillClosedAtTheIdleTimeout() throws Exception {
+        try (Socket socket = RawHttp.socket(fixture.port(), 10_000)) {
+            socket.getOutputStream().write(RawHttp.get("/hello"));
+            assertEquals(200, RawHttp.readResponse(socket.getInputStream()).status(), "the first request");
+            endedItsRequest();
+            long seen = System.nanoTime();
+            fixture.registry().sweep(seen);
+            fixture.registry().sweep(seen + RequestLimits.DEFAULTS.idleTimeout().toNanos() + 1_000_000_000L);
+            assertEquals("", readUntilClosed(socket.getInputStream()), "closed, nothing more sent");
+        }
+    }
+
     @Test
     void aConnectionThatSendsNothingIsStillClosedAtTheReadTimeout() throws Exception {
         try (Socket socket = RawHttp.socket(fixture.port(), 10_000)) {
@@ -79,6 +128,17 @@ class ReadTimeoutBehindBusyIoThreadTest {
     private Connection accepted() {
         return Await.until("the connection accepted", ServerFixture.SETTLE, () -> fixture.registry().connections(),
                 connections -> connections.size() == 1).get(0);
+    }
+
+    /**
+     * The connection, once its request has ended on the server (the client may read the answer
+     * before that): from then on the sweeps see it wait for its next request.
+     */
+    private Connection endedItsRequest() {
+        Connection connection = accepted();
+        Await.until("the first request ended on the server", ServerFixture.SETTLE, connection::requestRunning,
+                running -> !running);
+        return connection;
     }
 
     private static String readUntilClosed(InputStream in) throws IOException {
