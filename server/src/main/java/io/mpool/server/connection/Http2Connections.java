@@ -90,6 +90,9 @@ public final class Http2Connections {
             Http2GoAwayWriter goAway = new Http2GoAwayWriter(channel.getSinkChannel().getConduit());
             channel.getSinkChannel().setConduit(goAway);
             Http2Channel http2 = new Http2Channel(channel, protocol, pool, null, false, false, false, options);
+            if (streams != null) {
+                streams.trimSparesOn(channel.getIoThread());
+            }
             guard.guarding(http2);
             Http2StreamListener listener = new Http2StreamListener(http2, goAway, root, options, bufferSize, streams,
                     settings.maxConcurrentStreams(), stats);

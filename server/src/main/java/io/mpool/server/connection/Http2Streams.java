@@ -4,18 +4,31 @@ import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.stats.ServerStats;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.xnio.XnioIoThread;
 
 /**
  * The streams of one HTTP/2 connection: a region per stream ({@link StreamRegion}, nginx's
  * {@code stream->pool}), their count and the arena bytes they hold, which the connection's cap
  * covers together with the connection's own memory.
  *
+ * <p>A stream's region is not made from nothing each time: when a stream ends, its pool is reset
+ * and kept on this connection's list of spare pools for the next stream (as long as it is down to
+ * its one node), so a busy connection's streams take no page from the arena and give none back
+ * each (no arena lock, no new pool). There are at most as many spare pools as there were streams
+ * at once; they count in the connection's bytes (and so against its cap). Once a second those that
+ * sat unused the whole second go back to the arena (a connection whose streams came in a burst
+ * keeps no more than it still uses; an idle one keeps none), and all of them at the close.
+ *
  * <p>Guarded by the connection's lock ({@link ConnectionBufferPool}); the counts the sweep and the
  * admin view read are volatile.
  */
 public final class Http2Streams {
+    /** How long a spare pool may sit unused before it goes back to the arena: the sweep's second. */
+    static final long SPARE_TRIM_MILLIS = 1_000;
     private final ConnectionBufferPool connection;
     private final PageArena arena;
     private final int bufferSize;
@@ -27,6 +40,22 @@ public final class Http2Streams {
     private volatile long opened;
     /** Arena bytes the live streams' regions hold. */
     private long bytes;
+    /** Pools of ended streams' regions, reset, for the next streams (newest first). */
+    private final ArrayDeque<MpPool> spares = new ArrayDeque<>();
+    /** Arena bytes the spare pools hold. */
+    private long spareBytes;
+    /** The fewest spare pools since the last trim: so many sat unused the whole time. */
+    private int fewestSpares;
+    /** The connection's IO thread, whose timer trims the spares; null until {@link #trimSparesOn}. */
+    private XnioIoThread ioThread;
+    private boolean trimDue;
+    /** What the streams' pools are called in messages: built only when asked. */
+    private final Object poolName = new Object() {
+        @Override
+        public String toString() {
+            return "conn-" + connection.id() + "-stream";
+        }
+    };
     /** The live streams, newest first (an intrusive list: no allocation per stream). */
     private StreamRegion newest;
     /** Set when the connection's HTTP/2 channel has closed: a stream that ends from now on is reclaimed at once. */
@@ -62,13 +91,18 @@ public final class Http2Streams {
                 connection.requestEnded(); // counted as running even when refused
                 throw e;
             }
-            MpPool pool;
-            try {
-                pool = MpPool.create(arena, MpPool.NODE_SIZE, "conn-" + connection.id() + "-stream-" + streamId);
-            } catch (ArenaExhaustedException e) {
-                stats.arenaRejected();
-                connection.requestEnded();
-                throw e;
+            MpPool pool = spares.poll();
+            if (pool != null) {
+                spareBytes -= pool.bytesReserved();
+                fewestSpares = Math.min(fewestSpares, spares.size());
+            } else {
+                try {
+                    pool = MpPool.create(arena, MpPool.NODE_SIZE, poolName);
+                } catch (ArenaExhaustedException e) {
+                    stats.arenaRejected();
+                    connection.requestEnded();
+                    throw e;
+                }
             }
             StreamRegion stream = new StreamRegion(connection, this, streamId, pool, bufferSize, stats);
             bytes += pool.bytesReserved();
@@ -88,9 +122,13 @@ public final class Http2Streams {
         bytes += delta;
     }
 
-    /** {@code stream}'s region was destroyed, its bytes given back (lock held). */
-    void destroyed(StreamRegion stream, long bytesAtDestroy) {
-        bytes -= bytesAtDestroy;
+    /**
+     * {@code stream}'s region has ended, its {@code pool} holding {@code bytesAtEnd}: the pool is
+     * reset and kept for the next stream if it is down to its one node and the connection is open,
+     * else destroyed (lock held).
+     */
+    void ended(StreamRegion stream, MpPool pool, long bytesAtEnd) {
+        bytes -= bytesAtEnd;
         live--;
         if (stream.prev != null) {
             stream.prev.next = stream.next;
@@ -103,6 +141,60 @@ public final class Http2Streams {
         stream.prev = null;
         stream.next = null;
         assert live >= 0 && bytes >= 0 : "connection " + connection.id() + ": live=" + live + " bytes=" + bytes;
+        if (closed) {
+            pool.destroy();
+            return;
+        }
+        try {
+            pool.reset(); // the stream's cleanups run here, as a destroy runs them
+        } catch (RuntimeException e) {
+            pool.destroy();
+            throw e;
+        }
+        if (pool.bytesReserved() > MpPool.NODE_SIZE) {
+            pool.destroy(); // it grew (more nodes, cached large blocks): the next stream starts small
+        } else {
+            spares.push(pool);
+            spareBytes += pool.bytesReserved();
+            if (!trimDue && ioThread != null) {
+                fewestSpares = spares.size();
+                trimDue = true;
+                ioThread.executeAfter(this::trimSpares, SPARE_TRIM_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Spare pools are trimmed on {@code thread}'s timer (the connection's IO thread). */
+    void trimSparesOn(XnioIoThread thread) {
+        synchronized (connection) {
+            this.ioThread = thread;
+        }
+    }
+
+    /** The spare pools unused since the last trim go back to the arena (the oldest first); again in a second if any is left. */
+    private void trimSpares() {
+        synchronized (connection) {
+            trimDue = false;
+            for (int unused = fewestSpares; unused > 0 && !spares.isEmpty(); unused--) {
+                MpPool pool = spares.pollLast();
+                spareBytes -= pool.bytesReserved();
+                pool.destroy();
+            }
+            fewestSpares = spares.size();
+            if (!spares.isEmpty() && !closed) {
+                trimDue = true;
+                ioThread.executeAfter(this::trimSpares, SPARE_TRIM_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Every spare pool goes back to the arena: the connection is closing (lock held). */
+    private void releaseSpares() {
+        for (MpPool pool = spares.poll(); pool != null; pool = spares.poll()) {
+            pool.destroy();
+        }
+        spareBytes = 0;
+        fewestSpares = 0;
     }
 
     /**
@@ -113,6 +205,7 @@ public final class Http2Streams {
     public void connectionClosed() {
         synchronized (connection) {
             closed = true;
+            releaseSpares();
             for (StreamRegion stream = newest; stream != null; ) {
                 StreamRegion next = stream.next;
                 stream.reclaimIfEnded();
@@ -126,9 +219,9 @@ public final class Http2Streams {
         return closed;
     }
 
-    /** Arena bytes the live streams hold (lock held). */
+    /** Arena bytes the live streams and the spare pools hold (lock held). */
     long bytes() {
-        return bytes;
+        return bytes + spareBytes;
     }
 
     /** The live streams, newest first (lock held: the connection's detail takes it). */

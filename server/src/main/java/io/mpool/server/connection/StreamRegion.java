@@ -14,10 +14,13 @@ import java.nio.ByteBuffer;
  * stream's), {@code RequestRegion}'s scratch memory and whole request bodies. The frames Undertow
  * writes for it (HEADERS, DATA) and the read buffers its DATA arrives in are the connection's: its
  * HTTP/2 channel takes them from the connection's pool. Its own
- * {@link MpPool} from the connection's arena, created when the stream's request arrives and
+ * {@link MpPool} from the connection's arena, taken when the stream's request arrives and
  * destroyed when its exchange has ended, every buffer it handed out is closed and no
  * {@link RegionHold} is left: a stream never waits for the connection to be quiescent, and a
- * busy connection never keeps a finished stream's memory.
+ * busy connection never keeps a finished stream's memory beyond its one node. (The destroy runs
+ * the pool's cleanups and frees all it handed out; the pool itself, reset to its one node, may be
+ * kept by {@link Http2Streams} for the connection's next stream. This object is not: a handle of
+ * an ended stream stays stale.)
  *
  * <p>Within the connection's cap: every allocation is checked against the connection's memory and
  * all its streams' ({@link ConnectionBufferPool#checkCap}). Guarded by the connection's
@@ -210,11 +213,7 @@ public final class StreamRegion implements ByteBufferPool, Region {
         long reserved = pool.bytesReserved();
         destroyed = true;
         connection.accountBody(-bodyBytesInMemory, -bodyBytesOnDisk); // the body went with the region
-        try {
-            pool.destroy();
-        } finally {
-            streams.destroyed(this, reserved);
-        }
+        streams.ended(this, pool, reserved); // the pool is reset for the next stream, or destroyed
     }
 
     private ByteBuffer allocateLocked(int size, boolean zeroed) {
@@ -234,7 +233,7 @@ public final class StreamRegion implements ByteBufferPool, Region {
     private void checkLive() {
         if (destroyed) {
             throw new IllegalStateException("stream " + streamId + " of connection " + connection.id()
-                    + " has ended: its region " + pool.name() + " takes no more allocations");
+                    + " has ended: its region takes no more allocations");
         }
     }
 

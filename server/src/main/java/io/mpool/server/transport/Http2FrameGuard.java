@@ -134,24 +134,17 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
     private boolean scan(ByteBuffer buffer, int from, int to) {
         int at = from;
         while (at < to) {
-            if (headerSeen < FRAME_HEADER_LENGTH) {
+            if (headerSeen == 0 && to - at >= FRAME_HEADER_LENGTH) { // a whole header here: taken at once
+                buffer.get(at, header);
+                at += FRAME_HEADER_LENGTH;
+                headerSeen = FRAME_HEADER_LENGTH;
+                if (!headerPassed()) {
+                    return false;
+                }
+            } else if (headerSeen < FRAME_HEADER_LENGTH) {
                 header[headerSeen++] = buffer.get(at++);
-                if (headerSeen == FRAME_HEADER_LENGTH) {
-                    payloadLeft = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
-                    int type = header[3] & 0xff;
-                    int flags = header[4] & 0xff;
-                    if (!frameStarts(type, flags, payloadLeft)) {
-                        return false;
-                    }
-                    padLengthAhead = type == TYPE_DATA && (flags & FLAG_PADDED) != 0 && payloadLeft > 0;
-                    if (padLengthAhead) {
-                        dataStreamId = (header[5] & 0x7f) << 24 | (header[6] & 0xff) << 16 | (header[7] & 0xff) << 8
-                                | header[8] & 0xff;
-                        dataEndsStream = (flags & FLAG_END_STREAM) != 0;
-                    }
-                    if (payloadLeft == 0) {
-                        headerSeen = 0;
-                    }
+                if (headerSeen == FRAME_HEADER_LENGTH && !headerPassed()) {
+                    return false;
                 }
             } else {
                 if (padLengthAhead) {
@@ -167,6 +160,25 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
                     headerSeen = 0;
                 }
             }
+        }
+        return true;
+    }
+
+    /** The current frame's header has passed whole; false if the frame breaks a limit. */
+    private boolean headerPassed() {
+        payloadLeft = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
+        int type = header[3] & 0xff;
+        int flags = header[4] & 0xff;
+        if (!frameStarts(type, flags, payloadLeft)) {
+            return false;
+        }
+        padLengthAhead = type == TYPE_DATA && (flags & FLAG_PADDED) != 0 && payloadLeft > 0;
+        if (padLengthAhead) {
+            dataStreamId = (header[5] & 0x7f) << 24 | (header[6] & 0xff) << 16 | (header[7] & 0xff) << 8 | header[8] & 0xff;
+            dataEndsStream = (flags & FLAG_END_STREAM) != 0;
+        }
+        if (payloadLeft == 0) {
+            headerSeen = 0;
         }
         return true;
     }

@@ -84,7 +84,16 @@ public final class Http2GoAwayWriter extends AbstractStreamSinkConduit<StreamSin
     private void follow(ByteBuffer buffer, int from, int to) {
         int at = from;
         while (at < to) {
-            if (headerSeen < FRAME_HEADER_LENGTH) {
+            if (headerSeen == 0 && to - at >= FRAME_HEADER_LENGTH) { // a whole header here: its length at once
+                int length = (buffer.get(at) & 0xff) << 16 | (buffer.get(at + 1) & 0xff) << 8 | buffer.get(at + 2) & 0xff;
+                at += FRAME_HEADER_LENGTH;
+                int skip = Math.min(length, to - at);
+                at += skip;
+                if (skip < length) {
+                    headerSeen = FRAME_HEADER_LENGTH;
+                    payloadLeft = length - skip;
+                }
+            } else if (headerSeen < FRAME_HEADER_LENGTH) {
                 header[headerSeen++] = buffer.get(at++);
                 if (headerSeen == FRAME_HEADER_LENGTH) {
                     payloadLeft = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
