@@ -91,7 +91,7 @@ public final class Http2Connections {
             channel.getSinkChannel().setConduit(goAway);
             Http2Channel http2 = new Http2Channel(channel, protocol, pool, null, false, false, false, options);
             if (streams != null) {
-                streams.trimSparesOn(channel.getIoThread());
+                streams.trimSparesOn(http2);
             }
             guard.guarding(http2);
             Http2StreamListener listener = new Http2StreamListener(http2, goAway, root, options, bufferSize, streams,

@@ -64,6 +64,11 @@ import org.xnio.channels.Channels;
  */
 final class Http2StreamListener implements ChannelListener<Http2Channel>, StreamCounts {
     private static final Logger LOG = Logger.getLogger(Http2StreamListener.class.getName());
+    /**
+     * The running exchanges' map starts with room for a few (a table of 4, not HashMap's 16): most
+     * connections run a few streams at once, and the table stays for the connection's life.
+     */
+    private static final int EXCHANGES_INITIAL_CAPACITY = 3;
     /** Undertow's TLS session view of an HTTP/2 connection: its constructor is package-private. */
     private static final MethodHandle NEW_SSL_SESSION_INFO;
 
@@ -111,7 +116,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
      * The exchanges running now and their responses' streams, for the connection's close and the
      * watchdog's look at the send windows (guarded by this map's lock).
      */
-    private final Map<HttpServerExchange, Http2StreamSinkChannel> exchanges = new HashMap<>();
+    private final Map<HttpServerExchange, Http2StreamSinkChannel> exchanges = new HashMap<>(EXCHANGES_INITIAL_CAPACITY);
     private final Http2Channel channel;
     /** Writes the stop's first GOAWAY between Undertow's frames, without closing. */
     private final Http2GoAwayWriter goAwayWriter;

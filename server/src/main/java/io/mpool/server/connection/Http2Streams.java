@@ -4,11 +4,12 @@ import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import io.mpool.mempool.PageArena;
 import io.mpool.server.stats.ServerStats;
+import io.undertow.protocols.http2.Http2Channel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.xnio.XnioIoThread;
+
 
 /**
  * The streams of one HTTP/2 connection: a region per stream ({@link StreamRegion}, nginx's
@@ -40,22 +41,15 @@ public final class Http2Streams {
     private volatile long opened;
     /** Arena bytes the live streams' regions hold. */
     private long bytes;
-    /** Pools of ended streams' regions, reset, for the next streams (newest first). */
-    private final ArrayDeque<MpPool> spares = new ArrayDeque<>();
+    /** Pools of ended streams' regions, reset, for the next streams (newest first); null while none. */
+    private ArrayDeque<MpPool> spares;
     /** Arena bytes the spare pools hold. */
     private long spareBytes;
     /** The fewest spare pools since the last trim: so many sat unused the whole time. */
     private int fewestSpares;
-    /** The connection's IO thread, whose timer trims the spares; null until {@link #trimSparesOn}. */
-    private XnioIoThread ioThread;
+    /** The connection's HTTP/2 channel, on whose IO thread's timer the spares are trimmed; null until {@link #trimSparesOn}. */
+    private Http2Channel channel;
     private boolean trimDue;
-    /** What the streams' pools are called in messages: built only when asked. */
-    private final Object poolName = new Object() {
-        @Override
-        public String toString() {
-            return "conn-" + connection.id() + "-stream";
-        }
-    };
     /** The live streams, newest first (an intrusive list: no allocation per stream). */
     private StreamRegion newest;
     /** Set when the connection's HTTP/2 channel has closed: a stream that ends from now on is reclaimed at once. */
@@ -91,13 +85,13 @@ public final class Http2Streams {
                 connection.requestEnded(); // counted as running even when refused
                 throw e;
             }
-            MpPool pool = spares.poll();
+            MpPool pool = spares == null ? null : spares.poll();
             if (pool != null) {
                 spareBytes -= pool.bytesReserved();
                 fewestSpares = Math.min(fewestSpares, spares.size());
             } else {
                 try {
-                    pool = MpPool.create(arena, MpPool.NODE_SIZE, poolName);
+                    pool = MpPool.create(arena, MpPool.NODE_SIZE, this); // named by toString(), when asked
                 } catch (ArenaExhaustedException e) {
                     stats.arenaRejected();
                     connection.requestEnded();
@@ -154,27 +148,38 @@ public final class Http2Streams {
         if (pool.bytesReserved() > MpPool.NODE_SIZE) {
             pool.destroy(); // it grew (more nodes, cached large blocks): the next stream starts small
         } else {
+            if (spares == null) {
+                spares = new ArrayDeque<>();
+            }
             spares.push(pool);
             spareBytes += pool.bytesReserved();
-            if (!trimDue && ioThread != null) {
+            if (!trimDue && channel != null) {
                 fewestSpares = spares.size();
                 trimDue = true;
-                ioThread.executeAfter(this::trimSpares, SPARE_TRIM_MILLIS, TimeUnit.MILLISECONDS);
+                channel.getIoThread().executeAfter(this::trimSpares, SPARE_TRIM_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
     }
 
-    /** Spare pools are trimmed on {@code thread}'s timer (the connection's IO thread). */
-    void trimSparesOn(XnioIoThread thread) {
+    /** Spare pools are trimmed on the timer of {@code http2}'s IO thread. */
+    void trimSparesOn(Http2Channel http2) {
         synchronized (connection) {
-            this.ioThread = thread;
+            this.channel = http2;
         }
     }
 
-    /** The spare pools unused since the last trim go back to the arena (the oldest first); again in a second if any is left. */
+    /**
+     * The spare pools unused since the last trim go back to the arena (the oldest first); again in a
+     * second if any is left. Once none is left and no stream is live, the connection is idle: the
+     * channel's stale read buffer handle goes too ({@link Http2IdleChannel}).
+     */
     private void trimSpares() {
+        boolean idle;
         synchronized (connection) {
             trimDue = false;
+            if (spares == null) {
+                return; // released at the close
+            }
             for (int unused = fewestSpares; unused > 0 && !spares.isEmpty(); unused--) {
                 MpPool pool = spares.pollLast();
                 spareBytes -= pool.bytesReserved();
@@ -183,16 +188,23 @@ public final class Http2Streams {
             fewestSpares = spares.size();
             if (!spares.isEmpty() && !closed) {
                 trimDue = true;
-                ioThread.executeAfter(this::trimSpares, SPARE_TRIM_MILLIS, TimeUnit.MILLISECONDS);
+                channel.getIoThread().executeAfter(this::trimSpares, SPARE_TRIM_MILLIS, TimeUnit.MILLISECONDS);
+                return;
             }
+            spares = null;
+            idle = live == 0 && !closed;
+        }
+        if (idle) {
+            Http2IdleChannel.dropFreedReadBuffer(channel); // outside the connection's lock: Undertow's comes first
         }
     }
 
     /** Every spare pool goes back to the arena: the connection is closing (lock held). */
     private void releaseSpares() {
-        for (MpPool pool = spares.poll(); pool != null; pool = spares.poll()) {
+        for (MpPool pool = spares == null ? null : spares.poll(); pool != null; pool = spares.poll()) {
             pool.destroy();
         }
+        spares = null;
         spareBytes = 0;
         fewestSpares = 0;
     }
@@ -242,6 +254,12 @@ public final class Http2Streams {
     /** Streams opened on this connection so far. */
     public long opened() {
         return opened;
+    }
+
+    /** What its streams' pools are called in messages. */
+    @Override
+    public String toString() {
+        return "conn-" + connection.id() + "-stream";
     }
 
     /** {@code h2} (over TLS) or {@code h2c} (prior knowledge on the plain listener). */

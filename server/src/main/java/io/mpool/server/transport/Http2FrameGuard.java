@@ -79,10 +79,8 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
     private int controlFramesInWindow;
     private int emptyFramesInARow;
     private boolean cut;
-    /** The current frame is a padded DATA frame whose pad length byte has not passed yet. */
+    /** The current frame ({@link #header}) is a padded DATA frame whose pad length byte has not passed yet. */
     private boolean padLengthAhead;
-    private int dataStreamId;
-    private boolean dataEndsStream;
     /** Pad length bytes of frames padded with 0 bytes, not given back yet: to the connection, and to {@link #owedStreamId}. */
     private int padLengthBytesOwed;
     private int owedStreamId;
@@ -173,10 +171,6 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
             return false;
         }
         padLengthAhead = type == TYPE_DATA && (flags & FLAG_PADDED) != 0 && payloadLeft > 0;
-        if (padLengthAhead) {
-            dataStreamId = (header[5] & 0x7f) << 24 | (header[6] & 0xff) << 16 | (header[7] & 0xff) << 8 | header[8] & 0xff;
-            dataEndsStream = (flags & FLAG_END_STREAM) != 0;
-        }
         if (payloadLeft == 0) {
             headerSeen = 0;
         }
@@ -188,6 +182,8 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
      * unless the frame ends the stream (no more DATA can come on it), to the stream's.
      */
     private void paddedWithNothing() {
+        int dataStreamId = (header[5] & 0x7f) << 24 | (header[6] & 0xff) << 16 | (header[7] & 0xff) << 8 | header[8] & 0xff;
+        boolean dataEndsStream = (header[4] & FLAG_END_STREAM) != 0;
         if (!dataEndsStream && owedStreamBytes > 0 && dataStreamId != owedStreamId) {
             giveBackPadLengthBytes(); // one stream's bytes at a time
         }
