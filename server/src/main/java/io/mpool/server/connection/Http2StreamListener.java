@@ -62,7 +62,7 @@ import org.xnio.channels.Channels;
  * </ul>
  * The {@code Upgrade: h2c} dance is not offered (clients use prior knowledge or TLS).
  */
-final class Http2StreamListener implements ChannelListener<Http2Channel>, StreamCounts {
+final class Http2StreamListener implements ChannelListener<Http2Channel>, StreamCounts, ExchangeCompletionListener {
     private static final Logger LOG = Logger.getLogger(Http2StreamListener.class.getName());
     /**
      * The running exchanges' map starts with room for a few (a table of 4, not HashMap's 16): most
@@ -120,10 +120,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     private final Http2Channel channel;
     /** Writes the stop's first GOAWAY between Undertow's frames, without closing. */
     private final Http2GoAwayWriter goAwayWriter;
+    private final HttpHandler refusing = this::handleRefusing;
     /** The highest stream id taken (IO thread): what the stop's GOAWAY names. */
     private int lastStreamId;
-    private final ExchangeCompletionListener streamEnd = this::streamEnded;
-    private final HttpHandler refusing = this::handleRefusing;
 
     Http2StreamListener(Http2Channel channel, Http2GoAwayWriter goAwayWriter, HttpHandler root, OptionMap options, int bufferSize,
                         Http2Streams streams, int maxConcurrentStreams, ServerStats stats) {
@@ -274,7 +273,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             endRegion(region);
             return;
         }
-        exchange.addExchangeCompleteListener(streamEnd); // first added, so it runs last; from here on it ends the region
+        exchange.addExchangeCompleteListener(this); // first added, so it runs last; from here on it ends the region
         running.incrementAndGet();
         stats.requestEntered();
         if (region == null) {
@@ -357,7 +356,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         }
     }
 
-    private void streamEnded(HttpServerExchange exchange, ExchangeCompletionListener.NextListener next) {
+    /** A stream's exchange has completed (this listener is each exchange's first completion listener: it runs last). */
+    @Override
+    public void exchangeEvent(HttpServerExchange exchange, ExchangeCompletionListener.NextListener next) {
         if (running.decrementAndGet() == 0 && goingAway) {
             channel.getIoThread().execute(this::goAwayIfIdle); // after this exchange's last frames
         }
