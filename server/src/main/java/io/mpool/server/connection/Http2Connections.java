@@ -96,12 +96,7 @@ public final class Http2Connections {
             guard.guarding(http2);
             Http2StreamListener listener = new Http2StreamListener(http2, goAway, root, options, bufferSize, streams,
                     settings.maxConcurrentStreams(), stats);
-            http2.addCloseTask(c -> {
-                listener.connectionClosed();
-                if (streams != null) {
-                    streams.connectionClosed();
-                }
-            });
+            http2.addCloseTask(c -> listener.connectionClosed()); // the streams' regions too
             tracker.servesStreams(listener);
             http2.getReceiveSetter().set(listener);
             http2.resumeReceives();

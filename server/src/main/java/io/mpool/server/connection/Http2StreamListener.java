@@ -382,9 +382,20 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
      * waits for IO-thread events, so nothing touches its memory while this runs on the IO thread)
      * is ended now: Undertow's end of an exchange on a broken stream fails and completes it. A
      * blocking one is left to its worker thread, whose read or write on the broken stream fails
-     * and whose handler's return ends it.
+     * and whose handler's return ends it. Then the streams' regions: those of ended streams whose
+     * buffers Undertow will never close are destroyed ({@link Http2Streams#connectionClosed}).
      */
     void connectionClosed() {
+        try {
+            endExchangesOfClosedConnection();
+        } finally {
+            if (streams != null) {
+                streams.connectionClosed(); // ended streams' regions whose buffers will never come back
+            }
+        }
+    }
+
+    private void endExchangesOfClosedConnection() {
         List<HttpServerExchange> open;
         synchronized (exchanges) {
             open = new ArrayList<>(exchanges.keySet());

@@ -43,8 +43,6 @@ public final class Http2Streams {
     private long bytes;
     /** Pools of ended streams' regions, reset, for the next streams (newest first); null while none. */
     private ArrayDeque<MpPool> spares;
-    /** Arena bytes the spare pools hold. */
-    private long spareBytes;
     /** The fewest spare pools since the last trim: so many sat unused the whole time. */
     private int fewestSpares;
     /** The connection's HTTP/2 channel, on whose IO thread's timer the spares are trimmed; null until {@link #trimSparesOn}. */
@@ -87,7 +85,6 @@ public final class Http2Streams {
             }
             MpPool pool = spares == null ? null : spares.poll();
             if (pool != null) {
-                spareBytes -= pool.bytesReserved();
                 fewestSpares = Math.min(fewestSpares, spares.size());
             } else {
                 try {
@@ -145,14 +142,13 @@ public final class Http2Streams {
             pool.destroy();
             throw e;
         }
-        if (pool.bytesReserved() > MpPool.NODE_SIZE) {
+        if (pool.bytesReserved() != MpPool.NODE_SIZE) {
             pool.destroy(); // it grew (more nodes, cached large blocks): the next stream starts small
         } else {
             if (spares == null) {
                 spares = new ArrayDeque<>();
             }
-            spares.push(pool);
-            spareBytes += pool.bytesReserved();
+            spares.push(pool); // one node: MpPool.NODE_SIZE bytes, counted by bytes()
             if (!trimDue && channel != null) {
                 fewestSpares = spares.size();
                 trimDue = true;
@@ -181,9 +177,7 @@ public final class Http2Streams {
                 return; // released at the close
             }
             for (int unused = fewestSpares; unused > 0 && !spares.isEmpty(); unused--) {
-                MpPool pool = spares.pollLast();
-                spareBytes -= pool.bytesReserved();
-                pool.destroy();
+                spares.pollLast().destroy();
             }
             fewestSpares = spares.size();
             if (!spares.isEmpty() && !closed) {
@@ -205,7 +199,6 @@ public final class Http2Streams {
             pool.destroy();
         }
         spares = null;
-        spareBytes = 0;
         fewestSpares = 0;
     }
 
@@ -231,9 +224,9 @@ public final class Http2Streams {
         return closed;
     }
 
-    /** Arena bytes the live streams and the spare pools hold (lock held). */
+    /** Arena bytes the live streams and the spare pools (one node each) hold (lock held). */
     long bytes() {
-        return bytes + spareBytes;
+        return bytes + (spares == null ? 0 : (long) spares.size() * MpPool.NODE_SIZE);
     }
 
     /** The live streams, newest first (lock held: the connection's detail takes it). */
