@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-
 /**
  * The streams of one HTTP/2 connection: a region per stream ({@link StreamRegion}, nginx's
  * {@code stream->pool}), their count and the arena bytes they hold, which the connection's cap
