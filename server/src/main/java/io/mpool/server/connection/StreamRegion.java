@@ -38,7 +38,8 @@ public final class StreamRegion implements ByteBufferPool, Region {
     private final MpPool pool;
     private final int bufferSize;
     private final ServerStats stats;
-    private final RegionHolds holds = new RegionHolds();
+    /** The holds on this region ({@code RequestBody}'s retained bodies); null until the first (most streams take none). */
+    private RegionHolds holds;
     private int openBuffers;
     /** Whole-body bytes of the stream's request, shown in the connection's figures while the stream lives. */
     private long bodyBytesInMemory;
@@ -123,6 +124,9 @@ public final class StreamRegion implements ByteBufferPool, Region {
         synchronized (connection) {
             checkLive();
             RegionHold hold = new RegionHold(connection, this, what, onRevoke);
+            if (holds == null) {
+                holds = new RegionHolds();
+            }
             holds.add(hold);
             return hold;
         }
@@ -164,7 +168,7 @@ public final class StreamRegion implements ByteBufferPool, Region {
 
     /** {@code hold} was released (lock held). */
     void holdReleased(RegionHold hold) {
-        if (holds.remove(hold)) {
+        if (holds != null && holds.remove(hold)) {
             destroyIfDone();
         }
     }
@@ -175,7 +179,9 @@ public final class StreamRegion implements ByteBufferPool, Region {
      */
     void reclaimIfEnded() {
         if (ended && !destroyed) {
-            holds.revokeAll("connection " + connection.id() + " stream " + streamId, stats);
+            if (holds != null) {
+                holds.revokeAll("connection " + connection.id() + " stream " + streamId, stats);
+            }
             stats.orphanedBuffersReclaimed(openBuffers);
             openBuffers = 0; // their handles turn stale with the destroy
             destroyIfDone();
@@ -207,7 +213,7 @@ public final class StreamRegion implements ByteBufferPool, Region {
 
     private void destroyIfDone() {
         assert Thread.holdsLock(connection) : "stream " + streamId + ": destroy without the connection's lock";
-        if (!ended || destroyed || openBuffers > 0 || !holds.isEmpty()) {
+        if (!ended || destroyed || openBuffers > 0 || (holds != null && !holds.isEmpty())) {
             return;
         }
         long reserved = pool.bytesReserved();
