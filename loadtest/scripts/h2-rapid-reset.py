@@ -16,7 +16,8 @@ knowledge:
           ENHANCE_YOUR_CALM past 200 resets in 30 s; Undertow 2.3: its own reset limit).
 Per phase: the server's CPU (its /proc ticks over the phase, as a share of one CPU), the good
 client's requests and their latency (p50, p99, max), and for the flood what the attackers sent
-(streams written and reset, connections the server closed). A smoke run is --seconds 1 --warmup 1; the
+(streams written and reset, connections the server closed); then the servers side by side, a
+column each: CPU per second of the phase (ms of CPU), the good client's p50 and p99. A smoke run is --seconds 1 --warmup 1; the
 figures are for a quiet machine with the server pinned apart from this script.
 Frames are written by hand (no HPACK state: every header field is a literal without indexing or a
 static-table index), so the attack is as cheap for this script as the protocol allows.
@@ -181,6 +182,21 @@ def phase(server, seconds, attackers):
             "attack_streams": counts[0], "attack_closed": counts[1]}
 
 
+def side_by_side(servers, names, results):
+    """Per phase, each server's CPU per second of the phase and the good client's p50 and p99, in columns."""
+    head = ["phase"]
+    for what in ("server CPU per second", "good client p50", "good client p99"):
+        head += ["%s: %s" % (what, names[name]) for name in servers]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for label in ("quiet", "flood"):
+        row = [label]
+        row += ["%.0f ms" % (1000 * results[(name, label)]["cpu"]) for name in servers]
+        row += ["%.0f µs" % results[(name, label)]["p50"] for name in servers]
+        row += ["%.0f µs" % results[(name, label)]["p99"] for name in servers]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="h2-rapid-reset.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -207,12 +223,14 @@ def main(argv):
     lines = ["## HTTP/2 rapid reset", "", "`/usr/bin/python3 loadtest/scripts/h2-rapid-reset.py %s`" % " ".join(argv),
              "", "| server | phase | server CPU | good client requests | p50 | p99 | max | errors | attack streams"
                  " | attack connections closed |", "|---|---|---|---|---|---|---|---|---|---|"]
+    results = {}
     for name in servers:
         server = im.start(name, args, args.port or im.free_port(), work)
         try:
             good_client(server.port, args.warmup)
             for label, attackers in (("quiet", 0), ("flood", args.attackers)):
                 r = phase(server, args.seconds, attackers)
+                results[(name, label)] = r
                 line = "| %s | %s | %.0f%% | %d | %.0f µs | %.0f µs | %.0f µs | %d | %d | %d |" % (
                     names[name], label, 100 * r["cpu"], r["requests"], r["p50"], r["p99"], r["max"], r["errors"],
                     r["attack_streams"], r["attack_closed"])
@@ -220,6 +238,7 @@ def main(argv):
                 lines.append(line)
         finally:
             server.stop()
+    lines += [""] + side_by_side(servers, names, results)
     report = "\n".join(lines) + "\n"
     print("\n" + report, end="")
     if args.out:

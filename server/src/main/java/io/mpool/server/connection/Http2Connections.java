@@ -90,15 +90,13 @@ public final class Http2Connections {
             Http2GoAwayWriter goAway = new Http2GoAwayWriter(channel.getSinkChannel().getConduit());
             channel.getSinkChannel().setConduit(goAway);
             Http2Channel http2 = new Http2Channel(channel, protocol, pool, null, false, false, false, options);
+            if (streams != null) {
+                streams.trimSparesOn(http2);
+            }
             guard.guarding(http2);
             Http2StreamListener listener = new Http2StreamListener(http2, goAway, root, options, bufferSize, streams,
                     settings.maxConcurrentStreams(), stats);
-            http2.addCloseTask(c -> {
-                listener.connectionClosed();
-                if (streams != null) {
-                    streams.connectionClosed();
-                }
-            });
+            http2.addCloseTask(c -> listener.connectionClosed()); // the streams' regions too
             tracker.servesStreams(listener);
             http2.getReceiveSetter().set(listener);
             http2.resumeReceives();

@@ -62,8 +62,13 @@ import org.xnio.channels.Channels;
  * </ul>
  * The {@code Upgrade: h2c} dance is not offered (clients use prior knowledge or TLS).
  */
-final class Http2StreamListener implements ChannelListener<Http2Channel>, StreamCounts {
+final class Http2StreamListener implements ChannelListener<Http2Channel>, StreamCounts, ExchangeCompletionListener {
     private static final Logger LOG = Logger.getLogger(Http2StreamListener.class.getName());
+    /**
+     * The running exchanges' map starts with room for a few (a table of 4, not HashMap's 16): most
+     * connections run a few streams at once, and the table stays for the connection's life.
+     */
+    private static final int EXCHANGES_INITIAL_CAPACITY = 3;
     /** Undertow's TLS session view of an HTTP/2 connection: its constructor is package-private. */
     private static final MethodHandle NEW_SSL_SESSION_INFO;
 
@@ -111,14 +116,13 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
      * The exchanges running now and their responses' streams, for the connection's close and the
      * watchdog's look at the send windows (guarded by this map's lock).
      */
-    private final Map<HttpServerExchange, Http2StreamSinkChannel> exchanges = new HashMap<>();
+    private final Map<HttpServerExchange, Http2StreamSinkChannel> exchanges = new HashMap<>(EXCHANGES_INITIAL_CAPACITY);
     private final Http2Channel channel;
     /** Writes the stop's first GOAWAY between Undertow's frames, without closing. */
     private final Http2GoAwayWriter goAwayWriter;
+    private final HttpHandler refusing = this::handleRefusing;
     /** The highest stream id taken (IO thread): what the stop's GOAWAY names. */
     private int lastStreamId;
-    private final ExchangeCompletionListener streamEnd = this::streamEnded;
-    private final HttpHandler refusing = this::handleRefusing;
 
     Http2StreamListener(Http2Channel channel, Http2GoAwayWriter goAwayWriter, HttpHandler root, OptionMap options, int bufferSize,
                         Http2Streams streams, int maxConcurrentStreams, ServerStats stats) {
@@ -269,7 +273,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             endRegion(region);
             return;
         }
-        exchange.addExchangeCompleteListener(streamEnd); // first added, so it runs last; from here on it ends the region
+        exchange.addExchangeCompleteListener(this); // first added, so it runs last; from here on it ends the region
         running.incrementAndGet();
         stats.requestEntered();
         if (region == null) {
@@ -352,7 +356,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         }
     }
 
-    private void streamEnded(HttpServerExchange exchange, ExchangeCompletionListener.NextListener next) {
+    /** A stream's exchange has completed (this listener is each exchange's first completion listener: it runs last). */
+    @Override
+    public void exchangeEvent(HttpServerExchange exchange, ExchangeCompletionListener.NextListener next) {
         if (running.decrementAndGet() == 0 && goingAway) {
             channel.getIoThread().execute(this::goAwayIfIdle); // after this exchange's last frames
         }
@@ -376,9 +382,20 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
      * waits for IO-thread events, so nothing touches its memory while this runs on the IO thread)
      * is ended now: Undertow's end of an exchange on a broken stream fails and completes it. A
      * blocking one is left to its worker thread, whose read or write on the broken stream fails
-     * and whose handler's return ends it.
+     * and whose handler's return ends it. Then the streams' regions: those of ended streams whose
+     * buffers Undertow will never close are destroyed ({@link Http2Streams#connectionClosed}).
      */
     void connectionClosed() {
+        try {
+            endExchangesOfClosedConnection();
+        } finally {
+            if (streams != null) {
+                streams.connectionClosed(); // ended streams' regions whose buffers will never come back
+            }
+        }
+    }
+
+    private void endExchangesOfClosedConnection() {
         List<HttpServerExchange> open;
         synchronized (exchanges) {
             open = new ArrayList<>(exchanges.keySet());

@@ -28,6 +28,10 @@ import org.xnio.conduits.StreamSourceConduit;
  * connection's read buffers; a handler that does not read would keep those buffers (up to 16) for
  * as long as it stalls. Here the bytes are taken off the shared buffer on the IO thread the moment
  * they come, so a stalled stream pins none of the connection's buffers, only its own chunks.
+ * An exchange that is waiting for its body when the bytes come (its reads resumed, on the IO
+ * thread, nothing copied yet) is woken first and reads them straight off the connection's buffer,
+ * as it would from Undertow's stream: a body read at once is never copied twice; only what it
+ * leaves is copied.
  *
  * <p>The stream's flow-control window is ours: Undertow sends a stream's WINDOW_UPDATE when its
  * channel is read, which here would be as the bytes are copied, and a client could then send
@@ -108,6 +112,9 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
 
     @Override
     public void handleEvent(Channel ignored) {
+        if (readsDirectly()) {
+            readReady(); // the exchange waits for bytes and has none copied: it reads them off the stream itself
+        }
         boolean ready;
         int update;
         synchronized (this) {
@@ -142,32 +149,68 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
         }
     }
 
+    /**
+     * Whether the exchange waits for read events with nothing copied for it: it is woken at once
+     * and reads the stream's bytes straight off the connection's buffer ({@link #readDirect}), and
+     * only what it leaves is copied.
+     */
+    private synchronized boolean readsDirectly() {
+        return resumed && handler != null && buffered == 0 && !closed && failure == null && !sourceEnded;
+    }
+
     private void copyAvailable() throws IOException {
         while (!sourceEnded && failure == null) {
             ByteBuffer chunk = chunkWithRoom();
             ByteBuffer free = chunk.duplicate().position(chunk.limit()).limit(chunk.capacity());
-            int read = source.read(free);
-            int counted = Http2Windows.HELD_OPEN - Http2Windows.receiveWindow(source); // the bytes read and padding
-            Http2Windows.holdReceiveWindowOpen(source);
-            padding(counted - Math.max(read, 0));
-            if (failure != null) {
-                return;
-            }
-            if (read == -1) {
-                sourceEnded = true;
-                source.suspendReads();
-                return;
-            }
-            if (read == 0) {
+            int read = readSource(free);
+            if (read <= 0) {
                 return;
             }
             chunk.limit(chunk.limit() + read);
             buffered += read;
-            received += read;
-            if (!withinWindow()) {
-                return;
+            if (failure != null) {
+                return; // past the window: the stream is reset
             }
         }
+    }
+
+    /**
+     * Reads the stream into {@code dst} and counts what came against the stream's window: the bytes
+     * (received), and the padding Undertow counted, given back at once (lock held). 0 after a
+     * failure, -1 at the body's end.
+     */
+    private int readSource(ByteBuffer dst) throws IOException {
+        int read = source.read(dst);
+        int counted = Http2Windows.HELD_OPEN - Http2Windows.receiveWindow(source); // the bytes read and padding
+        Http2Windows.holdReceiveWindowOpen(source);
+        padding(counted - Math.max(read, 0));
+        if (failure != null) {
+            return 0; // the stream is failing: its bytes are dropped
+        }
+        if (read == -1) {
+            sourceEnded = true;
+            source.suspendReads();
+            return -1;
+        }
+        received += read;
+        withinWindow();
+        return read;
+    }
+
+    /**
+     * The exchange reads on the IO thread with nothing copied: straight from the stream into
+     * {@code dst} (one copy, as Undertow's own reads make), the bytes given back to the window as
+     * read (lock held).
+     */
+    private int readDirect(ByteBuffer dst) throws IOException {
+        int read = readSource(dst);
+        if (failure != null) {
+            throw failure;
+        }
+        if (read > 0) {
+            giveBack(read);
+        }
+        return read;
     }
 
     /** Whether the client kept to the stream's window; if not, the stream is reset (lock held). */
@@ -284,6 +327,9 @@ final class StreamPreread implements StreamSourceConduit, ChannelListener<Channe
         int update;
         synchronized (this) {
             read = take(dst);
+            if (read == 0 && buffered == 0 && !sourceEnded && source.getIoThread() == Thread.currentThread()) {
+                read = readDirect(dst);
+            }
             end = read == -1 && !endReported;
             if (end) {
                 endReported = true;

@@ -14,10 +14,13 @@ import java.nio.ByteBuffer;
  * stream's), {@code RequestRegion}'s scratch memory and whole request bodies. The frames Undertow
  * writes for it (HEADERS, DATA) and the read buffers its DATA arrives in are the connection's: its
  * HTTP/2 channel takes them from the connection's pool. Its own
- * {@link MpPool} from the connection's arena, created when the stream's request arrives and
+ * {@link MpPool} from the connection's arena, taken when the stream's request arrives and
  * destroyed when its exchange has ended, every buffer it handed out is closed and no
  * {@link RegionHold} is left: a stream never waits for the connection to be quiescent, and a
- * busy connection never keeps a finished stream's memory.
+ * busy connection never keeps a finished stream's memory beyond its one node. (The destroy runs
+ * the pool's cleanups and frees all it handed out; the pool itself, reset to its one node, may be
+ * kept by {@link Http2Streams} for the connection's next stream. This object is not: a handle of
+ * an ended stream stays stale.)
  *
  * <p>Within the connection's cap: every allocation is checked against the connection's memory and
  * all its streams' ({@link ConnectionBufferPool#checkCap}). Guarded by the connection's
@@ -35,7 +38,8 @@ public final class StreamRegion implements ByteBufferPool, Region {
     private final MpPool pool;
     private final int bufferSize;
     private final ServerStats stats;
-    private final RegionHolds holds = new RegionHolds();
+    /** The holds on this region ({@code RequestBody}'s retained bodies); null until the first (most streams take none). */
+    private RegionHolds holds;
     private int openBuffers;
     /** Whole-body bytes of the stream's request, shown in the connection's figures while the stream lives. */
     private long bodyBytesInMemory;
@@ -120,6 +124,9 @@ public final class StreamRegion implements ByteBufferPool, Region {
         synchronized (connection) {
             checkLive();
             RegionHold hold = new RegionHold(connection, this, what, onRevoke);
+            if (holds == null) {
+                holds = new RegionHolds();
+            }
             holds.add(hold);
             return hold;
         }
@@ -161,7 +168,7 @@ public final class StreamRegion implements ByteBufferPool, Region {
 
     /** {@code hold} was released (lock held). */
     void holdReleased(RegionHold hold) {
-        if (holds.remove(hold)) {
+        if (holds != null && holds.remove(hold)) {
             destroyIfDone();
         }
     }
@@ -172,7 +179,9 @@ public final class StreamRegion implements ByteBufferPool, Region {
      */
     void reclaimIfEnded() {
         if (ended && !destroyed) {
-            holds.revokeAll("connection " + connection.id() + " stream " + streamId, stats);
+            if (holds != null) {
+                holds.revokeAll("connection " + connection.id() + " stream " + streamId, stats);
+            }
             stats.orphanedBuffersReclaimed(openBuffers);
             openBuffers = 0; // their handles turn stale with the destroy
             destroyIfDone();
@@ -204,17 +213,13 @@ public final class StreamRegion implements ByteBufferPool, Region {
 
     private void destroyIfDone() {
         assert Thread.holdsLock(connection) : "stream " + streamId + ": destroy without the connection's lock";
-        if (!ended || destroyed || openBuffers > 0 || !holds.isEmpty()) {
+        if (!ended || destroyed || openBuffers > 0 || (holds != null && !holds.isEmpty())) {
             return;
         }
         long reserved = pool.bytesReserved();
         destroyed = true;
         connection.accountBody(-bodyBytesInMemory, -bodyBytesOnDisk); // the body went with the region
-        try {
-            pool.destroy();
-        } finally {
-            streams.destroyed(this, reserved);
-        }
+        streams.ended(this, pool, reserved); // the pool is reset for the next stream, or destroyed
     }
 
     private ByteBuffer allocateLocked(int size, boolean zeroed) {
@@ -234,7 +239,7 @@ public final class StreamRegion implements ByteBufferPool, Region {
     private void checkLive() {
         if (destroyed) {
             throw new IllegalStateException("stream " + streamId + " of connection " + connection.id()
-                    + " has ended: its region " + pool.name() + " takes no more allocations");
+                    + " has ended: its region takes no more allocations");
         }
     }
 

@@ -6,7 +6,9 @@ import io.mpool.server.stats.ServerStats;
 import io.undertow.protocols.http2.Http2Channel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.xnio.IoUtils;
 import org.xnio.conduits.StreamSourceConduit;
 
 /**
@@ -24,6 +26,12 @@ import org.xnio.conduits.StreamSourceConduit;
  * </ul>
  * Once it has cut the connection, nothing more is passed up: the bytes that follow are read and
  * dropped until the GOAWAY is written and the channel closes.
+ *
+ * <p>It also gives back the flow-control window Undertow loses on a DATA frame flagged PADDED
+ * with a pad length of 0: the frame's pad length byte counts against the connection's and the
+ * stream's windows (RFC 9113, 6.1), and Undertow gives a frame's pad length byte back only with
+ * its padding, when there is some ({@code Http2StreamSourceChannel.handleHeaderData}), so each
+ * such frame would shrink both windows by one byte for good, until a long body stalls.
  */
 public final class Http2FrameGuard extends InspectingSourceConduit {
     private static final Logger LOG = Logger.getLogger(Http2FrameGuard.class.getName());
@@ -38,6 +46,8 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
     /** ACK on SETTINGS and PING, END_STREAM on DATA: the same bit (RFC 9113, 6.1, 6.5, 6.7). */
     static final int FLAG_ACK = 0x1;
     static final int FLAG_END_STREAM = 0x1;
+    /** DATA: a pad length byte opens the payload (RFC 9113, 6.1). */
+    static final int FLAG_PADDED = 0x8;
     static final int TYPE_CONTINUATION = 0x9;
     static final int FLAG_END_HEADERS = 0x4;
     /**
@@ -69,6 +79,12 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
     private int controlFramesInWindow;
     private int emptyFramesInARow;
     private boolean cut;
+    /** The current frame ({@link #header}) is a padded DATA frame whose pad length byte has not passed yet. */
+    private boolean padLengthAhead;
+    /** Pad length bytes of frames padded with 0 bytes, not given back yet: to the connection, and to {@link #owedStreamId}. */
+    private int padLengthBytesOwed;
+    private int owedStreamId;
+    private int owedStreamBytes;
 
     public Http2FrameGuard(StreamSourceConduit next, ByteBuffer pending, Http2Settings settings, ServerStats stats) {
         super(next);
@@ -106,6 +122,9 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
             dst.position(start);
             return 0;
         }
+        if (padLengthBytesOwed > 0) {
+            giveBackPadLengthBytes();
+        }
         return read;
     }
 
@@ -113,18 +132,25 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
     private boolean scan(ByteBuffer buffer, int from, int to) {
         int at = from;
         while (at < to) {
-            if (headerSeen < FRAME_HEADER_LENGTH) {
+            if (headerSeen == 0 && to - at >= FRAME_HEADER_LENGTH) { // a whole header here: taken at once
+                buffer.get(at, header);
+                at += FRAME_HEADER_LENGTH;
+                headerSeen = FRAME_HEADER_LENGTH;
+                if (!headerPassed()) {
+                    return false;
+                }
+            } else if (headerSeen < FRAME_HEADER_LENGTH) {
                 header[headerSeen++] = buffer.get(at++);
-                if (headerSeen == FRAME_HEADER_LENGTH) {
-                    payloadLeft = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
-                    if (!frameStarts(header[3] & 0xff, header[4] & 0xff, payloadLeft)) {
-                        return false;
-                    }
-                    if (payloadLeft == 0) {
-                        headerSeen = 0;
-                    }
+                if (headerSeen == FRAME_HEADER_LENGTH && !headerPassed()) {
+                    return false;
                 }
             } else {
+                if (padLengthAhead) {
+                    padLengthAhead = false;
+                    if (buffer.get(at) == 0) {
+                        paddedWithNothing();
+                    }
+                }
                 int skip = Math.min(payloadLeft, to - at);
                 at += skip;
                 payloadLeft -= skip;
@@ -134,6 +160,68 @@ public final class Http2FrameGuard extends InspectingSourceConduit {
             }
         }
         return true;
+    }
+
+    /** The current frame's header has passed whole; false if the frame breaks a limit. */
+    private boolean headerPassed() {
+        payloadLeft = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
+        int type = header[3] & 0xff;
+        int flags = header[4] & 0xff;
+        if (!frameStarts(type, flags, payloadLeft)) {
+            return false;
+        }
+        padLengthAhead = type == TYPE_DATA && (flags & FLAG_PADDED) != 0 && payloadLeft > 0;
+        if (payloadLeft == 0) {
+            headerSeen = 0;
+        }
+        return true;
+    }
+
+    /**
+     * A DATA frame padded with 0 bytes: its pad length byte is owed to the connection's window and,
+     * unless the frame ends the stream (no more DATA can come on it), to the stream's.
+     */
+    private void paddedWithNothing() {
+        int dataStreamId = (header[5] & 0x7f) << 24 | (header[6] & 0xff) << 16 | (header[7] & 0xff) << 8 | header[8] & 0xff;
+        boolean dataEndsStream = (header[4] & FLAG_END_STREAM) != 0;
+        if (!dataEndsStream && owedStreamBytes > 0 && dataStreamId != owedStreamId) {
+            giveBackPadLengthBytes(); // one stream's bytes at a time
+        }
+        padLengthBytesOwed++;
+        if (!dataEndsStream) {
+            owedStreamId = dataStreamId;
+            owedStreamBytes++;
+        }
+    }
+
+    /**
+     * Gives the owed pad length bytes back on the IO thread once Undertow has handled this read's
+     * frames: the connection's through Undertow's own count ({@code updateReceiveFlowControlWindow},
+     * which sends a WINDOW_UPDATE once half the window is owed), the stream's in a WINDOW_UPDATE of
+     * its own (the stream's window is counted by its reader, which never sees the byte: the
+     * stream's copy, or Undertow's stream channel with {@code --pool undertow}).
+     */
+    private void giveBackPadLengthBytes() {
+        int connectionBytes = padLengthBytesOwed;
+        int streamId = owedStreamId;
+        int streamBytes = owedStreamBytes;
+        padLengthBytesOwed = 0;
+        owedStreamBytes = 0;
+        Http2Channel http2 = channel;
+        if (http2 == null) {
+            return;
+        }
+        http2.getIoThread().execute(() -> {
+            try {
+                http2.updateReceiveFlowControlWindow(connectionBytes);
+                if (streamBytes > 0) {
+                    http2.sendUpdateWindowSize(streamId, streamBytes);
+                }
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "HTTP/2: giving back the window of pad length bytes failed", e);
+                IoUtils.safeClose(http2);
+            }
+        });
     }
 
     /** A frame header has come; false if the frame breaks a limit. */

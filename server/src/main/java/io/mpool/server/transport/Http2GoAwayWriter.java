@@ -25,9 +25,10 @@ public final class Http2GoAwayWriter extends AbstractStreamSinkConduit<StreamSin
     /** RFC 9113, 6.8: last stream id (4), error code (4). */
     private static final int GOAWAY_PAYLOAD_LENGTH = 8;
 
-    private final byte[] header = new byte[FRAME_HEADER_LENGTH];
     /** Bytes of the current frame's header passed so far; {@link #FRAME_HEADER_LENGTH} while in its payload. */
     private int headerSeen;
+    /** The current frame's length, from the first three bytes of its header as they pass. */
+    private int frameLength;
     private long payloadLeft;
     /** Positions of a gathering write's buffers before it, grown as needed (no allocation per write). */
     private int[] positions = new int[8];
@@ -84,10 +85,23 @@ public final class Http2GoAwayWriter extends AbstractStreamSinkConduit<StreamSin
     private void follow(ByteBuffer buffer, int from, int to) {
         int at = from;
         while (at < to) {
-            if (headerSeen < FRAME_HEADER_LENGTH) {
-                header[headerSeen++] = buffer.get(at++);
-                if (headerSeen == FRAME_HEADER_LENGTH) {
-                    payloadLeft = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | header[2] & 0xff;
+            if (headerSeen == 0 && to - at >= FRAME_HEADER_LENGTH) { // a whole header here: its length at once
+                int length = (buffer.get(at) & 0xff) << 16 | (buffer.get(at + 1) & 0xff) << 8 | buffer.get(at + 2) & 0xff;
+                at += FRAME_HEADER_LENGTH;
+                int skip = Math.min(length, to - at);
+                at += skip;
+                if (skip < length) {
+                    headerSeen = FRAME_HEADER_LENGTH;
+                    payloadLeft = length - skip;
+                }
+            } else if (headerSeen < FRAME_HEADER_LENGTH) {
+                byte next = buffer.get(at++);
+                if (headerSeen < 3) { // RFC 9113, 4.1: the length is the first three bytes
+                    frameLength = frameLength << 8 | next & 0xff;
+                }
+                if (++headerSeen == FRAME_HEADER_LENGTH) {
+                    payloadLeft = frameLength;
+                    frameLength = 0;
                     if (payloadLeft == 0) {
                         headerSeen = 0;
                     }
