@@ -247,6 +247,16 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /** Everything the server sends until it closes, as text (a reset or read timeout propagates). */
+    public static String readUntilClosed(InputStream in) throws IOException {
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
+            received.write(buffer, 0, n);
+        }
+        return received.toString(StandardCharsets.ISO_8859_1);
+    }
+
     /** {@link #sendAll(int, byte[], int[], int)} in one piece. */
     public static Exchange sendAll(int port, String request, int timeoutMillis) throws IOException {
         return sendAll(port, request.getBytes(StandardCharsets.ISO_8859_1), new int[0], timeoutMillis);

@@ -7,13 +7,10 @@ import io.mpool.server.RawHttp;
 import io.mpool.server.ServerFixture;
 import io.mpool.server.TcpState;
 import io.mpool.testing.Await;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -40,7 +37,7 @@ class ParkedConnectionTest {
 
             socket.getOutputStream().write(NO_HOST);
             socket.shutdownOutput();
-            assertTrue(readUntilClosed(socket.getInputStream()).startsWith("HTTP/1.1 400 "), "answered 400");
+            assertTrue(RawHttp.readUntilClosed(socket.getInputStream()).startsWith("HTTP/1.1 400 "), "answered 400");
         }
     }
 
@@ -48,14 +45,8 @@ class ParkedConnectionTest {
     void aRequestWithoutHostThatComesBeforeTheQueuedParkRunsIsAnswered400() throws Exception {
         try (Socket socket = RawHttp.socket(fixture.port(), 10_000)) {
             Connection connection = servedOnceThenIdle(socket);
-            CountDownLatch held = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            connection.channel().getIoThread().execute(() -> {
-                held.countDown();
-                awaitQuietly(release);
-            });
+            HeldIoThread held = HeldIoThread.hold(connection);
             try {
-                held.await();
                 sweepTwice(); // the park is queued behind the held task
                 socket.getOutputStream().write(NO_HOST);
                 socket.shutdownOutput();
@@ -64,9 +55,9 @@ class ParkedConnectionTest {
                         () -> TcpState.of(fixture.port(), socket.getLocalPort()), server -> server != null
                                 && server.rxQueue() == NO_HOST.length + 1);
             } finally {
-                release.countDown();
+                held.release();
             }
-            assertTrue(readUntilClosed(socket.getInputStream()).startsWith("HTTP/1.1 400 "), "answered 400");
+            assertTrue(RawHttp.readUntilClosed(socket.getInputStream()).startsWith("HTTP/1.1 400 "), "answered 400");
         }
     }
 
@@ -115,22 +106,5 @@ class ParkedConnectionTest {
         List<Connection> connections = fixture.registry().connections();
         assertEquals(1, connections.size(), "one connection");
         return connections.get(0);
-    }
-
-    private static String readUntilClosed(InputStream in) throws IOException {
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        byte[] buffer = new byte[4096];
-        for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
-            received.write(buffer, 0, n);
-        }
-        return received.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -8,9 +8,6 @@ import io.mpool.server.ServerFixture;
 import io.mpool.server.TcpState;
 import io.mpool.server.config.RequestLimits;
 import io.mpool.testing.Await;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
@@ -39,15 +36,9 @@ class TimeoutsBehindBusyIoThreadTest {
     void aRequestThatCameWhileTheIoThreadWasBusyIsAnsweredNotTimedOut() throws Exception {
         try (Socket socket = RawHttp.socket(fixture.port(), 10_000)) {
             Connection connection = accepted();
-            CountDownLatch held = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            // Runs after the connection's set-up, whose first read found nothing and stamped the wait.
-            connection.channel().getIoThread().execute(() -> {
-                held.countDown();
-                awaitQuietly(release);
-            });
+            // Held after the connection's set-up, whose first read found nothing and stamped the wait.
+            HeldIoThread held = HeldIoThread.hold(connection);
             try {
-                held.await();
                 socket.getOutputStream().write(NO_HOST);
                 socket.shutdownOutput();
                 // The request and the close (its FIN counts one in the queue) unread in the server's socket.
@@ -58,9 +49,9 @@ class TimeoutsBehindBusyIoThreadTest {
                 fixture.registry().sweep(late);
                 fixture.registry().sweep(late + PAST_READ_TIMEOUT_NANOS);
             } finally {
-                release.countDown();
+                held.release();
             }
-            String answer = readUntilClosed(socket.getInputStream());
+            String answer = RawHttp.readUntilClosed(socket.getInputStream());
             assertTrue(answer.startsWith("HTTP/1.1 400 "), "answered (no Host: 400), not closed: [" + answer + "]");
         }
     }
@@ -78,21 +69,15 @@ class TimeoutsBehindBusyIoThreadTest {
             Connection connection = endedItsRequest();
             long seen = System.nanoTime();
             fixture.registry().sweep(seen); // sees it wait for its next request
-            CountDownLatch held = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            connection.channel().getIoThread().execute(() -> {
-                held.countDown();
-                awaitQuietly(release);
-            });
+            HeldIoThread held = HeldIoThread.hold(connection);
             try {
-                held.await();
                 socket.getOutputStream().write(next);
                 Await.until("the next request in the server's socket buffer, unread", ServerFixture.SETTLE,
                         () -> TcpState.of(fixture.port(), socket.getLocalPort()),
                         server -> server != null && server.rxQueue() == next.length);
                 fixture.registry().sweep(seen + RequestLimits.DEFAULTS.idleTimeout().toNanos() + 1_000_000_000L);
             } finally {
-                release.countDown();
+                held.release();
             }
             assertEquals(200, RawHttp.readResponse(socket.getInputStream()).status(),
                     "the request that came before the idle timeout was acted on is answered");
@@ -109,7 +94,7 @@ class TimeoutsBehindBusyIoThreadTest {
             long seen = System.nanoTime();
             fixture.registry().sweep(seen);
             fixture.registry().sweep(seen + RequestLimits.DEFAULTS.idleTimeout().toNanos() + 1_000_000_000L);
-            assertEquals("", readUntilClosed(socket.getInputStream()), "closed, nothing more sent");
+            assertEquals("", RawHttp.readUntilClosed(socket.getInputStream()), "closed, nothing more sent");
         }
     }
 
@@ -121,7 +106,7 @@ class TimeoutsBehindBusyIoThreadTest {
             connection.channel().getIoThread().execute(setUp::countDown); // after its first read
             setUp.await();
             fixture.registry().sweep(System.nanoTime() + PAST_READ_TIMEOUT_NANOS);
-            assertEquals("", readUntilClosed(socket.getInputStream()), "closed without an answer (no request)");
+            assertEquals("", RawHttp.readUntilClosed(socket.getInputStream()), "closed without an answer (no request)");
         }
     }
 
@@ -139,22 +124,5 @@ class TimeoutsBehindBusyIoThreadTest {
         Await.until("the first request ended on the server", ServerFixture.SETTLE, connection::requestRunning,
                 running -> !running);
         return connection;
-    }
-
-    private static String readUntilClosed(InputStream in) throws IOException {
-        ByteArrayOutputStream received = new ByteArrayOutputStream();
-        byte[] buffer = new byte[4096];
-        for (int n = in.read(buffer); n != -1; n = in.read(buffer)) {
-            received.write(buffer, 0, n);
-        }
-        return received.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
