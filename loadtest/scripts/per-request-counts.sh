@@ -69,7 +69,11 @@ for spec in "$@"; do
   awk '$2 ~ /^[0-9]+$/ && NF >= 8 {calls[$1] += $2} END {for (k in calls) print k, calls[k]}' "$out/$name.syscalls" \
     | sort -k2 -nr | head -10 | awk -v q="$q" '{printf "  %-14s %7.3f\n", $1, $2 / q}'
   short=$(requests "$out/$name.heap-short.wrk"); long=$(requests "$out/$name.heap-long.wrk")
-  echo "heap bytes per request (Epsilon, $long - $short requests): $(( (c - b - (b - a)) / (long - short) ))"
+  if [ $(( long - short )) -gt $(( short / 2 )) ]; then
+    echo "heap bytes per request (Epsilon, $long - $short requests): $(( (c - b - (b - a)) / (long - short) ))"
+  else # a server still compiling, or stalled: the long window served hardly more than the short one
+    echo "heap bytes per request: n/a (the long window served $long requests, the short one $short)"
+  fi
   q=$(requests "$out/$name.samples.wrk")
   perf report -i "$out/$name.perf.data" --no-children --sort sym -n --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' \
     | sort -k2 -nr | awk -v q="$q" '{n = $2; $1 = ""; $2 = ""; printf "%8.2f %s\n", n * 1000 / q, $0}' > "$out/$name.samples"

@@ -35,6 +35,9 @@ import java.nio.ByteBuffer;
  * <p>{@link #scan} returns the offset of the first byte the caller must not pass on: for a head
  * violation the last byte of the head or the byte that crossed a limit, so the server's own
  * parser never sees a complete refused request; for a body violation the offending byte.
+ *
+ * <p>The head's rules are its superclass's ({@link HeadScanner}): one object per connection holds
+ * the state of both halves.
  */
 public final class FramingScanner extends HeadScanner {
 
@@ -53,7 +56,8 @@ public final class FramingScanner extends HeadScanner {
     public static final long MAX_CHUNK_SIZE = (1L << 40) - 1;
 
     private State state = State.HEAD;
-    private boolean sawCr;
+    /** A trailer line's CR came (the head's own is {@link HeadScanner}'s). */
+    private boolean trailerSawCr;
     /** Length of the current trailer line. */
     private int trailerLineLength;
     /** Whether the current trailer line's colon has come. */
@@ -266,7 +270,7 @@ public final class FramingScanner extends HeadScanner {
         if (remaining == 0) {
             state = State.TRAILER;
             trailerBytes = 0;
-            sawCr = false;
+            trailerSawCr = false;
             trailerLineLength = 0;
             trailerColonSeen = false;
             return true;
@@ -279,8 +283,8 @@ public final class FramingScanner extends HeadScanner {
         if (++trailerBytes > MAX_TRAILER) {
             return fail(400, "chunked trailer larger than " + MAX_TRAILER + " bytes", false);
         }
-        if (sawCr) {
-            sawCr = false;
+        if (trailerSawCr) {
+            trailerSawCr = false;
             if (b != '\n') {
                 return fail(400, "trailer line not ended by CRLF", false);
             }
@@ -311,7 +315,7 @@ public final class FramingScanner extends HeadScanner {
             trailerColonSeen = b == ':';
         }
         if (b == '\r') {
-            sawCr = true;
+            trailerSawCr = true;
             return true;
         }
         trailerLineLength++;
