@@ -35,8 +35,11 @@ import java.nio.ByteBuffer;
  * <p>{@link #scan} returns the offset of the first byte the caller must not pass on: for a head
  * violation the last byte of the head or the byte that crossed a limit, so the server's own
  * parser never sees a complete refused request; for a body violation the offending byte.
+ *
+ * <p>The head's rules are its superclass's ({@link HeadScanner}): one object per connection holds
+ * the state of both halves.
  */
-public final class FramingScanner {
+public final class FramingScanner extends HeadScanner {
 
     private enum State { HEAD, FIXED_BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_CR, CHUNK_DATA_LF, TRAILER, FAILED }
 
@@ -52,12 +55,9 @@ public final class FramingScanner {
      */
     public static final long MAX_CHUNK_SIZE = (1L << 40) - 1;
 
-    /** Largest body, 0 = no limit. */
-    private final long maxBody;
-
     private State state = State.HEAD;
-    private final HeadScanner head;
-    private boolean sawCr;
+    /** A trailer line's CR came (the head's own is {@link HeadScanner}'s). */
+    private boolean trailerSawCr;
     /** Length of the current trailer line. */
     private int trailerLineLength;
     /** Whether the current trailer line's colon has come. */
@@ -85,11 +85,14 @@ public final class FramingScanner {
      *                chunked body whose chunk sizes add up to more, is refused with 413
      */
     public FramingScanner(int maxRequestLine, int maxHead, long maxBody) {
+        super(maxRequestLine, maxHead, checkedMaxBody(maxBody));
+    }
+
+    private static long checkedMaxBody(long maxBody) {
         if (maxBody < 0) {
             throw new IllegalArgumentException("maxBody=" + maxBody + " (expected: >= 0, 0 = no limit)");
         }
-        this.maxBody = maxBody;
-        this.head = new HeadScanner(maxRequestLine, maxHead, maxBody);
+        return maxBody;
     }
 
     /** True while the stream is inside a request body (fixed-length or chunked, trailers included). */
@@ -99,7 +102,7 @@ public final class FramingScanner {
 
     /** True while the stream is inside a message: a body, or a head of which some bytes have come. */
     public boolean midMessage() {
-        return inBody() || (state == State.HEAD && head.started());
+        return inBody() || (state == State.HEAD && headStarted());
     }
 
     /** Refuses the stream from here on for a reason found outside the framing (a too-slow body). */
@@ -132,15 +135,15 @@ public final class FramingScanner {
                 return i;
             }
             if (state == State.HEAD) {
-                if (head.beforeRequestLine()) {
-                    int first = head.skipEmptyLines(bytes, i, to);
+                if (beforeRequestLine()) {
+                    int first = skipEmptyLines(bytes, i, to);
                     if (first > i) {
                         if (emptyLines == null) {
                             emptyLines = new EmptyLineRuns();
                         }
                         emptyLines.add(i, first);
                     }
-                    if (head.violation() != null) {
+                    if (headViolation() != null) {
                         return headRefused(first);
                     }
                     if (first == to) {
@@ -148,11 +151,11 @@ public final class FramingScanner {
                     }
                     i = first;
                 }
-                int end = head.scan(bytes, i, to);
+                int end = scanHead(bytes, i, to);
                 if (end == -1) {
                     return to;
                 }
-                if (head.violation() != null) {
+                if (headViolation() != null) {
                     return headRefused(end);
                 }
                 startBody();
@@ -187,7 +190,7 @@ public final class FramingScanner {
     }
 
     private int headRefused(int at) {
-        FramingViolation refused = head.violation();
+        FramingViolation refused = headViolation();
         fail(refused.status(), refused.reason(), true);
         return at;
     }
@@ -221,7 +224,7 @@ public final class FramingScanner {
 
     /** The head is complete and accepted: follow its body. */
     private void startBody() {
-        switch (head.body()) {
+        switch (headBody()) {
             case CHUNKED -> {
                 state = State.CHUNK_SIZE;
                 chunkedBodyBytes = 0;
@@ -229,11 +232,11 @@ public final class FramingScanner {
             }
             case FIXED -> {
                 state = State.FIXED_BODY;
-                remaining = head.bodyLength();
+                remaining = headBodyLength();
             }
             case NONE -> state = State.HEAD;
         }
-        head.reset();
+        resetHead();
     }
 
     // ---- chunked body ----
@@ -267,7 +270,7 @@ public final class FramingScanner {
         if (remaining == 0) {
             state = State.TRAILER;
             trailerBytes = 0;
-            sawCr = false;
+            trailerSawCr = false;
             trailerLineLength = 0;
             trailerColonSeen = false;
             return true;
@@ -280,8 +283,8 @@ public final class FramingScanner {
         if (++trailerBytes > MAX_TRAILER) {
             return fail(400, "chunked trailer larger than " + MAX_TRAILER + " bytes", false);
         }
-        if (sawCr) {
-            sawCr = false;
+        if (trailerSawCr) {
+            trailerSawCr = false;
             if (b != '\n') {
                 return fail(400, "trailer line not ended by CRLF", false);
             }
@@ -312,7 +315,7 @@ public final class FramingScanner {
             trailerColonSeen = b == ':';
         }
         if (b == '\r') {
-            sawCr = true;
+            trailerSawCr = true;
             return true;
         }
         trailerLineLength++;
