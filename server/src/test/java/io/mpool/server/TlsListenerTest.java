@@ -447,7 +447,7 @@ class TlsListenerTest {
     void anIdleTlsConnectionDropsItsPacketBufferTierAndMakesItAgainForTheNextRequest() throws Exception {
         try (SSLSocket socket = tlsSocket()) {
             Object connection = fixture.server().registry().pools().get(0);
-            Field tlsField = connection.getClass().getDeclaredField("tls");
+            Field tlsField = connection.getClass().getSuperclass().getDeclaredField("tls"); // BufferLending
             tlsField.setAccessible(true);
             Object packetBuffers = tlsField.get(connection);
             Field blocksField = packetBuffers.getClass().getDeclaredField("blocks");

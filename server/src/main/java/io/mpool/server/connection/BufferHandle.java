@@ -5,7 +5,7 @@ import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
 
 /**
- * Undertow's handle on one buffer of a {@link ConnectionBufferPool}, and a link in that pool's list
+ * Undertow's handle on one buffer lent by a connection ({@link BufferLending}), and a link in that pool's list
  * of open handles (so the pool can take them back when Undertow leaves them open at close).
  *
  * <p>Ownership: Undertow owns the buffer from {@code allocate()} until it calls {@link #close()};
@@ -16,7 +16,7 @@ import java.nio.ByteBuffer;
  * handle calls it).
  */
 final class BufferHandle implements PooledByteBuffer {
-    private final ConnectionBufferPool pool;
+    private final BufferLending pool;
     /** Null once closed or taken back: the handle is stale. */
     private ByteBuffer buffer;
     /** The connection-tier block behind the buffer ({@link ConnectionBuffers}); null for the head buffer. */
@@ -30,7 +30,7 @@ final class BufferHandle implements PooledByteBuffer {
      * A handle on {@code buffer} (of {@code block} of {@code tier}, or null, null for the head
      * buffer), linked in front of {@code next} (lock held).
      */
-    BufferHandle(ConnectionBufferPool pool, ByteBuffer buffer, ArenaBlock block, ConnectionBuffers tier,
+    BufferHandle(BufferLending pool, ByteBuffer buffer, ArenaBlock block, ConnectionBuffers tier,
                  BufferHandle next) {
         this.pool = pool;
         this.buffer = buffer;

@@ -2,17 +2,12 @@ package io.mpool.server.connection;
 
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
-import io.mpool.mempool.PoolStats;
-import io.mpool.server.stats.ServerStats;
-import io.undertow.connector.ByteBufferPool;
-import io.undertow.connector.PooledByteBuffer;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
 /**
- * One connection's memory: Undertow's {@link ByteBufferPool} over that connection's memory, in two
+ * One connection's memory: Undertow's {@code ByteBufferPool} over that connection's memory, in two
  * tiers (nginx's connection pool and request pool).
  *
  * <h2>Tiers</h2>
@@ -20,7 +15,8 @@ import org.xnio.StreamConnection;
  *   <li><b>Connection</b>: the head buffer (the first bytes of the pool's node, kept by every
  *   reset) and Undertow's buffers ({@link ConnectionBuffers}: a block of its own each, reused from
  *   one request to the next). Undertow holds some of them across requests (pipelined bytes,
- *   batched responses), so they must not belong to a request.</li>
+ *   batched responses), so they must not belong to a request. How they are lent:
+ *   {@link BufferLending}.</li>
  *   <li><b>Request</b>: the {@link MpPool}, from which handlers take memory through
  *   region ({@link #allocateFromPool}) and whole request bodies are read. Rewound at every request end.</li>
  * </ul>
@@ -31,7 +27,7 @@ import org.xnio.StreamConnection;
  * otherwise a connection buffer. Handlers take scratch memory from the region
  * ({@link #allocateFromPool}) while their request runs, and may keep some past it with a
  * {@link RegionHold} (a retained request body). When the reset, the idle release and the destroy
- * run: {@link PoolLifecycle}.
+ * run: {@link PoolLifecycle}. What the admin view reads: {@link PoolInspection}.
  *
  * <h2>Ownership of a handed-out buffer</h2>
  * See {@link BufferHandle}: Undertow owns a buffer until it closes the handle; a stale handle
@@ -41,56 +37,31 @@ import org.xnio.StreamConnection;
  * come from any thread, so every state change takes this connection's lock (uncontended in
  * practice: one request at a time).
  */
-public final class ConnectionBufferPool extends PoolLifecycle implements ByteBufferPool, Region {
+public final class ConnectionBufferPool extends BufferLending implements Region {
     private static final Logger LOG = Logger.getLogger(ConnectionBufferPool.class.getName());
-    /**
-     * The buffer request heads are read into, at the start of the pool's node while the connection
-     * is not idle (nginx: a 1 KB {@code client_header_buffer_size} buffer); a larger head takes more
-     * reads. Only when Undertow's buffers are larger than it; else heads go into connection buffers.
-     */
-    static final int HEAD_BUFFER_SIZE = 2048;
     /** Buffers a connection may keep across requests: read, response, and a handler's, with room. */
     static final int CACHED_BUFFERS = 4;
 
-    /** The connection: told of refusals and the destroy; asked for its id, peer and listener's registry. */
-    private final PoolOwner owner;
     /** The request tier; null while idle (an empty pool is dropped whole: {@link #pool()} makes it again). */
     private MpPool pool;
-
-    /** Handed out for reads while no request runs (the next head), kept across resets; null while idle. */
-    private ByteBuffer headBuffer;
-    private boolean headBufferOut;
-    /** Undertow's buffers but the head buffer: the connection tier; null while idle ({@link #buffers()}). */
-    private ConnectionBuffers buffers;
-    /** The TLS engine's packet buffers, a second size class of the connection tier; null without TLS. */
-    private TlsPacketBuffers tls;
     /** The HTTP/2 streams and their regions, or null: an HTTP/1.1 connection. */
     private Http2Streams streams;
-    /** Handles Undertow holds, newest first (an intrusive list: no allocation per buffer). */
-    private BufferHandle openHandles;
     private boolean capLogged;
-    /** Heap buffers left for the 503 after a refusal mid-request ({@link #refuseArena()}), or NOT_REFUSED. */
-    private byte refusalBuffersLeft = NOT_REFUSED;
-    private static final byte NOT_REFUSED = -1;
-    private static final byte MAX_REFUSAL_BUFFERS = 4;
+    /**
+     * Whether a handler took region memory or a cleanup since the last reset: else the reset leaves
+     * the request tier alone (nothing to rewind), and a request that took none (most keep-alive
+     * requests) never touches the {@link MpPool} object, one cold cache line less per request when a
+     * thousand connections take turns.
+     */
+    private boolean regionTakenSinceReset;
     /** Region memory kept past its request ({@link #hold}) and the whole bodies read; null until the first. */
     private RegionHolds holds;
 
     /** @throws ArenaExhaustedException when the arena cannot give the first node */
     ConnectionBufferPool(PoolOwner owner) {
-        this.owner = owner;
+        super(owner);
         this.pool = newPool();
-        this.headBuffer = getBufferSize() > HEAD_BUFFER_SIZE ? pool.allocateKept(HEAD_BUFFER_SIZE) : null;
-    }
-
-    /** The arena, buffer size, per-connection cap, heap buffers: the listener's, not referenced from every pool. */
-    ConnectionRegistry registry() {
-        return owner.registry();
-    }
-
-    @Override
-    ServerStats stats() {
-        return registry().stats();
+        takeHeadBuffer(pool);
     }
 
     /**
@@ -102,93 +73,27 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         return MpPool.create(registry().arena(), MpPool.NODE_SIZE, this).cacheOnReset(CACHED_BUFFERS, getBufferSize());
     }
 
-    /** The request tier, made again after an idle spell (lock held). */
-    private MpPool pool() {
+    @Override
+    MpPool pool() {
         if (pool == null) {
             pool = newPool();
         }
         return pool;
     }
 
-    // ---- ByteBufferPool ----
-
-    /**
-     * A direct buffer of this connection: the 2 KB head buffer when no request runs (if buffers are
-     * larger than it), else a {@link #getBufferSize()}-byte connection buffer; after the arena
-     * refused a running request, a heap buffer for its 503.
-     *
-     * @throws IllegalStateException   once the connection is closing (Undertow treats this as
-     *                                 "connection closing"), or when the connection would pass
-     *                                 its byte cap
-     * @throws ArenaExhaustedException when the shared arena is at its bound
-     */
     @Override
-    public PooledByteBuffer allocate() {
-        try {
-            synchronized (this) {
-                checkOpen();
-                if (refusalBuffersLeft != NOT_REFUSED) {
-                    // Only to write the refusal, never the arena again, and only a few: a handler
-                    // that goes on streaming after the refusal is told the connection is closing.
-                    if (refusalBuffersLeft > 0) {
-                        refusalBuffersLeft--;
-                        return getArrayBackedPool().allocate();
-                    }
-                    throw new IllegalStateException("connection " + id() + " is closing after its memory was refused");
-                }
-                if (requestsRunning() == 0 && getBufferSize() > HEAD_BUFFER_SIZE && !headBufferOut && streams == null) {
-                    if (headBuffer == null) {
-                        headBuffer = pool().allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
-                    }
-                    headBufferOut = true; // between requests Undertow allocates only to read a head
-                    openHandles = new BufferHandle(this, headBuffer.clear(), null, null, openHandles);
-                } else {
-                    if (!buffers().hasFree()) {
-                        checkCap(getBufferSize());
-                    }
-                    openHandles = buffers.handOut(this, openHandles);
-                }
-                bufferHandedOut();
-                return openHandles;
-            }
-        } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
-            // Undertow does not close a connection whose buffer allocation fails: do it here.
-            owner.allocationRefused(e);
-            throw e;
-        }
-    }
-
-    /**
-     * The arena refused this connection while a request runs whose response has not started:
-     * from now on buffers come from the heap, so that Undertow can still write the 503 (a few
-     * hundred bytes) and end the exchange without another refusal; the connection closes after it.
-     */
-    public void refuseArena() {
-        synchronized (this) {
-            if (refusalBuffersLeft == NOT_REFUSED) {
-                refusalBuffersLeft = MAX_REFUSAL_BUFFERS;
-            }
-        }
+    MpPool requestTierIfAny() {
+        return pool;
     }
 
     @Override
-    public ByteBufferPool getArrayBackedPool() {
-        return registry().arrayBacked(); // Undertow calls .array() on these: heap buffers, not ours
+    boolean servesStreams() {
+        return streams != null;
     }
 
-    @Override
-    public void close() {
-        // The connection's close listener, not Undertow, ends this pool (see connectionClosed).
-    }
-
-    @Override
-    public int getBufferSize() {
-        return registry().bufferSize();
-    }
-
-    @Override
-    public boolean isDirect() {
-        return true;
+    /** The HTTP/2 streams, or null on an HTTP/1.1 connection. */
+    Http2Streams streams() {
+        return streams;
     }
 
     // ---- request scope ----
@@ -207,9 +112,9 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         try {
             synchronized (this) {
                 requestStarting();
-                if (refusalBuffersLeft == NOT_REFUSED && !isClosing() && !buffers().hasFree()) {
+                if (!arenaRefused() && !isClosing() && needsBufferFromArena()) {
                     checkCap(getBufferSize());
-                    buffers.reserveOne();
+                    reserveResponseBuffer();
                 }
             }
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
@@ -270,16 +175,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
             if (holds != null) {
                 holds.revokeAll("connection " + id() + " (" + owner.peer() + ")", stats());
             }
-            int reclaimed = 0;
-            for (BufferHandle handle = openHandles; handle != null; handle = handle.next()) {
-                ByteBuffer buffer = handle.takeBack(); // stale from now on: any later use throws
-                if (buffer != null) {
-                    handle.giveBackBlock(buffer); // the destroy gives the block back
-                }
-                reclaimed++;
-            }
-            openHandles = null;
-            headBufferOut = false;
+            int reclaimed = takeBackOpenBuffers();
             stats().orphanedBuffersReclaimed(reclaimed);
             buffersTakenBack();
             return reclaimed;
@@ -301,9 +197,9 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     @Override
     void releaseIdleMemoryNow() {
         giveBackIdleMemory(true);
-        buffers = null; // none is out (nothing is open): the next request makes the tier again
-        if (pool.releaseNodes()) {
-            headBuffer = null; // the next read takes a node again, for a new head buffer
+        boolean nodeGone = pool.releaseNodes();
+        dropIdleBuffers(nodeGone);
+        if (nodeGone) {
             pool = null; // empty: nothing of it is worth keeping on an idle connection
         }
     }
@@ -311,6 +207,11 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     @Override
     boolean hasHolds() {
         return holds != null && !holds.isEmpty();
+    }
+
+    /** The region holds and whole bodies, or null before the first. */
+    RegionHolds holdsIfAny() {
+        return holds;
     }
 
     private RegionHolds holds() {
@@ -321,6 +222,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     }
 
     /** Keeps region memory past the request: see {@link RegionHold}. */
+    @Override
     public RegionHold hold(String what, Runnable onRevoke) {
         synchronized (this) {
             checkOpen();
@@ -339,30 +241,36 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     }
 
     /** Runs {@code cleanup} at the next reset or at destroy, whichever comes first. */
+    @Override
     public void addCleanup(Runnable cleanup) {
         synchronized (this) {
             checkOpen();
+            regionTakenSinceReset = true;
             pool().addCleanup(cleanup);
         }
     }
 
     /** Whole-body bytes taken (positive) or given up (negative) in pool memory and on disk. */
+    @Override
     public void accountBody(long inMemory, long onDisk) {
         synchronized (this) {
             holds().accountBody(inMemory, onDisk);
         }
     }
 
+    @Override
     public long maxBytes() {
         return registry().connectionMaxBytes();
     }
 
     /** Allocates scratch memory for the running request. */
+    @Override
     public ByteBuffer allocateFromPool(int size, boolean zeroed) {
         synchronized (this) {
             checkOpen();
             checkCap(size);
             memoryTaken();
+            regionTakenSinceReset = true; // before the arena may refuse: a partial allocation is rewound too
             try {
                 return zeroed ? pool().allocateZeroed(size) : pool().allocate(size);
             } catch (ArenaExhaustedException e) {
@@ -373,14 +281,13 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     }
 
     /** Arena memory this connection holds: its pool's, its connection buffers', its streams' (lock held). */
-    private long bytesReserved() {
+    long bytesReserved() {
         return (isDestroyed() ? 0 : connectionBytes()) + (streams == null ? 0 : streams.bytes());
     }
 
     /** Its pool's and its connection buffers' (lock held; until the destroy has run). */
     private long connectionBytes() {
-        return (pool == null ? 0 : pool.bytesReserved()) + (buffers == null ? 0 : buffers.bytes())
-                + (tls == null ? 0 : tls.bytes());
+        return (pool == null ? 0 : pool.bytesReserved()) + lentBytes();
     }
 
     /** Switched to HTTP/2 ({@code h2}/{@code h2c}): no head buffer or per-request reset; a region per stream. */
@@ -392,41 +299,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         }
     }
 
-    /**
-     * The buffer pool of this connection's TLS engine: blocks of {@code packetSize} bytes, taken
-     * from the arena for this connection ({@link TlsPacketBuffers}). Called once, at accept.
-     */
-    public TlsPacketBuffers tlsPacketBuffers(int packetSize) {
-        synchronized (this) {
-            if (tls != null) {
-                throw new IllegalStateException("connection " + id() + " already has its TLS packet buffers");
-            }
-            tls = new TlsPacketBuffers(this, packetSize);
-            return tls;
-        }
-    }
-
-    /**
-     * A packet buffer for the TLS engine, a block of the connection's own.
-     *
-     * @throws IllegalStateException          once the connection is closing
-     * @throws ConnectionCapExceededException when it would pass the connection's cap
-     * @throws ArenaExhaustedException        when the arena is at its bound (counted)
-     */
-    PooledByteBuffer allocateTlsPacketBuffer() {
-        synchronized (this) {
-            checkOpen();
-            ConnectionBuffers blocks = tls.blocksForHandOut(owner.tlsSession());
-            if (!blocks.hasFree()) {
-                checkCap(blocks.size());
-            }
-            openHandles = blocks.handOut(this, openHandles);
-            bufferHandedOut();
-            return openHandles;
-        }
-    }
-
-    /** @throws ConnectionCapExceededException if {@code size} more bytes would pass the connection's cap (lock held) */
+    @Override
     void checkCap(int size) {
         long maxBytes = maxBytes();
         if (bytesReserved() + size > maxBytes) {
@@ -452,13 +325,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         PoolDestroyedEvent.emit(id(), owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
                 resets(), coalesced(), reservedAtDestroy);
         try {
-            if (buffers != null) {
-                assert buffers.out() == 0 : "connection " + id() + " destroyed with " + buffers.out() + " buffers out";
-                buffers.releaseFree();
-            }
-            if (tls != null) {
-                tls.releaseFree(true);
-            }
+            releaseBuffersAtDestroy();
             if (pool != null) { // none while idle: it held nothing
                 pool.destroy();
             }
@@ -476,13 +343,14 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         int nodesBefore = recorded && request != null ? request.nodeCount() : 0;
         int largeBefore = recorded && request != null ? request.largeCount() : 0;
         try {
-            if (request != null) {
+            if (request != null && regionTakenSinceReset) {
+                regionTakenSinceReset = false;
                 request.reset();
             }
-            if (requests() == 1 && buffers != null) {
+            if (requests() == 1) {
                 // The connection's first request may be its only one: an idle connection holds its
                 // node alone from now on; its second request takes a buffer again, to keep.
-                buffers.releaseFree();
+                releaseFreeBuffers();
             }
         } finally {
             if (holds != null) {
@@ -492,41 +360,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
         }
     }
 
-    /** Undertow closed {@code handle} on {@code buffer} (lock held): its block is free for the connection's next buffer. */
-    void bufferClosed(BufferHandle handle, ByteBuffer buffer) {
-        assert Thread.holdsLock(this) : "connection " + id() + ": buffer closed without its lock";
-        openHandles = handle.unlink(openHandles);
-        handle.giveBackBlock(buffer); // none to give back for the head buffer
-        headBufferOut &= handle.block() != null;
-        bufferReturned();
-        if (requests() == 0 && openBuffers() == 0 && !isClosing()) {
-            // Undertow reads into a buffer before it knows whether bytes have come; a
-            // connection that has not sent a request yet keeps only its node while it waits.
-            giveBackIdleMemory(false);
-        }
-    }
-
-    /** Nothing is open: all but the node goes back; {@code idle}: the TLS tier's bookkeeping too (lock held). */
-    private void giveBackIdleMemory(boolean idle) {
-        if (pool != null) {
-            pool.releaseCached();
-        }
-        if (buffers != null) {
-            buffers.releaseFree();
-        }
-        if (tls != null) {
-            tls.releaseFree(idle);
-        }
-    }
-
-    /** The connection tier, made again after an idle spell (lock held). */
-    private ConnectionBuffers buffers() {
-        if (buffers == null) {
-            buffers = new ConnectionBuffers(registry().arena(), pool(), getBufferSize(), stats());
-        }
-        return buffers;
-    }
-
+    @Override
     void checkOpen() {
         if (isClosing()) {
             throw new IllegalStateException("connection " + id() + " is closing: its pool "
@@ -535,10 +369,6 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
     }
 
     // ---- inspection ----
-
-    public long id() {
-        return owner.id();
-    }
 
     /** The name of this connection's pool, too: {@code conn-<id>}. */
     @Override
@@ -554,21 +384,7 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
 
     /** One line per connection for the admin endpoint. */
     public ConnectionSummary summary() {
-        synchronized (this) {
-            return new ConnectionSummary(id(), owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
-                    resets(), coalesced(), pool == null ? 0 : pool.nodeCount(), requestBytesInUse(), bytesReserved(),
-                    isDestroyed() || pool == null ? 0 : pool.largeCount(), pool == null ? 0 : pool.largeBytes(),
-                    openBuffers(), isResetPending(), isDestroyed(), resetPendingReason(), holds == null ? 0 : holds.size(),
-                    holds == null ? 0 : holds.bodyBytesInMemory(), holds == null ? 0 : holds.bodyBytesOnDisk(),
-                    tls == null ? null : tls.summary(owner.tlsSession()),
-                    streams == null ? "http/1.1" : streams.protocol(), streams == null ? 0 : streams.live());
-        }
-    }
-
-    /** Why a pending reset waits, or null when none is pending (lock held). */
-    private String resetPendingReason() {
-        return !isResetPending() ? null : requestsRunning() > 0 ? "a request is running"
-                : hasHolds() ? holds.describe() : "running";
+        return PoolInspection.summary(this);
     }
 
     /**
@@ -576,21 +392,11 @@ public final class ConnectionBufferPool extends PoolLifecycle implements ByteBuf
      * keeping starts only when someone looks at this connection alone ({@link #detail()}).
      */
     public ConnectionDetail row() {
-        synchronized (this) {
-            return new ConnectionDetail(summary(), poolStats(), List.of(), List.of());
-        }
+        return PoolInspection.row(this);
     }
 
     /** The connection in detail: its pool's nodes and large entries, recent resets, HTTP/2 streams. */
     public ConnectionDetail detail() {
-        synchronized (this) {
-            return new ConnectionDetail(summary(), poolStats(), history().snapshot(),
-                    streams == null ? List.of() : streams.snapshot());
-        }
-    }
-
-    /** The request tier's nodes and large entries; none once destroyed or while idle (nothing held). */
-    private PoolStats poolStats() {
-        return isDestroyed() || pool == null ? null : pool.stats();
+        return PoolInspection.detail(this);
     }
 }

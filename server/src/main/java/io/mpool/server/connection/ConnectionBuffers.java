@@ -140,7 +140,7 @@ final class ConnectionBuffers {
      *
      * @throws ArenaExhaustedException when no block is free and the arena cannot give one
      */
-    BufferHandle handOut(ConnectionBufferPool connection, BufferHandle next) {
+    BufferHandle handOut(BufferLending connection, BufferHandle next) {
         ArenaBlock block = ready;
         ByteBuffer view;
         if (block != null) {

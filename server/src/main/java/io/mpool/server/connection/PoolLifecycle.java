@@ -152,11 +152,17 @@ abstract class PoolLifecycle {
         memoryTaken();
     }
 
-    /** Undertow closed a buffer; pending work may run now. */
+    /**
+     * Undertow closed a buffer. Only a destroy waits for buffers (a reset waits for requests and
+     * holds alone), so only a pending destroy may run now: an HTTP/2 connection returns a buffer
+     * per frame, and none of them needs the transitions checked.
+     */
     final void bufferReturned() {
         openBuffers--;
         assert openBuffers >= 0 : this + ": more buffers closed than handed out";
-        advance();
+        if (state == State.DESTROY_PENDING && openBuffers == 0) {
+            advance();
+        }
     }
 
     /** Every open buffer was taken back at the close (their handles are stale); pending work may run now. */

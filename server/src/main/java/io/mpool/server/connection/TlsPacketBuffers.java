@@ -30,12 +30,12 @@ import io.undertow.connector.PooledByteBuffer;
  * even when the first holds too little for a record, and closes it empty).
  */
 public final class TlsPacketBuffers implements ByteBufferPool {
-    private final ConnectionBufferPool connection;
+    private final BufferLending connection;
     private final int packetSize;
     /** The blocks, guarded by the connection's lock; null while none is out or kept (idle). */
     private ConnectionBuffers blocks;
 
-    TlsPacketBuffers(ConnectionBufferPool connection, int packetSize) {
+    TlsPacketBuffers(BufferLending connection, int packetSize) {
         this.connection = connection;
         this.packetSize = packetSize;
     }

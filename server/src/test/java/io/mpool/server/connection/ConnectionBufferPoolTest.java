@@ -366,6 +366,35 @@ class ConnectionBufferPoolTest {
     }
 
     @Test
+    void aResetLeavesTheRequestTierAloneUnlessTheRequestTookRegionMemoryOrACleanup() {
+        ConnectionBufferPool connection = open();
+        for (int request = 0; request < 3; request++) {
+            serveOneRequest(connection);
+        }
+        MpPool requestTier = connection.requestTierIfAny();
+        assertEquals(3, connection.summary().resets(), "every request end is a reset of the connection");
+        assertEquals(0, requestTier.resets(), "none of them had anything of the request tier to rewind");
+
+        connection.requestStarted();
+        connection.allocateFromPool(100, false).put(0, (byte) 'x');
+        connection.requestEnded();
+        assertEquals(1, requestTier.resets(), "region memory taken: rewound");
+        assertEquals(requestTier.keptBytes(), requestTier.bytesInUse(), "back to the head buffer alone");
+
+        int[] cleanups = {0};
+        connection.requestStarted();
+        connection.addCleanup(() -> cleanups[0]++);
+        connection.requestEnded();
+        assertEquals(2, requestTier.resets(), "a cleanup taken: the reset runs it");
+        assertEquals(1, cleanups[0]);
+
+        serveOneRequest(connection);
+        assertEquals(2, requestTier.resets(), "and the next request without either leaves it alone again");
+        assertEquals(6, connection.summary().resets());
+        connection.connectionClosed();
+    }
+
+    @Test
     void theRequestRegionAllocatesFromThePoolAndTheResetFreesIt() {
         ConnectionBufferPool connection = open();
         serveOneRequest(connection);
