@@ -6,15 +6,19 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
 import org.xnio.XnioWorker;
@@ -23,9 +27,14 @@ import org.xnio.XnioWorker;
  * The HTTPS listener's certificate, read again when its files change: Kubernetes updates a
  * mounted Secret in place (a new directory, then one symlink renamed over the old), cert-manager
  * renews every few weeks, an operator copies new files over the old ones. Once a second the files
- * are looked at again (modification time, size and a SHA-256 of their content, through any
- * symlinks), so a swap is seen whatever way it is made; a file watch would miss the symlink swap,
- * which changes no file in the watched directory that holds the certificate.
+ * are looked at again through any symlinks, so a swap is seen whatever way it is made; a file watch
+ * would miss the symlink swap, which changes no file in the watched directory that holds the
+ * certificate. A look is one {@code stat} per file: which file it is (device and inode), its size,
+ * modification and change times; only when one of them moved, or the file changed too shortly
+ * before the last look for the file system's clock to tell a later write apart ({@link
+ * #SETTLE_MILLIS}), is its content read and hashed (SHA-256), and only a change of content reloads
+ * (a {@code touch} does not). The change time is the kernel's, set by every write and rename and by
+ * no program, so a copy that keeps size and modification time ({@code cp -p}) is seen too.
  *
  * <p>A change is read on a task thread, never an IO thread (a slow volume must not stall
  * connections). New connections get the new certificate; open ones keep the session they agreed
@@ -40,17 +49,37 @@ public final class CertificateReloader {
     static final long POLL_INTERVAL_SECONDS = 1;
     /** Reading buffer for the digest: certificates and keys are a few KB. */
     private static final int READ_CHUNK = 8192;
+    /**
+     * How long before a look a file must have last changed for its {@code stat} to vouch for its
+     * content at the next look: file times tick with the kernel's coarse clock (a few ms), so a
+     * write in the same tick as the last look, after it, may leave every time as it was.
+     */
+    static final long SETTLE_MILLIS = 1000;
+    /** The {@code stat} fields that tell a change, where the file system has a unix view. */
+    private static final String UNIX_STAMP = "unix:dev,ino,size,lastModifiedTime,ctime";
 
     private final CertificateSource source;
     private final ServerStats stats;
     private volatile SSLContext current;
     /** The files as last looked at (the polling task only; one at a time). */
     private List<FileState> seen;
+    /** The wall clock of the look that made {@link #seen}. */
+    private long seenAtMillis;
+    private final LongSupplier clock;
+    /** Files whose content was read and hashed, for the tests: unchanged files are not. */
+    private long filesHashed;
     /** A look is scheduled or running: the next second's waits for it. */
     private final AtomicBoolean polling = new AtomicBoolean();
 
-    /** What one look at a file saw; {@code digest} holds the error when it could not be read. */
-    private record FileState(Path path, long modifiedMillis, long size, String digest) {
+    /**
+     * What one look at a file saw: its {@code stat} ({@code stamp}) and content hash; {@code digest}
+     * holds the error when it could not be read, and {@code changedMillis} is when it last changed.
+     */
+    private record FileState(Path path, Object stamp, long changedMillis, String digest) {
+        /** Same content as {@code other} (or the same error): what decides a reload. */
+        boolean sameContent(FileState other) {
+            return path.equals(other.path) && digest.equals(other.digest);
+        }
     }
 
     /** Outcome of one look at the files. */
@@ -58,9 +87,16 @@ public final class CertificateReloader {
 
     /** Starts with {@code source}'s initial context, its files as they are now. */
     public CertificateReloader(CertificateSource source, ServerStats stats) {
+        this(source, stats, System::currentTimeMillis);
+    }
+
+    /** With {@code clock} as the wall clock the looks compare file times with (tests). */
+    CertificateReloader(CertificateSource source, ServerStats stats, LongSupplier clock) {
         this.source = source;
         this.stats = stats;
+        this.clock = clock;
         this.current = source.initial();
+        this.seenAtMillis = clock.getAsLong();
         this.seen = look(source.files());
     }
 
@@ -99,11 +135,14 @@ public final class CertificateReloader {
 
     /** One look at the files: reads them again if any changed since the last look. */
     synchronized Poll poll() {
+        long lookedAt = clock.getAsLong();
         List<FileState> now = look(source.files());
-        if (now.equals(seen)) {
+        boolean unchanged = sameContent(now, seen);
+        seen = now;
+        seenAtMillis = lookedAt;
+        if (unchanged) {
             return Poll.UNCHANGED;
         }
-        seen = now;
         SSLContext next;
         try {
             next = source.reload().get();
@@ -118,20 +157,55 @@ public final class CertificateReloader {
         return Poll.RELOADED;
     }
 
-    private static List<FileState> look(List<Path> files) {
+    private static boolean sameContent(List<FileState> now, List<FileState> before) {
+        if (now.size() != before.size()) {
+            return false;
+        }
+        for (int i = 0; i < now.size(); i++) {
+            if (!now.get(i).sameContent(before.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The files as they are now; each read and hashed unless its stat vouches for what was seen. */
+    private List<FileState> look(List<Path> files) {
         List<FileState> states = new ArrayList<>(files.size());
-        for (Path file : files) {
+        for (int i = 0; i < files.size(); i++) {
+            Path file = files.get(i);
+            FileState before = seen == null || seen.size() != files.size() ? null : seen.get(i);
             try {
-                states.add(new FileState(file, Files.getLastModifiedTime(file).toMillis(), Files.size(file),
-                        sha256(file)));
+                Object stamp;
+                long changedMillis;
+                try {
+                    Map<String, Object> unix = Files.readAttributes(file, UNIX_STAMP);
+                    stamp = unix;
+                    changedMillis = Math.max(((FileTime) unix.get("lastModifiedTime")).toMillis(),
+                            ((FileTime) unix.get("ctime")).toMillis());
+                } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
+                    BasicFileAttributes basic = Files.readAttributes(file, BasicFileAttributes.class);
+                    stamp = List.of(String.valueOf(basic.fileKey()), basic.size(), basic.lastModifiedTime());
+                    changedMillis = basic.lastModifiedTime().toMillis();
+                }
+                boolean vouched = before != null && stamp.equals(before.stamp())
+                        && seenAtMillis - before.changedMillis() > SETTLE_MILLIS;
+                String digest = vouched ? before.digest() : sha256(file);
+                states.add(new FileState(file, stamp, changedMillis, digest));
             } catch (IOException e) {
-                states.add(new FileState(file, -1, -1, e.toString()));
+                states.add(new FileState(file, e.toString(), 0, e.toString()));
             }
         }
         return states;
     }
 
-    private static String sha256(Path file) throws IOException {
+    /** How many times a file's content was read and hashed. */
+    synchronized long filesHashed() {
+        return filesHashed;
+    }
+
+    private String sha256(Path file) throws IOException {
+        filesHashed++;
         MessageDigest digest;
         try {
             digest = MessageDigest.getInstance("SHA-256");

@@ -1,5 +1,6 @@
 package io.mpool.server.transport;
 
+import io.mpool.mempool.PageArena;
 import io.mpool.server.config.CertificateSource;
 import io.mpool.server.stats.ServerStats;
 import io.undertow.connector.ByteBufferPool;
@@ -93,10 +94,7 @@ public final class TlsWrapping {
         probe.setUseClientMode(false);
         this.protocols = enabledProtocols(probe);
         this.setsProtocols = !Arrays.equals(probe.getEnabledProtocols(), protocols);
-        SSLSession session = probe.getSession();
-        // The engine unwraps into and wraps from these blocks: one must hold a whole record,
-        // ciphertext (packet size) or plaintext (application size), whichever is larger.
-        this.packetSize = Math.max(session.getPacketBufferSize(), session.getApplicationBufferSize());
+        this.packetSize = packetBlockSize(probe.getSession());
         this.sharedPacketBuffers = new DefaultByteBufferPool(true, packetSize, -1, SHARED_POOL_THREAD_CACHE);
     }
 
@@ -115,7 +113,21 @@ public final class TlsWrapping {
         return enabled.toArray(new String[0]);
     }
 
-    /** Bytes in each of the engine's packet buffers, from the JDK's {@link SSLSession} sizes. */
+    /**
+     * Bytes in each of the engine's packet buffers: a whole record, ciphertext (the session's packet
+     * size) or plaintext (its application size), whichever is larger, rounded up to whole arena
+     * pages. The arena hands out whole pages anyway (16,709 bytes take five), and the engine needs
+     * the room: it wraps a record only into a buffer with a whole packet size free, so at exactly the
+     * packet size the server's first flight (ServerHello, ChangeCipherSpec, the encrypted rest) left
+     * the buffer once per record, three writes and a wait for the socket to take each where one
+     * write does (Undertow's own buffers have 17 KB, about 700 bytes more than a packet).
+     */
+    static int packetBlockSize(SSLSession session) {
+        int record = Math.max(session.getPacketBufferSize(), session.getApplicationBufferSize());
+        return (record + PageArena.PAGE_SIZE - 1) / PageArena.PAGE_SIZE * PageArena.PAGE_SIZE;
+    }
+
+    /** Bytes in each of the engine's packet buffers ({@link #packetBlockSize}). */
     public int packetSize() {
         return packetSize;
     }
