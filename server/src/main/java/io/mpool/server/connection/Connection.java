@@ -155,11 +155,17 @@ public final class Connection extends RequestScopeHandler implements ChannelList
         }
     }
 
-    /** The HTTP/2 preface came (the framing check saw it): HTTP/2 takes the connection over. */
+    /**
+     * The HTTP/2 preface came (the framing check saw it): HTTP/2 takes the connection over, and the
+     * channel's close comes to this connection straight, no longer through Undertow's HTTP/1.1
+     * connection, which has read nothing and has nothing to close: it goes, and with it its read
+     * listener, parse state and conduits, which an idle HTTP/2 connection would otherwise keep.
+     */
     @Override
     public void prefaceArrived(ByteBuffer afterPreface) {
         listener.http2().open(channel(), framing.beneath(), afterPreface, listener.tls() != null,
                 pool != null ? pool : listener.sharedBuffers(), pool, this, application);
+        HttpConnections.replaceCloseListener(channel(), this); // false: closed already, and torn down
     }
 
     /** The application, with the access log when it is on. */

@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicReference;
 import org.xnio.ChannelListener;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
@@ -39,6 +40,10 @@ public final class HttpConnections {
     private static final MethodHandle GET_READ_LISTENER;
     /** HttpReadListener.requestState: 0 once no request runs and reads are resumed (its own comment). */
     private static final VarHandle REQUEST_STATE;
+    /** StreamConnection.closeListener: XNIO's setter merges a new listener with the old one, never replaces it. */
+    private static final VarHandle CLOSE_LISTENER;
+    /** StreamConnection.INVOKED_CLOSE_LISTENER_FLAG: the close listener has run (the channel closed). */
+    private static final Object CLOSE_LISTENER_INVOKED;
 
     static {
         try {
@@ -62,12 +67,16 @@ public final class HttpConnections {
                     .asType(MethodType.methodType(Object.class, HttpServerConnection.class));
             REQUEST_STATE = MethodHandles.privateLookupIn(readListener, MethodHandles.lookup())
                     .findVarHandle(readListener, "requestState", int.class);
+            MethodHandles.Lookup xnio = MethodHandles.privateLookupIn(StreamConnection.class, MethodHandles.lookup());
+            CLOSE_LISTENER = xnio.findVarHandle(StreamConnection.class, "closeListener", AtomicReference.class);
+            CLOSE_LISTENER_INVOKED = xnio.findStaticVarHandle(StreamConnection.class, "INVOKED_CLOSE_LISTENER_FLAG",
+                    ChannelListener.class).get();
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new ExceptionInInitializerError(new IllegalStateException("this Undertow's HTTP/1.1 set-up is not"
                     + " what mpool expects (as in Undertow 2.3.27 to 2.4.4: RequestParser.instance(OptionMap), HttpReadListener("
                     + "HttpServerConnection, RequestParser, ConnectorStatisticsImpl), HttpReadListener.newRequest(), "
                     + "HttpReadListener.requestState, HttpServerConnection.setReadListener(HttpReadListener) and "
-                    + "getReadListener()): " + e, e));
+                    + "getReadListener(); XNIO 3.8: StreamConnection.closeListener, INVOKED_CLOSE_LISTENER_FLAG): " + e, e));
         }
     }
 
@@ -111,6 +120,23 @@ public final class HttpConnections {
         }
         connection.getCloseSetter().set(onClose);
         resume(connection);
+    }
+
+    /**
+     * Makes {@code listener} the close listener of {@code channel} in place of the one it has, which
+     * is then no longer reachable from the channel (XNIO's own setter merges the two: both would
+     * run, and the old one would stay). False when the channel has closed and its close listener
+     * has run (or is running): the old one saw the close. Any thread.
+     */
+    @SuppressWarnings("unchecked")
+    public static boolean replaceCloseListener(StreamConnection channel, ChannelListener<? super StreamConnection> listener) {
+        AtomicReference<Object> closeListener = (AtomicReference<Object>) CLOSE_LISTENER.get(channel);
+        for (Object was = closeListener.get(); was != CLOSE_LISTENER_INVOKED; was = closeListener.get()) {
+            if (closeListener.compareAndSet(was, listener)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
