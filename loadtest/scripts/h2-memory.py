@@ -196,6 +196,13 @@ def measure(server, shape, count, args):
     for client in open_them():  # warm-up: the same shape, unmeasured
         client.close()
     time.sleep(args.idle_wait)
+    # mpool tears a closed connection down at its once-a-second sweep, a few thousand a sweep on a busy
+    # host: the warm-up's must all be gone before the first reading, or their going shows as negative growth.
+    deadline = time.time() + 60
+    while server.admin_port and pools(server.admin_port)["totals"]["poolsLive"] > 0:
+        if time.time() > deadline:
+            raise SystemExit("%s: the warm-up's connections were not all torn down within 60 s" % server.name)
+        time.sleep(0.5)
     histogram = args.histogram and server.java
     before_classes = im.class_histogram(server.process.pid) if histogram else None
     before = reading(server)
