@@ -21,6 +21,8 @@ Two measurements per server, each after an unmeasured warm-up of the same shape:
             The figures are what the connections and their streams added, per connection.
   idle      --idle connections (default 1000), each after one GET /hello, then 3.5 s idle (past
             mpool's once-a-second idle sweep).
+With --histogram, for each measurement the class histogram diff of the Java servers per connection
+(as idle-memory.py --histogram: mpool's classes beside stock Undertow's).
 Figures per connection: heap (retained, after a full GC), outside (RSS growth outside the pre-touched
 heap; nginx: master and worker) and, for mpool, pool (arena bytes in use: pages and large blocks).
 """
@@ -188,20 +190,31 @@ def per_connection(before, after, count):
 
 
 def measure(server, shape, count, args):
-    """One measurement of SHAPE ('idle' or a stream count) with COUNT connections, after a warm-up of the same."""
+    """One measurement of SHAPE ('idle' or a stream count) with COUNT connections, after a warm-up of the same;
+    with --histogram also the class histograms before and after (None without)."""
     open_them = (lambda: idle(server, count)) if shape == "idle" else (lambda: held(server, count, shape))
     for client in open_them():  # warm-up: the same shape, unmeasured
         client.close()
     time.sleep(args.idle_wait)
+    # mpool tears a closed connection down at its once-a-second sweep, a few thousand a sweep on a busy
+    # host: the warm-up's must all be gone before the first reading, or their going shows as negative growth.
+    deadline = time.time() + 60
+    while server.admin_port and pools(server.admin_port)["totals"]["poolsLive"] > 0:
+        if time.time() > deadline:
+            raise SystemExit("%s: the warm-up's connections were not all torn down within 60 s" % server.name)
+        time.sleep(0.5)
+    histogram = args.histogram and server.java
+    before_classes = im.class_histogram(server.process.pid) if histogram else None
     before = reading(server)
     clients = open_them()
     try:
         time.sleep(args.idle_wait)
         after = reading(server)
+        after_classes = im.class_histogram(server.process.pid) if histogram else None
     finally:
         for client in clients:
             client.close()
-    return per_connection(before, after, count)
+    return per_connection(before, after, count), (before_classes, after_classes)
 
 
 def markdown(args, argv, results):
@@ -231,7 +244,8 @@ def main(argv):
     parser = argparse.ArgumentParser(prog="h2-memory.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--servers", default="mp,reference,nginx", help="default: %(default)s")
-    parser.add_argument("--streams", default="1,10,100", help="streams held per connection (default: %(default)s)")
+    parser.add_argument("--streams", default="1,10,100", help="streams held per connection;"
+                        " '' for none, only the idle measurement (default: %(default)s)")
     parser.add_argument("--held", type=int, default=20, help="connections holding streams (default: %(default)s)")
     parser.add_argument("--idle", type=int, default=1000, help="idle h2c connections (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=1, help="fresh servers per measurement; medians (default: 1)")
@@ -240,9 +254,13 @@ def main(argv):
     parser.add_argument("--port", type=int, default=0, help="base port (default: a free one)")
     parser.add_argument("--java", default="java", help="default: %(default)s")
     parser.add_argument("--out", help="also write the Markdown section to this file")
+    parser.add_argument("--histogram", action="store_true",
+                        help="class histogram diff of the Java servers per connection, and mpool's beside stock"
+                             " Undertow's (as idle-memory.py --histogram)")
+    parser.add_argument("--top", type=int, default=30, help="classes shown by --histogram (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
-        shapes = [int(s) for s in args.streams.split(",")] + ["idle"]
+        shapes = [int(s) for s in args.streams.split(",") if s] + ["idle"]
     except ValueError:
         raise SystemExit("--streams=%s (expected: comma-separated whole numbers, e.g. 1,10,100)" % args.streams)
     servers = args.servers.split(",")
@@ -261,17 +279,23 @@ def main(argv):
           % (",".join(servers), args.streams, args.held, args.idle, work), flush=True)
     results = {}
     for shape in shapes:
+        histograms = {}
         for name in servers:
             for _ in range(args.runs):
                 server = im.start(name, args, args.port or im.free_port(), work)
                 try:
-                    r = measure(server, shape, args.idle if shape == "idle" else args.held, args)
+                    r, histogram = measure(server, shape, args.idle if shape == "idle" else args.held, args)
                 finally:
                     server.stop()
                 results.setdefault((shape, name), []).append(r)
                 print("  %-9s %-5s heap %8.0f  outside %8.0f  total %8.0f  pool %s B/conn" % (
                     name, shape, r["heap"], r["outside"], r["total"],
                     "%.0f" % r["pool"] if r["pool"] is not None else "-"), flush=True)
+                if histogram[0] is not None and name not in histograms:
+                    histograms[name] = histogram
+                    im.print_histogram(name, args.idle if shape == "idle" else args.held, histogram, args.top)
+        if "mp" in histograms and "reference" in histograms:
+            im.print_histogram_side_by_side(args.idle if shape == "idle" else args.held, histograms)
     report = markdown(args, argv, results)
     print("\n" + report, end="")
     if args.out:

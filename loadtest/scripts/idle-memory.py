@@ -39,7 +39,8 @@ Figures are bytes per connection, medians over the runs, printed as a Markdown s
 each connection are in none of them (the same for every server). For mp it also prints the
 arena's pages and large blocks in use (/admin/pools). --histogram adds, for the Java servers, the
 top classes of a `jcmd PID GC.class_histogram` diff (before / after, per connection: where the
-heap per connection goes); --nmt runs the JVMs with Native Memory Tracking and shows which of its
+heap per connection goes), and with both mp and reference a table of every class either holds per
+connection, mpool's bytes beside stock Undertow's; --nmt runs the JVMs with Native Memory Tracking and shows which of its
 categories grew (where the memory outside the heap goes). The JVMs' outside-heap figure moves by
 a megabyte or two between runs (the JIT compiler still at work, the C heap's fragmentation): at
 1,000 connections that is 1-2 KB per connection, at 10,000 a tenth of it. The script raises its
@@ -436,13 +437,41 @@ def print_native(name, count, diff):
         print("  %10.1f  (total)" % (int(total.group(1)) * 1024 / count), flush=True)
 
 
-def print_histogram(name, count, histogram, top):
+def histogram_rows(histogram):
+    """[(bytes, instances, class)] that the N connections added, largest first."""
     before, after = histogram
     rows = []
     for cls in set(before) | set(after):
         b, a = before.get(cls, (0, 0)), after.get(cls, (0, 0))
         rows.append((a[1] - b[1], a[0] - b[0], cls))
     rows.sort(reverse=True)
+    return rows
+
+
+def print_histogram_side_by_side(count, histograms, least=8.0):
+    """Every class either Java server holds per connection (at least LEAST bytes in one of them),
+    mpool's beside stock Undertow's: where the two differ, class by class."""
+    mine, theirs = ({cls: (b / count, i / count) for b, i, cls in histogram_rows(histograms[name])}
+                    for name in ("mp", "reference"))
+    classes = sorted((cls for cls in set(mine) | set(theirs)
+                      if max(abs(mine.get(cls, (0, 0))[0]), abs(theirs.get(cls, (0, 0))[0])) >= least),
+                     key=lambda cls: (-mine.get(cls, (0, 0))[0], -theirs.get(cls, (0, 0))[0], cls))
+    print("\n  N=%d: class histogram after - before, per connection, mpool beside stock Undertow"
+          " (classes of at least %.0f B/conn in either)" % (count, least))
+    print("  %10s %9s %10s %9s %10s  %s" % ("mp B", "mp inst", "stock B", "st inst", "mp-stock", "class"))
+    for cls in classes:
+        (mb, mi), (sb, si) = mine.get(cls, (0, 0)), theirs.get(cls, (0, 0))
+        print("  %10.1f %9.2f %10.1f %9.2f %10.1f  %s" % (mb, mi, sb, si, mb - sb, cls))
+    rest = [(mine.get(c, (0, 0))[0], theirs.get(c, (0, 0))[0]) for c in set(mine) | set(theirs) if c not in classes]
+    print("  %10.1f %9s %10.1f %9s %10.1f  (the other classes)" % (sum(m for m, _ in rest), "", sum(t for _, t in rest),
+                                                                  "", sum(m - t for m, t in rest)))
+    total_mine, total_theirs = sum(b for b, _ in mine.values()), sum(b for b, _ in theirs.values())
+    print("  %10.1f %9s %10.1f %9s %10.1f  (all classes)" % (total_mine, "", total_theirs, "",
+                                                            total_mine - total_theirs), flush=True)
+
+
+def print_histogram(name, count, histogram, top):
+    rows = histogram_rows(histogram)
     print("\n  %s, N=%d: class histogram after - before, per connection (top %d by bytes)" % (name, count, top))
     print("  %10s %10s  %s" % ("B/conn", "inst/conn", "class"))
     for delta_bytes, delta_instances, cls in rows[:top]:
@@ -526,6 +555,7 @@ def compare(argv):
     print(versions(args, servers), flush=True)
     results = {}
     collectors = {}
+    histograms = {}  # {N: {server: (before, after)}} of the first run
     for name in servers:
         for count in args.connections:
             for run in range(1, args.runs + 1):
@@ -542,6 +572,10 @@ def compare(argv):
                     print_native(name, count, r["native"])
                 if r["histogram"][0] is not None:
                     print_histogram(name, count, r["histogram"], args.top)
+                    histograms.setdefault(count, {})[name] = r["histogram"]
+    for count, by_server in histograms.items():
+        if "mp" in by_server and "reference" in by_server:
+            print_histogram_side_by_side(count, by_server)
 
     report = markdown(args, argv, results, collectors)
     print("\n" + report, end="")

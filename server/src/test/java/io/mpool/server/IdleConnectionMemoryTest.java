@@ -112,7 +112,8 @@ class IdleConnectionMemoryTest {
      * watchdog and its framing check: its request tracker, root handler, place in the accept limit
      * and HTTP/2 preface check are folded into the connection), no second close listener, no view
      * of the /hello body, and none of Undertow's parse state (its read listener is made again by
-     * the next bytes). Counted as the difference of two class histograms of the live heap.
+     * the next bytes), nor its HTTP/1.1 connection (let go while parked). Counted as the difference
+     * of two class histograms of the live heap.
      */
     @Test
     void idleConnectionsKeepFourObjectsOfMpoolsAndNoParseState() throws Exception {
@@ -165,6 +166,8 @@ class IdleConnectionMemoryTest {
             assertTrue(LiveHeap.instances(grown, name -> name.equals("io.undertow.server.protocol.http.HttpReadListener")
                     || name.equals("io.undertow.server.protocol.http.RequestState")) < count / 10,
                     "no read listener or parse state per idle connection:\n" + table);
+            assertTrue(LiveHeap.instances(grown, name -> name.startsWith("io.undertow.server.protocol.http.")) < count / 10,
+                    "none of Undertow's HTTP/1.1 connection objects per idle connection:\n" + table);
             // Parked connections still serve: one request each, a pipelined pair, and a refused one.
             for (RawHttp http : idle) {
                 assertEquals("hello\n", http.exchange(RawHttp.get("/hello")).text());

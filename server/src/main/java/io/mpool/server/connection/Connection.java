@@ -44,8 +44,9 @@ import org.xnio.conduits.ConduitStreamSourceChannel;
  * superclasses {@link RequestTracker} and {@link RequestScopeHandler}, as {@link PoolLifecycle} is
  * its pool's), its own place in the listener's limit (two fields, not an object), its pool's owner,
  * and the close listener of Undertow's connection (not a second listener XNIO would merge). Once
- * the sweep finds it idle it also drops Undertow's read listener and parse state, and is the
- * channel's read listener until the next bytes come ({@link HttpConnections#park}).
+ * the sweep finds it idle it also drops Undertow's read listener and parse state, and then
+ * Undertow's connection whole, and is the channel's read and close listener until the next bytes
+ * come ({@link HttpConnections#park}, {@link HttpConnections#release}).
  */
 public final class Connection extends RequestScopeHandler implements ChannelListener<Channel>, PoolOwner {
     private static final Logger LOG = Logger.getLogger(Connection.class.getName());
@@ -138,9 +139,17 @@ public final class Connection extends RequestScopeHandler implements ChannelList
         }
         on.registry().add(this);
         application = applicationHandler();
+        serveHttp11();
+    }
+
+    /**
+     * Undertow's HTTP/1.1 over the channel, reading: at accept, and when the next bytes of a parked
+     * connection whose Undertow side went come ({@link #handleEvent}).
+     */
+    private void serveHttp11() {
         try {
             // This connection is the root handler and the close listener of Undertow's connection.
-            on.http().open(channel(), pool != null ? pool : on.sharedBuffers(), on.bufferSize(), this, this);
+            listener.http().open(channel(), pool != null ? pool : listener.sharedBuffers(), listener.bufferSize(), this, this);
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // The first read could not get memory: the pool has already logged the refusal
             // (rate-limited), answered 503 and is closing the connection the lingering way;
@@ -155,11 +164,17 @@ public final class Connection extends RequestScopeHandler implements ChannelList
         }
     }
 
-    /** The HTTP/2 preface came (the framing check saw it): HTTP/2 takes the connection over. */
+    /**
+     * The HTTP/2 preface came (the framing check saw it): HTTP/2 takes the connection over, and the
+     * channel's close comes to this connection straight, no longer through Undertow's HTTP/1.1
+     * connection, which has read nothing and has nothing to close: it goes, and with it its read
+     * listener, parse state and conduits, which an idle HTTP/2 connection would otherwise keep.
+     */
     @Override
     public void prefaceArrived(ByteBuffer afterPreface) {
         listener.http2().open(channel(), framing.beneath(), afterPreface, listener.tls() != null,
                 pool != null ? pool : listener.sharedBuffers(), pool, this, application);
+        HttpConnections.replaceCloseListener(channel(), this); // false: closed already, and torn down
     }
 
     /** The application, with the access log when it is on. */
@@ -248,7 +263,12 @@ public final class Connection extends RequestScopeHandler implements ChannelList
     @Override
     public void handleEvent(Channel channel) {
         if (channel instanceof ConduitStreamSourceChannel) {
-            listener.http().resume(undertowConnection());
+            HttpServerConnection http = undertowConnection();
+            if (http != null) {
+                listener.http().resume(http);
+            } else if (HttpConnections.replaceCloseListener(channel(), null)) { // Undertow's sets its own
+                serveHttp11(); // its Undertow side went while parked: a new one, as at accept
+            }
         } else {
             closed();
         }
@@ -300,14 +320,16 @@ public final class Connection extends RequestScopeHandler implements ChannelList
 
     /**
      * On the IO thread, for a connection the sweep found idle: the framing scanner goes, and
-     * Undertow's read listener with its parse state ({@link HttpConnections#park}); the next bytes
-     * make both again. Not while a request runs, after an upgrade or on HTTP/2.
+     * Undertow's read listener with its parse state ({@link HttpConnections#park}), then Undertow's
+     * connection ({@link HttpConnections#release}); the next bytes make them again. Not while a
+     * request runs, after an upgrade or on HTTP/2.
      */
     private void dropRequestStateWhileIdle() {
         framing.dropScannerBetweenRequests();
         HttpServerConnection http = undertowConnection();
-        if (http != null && !framing.holdsScanner() && !requestRunning() && !upgraded() && !servesStreams()) {
-            HttpConnections.park(http, this);
+        if (http != null && !framing.holdsScanner() && !requestRunning() && !upgraded() && !servesStreams()
+                && HttpConnections.park(http, this) && HttpConnections.release(http, this)) {
+            undertowConnectionReleased();
         }
     }
 

@@ -1,17 +1,23 @@
 package io.mpool.server.transport;
 
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.protocol.http.HttpServerConnection;
+import io.undertow.util.AbstractAttachable;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.xnio.ChannelListener;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
 import org.xnio.channels.ConnectedChannel;
 import org.xnio.conduits.ConduitStreamSourceChannel;
+import org.xnio.conduits.StreamSourceConduit;
 
 /**
  * Starts Undertow's HTTP/1.1 on an accepted channel with that connection's own buffer pool, without
@@ -39,6 +45,15 @@ public final class HttpConnections {
     private static final MethodHandle GET_READ_LISTENER;
     /** HttpReadListener.requestState: 0 once no request runs and reads are resumed (its own comment). */
     private static final VarHandle REQUEST_STATE;
+    private static final MethodHandle GET_READ_DATA_CONDUIT;
+    /** AbstractServerConnection.closeListeners: Undertow's own one, and any a handler added. */
+    private static final VarHandle CLOSE_LISTENERS;
+    /** AbstractAttachable.attachments: null until a handler attaches something to the connection. */
+    private static final VarHandle ATTACHMENTS;
+    /** StreamConnection.closeListener: XNIO's setter merges a new listener with the old one, never replaces it. */
+    private static final VarHandle CLOSE_LISTENER;
+    /** StreamConnection.INVOKED_CLOSE_LISTENER_FLAG: the close listener has run (the channel closed). */
+    private static final Object CLOSE_LISTENER_INVOKED;
 
     static {
         try {
@@ -62,12 +77,26 @@ public final class HttpConnections {
                     .asType(MethodType.methodType(Object.class, HttpServerConnection.class));
             REQUEST_STATE = MethodHandles.privateLookupIn(readListener, MethodHandles.lookup())
                     .findVarHandle(readListener, "requestState", int.class);
+            GET_READ_DATA_CONDUIT = undertow.findVirtual(HttpServerConnection.class, "getReadDataStreamSourceConduit",
+                            MethodType.methodType(Class.forName("io.undertow.conduits.ReadDataStreamSourceConduit", false,
+                                    loader)))
+                    .asType(MethodType.methodType(StreamSourceConduit.class, HttpServerConnection.class));
+            CLOSE_LISTENERS = MethodHandles.privateLookupIn(AbstractServerConnection.class, MethodHandles.lookup())
+                    .findVarHandle(AbstractServerConnection.class, "closeListeners", List.class);
+            ATTACHMENTS = MethodHandles.privateLookupIn(AbstractAttachable.class, MethodHandles.lookup())
+                    .findVarHandle(AbstractAttachable.class, "attachments", Map.class);
+            MethodHandles.Lookup xnio = MethodHandles.privateLookupIn(StreamConnection.class, MethodHandles.lookup());
+            CLOSE_LISTENER = xnio.findVarHandle(StreamConnection.class, "closeListener", AtomicReference.class);
+            CLOSE_LISTENER_INVOKED = xnio.findStaticVarHandle(StreamConnection.class, "INVOKED_CLOSE_LISTENER_FLAG",
+                    ChannelListener.class).get();
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new ExceptionInInitializerError(new IllegalStateException("this Undertow's HTTP/1.1 set-up is not"
                     + " what mpool expects (as in Undertow 2.3.27 to 2.4.4: RequestParser.instance(OptionMap), HttpReadListener("
                     + "HttpServerConnection, RequestParser, ConnectorStatisticsImpl), HttpReadListener.newRequest(), "
                     + "HttpReadListener.requestState, HttpServerConnection.setReadListener(HttpReadListener) and "
-                    + "getReadListener()): " + e, e));
+                    + "getReadListener(), getReadDataStreamSourceConduit(), AbstractServerConnection.closeListeners, "
+                    + "AbstractAttachable.attachments; XNIO 3.8: StreamConnection.closeListener, "
+                    + "INVOKED_CLOSE_LISTENER_FLAG): " + e, e));
         }
     }
 
@@ -114,6 +143,23 @@ public final class HttpConnections {
     }
 
     /**
+     * Makes {@code listener} the close listener of {@code channel} in place of the one it has, which
+     * is then no longer reachable from the channel (XNIO's own setter merges the two: both would
+     * run, and the old one would stay). False when the channel has closed and its close listener
+     * has run (or is running): the old one saw the close. Any thread.
+     */
+    @SuppressWarnings("unchecked")
+    public static boolean replaceCloseListener(StreamConnection channel, ChannelListener<? super StreamConnection> listener) {
+        AtomicReference<Object> closeListener = (AtomicReference<Object>) CLOSE_LISTENER.get(channel);
+        for (Object was = closeListener.get(); was != CLOSE_LISTENER_INVOKED; was = closeListener.get()) {
+            if (closeListener.compareAndSet(was, listener)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Parks a keep-alive connection idle between requests, as nginx frees an idle connection's
      * request state: Undertow's read listener goes, and with it its parse state (three string
      * builders and their arrays, about 280 bytes with the listener), and {@code wakeUp} listens for
@@ -138,6 +184,42 @@ public final class HttpConnections {
         } catch (Throwable e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Lets the Undertow connection of a parked channel ({@link #park}) go whole, not only its read
+     * listener: the channel's conduits are what they were before Undertow's (its read-data conduit
+     * goes), and {@code closeListener} (the parked connection's) is the channel's close listener in
+     * place of Undertow's, which was all that kept it reachable. Undertow's connection, response
+     * conduits and close listener (about 350 bytes, TLS session view included) go with it; the
+     * next bytes make a new one ({@link #open}), as the first bytes did. Nothing changes (false)
+     * unless nothing of it is needed later: no close listener but Undertow's own (which frees a
+     * response buffer an idle connection does not hold), no attachment, no pipelining buffer, the
+     * channel's conduits Undertow's own between requests, and the channel still open. On the
+     * connection's IO thread, after {@link #park}.
+     */
+    public static boolean release(HttpServerConnection connection, ChannelListener<? super StreamConnection> closeListener) {
+        StreamConnection channel = connection.getChannel();
+        try {
+            StreamSourceConduit reading = channel.getSourceChannel().getConduit();
+            Map<?, ?> attachments = (Map<?, ?>) ATTACHMENTS.get(connection);
+            if (GET_READ_LISTENER.invokeExact(connection) != null || ((List<?>) CLOSE_LISTENERS.get(connection)).size() != 1
+                    || attachments != null && !attachments.isEmpty() || connection.getPipelineBuffer() != null
+                    || channel.getSinkChannel().getConduit() != connection.getOriginalSinkConduit()
+                    || reading != connection.getOriginalSourceConduit()
+                    && reading != (StreamSourceConduit) GET_READ_DATA_CONDUIT.invokeExact(connection)) {
+                return false;
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+        if (!replaceCloseListener(channel, closeListener)) {
+            return false; // closed: Undertow's close listener has run
+        }
+        channel.getSourceChannel().setConduit(connection.getOriginalSourceConduit());
+        return true;
     }
 
     /**

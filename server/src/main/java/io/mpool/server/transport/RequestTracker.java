@@ -133,6 +133,15 @@ public abstract class RequestTracker implements RequestFramingConduit.Guarded {
         return http;
     }
 
+    /**
+     * The connection's Undertow side went while the connection is parked ({@code HttpConnections.release}):
+     * the next request comes on a new one, which its start makes known.
+     */
+    protected final void undertowConnectionReleased() {
+        http = null;
+        responseConduit = null;
+    }
+
     /** Whether the connection switched to HTTP/2. */
     public boolean servesStreams() {
         return streams != null;

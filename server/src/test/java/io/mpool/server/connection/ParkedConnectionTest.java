@@ -79,6 +79,32 @@ class ParkedConnectionTest {
         }
     }
 
+    @Test
+    void aParkedConnectionLetsUndertowsConnectionGoAndServesItsNextRequestsOnANewOne() throws Exception {
+        try (RawHttp http = new RawHttp(fixture.port())) {
+            for (int round = 0; round < 3; round++) {
+                http.send(HELLO);
+                assertEquals(200, http.read().status());
+                Connection connection = only();
+                int served = round + 1;
+                Await.until("the request's end", ServerFixture.SETTLE, () -> connection.pool().summary().resets(),
+                        resets -> resets == served);
+                sweepTwice();
+                // Undertow's connection was the channel's close listener (and all that kept it reachable).
+                Await.until("Undertow's connection let go: the connection itself is the channel's close listener",
+                        ServerFixture.SETTLE, () -> connection.channel().getCloseListener() == connection
+                                && connection.channel().getSourceChannel().getReadListener() == connection,
+                        released -> released);
+                assertEquals(1, fixture.admin("/admin/pools", null).json().path("connections").size(),
+                        "the admin view shows the parked connection");
+            }
+            http.send(RawHttp.concat(HELLO, HELLO)); // pipelined, on the new one
+            assertEquals(200, http.read().status());
+            assertEquals(200, http.read().status());
+        }
+        fixture.awaitAllPoolsDestroyed(); // its close, with no Undertow connection between, tears it down
+    }
+
     /** Serves one request on {@code socket}, then sweeps by hand until the connection is idle; returns it. */
     private Connection servedOnceThenSweptIdle(Socket socket) throws IOException {
         Connection connection = servedOnceThenIdle(socket);
