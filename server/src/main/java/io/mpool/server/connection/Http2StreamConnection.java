@@ -2,8 +2,10 @@ package io.mpool.server.connection;
 
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.http2.Http2Channel;
+import io.undertow.protocols.http2.Http2StreamSinkChannel;
 import io.undertow.protocols.http2.Http2StreamSourceChannel;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
 import org.xnio.OptionMap;
 import org.xnio.conduits.ReadReadyHandler;
@@ -13,22 +15,45 @@ import org.xnio.conduits.ReadReadyHandler;
  * the stream's region as its buffer pool (what Undertow's response path, {@code RequestRegion} and
  * {@code RequestBody} take) and the request body read from its copy in that region
  * ({@link StreamPreread}). Its end is the stream's: the copy stops, then the region goes once
- * nothing of it is out.
+ * nothing of it is out. With {@code --pool undertow} it has no region: the connection's pool
+ * serves the stream, as in Undertow's own listener.
+ *
+ * <p>It is also the stream's entry in its listener's list of running streams (the links below,
+ * guarded by that listener's lock): a stream costs the list no allocation and no hash.
  */
 final class Http2StreamConnection extends Http2ServerConnection {
+    /** The stream's region, or null: the connection's pool ({@code --pool undertow}). */
     private final StreamRegion region;
+    /** The response's stream: the watchdog looks at its send window. */
+    private final Http2StreamSinkChannel response;
     /** The request body's copy in the region, or null: no body. */
     private StreamPreread preread;
+    /** The exchange, once it runs (set before the stream joins the running list). */
+    HttpServerExchange exchange;
+    /** Neighbours in the listener's list of running streams; {@link #listed} while in it. */
+    Http2StreamConnection newer;
+    Http2StreamConnection older;
+    boolean listed;
 
     Http2StreamConnection(Http2Channel channel, Http2StreamSourceChannel request, OptionMap options, int bufferSize,
                           HttpHandler root, StreamRegion region) {
         super(channel, request, options, bufferSize, root);
         this.region = region;
+        this.response = request.getResponseChannel();
     }
 
     @Override
     public ByteBufferPool getByteBufferPool() {
-        return region;
+        return region != null ? region : super.getByteBufferPool();
+    }
+
+    /** Whether the stream has a region of its own (else the connection's pool serves it). */
+    boolean hasRegion() {
+        return region != null;
+    }
+
+    Http2StreamSinkChannel response() {
+        return response;
     }
 
     /** The exchange reads its body from a copy in the stream's region; {@code onEnd} runs when it has read its end. */
@@ -53,6 +78,8 @@ final class Http2StreamConnection extends Http2ServerConnection {
         if (preread != null) {
             preread.close();
         }
-        region.exchangeEnded();
+        if (region != null) {
+            region.exchangeEnded();
+        }
     }
 }
