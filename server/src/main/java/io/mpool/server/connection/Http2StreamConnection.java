@@ -2,11 +2,17 @@ package io.mpool.server.connection;
 
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.http2.Http2Channel;
+import io.undertow.protocols.http2.Http2DataStreamSinkChannel;
 import io.undertow.protocols.http2.Http2StreamSinkChannel;
 import io.undertow.protocols.http2.Http2StreamSourceChannel;
+import io.undertow.server.Connectors;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.protocol.http.HttpAttachments;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
+import io.undertow.util.HeaderMap;
+import java.util.function.Supplier;
+import org.xnio.ChannelListener;
 import org.xnio.OptionMap;
 import org.xnio.conduits.ReadReadyHandler;
 
@@ -19,9 +25,12 @@ import org.xnio.conduits.ReadReadyHandler;
  * serves the stream, as in Undertow's own listener.
  *
  * <p>It is also the stream's entry in its listener's list of running streams (the links below,
- * guarded by that listener's lock): a stream costs the list no allocation and no hash.
+ * guarded by that listener's lock): a stream costs the list no allocation and no hash. And it is
+ * what Undertow calls back for the stream's exchange (the request's trailers, the response's
+ * trailers and its end), in place of a lambda each per stream.
  */
-final class Http2StreamConnection extends Http2ServerConnection {
+final class Http2StreamConnection extends Http2ServerConnection implements Http2StreamSourceChannel.TrailersHandler,
+        Http2DataStreamSinkChannel.TrailersProducer, ChannelListener<Http2DataStreamSinkChannel> {
     /** The stream's region, or null: the connection's pool ({@code --pool undertow}). */
     private final StreamRegion region;
     /** The response's stream: the watchdog looks at its send window. */
@@ -45,6 +54,25 @@ final class Http2StreamConnection extends Http2ServerConnection {
     @Override
     public ByteBufferPool getByteBufferPool() {
         return region != null ? region : super.getByteBufferPool();
+    }
+
+    /** The request's trailers have come: the exchange's attachment. */
+    @Override
+    public void handleTrailers(HeaderMap trailers) {
+        exchange.putAttachment(HttpAttachments.REQUEST_TRAILERS, trailers);
+    }
+
+    /** The response's trailers, as the handler attached them (a supplier first). */
+    @Override
+    public HeaderMap getTrailers() {
+        Supplier<HeaderMap> supplier = exchange.getAttachment(HttpAttachments.RESPONSE_TRAILER_SUPPLIER);
+        return supplier != null ? supplier.get() : exchange.getAttachment(HttpAttachments.RESPONSE_TRAILERS);
+    }
+
+    /** The response's stream has completed: so has the exchange's response. */
+    @Override
+    public void handleEvent(Http2DataStreamSinkChannel response) {
+        Connectors.terminateResponse(exchange);
     }
 
     /** Whether the stream has a region of its own (else the connection's pool serves it). */

@@ -15,7 +15,6 @@ import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.SSLSessionInfo;
-import io.undertow.server.protocol.http.HttpAttachments;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
 import io.undertow.util.BadRequestException;
 import io.undertow.util.HeaderMap;
@@ -33,7 +32,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
@@ -259,6 +257,7 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         Http2StreamConnection connection = new Http2StreamConnection(channel, request, options, bufferSize, root, region);
         HttpServerExchange exchange = new HttpServerExchange(connection, headers,
                 request.getResponseChannel().getHeaders(), maxEntitySize);
+        connection.exchange = exchange;
         String path = headers.getFirst(Http2Channel.PATH);
         if (!Connectors.areRequestHeadersValid(headers) || path == null || path.isEmpty()) {
             channel.sendGoAway(Http2Channel.ERROR_PROTOCOL_ERROR); // what Undertow's listener does
@@ -271,8 +270,8 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         if (region == null) {
             stats.requestStarted(); // a region's stream is counted by its connection
         }
-        running(connection, exchange);
-        request.setTrailersHandler(trailers -> exchange.putAttachment(HttpAttachments.REQUEST_TRAILERS, trailers));
+        running(connection);
+        request.setTrailersHandler(connection);
         request.setMaxStreamSize(maxEntitySize);
         exchange.setRequestScheme(headers.getFirst(Http2Channel.SCHEME));
         exchange.setRequestMethod(Methods.fromString(headers.getFirst(Http2Channel.METHOD)));
@@ -320,16 +319,13 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     }
 
     private void setUpResponse(Http2HeadersStreamSinkChannel sink, HttpServerExchange exchange,
-                               Http2ServerConnection connection) {
+                               Http2StreamConnection connection) {
         Http2Channel channel = sink.getChannel();
         if (channel.getSslSession() != null) {
             connection.setSslSessionInfo(sslSessionInfo(channel));
         }
-        sink.setTrailersProducer(() -> {
-            Supplier<HeaderMap> supplier = exchange.getAttachment(HttpAttachments.RESPONSE_TRAILER_SUPPLIER);
-            return supplier != null ? supplier.get() : exchange.getAttachment(HttpAttachments.RESPONSE_TRAILERS);
-        });
-        sink.setCompletionListener(c -> Connectors.terminateResponse(exchange));
+        sink.setTrailersProducer(connection);
+        sink.setCompletionListener(connection);
         exchange.setProtocol(Protocols.HTTP_2_0);
         if (exchange.getRequestMethod().equals(Methods.HEAD)) {
             exchange.addResponseWrapper((factory, ex) -> new HeadStreamSinkConduit(factory.create(), null, true));
@@ -404,10 +400,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         }
     }
 
-    /** {@code stream}'s {@code exchange} runs from now on: first in the running list. */
-    private void running(Http2StreamConnection stream, HttpServerExchange exchange) {
+    /** {@code stream}'s exchange runs from now on: first in the running list. */
+    private void running(Http2StreamConnection stream) {
         synchronized (runningLock) {
-            stream.exchange = exchange;
             stream.older = newestRunning;
             if (newestRunning != null) {
                 newestRunning.newer = stream;
