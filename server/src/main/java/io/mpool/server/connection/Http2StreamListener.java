@@ -9,14 +9,12 @@ import io.undertow.conduits.HeadStreamSinkConduit;
 import io.undertow.protocols.http2.AbstractHttp2StreamSourceChannel;
 import io.undertow.protocols.http2.Http2Channel;
 import io.undertow.protocols.http2.Http2HeadersStreamSinkChannel;
-import io.undertow.protocols.http2.Http2StreamSinkChannel;
 import io.undertow.protocols.http2.Http2StreamSourceChannel;
 import io.undertow.server.Connectors;
 import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.SSLSessionInfo;
-import io.undertow.server.protocol.http.HttpAttachments;
 import io.undertow.server.protocol.http2.Http2ServerConnection;
 import io.undertow.util.BadRequestException;
 import io.undertow.util.HeaderMap;
@@ -32,11 +30,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.xnio.ChannelListener;
@@ -64,11 +59,6 @@ import org.xnio.channels.Channels;
  */
 final class Http2StreamListener implements ChannelListener<Http2Channel>, StreamCounts, ExchangeCompletionListener {
     private static final Logger LOG = Logger.getLogger(Http2StreamListener.class.getName());
-    /**
-     * The running exchanges' map starts with room for a few (a table of 4, not HashMap's 16): most
-     * connections run a few streams at once, and the table stays for the connection's life.
-     */
-    private static final int EXCHANGES_INITIAL_CAPACITY = 3;
     /** Undertow's TLS session view of an HTTP/2 connection: its constructor is package-private. */
     private static final MethodHandle NEW_SSL_SESSION_INFO;
 
@@ -113,10 +103,12 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     /** Set by a graceful stop: new streams are refused, GOAWAY goes once none runs (IO thread). */
     private volatile boolean goingAway;
     /**
-     * The exchanges running now and their responses' streams, for the connection's close and the
-     * watchdog's look at the send windows (guarded by this map's lock).
+     * The streams whose exchange runs now, newest first, for the connection's close and the
+     * watchdog's look at the send windows: each stream's connection is its entry (guarded by
+     * {@link #runningLock}).
      */
-    private final Map<HttpServerExchange, Http2StreamSinkChannel> exchanges = new HashMap<>(EXCHANGES_INITIAL_CAPACITY);
+    private Http2StreamConnection newestRunning;
+    private final Object runningLock = new Object();
     private final Http2Channel channel;
     /** Writes the stop's first GOAWAY between Undertow's frames, without closing. */
     private final Http2GoAwayWriter goAwayWriter;
@@ -201,9 +193,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         if (Http2Windows.connectionExhausted(channel)) {
             return true;
         }
-        synchronized (exchanges) {
-            for (Http2StreamSinkChannel response : exchanges.values()) {
-                if (Http2Windows.streamExhausted(response)) {
+        synchronized (runningLock) {
+            for (Http2StreamConnection stream = newestRunning; stream != null; stream = stream.older) {
+                if (Http2Windows.streamExhausted(stream.response())) {
                     return true;
                 }
             }
@@ -262,11 +254,10 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             endRegion(region);
             return;
         }
-        Http2ServerConnection connection = region == null
-                ? new Http2ServerConnection(channel, request, options, bufferSize, root)
-                : new Http2StreamConnection(channel, request, options, bufferSize, root, region);
+        Http2StreamConnection connection = new Http2StreamConnection(channel, request, options, bufferSize, root, region);
         HttpServerExchange exchange = new HttpServerExchange(connection, headers,
                 request.getResponseChannel().getHeaders(), maxEntitySize);
+        connection.exchange = exchange;
         String path = headers.getFirst(Http2Channel.PATH);
         if (!Connectors.areRequestHeadersValid(headers) || path == null || path.isEmpty()) {
             channel.sendGoAway(Http2Channel.ERROR_PROTOCOL_ERROR); // what Undertow's listener does
@@ -279,10 +270,8 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         if (region == null) {
             stats.requestStarted(); // a region's stream is counted by its connection
         }
-        synchronized (exchanges) {
-            exchanges.put(exchange, request.getResponseChannel());
-        }
-        request.setTrailersHandler(trailers -> exchange.putAttachment(HttpAttachments.REQUEST_TRAILERS, trailers));
+        running(connection);
+        request.setTrailersHandler(connection);
         request.setMaxStreamSize(maxEntitySize);
         exchange.setRequestScheme(headers.getFirst(Http2Channel.SCHEME));
         exchange.setRequestMethod(Methods.fromString(headers.getFirst(Http2Channel.METHOD)));
@@ -290,8 +279,8 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
         setUpResponse(request.getResponseChannel(), exchange, connection);
         if (!request.isOpen()) {
             Connectors.terminateRequest(exchange);
-        } else if (connection instanceof Http2StreamConnection stream) {
-            stream.preread(channel, request, () -> Connectors.terminateRequest(exchange)); // ended as it is read
+        } else if (connection.hasRegion()) {
+            connection.preread(channel, request, () -> Connectors.terminateRequest(exchange)); // ended as it is read
         } else {
             request.setCompletionListener(c -> Connectors.terminateRequest(exchange));
         }
@@ -330,16 +319,13 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     }
 
     private void setUpResponse(Http2HeadersStreamSinkChannel sink, HttpServerExchange exchange,
-                               Http2ServerConnection connection) {
+                               Http2StreamConnection connection) {
         Http2Channel channel = sink.getChannel();
         if (channel.getSslSession() != null) {
             connection.setSslSessionInfo(sslSessionInfo(channel));
         }
-        sink.setTrailersProducer(() -> {
-            Supplier<HeaderMap> supplier = exchange.getAttachment(HttpAttachments.RESPONSE_TRAILER_SUPPLIER);
-            return supplier != null ? supplier.get() : exchange.getAttachment(HttpAttachments.RESPONSE_TRAILERS);
-        });
-        sink.setCompletionListener(c -> Connectors.terminateResponse(exchange));
+        sink.setTrailersProducer(connection);
+        sink.setCompletionListener(connection);
         exchange.setProtocol(Protocols.HTTP_2_0);
         if (exchange.getRequestMethod().equals(Methods.HEAD)) {
             exchange.addResponseWrapper((factory, ex) -> new HeadStreamSinkConduit(factory.create(), null, true));
@@ -363,11 +349,9 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
             channel.getIoThread().execute(this::goAwayIfIdle); // after this exchange's last frames
         }
         stats.requestCompleted();
-        synchronized (exchanges) {
-            exchanges.remove(exchange);
-        }
         try {
             if (exchange.getConnection() instanceof Http2StreamConnection stream) {
+                ended(stream);
                 stream.exchangeEnded();
             }
         } finally {
@@ -396,9 +380,11 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
     }
 
     private void endExchangesOfClosedConnection() {
-        List<HttpServerExchange> open;
-        synchronized (exchanges) {
-            open = new ArrayList<>(exchanges.keySet());
+        List<HttpServerExchange> open = new ArrayList<>();
+        synchronized (runningLock) {
+            for (Http2StreamConnection stream = newestRunning; stream != null; stream = stream.older) {
+                open.add(stream.exchange);
+            }
         }
         for (HttpServerExchange exchange : open) {
             if (exchange.getConnection() instanceof Http2StreamConnection stream) {
@@ -411,6 +397,38 @@ final class Http2StreamListener implements ChannelListener<Http2Channel>, Stream
                     LOG.log(Level.FINE, "ending an exchange of a closed HTTP/2 connection failed", e);
                 }
             }
+        }
+    }
+
+    /** {@code stream}'s exchange runs from now on: first in the running list. */
+    private void running(Http2StreamConnection stream) {
+        synchronized (runningLock) {
+            stream.older = newestRunning;
+            if (newestRunning != null) {
+                newestRunning.newer = stream;
+            }
+            newestRunning = stream;
+            stream.listed = true;
+        }
+    }
+
+    /** {@code stream}'s exchange has completed: out of the running list. */
+    private void ended(Http2StreamConnection stream) {
+        synchronized (runningLock) {
+            if (!stream.listed) {
+                return;
+            }
+            stream.listed = false;
+            if (stream.newer != null) {
+                stream.newer.older = stream.older;
+            } else {
+                newestRunning = stream.older;
+            }
+            if (stream.older != null) {
+                stream.older.newer = stream.newer;
+            }
+            stream.newer = null;
+            stream.older = null;
         }
     }
 
