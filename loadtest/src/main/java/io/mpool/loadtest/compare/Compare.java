@@ -55,8 +55,12 @@ public final class Compare implements Callable<Integer> {
     static final int WARMUP_SLICE_SECONDS = 3;
     /** Quiet: the JIT compiler threads used at most this share of the server's CPU in the last slice. */
     static final int WARMUP_JIT_QUIET_PERCENT = 5;
-    /** However busy the JIT, warm-up ends after this long per server and workload (bounds the whole run). */
-    static final int WARMUP_MAX_SECONDS = 30;
+    /**
+     * However busy the JIT, warm-up ends after this long per server and workload (bounds the whole
+     * run). TLS handshakes (churn over HTTPS) keep the JIT compiling for over a minute: 30 s left
+     * their early rounds at 1.5-3x the warm figure.
+     */
+    static final int WARMUP_MAX_SECONDS = 90;
     static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + Compare.class.getName();
     /** The servers' own bound on IO threads (mpool's --io-threads: 1..256). */
     static final int MAX_IO_THREADS = 256;

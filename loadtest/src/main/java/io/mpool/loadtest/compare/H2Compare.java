@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,8 +83,9 @@ public final class H2Compare implements Callable<Integer> {
     int duration;
 
     @Option(names = "--warmup", defaultValue = "2",
-            description = "Seconds of unmeasured h2load per server and workload before round 1; 0 = none."
-                    + " Default: ${DEFAULT-VALUE}")
+            description = "Seconds of unmeasured h2load per server and workload before round 1, repeated while the"
+                    + " server's JIT compiler threads use more than " + Compare.WARMUP_JIT_QUIET_PERCENT + "%% of its CPU"
+                    + " (at most " + Compare.WARMUP_MAX_SECONDS + " s); 0 = none. Default: ${DEFAULT-VALUE}")
     int warmup;
 
     @Option(names = "--workloads", split = ",", paramLabel = "WORKLOAD",
@@ -167,7 +169,7 @@ public final class H2Compare implements Callable<Integer> {
                     for (String name : Compare.rotated(names, round - 1)) {
                         Running server = running.get(name);
                         if (round == 1 && warmup > 0) {
-                            measure(name, server, workload, warmup, 0, body, pinning);
+                            warmUp(name, server, workload, body, pinning);
                         }
                         Run run = measure(name, server, workload, duration, round, body, pinning);
                         System.out.printf(Locale.ROOT, "  round %d %-10s cpu %8.2f µs/req  %9.0f req/s  mean %d µs"
@@ -189,6 +191,31 @@ public final class H2Compare implements Callable<Integer> {
                 server.process().close();
             }
         }
+    }
+
+    /**
+     * Unmeasured runs of {@code --warmup} s until the server's JIT compiler threads used at most
+     * {@link Compare#WARMUP_JIT_QUIET_PERCENT} of its CPU in the last one, or {@link
+     * Compare#WARMUP_MAX_SECONDS} have passed: a JVM still compiling its HTTP/2 path costs several
+     * times its warm figure, and a single short warm-up left the first workload's early rounds there.
+     */
+    private void warmUp(String name, Running server, H2Workload workload, Path body, Pinning pinning)
+            throws IOException, InterruptedException {
+        List<String> slices = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(Compare.WARMUP_MAX_SECONDS).toNanos();
+        while (true) {
+            long ticksBefore = server.process().cpuTicks();
+            long jitBefore = server.process().jitTicks();
+            Run slice = measure(name, server, workload, warmup, 0, body, pinning);
+            long ticks = server.process().cpuTicks() - ticksBefore;
+            long jit = server.process().jitTicks() - jitBefore;
+            double jitPercent = Measurement.jitPercent(ticksBefore < 0 || jitBefore < 0 ? -1 : jit, ticks);
+            slices.add(String.format(Locale.ROOT, "%.1f (JIT %.0f%%)", slice.cpuMicrosPerRequest(), jitPercent));
+            if (jitPercent <= Compare.WARMUP_JIT_QUIET_PERCENT || System.nanoTime() > deadline) {
+                break; // -1, unknown, counts as quiet
+            }
+        }
+        System.out.println("  warm-up    " + name + ": " + String.join(" → ", slices) + " µs/req");
     }
 
     private Run measure(String name, Running server, H2Workload workload, int seconds, int round, Path body,
