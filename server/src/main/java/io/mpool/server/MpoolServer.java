@@ -529,6 +529,17 @@ public final class MpoolServer implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * No more once-a-second sweeps (tests that show what happens without one, or run it by hand);
+     * {@link #stop} still runs its last one.
+     */
+    void stopSweeping() {
+        XnioExecutor.Key key = sweeper;
+        if (key != null) {
+            key.remove();
+        }
+    }
+
     /** The main listener's accept limits (their per-address counts, for tests). */
     ConnectionLimiter limiter() {
         return limiter;

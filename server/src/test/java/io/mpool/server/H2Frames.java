@@ -276,6 +276,11 @@ final class H2Frames implements AutoCloseable {
         }
     }
 
+    /** The client's socket (to end the connection some other way than {@link #close()}). */
+    Socket socket() {
+        return socket;
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
