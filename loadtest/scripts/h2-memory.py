@@ -196,8 +196,9 @@ def measure(server, shape, count, args):
     for client in open_them():  # warm-up: the same shape, unmeasured
         client.close()
     time.sleep(args.idle_wait)
-    # mpool tears a closed connection down at its once-a-second sweep, a few thousand a sweep on a busy
-    # host: the warm-up's must all be gone before the first reading, or their going shows as negative growth.
+    # The warm-up's connections must all be torn down before the first reading, or their going shows as
+    # negative growth. mpool tears each down when its close arrives; /admin/pools is built at most once per
+    # --admin-page-window (1 s), so a poll sees it up to a window later (thousands of closes take CPU too).
     deadline = time.time() + 60
     while server.admin_port and pools(server.admin_port)["totals"]["poolsLive"] > 0:
         if time.time() > deadline:
