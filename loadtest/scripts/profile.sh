@@ -21,15 +21,7 @@ out=$1; conns=$2; path=$3; shift 3
 [ "$1" = "--" ] && shift
 mkdir -p "$out"
 port=${PROFILE_PORT:-22101}
-jdk_settings=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc
-python3 - "$jdk_settings" "$out/settings.jfc" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-text = re.sub(r'(<event name="jdk.ExecutionSample">.*?<setting name="period"[^>]*>)[^<]*', r'\g<1>1 ms', text, flags=re.S)
-off = ''.join('  <event name="%s"><setting name="enabled">false</setting></event>\n' % e
-              for e in ("mpool.PoolReset", "mpool.PoolDestroyed"))
-open(sys.argv[2], "w").write(text.replace("</configuration>", off + "</configuration>"))
-PY
+python3 "$(dirname "$0")/jfr-settings.py" "$out/settings.jfc"
 for spec in "$@"; do
   name=${spec%%=*}; cmd=${spec#*=}; cmd=${cmd//PORT/$port}
   taskset -c 0 $cmd > "$out/$name.log" 2>&1 &
