@@ -17,24 +17,39 @@
 # e.g. loadtest/scripts/per-request-counts.sh /tmp/counts 1000 /hello -- \
 #        "undertow=java -jar server/target/mpool-server.jar --port PORT --admin-port 0 --io-threads 1 --pool undertow" \
 #        "stock=java -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer PORT 1"
-#   WARMUP (s, default 15) and WINDOW (s, default 8) set the wrk runs.
+#   WARMUP (s, default 15) and WINDOW (s, default 8) set the wrk runs. COUNTS_SCHEME=https counts
+#   over HTTPS: PORT is then each server's TLS port, and CERT and KEY in a COMMAND are replaced by a
+#   self-signed P-256 certificate and its key (PEM) made for the run, as in ab.sh; WRKARGS="Connection:
+#   close" adds that header to every request (a handshake per request).
 set -euo pipefail
 if [ $# -lt 5 ]; then
-  sed -n '2,21p' "$0"; exit 2
+  sed -n '2,23p' "$0"; exit 2
 fi
 out=$1; conns=$2; path=$3; shift 3
 [ "$1" = "--" ] && shift
 mkdir -p "$out"
 port=${COUNTS_PORT:-22201}
 warmup=${WARMUP:-15}; window=${WINDOW:-8}
-url="http://127.0.0.1:$port$path"
-load() { taskset -c 1 wrk -t1 "-c$conns" "-d${1}s" --timeout 30s "$url"; }
+scheme=${COUNTS_SCHEME:-http}
+case "$scheme" in
+  http) ;;
+  https)
+    tls=/tmp/counts-tls-$$; mkdir -p "$tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tls/key.pem" \
+      -out "$tls/cert.pem" -days 7 -subj /CN=localhost \
+      -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null ;;
+  *) echo "COUNTS_SCHEME=$scheme (expected: http or https)"; exit 2 ;;
+esac
+url="$scheme://127.0.0.1:$port$path"
+wrkargs=(-t1 "-c$conns" --timeout 30s)
+[ -n "${WRKARGS:-}" ] && wrkargs+=(-H "$WRKARGS")
+load() { taskset -c 1 wrk "${wrkargs[@]}" "-d${1}s" "$url"; }
 requests() { awk '/requests in/ {print $1}' "$1"; }
 
 start() { # NAME COMMAND -> the server's pid, once it answers
   taskset -c 0 $2 > "$out/$1.log" 2>&1 &
   local pid=$!
-  for _ in $(seq 150); do curl -s -o /dev/null "$url" && break; sleep 0.2; done
+  for _ in $(seq 150); do curl -sk -o /dev/null "$url" && break; sleep 0.2; done
   echo "$pid"
 }
 stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
@@ -44,6 +59,7 @@ heap_top() { # the Epsilon heap's top, in bytes
 
 for spec in "$@"; do
   name=${spec%%=*}; cmd=${spec#*=}; cmd=${cmd//PORT/$port}
+  cmd=${cmd//CERT/${tls:-}/cert.pem}; cmd=${cmd//KEY/${tls:-}/key.pem}
   pid=$(start "$name" "$cmd")
   load "$warmup" > /dev/null
   perf trace -s -p "$pid" -o "$out/$name.syscalls" > /dev/null 2>&1 &
