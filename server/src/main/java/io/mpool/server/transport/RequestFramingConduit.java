@@ -14,6 +14,7 @@ import org.xnio.StreamConnection;
 import org.xnio.conduits.ReadReadyHandler;
 import org.xnio.conduits.StreamSinkConduit;
 import org.xnio.conduits.StreamSourceConduit;
+import org.xnio.ssl.SslConnection;
 
 /**
  * Sits between the socket and Undertow's HTTP parser and passes on only well-framed bytes
@@ -247,13 +248,13 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
             // client is inside a message (a body or a head still coming), what it still sends
             // is drained before the close, so its answer is not lost to a reset; after a whole
             // request there is nothing to wait for (nginx lingers on the same condition), and
-            // the connection closes at once: a read-ready handler and a timer per connection
+            // a plain connection closes at once: a read-ready handler and a timer per connection
             // cost every Connection: close answer.
             if (midMessage()) {
                 linger(null);
                 return 0;
             }
-            return -1;
+            return connection instanceof SslConnection ? awaitCloseNotify(dst) : -1;
         }
         int start = dst.position();
         int read = preface == HTTP_1 ? readReportingProgress(dst) : readFirstBytes(dst);
@@ -276,6 +277,26 @@ public final class RequestFramingConduit extends InspectingSourceConduit {
         }
         cut = true;
         return stop > start ? stop - start : refuse();
+    }
+
+    /**
+     * After a TLS connection's last answer: reads beneath until the client's {@code close_notify}
+     * (TLS end of stream, -1) before the close, as Undertow does without this conduit (its drain
+     * waits for it, at most {@code io.undertow.max-drain-time}). Closed at once instead, the JDK's
+     * engine, told to close its inbound side before the peer's {@code close_notify}, fails the
+     * connection with a fatal alert (a {@code javax.net.ssl.SSLException} with its stack trace, on
+     * every connection that ends with {@code Connection: close}), and the client's own
+     * {@code close_notify}, arriving at a closed socket, gets a TCP reset. Application data after
+     * the last answer is not passed up: it ends the stream too.
+     */
+    private int awaitCloseNotify(ByteBuffer dst) throws IOException {
+        int start = dst.position();
+        int read = next.read(dst);
+        if (read > 0) {
+            dst.position(start);
+            return -1;
+        }
+        return read;
     }
 
     /**
