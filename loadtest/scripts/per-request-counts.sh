@@ -2,12 +2,14 @@
 # What each server does per request, in figures that do not drift with the host's load (unlike CPU
 # time on a shared host): system calls per request by kind, heap bytes allocated per request, and
 # CPU samples per 1,000 requests by where they fell (kernel, Undertow, XNIO, JDK, mpool, the JVM)
-# with the top frames. One server at a time, pinned like ab.sh and profile.sh (server
-# `taskset -c 0`, wrk `taskset -c 1`), each started twice:
+# with the top frames, and exceptions thrown per 1,000 requests by type and message (each costs a
+# stack trace: one per request is microseconds). One server at a time, pinned like ab.sh and
+# profile.sh (server `taskset -c 0`, wrk `taskset -c 1`), each started twice:
 #   1. with its own GC: a warm-up, then `perf trace -s` over one wrk window (system calls), then
 #      `perf record -e cpu-clock` over another (JIT frames named through `jcmd Compiler.perfmap`);
 #   2. with Epsilon (no collection: the heap's top only grows): heap bytes per request as the
-#      difference between a long and a short wrk window, so that the connections' set-up cancels.
+#      difference between a long and a short wrk window, so that the connections' set-up cancels;
+#      exceptions from `-Xlog:exceptions` (Epsilon never moves an object: one address, one exception).
 # Tracing slows the server: wrk's timeout is raised so that no connection times out and reconnects
 # (the accept count per request in the system-call table shows it: connections / requests).
 # Writes OUT/NAME.* and prints a table per server.
@@ -23,7 +25,7 @@
 #   close" adds that header to every request (a handshake per request).
 set -euo pipefail
 if [ $# -lt 5 ]; then
-  sed -n '2,23p' "$0"; exit 2
+  sed -n '2,25p' "$0"; exit 2
 fi
 out=$1; conns=$2; path=$3; shift 3
 [ "$1" = "--" ] && shift
@@ -73,8 +75,8 @@ for spec in "$@"; do
   kill -INT "$recorder"; wait "$recorder" 2>/dev/null || true
   stop "$pid"
 
-  pid=$(start "$name" "${cmd/#java /java -XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms3g -Xmx3g }")
-  load 5 > /dev/null # warm enough for escape analysis: what the JIT keeps off the heap counts too
+  pid=$(start "$name" "${cmd/#java /java -XX:+UnlockExperimentalVMOptions -XX:+UseEpsilonGC -Xms3g -Xmx3g -Xlog:exceptions=info:file=$out/$name.exceptions:none }")
+  load 5 > "$out/$name.heap-warm.wrk" # warm enough for escape analysis: what the JIT keeps off the heap counts too
   a=$(heap_top "$pid"); load 2 > "$out/$name.heap-short.wrk"; sleep 0.5; b=$(heap_top "$pid")
   load "$window" > "$out/$name.heap-long.wrk"; sleep 0.5; c=$(heap_top "$pid")
   stop "$pid"
@@ -90,6 +92,12 @@ for spec in "$@"; do
   else # a server still compiling, or stalled: the long window served hardly more than the short one
     echo "heap bytes per request: n/a (the long window served $long requests, the short one $short)"
   fi
+  served=$(( $(requests "$out/$name.heap-warm.wrk") + short + long ))
+  echo "exceptions thrown per 1,000 requests (Epsilon run, $served requests, -Xlog:exceptions; start-up included):"
+  # Epsilon never moves an object: one address, one exception, however many frames it unwound.
+  grep -o "^Exception <a '[^']*'{0x[0-9a-f]*}[^>]*" "$out/$name.exceptions" | sort -u \
+    | sed -E 's/\{0x[0-9a-f]+\}//; s/^Exception <a //' | cut -c1-110 | sort | uniq -c | sort -nr | head -6 \
+    | awk -v q="$served" '{n = $1; $1 = ""; printf "  %8.2f %s\n", n * 1000 / q, $0}'
   q=$(requests "$out/$name.samples.wrk")
   perf report -i "$out/$name.perf.data" --no-children --sort sym -n --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' \
     | sort -k2 -nr | awk -v q="$q" '{n = $2; $1 = ""; $2 = ""; printf "%8.2f %s\n", n * 1000 / q, $0}' > "$out/$name.samples"
