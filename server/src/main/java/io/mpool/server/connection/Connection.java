@@ -9,8 +9,10 @@ import io.mpool.server.transport.RequestFramingConduit;
 import io.mpool.server.transport.RequestTracker;
 import io.mpool.server.transport.TlsDescription;
 import io.mpool.server.transport.TlsHandshake;
+import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.protocol.http.HttpServerConnection;
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.net.InetAddress;
@@ -139,17 +141,19 @@ public final class Connection extends RequestScopeHandler implements ChannelList
         }
         on.registry().add(this);
         application = applicationHandler();
-        serveHttp11();
+        serveHttp11(null);
     }
 
     /**
      * Undertow's HTTP/1.1 over the channel, reading: at accept, and when the next bytes of a parked
-     * connection whose Undertow side went come ({@link #handleEvent}).
+     * connection whose Undertow side went have come ({@link #readWhileReleased}, which read them
+     * into {@code readAlready}; null at accept).
      */
-    private void serveHttp11() {
+    private void serveHttp11(PooledByteBuffer readAlready) {
         try {
             // This connection is the root handler and the close listener of Undertow's connection.
-            listener.http().open(channel(), pool != null ? pool : listener.sharedBuffers(), listener.bufferSize(), this, this);
+            listener.http().open(channel(), pool != null ? pool : listener.sharedBuffers(), listener.bufferSize(), this, this,
+                    readAlready);
         } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
             // The first read could not get memory: the pool has already logged the refusal
             // (rate-limited), answered 503 and is closing the connection the lingering way;
@@ -262,14 +266,68 @@ public final class Connection extends RequestScopeHandler implements ChannelList
      */
     @Override
     public void handleEvent(Channel channel) {
-        if (channel instanceof ConduitStreamSourceChannel) {
+        if (channel instanceof ConduitStreamSourceChannel source) {
             HttpServerConnection http = undertowConnection();
             if (http != null) {
                 listener.http().resume(http);
-            } else if (HttpConnections.replaceCloseListener(channel(), null)) { // Undertow's sets its own
-                serveHttp11(); // its Undertow side went while parked: a new one, as at accept
+            } else {
+                readWhileReleased(source); // its Undertow side went while parked
             }
         } else {
+            closed();
+        }
+    }
+
+    /**
+     * The channel of a parked connection whose Undertow side went is readable: its next bytes, or
+     * its client's close, which is how most idle keep-alive connections end. The read is done here,
+     * through the framing check (which sees every byte, as it would under Undertow), into the
+     * buffer Undertow's read listener would take for it (the head buffer, in the connection's own
+     * node), so that a close builds nothing:
+     * <ul>
+     *   <li>end of stream (a FIN; over TLS a close_notify), or a read error (a reset): the channel
+     *   is closed as Undertow's read listener closes it, and the connection torn down
+     *   ({@link #closed()}), with no Undertow connection built only to read that end;</li>
+     *   <li>bytes: Undertow's connection is made, as at accept, and parses them first, as it parses
+     *   bytes it read ahead of a pipelined request, then reads on: every byte read once, in order;</li>
+     *   <li>nothing for HTTP/1.1 yet (part of a TLS record, empty lines the framing check drops, or
+     *   the framing check refusing and closing the lingering way): the buffer goes back and the
+     *   connection stays parked, as Undertow's read listener would wait.</li>
+     * </ul>
+     * No HTTP/2 preface comes here: a connection is parked only after its first request ran on
+     * Undertow's HTTP/1.1, so its first bytes were a request, and the framing check looks for the
+     * preface in a connection's first bytes only (RFC 9113 3.4: prior knowledge starts with it).
+     * On the connection's IO thread.
+     */
+    private void readWhileReleased(ConduitStreamSourceChannel source) {
+        assert pool != null : "connection " + id + " parked without a pool of its own";
+        PooledByteBuffer read;
+        try {
+            read = pool.allocate();
+        } catch (ArenaExhaustedException | ConnectionCapExceededException e) {
+            return; // refused: answered 503 the lingering way (allocationRefused), which closes
+        } catch (IllegalStateException e) {
+            IoUtils.safeClose(channel()); // closing already: as Undertow's read listener does
+            return;
+        }
+        int count;
+        try {
+            count = source.read(read.getBuffer().clear());
+        } catch (IOException e) {
+            LOG.log(Level.FINE, e, () -> "reading from " + channel().getPeerAddress() + " failed"); // a reset, mostly
+            count = -1;
+        } catch (RuntimeException | Error e) {
+            read.close();
+            throw e;
+        }
+        if (count > 0 && HttpConnections.replaceCloseListener(channel(), null)) { // Undertow's sets its own
+            read.getBuffer().flip();
+            serveHttp11(read); // Undertow's from here on, the bytes read with it
+            return;
+        }
+        read.close(); // before the close: the destroy waits for no buffer of the connection
+        if (count < 0) {
+            IoUtils.safeClose(channel()); // its close listener, this connection, tears it down
             closed();
         }
     }

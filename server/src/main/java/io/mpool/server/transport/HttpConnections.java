@@ -1,6 +1,7 @@
 package io.mpool.server.transport;
 
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.AbstractServerConnection;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.protocol.http.HttpServerConnection;
@@ -12,6 +13,7 @@ import java.lang.invoke.VarHandle;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import org.xnio.ChannelListener;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
@@ -101,6 +103,8 @@ public final class HttpConnections {
     }
 
     private final OptionMap options;
+    /** Undertow connections built ({@link #opened()}): shared by the IO threads, hence an adder. */
+    private final LongAdder opened = new LongAdder();
     /** Undertow's request parser for these options: shared, as one open listener shares it. */
     private final Object parser;
 
@@ -128,18 +132,41 @@ public final class HttpConnections {
      * Undertow's own close handling (whether this returns or throws): it is the close listener of
      * Undertow's connection, which XNIO already holds, not a second listener XNIO would merge with
      * it (a merged pair is an object of its own on every connection).
+     *
+     * @param readAlready bytes already read from the channel's source (through whatever conduits
+     *                    it has), ready to be read from the buffer's position, or null: none. Undertow's
+     *                    read listener parses them before it reads the channel again, as it parses
+     *                    bytes read ahead of a pipelined request ({@code extraBytes}), and closes the
+     *                    buffer when it is done with them; this closes it if the connection cannot
+     *                    be built.
      */
     public void open(StreamConnection channel, ByteBufferPool pool, int bufferSize, HttpHandler root,
-                     ChannelListener<? super ConnectedChannel> onClose) {
+                     ChannelListener<? super ConnectedChannel> onClose, PooledByteBuffer readAlready) {
         HttpServerConnection connection;
         try {
             connection = new HttpServerConnection(channel, pool, root, options, bufferSize, null);
         } catch (RuntimeException | Error e) {
+            if (readAlready != null) {
+                readAlready.close();
+            }
             channel.setCloseListener(onClose);
             throw e;
         }
+        opened.increment();
         connection.getCloseSetter().set(onClose);
+        if (readAlready != null) {
+            connection.setExtraBytes(readAlready);
+        }
         resume(connection);
+    }
+
+    /**
+     * How many of Undertow's HTTP/1.1 connections {@link #open} has built: one per accepted
+     * connection, and one more each time a parked connection whose Undertow side went has bytes
+     * for it (never for its close). Any thread.
+     */
+    public long opened() {
+        return opened.sum();
     }
 
     /**
