@@ -116,6 +116,7 @@ public class ParkedCloseAllocations {
         Recording recording = new Recording();
         recording.enable("jdk.ObjectAllocationSample").withStackTrace().with("throttle", "off");
         recording.enable("jdk.ObjectAllocationOutsideTLAB").withStackTrace(); // with -XX:-UseTLAB: every allocation
+        recording.disable("mpool.PoolDestroyed"); // off, as in a server no one records: its fields cost nothing then
         recording.start();
         return recording;
     }

@@ -322,7 +322,7 @@ public final class ConnectionBufferPool extends BufferLending implements Region 
         if (holds != null) {
             holds.bodiesGone();
         }
-        PoolDestroyedEvent.emit(id(), owner.peer(), System.currentTimeMillis() - createdMillis(), requests(),
+        PoolDestroyedEvent.emit(id(), owner, System.currentTimeMillis() - createdMillis(), requests(),
                 resets(), coalesced(), reservedAtDestroy);
         try {
             releaseBuffersAtDestroy();

@@ -41,12 +41,13 @@ final class PoolDestroyedEvent extends Event {
     @DataAmount
     long bytesReserved;
 
-    static void emit(long connectionId, String remote, long lifetimeMillis, long requests, long resets,
+    /** {@code owner}'s address is asked for only when the event is recorded: XNIO makes a new one per call. */
+    static void emit(long connectionId, PoolOwner owner, long lifetimeMillis, long requests, long resets,
                      long resetsCoalesced, long bytesReserved) {
         PoolDestroyedEvent event = new PoolDestroyedEvent();
         if (event.shouldCommit()) {
             event.connectionId = connectionId;
-            event.remote = remote;
+            event.remote = owner.peer();
             event.lifetime = lifetimeMillis;
             event.requests = requests;
             event.resets = resets;
