@@ -26,13 +26,15 @@ import javax.net.ssl.SSLContext;
  * files (written from the keystore with the JDK), the CA's certificate as PEM (for
  * {@code curl --cacert}), the HTTPS listener that serves them and clients that trust the CA.
  *
- * <p>keytool takes a second or two per set (a JVM per step): {@link #rsa()} and {@link #ec()} are
- * made once per JVM run and shared by every test class that only needs a certificate to serve.
+ * <p>keytool takes a second or more per set (a JVM per step): {@link #rsa()} and {@link #ec()} are
+ * made once per JVM run and shared by every test class that only needs a certificate to serve;
+ * {@link #openssl()}, the same in PEM only, takes openssl a fraction of that.
  */
 record TestCertificates(Path dir, Path keystore, Path certificatePem, Path keyPem, Path caPem) {
     static final String PASSWORD = "changeit";
     private static TestCertificates rsa;
     private static TestCertificates ec;
+    private static TestCertificates openssl;
 
     /** The run's RSA set, made at the first call. */
     static synchronized TestCertificates rsa() {
@@ -50,15 +52,38 @@ record TestCertificates(Path dir, Path keystore, Path certificatePem, Path keyPe
         return ec;
     }
 
-    /** A set in a temporary directory that goes when the JVM ends. */
+    /**
+     * The run's EC P-256 set made by {@link OpensslCertificates} (PEM, as a {@code kubernetes.io/tls}
+     * Secret holds it; no keystore: {@link #keystore()} is null), made at the first call.
+     */
+    static synchronized TestCertificates openssl() {
+        if (openssl == null) {
+            try {
+                Path dir = temporaryDirectory("openssl");
+                OpensslCertificates ca = OpensslCertificates.createCa(dir);
+                OpensslCertificates.Pair pair = ca.issue(1);
+                openssl = new TestCertificates(dir, null, Files.writeString(dir.resolve("tls.crt"), pair.certificatePem()),
+                        Files.writeString(dir.resolve("tls.key"), pair.keyPem()), ca.caPem());
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot make the test certificates (openssl)", e);
+            }
+        }
+        return openssl;
+    }
+
+    /** A set made by keytool in a temporary directory that goes when the JVM ends. */
     private static TestCertificates createOnce(String keyAlgorithm) {
         try {
-            Path dir = Files.createTempDirectory("mpool-tls-" + keyAlgorithm.toLowerCase(Locale.ROOT));
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
-            return create(dir, keyAlgorithm);
+            return create(temporaryDirectory(keyAlgorithm.toLowerCase(Locale.ROOT)), keyAlgorithm);
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot make the test certificates (" + keyAlgorithm + ")", e);
         }
+    }
+
+    private static Path temporaryDirectory(String kind) throws IOException {
+        Path dir = Files.createTempDirectory("mpool-tls-" + kind);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        return dir;
     }
 
     private static void deleteTree(Path dir) {

@@ -37,7 +37,7 @@ class TlsBadInputTest {
     private static final long PACKET_BUFFER_BLOCK = 5L * PageArena.PAGE_SIZE;
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.ec().listener(Duration.ofMinutes(5)));
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.openssl().listener(Duration.ofMinutes(5)));
 
     @Test
     void aThousandUnfinishedHandshakesHoldOnePacketBufferEachAndTheNextClientIsServed() throws Exception {
@@ -189,7 +189,7 @@ class TlsBadInputTest {
 
     /** TLS over {@code raw}, whose own streams stay usable for bytes beneath the records. */
     private SSLSocket tlsOver(Socket raw) throws IOException, GeneralSecurityException {
-        return TestCertificates.ec().client().over(raw, fixture.server().tlsPort(), (int) WAIT.toMillis());
+        return TestCertificates.openssl().client().over(raw, fixture.server().tlsPort(), (int) WAIT.toMillis());
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

@@ -30,7 +30,7 @@ class TlsCanaryTest {
     private static final int TIMEOUT_MILLIS = 20_000;
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.ec().listener(Duration.ofSeconds(10)));
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.openssl().listener(Duration.ofSeconds(10)));
 
     @Test
     void aSecretNeverReachesAnotherClientOverTls() throws Exception {
@@ -122,6 +122,6 @@ class TlsCanaryTest {
     }
 
     private SSLSocket tls(Socket raw) throws IOException, GeneralSecurityException {
-        return TestCertificates.ec().client().over(raw, fixture.server().tlsPort(), TIMEOUT_MILLIS);
+        return TestCertificates.openssl().client().over(raw, fixture.server().tlsPort(), TIMEOUT_MILLIS);
     }
 }

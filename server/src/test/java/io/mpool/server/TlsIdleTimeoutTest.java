@@ -27,11 +27,11 @@ class TlsIdleTimeoutTest {
     @RegisterExtension
     final ServerFixture fixture = new ServerFixture(config -> config.withLimits(config.limits()
             .withTimeouts(READ_TIMEOUT, Duration.ofSeconds(60), Duration.ofSeconds(10), IDLE_TIMEOUT)))
-            .withTls(TestCertificates.ec().listener(Duration.ofSeconds(10)));
+            .withTls(TestCertificates.openssl().listener(Duration.ofSeconds(10)));
 
     @Test
     void anIdleTlsConnectionOutlivesTheReadTimeoutAndClosesAtTheIdleTimeout() throws Exception {
-        try (SSLSocket socket = TestCertificates.ec().client().connect(fixture.server().tlsPort(), 20_000)) {
+        try (SSLSocket socket = TestCertificates.openssl().client().connect(fixture.server().tlsPort(), 20_000)) {
             assertTrue(TlsClient.hello(socket).endsWith("hello\n"));
             // Nothing for 4 s: the server must not close it (a read past the end would end the wait).
             socket.setSoTimeout(QUIET_MILLIS);

@@ -34,12 +34,12 @@ class TlsSocketReadsTest {
     private static final String IO_THREAD = "mpool I/O-";
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.ec().listener(Duration.ofSeconds(10)));
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.openssl().listener(Duration.ofSeconds(10)));
 
     @Test
     void aKeepAliveRequestOverTlsTakesAtMostTwoSocketReads() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "no /proc: the kernel's read counts are not there");
-        try (SSLSocket socket = TestCertificates.ec().client().connect(fixture.server().tlsPort(), 20_000)) {
+        try (SSLSocket socket = TestCertificates.openssl().client().connect(fixture.server().tlsPort(), 20_000)) {
             TlsClient.hello(socket); // the handshake and the first request's reads are not counted
             List<Path> ioThreads = ioThreads();
             assertTrue(!ioThreads.isEmpty(), "no thread named " + IO_THREAD + "* in /proc/self/task");
