@@ -320,9 +320,7 @@ class TlsListenerTest {
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", fixture.server().tlsPort());
         socket.setEnabledProtocols(new String[] {protocol});
         socket.setSoTimeout((int) WAIT.toMillis());
-        socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-        assertTrue(TlsClient.readResponse(socket.getInputStream()).endsWith("hello\n"));
+        assertTrue(TlsClient.hello(socket).endsWith("hello\n"));
         return socket;
     }
 
@@ -392,10 +390,7 @@ class TlsListenerTest {
             socket.setSoTimeout((int) WAIT.toMillis());
             socket.startHandshake();
             awaitNothingHeld("after its handshake");
-            OutputStream out = socket.getOutputStream();
-            out.write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            assertTrue(TlsClient.readResponse(socket.getInputStream()).endsWith("hello\n"));
+            assertTrue(TlsClient.hello(socket).endsWith("hello\n"));
             awaitNothingHeld("after a request");
             assertEquals(protocol, fixture.server().registry().pools().get(0).summary().tls().protocol());
         }
@@ -409,9 +404,7 @@ class TlsListenerTest {
     @Test
     void anIdleTlsConnectionKeepsNoReferenceToItsDroppedRequestPool() throws Exception {
         try (SSLSocket socket = tlsSocket()) {
-            socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            assertTrue(TlsClient.readResponse(socket.getInputStream()).endsWith("hello\n"));
+            assertTrue(TlsClient.hello(socket).endsWith("hello\n"));
             Object connection = fixture.server().registry().pools().get(0);
             Field poolField = connection.getClass().getDeclaredField("pool");
             poolField.setAccessible(true);
@@ -438,9 +431,7 @@ class TlsListenerTest {
             Field blocksField = packetBuffers.getClass().getDeclaredField("blocks");
             blocksField.setAccessible(true);
             for (int request = 1; request <= 2; request++) {
-                socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                socket.getOutputStream().flush();
-                assertTrue(TlsClient.readResponse(socket.getInputStream()).endsWith("hello\n"), "request " + request);
+                assertTrue(TlsClient.hello(socket).endsWith("hello\n"), "request " + request);
                 awaitNothingHeld("after request " + request);
                 Await.until("the idle connection to drop its packet-buffer tier after request " + request, WAIT,
                         () -> {
