@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.server.config.RequestLimits;
-import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.testing.Await;
 import io.undertow.server.HttpHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -34,7 +32,6 @@ class AdminViewHttp2BrowserTest {
     private static final Path OUTPUT = Path.of("target", "admin-view");
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
     private static final int KILOBYTE = 1024;
-    private static TestCertificates certificates;
     private final CountDownLatch release = new CountDownLatch(1);
 
     /** Reads nothing until released, then reads the body and answers. */
@@ -53,21 +50,7 @@ class AdminViewHttp2BrowserTest {
             .withLimits(RequestLimits.DEFAULTS.withTimeouts(PAST_THE_TEST, RequestLimits.DEFAULTS.writeTimeout(),
                     RequestLimits.DEFAULTS.parseTimeout(), PAST_THE_TEST)),
             routes -> exchange -> (exchange.getRequestPath().equals("/stall") ? stall : routes).handleRequest(exchange))
-            .withTls(new TlsSettings("127.0.0.1", 0, TlsContexts.fromPem(certificates().certificatePem(),
-                    certificates().keyPem()), HANDSHAKE_TIMEOUT));
-
-    static synchronized TestCertificates certificates() {
-        if (certificates == null) {
-            try {
-                Path dir = Files.createTempDirectory("mpool-view-h2-test");
-                dir.toFile().deleteOnExit();
-                certificates = TestCertificates.create(dir, "EC");
-            } catch (IOException | GeneralSecurityException e) {
-                throw new IllegalStateException("cannot make the test certificates", e);
-            }
-        }
-        return certificates;
-    }
+            .withTls(TestCertificates.ec().listener(HANDSHAKE_TIMEOUT));
 
     @Test
     void theViewShowsAnHttp2ConnectionsStreamsAndATlsConnectionsSession() throws Exception {
@@ -149,7 +132,7 @@ class AdminViewHttp2BrowserTest {
     }
 
     private SSLSocket tlsSocketOffering(String protocol) throws IOException, GeneralSecurityException {
-        SSLSocket socket = (SSLSocket) certificates().clientContext().getSocketFactory().createSocket();
+        SSLSocket socket = (SSLSocket) TestCertificates.ec().clientContext().getSocketFactory().createSocket();
         SSLParameters parameters = socket.getSSLParameters();
         parameters.setApplicationProtocols(new String[] {protocol});
         socket.setSSLParameters(parameters);

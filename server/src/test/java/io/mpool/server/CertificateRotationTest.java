@@ -5,14 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.mpool.server.config.TlsSettings;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -151,12 +146,8 @@ class CertificateRotationTest {
     }
 
     private SSLSocket tlsSocket() throws IOException, GeneralSecurityException {
-        // A client context of its own: no session to resume from another test's handshake.
-        SSLSocket socket = (SSLSocket) ca.clientContext().getSocketFactory().createSocket();
-        socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
-        socket.setSoTimeout((int) WAIT.toMillis());
-        socket.startHandshake();
-        return socket;
+        // A client of its own: no session to resume from another test's handshake.
+        return ca.client().connect(fixture.server().tlsPort(), (int) WAIT.toMillis());
     }
 
     private static BigInteger serial(SSLSocket socket) throws IOException {
@@ -165,19 +156,9 @@ class CertificateRotationTest {
 
     /** One keep-alive GET /hello on {@code socket}, answered "hello\n". */
     private static void assertHello(SSLSocket socket) throws IOException {
-        OutputStream out = socket.getOutputStream();
-        out.write("GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
-        InputStream in = socket.getInputStream();
-        ByteArrayOutputStream answer = new ByteArrayOutputStream();
-        while (!answer.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\nhello\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed mid-answer: " + answer);
-            }
-            answer.write(b);
-        }
-        assertTrue(answer.toString(StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200 OK"), answer.toString());
+        String answer = TlsClient.hello(socket);
+        assertTrue(answer.endsWith("\r\n\r\nhello\n"), answer);
+        assertTrue(answer.startsWith("HTTP/1.1 200 OK"), answer);
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

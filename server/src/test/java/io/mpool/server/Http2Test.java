@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionBufferPool;
 import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.server.demo.Routes;
@@ -42,12 +41,10 @@ class Http2Test {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture().withTls(new TlsSettings("127.0.0.1", 0,
-            TlsContexts.fromPem(TlsListenerTest.certificates().certificatePem(),
-                    TlsListenerTest.certificates().keyPem()), Duration.ofSeconds(5)));
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.rsa().listener(Duration.ofSeconds(5)));
 
     private HttpClient h2Client() throws Exception {
-        return HttpClient.newBuilder().sslContext(TlsListenerTest.certificates().clientContext())
+        return HttpClient.newBuilder().sslContext(TestCertificates.rsa().clientContext())
                 .version(HttpClient.Version.HTTP_2).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -259,7 +256,7 @@ class Http2Test {
 
     @Test
     void http11StaysOnTheTlsListenerByAlpn() throws Exception {
-        HttpClient client = HttpClient.newBuilder().sslContext(TlsListenerTest.certificates().clientContext())
+        HttpClient client = HttpClient.newBuilder().sslContext(TestCertificates.rsa().clientContext())
                 .version(HttpClient.Version.HTTP_1_1).build();
         HttpResponse<String> tls = client.send(HttpRequest.newBuilder(https("/hello")).timeout(WAIT).build(),
                 HttpResponse.BodyHandlers.ofString());

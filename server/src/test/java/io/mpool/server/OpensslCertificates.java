@@ -1,19 +1,14 @@
 package io.mpool.server;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A test CA made with {@code openssl} and server certificates it signs for localhost and
@@ -65,18 +60,9 @@ public final class OpensslCertificates {
         return caPem;
     }
 
-    /** A client context that trusts this CA only, with a session cache of its own. */
-    public SSLContext clientContext() throws IOException, GeneralSecurityException {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(caPem)) {
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trustManagers.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trustManagers.getTrustManagers(), null);
-        return context;
+    /** A new client that trusts this CA only (a session cache of its own). */
+    TlsClient client() throws IOException, GeneralSecurityException {
+        return TlsClient.trusting(caPem);
     }
 
     private static void openssl(String... arguments) throws IOException {

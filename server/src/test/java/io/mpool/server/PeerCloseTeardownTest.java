@@ -3,18 +3,11 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.Connection;
 import io.mpool.testing.Await;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,11 +30,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class PeerCloseTeardownTest {
     private static final byte[] HELLO = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static TestCertificates certificates;
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture().withTls(new TlsSettings("127.0.0.1", 0,
-            TlsContexts.fromPem(certificates().certificatePem(), certificates().keyPem()), Duration.ofSeconds(10)));
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.rsa().listener(Duration.ofSeconds(10)));
 
     /** How the client ends the connection. */
     enum ClientClose {
@@ -94,20 +85,6 @@ class PeerCloseTeardownTest {
         }
     }
 
-    /** One CA and server certificate for the class (keytool takes a second or two). */
-    static synchronized TestCertificates certificates() {
-        if (certificates == null) {
-            try {
-                Path dir = Files.createTempDirectory("mpool-close-test");
-                dir.toFile().deleteOnExit();
-                certificates = TestCertificates.create(dir, "RSA");
-            } catch (IOException | GeneralSecurityException e) {
-                throw new IllegalStateException("cannot make the test certificates", e);
-            }
-        }
-        return certificates;
-    }
-
     /** No sweep runs during these tests unless one runs it by hand: the close alone must tear down. */
     @BeforeEach
     void withoutTheSweep() {
@@ -148,11 +125,8 @@ class PeerCloseTeardownTest {
 
     private void tlsConnectionClosedByItsClient(TlsClose close, boolean parked) throws Exception {
         long before = outstandingBlocks();
-        Socket raw = new Socket();
-        raw.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
-        SSLSocket socket = (SSLSocket) certificates().clientContext().getSocketFactory()
-                .createSocket(raw, "localhost", fixture.server().tlsPort(), true);
-        socket.setSoTimeout(10_000);
+        Socket raw = RawHttp.socket(fixture.server().tlsPort(), 10_000);
+        SSLSocket socket = TestCertificates.rsa().client().over(raw, fixture.server().tlsPort(), 10_000);
         Connection connection = servedOnceOverTls(socket);
         if (parked) {
             sweptIdle(connection);
@@ -263,15 +237,8 @@ class PeerCloseTeardownTest {
     }
 
     private Connection servedOnceOverTls(SSLSocket socket) throws IOException {
-        socket.getOutputStream().write(HELLO);
-        socket.getOutputStream().flush();
-        InputStream in = socket.getInputStream();
-        ByteArrayOutputStream answer = new ByteArrayOutputStream();
-        while (!answer.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\nhello\n")) {
-            int b = in.read();
-            assertTrue(b >= 0, "closed mid-answer: " + answer);
-            answer.write(b);
-        }
+        String answer = TlsClient.hello(socket);
+        assertTrue(answer.endsWith("\r\n\r\nhello\n"), answer);
         Connection connection = only();
         Await.until("the request's end on the server", ServerFixture.SETTLE, () -> connection.pool().summary().resets(),
                 resets -> resets == 1);

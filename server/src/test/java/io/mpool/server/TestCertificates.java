@@ -1,5 +1,6 @@
 package io.mpool.server;
 
+import io.mpool.server.config.TlsSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,22 +10,89 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A test CA and a server certificate it signed (for localhost and 127.0.0.1), made at test time
  * with the JDK's {@code keytool}: the server's PKCS#12 keystore, the same key and chain as PEM
  * files (written from the keystore with the JDK), the CA's certificate as PEM (for
- * {@code curl --cacert}), and a client {@link SSLContext} that trusts the CA.
+ * {@code curl --cacert}), the HTTPS listener that serves them and clients that trust the CA.
+ *
+ * <p>keytool takes a second or more per set (a JVM per step): {@link #rsa()} and {@link #ec()} are
+ * made once per JVM run and shared by every test class that only needs a certificate to serve;
+ * {@link #openssl()}, the same in PEM only, takes openssl a fraction of that.
  */
 record TestCertificates(Path dir, Path keystore, Path certificatePem, Path keyPem, Path caPem) {
     static final String PASSWORD = "changeit";
+    private static TestCertificates rsa;
+    private static TestCertificates ec;
+    private static TestCertificates openssl;
+
+    /** The run's RSA set, made at the first call. */
+    static synchronized TestCertificates rsa() {
+        if (rsa == null) {
+            rsa = createOnce("RSA");
+        }
+        return rsa;
+    }
+
+    /** The run's EC (P-256) set, made at the first call. */
+    static synchronized TestCertificates ec() {
+        if (ec == null) {
+            ec = createOnce("EC");
+        }
+        return ec;
+    }
+
+    /**
+     * The run's EC P-256 set made by {@link OpensslCertificates} (PEM, as a {@code kubernetes.io/tls}
+     * Secret holds it; no keystore: {@link #keystore()} is null), made at the first call.
+     */
+    static synchronized TestCertificates openssl() {
+        if (openssl == null) {
+            try {
+                Path dir = temporaryDirectory("openssl");
+                OpensslCertificates ca = OpensslCertificates.createCa(dir);
+                OpensslCertificates.Pair pair = ca.issue(1);
+                openssl = new TestCertificates(dir, null, Files.writeString(dir.resolve("tls.crt"), pair.certificatePem()),
+                        Files.writeString(dir.resolve("tls.key"), pair.keyPem()), ca.caPem());
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot make the test certificates (openssl)", e);
+            }
+        }
+        return openssl;
+    }
+
+    /** A set made by keytool in a temporary directory that goes when the JVM ends. */
+    private static TestCertificates createOnce(String keyAlgorithm) {
+        try {
+            return create(temporaryDirectory(keyAlgorithm.toLowerCase(Locale.ROOT)), keyAlgorithm);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot make the test certificates (" + keyAlgorithm + ")", e);
+        }
+    }
+
+    private static Path temporaryDirectory(String kind) throws IOException {
+        Path dir = Files.createTempDirectory("mpool-tls-" + kind);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        return dir;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory left behind
+        }
+    }
 
     /** Makes a CA and a server certificate of {@code keyAlgorithm} (RSA or EC) in {@code dir}. */
     static TestCertificates create(Path dir, String keyAlgorithm) throws IOException, GeneralSecurityException {
@@ -60,19 +128,19 @@ record TestCertificates(Path dir, Path keystore, Path certificatePem, Path keyPe
         return new TestCertificates(dir, server, certificatePem, keyPem, caPem);
     }
 
-    /** A client context that trusts the test CA only. */
+    /** An HTTPS listener on a free loopback port serving this certificate. */
+    TlsSettings listener(Duration handshakeTimeout) {
+        return new TlsSettings("127.0.0.1", 0, TlsContexts.fromPem(certificatePem, keyPem), handshakeTimeout);
+    }
+
+    /** A new client that trusts the test CA only (a session cache of its own). */
+    TlsClient client() throws IOException, GeneralSecurityException {
+        return TlsClient.trusting(caPem);
+    }
+
+    /** A new client context that trusts the test CA only, for clients other than {@link TlsClient}'s sockets. */
     SSLContext clientContext() throws IOException, GeneralSecurityException {
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        try (InputStream in = Files.newInputStream(caPem)) {
-            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509")
-                    .generateCertificate(in));
-        }
-        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trustManagers.init(trust);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trustManagers.getTrustManagers(), null);
-        return context;
+        return client().context();
     }
 
     static String pem(String type, byte[] der) {

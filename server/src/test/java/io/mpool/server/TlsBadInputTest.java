@@ -6,31 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.mpool.mempool.ArenaStats;
 import io.mpool.mempool.PageArena;
-import io.mpool.server.config.TlsSettings;
 import io.mpool.testing.Await;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Clients that misbehave on the HTTPS listener, over real sockets: a thousand that never finish
@@ -46,24 +35,9 @@ class TlsBadInputTest {
     private static final byte[] RECORD_HEADER_START = {0x16, 0x03, 0x01};
     /** The arena block of one packet buffer: the engine's 16,709 bytes in the 20 KB class, 5 pages. */
     private static final long PACKET_BUFFER_BLOCK = 5L * PageArena.PAGE_SIZE;
-    private static OpensslCertificates ca;
-    private static Path certificate;
-    private static Path key;
-
-    @TempDir
-    static Path shared;
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture().withTls(new TlsSettings("127.0.0.1", 0,
-            TlsContexts.fromPem(certificate, key), Duration.ofMinutes(5)));
-
-    @BeforeAll
-    static void makeCertificates() throws IOException {
-        ca = OpensslCertificates.createCa(Files.createDirectory(shared.resolve("ca")));
-        OpensslCertificates.Pair pair = ca.issue(7);
-        certificate = Files.writeString(shared.resolve("tls.crt"), pair.certificatePem());
-        key = Files.writeString(shared.resolve("tls.key"), pair.keyPem());
-    }
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.openssl().listener(Duration.ofMinutes(5)));
 
     @Test
     void aThousandUnfinishedHandshakesHoldOnePacketBufferEachAndTheNextClientIsServed() throws Exception {
@@ -82,7 +56,7 @@ class TlsBadInputTest {
                     + bytes + " B of the arena, " + bytes / UNFINISHED_HANDSHAKES + " B each (" + held + ")");
             // The next good client is served.
             try (SSLSocket good = tlsSocket()) {
-                assertTrue(get(good, "/hello").endsWith("hello\n"));
+                assertTrue(TlsClient.hello(good).endsWith("hello\n"));
             }
         } finally {
             for (Socket socket : stalled) {
@@ -146,7 +120,7 @@ class TlsBadInputTest {
             out.flush();
             awaitTrue(() -> fixture.server().totals().requests() == 1, "the request has started");
             socket.shutdownOutput(); // the close_notify alert, 50 body bytes short
-            String answer = readUntilClosed(socket.getInputStream());
+            String answer = new String(TlsClient.readUntilClosed(socket.getInputStream()), StandardCharsets.ISO_8859_1);
             assertFalse(answer.contains(" 200 "), answer);
         }
         fixture.awaitAllPoolsDestroyed();
@@ -166,7 +140,7 @@ class TlsBadInputTest {
             // level fatal (2), handshake_failure (40).
             raw.getOutputStream().write(new byte[] {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28});
             raw.getOutputStream().flush();
-            String answer = readUntilClosed(raw.getInputStream());
+            String answer = new String(TlsClient.readUntilClosed(raw.getInputStream()), StandardCharsets.ISO_8859_1);
             assertFalse(answer.contains(" 200 "), answer);
         }
         fixture.awaitAllPoolsDestroyed();
@@ -177,7 +151,7 @@ class TlsBadInputTest {
     void aClientVanishingInTheMiddleOfARecordGivesItsBuffersBack() throws Exception {
         Socket raw = plainSocket();
         try (SSLSocket socket = tlsOver(raw)) {
-            assertTrue(get(socket, "/hello").endsWith("hello\n"));
+            assertTrue(TlsClient.hello(socket).endsWith("hello\n"));
             // An application-data record announcing 16,000 bytes, 1,000 of them sent, then a reset:
             // the server holds the partial record in a packet buffer until the reset arrives.
             byte[] partial = new byte[5 + 1_000];
@@ -200,16 +174,13 @@ class TlsBadInputTest {
 
     private void assertServesTheNextClient() throws Exception {
         try (SSLSocket good = tlsSocket()) {
-            assertTrue(get(good, "/hello").endsWith("hello\n"));
+            assertTrue(TlsClient.hello(good).endsWith("hello\n"));
         }
         fixture.awaitAllPoolsDestroyed();
     }
 
     private Socket plainSocket() throws IOException {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
-        socket.setSoTimeout((int) WAIT.toMillis());
-        return socket;
+        return RawHttp.socket(fixture.server().tlsPort(), (int) WAIT.toMillis());
     }
 
     private SSLSocket tlsSocket() throws IOException, GeneralSecurityException {
@@ -218,52 +189,7 @@ class TlsBadInputTest {
 
     /** TLS over {@code raw}, whose own streams stay usable for bytes beneath the records. */
     private SSLSocket tlsOver(Socket raw) throws IOException, GeneralSecurityException {
-        SSLContext context = ca.clientContext();
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket(raw, "localhost",
-                fixture.server().tlsPort(), true);
-        socket.setSoTimeout((int) WAIT.toMillis());
-        socket.startHandshake();
-        return socket;
-    }
-
-    /** One keep-alive GET; its whole answer (Content-Length body). */
-    private static String get(SSLSocket socket, String path) throws IOException {
-        socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-        InputStream in = socket.getInputStream();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed mid-answer: " + bytes);
-            }
-            bytes.write(b);
-            String text = bytes.toString(StandardCharsets.US_ASCII);
-            int headEnd = text.indexOf("\r\n\r\n");
-            if (headEnd > 0) {
-                String lower = text.toLowerCase(Locale.ROOT);
-                int at = lower.indexOf("content-length: ");
-                int length = Integer.parseInt(lower.substring(at + 16, lower.indexOf("\r\n", at)).trim());
-                bytes.write(in.readNBytes(length));
-                return bytes.toString(StandardCharsets.US_ASCII);
-            }
-        }
-    }
-
-    /** Everything the server sends until it closes (end of stream or a reset), as Latin-1 text. */
-    private static String readUntilClosed(InputStream in) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            byte[] chunk = new byte[4096];
-            int n;
-            while ((n = in.read(chunk)) >= 0) {
-                bytes.write(chunk, 0, n);
-            }
-        } catch (SocketException reset) {
-            // closed with unread input: a reset is a close too
-        }
-        return bytes.toString(StandardCharsets.ISO_8859_1);
+        return TestCertificates.openssl().client().over(raw, fixture.server().tlsPort(), (int) WAIT.toMillis());
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {

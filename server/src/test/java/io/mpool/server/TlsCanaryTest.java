@@ -3,17 +3,10 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mpool.server.config.TlsSettings;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,10 +14,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The canary test over HTTPS ({@link CanaryScenarios} on the TLS listener): victims send a secret
@@ -37,24 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsCanaryTest {
     private static final int ROUNDS = 8;
     private static final int TIMEOUT_MILLIS = 20_000;
-    private static OpensslCertificates ca;
-    private static Path certificate;
-    private static Path key;
-
-    @TempDir
-    static Path shared;
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture().withTls(new TlsSettings("127.0.0.1", 0,
-            TlsContexts.fromPem(certificate, key), Duration.ofSeconds(10)));
-
-    @BeforeAll
-    static void makeCertificates() throws IOException {
-        ca = OpensslCertificates.createCa(Files.createDirectory(shared.resolve("ca")));
-        OpensslCertificates.Pair pair = ca.issue(5);
-        certificate = Files.writeString(shared.resolve("tls.crt"), pair.certificatePem());
-        key = Files.writeString(shared.resolve("tls.key"), pair.keyPem());
-    }
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.openssl().listener(Duration.ofSeconds(10)));
 
     @Test
     void aSecretNeverReachesAnotherClientOverTls() throws Exception {
@@ -87,7 +63,7 @@ class TlsCanaryTest {
                     "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().write(request);
             socket.getOutputStream().flush();
-            byte[] answers = readUntilClosed(socket.getInputStream());
+            byte[] answers = TlsClient.readUntilClosed(socket.getInputStream());
             assertTrue(CanaryScenarios.contains(answers, secretBody), "the victim's own echo came back");
             assertTrue(new String(answers, StandardCharsets.ISO_8859_1).endsWith("hello\n"), "three answers");
         }
@@ -137,36 +113,15 @@ class TlsCanaryTest {
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
             socket.shutdownOutput();
-            return readUntilClosed(socket.getInputStream());
+            return TlsClient.readUntilClosed(socket.getInputStream());
         }
     }
 
     private Socket plain() throws IOException {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
-        socket.setSoTimeout(TIMEOUT_MILLIS);
-        return socket;
+        return RawHttp.socket(fixture.server().tlsPort(), TIMEOUT_MILLIS);
     }
 
     private SSLSocket tls(Socket raw) throws IOException, GeneralSecurityException {
-        SSLSocket socket = (SSLSocket) ca.clientContext().getSocketFactory().createSocket(raw, "localhost",
-                fixture.server().tlsPort(), true);
-        socket.setSoTimeout(TIMEOUT_MILLIS);
-        socket.startHandshake();
-        return socket;
-    }
-
-    private static byte[] readUntilClosed(InputStream in) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            byte[] chunk = new byte[8192];
-            int n;
-            while ((n = in.read(chunk)) >= 0) {
-                bytes.write(chunk, 0, n);
-            }
-        } catch (SocketException reset) {
-            // closed with unread input: a reset is a close too
-        }
-        return bytes.toByteArray();
+        return TestCertificates.openssl().client().over(raw, fixture.server().tlsPort(), TIMEOUT_MILLIS);
     }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,15 +21,9 @@ class TlsContextsTest {
     @TempDir
     Path dir;
 
-    /** keytool takes a second or two per step: one RSA and one EC set for the class. */
-    private static TestCertificates rsa;
-    private static TestCertificates ec;
-
-    @BeforeAll
-    static void makeCertificates(@TempDir Path shared) throws Exception {
-        rsa = TestCertificates.create(Files.createDirectory(shared.resolve("rsa")), "RSA");
-        ec = TestCertificates.create(Files.createDirectory(shared.resolve("ec")), "EC");
-    }
+    /** The run's RSA and EC sets (keytool takes a second or two per step: made once per JVM run). */
+    private final TestCertificates rsa = TestCertificates.rsa();
+    private final TestCertificates ec = TestCertificates.ec();
 
     @Test
     void rsaAndEcPemFilesAndKeystoresMakeAServerContext() throws Exception {

@@ -10,11 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.ConnectionSummary;
 import io.mpool.testing.Await;
 import io.undertow.protocols.ssl.SslConduit;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,7 +36,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -64,24 +61,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TlsListenerTest {
     private static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration WAIT = Duration.ofSeconds(20);
-    private static TestCertificates certificates;
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture().withTls(new TlsSettings("127.0.0.1", 0,
-            TlsContexts.fromPem(certificates().certificatePem(), certificates().keyPem()), HANDSHAKE_TIMEOUT));
+    final ServerFixture fixture = new ServerFixture().withTls(certificates().listener(HANDSHAKE_TIMEOUT));
 
-    /** One CA and server certificate for the whole class (keytool takes a second or two). */
-    static synchronized TestCertificates certificates() {
-        if (certificates == null) {
-            try {
-                Path dir = Files.createTempDirectory("mpool-tls-test");
-                dir.toFile().deleteOnExit();
-                certificates = TestCertificates.create(dir, "RSA");
-            } catch (IOException | GeneralSecurityException e) {
-                throw new IllegalStateException("cannot make the test certificates", e);
-            }
-        }
-        return certificates;
+    private static TestCertificates certificates() {
+        return TestCertificates.rsa();
     }
 
     private HttpClient client(String protocol) throws IOException, GeneralSecurityException {
@@ -270,7 +255,7 @@ class TlsListenerTest {
             InputStream in = socket.getInputStream();
             out.write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            String answer = readResponse(in);
+            String answer = TlsClient.readResponse(in);
             assertTrue(answer.endsWith("hello\n"), answer);
             ConnectionSummary summary = fixture.server().registry().pools().get(0).summary();
             assertNotNull(summary.tls(), summary.toString());
@@ -289,7 +274,7 @@ class TlsListenerTest {
             // And it still serves.
             out.write("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            assertTrue(readResponse(in).endsWith("hello\n"));
+            assertTrue(TlsClient.readResponse(in).endsWith("hello\n"));
         }
         ServerTotals totals = fixture.awaitAllPoolsDestroyed();
         assertEquals(0, totals.arenaRejections());
@@ -335,9 +320,7 @@ class TlsListenerTest {
         SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("localhost", fixture.server().tlsPort());
         socket.setEnabledProtocols(new String[] {protocol});
         socket.setSoTimeout((int) WAIT.toMillis());
-        socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-        assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"));
+        assertTrue(TlsClient.hello(socket).endsWith("hello\n"));
         return socket;
     }
 
@@ -407,10 +390,7 @@ class TlsListenerTest {
             socket.setSoTimeout((int) WAIT.toMillis());
             socket.startHandshake();
             awaitNothingHeld("after its handshake");
-            OutputStream out = socket.getOutputStream();
-            out.write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"));
+            assertTrue(TlsClient.hello(socket).endsWith("hello\n"));
             awaitNothingHeld("after a request");
             assertEquals(protocol, fixture.server().registry().pools().get(0).summary().tls().protocol());
         }
@@ -424,9 +404,7 @@ class TlsListenerTest {
     @Test
     void anIdleTlsConnectionKeepsNoReferenceToItsDroppedRequestPool() throws Exception {
         try (SSLSocket socket = tlsSocket()) {
-            socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().flush();
-            assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"));
+            assertTrue(TlsClient.hello(socket).endsWith("hello\n"));
             Object connection = fixture.server().registry().pools().get(0);
             Field poolField = connection.getClass().getDeclaredField("pool");
             poolField.setAccessible(true);
@@ -453,9 +431,7 @@ class TlsListenerTest {
             Field blocksField = packetBuffers.getClass().getDeclaredField("blocks");
             blocksField.setAccessible(true);
             for (int request = 1; request <= 2; request++) {
-                socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                socket.getOutputStream().flush();
-                assertTrue(readResponse(socket.getInputStream()).endsWith("hello\n"), "request " + request);
+                assertTrue(TlsClient.hello(socket).endsWith("hello\n"), "request " + request);
                 awaitNothingHeld("after request " + request);
                 Await.until("the idle connection to drop its packet-buffer tier after request " + request, WAIT,
                         () -> {
@@ -511,52 +487,16 @@ class TlsListenerTest {
     }
 
     private SSLSocket tlsSocket() throws IOException, GeneralSecurityException {
-        SSLContext context = certificates().clientContext();
-        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
-        socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
-        socket.setSoTimeout((int) WAIT.toMillis());
-        socket.startHandshake();
-        return socket;
+        return certificates().client().connect(fixture.server().tlsPort(), (int) WAIT.toMillis());
     }
 
     private Socket plainSocket() throws IOException {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
-        socket.setSoTimeout((int) WAIT.toMillis());
-        return socket;
-    }
-
-    /** One response with a Content-Length body. */
-    private static String readResponse(InputStream in) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        int contentLength = -1;
-        while (true) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed mid-response: " + bytes);
-            }
-            bytes.write(b);
-            String text = bytes.toString(StandardCharsets.US_ASCII);
-            if (contentLength < 0 && text.endsWith("\r\n\r\n")) {
-                String lower = text.toLowerCase(Locale.ROOT);
-                int at = lower.indexOf("content-length: ");
-                contentLength = Integer.parseInt(lower.substring(at + 16, lower.indexOf("\r\n", at)).trim());
-                bytes.write(in.readNBytes(contentLength));
-                return bytes.toString(StandardCharsets.US_ASCII);
-            }
-        }
+        return RawHttp.socket(fixture.server().tlsPort(), (int) WAIT.toMillis());
     }
 
     /** The server closes: end of stream or a reset, never a read that times out. */
     private static void assertClosedByServer(Socket socket) throws IOException {
-        try {
-            InputStream in = socket.getInputStream();
-            while (in.read() >= 0) {
-                // an alert, or nothing: drain until the close
-            }
-        } catch (SocketException reset) {
-            // closed with unread input: a reset is a close too
-        }
+        TlsClient.readUntilClosed(socket.getInputStream()); // an alert, or nothing: drained until the close
     }
 
     /** Waits for one of the server's totals to reach {@code expected}. */

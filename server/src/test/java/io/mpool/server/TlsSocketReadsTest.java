@@ -3,23 +3,15 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.mpool.server.config.TlsSettings;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the layers beneath Undertow cost in socket reads over TLS: one keep-alive request after
@@ -40,39 +32,20 @@ class TlsSocketReadsTest {
     /** The selector's wake-up pipe (the once-a-second sweep hands work to the IO thread). */
     private static final int SLACK = 20;
     private static final String IO_THREAD = "mpool I/O-";
-    private static OpensslCertificates ca;
-    private static Path certificate;
-    private static Path key;
-
-    @TempDir
-    static Path shared;
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture()
-            .withTls(new TlsSettings("127.0.0.1", 0, TlsContexts.fromPem(certificate, key), Duration.ofSeconds(10)));
-
-    @BeforeAll
-    static void makeCertificates() throws IOException {
-        ca = OpensslCertificates.createCa(Files.createDirectory(shared.resolve("ca")));
-        OpensslCertificates.Pair pair = ca.issue(9);
-        certificate = Files.writeString(shared.resolve("tls.crt"), pair.certificatePem());
-        key = Files.writeString(shared.resolve("tls.key"), pair.keyPem());
-    }
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.openssl().listener(Duration.ofSeconds(10)));
 
     @Test
     void aKeepAliveRequestOverTlsTakesAtMostTwoSocketReads() throws Exception {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "no /proc: the kernel's read counts are not there");
-        Socket raw = new Socket();
-        raw.connect(new InetSocketAddress("127.0.0.1", fixture.server().tlsPort()), 5_000);
-        try (SSLSocket socket = (SSLSocket) ca.clientContext().getSocketFactory().createSocket(raw, "localhost",
-                fixture.server().tlsPort(), true)) {
-            socket.setSoTimeout(20_000);
-            hello(socket); // the handshake and the first request's reads are not counted
+        try (SSLSocket socket = TestCertificates.openssl().client().connect(fixture.server().tlsPort(), 20_000)) {
+            TlsClient.hello(socket); // the handshake and the first request's reads are not counted
             List<Path> ioThreads = ioThreads();
             assertTrue(!ioThreads.isEmpty(), "no thread named " + IO_THREAD + "* in /proc/self/task");
             long before = readCalls(ioThreads);
             for (int i = 0; i < REQUESTS; i++) {
-                hello(socket);
+                TlsClient.hello(socket);
             }
             long reads = readCalls(ioThreads) - before;
             assertTrue(reads >= REQUESTS, "reads=" + reads + " (expected: at least one per request; "
@@ -107,19 +80,5 @@ class TlsSocketReadsTest {
             }
         }
         return total;
-    }
-
-    private static void hello(SSLSocket socket) throws IOException {
-        socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        socket.getOutputStream().flush();
-        InputStream in = socket.getInputStream();
-        ByteArrayOutputStream answer = new ByteArrayOutputStream();
-        while (!answer.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\nhello\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed mid-answer: " + answer);
-            }
-            answer.write(b);
-        }
     }
 }

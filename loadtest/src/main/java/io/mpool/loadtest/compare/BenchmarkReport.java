@@ -29,6 +29,8 @@ final class BenchmarkReport {
     /**
      * How the run was made, for the report's header.
      *
+     * @param warmup         seconds of server CPU each warm-up waits for ({@code --warmup}; 0: none)
+     * @param warmupMax      seconds after which a warm-up ends however busy the JIT ({@code --warmup-max})
      * @param warmups        per workload and server, the warm-up slices' CPU µs/request
      * @param loadBefore     load averages (1/5/15 min) when the run started; loadAfter when it ended
      * @param serverCommands one line per server: "name: `command`"
@@ -40,7 +42,7 @@ final class BenchmarkReport {
      * @param sections       Markdown written elsewhere ({@code --include}: idle memory, JMH), placed
      *                       after the targets, each as given
      */
-    record Setup(int rounds, int duration, double warmup, List<String> warmups, List<Integer> ioThreads, Pinning pinning, String loadBefore, String loadAfter,
+    record Setup(int rounds, int duration, double warmup, int warmupMax, List<String> warmups, List<Integer> ioThreads, Pinning pinning, String loadBefore, String loadAfter,
                  List<String> serverCommands,
                  String command, List<String> args, String out, Map<String, String> charts, List<String> jvmOptions,
                  List<String> sections) {
@@ -133,11 +135,12 @@ final class BenchmarkReport {
                         + " rotated each round (A B C, B C A, C A B, ...), ").append(setup.rounds()).append(" rounds of ").append(setup.duration())
                 .append(" s per tool; figures are medians over the rounds, ratios are of medians. Before round 1,"
                         + " each server warms up on each workload, unmeasured, in slices of ")
-                .append(Compare.WARMUP_SLICE_SECONDS).append(" s until it has used ")
+                .append(WarmUp.SLICE_SECONDS).append(" s until it has used ")
                 .append(String.format(Locale.ROOT, "%.1f", setup.warmup()))
                 .append(" s of CPU on it and its JIT compiler threads (HotSpot's C1/C2, from /proc/<pid>/task) used at most ")
-                .append(Compare.WARMUP_JIT_QUIET_PERCENT).append("% of its CPU in the last slice (at most ")
-                .append(Compare.WARMUP_MAX_SECONDS).append(" s); the `JIT %` column shows what was left in the measured"
+                .append(WarmUp.JIT_QUIET_PERCENT).append("% of its CPU in the last slice (at most ")
+                .append(setup.warmupMax()).append(" s, `").append(WarmUp.MAX_OPTION)
+                .append("`); the `JIT %` column shows what was left in the measured"
                         + " runs").append(setup.warmups().isEmpty() ? ".\n" : ". Warm-up slices: "
                         + String.join("; ", setup.warmups()) + ".\n");
         if (results.keySet().stream().anyMatch(w -> w.staticFile() != null)) {

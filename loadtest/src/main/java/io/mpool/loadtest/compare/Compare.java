@@ -46,21 +46,6 @@ public final class Compare implements Callable<Integer> {
      * run's connections belongs to the run. An idle server uses well under a tick in this time.
      */
     static final Duration SETTLE_AFTER_RUN = Duration.ofMillis(500);
-    /**
-     * Warm-up: unmeasured slices of this many seconds, before round 1, per server and workload, until
-     * the server has used --warmup seconds of CPU on the workload and its JIT compiler threads have
-     * gone quiet. The JIT needs CPU time, not wall time, and a server sharing its CPU with other
-     * processes gets less of it per second.
-     */
-    static final int WARMUP_SLICE_SECONDS = 3;
-    /** Quiet: the JIT compiler threads used at most this share of the server's CPU in the last slice. */
-    static final int WARMUP_JIT_QUIET_PERCENT = 5;
-    /**
-     * However busy the JIT, warm-up ends after this long per server and workload (bounds the whole
-     * run). TLS handshakes (churn over HTTPS) keep the JIT compiling for over a minute: 30 s left
-     * their early rounds at 1.5-3x the warm figure.
-     */
-    static final int WARMUP_MAX_SECONDS = 90;
     static final String COMMAND_PREFIX = "java -cp loadtest/target/mpool-loadtest.jar " + Compare.class.getName();
     /** The servers' own bound on IO threads (mpool's --io-threads: 1..256). */
     static final int MAX_IO_THREADS = 256;
@@ -79,10 +64,13 @@ public final class Compare implements Callable<Integer> {
 
     @Option(names = "--warmup", defaultValue = "2",
             description = "Seconds of server CPU each server spends, unmeasured, on each workload before round 1 (first"
-                    + " tool, slices of " + WARMUP_SLICE_SECONDS + " s, continued while its JIT compiler threads use more"
-                    + " than " + WARMUP_JIT_QUIET_PERCENT + "%% of its CPU, at most " + WARMUP_MAX_SECONDS + " s); 0 = none."
+                    + " tool, slices of " + WarmUp.SLICE_SECONDS + " s, continued while its JIT compiler threads use more"
+                    + " than " + WarmUp.JIT_QUIET_PERCENT + "%% of its CPU, at most " + WarmUp.MAX_OPTION + " s); 0 = none."
                     + " Default: ${DEFAULT-VALUE}")
     double warmup;
+
+    @CommandLine.Mixin
+    WarmUp warmUp = new WarmUp();
 
     @Option(names = "--workloads", split = ",", converter = Workload.Converter.class, paramLabel = "WORKLOAD",
             description = "Workloads by number or id: ${COMPLETION-CANDIDATES}. Default: all.",
@@ -195,6 +183,7 @@ public final class Compare implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        warmUp.check(warmup);
         for (int threads : ioThreads) {
             if (threads < 1 || threads > MAX_IO_THREADS || ioThreads.indexOf(threads) != ioThreads.lastIndexOf(threads)) {
                 throw new IllegalArgumentException("--io-threads=" + ioThreads.stream().map(String::valueOf)
@@ -293,14 +282,16 @@ public final class Compare implements Callable<Integer> {
                 }
                 results.put(workload, measurements);
             }
-            List<String> args = spec.commandLine().getParseResult().originalArgs();
+            CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
             Path target = root.resolve(out);
             Files.createDirectories(target.toAbsolutePath().getParent());
             Map<String, String> charts = ReportCharts.write(results, target);
-            String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(rounds, duration, warmup, warmups,
-                    ioThreads, pinning, loadBefore, loadAverage(), running.stream().map(s -> s.name + ": `" + String.join(" ", s.command)
-                    .replace(root.toAbsolutePath().normalize() + "/", "").replace(work.toString(), "$TMP") + "`").toList(),
-                    COMMAND_PREFIX + " " + String.join(" ", args), args, out.toString(), charts, jvmOptions, sections));
+            String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(rounds, duration, warmup,
+                    warmUp.maxSeconds, warmups, ioThreads, pinning, loadBefore, loadAverage(), running.stream()
+                    .map(s -> s.name + ": `" + String.join(" ", s.command).replace(root.toAbsolutePath().normalize() + "/", "")
+                            .replace(work.toString(), "$TMP") + "`").toList(),
+                    COMMAND_PREFIX + " " + String.join(" ", parsed.originalArgs()), warmUp.recorded(parsed), out.toString(),
+                    charts, jvmOptions, sections));
             if (Files.exists(target)) { // keep the hand-written notes below the marker
                 String previous = Files.readString(target);
                 int notes = previous.indexOf(BenchmarkReport.NOTES_MARKER);
@@ -403,26 +394,17 @@ public final class Compare implements Callable<Integer> {
     }
 
     /**
-     * Warm-up slices until the server has used {@code --warmup} s of CPU and its JIT compiler threads
-     * used at most {@link #WARMUP_JIT_QUIET_PERCENT} of the last slice, or {@link #WARMUP_MAX_SECONDS}
-     * have passed; returns the slices for the report, e.g. "99.0 (JIT 40%) → 21.0 (JIT 2%) µs/req, 2.1 s CPU".
+     * The warm-up of {@code server} on {@code workload} ({@link WarmUp}) in slices of the first tool until it has
+     * used {@code --warmup} s of CPU; returns the slices for the report, e.g. "99.0 (JIT 40%) → 21.0 (JIT 2%) µs/req,
+     * 2.1 s CPU".
      */
     private String warmUp(String tool, Workload workload, ServerProcess server) throws IOException, InterruptedException {
-        List<String> slices = new ArrayList<>();
-        long cpuTarget = Math.round(warmup * ProcessCpu.TICKS_PER_SECOND);
-        long cpuUsed = 0;
-        long deadline = System.nanoTime() + Duration.ofSeconds(WARMUP_MAX_SECONDS).toNanos();
-        while (true) {
-            Measurement slice = measure(tool, workload, server, WARMUP_SLICE_SECONDS, 0);
-            cpuUsed += Math.max(0, slice.cpuTicks());
-            slices.add(String.format(Locale.ROOT, "%.1f (JIT %.0f%%)", slice.cpuMicrosPerRequest(), slice.jitPercent()));
-            boolean quiet = slice.jitPercent() <= WARMUP_JIT_QUIET_PERCENT; // -1, unknown, counts as quiet
-            if (cpuUsed >= cpuTarget && quiet || slice.cpuTicks() < 0 || System.nanoTime() > deadline) {
-                break; // cpuTicks < 0: no CPU figures here (not Linux), nothing to wait for
-            }
-        }
-        String figures = String.join(" → ", slices) + String.format(Locale.ROOT, " µs/req, %.1f s CPU",
-                (double) cpuUsed / ProcessCpu.TICKS_PER_SECOND);
+        WarmUp.Result result = warmUp.run(Math.round(warmup * ProcessCpu.TICKS_PER_SECOND), () -> {
+            Measurement slice = measure(tool, workload, server, WarmUp.SLICE_SECONDS, 0);
+            return new WarmUp.Slice(slice.cpuMicrosPerRequest(), slice.jitPercent(), slice.cpuTicks());
+        });
+        String figures = result.figures() + String.format(Locale.ROOT, ", %.1f s CPU",
+                (double) result.cpuTicks() / ProcessCpu.TICKS_PER_SECOND);
         System.out.println("  warm-up    " + server.name + ": " + figures);
         return figures;
     }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,9 +83,12 @@ public final class H2Compare implements Callable<Integer> {
 
     @Option(names = "--warmup", defaultValue = "2",
             description = "Seconds of unmeasured h2load per server and workload before round 1, repeated while the"
-                    + " server's JIT compiler threads use more than " + Compare.WARMUP_JIT_QUIET_PERCENT + "%% of its CPU"
-                    + " (at most " + Compare.WARMUP_MAX_SECONDS + " s); 0 = none. Default: ${DEFAULT-VALUE}")
+                    + " server's JIT compiler threads use more than " + WarmUp.JIT_QUIET_PERCENT + "%% of its CPU"
+                    + " (at most " + WarmUp.MAX_OPTION + " s); 0 = none. Default: ${DEFAULT-VALUE}")
     int warmup;
+
+    @CommandLine.Mixin
+    WarmUp warmUp = new WarmUp();
 
     @Option(names = "--workloads", split = ",", paramLabel = "WORKLOAD",
             description = "Workloads by id (hello-1x100-h2c, echo64k-64x10-h2, ...). Default: all eight.")
@@ -141,6 +143,7 @@ public final class H2Compare implements Callable<Integer> {
             throw new IllegalArgumentException("--rounds=" + rounds + " --duration=" + duration + " --warmup=" + warmup
                     + " (expected: rounds and duration at least 1, warmup at least 0)");
         }
+        warmUp.check(warmup);
         if (!H2load.installed()) {
             throw new IllegalArgumentException("h2load is not installed (expected: apt-get install -y nghttp2-client)");
         }
@@ -181,9 +184,9 @@ public final class H2Compare implements Callable<Integer> {
             }
             Path target = root.resolve(out);
             Files.createDirectories(target.toAbsolutePath().getParent());
-            String command = COMMAND_PREFIX + " " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-            Files.writeString(target, report(selected, new ArrayList<>(running.keySet()), runs, command, pinning),
-                    StandardCharsets.UTF_8);
+            String command = COMMAND_PREFIX + " " + String.join(" ", warmUp.recorded(spec.commandLine().getParseResult()));
+            Files.writeString(target, report(selected, new ArrayList<>(running.keySet()), runs, command, pinning,
+                    warmup, warmUp.maxSeconds), StandardCharsets.UTF_8);
             System.out.println("report written to " + target);
             return 0;
         } finally {
@@ -194,28 +197,21 @@ public final class H2Compare implements Callable<Integer> {
     }
 
     /**
-     * Unmeasured runs of {@code --warmup} s until the server's JIT compiler threads used at most
-     * {@link Compare#WARMUP_JIT_QUIET_PERCENT} of its CPU in the last one, or {@link
-     * Compare#WARMUP_MAX_SECONDS} have passed: a JVM still compiling its HTTP/2 path costs several
-     * times its warm figure, and a single short warm-up left the first workload's early rounds there.
+     * The warm-up of {@code name} on {@code workload} ({@link WarmUp}) in unmeasured runs of {@code --warmup} s:
+     * a JVM still compiling its HTTP/2 path costs several times its warm figure, and a single short warm-up left
+     * the first workload's early rounds there.
      */
     private void warmUp(String name, Running server, H2Workload workload, Path body, Pinning pinning)
             throws IOException, InterruptedException {
-        List<String> slices = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(Compare.WARMUP_MAX_SECONDS).toNanos();
-        while (true) {
+        WarmUp.Result result = warmUp.run(0, () -> {
             long ticksBefore = server.process().cpuTicks();
             long jitBefore = server.process().jitTicks();
             Run slice = measure(name, server, workload, warmup, 0, body, pinning);
-            long ticks = server.process().cpuTicks() - ticksBefore;
-            long jit = server.process().jitTicks() - jitBefore;
-            double jitPercent = Measurement.jitPercent(ticksBefore < 0 || jitBefore < 0 ? -1 : jit, ticks);
-            slices.add(String.format(Locale.ROOT, "%.1f (JIT %.0f%%)", slice.cpuMicrosPerRequest(), jitPercent));
-            if (jitPercent <= Compare.WARMUP_JIT_QUIET_PERCENT || System.nanoTime() > deadline) {
-                break; // -1, unknown, counts as quiet
-            }
-        }
-        System.out.println("  warm-up    " + name + ": " + String.join(" → ", slices) + " µs/req");
+            long ticks = ticksBefore < 0 ? -1 : server.process().cpuTicks() - ticksBefore;
+            long jit = jitBefore < 0 ? -1 : server.process().jitTicks() - jitBefore;
+            return new WarmUp.Slice(slice.cpuMicrosPerRequest(), Measurement.jitPercent(jit, ticks), ticks);
+        });
+        System.out.println("  warm-up    " + name + ": " + result.figures());
     }
 
     private Run measure(String name, Running server, H2Workload workload, int seconds, int round, Path body,
@@ -335,7 +331,8 @@ public final class H2Compare implements Callable<Integer> {
     }
 
     /** Medians per workload and server, mp's ratio to each other server, and every run's command. */
-    static String report(List<H2Workload> selected, List<String> names, List<Run> runs, String command, Pinning pinning) {
+    static String report(List<H2Workload> selected, List<String> names, List<Run> runs, String command, Pinning pinning,
+                         int warmup, int warmupMax) {
         StringBuilder md = new StringBuilder("# HTTP/2 side by side (h2load)\n\n`" + command + "`\n\n")
                 .append("Server CPU µs per request (median over the rounds, from /proc), h2load's req/s (median). ")
                 .append("Pinning: ").append(pinning.describe().replace("wrk", "h2load")).append(".\n\n")
@@ -367,7 +364,12 @@ public final class H2Compare implements Callable<Integer> {
         md.append("\nnginx (1.22) speaks HTTP/2 by `listen ... http2` (h2c: prior knowledge) and answers `/echo` with")
                 .append(" 1 KB after discarding the body. Each run is h2load `-n` requests, as many as the server")
                 .append(" answered in `--duration` seconds in its previous run on the workload (h2load's timed runs over")
-                .append(" TLS with 64 connections never exit).\n\n")
+                .append(" TLS with 64 connections never exit).")
+                .append(warmup == 0 ? " No warm-up (`--warmup 0`)." : " Before round 1, each server warms up on each"
+                        + " workload in unmeasured runs of " + warmup + " s until its JIT compiler threads used at most "
+                        + WarmUp.JIT_QUIET_PERCENT + "% of its CPU in the last one (at most " + warmupMax + " s, `"
+                        + WarmUp.MAX_OPTION + "`).")
+                .append("\n\n")
                 .append("Commands (the last round):\n\n");
         for (Run run : runs) {
             if (run.round() == runs.stream().mapToInt(Run::round).max().orElse(1)) {

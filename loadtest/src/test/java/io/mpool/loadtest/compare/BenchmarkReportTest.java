@@ -33,7 +33,7 @@ class BenchmarkReportTest {
     }
 
     private static String render() {
-        return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, List.of("hello-64 mp: 30.0 (JIT 40%) → 10.0 (JIT 1%) µs/req, 2.0 s CPU"), List.of(1),
+        return BenchmarkReport.render(results(), new BenchmarkReport.Setup(3, 5, 3, 45, List.of("hello-64 mp: 30.0 (JIT 40%) → 10.0 (JIT 1%) µs/req, 2.0 s CPU"), List.of(1),
                 new Pinning(true, "0", "1"),
                 "1.00 / 1.00 / 1.00", "2.00 / 1.00 / 1.00", List.of("mp: `taskset -c 0 java -jar ...`"),
                 "java ... Compare --rounds 3", List.of("--rounds", "3"), "docs/x.md", Map.of(), List.of(),
@@ -85,6 +85,9 @@ class BenchmarkReportTest {
         assertTrue(report.contains("fields 14-17 of `/proc/<pid>/stat`"), report);
         assertTrue(report.contains("the smallest run here used 500 ticks (±1 tick = 0.2%)"), report);
         assertTrue(report.contains("took 12% of the server CPU's time in the median run"), report);
+        assertTrue(report.contains("in slices of 3 s until it has used 3.0 s of CPU on it and its JIT compiler threads"
+                + " (HotSpot's C1/C2, from /proc/<pid>/task) used at most 5% of its CPU in the last slice (at most 45 s,"
+                + " `--warmup-max`)"), report);
         assertTrue(report.contains(Compare.COMMAND_PREFIX + " --same-as docs/x.md --out docs/benchmarks-rerun.md"), report);
         assertEquals(List.of("--rounds", "3"), SameAs.recorded(report, Path.of("docs/x.md")));
     }
@@ -116,7 +119,7 @@ class BenchmarkReportTest {
             runs.add(run("nginx", round, 5, -1));
         }
         results.put(Workload.parse("hello-64"), runs);
-        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, List.of(), List.of(2),
+        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, WarmUp.DEFAULT_MAX_SECONDS, List.of(), List.of(2),
                 new Pinning(true, "0,1", "1"), "1 / 1 / 1", "1 / 1 / 1", List.of(), "java ... Compare", List.of(),
                 "docs/x.md", Map.of(), List.of(), List.of()));
         assertTrue(report.contains("| workload | mp | undertow | reference | nginx | mp / undertow | mp / reference"
@@ -143,7 +146,7 @@ class BenchmarkReportTest {
         }
         Map<Workload, List<Measurement>> results = new LinkedHashMap<>();
         results.put(Workload.parse("hello-64"), runs);
-        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, List.of(), List.of(1, 2),
+        String report = BenchmarkReport.render(results, new BenchmarkReport.Setup(3, 5, 0, WarmUp.DEFAULT_MAX_SECONDS, List.of(), List.of(1, 2),
                 new Pinning(true, "0,1", "1"), "1 / 1 / 1", "1 / 1 / 1", List.of(), "java ... Compare", List.of(),
                 "docs/x.md", Map.of(), List.of(), List.of()));
         assertTrue(report.contains("with 1, 2 IO threads, every server once per count (`mp@2` is mp with 2;"), report);
