@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.mpool.server.config.TlsSettings;
 import io.mpool.server.connection.Connection;
 import io.mpool.server.connection.ParkedConnections;
 import io.mpool.server.transport.HttpConnections;
@@ -42,9 +41,7 @@ class ParkedConnectionReadTest {
     private static final byte[] BODY = everyByteValue(700);
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture().withTls(new TlsSettings("127.0.0.1", 0,
-            TlsContexts.fromPem(PeerCloseTeardownTest.certificates().certificatePem(),
-                    PeerCloseTeardownTest.certificates().keyPem()), Duration.ofSeconds(10)));
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.rsa().listener(Duration.ofSeconds(10)));
 
     @BeforeEach
     void withoutTheSweep() {
@@ -198,10 +195,7 @@ class ParkedConnectionReadTest {
     private SSLSocket tlsSocket(Socket raw) throws IOException, GeneralSecurityException {
         int port = fixture.server().tlsPort();
         raw.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-        SSLSocket socket = (SSLSocket) PeerCloseTeardownTest.certificates().clientContext().getSocketFactory()
-                .createSocket(raw, "localhost", port, true);
-        socket.setSoTimeout(10_000);
-        return socket;
+        return TestCertificates.rsa().client().over(raw, port, 10_000);
     }
 
     private static void assertHello(SSLSocket socket) throws IOException {

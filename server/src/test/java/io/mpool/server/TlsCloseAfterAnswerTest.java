@@ -3,20 +3,14 @@ package io.mpool.server;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.mpool.server.config.TlsSettings;
 import io.mpool.testing.Await;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How a TLS connection ends after an answer with {@code Connection: close}: the server sends its
@@ -31,40 +25,22 @@ import org.junit.jupiter.api.io.TempDir;
 class TlsCloseAfterAnswerTest {
     /** {@code tr} of a socket in TIME_WAIT in {@code /proc/net/tcp}. */
     private static final int TIME_WAIT_TIMER = 3;
-    private static OpensslCertificates ca;
-    private static Path certificate;
-    private static Path key;
-
-    @TempDir
-    static Path shared;
 
     @RegisterExtension
-    final ServerFixture fixture = new ServerFixture()
-            .withTls(new TlsSettings("127.0.0.1", 0, TlsContexts.fromPem(certificate, key), Duration.ofSeconds(10)));
-
-    @BeforeAll
-    static void makeCertificates() throws IOException {
-        ca = OpensslCertificates.createCa(Files.createDirectory(shared.resolve("ca")));
-        OpensslCertificates.Pair pair = ca.issue(9);
-        certificate = Files.writeString(shared.resolve("tls.crt"), pair.certificatePem());
-        key = Files.writeString(shared.resolve("tls.key"), pair.keyPem());
-    }
+    final ServerFixture fixture = new ServerFixture().withTls(TestCertificates.openssl().listener(Duration.ofSeconds(10)));
 
     @Test
     void theServerReadsTheClientsCloseNotifyBeforeItClosesSoNothingIsReset() throws Exception {
         assumeTrue(Files.exists(Path.of("/proc/net/tcp")), "no /proc/net/tcp: the kernel's socket states are not there");
         int port = fixture.server().tlsPort();
+        TlsClient client = TestCertificates.openssl().client();
         for (int i = 0; i < 3; i++) {
-            Socket raw = new Socket();
-            raw.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-            int clientPort = raw.getLocalPort();
-            try (SSLSocket socket = (SSLSocket) ca.clientContext().getSocketFactory().createSocket(raw, "localhost",
-                    port, true)) {
-                socket.setSoTimeout(20_000);
+            try (SSLSocket socket = client.connect(port, 20_000)) {
+                int clientPort = socket.getLocalPort();
                 socket.getOutputStream().write("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
                 socket.getOutputStream().flush();
-                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                String answer = new String(TlsClient.readUntilClosed(socket.getInputStream()), StandardCharsets.US_ASCII);
                 assertTrue(answer.startsWith("HTTP/1.1 200 ") && answer.endsWith("\r\n\r\nhello\n"), answer);
                 socket.shutdownOutput(); // the client's close_notify; its socket stays open
                 Await.until("the server's side of connection " + i + " (client port " + clientPort
