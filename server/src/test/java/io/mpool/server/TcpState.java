@@ -18,8 +18,10 @@ import java.util.Locale;
  * @param rxQueue bytes received and not yet read by the application
  * @param timer   the kernel's active timer: 0 none, 1 retransmit, 2 keep-alive, 3 TIME_WAIT,
  *                4 zero-window probe
+ * @param inode   the socket's inode: 0 once no process holds it (closed by its owner, the kernel
+ *                finishing the close alone, or in TIME_WAIT)
  */
-public record TcpState(int localPort, int remotePort, long txQueue, long rxQueue, int timer) {
+public record TcpState(int localPort, int remotePort, long txQueue, long rxQueue, int timer, long inode) {
     /** IPv4 sockets, and the JDK's dual-stack ones (127.0.0.1 as ::ffff:127.0.0.1). */
     private static final List<Path> PROC_NET = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     /** 127.0.0.1 as {@code /proc/net/tcp} prints it (one 32-bit word, host byte order), alone or IPv4-mapped. */
@@ -44,12 +46,13 @@ public record TcpState(int localPort, int remotePort, long txQueue, long rxQueue
         for (Path table : PROC_NET) {
             List<String> lines = Files.readAllLines(table);
             for (String line : lines.subList(1, lines.size())) {
-                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when ...
+                // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ...
                 String[] fields = line.trim().split("\\s+");
                 if (fields[1].endsWith(local) && fields[2].endsWith(remote)) {
                     String[] queues = fields[4].split(":");
                     return new TcpState(localPort, remotePort, Long.parseLong(queues[0], 16),
-                            Long.parseLong(queues[1], 16), Integer.parseInt(fields[5].split(":")[0], 16));
+                            Long.parseLong(queues[1], 16), Integer.parseInt(fields[5].split(":")[0], 16),
+                            Long.parseLong(fields[9]));
                 }
             }
         }
@@ -77,6 +80,6 @@ public record TcpState(int localPort, int remotePort, long txQueue, long rxQueue
     @Override
     public String toString() {
         return "tcp 127.0.0.1:" + localPort + " -> 127.0.0.1:" + remotePort + " txQueue=" + txQueue + " rxQueue=" + rxQueue
-                + " timer=" + timer + (peerWindowClosed() ? " (peer window closed)" : "");
+                + " timer=" + timer + " inode=" + inode + (peerWindowClosed() ? " (peer window closed)" : "");
     }
 }
