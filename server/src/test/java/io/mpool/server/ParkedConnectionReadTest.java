@@ -53,7 +53,7 @@ class ParkedConnectionReadTest {
     void parkedConnectionsTheirClientsCloseAreTornDownWithoutBuildingUndertowsConnection(
             PeerCloseTeardownTest.ClientClose close) throws Exception {
         int count = 20;
-        long before = outstandingBlocks();
+        long before = fixture.outstandingBlocks();
         List<Socket> sockets = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
@@ -67,7 +67,7 @@ class ParkedConnectionReadTest {
             for (Socket socket : sockets) {
                 close.close(socket);
             }
-            awaitTornDown(before, count + " parked connections closed by their clients (" + close + ")");
+            fixture.awaitTornDown(before, count + " parked connections closed by their clients (" + close + ")");
             assertEquals(built, http.opened(), "Undertow connections built for the clients' closes");
         } finally {
             for (Socket socket : sockets) {
@@ -81,7 +81,7 @@ class ParkedConnectionReadTest {
     void parkedTlsConnectionsTheirClientsCloseAreTornDownWithoutBuildingUndertowsConnection(
             PeerCloseTeardownTest.TlsClose close) throws Exception {
         int count = 5;
-        long before = outstandingBlocks();
+        long before = fixture.outstandingBlocks();
         List<SSLSocket> sockets = new ArrayList<>();
         List<Socket> raws = new ArrayList<>();
         try {
@@ -97,7 +97,7 @@ class ParkedConnectionReadTest {
             for (int i = 0; i < count; i++) {
                 close.close(sockets.get(i), raws.get(i));
             }
-            awaitTornDown(before, count + " parked TLS connections closed by their clients (" + close + ")");
+            fixture.awaitTornDown(before, count + " parked TLS connections closed by their clients (" + close + ")");
             assertEquals(built, http.opened(), "Undertow connections built for the TLS clients' closes");
         } finally {
             for (Socket raw : raws) {
@@ -224,17 +224,7 @@ class ParkedConnectionReadTest {
         return ParkedConnections.http(connections.get(0));
     }
 
-    private long outstandingBlocks() {
-        return fixture.server().arena().stats().outstandingBlocks();
-    }
 
-    /** The registry empty and the arena's pages back where they were, with no sweep. */
-    private void awaitTornDown(long outstandingBefore, String what) {
-        Await.until(what + ": the registry to forget them and their pages to come back, with no sweep",
-                ServerFixture.SETTLE, () -> fixture.registry().size() + " connections, "
-                        + outstandingBlocks() + " blocks out (before: " + outstandingBefore + ")",
-                seen -> fixture.registry().size() == 0 && outstandingBlocks() == outstandingBefore);
-    }
 
     private static byte[] everyByteValue(int length) {
         byte[] bytes = new byte[length];

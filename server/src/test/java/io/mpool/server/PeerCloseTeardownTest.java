@@ -94,21 +94,21 @@ class PeerCloseTeardownTest {
     @ParameterizedTest
     @EnumSource(ClientClose.class)
     void aKeepAliveConnectionItsClientClosesBetweenRequestsIsTornDownAtOnce(ClientClose close) throws Exception {
-        long before = outstandingBlocks();
+        long before = fixture.outstandingBlocks();
         Socket socket = RawHttp.socket(fixture.port(), 10_000);
         servedOnce(socket);
         close.close(socket);
-        awaitTornDown(before, "a keep-alive connection closed by its client between requests");
+        fixture.awaitTornDown(before, "a keep-alive connection closed by its client between requests");
     }
 
     @ParameterizedTest
     @EnumSource(ClientClose.class)
     void aParkedConnectionItsClientClosesIsTornDownAtOnce(ClientClose close) throws Exception {
-        long before = outstandingBlocks();
+        long before = fixture.outstandingBlocks();
         Socket socket = RawHttp.socket(fixture.port(), 10_000);
         sweptIdle(servedOnce(socket));
         close.close(socket);
-        awaitTornDown(before, "a parked connection closed by its client");
+        fixture.awaitTornDown(before, "a parked connection closed by its client");
     }
 
     @ParameterizedTest
@@ -124,7 +124,7 @@ class PeerCloseTeardownTest {
     }
 
     private void tlsConnectionClosedByItsClient(TlsClose close, boolean parked) throws Exception {
-        long before = outstandingBlocks();
+        long before = fixture.outstandingBlocks();
         Socket raw = RawHttp.socket(fixture.server().tlsPort(), 10_000);
         SSLSocket socket = TestCertificates.rsa().client().over(raw, fixture.server().tlsPort(), 10_000);
         Connection connection = servedOnceOverTls(socket);
@@ -132,13 +132,13 @@ class PeerCloseTeardownTest {
             sweptIdle(connection);
         }
         close.close(socket, raw);
-        awaitTornDown(before, (parked ? "a parked" : "a") + " TLS connection closed by its client (" + close + ")");
+        fixture.awaitTornDown(before, (parked ? "a parked" : "a") + " TLS connection closed by its client (" + close + ")");
     }
 
     @ParameterizedTest
     @EnumSource(Http2Close.class)
     void anIdleHttp2ConnectionItsClientClosesIsTornDownAtOnce(Http2Close close) throws Exception {
-        long before = outstandingBlocks();
+        long before = fixture.outstandingBlocks();
         H2Frames h2 = new H2Frames(fixture.port(), 10_000);
         try {
             h2.headers(1, H2Frames.requestHeaders("GET", "/hello"), true);
@@ -149,13 +149,13 @@ class PeerCloseTeardownTest {
         } finally {
             close.close(h2);
         }
-        awaitTornDown(before, "an idle HTTP/2 connection closed by its client (" + close + ")");
+        fixture.awaitTornDown(before, "an idle HTTP/2 connection closed by its client (" + close + ")");
     }
 
     @ParameterizedTest
     @EnumSource(Http2Close.class)
     void anHttp2ConnectionItsClientClosesWhileAStreamRunsIsTornDownAtOnce(Http2Close close) throws Exception {
-        long before = outstandingBlocks();
+        long before = fixture.outstandingBlocks();
         H2Frames h2 = new H2Frames(fixture.port(), 10_000);
         try {
             h2.headers(1, H2Frames.requestHeaders("POST", "/echo", "content-length", "100"), false);
@@ -165,7 +165,7 @@ class PeerCloseTeardownTest {
         } finally {
             close.close(h2);
         }
-        awaitTornDown(before, "an HTTP/2 connection closed by its client while a stream runs (" + close + ")");
+        fixture.awaitTornDown(before, "an HTTP/2 connection closed by its client while a stream runs (" + close + ")");
     }
 
     /**
@@ -177,7 +177,7 @@ class PeerCloseTeardownTest {
     @EnumSource(ClientClose.class)
     void manyConnectionsTheirClientsCloseTogetherAreTornDownWithoutASweep(ClientClose close) throws Exception {
         int count = 200;
-        long before = outstandingBlocks();
+        long before = fixture.outstandingBlocks();
         List<Socket> sockets = new ArrayList<>();
         List<H2Frames> h2 = new ArrayList<>();
         try {
@@ -209,7 +209,7 @@ class PeerCloseTeardownTest {
                 close.close(client.socket());
             }
         }
-        awaitTornDown(before, count + " HTTP/1.1 and " + count + " HTTP/2 connections closed by their clients");
+        fixture.awaitTornDown(before, count + " HTTP/1.1 and " + count + " HTTP/2 connections closed by their clients");
     }
 
     /** Serves one {@code GET /hello} on {@code socket} and waits for the request's end on the server. */
@@ -251,15 +251,5 @@ class PeerCloseTeardownTest {
         return connections.get(0);
     }
 
-    private long outstandingBlocks() {
-        return fixture.server().arena().stats().outstandingBlocks();
-    }
 
-    /** The registry empty and the arena's pages back where they were, with no sweep. */
-    private void awaitTornDown(long outstandingBefore, String what) {
-        Await.until(what + ": the registry to forget it and its pages to come back, with no sweep",
-                ServerFixture.SETTLE, () -> fixture.registry().size() + " connections, "
-                        + outstandingBlocks() + " blocks out (before: " + outstandingBefore + ")",
-                seen -> fixture.registry().size() == 0 && outstandingBlocks() == outstandingBefore);
-    }
 }

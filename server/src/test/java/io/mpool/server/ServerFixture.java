@@ -113,6 +113,22 @@ public final class ServerFixture implements BeforeEachCallback, AfterEachCallbac
                 () -> server.registry().pools().stream().map(c -> c.summary()).toList(), List::isEmpty);
     }
 
+    /** Arena blocks handed out and not yet given back. */
+    public long outstandingBlocks() {
+        return server.arena().stats().outstandingBlocks();
+    }
+
+    /**
+     * Waits until the registry is empty and the arena's blocks are back to {@code outstandingBefore}:
+     * closed connections torn down, with or without a sweep ({@code what} names them in the failure).
+     */
+    public void awaitTornDown(long outstandingBefore, String what) {
+        Await.until(what + ": the registry to forget them and their pages to come back",
+                SETTLE, () -> registry().size() + " connections, " + outstandingBlocks() + " blocks out (before: "
+                        + outstandingBefore + ")",
+                seen -> registry().size() == 0 && outstandingBlocks() == outstandingBefore);
+    }
+
     /**
      * Waits (bounded) until every pool ever created is destroyed and none is live: connections
      * reset while still in the accept queue can be accepted after the registry first reads empty.
