@@ -25,6 +25,8 @@ final class LoadWorker implements Runnable {
      * listening gets tens of attempts a second per connection, not a tight loop of thousands.
      */
     static final long CONNECT_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** Characters of what the server sent shown in the name of a protocol error. */
+    static final int PREVIEW_CHARS = 60;
 
     private final LoadSettings settings;
     private final RequestMix mix;
@@ -264,7 +266,7 @@ final class LoadWorker implements Runnable {
             while (buffer.hasRemaining()) {
                 RequestMix.Template template = connection.inFlight.peekFirst();
                 if (template == null) {
-                    error("protocol: bytes with no request in flight", 1);
+                    error("protocol: bytes with no request in flight: " + preview(buffer), 1);
                     failInFlight(connection, null);
                     return;
                 }
@@ -280,7 +282,7 @@ final class LoadWorker implements Runnable {
                 }
             }
         } catch (RuntimeException e) {
-            error("protocol", 1);
+            error("protocol: " + preview(String.valueOf(e.getMessage())), 1);
             failInFlight(connection, null);
             return;
         }
@@ -344,6 +346,25 @@ final class LoadWorker implements Runnable {
         for (RequestMix.Template template : connection.inFlight) {
             errorsByKind[template.kind()].increment();
         }
+    }
+
+    /** The first bytes of what is left in {@code buffer}, printable, for an error's name: what the server sent. */
+    static String preview(ByteBuffer buffer) {
+        StringBuilder text = new StringBuilder();
+        for (int i = buffer.position(); i < buffer.limit() && text.length() <= PREVIEW_CHARS; i++) {
+            text.append((char) (buffer.get(i) & 0xff));
+        }
+        return preview(text.toString());
+    }
+
+    /** {@code text} cut to {@value #PREVIEW_CHARS} characters, in quotes, line ends escaped, other control bytes as '?'. */
+    static String preview(String text) {
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < text.length() && i < PREVIEW_CHARS; i++) {
+            char c = text.charAt(i);
+            shown.append(c == '\r' ? "\\r" : c == '\n' ? "\\n" : c < 0x20 || c > 0x7e ? "?" : String.valueOf(c));
+        }
+        return '"' + shown.toString() + (text.length() > PREVIEW_CHARS ? "...\"" : "\"");
     }
 
     private void error(String kind, long count) {
