@@ -109,7 +109,9 @@ abstract class BufferLending extends PoolLifecycle implements ByteBufferPool {
                         headBuffer = pool().allocateKept(HEAD_BUFFER_SIZE); // the node went back while idle
                     }
                     headBufferOut = true; // between requests Undertow allocates only to read a head
-                    openHandles = new BufferHandle(this, headBuffer.clear(), null, null, openHandles);
+                    // A view of its own per hand-out, as for blocks (ConnectionBuffers.handOut): Undertow
+                    // may keep a closed buffer and touch its position and limit later.
+                    openHandles = new BufferHandle(this, headBuffer.duplicate().clear(), null, null, openHandles);
                 } else {
                     if (!buffers().hasFree()) {
                         checkCap(getBufferSize());

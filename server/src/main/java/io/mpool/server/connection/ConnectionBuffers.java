@@ -144,7 +144,7 @@ final class ConnectionBuffers {
         ArenaBlock block = ready;
         ByteBuffer view;
         if (block != null) {
-            view = readyView.clear();
+            view = readyView;
             ready = null;
             readyView = null;
         } else {
@@ -155,11 +155,14 @@ final class ConnectionBuffers {
             } else {
                 block = takeFromArena();
             }
-            // The block's own view: Undertow keeps buffers it wrote in its response conduit's
-            // gather array until its next write, so a view of the connection's own would outlive
-            // the block on every idle connection.
             view = block.ownerView(size);
         }
+        // A view of its own for every holder: Undertow keeps buffers it closed (its response
+        // conduit's gather array holds the last response's buffer until its next write) and has
+        // been caught changing one's position and limit after the block had a new holder (an IO
+        // thread spinning on a request body whose buffer read as full). A duplicate per hand-out
+        // keeps every holder's position and limit its own; the memory is the block's either way.
+        view = view.duplicate().clear();
         outCount++;
         return new BufferHandle(connection, view, block, this, next);
     }

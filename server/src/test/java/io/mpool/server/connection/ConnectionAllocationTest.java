@@ -63,11 +63,14 @@ class ConnectionAllocationTest {
     }
 
     @Test
-    void everyBufferUndertowTakesCostsItsOwnHandleAndNoView() {
+    void everyBufferUndertowTakesCostsItsOwnHandleAndItsOwnView() {
         long head = Long.MAX_VALUE;
         long response = Long.MAX_VALUE;
         long handle = Long.MAX_VALUE;
+        long view = Long.MAX_VALUE;
+        ByteBuffer direct = ByteBuffer.allocateDirect(64);
         for (int round = 0; round < ROUNDS; round++) {
+            view = Math.min(view, bytes(direct::duplicate));
             ConnectionBufferPool connection = registry.openPool("test", () -> { });
             PooledByteBuffer[] out = new PooledByteBuffer[1];
             head = Math.min(head, bytes(() -> out[0] = connection.allocate()));
@@ -85,8 +88,10 @@ class ConnectionAllocationTest {
             connection.connectionClosed();
             handle = Math.min(handle, bytes(() -> new BufferHandle(connection, EMPTY, null, null, null)));
         }
-        assertEquals(handle, head, "the head buffer: one handle (" + handle + " B), the node's own view");
-        assertEquals(handle, response, "a response buffer: one handle, the block's own view");
+        // A view per hand-out: Undertow keeps closed buffers (its response conduit's gather array)
+        // and a view shared with the next holder let a stale one change that holder's limit.
+        assertEquals(handle + view, head, "the head buffer: one handle (" + handle + " B) and a view (" + view + " B)");
+        assertEquals(handle + view, response, "a response buffer: one handle and a view");
     }
 
     @Test
