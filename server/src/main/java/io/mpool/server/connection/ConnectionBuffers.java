@@ -160,7 +160,7 @@ final class ConnectionBuffers {
         // A view of its own for every holder: Undertow keeps buffers it closed (its response
         // conduit's gather array holds the last response's buffer until its next write) and has
         // been caught changing one's position and limit after the block had a new holder (an IO
-        // thread spinning on a request body whose buffer read as full). A duplicate per hand-out
+        // thread spinning on a request body: its buffer showed no room). A duplicate per hand-out
         // keeps every holder's position and limit its own; the memory is the block's either way.
         view = view.duplicate().clear();
         outCount++;
