@@ -71,17 +71,4 @@ for r in $(seq "$rounds"); do
     echo "$r ${names[$i]} $(awk -v a="$t0" -v b="$t1" -v q="$requests" 'BEGIN {printf "%.2f", (b - a) * 10000 / q}')"
   done
 done | tee "$out"
-python3 - "$out" "${names[@]}" <<'PY'
-import collections, statistics, sys
-by_server, by_round = collections.defaultdict(list), collections.defaultdict(dict)
-for line in open(sys.argv[1]):
-    r, name, cpu = line.split()
-    by_server[name].append(float(cpu)); by_round[r][name] = float(cpu)
-base = sys.argv[2]
-for name in sys.argv[2:]:
-    print("%-10s CPU us/request median %.2f  rounds %s" % (name, statistics.median(by_server[name]), by_server[name]))
-for name in sys.argv[3:]:
-    ratios = [v[name] / v[base] for v in by_round.values() if name in v and base in v]
-    print("%s / %s: per-round median %.3f (%.3f-%.3f), ratio of medians %.3f" % (name, base, statistics.median(ratios),
-          min(ratios), max(ratios), statistics.median(by_server[name]) / statistics.median(by_server[base])))
-PY
+python3 "$root/loadtest/scripts/round-ratios.py" "$out" "${names[@]}"
