@@ -346,6 +346,25 @@ public final class PageArena {
     }
 
     /**
+     * An owner is done with {@code memory} (the first {@code memory.remaining()} bytes from its
+     * position) but keeps it for its own reuse instead of releasing it: in poison mode it is filled
+     * with {@link DebugOptions#POISON_FREED} as a release would be, so that a holder that goes on
+     * using it after giving it back reads or sends an obvious pattern; otherwise nothing.
+     */
+    public void poisonKept(ByteBuffer memory) {
+        if (debug.poison()) {
+            MemoryFill.poisonFreed(memory.slice(), memory.remaining());
+        }
+    }
+
+    /** {@link #poisonKept(ByteBuffer)} for a whole block its owner keeps for reuse. */
+    public void poisonKept(ArenaBlock block) {
+        if (debug.poison()) {
+            MemoryFill.poisonFreed(block.memory, block.memory.capacity());
+        }
+    }
+
+    /**
      * The blocks still handed out. With leak tracking on, each comes with the stack where it was
      * taken; without it, only the cached blocks can be listed and no site is known.
      */

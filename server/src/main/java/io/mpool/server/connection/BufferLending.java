@@ -214,6 +214,9 @@ abstract class BufferLending extends PoolLifecycle implements ByteBufferPool {
         assert Thread.holdsLock(this) : "connection " + id() + ": buffer closed without its lock";
         openHandles = handle.unlink(openHandles);
         handle.giveBackBlock(buffer); // none to give back for the head buffer
+        if (handle.block() == null && headBuffer != null) {
+            registry().arena().poisonKept(headBuffer); // poison mode only: a stale holder shows the pattern
+        }
         headBufferOut &= handle.block() != null;
         bufferReturned();
         if (requests() == 0 && openBuffers() == 0 && !isClosing()) {

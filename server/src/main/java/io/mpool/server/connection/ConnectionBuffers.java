@@ -175,9 +175,11 @@ final class ConnectionBuffers {
         outCount--;
         assert outCount >= 0 : "more connection buffers given back than handed out: " + block;
         if (ready == null && freeMax > 0) {
+            arena.poisonKept(block); // in poison mode: a holder that goes on using it shows the pattern
             ready = block;
             readyView = view;
         } else if (freeCount + 1 < freeMax) {
+            arena.poisonKept(block);
             push(block);
         } else {
             releaseToArena(block);

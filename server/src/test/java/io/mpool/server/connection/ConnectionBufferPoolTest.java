@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.mpool.mempool.ArenaLeakCheck;
 import io.mpool.mempool.DebugOptions;
@@ -69,6 +70,43 @@ class ConnectionBufferPoolTest {
         assertEquals(3, connection.summary().resets());
         connection.connectionClosed();
         assertEquals(0, arena.stats().pagesInUse() + arena.stats().largeBlocksInUse());
+    }
+
+    /**
+     * Poison mode (`--debug poison`) makes a stale holder visible: a buffer Undertow closed, kept
+     * by the connection for its next one, is filled with the freed pattern at once, so a holder
+     * that goes on reading or sending it (Undertow keeps closed buffers in its response conduit's
+     * gather array) sends 0xF7 bytes a client's byte-exact check catches, not another request's.
+     */
+    @Test
+    void inPoisonModeABufferGivenBackShowsTheFreedPatternToItsStaleHolder() {
+        PageArena poisoning = leaks.track(PageArena.builder().maxBytes(1 << 20)
+                .debug(DebugOptions.NONE.withPoison(true)).build());
+        ConnectionRegistry connections = new ConnectionRegistry(poisoning, 16384, 1 << 20,
+                new DefaultByteBufferPool(false, 16384, -1, 4), stats);
+        ConnectionBufferPool connection = connections.openPool("test", () -> { });
+        PooledByteBuffer head = connection.allocate();
+        ByteBuffer staleHead = head.getBuffer();
+        staleHead.put("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        connection.requestStarted();
+        PooledByteBuffer response = connection.allocate();
+        ByteBuffer staleResponse = response.getBuffer();
+        staleResponse.put("HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII));
+        response.close();
+        assertAllBytes(DebugOptions.POISON_FREED, staleResponse, "the closed response buffer, kept for the next");
+        connection.requestEnded();
+        head.close();
+        assertAllBytes(DebugOptions.POISON_FREED, staleHead, "the closed head buffer");
+        connection.connectionClosed();
+        assertEquals(0, poisoning.stats().pagesInUse() + poisoning.stats().largeBlocksInUse());
+    }
+
+    private static void assertAllBytes(byte expected, ByteBuffer view, String what) {
+        for (int i = 0; i < view.capacity(); i++) {
+            if (view.get(i) != expected) {
+                fail(what + ": byte " + i + " is " + view.get(i) + ", expected " + expected);
+            }
+        }
     }
 
     /**
