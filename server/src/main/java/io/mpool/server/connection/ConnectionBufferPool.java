@@ -153,11 +153,18 @@ public final class ConnectionBufferPool extends BufferLending implements Region 
      * Taken back at once, such a buffer went to the next holder while the code up the stack still
      * had it: seen as a view's limit set to 0 after its block was given back (4,053 times in four
      * chaos soaks), and before views were per hand-out, as another request's body buffer with no
-     * room, which spun an IO thread. In the task, the listener has closed it the normal way.
+     * room, which spun an IO thread. In the task, the listener has closed it the normal way. No
+     * task when nothing is open (a connection the server closed after its answer).
      */
     public void channelClosed(StreamConnection channel) {
-        connectionClosed();
-        channel.getIoThread().execute(this::reclaimOrphanedBuffers);
+        boolean leftOpen;
+        synchronized (this) {
+            closing();
+            leftOpen = openBuffers() > 0 || hasHolds(); // else the destroy has run: no task
+        }
+        if (leftOpen) {
+            channel.getIoThread().execute(this::reclaimOrphanedBuffers);
+        }
     }
 
     /**
