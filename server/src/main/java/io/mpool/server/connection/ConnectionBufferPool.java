@@ -3,6 +3,7 @@ package io.mpool.server.connection;
 import io.mpool.mempool.ArenaExhaustedException;
 import io.mpool.mempool.MpPool;
 import java.nio.ByteBuffer;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.logging.Logger;
 import org.xnio.StreamConnection;
 
@@ -163,7 +164,11 @@ public final class ConnectionBufferPool extends BufferLending implements Region 
             leftOpen = openBuffers() > 0 || hasHolds(); // else the destroy has run: no task
         }
         if (leftOpen) {
-            channel.getIoThread().execute(this::reclaimOrphanedBuffers);
+            try {
+                channel.getIoThread().execute(this::reclaimOrphanedBuffers);
+            } catch (RejectedExecutionException stopping) {
+                reclaimOrphanedBuffers(); // the IO thread is shutting down: no task will run, take them now
+            }
         }
     }
 
