@@ -217,6 +217,7 @@ abstract class BufferLending extends PoolLifecycle implements ByteBufferPool {
         if (handle.block() == null && headBuffer != null) {
             registry().arena().poisonKept(headBuffer); // poison mode only: a stale holder shows the pattern
         }
+        watchGivenBack(buffer);
         headBufferOut &= handle.block() != null;
         bufferReturned();
         if (requests() == 0 && openBuffers() == 0 && !isClosing()) {
@@ -238,12 +239,21 @@ abstract class BufferLending extends PoolLifecycle implements ByteBufferPool {
             ByteBuffer buffer = handle.takeBack(); // stale from now on: any later use throws
             if (buffer != null) {
                 handle.giveBackBlock(buffer); // the destroy gives the block back
+                watchGivenBack(buffer);
             }
             reclaimed++;
         }
         openHandles = null;
         headBufferOut = false;
         return reclaimed;
+    }
+
+    /** Paranoid mode: {@code buffer}, given back, is watched for a holder that goes on using it ({@link StaleViewWatch}). */
+    private void watchGivenBack(ByteBuffer buffer) {
+        StaleViewWatch watch = registry().staleViews();
+        if (watch != null) {
+            watch.givenBack(buffer, id(), System.nanoTime());
+        }
     }
 
     /** Nothing is open: all but the node goes back; {@code idle}: the TLS tier's bookkeeping too (lock held). */

@@ -23,6 +23,8 @@ public final class ConnectionRegistry {
     private final long connectionMaxBytes;
     private final ByteBufferPool arrayBacked;
     private final ServerStats stats;
+    /** Paranoid mode's watch on buffers given back ({@link StaleViewWatch}); null otherwise. */
+    private final StaleViewWatch staleViews;
     private final AtomicLong ids = new AtomicLong();
     /**
      * A set, not a map by id: a boxed id per connection is 24 bytes of every idle connection, for
@@ -41,6 +43,12 @@ public final class ConnectionRegistry {
         this.connectionMaxBytes = connectionMaxBytes;
         this.arrayBacked = arrayBacked;
         this.stats = stats;
+        this.staleViews = arena != null && arena.debug().paranoid() ? new StaleViewWatch() : null;
+    }
+
+    /** Paranoid mode's watch on buffers given back; null otherwise. */
+    StaleViewWatch staleViews() {
+        return staleViews;
     }
 
     /** Connections without pools of their own (a listener that shares one buffer pool). */
@@ -129,6 +137,9 @@ public final class ConnectionRegistry {
     public void sweep(long now) {
         for (Connection connection : live) {
             connection.sweep(now);
+        }
+        if (staleViews != null) {
+            staleViews.check(now);
         }
     }
 
