@@ -21,6 +21,7 @@
 #        "stock=java -Dreference.tls.port=PORT -Dreference.tls.cert=CERT -Dreference.tls.key=KEY \
 #              -cp loadtest/target/mpool-loadtest.jar io.mpool.loadtest.reference.ReferenceServer 0 1"
 set -euo pipefail
+. "$(dirname "$0")/test-certificate.sh"
 if [ $# -lt 4 ]; then
   sed -n '2,23p' "$0"; exit 2
 fi
@@ -35,10 +36,7 @@ scheme=${AB_SCHEME:-http}
 case "$scheme" in
   http) ;;
   https) # in a directory whose name holds none of the placeholders
-    tls=/tmp/ab-tls-$$; mkdir -p "$tls"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tls/key.pem" \
-      -out "$tls/cert.pem" -days 7 -subj /CN=localhost \
-      -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null ;;
+    tls=/tmp/ab-tls-$$; test_certificate "$tls" ;;
   *) echo "AB_SCHEME=$scheme (expected: http or https)"; exit 2 ;;
 esac
 names=(); pids=(); ports=()

@@ -24,6 +24,7 @@
 #   self-signed P-256 certificate and its key (PEM) made for the run, as in ab.sh; WRKARGS="Connection:
 #   close" adds that header to every request (a handshake per request).
 set -euo pipefail
+. "$(dirname "$0")/test-certificate.sh"
 if [ $# -lt 5 ]; then
   sed -n '2,25p' "$0"; exit 2
 fi
@@ -36,10 +37,7 @@ scheme=${COUNTS_SCHEME:-http}
 case "$scheme" in
   http) ;;
   https)
-    tls=/tmp/counts-tls-$$; mkdir -p "$tls"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tls/key.pem" \
-      -out "$tls/cert.pem" -days 7 -subj /CN=localhost \
-      -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null ;;
+    tls=/tmp/counts-tls-$$; test_certificate "$tls" ;;
   *) echo "COUNTS_SCHEME=$scheme (expected: http or https)"; exit 2 ;;
 esac
 url="$scheme://127.0.0.1:$port$path"

@@ -17,6 +17,7 @@
 #   profiles over HTTPS: PORT is then the TLS port, and CERT and KEY in a COMMAND are replaced by a
 #   self-signed P-256 certificate and its key (PEM) that openssl makes for the run, as in ab.sh.
 set -euo pipefail
+. "$(dirname "$0")/test-certificate.sh"
 if [ $# -lt 5 ]; then
   sed -n '2,20p' "$0"; exit 2
 fi
@@ -28,10 +29,7 @@ scheme=${PROFILE_SCHEME:-http}
 case "$scheme" in
   http) ;;
   https)
-    tls=/tmp/profile-tls-$$; mkdir -p "$tls"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tls/key.pem" \
-      -out "$tls/cert.pem" -days 7 -subj /CN=localhost \
-      -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null ;;
+    tls=/tmp/profile-tls-$$; test_certificate "$tls" ;;
   *) echo "PROFILE_SCHEME=$scheme (expected: http or https)"; exit 2 ;;
 esac
 wrkargs=(-t1 "-c$conns")
