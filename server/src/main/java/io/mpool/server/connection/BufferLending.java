@@ -213,12 +213,14 @@ abstract class BufferLending extends PoolLifecycle implements ByteBufferPool {
     final void bufferClosed(BufferHandle handle, ByteBuffer buffer) {
         assert Thread.holdsLock(this) : "connection " + id() + ": buffer closed without its lock";
         openHandles = handle.unlink(openHandles);
+        boolean head = handle.block() == null;
         handle.giveBackBlock(buffer); // none to give back for the head buffer
-        if (handle.block() == null && headBuffer != null) {
-            registry().arena().poisonKept(headBuffer); // poison mode only: a stale holder shows the pattern
+        ConnectionRegistry registry = registry();
+        if (head && headBuffer != null) {
+            registry.arena().poisonKept(headBuffer); // poison mode only: a stale holder shows the pattern
         }
-        watchGivenBack(buffer);
-        headBufferOut &= handle.block() != null;
+        watchGivenBack(registry, buffer);
+        headBufferOut &= !head;
         bufferReturned();
         if (requests() == 0 && openBuffers() == 0 && !isClosing()) {
             // Undertow reads into a buffer before it knows whether bytes have come; a
@@ -239,7 +241,7 @@ abstract class BufferLending extends PoolLifecycle implements ByteBufferPool {
             ByteBuffer buffer = handle.takeBack(); // stale from now on: any later use throws
             if (buffer != null) {
                 handle.giveBackBlock(buffer); // the destroy gives the block back
-                watchGivenBack(buffer);
+                watchGivenBack(registry(), buffer);
             }
             reclaimed++;
         }
@@ -249,8 +251,8 @@ abstract class BufferLending extends PoolLifecycle implements ByteBufferPool {
     }
 
     /** Paranoid mode: {@code buffer}, given back, is watched for a holder that goes on using it ({@link StaleViewWatch}). */
-    private void watchGivenBack(ByteBuffer buffer) {
-        StaleViewWatch watch = registry().staleViews();
+    private void watchGivenBack(ConnectionRegistry registry, ByteBuffer buffer) {
+        StaleViewWatch watch = registry.staleViews();
         if (watch != null) {
             watch.givenBack(buffer, id(), System.nanoTime());
         }
