@@ -73,6 +73,55 @@ class ConnectionBufferPoolTest {
     }
 
     /**
+     * Every read between requests gets a view of the head buffer of its own: a stale holder of an
+     * earlier head buffer moving its position and limit never reaches a later holder's.
+     */
+    @Test
+    void everyHeadBufferHandOutIsAViewOfItsOwn() {
+        ConnectionBufferPool connection = open();
+        ByteBuffer previous = null;
+        for (int request = 0; request < 3; request++) {
+            PooledByteBuffer head = connection.allocate();
+            ByteBuffer view = head.getBuffer();
+            assertEquals(ConnectionBufferPool.HEAD_BUFFER_SIZE, view.capacity(), "request " + request);
+            assertEquals(0, view.position(), "handed out cleared, request " + request);
+            assertEquals(view.capacity(), view.limit(), "handed out cleared, request " + request);
+            if (previous != null) {
+                assertSameMemoryOwnView(previous, view, "head buffer of request " + request);
+            }
+            view.put("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).flip(); // as Undertow reads
+            connection.requestStarted();
+            connection.requestEnded();
+            head.close();
+            previous = view;
+        }
+        connection.connectionClosed();
+        assertEquals(0, arena.stats().pagesInUse() + arena.stats().largeBlocksInUse());
+    }
+
+    /**
+     * The node's page goes from a closed connection to the next one, and with it the view the
+     * page keeps for its owners ({@code ArenaBlock.ownerView}): the next connection's head buffer
+     * must still be a view of its own, never the object a holder of the closed connection kept.
+     */
+    @Test
+    void aNewConnectionOnAPageAnotherClosedNeverSharesAHeadBufferWithItsStaleHolder() {
+        ConnectionBufferPool first = open();
+        PooledByteBuffer firstHead = first.allocate();
+        ByteBuffer stale = firstHead.getBuffer();
+        stale.put("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII)).flip();
+        firstHead.close();
+        first.connectionClosed();
+        assertEquals(0, arena.stats().pagesInUse(), "the first connection's node is back");
+        ConnectionBufferPool second = open(); // takes the page the first gave back
+        PooledByteBuffer secondHead = second.allocate();
+        assertSameMemoryOwnView(stale, secondHead.getBuffer(), "the next connection's head buffer");
+        secondHead.close();
+        second.connectionClosed();
+        assertEquals(0, arena.stats().pagesInUse() + arena.stats().largeBlocksInUse());
+    }
+
+    /**
      * Poison mode (`--debug poison`) makes a stale holder visible: a buffer Undertow closed, kept
      * by the connection for its next one, is filled with the freed pattern at once, so a holder
      * that goes on reading or sending it (Undertow keeps closed buffers in its response conduit's
